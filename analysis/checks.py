@@ -1,0 +1,222 @@
+"""Checks across tables and against the raw documents.
+
+Each function returns a list of :class:`~analysis.errors.Problem`; the loader
+gathers them all and raises one :class:`~analysis.errors.DataError`, so a
+curator sees every mistake of an edit at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+from .errors import Problem
+from .numbers import occurs_as_token, parse_number
+
+#: Words that must stand just before a value the source qualifies this way.
+HEDGE_WORDS = {
+    "approximately": ("approximately", "about", "around", "some", "nearly", "almost", "roughly"),
+    "over": ("over", "more than"),
+    "up to": ("up to",),
+}
+#: How far before the value a hedge word may stand ("approximately 20 percent ... and 20 percent").
+_HEDGE_REACH = 40
+#: Largest spread allowed between the NOK/USD rates implied by the funding lines of one edition.
+RATE_TOLERANCE = 0.02
+
+
+def _line(index) -> int:
+    return int(index) + 2
+
+
+def _show(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(paths.ROOT))
+    except ValueError:
+        return str(path)
+
+
+def sha256(path: Path) -> str:
+    """SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def paragraphs(text: str) -> list[str]:
+    """Blocks of text separated by blank lines, the unit that ``locator`` counts."""
+    return [block for block in re.split(r"\n[ \t]*\n", text) if block.strip()]
+
+
+def check_raw_files(sources: pd.DataFrame, raw_dir: Path, register: str) -> tuple[list[Problem], dict[str, str]]:
+    """Each registered file exists with its recorded hash; each raw file is registered.
+
+    Returns:
+        The problems, and the text of every readable registered file by source_id.
+    """
+    problems, texts = [], {}
+    registered = set()
+    for index, row in sources.iterrows():
+        if pd.isna(row.file):
+            continue
+        registered.add(row.file)
+        path = Path(raw_dir) / row.file
+        if not path.is_file():
+            problems.append(Problem(register, _line(index), "file", f"registered file {_show(path)} not found", row.source_id))
+            continue
+        actual = sha256(path)
+        if pd.isna(row.sha256) or actual != row.sha256:
+            problems.append(Problem(
+                register, _line(index), "sha256",
+                f"raw file {_show(path)} has changed: its sha256 is {actual}, the register expects {row.sha256}. "
+                "Raw files are kept byte for byte; restore the published copy or register a new source.",
+                row.source_id))
+            continue
+        texts[row.source_id] = path.read_text(encoding="utf-8")
+    for path in sorted(Path(raw_dir).iterdir()):
+        if path.is_file() and path.name != Path(register).name and path.name not in registered and not path.name.startswith("."):
+            problems.append(Problem(_show(path), None, None, f"raw file is not in the source register {register}"))
+    return problems, texts
+
+
+def check_references(
+    table: pd.DataFrame, show: str, sources: pd.DataFrame, metrics: pd.DataFrame | None, ids: set[str] | None = None
+) -> list[Problem]:
+    """Foreign keys: known source, edition matching the source, known (metric, unit), existing part_of.
+
+    ``ids`` are the ids ``part_of`` may name (default: those of ``table``).
+    """
+    problems = []
+    editions = dict(zip(sources.source_id, sources.edition, strict=True))
+    pairs = set() if metrics is None else set(zip(metrics.metric, metrics.unit, strict=True))
+    ids = set(table.id) if ids is None else ids
+    for index, row in table.iterrows():
+        if row.source_id not in editions:
+            problems.append(Problem(show, _line(index), "source_id",
+                                    f"unknown source {row.source_id!r}: expected one of {', '.join(sorted(editions))} (data/raw/sources.csv)", row.id))
+        elif row.report_year != editions[row.source_id]:
+            problems.append(Problem(show, _line(index), "report_year",
+                                    f"expected {editions[row.source_id]}, the edition of source {row.source_id}, found {row.report_year}", row.id))
+        if metrics is not None:
+            if (row.metric, row.unit) not in pairs:
+                units = sorted(u for m, u in pairs if m == row.metric)
+                expected = f"unit {' or '.join(units)}" if units else "a metric listed in data/processed/metrics.csv"
+                problems.append(Problem(show, _line(index), "metric" if not units else "unit",
+                                        f"({row.metric}, {row.unit}) is not in the metric codebook: expected {expected}", row.id))
+            if not pd.isna(row.part_of) and row.part_of not in ids:
+                problems.append(Problem(show, _line(index), "part_of", f"expected the id of another figure, found {row.part_of!r}", row.id))
+    return problems
+
+
+def check_quotes(table: pd.DataFrame, show: str, texts: dict[str, str]) -> list[Problem]:
+    """Each quote stands verbatim in its raw document, inside the paragraph its locator names."""
+    problems = []
+    split = {source: paragraphs(text) for source, text in texts.items()}
+    for index, row in table.iterrows():
+        if row.source_id not in texts:
+            continue  # no local copy, or the copy failed its own check
+        if row.quote not in texts[row.source_id]:
+            problems.append(Problem(show, _line(index), "quote", f"quote not found verbatim in the raw document of {row.source_id}: {row.quote!r}", row.id))
+            continue
+        number = int(re.match(r"paragraph (\d+)", row.locator).group(1))
+        blocks = split[row.source_id]
+        if not (1 <= number <= len(blocks)) or row.quote not in blocks[number - 1]:
+            found = [str(i) for i, block in enumerate(blocks, start=1) if row.quote in block]
+            problems.append(Problem(show, _line(index), "locator",
+                                    f"the quote is not in paragraph {number}; expected paragraph {' or '.join(found)}", row.id))
+    return problems
+
+
+def check_values(figures: pd.DataFrame, show: str) -> list[Problem]:
+    """Each value can be read from its quote, with the stated hedge; missing values say why."""
+    problems = []
+    for index, row in figures.iterrows():
+        line = _line(index)
+
+        def add(column, message, line=line, row_id=row.id):
+            problems.append(Problem(show, line, column, message, row_id))
+
+        if pd.isna(row.value):
+            if pd.isna(row.missing_reason):
+                add("missing_reason", "the value is empty: expected the reason it is missing (a missing value is not zero)")
+            if not pd.isna(row.value_as_written):
+                add("value", f"expected the value written as {row.value_as_written!r}, found an empty cell")
+            continue
+        if not pd.isna(row.missing_reason):
+            add("missing_reason", "expected an empty cell, since the value is given")
+        if pd.isna(row.value_as_written):
+            add("value_as_written", "expected the value as the quote writes it")
+            continue
+        try:
+            written = parse_number(row.value_as_written)
+        except ValueError as exc:
+            add("value_as_written", f"expected a number in digits or words, {exc}")
+            continue
+        if written != row.value:
+            add("value", f"expected {written:g}, the value of {row.value_as_written!r}, found {row.value:g}")
+        if pd.isna(row.quote):
+            continue
+        positions = occurs_as_token(row.value_as_written, row.quote)
+        if not positions:
+            add("value_as_written", f"{row.value_as_written!r} does not stand in the quote {row.quote!r}")
+            continue
+        before = [row.quote[max(0, p - _HEDGE_REACH):p].lower() for p in positions]
+        if row.hedge in HEDGE_WORDS:
+            words = HEDGE_WORDS[row.hedge]
+            if not any(w in b for w in words for b in before):
+                add("hedge", f"expected one of {', '.join(repr(w) for w in words)} before {row.value_as_written!r} in the quote")
+        else:
+            near = [b[-15:] for b in before]
+            hedges = sorted({w for ws in HEDGE_WORDS.values() for w in ws if all(w in n for n in near)})
+            if hedges:
+                add("hedge", f"the quote qualifies the value with {hedges[0]!r}: expected that hedge, found 'exact'")
+    return problems
+
+
+def check_parts(figures: pd.DataFrame, show: str) -> list[Problem]:
+    """Parts agree with their whole: counts add up to no more than it, shares stay within 100 percent.
+
+    ``part_of`` declares a subset (the 41 women and one man who accepted shelter
+    are among the 139 victims who made initial contact), so parts counted in
+    another unit than the whole are still compared with it.
+    """
+    problems = []
+    by_id = figures.set_index("id")
+    parts = figures[figures.part_of.notna() & figures.part_of.isin(by_id.index)]
+    for whole_id, group in parts.groupby("part_of"):
+        whole = by_id.loc[whole_id]
+        for index, part in group.iterrows():
+            if not (whole.period_start <= part.period_start and part.period_end <= whole.period_end):
+                problems.append(Problem(show, _line(index), "part_of",
+                                        f"covers {part.period_start}-{part.period_end}, outside its whole {whole_id} ({whole.period_start}-{whole.period_end})", part.id))
+            if part.unit == "percent" and part.value > 100:
+                problems.append(Problem(show, _line(index), "value", f"a share of {whole_id} must be at most 100 percent, found {part.value:g}", part.id))
+        counts = group[(group.unit != "percent") & group.value.notna()]
+        if len(counts) and not pd.isna(whole.value) and whole.hedge in ("exact", "approximately") and counts.value.sum() > whole.value:
+            listed = ", ".join(f"{r.id}={r.value:g}" for r in counts.itertuples())
+            problems.append(Problem(show, _line(counts.index[-1]), "value",
+                                    f"the parts of {whole_id} add up to {counts.value.sum():g} ({listed}), more than the whole, {whole.value:g}", counts.id.iloc[-1]))
+    return problems
+
+
+def check_currency_pairs(figures: pd.DataFrame, show: str) -> list[Problem]:
+    """The NOK and USD amounts the report gives for each funding line imply one exchange rate."""
+    problems = []
+    money = figures[figures.unit.isin(["NOK", "USD"]) & figures.value.notna()]
+    for (source, _metric), group in money.groupby(["source_id", "metric"]):
+        wide = group.pivot_table(index="item", columns="unit", values="value", aggfunc="sum")
+        if not {"NOK", "USD"} <= set(wide.columns):
+            continue
+        rates = (wide.NOK / wide.USD).dropna()
+        if len(rates) > 1 and rates.max() / rates.min() - 1 > RATE_TOLERANCE:
+            listed = ", ".join(f"{item}: {rate:.3f}" for item, rate in rates.items())
+            index = group.index[-1]
+            problems.append(Problem(show, _line(index), "value",
+                                    f"the NOK/USD pairs of {source} imply rates more than {RATE_TOLERANCE:.0%} apart ({listed})", group.id.iloc[-1]))
+    return problems

@@ -1,0 +1,20 @@
+"""Every path the project uses, in one place.
+
+Notebooks and scripts ask this module for locations instead of writing
+``"../data"``, so they run the same from ``notebooks/``, from the project root,
+from papermill or from the test suite.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+RAW = DATA / "raw"
+PROCESSED = DATA / "processed"
+DATAPACKAGE = DATA / "datapackage.json"
+NOTEBOOKS = ROOT / "notebooks"
+FIGURES = ROOT / "figures"
+#: Executed notebooks, run manifests and failed runs (ignored by git).
+OUTPUT = ROOT / "output"

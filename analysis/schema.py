@@ -1,0 +1,221 @@
+"""Read a curated table and validate it against its description in ``datapackage.json``.
+
+The Frictionless descriptor is the single description of every table (field
+names, types, meanings, allowed values). This module turns it into a pandera
+schema, so the published description and the checks the loader runs cannot
+drift apart.
+
+Types are converted cell by cell before pandera runs, so that a value of the
+wrong type is reported with its line and column instead of being coerced to
+missing, and the other checks still run on the rest of the table.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from . import paths
+from .errors import DataError, Problem
+
+#: Frictionless field type -> (pandas dtype, description used in messages).
+_DTYPES = {
+    "string": ("str", "text"),
+    "integer": ("Int64", "a whole number"),
+    "number": ("Float64", "a number"),
+    "date": ("datetime64[s]", "a date written YYYY-MM-DD"),
+}
+
+
+@lru_cache(maxsize=8)
+def _descriptor(path: Path, mtime: float) -> dict:
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def descriptor(data_dir: Path = paths.DATA) -> dict:
+    """The parsed ``datapackage.json`` of ``data_dir``."""
+    path = Path(data_dir) / "datapackage.json"
+    if not path.is_file():
+        raise DataError([Problem(_show(path), None, None, "file not found: the data package descriptor is missing")])
+    return _descriptor(path, path.stat().st_mtime)
+
+
+def resource(name: str, data_dir: Path = paths.DATA) -> dict:
+    """The descriptor of one table, by its resource name."""
+    for res in descriptor(data_dir)["resources"]:
+        if res["name"] == name:
+            return res
+    raise KeyError(f"no resource named {name!r} in {Path(data_dir) / 'datapackage.json'}")
+
+
+def _show(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(paths.ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _convert(raw: pd.Series, field: dict, show: str, ids: pd.Series | None, problems: list[Problem]) -> pd.Series:
+    """Convert one column of text to its declared type, reporting each cell that does not fit."""
+    dtype, expected = _DTYPES[field["type"]]
+    text = raw.mask(raw == "")
+    if field["type"] == "string":
+        return text.astype("str")
+    if field["type"] == "integer":
+        converted = pd.to_numeric(text, errors="coerce")
+        bad = text.notna() & (converted.isna() | (converted % 1 != 0))
+        converted = converted.where(~bad)
+    elif field["type"] == "number":
+        converted = pd.to_numeric(text, errors="coerce")
+        bad = text.notna() & converted.isna()
+    elif field["type"] == "date":
+        converted = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        bad = text.notna() & converted.isna()
+    else:  # pragma: no cover - the descriptor test keeps types in _DTYPES
+        raise ValueError(f"field type {field['type']!r} is not supported")
+    for index in bad[bad].index:
+        problems.append(Problem(show, int(index) + 2, field["name"], f"expected {expected}, found {raw[index]!r}",
+                                None if ids is None else ids[index], unreadable=True))
+    return converted.astype(dtype)
+
+
+def _checks(field: dict) -> list[pa.Check]:
+    cons = field.get("constraints", {})
+    checks = []
+    if "enum" in cons:
+        allowed = ", ".join(map(str, cons["enum"]))
+        checks.append(pa.Check.isin(cons["enum"], error=f"expected one of: {allowed}"))
+    if "pattern" in cons:
+        checks.append(pa.Check.str_matches(f"^(?:{cons['pattern']})$", error=f"expected text matching {cons['pattern']!r}"))
+    if "minimum" in cons:
+        checks.append(pa.Check.ge(cons["minimum"], error=f"expected a value of at least {cons['minimum']}"))
+    if "maximum" in cons:
+        checks.append(pa.Check.le(cons["maximum"], error=f"expected a value of at most {cons['maximum']}"))
+    return checks
+
+
+def pandera_schema(res: dict) -> pa.DataFrameSchema:
+    """Build the pandera schema of one resource from its Frictionless fields."""
+    columns = {}
+    for field in res["schema"]["fields"]:
+        cons = field.get("constraints", {})
+        columns[field["name"]] = pa.Column(
+            _DTYPES[field["type"]][0],
+            checks=_checks(field),
+            nullable=not cons.get("required", False),
+            unique=cons.get("unique", False),
+        )
+    return pa.DataFrameSchema(columns, strict=True, name=res["name"])
+
+
+_PANDERA_MESSAGES = {
+    "not_nullable": "expected a value, found an empty cell",
+    "field_uniqueness": "expected a unique value, found a duplicate",
+}
+
+
+def _shown(value) -> str:
+    """A failing value as a curator would type it: 'Sex', -11, 2.5."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return f"{float(value):g}"
+    return repr(value)
+
+
+def read_table(name: str, data_dir: Path = paths.DATA) -> pd.DataFrame:
+    """Read one curated table, typed and validated against its descriptor.
+
+    Args:
+        name: Resource name in ``datapackage.json`` (``sources``, ``figures``...).
+        data_dir: The ``data/`` folder holding ``datapackage.json``.
+
+    Returns:
+        The table with the pandas dtypes of its descriptor (``str``, ``Int64``,
+        ``Float64``, ``datetime64[s]``); empty cells are missing values.
+
+    Raises:
+        DataError: Listing every problem found: missing or unreadable file,
+            missing or unexpected columns, values of the wrong type, values outside
+            the allowed vocabulary or range, empty required cells, duplicate keys.
+    """
+    table, problems = read_table_with_problems(name, data_dir)
+    if problems:
+        raise DataError(problems)
+    return table
+
+
+def read_table_with_problems(name: str, data_dir: Path = paths.DATA) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Like :func:`read_table`, but return the problems with the table instead of raising.
+
+    The table is None when the file cannot be read as a table at all (missing,
+    not UTF-8, not CSV, wrong header, ragged rows); otherwise it is returned
+    even with problems, cells that failed conversion left missing, so that the
+    checks across tables can still run and every problem be reported at once.
+    """
+    res = resource(name, data_dir)
+    path = Path(data_dir) / res["path"]
+    show = _show(path)
+    if not path.is_file():
+        return None, [Problem(show, None, None, f"file not found: expected the '{name}' table ({res.get('title', name)})")]
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle, strict=True))
+    except UnicodeDecodeError as exc:
+        return None, [Problem(show, None, None, f"not readable as UTF-8 text ({exc.reason} at byte {exc.start})")]
+    except csv.Error as exc:
+        return None, [Problem(show, None, None, f"not a readable CSV table: {exc}")]
+    if not rows:
+        return None, [Problem(show, None, None, "the file is empty: expected a header row and data rows")]
+
+    fields = res["schema"]["fields"]
+    expected = [f["name"] for f in fields]
+    header, body = rows[0], rows[1:]
+    problems: list[Problem] = []
+    if header != expected:
+        missing = [c for c in expected if c not in header]
+        extra = [c for c in header if c not in expected]
+        detail = []
+        if missing:
+            detail.append(f"missing column(s) {', '.join(missing)}")
+        if extra:
+            detail.append(f"unexpected column(s) {', '.join(extra)}")
+        if not detail:
+            detail.append("columns in the wrong order")
+        return None, [Problem(show, 1, None, f"{'; '.join(detail)}: expected the header {','.join(expected)}")]
+    for number, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            problems.append(Problem(show, number, None, f"expected {len(header)} fields, found {len(row)}"))
+        elif any("\n" in cell or "\r" in cell for cell in row):
+            problems.append(Problem(show, number, None, "a cell holds a line break: expected one line per row"))
+    if problems:
+        return None, problems
+
+    raw = pd.DataFrame(body, columns=header, dtype="str")
+    key = expected[0]
+    ids = raw[key]
+    table = pd.DataFrame(
+        {f["name"]: _convert(raw[f["name"]], f, show, ids, problems) for f in fields},
+        index=raw.index,
+    )
+    converted_badly = {(p.line, p.column) for p in problems}
+    try:
+        pandera_schema(res).validate(table, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        for case in exc.failure_cases.itertuples():
+            line = None if pd.isna(case.index) else int(case.index) + 2
+            if (line, case.column) in converted_badly:
+                continue  # already reported as a value of the wrong type
+            message = _PANDERA_MESSAGES.get(case.check, case.check)
+            if case.check not in _PANDERA_MESSAGES and not pd.isna(case.failure_case):
+                message += f", found {_shown(case.failure_case)}"
+            problems.append(Problem(show, line, case.column, message, None if line is None else ids[line - 2],
+                                    unreadable=case.check == "not_nullable"))
+    return table, sorted(set(problems), key=lambda p: (p.line or 0, p.column or "", p.message))

@@ -1,0 +1,195 @@
+"""Each kind of bad input gives one clear error naming file, line, column and what was expected."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import edit_csv
+
+import analysis
+from analysis.cli import main
+
+
+def problems_of(data_dir: Path) -> list[str]:
+    with pytest.raises(analysis.DataError) as info:
+        analysis.load(data_dir)
+    return [str(p) for p in info.value.problems]
+
+
+def only(problems: list[str]) -> str:
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
+def test_missing_table(data_copy):
+    (data_copy / "processed" / "figures.csv").unlink()
+    message = only(problems_of(data_copy))
+    assert "figures.csv" in message
+    assert "file not found: expected the 'figures' table" in message
+
+
+def test_table_with_a_ragged_row(data_copy):
+    path = data_copy / "processed" / "figures.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[4] = lines[4].rstrip("\n") + ",surplus\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    message = only(problems_of(data_copy))
+    assert re.search(r"figures\.csv, line 5: expected 19 fields, found 20", message)
+
+
+def test_table_that_is_not_text(data_copy):
+    path = data_copy / "processed" / "statements.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00garbage")
+    message = only(problems_of(data_copy))
+    assert "statements.csv: not readable as UTF-8 text" in message
+
+
+def test_table_with_a_renamed_column(data_copy):
+    path = data_copy / "processed" / "metrics.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("metric,unit,kind,definition", "metric,units,kind,definition", 1), encoding="utf-8")
+    message = only(problems_of(data_copy))
+    assert "metrics.csv, line 1: missing column(s) unit; unexpected column(s) units" in message
+
+
+def test_wrong_type(data_copy):
+    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-investigations-sex-2014", "value", "thirty-six")
+    message = only(problems_of(data_copy))
+    assert message == (f"data/processed/figures.csv, line {line} (id tip2015-investigations-sex-2014), column 'value': "
+                       "expected a number, found 'thirty-six'").replace("data/", f"{data_copy}/", 1)
+
+
+def test_wrong_type_in_a_year(data_copy):
+    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-asylum-grants-2013", "period_start", "2013.5")
+    message = only(problems_of(data_copy))
+    assert f"line {line} (id tip2015-asylum-grants-2013), column 'period_start': expected a whole number, found '2013.5'" in message
+
+
+@pytest.mark.parametrize("column", ["period_start", "value_as_written", "quote", "metric"])
+def test_empty_required_cell(data_copy, column):
+    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-asylum-grants-2013", column, "")
+    message = only(problems_of(data_copy))
+    assert f"line {line} (id tip2015-asylum-grants-2013), column '{column}': expected " in message
+
+
+def test_negative_count(data_copy):
+    path = data_copy / "processed" / "figures.csv"
+    line = edit_csv(path, "tip2015-asylum-grants-2014", "value", "-11")
+    edit_csv(path, "tip2015-asylum-grants-2014", "value_as_written", "-11")
+    problems = problems_of(data_copy)
+    assert any(f"line {line} (id tip2015-asylum-grants-2014), column 'value': expected a value of at least 0, found -11" in p
+               for p in problems), problems
+
+
+def test_duplicate_id(data_copy):
+    path = data_copy / "processed" / "figures.csv"
+    line = edit_csv(path, "tip2015-asylum-grants-2013", "id", "tip2015-asylum-grants-2014")
+    problems = problems_of(data_copy)
+    assert any(f"line {line} (id tip2015-asylum-grants-2014), column 'id': expected a unique value, found a duplicate" in p
+               for p in problems), problems
+
+
+def test_unknown_source(data_copy):
+    line = edit_csv(data_copy / "processed" / "statements.csv", "gcm2017-sector-agriculture", "source_id", "gcm2018")
+    message = only(problems_of(data_copy))
+    assert f"statements.csv, line {line} (id gcm2017-sector-agriculture), column 'source_id': unknown source 'gcm2018'" in message
+    assert "expected one of gcm2017, tip2015" in message
+
+
+def test_quote_not_in_its_document(data_copy):
+    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-victims-2013", "quote",
+                    "compared with approximately 350 victims in 2013")
+    message = only(problems_of(data_copy))
+    assert f"figures.csv, line {line} (id tip2015-victims-2013), column 'quote': quote not found verbatim" in message
+    assert "tip2015" in message
+
+
+def test_changed_raw_file(data_copy):
+    path = data_copy / "raw" / "us_tip_report_2015_norway.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("36 sex", "63 sex"), encoding="utf-8")
+    problems = problems_of(data_copy)
+    assert len(problems) == 1, problems
+    message = problems[0]
+    assert "sources.csv, line 2 (id tip2015), column 'sha256'" in message
+    assert "us_tip_report_2015_norway.txt has changed" in message
+    assert "380d9088fb06ffe0c6b0b7d48fc7f629b6afac700baf140687360f8f3c4c7b64" in message
+
+
+def test_unregistered_raw_file(data_copy):
+    (data_copy / "raw" / "tip_2016.txt").write_text("new", encoding="utf-8")
+    assert "tip_2016.txt: raw file is not in the source register" in only(problems_of(data_copy))
+
+
+def test_value_that_its_quote_does_not_give(data_copy):
+    path = data_copy / "processed" / "figures.csv"
+    line = edit_csv(path, "tip2015-investigations-labor-2014", "value", "86")
+    message = only(problems_of(data_copy))
+    assert f"line {line} (id tip2015-investigations-labor-2014), column 'value': expected 68, the value of '68', found 86" in message
+
+
+def test_value_as_written_absent_from_the_quote(data_copy):
+    path = data_copy / "processed" / "figures.csv"
+    line = edit_csv(path, "tip2015-prosecutions-sex-2013", "value_as_written", "6")
+    message = only(problems_of(data_copy))
+    assert f"line {line} (id tip2015-prosecutions-sex-2013), column 'value_as_written': '6' does not stand in the quote" in message
+
+
+def test_hedge_that_the_quote_does_not_make(data_copy):
+    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-victims-2014", "hedge", "exact")
+    message = only(problems_of(data_copy))
+    assert f"line {line} (id tip2015-victims-2014), column 'hedge': the quote qualifies the value with 'approximately'" in message
+
+
+def test_parts_that_add_up_to_more_than_the_whole(data_copy):
+    path = data_copy / "processed" / "figures.csv"
+    edit_csv(path, "tip2015-initial-contacts-2014", "value", "13.9")
+    problems = problems_of(data_copy)
+    # the changed value no longer reads from its quote, and its parts (41 + 1) exceed it
+    assert any("parts of tip2015-initial-contacts-2014 add up to 42" in p and "more than the whole, 13.9" in p for p in problems), problems
+
+
+def test_unknown_metric_and_unit_pair(data_copy):
+    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-asylum-grants-2014", "unit", "cases")
+    message = only(problems_of(data_copy))
+    assert f"line {line} (id tip2015-asylum-grants-2014), column 'unit': (asylum_grants, cases) is not in the metric codebook: expected unit victims" in message
+
+
+def test_value_outside_the_vocabulary(data_copy):
+    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-asylum-grants-2014", "form", "Sex")
+    message = only(problems_of(data_copy))
+    assert f"line {line} (id tip2015-asylum-grants-2014), column 'form': expected one of: sex, labor, unsplit, found 'Sex'" in message
+
+
+def test_missing_value_without_a_reason(data_copy):
+    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-official-complicity-cases", "missing_reason", "")
+    message = only(problems_of(data_copy))
+    assert f"line {line} (id tip2015-official-complicity-cases), column 'missing_reason': the value is empty" in message
+    assert "not zero" in message
+
+
+def test_all_problems_are_reported_at_once(data_copy):
+    path = data_copy / "processed" / "figures.csv"
+    edit_csv(path, "tip2015-tier", "report_year", "2051x")
+    edit_csv(path, "tip2015-asylum-grants-2013", "metric", "asylum")
+    edit_csv(data_copy / "processed" / "statements.csv", "gcm2017-sector-agriculture", "quote", "farming")
+    problems = problems_of(data_copy)
+    assert len(problems) == 3, problems
+    assert "column 'report_year'" in problems[0] and "column 'metric'" in problems[1] and "column 'quote'" in problems[2]
+
+
+def test_command_line_exits_non_zero_naming_the_place(data_copy, capsys):
+    edit_csv(data_copy / "processed" / "figures.csv", "tip2015-investigations-sex-2014", "value", "x")
+    assert main(["check", "--data-dir", str(data_copy)]) == 1
+    err = capsys.readouterr().err
+    assert "tip-norway check: 1 problem in the curated data" in err
+    assert "column 'value': expected a number, found 'x'" in err
+
+
+def test_bad_input_changes_nothing_on_disk(data_copy):
+    before = {p: p.read_bytes() for p in data_copy.rglob("*") if p.is_file()}
+    edit_csv(data_copy / "processed" / "figures.csv", "tip2015-tier", "value", "one")
+    before[data_copy / "processed" / "figures.csv"] = (data_copy / "processed" / "figures.csv").read_bytes()
+    problems_of(data_copy)
+    assert {p: p.read_bytes() for p in data_copy.rglob("*") if p.is_file()} == before

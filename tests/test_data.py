@@ -1,0 +1,157 @@
+"""The curated data hold what the issue lists, and agree with the raw text read independently."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+
+import pandas as pd
+import pytest
+
+import analysis
+from analysis import paths
+
+RAW_TIP = (paths.RAW / "us_tip_report_2015_norway.txt").read_text(encoding="utf-8")
+WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return analysis.load()
+
+
+def _get(data, metric, **kw):
+    return analysis.get_figure(data.figures, metric, sources=data.sources, **kw)
+
+
+def test_register_hashes_match_the_files_computed_here():
+    with open(paths.RAW / "sources.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {r["file"] for r in rows} == {"us_tip_report_2015_norway.txt", "norway_statement_gcm_vienna_2017.txt"}
+    for row in rows:
+        digest = hashlib.sha256((paths.RAW / row["file"]).read_bytes()).hexdigest()
+        assert digest == row["sha256"], row["file"]
+
+
+def test_hashes_are_those_published_with_the_source_documents():
+    # From ../shared/sources/README.md, the hand-over of the two documents.
+    published = {
+        "us_tip_report_2015_norway.txt": "380d9088fb06ffe0c6b0b7d48fc7f629b6afac700baf140687360f8f3c4c7b64",
+        "norway_statement_gcm_vienna_2017.txt": "3be6845677b0f01f0090f23ca94169b05512cfbf0df34b74007e091ce012abd6",
+    }
+    for name, digest in published.items():
+        assert hashlib.sha256((paths.RAW / name).read_bytes()).hexdigest() == digest
+
+
+def test_law_enforcement_counts_match_the_text_read_with_a_regex(data):
+    inv = re.search(r"investigations of (\d+) sex trafficking cases and (\d+) labor trafficking cases, "
+                    r"compared with (\d+) sex trafficking cases and (\d+) labor", RAW_TIP)
+    pros = re.search(r"prosecuted (\w+) sex trafficking suspects and (\w+) labor trafficking suspect.*?"
+                     r"compared with (\w+) sex trafficking suspects and (\w+) labor", RAW_TIP)
+    conv = re.search(r"convictions for (\w+) sex traffickers and (\w+) labor trafficker, "
+                     r"compared with (\w+) sex traffickers and (\w+) labor", RAW_TIP)
+    expected = {
+        "investigations": [int(x) for x in inv.groups()],
+        "prosecutions": [WORDS[x] for x in pros.groups()],
+        "convictions": [WORDS[x] for x in conv.groups()],
+    }
+    for metric, (sex14, lab14, sex13, lab13) in expected.items():
+        assert _get(data, metric, form="sex", period=2014).value == sex14
+        assert _get(data, metric, form="labor", period=2014).value == lab14
+        assert _get(data, metric, form="sex", period=2013).value == sex13
+        assert _get(data, metric, form="labor", period=2013).value == lab13
+    assert expected["investigations"] == [36, 68, 30, 39]
+    assert expected["convictions"] == [4, 1, 3, 2]
+
+
+def test_victims_and_shares(data):
+    victims14 = _get(data, "victims_identified_assisted", form="unsplit", period=2014)
+    assert (victims14.value, victims14.hedge) == (270, "approximately")
+    assert _get(data, "victims_identified_assisted", form="unsplit", period=2013).value == 350
+    for population in ("men", "children"):
+        share = _get(data, "victims_identified_assisted_share", population=population, period=2014)
+        assert share.value == 20 and share.unit == "percent"
+    window = _get(data, "potential_victims_assisted", period=(2007, 2013))
+    assert (window.value, window.hedge, window.period_kind) == (2000, "approximately", "window")
+
+
+def test_cumulative_statements(data):
+    since = _get(data, "convictions", form="unsplit", period=(2003, 2014))
+    assert (since.value, since.period_kind) == (35, "cumulative")
+    bergen = _get(data, "convictions_share", area="Bergen", period=(2003, 2014))
+    assert (bergen.value, bergen.hedge, bergen.unit) == (40, "over", "percent")
+
+
+def test_penalties_training_police_and_apartments(data):
+    assert _get(data, "maximum_penalty", form="unsplit").value == 10
+    longest = _get(data, "longest_sentence_imposed", form="unsplit")
+    assert (longest.value, longest.hedge) == (5, "up to")
+    assert _get(data, "police_prosecutors_trained", form="labor").value == 160
+    assert _get(data, "cadet_training_days", form="unsplit").value == 1
+    assert _get(data, "dedicated_police_officers", area="Oslo").value == 1
+    assert _get(data, "shelter_apartments", population="men").value == 2
+
+
+def test_funding_lines_in_both_currencies(data):
+    money = data.figures[data.figures.metric == "funding_allocated"]
+    wide = money.pivot_table(index="item", columns="unit", values="value")
+    assert len(wide) == 2
+    assert sorted(wide.NOK) == [2_500_000, 4_500_000]
+    assert sorted(wide.USD) == [314_000, 565_000]
+    assert all(money["item"].notna())
+
+
+def test_care_institution_and_protection_counts(data):
+    expected = {
+        ("initial_contacts", "all", 2014): 139, ("initial_contacts", "all", 2013): 132,
+        ("shelter_accepted", "women", 2014): 41, ("shelter_accepted", "men", 2014): 1,
+        ("reflection_periods_granted", "all", 2014): 27, ("reflection_periods_granted", "all", 2013): 30,
+        ("temporary_residence_permits_granted", "all", 2014): 41, ("temporary_residence_permits_granted", "all", 2013): 38,
+        ("asylum_grants", "all", 2014): 11, ("asylum_grants", "all", 2013): 19,
+    }
+    for (metric, population, year), value in expected.items():
+        assert _get(data, metric, population=population, period=year).value == value, (metric, population, year)
+
+
+def test_a_figure_the_source_does_not_report_is_missing_not_zero(data):
+    row = data.figures.set_index("id").loc["tip2015-official-complicity-cases"]
+    assert pd.isna(row.value)
+    assert analysis.get_figure(data.figures, "official_complicity_cases").label == "not reported"
+    assert row.missing_reason == "not reported by the government"
+
+
+def test_statements_name_what_both_sources_name(data):
+    st = data.statements
+    sectors = {src: set(g.subject) for src, g in st[st.topic == "sector"].groupby("source_id")}
+    assert sectors["tip2015"] == {"domestic service", "nursing", "car washing", "construction"}
+    assert sectors["gcm2017"] == {"construction", "agriculture"}
+    origins = set(st[(st.topic == "origin_country")].subject)
+    assert origins == {"Albania", "Bulgaria", "Lithuania", "Romania", "Nigeria", "Syria", "Philippines"}
+    policy = st[st.topic == "policy_measure"].set_index("id")
+    assert policy.loc["tip2015-policy-action-plan", "event_year"] == 2014
+    assert policy.loc["gcm2017-policy-work-crime-strategy", "event_year"] == 2015
+    assert {"gcm2017-policy-intelligence-centre", "gcm2017-policy-regional-units"} <= set(policy.index)
+
+
+def test_every_quote_is_in_its_document_as_read_here(data):
+    texts = {row.source_id: (paths.RAW / row.file).read_text(encoding="utf-8") for row in data.sources.itertuples()}
+    for table in (data.figures, data.statements):
+        for row in table.itertuples():
+            assert row.quote in texts[row.source_id], row.id
+
+
+def test_dtypes_are_pandas_3_dtypes(data):
+    f = data.figures
+    assert str(f.id.dtype) == "str"
+    assert str(f.value.dtype) == "Float64"
+    assert str(f.report_year.dtype) == "Int64"
+    assert str(data.sources.date_accessed.dtype).startswith("datetime64")
+
+
+def test_check_command_prints_the_summary(capsys):
+    from analysis.cli import main
+
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "tip2015" in out and "Figures: 43 (1 explicitly missing)" in out

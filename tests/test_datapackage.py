@@ -1,0 +1,47 @@
+"""The Frictionless descriptor is valid, complete, and what the loader enforces."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import edit_csv
+from frictionless import Package
+
+from analysis import paths
+from analysis.schema import pandera_schema
+
+DESCRIPTOR = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
+FIELDS = [(res["name"], field) for res in DESCRIPTOR["resources"] for field in res["schema"]["fields"]]
+
+
+def test_frictionless_validates_the_package_and_its_foreign_keys():
+    report = Package(str(paths.DATAPACKAGE)).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_frictionless_also_catches_a_broken_foreign_key(data_copy):
+    edit_csv(data_copy / "processed" / "figures.csv", "tip2015-tier", "source_id", "nowhere")
+    report = Package(str(data_copy / "datapackage.json")).validate()
+    assert not report.valid
+    assert [e[0] for e in report.flatten(["type"])] == ["foreign-key"]
+
+
+@pytest.mark.parametrize(("resource", "field"), FIELDS, ids=[f"{r}.{f['name']}" for r, f in FIELDS])
+def test_every_field_is_described(resource, field):
+    assert field["type"] in {"string", "integer", "number", "date"}
+    assert len(field.get("description", "")) > 10, f"{resource}.{field['name']} needs a description"
+
+
+def test_every_table_file_is_described_and_every_description_has_a_file():
+    described = {paths.DATA / res["path"] for res in DESCRIPTOR["resources"]}
+    on_disk = set(paths.PROCESSED.glob("*.csv")) | set(paths.RAW.glob("*.csv"))
+    assert described == on_disk
+
+
+@pytest.mark.parametrize("res", DESCRIPTOR["resources"], ids=lambda r: r["name"])
+def test_pandera_schema_has_the_descriptor_columns(res):
+    schema = pandera_schema(res)
+    assert list(schema.columns) == [f["name"] for f in res["schema"]["fields"]]
+    required = {f["name"] for f in res["schema"]["fields"] if f.get("constraints", {}).get("required")}
+    assert {name for name, col in schema.columns.items() if not col.nullable} == required
