@@ -1,4 +1,10 @@
-"""Command line: ``tip-norway check`` validates the curated data and summarises it."""
+"""Command line of the project.
+
+``tip-norway check`` validates the curated data and summarises it;
+``tip-norway list`` shows the notebooks and their parameters;
+``tip-norway run`` regenerates the figures through papermill;
+``tip-norway refresh`` rewrites the committed reference outputs of the notebooks.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import paths
+from . import paths, runner
 from .data import Dataset, load
 from .errors import DataError
 
@@ -37,20 +43,77 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _list(args: argparse.Namespace) -> int:
+    for nb in runner.discover(args.notebooks_dir):
+        print(nb.describe())
+    return 0
+
+
+def _given(args: argparse.Namespace) -> dict:
+    given = runner.load_parameter_file(args.parameters_file) if args.parameters_file else {}
+    for name, value in args.parameter or []:
+        given[name] = runner.parse_cli_value(value)
+    return given
+
+
+def _run(args: argparse.Namespace) -> int:
+    load()  # bad data stops the run before any notebook starts
+    runner.run(args.notebooks, _given(args), workers=args.workers, notebooks_dir=args.notebooks_dir,
+               output=args.output_dir, figures=args.figures_dir, wait=not args.no_wait, lock_timeout=args.lock_timeout)
+    return 0
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    load()
+    runner.refresh(args.notebooks_dir, workers=args.workers, output=args.output_dir, figures=args.figures_dir,
+                   wait=not args.no_wait, lock_timeout=args.lock_timeout)
+    print(f"reference outputs rewritten in {args.notebooks_dir}; review with git diff, then commit", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tip-norway", description=__doc__)
+    parser = argparse.ArgumentParser(prog="tip-norway", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate the curated data against the raw sources and print a summary")
     check.add_argument("--data-dir", type=Path, default=paths.DATA, help="data folder (default: %(default)s)")
     check.set_defaults(func=_check)
+
+    listing = commands.add_parser("list", help="show the notebooks and their parameters")
+    listing.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS, help=argparse.SUPPRESS)
+    listing.set_defaults(func=_list)
+
+    for name, func, text in (("run", _run, "run notebooks through papermill and replace their figures if all succeed"),
+                             ("refresh", _refresh, "run every notebook with its defaults and rewrite the committed reference outputs")):
+        sub = commands.add_parser(name, help=text, description=text)
+        if name == "run":
+            sub.add_argument("notebooks", nargs="*", help="notebook names or numbers (default: all)")
+            sub.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                             help="set a parameter of every notebook that declares it; VALUE is read as YAML ([2014], 7.5, USD)")
+            sub.add_argument("-f", "--parameters-file", type=Path, metavar="YAML",
+                             help="parameters from a YAML file: NAME: VALUE, or NOTEBOOK: {NAME: VALUE}")
+        sub.add_argument("--workers", type=int, default=None, help=f"parallel kernels (default: the number of cores, at most {runner.MAX_WORKERS})")
+        sub.add_argument("--no-wait", action="store_true", help="refuse at once if another run is in progress instead of waiting")
+        sub.add_argument("--lock-timeout", type=float, default=1800, help="seconds to wait for another run (default: %(default)s)")
+        sub.add_argument("--output-dir", type=Path, default=paths.OUTPUT,
+                         help="executed notebooks, run manifests and the lock (default: output/)")
+        sub.add_argument("--figures-dir", type=Path, default=paths.FIGURES, help="charts replaced on success (default: figures/)")
+        sub.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS, help="notebooks to run (default: notebooks/)")
+        sub.set_defaults(func=func)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns 0 on success, 1 on bad data or a failed run, 2 on bad parameters."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except DataError as exc:
+        print(f"tip-norway {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except runner.ParameterError as exc:
+        print(f"tip-norway {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except runner.RunError as exc:
         print(f"tip-norway {args.command}: {exc}", file=sys.stderr)
         return 1
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from analysis import paths
+from analysis.plotting import FIGURES_DIR_ENV
+
+
+def pytest_configure(config):
+    # Kernels started by nbval inherit this, so checking the notebooks never rewrites figures/.
+    os.environ[FIGURES_DIR_ENV] = tempfile.mkdtemp(prefix="tip-norway-nbval-figures-")
 
 
 @pytest.fixture

@@ -1,0 +1,40 @@
+"""What two sources name, side by side, and the dated policy timeline."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+TOPICS = ("country_role", "form_of_exploitation", "sector", "origin_region", "origin_country", "vulnerable_group")
+
+
+def side_by_side(statements: pd.DataFrame, sources: list[str], topics: list[str] = list(TOPICS)) -> pd.DataFrame:
+    """One row per (topic, subject): whether each source names it, and whether they agree.
+
+    Returns:
+        Columns ``topic``, ``subject``, one boolean column per source, and
+        ``named_by``: ``both`` (all sources), ``only <source>``, or a list.
+    """
+    rows = statements[statements.topic.isin(topics) & statements.source_id.isin(sources)]
+    table = pd.crosstab([rows.topic, rows.subject], rows.source_id).gt(0)
+    table = table.reindex(columns=sources, fill_value=False).reset_index()
+    table.columns.name = None
+
+    def named_by(row) -> str:
+        names = [s for s in sources if row[s]]
+        if len(names) == len(sources):
+            return "all" if len(sources) > 2 else "both"
+        return "only " + " and ".join(names)
+
+    table["named_by"] = table.apply(named_by, axis=1)
+    order = {t: i for i, t in enumerate(topics)}
+    return table.sort_values(["topic", "named_by", "subject"], key=lambda c: c.map(order) if c.name == "topic" else c, ignore_index=True)
+
+
+def policy_timeline(statements: pd.DataFrame, sources_register: pd.DataFrame, sources: list[str]) -> pd.DataFrame:
+    """Policy measures with their year; undated ones placed at the source's edition as 'by' that year."""
+    measures = statements[(statements.topic == "policy_measure") & statements.source_id.isin(sources)]
+    editions = sources_register.set_index("source_id").edition
+    table = measures[["id", "source_id", "subject", "event", "event_year"]].copy()
+    table["dated"] = table.event_year.notna()
+    table["year"] = table.event_year.fillna(table.source_id.map(editions)).astype(int)
+    return table.sort_values(["year", "dated", "subject"], ascending=[True, False, True], ignore_index=True)
