@@ -33,12 +33,6 @@ def _line(index) -> int:
     return int(index) + 2
 
 
-def _show(path: Path) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(paths.ROOT))
-    except ValueError:
-        return str(path)
-
 
 def sha256(path: Path) -> str:
     """SHA-256 of a file, read in blocks."""
@@ -68,20 +62,20 @@ def check_raw_files(sources: pd.DataFrame, raw_dir: Path, register: str) -> tupl
         registered.add(row.file)
         path = Path(raw_dir) / row.file
         if not path.is_file():
-            problems.append(Problem(register, _line(index), "file", f"registered file {_show(path)} not found", row.source_id))
+            problems.append(Problem(register, _line(index), "file", f"registered file {paths.display(path)} not found", row.source_id))
             continue
         actual = sha256(path)
         if pd.isna(row.sha256) or actual != row.sha256:
             problems.append(Problem(
                 register, _line(index), "sha256",
-                f"raw file {_show(path)} has changed: its sha256 is {actual}, the register expects {row.sha256}. "
+                f"raw file {paths.display(path)} has changed: its sha256 is {actual}, the register expects {row.sha256}. "
                 "Raw files are kept byte for byte; restore the published copy or register a new source.",
                 row.source_id))
             continue
         texts[row.source_id] = path.read_text(encoding="utf-8")
     for path in sorted(Path(raw_dir).iterdir()):
         if path.is_file() and path.name != Path(register).name and path.name not in registered and not path.name.startswith("."):
-            problems.append(Problem(_show(path), None, None, f"raw file is not in the source register {register}"))
+            problems.append(Problem(paths.display(path), None, None, f"raw file is not in the source register {register}"))
     return problems, texts
 
 

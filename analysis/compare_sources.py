@@ -7,7 +7,7 @@ import pandas as pd
 TOPICS = ("country_role", "form_of_exploitation", "sector", "origin_region", "origin_country", "vulnerable_group")
 
 
-def side_by_side(statements: pd.DataFrame, sources: list[str], topics: list[str] = list(TOPICS)) -> pd.DataFrame:
+def side_by_side(statements: pd.DataFrame, sources: list[str], topics: tuple[str, ...] = TOPICS) -> pd.DataFrame:
     """One row per (topic, subject): whether each source names it, and whether they agree.
 
     Returns:

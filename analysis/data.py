@@ -23,7 +23,7 @@ class Dataset:
 
 
 def _file(name: str, data_dir: Path) -> str:
-    return checks._show(Path(data_dir) / resource(name, data_dir)["path"])
+    return paths.display(Path(data_dir) / resource(name, data_dir)["path"])
 
 
 def load_sources(data_dir: Path = paths.DATA) -> pd.DataFrame:

@@ -18,3 +18,11 @@ NOTEBOOKS = ROOT / "notebooks"
 FIGURES = ROOT / "figures"
 #: Executed notebooks, run manifests and failed runs (ignored by git).
 OUTPUT = ROOT / "output"
+
+
+def display(path: Path) -> str:
+    """A path as messages show it: relative to the project root when inside it, else absolute."""
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)

@@ -9,7 +9,7 @@ from .query import get_figure
 MEASURES = ("reflection_periods_granted", "temporary_residence_permits_granted", "asylum_grants", "shelter_accepted")
 
 
-def protection_table(figures: pd.DataFrame, years: list[int], measures: list[str] = list(MEASURES)) -> pd.DataFrame:
+def protection_table(figures: pd.DataFrame, years: list[int], measures: tuple[str, ...] = MEASURES) -> pd.DataFrame:
     """Each measure per year, as a count and per 100 victims identified.
 
     A measure the source does not give for a year is a missing value, not zero.

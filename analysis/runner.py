@@ -177,6 +177,8 @@ def resolve_parameters(notebooks: list[Notebook], given: dict) -> dict[str, dict
     problems = []
     scoped, common = {}, {}
     for key, value in given.items():
+        if isinstance(key, int) and not isinstance(key, bool):
+            key = f"{key:02d}"  # YAML reads a bare 03 as the number 3
         target = [nb for nb in notebooks if key in (nb.name, nb.figure_prefix[:-1])]
         if target and isinstance(value, dict):
             scoped[target[0].name] = value
@@ -224,7 +226,7 @@ def _versions() -> dict[str, str]:
 
 def _inputs(notebooks: list[Notebook]) -> dict[str, str]:
     files = [paths.DATAPACKAGE, *sorted(paths.RAW.iterdir()), *sorted(paths.PROCESSED.iterdir()), *(nb.path for nb in notebooks)]
-    return {str(p.relative_to(paths.ROOT)): sha256(p) for p in files if p.is_file()}
+    return {paths.display(p): sha256(p) for p in files if p.is_file()}
 
 
 @contextmanager
@@ -272,7 +274,7 @@ def _execute(nb: Notebook, params: dict, run_dir: Path) -> Outcome:
             progress_bar=False, log_output=False, cwd=str(nb.path.parent),
         )
     except papermill.PapermillExecutionError as exc:
-        outcome.error = (f"{nb.name}: cell {exc.cell_index} (execution count {exc.exec_count}) raised "
+        outcome.error = (f"{nb.name}: cell {exc.cell_index + 1}, counting from 1 (execution count [{exc.exec_count}]), raised "
                          f"{exc.ename}: {exc.evalue}; the executed notebook is kept at {executed}")
     except Exception as exc:  # a kernel that dies or a notebook that cannot be read
         outcome.error = f"{nb.name}: {type(exc).__name__}: {exc}; see {executed}"

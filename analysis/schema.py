@@ -43,7 +43,7 @@ def descriptor(data_dir: Path = paths.DATA) -> dict:
     """The parsed ``datapackage.json`` of ``data_dir``."""
     path = Path(data_dir) / "datapackage.json"
     if not path.is_file():
-        raise DataError([Problem(_show(path), None, None, "file not found: the data package descriptor is missing")])
+        raise DataError([Problem(paths.display(path), None, None, "file not found: the data package descriptor is missing")])
     return _descriptor(path, path.stat().st_mtime)
 
 
@@ -54,12 +54,6 @@ def resource(name: str, data_dir: Path = paths.DATA) -> dict:
             return res
     raise KeyError(f"no resource named {name!r} in {Path(data_dir) / 'datapackage.json'}")
 
-
-def _show(path: Path) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(paths.ROOT))
-    except ValueError:
-        return str(path)
 
 
 def _convert(raw: pd.Series, field: dict, show: str, ids: pd.Series | None, problems: list[Problem]) -> pd.Series:
@@ -162,7 +156,7 @@ def read_table_with_problems(name: str, data_dir: Path = paths.DATA) -> tuple[pd
     """
     res = resource(name, data_dir)
     path = Path(data_dir) / res["path"]
-    show = _show(path)
+    show = paths.display(path)
     if not path.is_file():
         return None, [Problem(show, None, None, f"file not found: expected the '{name}' table ({res.get('title', name)})")]
     try:
