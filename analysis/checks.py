@@ -56,18 +56,18 @@ def check_raw_files(sources: pd.DataFrame, raw_dir: Path, register: str) -> tupl
     """
     problems, texts = [], {}
     registered = set()
-    for index, row in sources.iterrows():
+    for row in sources.itertuples():
         if pd.isna(row.file):
             continue
         registered.add(row.file)
         path = Path(raw_dir) / row.file
         if not path.is_file():
-            problems.append(Problem(register, _line(index), "file", f"registered file {paths.display(path)} not found", row.source_id))
+            problems.append(Problem(register, _line(row.Index), "file", f"registered file {paths.display(path)} not found", row.source_id))
             continue
         actual = sha256(path)
         if pd.isna(row.sha256) or actual != row.sha256:
             problems.append(Problem(
-                register, _line(index), "sha256",
+                register, _line(row.Index), "sha256",
                 f"raw file {paths.display(path)} has changed: its sha256 is {actual}, the register expects {row.sha256}. "
                 "Raw files are kept byte for byte; restore the published copy or register a new source.",
                 row.source_id))
@@ -90,21 +90,21 @@ def check_references(
     editions = dict(zip(sources.source_id, sources.edition, strict=True))
     pairs = set() if metrics is None else set(zip(metrics.metric, metrics.unit, strict=True))
     ids = set(table.id) if ids is None else ids
-    for index, row in table.iterrows():
+    for row in table.itertuples():
         if row.source_id not in editions:
-            problems.append(Problem(show, _line(index), "source_id",
+            problems.append(Problem(show, _line(row.Index), "source_id",
                                     f"unknown source {row.source_id!r}: expected one of {', '.join(sorted(editions))} (data/raw/sources.csv)", row.id))
         elif row.report_year != editions[row.source_id]:
-            problems.append(Problem(show, _line(index), "report_year",
+            problems.append(Problem(show, _line(row.Index), "report_year",
                                     f"expected {editions[row.source_id]}, the edition of source {row.source_id}, found {row.report_year}", row.id))
         if metrics is not None:
             if (row.metric, row.unit) not in pairs:
                 units = sorted(u for m, u in pairs if m == row.metric)
                 expected = f"unit {' or '.join(units)}" if units else "a metric listed in data/processed/metrics.csv"
-                problems.append(Problem(show, _line(index), "metric" if not units else "unit",
+                problems.append(Problem(show, _line(row.Index), "metric" if not units else "unit",
                                         f"({row.metric}, {row.unit}) is not in the metric codebook: expected {expected}", row.id))
             if not pd.isna(row.part_of) and row.part_of not in ids:
-                problems.append(Problem(show, _line(index), "part_of", f"expected the id of another figure, found {row.part_of!r}", row.id))
+                problems.append(Problem(show, _line(row.Index), "part_of", f"expected the id of another figure, found {row.part_of!r}", row.id))
     return problems
 
 
@@ -112,17 +112,17 @@ def check_quotes(table: pd.DataFrame, show: str, texts: dict[str, str]) -> list[
     """Each quote stands verbatim in its raw document, inside the paragraph its locator names."""
     problems = []
     split = {source: paragraphs(text) for source, text in texts.items()}
-    for index, row in table.iterrows():
+    for row in table.itertuples():
         if row.source_id not in texts:
             continue  # no local copy, or the copy failed its own check
         if row.quote not in texts[row.source_id]:
-            problems.append(Problem(show, _line(index), "quote", f"quote not found verbatim in the raw document of {row.source_id}: {row.quote!r}", row.id))
+            problems.append(Problem(show, _line(row.Index), "quote", f"quote not found verbatim in the raw document of {row.source_id}: {row.quote!r}", row.id))
             continue
         number = int(re.match(r"paragraph (\d+)", row.locator).group(1))
         blocks = split[row.source_id]
         if not (1 <= number <= len(blocks)) or row.quote not in blocks[number - 1]:
             found = [str(i) for i, block in enumerate(blocks, start=1) if row.quote in block]
-            problems.append(Problem(show, _line(index), "locator",
+            problems.append(Problem(show, _line(row.Index), "locator",
                                     f"the quote is not in paragraph {number}; expected paragraph {' or '.join(found)}", row.id))
     return problems
 
@@ -130,8 +130,8 @@ def check_quotes(table: pd.DataFrame, show: str, texts: dict[str, str]) -> list[
 def check_values(figures: pd.DataFrame, show: str) -> list[Problem]:
     """Each value can be read from its quote, with the stated hedge; missing values say why."""
     problems = []
-    for index, row in figures.iterrows():
-        line = _line(index)
+    for row in figures.itertuples():
+        line = _line(row.Index)
 
         def add(column, message, line=line, row_id=row.id):
             problems.append(Problem(show, line, column, message, row_id))
@@ -185,12 +185,12 @@ def check_parts(figures: pd.DataFrame, show: str) -> list[Problem]:
     parts = figures[figures.part_of.notna() & figures.part_of.isin(by_id.index)]
     for whole_id, group in parts.groupby("part_of"):
         whole = by_id.loc[whole_id]
-        for index, part in group.iterrows():
+        for part in group.itertuples():
             if not (whole.period_start <= part.period_start and part.period_end <= whole.period_end):
-                problems.append(Problem(show, _line(index), "part_of",
+                problems.append(Problem(show, _line(part.Index), "part_of",
                                         f"covers {part.period_start}-{part.period_end}, outside its whole {whole_id} ({whole.period_start}-{whole.period_end})", part.id))
             if part.unit == "percent" and part.value > 100:
-                problems.append(Problem(show, _line(index), "value", f"a share of {whole_id} must be at most 100 percent, found {part.value:g}", part.id))
+                problems.append(Problem(show, _line(part.Index), "value", f"a share of {whole_id} must be at most 100 percent, found {part.value:g}", part.id))
         counts = group[(group.unit != "percent") & group.value.notna()]
         if len(counts) and not pd.isna(whole.value) and whole.hedge in ("exact", "approximately") and counts.value.sum() > whole.value:
             listed = ", ".join(f"{r.id}={r.value:g}" for r in counts.itertuples())

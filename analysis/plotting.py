@@ -99,3 +99,18 @@ def save(fig: plt.Figure, name: str, table: pd.DataFrame, folder: str | Path = "
     fig.savefig(svg, metadata={"Date": None, "Creator": None})
     table.to_csv(csv, index=False, lineterminator="\n", float_format="%.6g")
     return [png, svg, csv]
+
+
+def publish(fig: plt.Figure, name: str, table: pd.DataFrame, folder: str | Path = ""):
+    """Save the chart with its table, close it, and return the written PNG for display.
+
+    Showing the PNG already written (rather than letting the notebook backend
+    draw the figure a second time) keeps the notebook fast and shows exactly the
+    file a reader will find in ``figures/``.
+    """
+    from IPython.display import Image
+
+    written = save(fig, name, table, folder)
+    plt.close(fig)
+    print("wrote", ", ".join(p.name for p in written))
+    return Image(filename=str(written[0]), width=800)

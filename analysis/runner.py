@@ -271,8 +271,8 @@ def _execute(nb: Notebook, params: dict, run_dir: Path) -> Outcome:
     try:
         papermill.execute_notebook(
             str(nb.path), str(executed), parameters=params or None, kernel_name="python3",
-            progress_bar=False, log_output=False, cwd=str(nb.path.parent),
-        )
+            progress_bar=False, log_output=False,
+        )  # no cwd=: papermill would chdir the whole process, which races between worker threads
     except papermill.PapermillExecutionError as exc:
         outcome.error = (f"{nb.name}: cell {exc.cell_index + 1}, counting from 1 (execution count [{exc.exec_count}]), raised "
                          f"{exc.ename}: {exc.evalue}; the executed notebook is kept at {executed}")

@@ -193,3 +193,27 @@ def test_bad_input_changes_nothing_on_disk(data_copy):
     before[data_copy / "processed" / "figures.csv"] = (data_copy / "processed" / "figures.csv").read_bytes()
     problems_of(data_copy)
     assert {p: p.read_bytes() for p in data_copy.rglob("*") if p.is_file()} == before
+
+
+def test_share_over_100_percent(data_copy):
+    path = data_copy / "processed" / "figures.csv"
+    line = edit_csv(path, "tip2015-victims-share-men-2014", "value", "120")
+    edit_csv(path, "tip2015-victims-share-men-2014", "value_as_written", "120")
+    problems = problems_of(data_copy)
+    assert any(f"line {line} (id tip2015-victims-share-men-2014), column 'value': a share of tip2015-victims-2014 must be at most 100 percent, found 120"
+               in p for p in problems), problems
+
+
+def test_part_outside_the_period_of_its_whole(data_copy):
+    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-shelter-men-2014", "part_of", "tip2015-initial-contacts-2013")
+    message = only(problems_of(data_copy))
+    assert f"line {line} (id tip2015-shelter-men-2014), column 'part_of': covers 2014-2014, outside its whole tip2015-initial-contacts-2013 (2013-2013)" in message
+
+
+def test_currency_pairs_that_imply_different_rates(data_copy):
+    path = data_copy / "processed" / "figures.csv"
+    edit_csv(path, "tip2015-funding-safe-houses-usd", "value", "465000")
+    edit_csv(path, "tip2015-funding-safe-houses-usd", "value_as_written", "$465,000")
+    edit_csv(path, "tip2015-funding-safe-houses-usd", "quote", "4.5 million kroner ($465,000)")
+    problems = problems_of(data_copy)
+    assert any("the NOK/USD pairs of tip2015 imply rates more than 2% apart" in p for p in problems), problems

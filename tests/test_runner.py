@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -111,9 +112,11 @@ def test_runs_with_non_default_parameters(tmp_path):
         encoding="utf-8",
     )
     figures = tmp_path / "figures"
+    cwd = os.getcwd()
     code = main(["run", "01", "03", "04", "-f", str(params), "--output-dir", str(tmp_path / "out"),
                  "--figures-dir", str(figures)])
     assert code == 0
+    assert os.getcwd() == cwd, "parallel workers must not change the process's working directory"
     gap = pd.read_csv(figures / "01_conviction_gap.csv")
     per_year = gap[gap.panel == "per_year"]
     assert per_year.year.tolist() == [2014]

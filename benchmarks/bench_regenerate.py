@@ -1,0 +1,155 @@
+"""Benchmark the regeneration command against its alternatives, in one run.
+
+Measures, on this machine:
+
+* the floor: starting a kernel and importing pandas, matplotlib and seaborn in it;
+* a sequential loop of the ``papermill`` command line over every notebook;
+* a full regeneration with ``tip-norway run`` (in-process, parallel kernels),
+  with each notebook's duration and the peak memory of each kernel;
+* loading and validating all curated tables once the libraries are imported.
+
+Usage: ``python benchmarks/bench_regenerate.py [--repeat N]``. Results are printed
+as a table and written to ``benchmarks/results.json``; the README quotes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+from jupyter_client.manager import start_new_kernel
+
+import analysis
+from analysis import paths, runner
+
+TARGETS = {"ratio_to_cli_loop": 0.35, "notebook_over_floor_s": 1.5, "kernel_peak_mb": 300, "load_ms": 50}
+
+
+def floor_seconds() -> float:
+    """Kernel start plus importing the plotting stack, as a notebook's first cell would."""
+    started = time.perf_counter()
+    km, kc = start_new_kernel(kernel_name="python3")
+    try:
+        kc.execute_interactive("import pandas, matplotlib, seaborn", timeout=120)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    return time.perf_counter() - started
+
+
+def cli_loop_seconds(notebooks: list[Path], scratch: Path) -> float:
+    """One ``papermill`` process per notebook, one after the other."""
+    env = {**os.environ, "TIP_NORWAY_FIGURES_DIR": str(scratch / "cli-figures")}
+    papermill = Path(sys.executable).with_name("papermill")
+    started = time.perf_counter()
+    for nb in notebooks:
+        subprocess.run([str(papermill), str(nb), str(scratch / f"cli-{nb.name}"), "-k", "python3", "--no-progress-bar"],
+                       check=True, capture_output=True, cwd=nb.parent, env=env)
+    return time.perf_counter() - started
+
+
+class KernelMemory:
+    """Samples the resident memory of every kernel this process starts; keeps each kernel's peak."""
+
+    def __init__(self, interval: float = 0.05):
+        self.interval, self.peaks, self._stop = interval, {}, threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self):
+        me = psutil.Process()
+        while not self._stop.is_set():
+            for child in me.children(recursive=True):
+                try:
+                    if "ipykernel" in " ".join(child.cmdline()):
+                        rss = child.memory_info().rss
+                        self.peaks[child.pid] = max(self.peaks.get(child.pid, 0), rss)
+                except psutil.Error:
+                    pass
+            time.sleep(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def regenerate(scratch: Path, name: str) -> tuple[float, dict, dict]:
+    with KernelMemory() as memory:
+        started = time.perf_counter()
+        manifest = runner.run(output=scratch / f"{name}-output", figures=scratch / f"{name}-figures", say=lambda _: None)
+        seconds = time.perf_counter() - started
+    return seconds, manifest, memory.peaks
+
+
+def load_ms(repeat: int = 30) -> float:
+    analysis.load()  # warm: imports and first-use caches
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        analysis.load()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions of each timing; the median is kept (default: 3)")
+    args = parser.parse_args()
+    notebooks = [nb.path for nb in runner.discover()]
+    scratch = Path(tempfile.mkdtemp(prefix="tip-norway-bench-"))
+    try:
+        floors = [floor_seconds() for _ in range(args.repeat)]
+        loops = [cli_loop_seconds(notebooks, scratch) for _ in range(args.repeat)]
+        runs = [regenerate(scratch, f"run{i}") for i in range(args.repeat)]
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    floor = statistics.median(floors)
+    loop = statistics.median(loops)
+    full = statistics.median(r[0] for r in runs)
+    per_notebook = {nb.stem: statistics.median(next(n["seconds"] for n in r[1]["notebooks"] if n["name"] == nb.stem) for r in runs)
+                    for nb in notebooks}
+    peak_mb = max(max(r[2].values(), default=0) for r in runs) / 2**20
+    results = {
+        "machine": {"python": platform.python_version(), "cores": os.cpu_count(), "platform": platform.platform()},
+        "repeat": args.repeat,
+        "workers": runs[0][1]["workers"],
+        "floor_s": round(floor, 2),
+        "cli_loop_s": round(loop, 2),
+        "regeneration_s": round(full, 2),
+        "ratio_to_cli_loop": round(full / loop, 3),
+        "notebook_s": {k: round(v, 2) for k, v in per_notebook.items()},
+        "notebook_over_floor_s": {k: round(v - floor, 2) for k, v in per_notebook.items()},
+        "kernel_peak_mb": round(peak_mb, 1),
+        "load_ms": round(load_ms(), 1),
+        "targets": TARGETS,
+    }
+    out = Path(__file__).with_name("results.json")
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print("| measure | value | target |\n|---|---|---|")
+    print(f"| floor: kernel start + import pandas, matplotlib, seaborn | {floor:.2f} s | |")
+    print(f"| sequential `papermill` CLI loop, {len(notebooks)} notebooks | {loop:.2f} s | |")
+    print(f"| `tip-norway run`, {results['workers']} workers | {full:.2f} s | |")
+    print(f"| regeneration / CLI loop | {full / loop:.2f} | <= {TARGETS['ratio_to_cli_loop']} |")
+    for name, seconds in per_notebook.items():
+        print(f"| {name} (floor + {seconds - floor:.2f} s) | {seconds:.2f} s | <= floor + {TARGETS['notebook_over_floor_s']} s |")
+    print(f"| peak memory of a kernel | {peak_mb:.0f} MB | < {TARGETS['kernel_peak_mb']} MB |")
+    print(f"| `analysis.load()` after imports (median of 30) | {results['load_ms']:.1f} ms | < {TARGETS['load_ms']} ms |")
+    print(f"\nwritten to {paths.display(out)}")
+
+
+if __name__ == "__main__":
+    main()
