@@ -13,17 +13,30 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --editable '.[test,lab,dev]'
 	touch $(STAMP)
 
-.PHONY: help setup run check test lint
+.PHONY: help setup run check list refresh lab test lint bench
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 setup: $(STAMP) ## create .venv and install the project with its test, lab and dev extras
 
-run: $(STAMP) ## set up, validate the curated data and print what it holds
+run: $(STAMP) ## set up, validate the data, then regenerate every figure (the scheduled job)
 	$(BIN)/tip-norway check
+	$(BIN)/tip-norway run
 
 check: $(STAMP) ## validate the curated data only
 	$(BIN)/tip-norway check
+
+list: $(STAMP) ## show the notebooks and their parameters
+	$(BIN)/tip-norway list
+
+refresh: $(STAMP) ## rerun every notebook and rewrite its committed reference outputs (after an edit)
+	$(BIN)/tip-norway refresh
+
+lab: $(STAMP) ## open JupyterLab on notebooks/ with the project's environment as the python3 kernel
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+bench: $(STAMP) ## time regeneration against the papermill CLI and the kernel floor
+	$(BIN)/python benchmarks/bench_regenerate.py
 
 test: $(STAMP) ## set up and run the whole test suite
 	$(BIN)/python -m pytest

@@ -3,7 +3,8 @@
 ``tip-norway check`` validates the curated data and summarises it;
 ``tip-norway list`` shows the notebooks and their parameters;
 ``tip-norway run`` regenerates the figures through papermill;
-``tip-norway refresh`` rewrites the committed reference outputs of the notebooks.
+``tip-norway refresh`` rewrites the committed reference outputs of the notebooks;
+``tip-norway normalize`` strips run metadata from notebooks (used by pre-commit).
 """
 
 from __future__ import annotations
@@ -71,6 +72,12 @@ def _refresh(args: argparse.Namespace) -> int:
     return 0
 
 
+def _normalize(args: argparse.Namespace) -> int:
+    for path in args.files:
+        runner.clean_reference(path, path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tip-norway", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -99,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--figures-dir", type=Path, default=paths.FIGURES, help="charts replaced on success (default: figures/)")
         sub.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS, help="notebooks to run (default: notebooks/)")
         sub.set_defaults(func=func)
+    normalize = commands.add_parser("normalize", help="drop injected-parameter cells and papermill metadata from notebooks, in place")
+    normalize.add_argument("files", nargs="+", type=Path, help="notebooks to normalise")
+    normalize.set_defaults(func=_normalize)
     return parser
 
 

@@ -36,6 +36,8 @@ from .plotting import FIGURES_DIR_ENV
 
 #: Most kernels started at once: each holds pandas and matplotlib in memory.
 MAX_WORKERS = 4
+#: Seconds one cell may run before the run gives up on its notebook (a hung scheduled run must end).
+CELL_TIMEOUT = 600
 #: Libraries whose versions a manifest records.
 RECORDED_PACKAGES = ("tip-norway", "pandas", "numpy", "pandera", "matplotlib", "seaborn", "papermill", "nbclient", "ipykernel")
 
@@ -271,7 +273,10 @@ def _execute(nb: Notebook, params: dict, run_dir: Path) -> Outcome:
     try:
         papermill.execute_notebook(
             str(nb.path), str(executed), parameters=params or None, kernel_name="python3",
-            progress_bar=False, log_output=False,
+            progress_bar=False, log_output=False, execution_timeout=CELL_TIMEOUT,
+            # The executed copy is written once at the end (and on failure), not after every cell,
+            # and the kernel is stopped at once rather than politely: together a third of the time.
+            request_save_on_cell_execute=False, shutdown_kernel="immediate",
         )  # no cwd=: papermill would chdir the whole process, which races between worker threads
     except papermill.PapermillExecutionError as exc:
         outcome.error = (f"{nb.name}: cell {exc.cell_index + 1}, counting from 1 (execution count [{exc.exec_count}]), raised "
