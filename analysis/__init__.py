@@ -11,10 +11,10 @@ Typical use in a notebook::
 from .data import Dataset, load, load_figures, load_metrics, load_sources, load_statements
 from .errors import DataError, Problem
 from .numbers import parse_number
-from .query import Figure, compare_periods, get_figure, select
+from .query import Figure, compare_periods, from_source, get_figure, select
 
 __all__ = [
-    "DataError", "Dataset", "Figure", "Problem", "compare_periods", "get_figure", "load",
+    "DataError", "Dataset", "Figure", "Problem", "compare_periods", "from_source", "get_figure", "load",
     "load_figures", "load_metrics", "load_sources", "load_statements", "parse_number", "select",
 ]
 __version__ = "0.1.0"

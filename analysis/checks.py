@@ -7,6 +7,7 @@ curator sees every mistake of an edit at once.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 from pathlib import Path
@@ -19,8 +20,9 @@ from .numbers import occurs_as_token, parse_number
 
 #: Words that must stand just before a value the source qualifies this way.
 HEDGE_WORDS = {
-    "approximately": ("approximately", "about", "around", "some", "nearly", "almost", "roughly"),
+    "approximately": ("approximately", "about", "around", "some", "nearly", "almost", "roughly", "ca."),
     "over": ("over", "more than"),
+    "under": ("under", "fewer than", "less than", "underkant"),
     "up to": ("up to",),
 }
 #: How far before the value a hedge word may stand ("approximately 20 percent ... and 20 percent").
@@ -92,8 +94,10 @@ def check_references(
     ids = set(table.id) if ids is None else ids
     for row in table.itertuples():
         if row.source_id not in editions:
+            close = difflib.get_close_matches(str(row.source_id), list(editions), n=3)
+            hint = f" (closest: {', '.join(close)})" if close else ""
             problems.append(Problem(show, _line(row.Index), "source_id",
-                                    f"unknown source {row.source_id!r}: expected one of {', '.join(sorted(editions))} (data/raw/sources.csv)", row.id))
+                                    f"unknown source {row.source_id!r}: expected a source_id registered in data/raw/sources.csv{hint}", row.id))
         elif row.report_year != editions[row.source_id]:
             problems.append(Problem(show, _line(row.Index), "report_year",
                                     f"expected {editions[row.source_id]}, the edition of source {row.source_id}, found {row.report_year}", row.id))
@@ -108,17 +112,32 @@ def check_references(
     return problems
 
 
-def check_quotes(table: pd.DataFrame, show: str, texts: dict[str, str]) -> list[Problem]:
-    """Each quote stands verbatim in its raw document, inside the paragraph its locator names."""
+def check_quotes(table: pd.DataFrame, show: str, texts: dict[str, str], local: set[str]) -> list[Problem]:
+    """Quotes from documents held in data/raw/ stand verbatim in them, in the paragraph the locator names.
+
+    Args:
+        texts: Text of each readable registered file, by source_id.
+        local: source_ids whose document data/raw/ holds (their rows must quote it).
+    """
     problems = []
     split = {source: paragraphs(text) for source, text in texts.items()}
     for row in table.itertuples():
+        if row.source_id not in local:
+            continue  # no local copy: the quote is as read at the address, checked against the value only
+        if pd.isna(row.quote):
+            problems.append(Problem(show, _line(row.Index), "quote", f"expected the passage of {row.source_id}, which data/raw/ holds", row.id))
+            continue
+        located = re.match(r"paragraph (\d+)( \(.+\))?$", row.locator)
+        if not located:
+            problems.append(Problem(show, _line(row.Index), "locator",
+                                    f"expected 'paragraph N (section)' for a document held in data/raw/, found {row.locator!r}", row.id))
+            continue
         if row.source_id not in texts:
-            continue  # no local copy, or the copy failed its own check
+            continue  # the copy failed its own check, reported with the register
         if row.quote not in texts[row.source_id]:
             problems.append(Problem(show, _line(row.Index), "quote", f"quote not found verbatim in the raw document of {row.source_id}: {row.quote!r}", row.id))
             continue
-        number = int(re.match(r"paragraph (\d+)", row.locator).group(1))
+        number = int(located.group(1))
         blocks = split[row.source_id]
         if not (1 <= number <= len(blocks)) or row.quote not in blocks[number - 1]:
             found = [str(i) for i, block in enumerate(blocks, start=1) if row.quote in block]
@@ -155,6 +174,7 @@ def check_values(figures: pd.DataFrame, show: str) -> list[Problem]:
         if written != row.value:
             add("value", f"expected {written:g}, the value of {row.value_as_written!r}, found {row.value:g}")
         if pd.isna(row.quote):
+            add("quote", "expected the passage the value is read from")
             continue
         positions = occurs_as_token(row.value_as_written, row.quote)
         if not positions:
@@ -192,10 +212,17 @@ def check_parts(figures: pd.DataFrame, show: str) -> list[Problem]:
             if part.unit == "percent" and part.value > 100:
                 problems.append(Problem(show, _line(part.Index), "value", f"a share of {whole_id} must be at most 100 percent, found {part.value:g}", part.id))
         counts = group[(group.unit != "percent") & group.value.notna()]
-        if len(counts) and not pd.isna(whole.value) and whole.hedge in ("exact", "approximately") and counts.value.sum() > whole.value:
-            listed = ", ".join(f"{r.id}={r.value:g}" for r in counts.itertuples())
-            problems.append(Problem(show, _line(counts.index[-1]), "value",
-                                    f"the parts of {whole_id} add up to {counts.value.sum():g} ({listed}), more than the whole, {whole.value:g}", counts.id.iloc[-1]))
+        # Parts split the whole one way each (by population, by form, or a subset such as "first identified"):
+        # each way must add up to no more than the whole.
+        ways = pd.Series("subset", index=counts.index)
+        ways[counts.form != whole.form] = "form"
+        ways[counts.population != whole.population] = "population"
+        for way, split in counts.groupby(ways):
+            if not pd.isna(whole.value) and whole.hedge in ("exact", "approximately") and split.value.sum() > whole.value:
+                listed = ", ".join(f"{r.id}={r.value:g}" for r in split.itertuples())
+                problems.append(Problem(show, _line(split.index[-1]), "value",
+                                        f"the parts of {whole_id} by {way} add up to {split.value.sum():g} ({listed}), more than the whole, {whole.value:g}",
+                                        split.id.iloc[-1]))
     return problems
 
 

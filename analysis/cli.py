@@ -20,12 +20,17 @@ from .errors import DataError
 
 def summary(data: Dataset) -> str:
     """A plain-text account of what the curated data hold."""
-    figures, statements = data.figures, data.statements
-    lines = [f"Sources: {len(data.sources)}"]
-    for row in data.sources.itertuples():
+    figures, statements, sources = data.figures, data.statements, data.sources
+    lines = [f"Sources: {len(sources)} ({sources.file.notna().sum()} held in data/raw/, sha256 checked)"]
+    for row in sources[sources.file.notna()].itertuples():
         count = int((figures.source_id == row.source_id).sum())
         said = int((statements.source_id == row.source_id).sum())
-        lines.append(f"  {row.source_id}: {row.producer}, edition {row.edition}: {count} figures, {said} statements (sha256 ok)")
+        lines.append(f"  {row.source_id}: {row.producer}, edition {row.edition}: {count} figures, {said} statements, every quote checked")
+    remote = sources[sources.file.isna()]
+    for series, group in remote.groupby("series"):
+        rows = figures[figures.source_id.isin(group.source_id)]
+        lines.append(f"  {series}: {len(group)} pages read at their address, editions {group.edition.min()}-{group.edition.max()}: "
+                     f"{rows.value.notna().sum()} figures, {rows.value.isna().sum()} explicit gaps")
     missing = int(figures.value.isna().sum())
     used = len(figures[["metric", "unit"]].drop_duplicates())
     lines.append(f"Figures: {len(figures)} ({missing} explicitly missing), using {used} of the {len(data.metrics)} (metric, unit) pairs of the codebook")
@@ -34,7 +39,7 @@ def summary(data: Dataset) -> str:
     lines.append(f"Statements: {len(statements)}")
     for topic, group in statements.groupby("topic"):
         lines.append(f"  {topic}: {len(group)}")
-    lines.append("All quotes stand verbatim in their raw documents; every value reads from its quote.")
+    lines.append("Quotes from documents in data/raw/ stand verbatim in them; every value reads from its quote.")
     return "\n".join(lines)
 
 

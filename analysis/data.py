@@ -80,20 +80,24 @@ def load(data_dir: Path = paths.DATA) -> Dataset:
         return table[[(show, int(i) + 2) not in unreadable for i in table.index]], show
 
     sources = readable("sources")[0]
+    local = set(tables["sources"].source_id[tables["sources"].file.notna()])
     cross = []
     if tables["figures"] is not None:
         figures, show = readable("figures")
         ids = set(tables["figures"].id.dropna())
         cross += checks.check_references(figures, show, sources, tables["metrics"], ids)
-        cross += checks.check_quotes(figures, show, texts)
+        cross += checks.check_quotes(figures, show, texts, local)
         cross += checks.check_values(figures, show)
         cross += checks.check_parts(figures, show)
         cross += checks.check_currency_pairs(figures, show)
     if tables["statements"] is not None:
         statements, show = readable("statements")
         cross += checks.check_references(statements, show, sources, None)
-        cross += checks.check_quotes(statements, show, texts)
-    problems += [p for p in cross if (p.file, p.line, p.column) not in reported]
+        cross += checks.check_quotes(statements, show, texts, local)
+    for problem in cross:  # one problem per cell: the first check to find it names it
+        if (problem.file, problem.line, problem.column) not in reported:
+            reported.add((problem.file, problem.line, problem.column))
+            problems.append(problem)
     if problems:
         raise DataError(problems)
     return Dataset(**tables)

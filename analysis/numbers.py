@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 _UNITS = {
+    # Norwegian: "ingen" (none) and "én" (one), as KOM's reports and the Norwegian press write them.
+    "ingen": 0, "én": 1,
     "no": 0, "zero": 0, "none": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
     "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
     "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
@@ -46,7 +48,10 @@ def parse_number(text: str) -> float:
     Raises:
         ValueError: If the text is not a number this function knows how to read.
     """
-    words = text.strip().lower().removeprefix("$").split()
+    lowered = text.strip().lower()
+    if lowered.startswith("did not ") and lowered.endswith(" any"):
+        return 0.0  # "did not prosecute or convict any": a stated zero
+    words = lowered.removeprefix("$").split()
     while words and words[-1] in _CURRENCY_WORDS:
         words.pop()
     if not words:

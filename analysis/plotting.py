@@ -50,14 +50,24 @@ def title(fig: plt.Figure, text: str, width: int = 75) -> None:
                  fontsize=12, fontweight="bold")
 
 
-def source_line(sources: pd.DataFrame, source_ids: list[str], width: int = 140) -> str:
-    """The source note under a chart, built from the register (never typed)."""
-    register = sources.set_index("source_id")
+def source_line(sources: pd.DataFrame, source_ids: list[str], width: int = 150) -> str:
+    """The source note under a chart, built from the register (never typed).
+
+    One or two sources are cited in full (producer, title, date, address); more
+    are summarised by producer, edition and id, whose addresses stand in
+    data/raw/sources.csv, so the note stays a few lines long.
+    """
+    register = sources.set_index("source_id").loc[list(dict.fromkeys(source_ids))]
     parts = []
-    for source_id in dict.fromkeys(source_ids):
-        row = register.loc[source_id]
-        parts.append(f"{row.producer}, {row.title} ({row.date_published}), {row.url}")
-    text = "Source: " + "; ".join(parts) + ". Curated in tip-norway, data/processed/."
+    for producer, group in register.groupby("producer", sort=False):
+        if len(register) <= 2:
+            row = group.iloc[0]
+            parts.append(f"{producer}, {row.title} ({row.date_published}), {row.url}")
+        else:
+            editions = ", ".join(str(e) for e in sorted(group.edition.unique()))
+            noun = "document" if len(group) == 1 else "documents"
+            parts.append(f"{producer}: {len(group)} {noun}, edition{'s' if len(group) > 1 else ''} {editions} ({', '.join(group.index)})")
+    text = "Source: " + "; ".join(parts) + ". Addresses in data/raw/sources.csv; curated in tip-norway, data/processed/."
     return "\n".join(textwrap.wrap(text, width))
 
 
@@ -66,7 +76,7 @@ def add_source(fig: plt.Figure, sources: pd.DataFrame, source_ids: list[str]) ->
     text = source_line(sources, source_ids)
     lines = text.count("\n") + 1
     fig.text(0.01, 0.01, text, ha="left", va="bottom", fontsize=6.5, color="#444444")
-    fig.subplots_adjust(bottom=0.12 + 0.03 * lines)
+    fig.subplots_adjust(bottom=0.1 + 0.025 * lines)
 
 
 #: Environment variable that redirects charts away from ``figures/`` (the runner's staging folder, the tests' temporary folder).

@@ -54,6 +54,19 @@ class Figure:
         return f"{self.source_id} ({self.report_year}), {self.locator}: \u201c{self.quote}\u201d"
 
 
+def from_source(figures: pd.DataFrame, source_id: str) -> pd.DataFrame:
+    """The figures of one source (one edition's page), so that restatements by other editions do not interfere.
+
+    Raises:
+        LookupError: If the source has no figures; the message lists the sources that have.
+    """
+    rows = figures[figures.source_id == source_id]
+    if rows.empty:
+        known = ", ".join(sorted(figures.source_id.unique()))
+        raise LookupError(f"no figures from source {source_id!r}: expected one of {known}")
+    return rows
+
+
 def select(
     figures: pd.DataFrame,
     metric: str,

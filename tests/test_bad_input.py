@@ -36,7 +36,7 @@ def test_table_with_a_ragged_row(data_copy):
     lines[4] = lines[4].rstrip("\n") + ",surplus\n"
     path.write_text("".join(lines), encoding="utf-8")
     message = only(problems_of(data_copy))
-    assert re.search(r"figures\.csv, line 5: expected 19 fields, found 20", message)
+    assert re.search(r"figures\.csv, line 5: expected 20 fields, found 21", message)
 
 
 def test_table_that_is_not_text(data_copy):
@@ -95,7 +95,7 @@ def test_unknown_source(data_copy):
     line = edit_csv(data_copy / "processed" / "statements.csv", "gcm2017-sector-agriculture", "source_id", "gcm2018")
     message = only(problems_of(data_copy))
     assert f"statements.csv, line {line} (id gcm2017-sector-agriculture), column 'source_id': unknown source 'gcm2018'" in message
-    assert "expected one of gcm2017, tip2015" in message
+    assert "expected a source_id registered in data/raw/sources.csv (closest: gcm2017" in message
 
 
 def test_quote_not_in_its_document(data_copy):
@@ -147,7 +147,7 @@ def test_parts_that_add_up_to_more_than_the_whole(data_copy):
     edit_csv(path, "tip2015-initial-contacts-2014", "value", "13.9")
     problems = problems_of(data_copy)
     # the changed value no longer reads from its quote, and its parts (41 + 1) exceed it
-    assert any("parts of tip2015-initial-contacts-2014 add up to 42" in p and "more than the whole, 13.9" in p for p in problems), problems
+    assert any("parts of tip2015-initial-contacts-2014 by population add up to 42" in p and "more than the whole, 13.9" in p for p in problems), problems
 
 
 def test_unknown_metric_and_unit_pair(data_copy):
@@ -159,7 +159,7 @@ def test_unknown_metric_and_unit_pair(data_copy):
 def test_value_outside_the_vocabulary(data_copy):
     line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-asylum-grants-2014", "form", "Sex")
     message = only(problems_of(data_copy))
-    assert f"line {line} (id tip2015-asylum-grants-2014), column 'form': expected one of: sex, labor, unsplit, found 'Sex'" in message
+    assert f"line {line} (id tip2015-asylum-grants-2014), column 'form': expected one of: sex, labor, both, organ, unknown, unsplit, found 'Sex'" in message
 
 
 def test_missing_value_without_a_reason(data_copy):
@@ -217,3 +217,21 @@ def test_currency_pairs_that_imply_different_rates(data_copy):
     edit_csv(path, "tip2015-funding-safe-houses-usd", "quote", "4.5 million kroner ($465,000)")
     problems = problems_of(data_copy)
     assert any("the NOK/USD pairs of tip2015 imply rates more than 2% apart" in p for p in problems), problems
+
+
+def test_value_from_a_page_without_its_passage(data_copy):
+    line = edit_csv(data_copy / "processed" / "figures.csv", "kom2014-police-reports-2014", "quote", "")
+    message = only(problems_of(data_copy))
+    assert f"line {line} (id kom2014-police-reports-2014), column 'quote': expected the passage the value is read from" in message
+
+
+def test_free_text_locator_for_a_document_held_in_raw(data_copy):
+    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-asylum-grants-2014", "locator", "protection section")
+    message = only(problems_of(data_copy))
+    assert f"line {line} (id tip2015-asylum-grants-2014), column 'locator': expected 'paragraph N (section)'" in message
+
+
+def test_missing_value_with_an_unknown_reason(data_copy):
+    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2019-victims-2018", "missing_reason", "unknown")
+    message = only(problems_of(data_copy))
+    assert f"line {line} (id tip2019-victims-2018), column 'missing_reason': expected one of: not reported by the government" in message

@@ -1,0 +1,139 @@
+"""Across editions and sources: the series functions and the rules of the multi-source data (issue 4).
+
+Expected values are the numbers as the sources print them (TIP 2015-2024 editions,
+KOM via the police and the press), worked out by hand here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+import analysis
+from analysis import paths, series
+
+
+@pytest.fixture(scope="module")
+def data():
+    return analysis.load()
+
+
+def test_every_edition_2011_to_2025_has_its_tier(data):
+    tiers = series.tier_timeline(data.figures, list(range(2011, 2026))).set_index("edition").tier
+    assert tiers.notna().all()
+    assert tiers.loc[2011:2020].eq(1).all() and tiers.loc[2021:2025].eq(2).all()
+
+
+def test_every_source_is_registered_with_an_address_and_every_row_has_a_locator(data):
+    assert set(data.figures.source_id) <= set(data.sources.source_id)
+    assert data.sources.url.str.match(r"https?://").all()
+    assert data.figures.locator.notna().all()
+    kom = data.sources[data.sources.series == "KOM"]
+    assert len(kom) >= 10 and kom.file.isna().all()
+
+
+def test_values_without_a_local_copy_still_read_from_their_quote(data):
+    remote = data.figures[~data.figures.source_id.isin(data.sources.source_id[data.sources.file.notna()])]
+    given = remote[remote.value.notna()]
+    assert given.quote.notna().all() and given.value_as_written.notna().all()
+    gaps = remote[remote.value.isna()]
+    assert gaps.missing_reason.isin(["not reported by the government", "source not readable", "not stated in the source"]).all()
+
+
+def test_missing_is_never_zero(data):
+    gap = data.figures.set_index("id").loc["tip2019-victims-2018"]
+    assert pd.isna(gap.value) and gap.missing_reason == "not reported by the government"
+    victims = series.victims_per_year(data.figures, data.sources, [2017, 2018, 2023]).set_index("year")
+    assert victims.victims.isna().all()
+    assert victims.missing_reason.to_dict() == {2017: "not reported by the government", 2018: "not reported by the government",
+                                                2023: "source not readable"}
+
+
+def test_choose_vintage_first_and_latest(data):
+    # 262 victims in 2016: first reported by the 2017 edition, restated by 2019, 2020, 2021, 2022 and 2023
+    def pick(rule):
+        chosen = series.choose_vintage(data.figures, data.sources, rule)
+        row = chosen[(chosen.metric == "victims_identified_assisted") & (chosen.period_start == 2016)
+                     & (chosen.population == "all") & (chosen.form == "unsplit") & (chosen.series == "TIP")]
+        assert len(row) == 1
+        return row.iloc[0]
+    assert (pick("first").report_year, pick("first").value, pick("first").editions) == (2017, 262, 6)
+    assert (pick("latest").report_year, pick("latest").value) == (2023, 262)
+    # a value beats an edition that could not give one: 2013 victims, unreadable in the 2014 edition, 350 in 2015
+    chosen = series.choose_vintage(data.figures, data.sources, "first")
+    row = chosen[(chosen.metric == "victims_identified_assisted") & (chosen.period_start == 2013) & (chosen.series == "TIP")
+                 & (chosen.population == "all") & (chosen.form == "unsplit")].iloc[0]
+    assert (row.report_year, row.value) == (2015, 350)
+    with pytest.raises(ValueError, match="rule must be"):
+        series.choose_vintage(data.figures, data.sources, "median")
+
+
+def test_cumulative_drift(data):
+    drift = series.cumulative_drift(data.figures, data.sources)
+    tip = drift[drift.series == "TIP"].set_index("report_year")
+    assert tip.value.to_dict() == {2015: 35, 2016: 46, 2017: 50}
+    assert tip.change_from_previous_edition.loc[2016] == 46 - 35
+    assert tip.change_from_previous_edition.loc[2017] == 50 - 46
+    kom = drift[drift.series == "KOM"].iloc[0]
+    assert (kom.value, kom.period_end) == (28, 2013)
+
+
+def test_victims_and_convictions_per_year(data):
+    years = list(range(2010, 2025))
+    victims = series.victims_per_year(data.figures, data.sources, years).set_index("year")
+    assert victims.victims.loc[2014] == 270 and victims.measure.loc[2014] == "victims_identified_assisted"
+    assert victims.victims.loc[2019] == 100 and victims.measure.loc[2019] == "victims_estimated"
+    assert victims.victims.loc[2022] == 57 + 2 and victims.measure.loc[2022] == "victims_identified"
+    # one child alone is not a count of all victims
+    assert math.isnan(victims.victims.loc[2021])
+    convictions = series.convictions_per_year(data.figures, data.sources, years).set_index("year")
+    assert convictions.convictions.loc[2013] == 3 + 2 and convictions.convictions.loc[2014] == 4 + 1
+    assert convictions.convictions.loc[2020] == 1 and convictions.convictions.loc[2023] == 0
+    assert convictions.missing_reason.loc[2016] == "source not readable"
+
+
+def test_sex_share_by_year(data):
+    shares = series.sex_share_by_year(data.figures, data.sources, list(range(2010, 2025)))
+    by = shares.set_index(["year", "series"]).share_sex
+    assert by.loc[(2013, "TIP")] == pytest.approx(30 / (30 + 39))
+    assert by.loc[(2014, "KOM")] == pytest.approx(37 / 106)
+    assert by.loc[(2017, "KOM")] == pytest.approx(0.60)
+    assert by.loc[(2023, "KOM")] == pytest.approx(17 / 27)
+
+
+def test_funding_by_year(data):
+    lines = series.funding_by_year(data.figures, data.sources, list(range(2014, 2019)))
+    totals = lines.groupby("year").nok.sum()
+    assert totals.to_dict() == {2014: 2_500_000 + 4_500_000, 2015: 7_000_000, 2016: 3_750_000 + 5_900_000 + 2_250_000,
+                                2017: 20_000_000, 2018: 30_000_000 + 2_900_000 + 5_000_000}
+
+
+def test_reconcile_tip_against_kom(data):
+    table = series.reconcile(data.figures, data.sources).set_index(["tip_metric", "year", "form", "population"])
+    victims14 = table.loc[("victims_identified_assisted", 2014, "unsplit", "all")]
+    assert (victims14.value_tip, victims14.value_kom, victims14.difference) == (270, 324, 324 - 270)
+    assert victims14.ratio_kom_to_tip == pytest.approx(324 / 270)
+    women16 = table.loc[("victims_identified_assisted", 2016, "unsplit", "women")]
+    assert (women16.value_tip, women16.value_kom) == (199, 197)
+    labor14 = table.loc[("investigations", 2014, "labor", "all")]
+    assert (labor14.value_tip, labor14.value_kom) == (68, 68)
+    assert "followed up" in victims14.definition_kom and "identified" in victims14.definition_tip
+
+
+def test_restatements_agree_or_appear_in_the_reconciliation(data):
+    restated = series.restatements(data.figures, data.sources)
+    assert {"tip2017-victims-2016", "tip2023-victims-2016", "tip2015-potential-victims-assisted-2007-2013"} <= set(restated.id)
+    differing = set(restated[~restated.agrees].id)
+    shown = pd.read_csv(paths.FIGURES / "10_tip_vs_kom.csv")
+    assert differing <= set(shown[shown.panel == "restatements"].id)
+    assert set(restated.id) == set(shown[shown.panel == "restatements"].id), "refresh the figures: make run"
+
+
+def test_a_restatement_that_differs_is_flagged(data):
+    figures = data.figures.copy()
+    figures.loc[figures.id == "tip2021-victims-2016", "value"] = 263.0
+    restated = series.restatements(figures, data.sources).set_index("id")
+    assert not restated.loc["tip2021-victims-2016", "agrees"]
+    assert restated.loc["tip2021-victims-2016", "difference"] == 1
