@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from collections import defaultdict
 from pathlib import Path
 
 import pandas as pd
@@ -92,7 +93,8 @@ def check_references(
     editions = dict(zip(sources.source_id, sources.edition, strict=True))
     pairs = set() if metrics is None else set(zip(metrics.metric, metrics.unit, strict=True))
     ids = set(table.id) if ids is None else ids
-    for row in table.itertuples():
+    columns = [c for c in ("id", "source_id", "report_year", "metric", "unit", "part_of") if c in table.columns]
+    for row in table[columns].itertuples():
         if row.source_id not in editions:
             close = difflib.get_close_matches(str(row.source_id), list(editions), n=3)
             hint = f" (closest: {', '.join(close)})" if close else ""
@@ -121,7 +123,7 @@ def check_quotes(table: pd.DataFrame, show: str, texts: dict[str, str], local: s
     """
     problems = []
     split = {source: paragraphs(text) for source, text in texts.items()}
-    for row in table.itertuples():
+    for row in table[["id", "source_id", "locator", "quote"]].itertuples():
         if row.source_id not in local:
             continue  # no local copy: the quote is as read at the address, checked against the value only
         if pd.isna(row.quote):
@@ -149,7 +151,7 @@ def check_quotes(table: pd.DataFrame, show: str, texts: dict[str, str], local: s
 def check_values(figures: pd.DataFrame, show: str) -> list[Problem]:
     """Each value can be read from its quote, with the stated hedge; missing values say why."""
     problems = []
-    for row in figures.itertuples():
+    for row in figures[["id", "value", "value_as_written", "missing_reason", "quote", "hedge"]].itertuples():
         line = _line(row.Index)
 
         def add(column, message, line=line, row_id=row.id):
@@ -198,46 +200,56 @@ def check_parts(figures: pd.DataFrame, show: str) -> list[Problem]:
 
     ``part_of`` declares a subset (the 41 women and one man who accepted shelter
     are among the 139 victims who made initial contact), so parts counted in
-    another unit than the whole are still compared with it.
+    another unit than the whole are still compared with it. Parts split the
+    whole one way each (by population, by form, or a subset such as "first
+    identified"); each way must add up to no more than the whole.
     """
     problems = []
-    by_id = figures.set_index("id")
-    parts = figures[figures.part_of.notna() & figures.part_of.isin(by_id.index)]
-    for whole_id, group in parts.groupby("part_of"):
-        whole = by_id.loc[whole_id]
-        for part in group.itertuples():
-            if not (whole.period_start <= part.period_start and part.period_end <= whole.period_end):
-                problems.append(Problem(show, _line(part.Index), "part_of",
-                                        f"covers {part.period_start}-{part.period_end}, outside its whole {whole_id} ({whole.period_start}-{whole.period_end})", part.id))
-            if part.unit == "percent" and part.value > 100:
-                problems.append(Problem(show, _line(part.Index), "value", f"a share of {whole_id} must be at most 100 percent, found {part.value:g}", part.id))
-        counts = group[(group.unit != "percent") & group.value.notna()]
-        # Parts split the whole one way each (by population, by form, or a subset such as "first identified"):
-        # each way must add up to no more than the whole.
-        ways = pd.Series("subset", index=counts.index)
-        ways[counts.form != whole.form] = "form"
-        ways[counts.population != whole.population] = "population"
-        for way, split in counts.groupby(ways):
-            if not pd.isna(whole.value) and whole.hedge in ("exact", "approximately") and split.value.sum() > whole.value:
-                listed = ", ".join(f"{r.id}={r.value:g}" for r in split.itertuples())
-                problems.append(Problem(show, _line(split.index[-1]), "value",
-                                        f"the parts of {whole_id} by {way} add up to {split.value.sum():g} ({listed}), more than the whole, {whole.value:g}",
-                                        split.id.iloc[-1]))
+    columns = ["id", "part_of", "unit", "value", "hedge", "form", "population", "period_start", "period_end"]
+    rows = {row.id: row for row in figures[columns].itertuples()}
+    groups: dict[tuple[str, str], list] = defaultdict(list)
+    for part in rows.values():
+        if pd.isna(part.part_of) or part.part_of not in rows:
+            continue
+        whole = rows[part.part_of]
+        if not (whole.period_start <= part.period_start and part.period_end <= whole.period_end):
+            problems.append(Problem(show, _line(part.Index), "part_of",
+                                    f"covers {part.period_start}-{part.period_end}, outside its whole {whole.id} "
+                                    f"({whole.period_start}-{whole.period_end})", part.id))
+        if pd.isna(part.value):
+            continue
+        if part.unit == "percent":
+            if part.value > 100:
+                problems.append(Problem(show, _line(part.Index), "value",
+                                        f"a share of {whole.id} must be at most 100 percent, found {part.value:g}", part.id))
+            continue
+        way = "population" if part.population != whole.population else "form" if part.form != whole.form else "subset"
+        groups[(whole.id, way)].append(part)
+    for (whole_id, way), split in groups.items():
+        whole = rows[whole_id]
+        total = sum(p.value for p in split)
+        if not pd.isna(whole.value) and whole.hedge in ("exact", "approximately") and total > whole.value:
+            listed = ", ".join(f"{p.id}={p.value:g}" for p in split)
+            problems.append(Problem(show, _line(split[-1].Index), "value",
+                                    f"the parts of {whole_id} by {way} add up to {total:g} ({listed}), more than the whole, {whole.value:g}",
+                                    split[-1].id))
     return problems
 
 
 def check_currency_pairs(figures: pd.DataFrame, show: str) -> list[Problem]:
-    """The NOK and USD amounts the report gives for each funding line imply one exchange rate."""
+    """The NOK and USD amounts a source gives for each funding line imply one exchange rate."""
     problems = []
-    money = figures[figures.unit.isin(["NOK", "USD"]) & figures.value.notna()]
-    for (source, _metric), group in money.groupby(["source_id", "metric"]):
-        wide = group.pivot_table(index="item", columns="unit", values="value", aggfunc="sum")
-        if not {"NOK", "USD"} <= set(wide.columns):
-            continue
-        rates = (wide.NOK / wide.USD).dropna()
-        if len(rates) > 1 and rates.max() / rates.min() - 1 > RATE_TOLERANCE:
-            listed = ", ".join(f"{item}: {rate:.3f}" for item, rate in rates.items())
-            index = group.index[-1]
-            problems.append(Problem(show, _line(index), "value",
-                                    f"the NOK/USD pairs of {source} imply rates more than {RATE_TOLERANCE:.0%} apart ({listed})", group.id.iloc[-1]))
+    amounts: dict[str, dict[tuple, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    last: dict[str, object] = {}
+    for row in figures[["id", "source_id", "unit", "value", "item", "period_start", "period_end"]].itertuples():
+        if row.unit in ("NOK", "USD") and not pd.isna(row.value):
+            amounts[row.source_id][(row.item, row.period_start, row.period_end)][row.unit] = row.value
+            last[row.source_id] = row
+    for source, lines in amounts.items():
+        rates = {key: pair["NOK"] / pair["USD"] for key, pair in lines.items() if "NOK" in pair and pair.get("USD")}
+        if len(rates) > 1 and max(rates.values()) / min(rates.values()) - 1 > RATE_TOLERANCE:
+            listed = ", ".join(f"{key[0]} ({key[1]}): {rate:.3f}" for key, rate in rates.items())
+            row = last[source]
+            problems.append(Problem(show, _line(row.Index), "value",
+                                    f"the NOK/USD pairs of {source} imply rates more than {RATE_TOLERANCE:.0%} apart ({listed})", row.id))
     return problems

@@ -41,11 +41,10 @@ def choose_vintage(figures: pd.DataFrame, sources: pd.DataFrame, rule: str = "la
     if rule not in ("first", "latest"):
         raise ValueError(f"rule must be 'first' or 'latest', got {rule!r}")
     table = with_series(figures, sources)
-    key = [c for c in FIGURE_KEY]
     table["_has_value"] = table.value.notna()
     table["_order"] = table.report_year if rule == "latest" else -table.report_year
     table = table.sort_values(["_has_value", "_order"], kind="stable")
-    grouped = table.groupby(key, dropna=False, sort=False)
+    grouped = table.groupby(FIGURE_KEY, dropna=False, sort=False)
     chosen = grouped.tail(1).copy()
     counts = grouped.report_year.transform("nunique")
     chosen["editions"] = counts.loc[chosen.index].astype(int)
