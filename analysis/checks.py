@@ -36,7 +36,6 @@ def _line(index) -> int:
     return int(index) + 2
 
 
-
 def sha256(path: Path) -> str:
     """SHA-256 of a file, read in blocks."""
     digest = hashlib.sha256()

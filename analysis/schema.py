@@ -55,23 +55,21 @@ def resource(name: str, data_dir: Path = paths.DATA) -> dict:
     raise KeyError(f"no resource named {name!r} in {Path(data_dir) / 'datapackage.json'}")
 
 
-
 def _convert(raw: pd.Series, field: dict, show: str, ids: pd.Series | None, problems: list[Problem]) -> pd.Series:
     """Convert one column of text to its declared type, reporting each cell that does not fit."""
     dtype, expected = _DTYPES[field["type"]]
-    text = raw
     if field["type"] == "string":
-        return text  # already the str dtype, empty cells missing
+        return raw  # already the str dtype, empty cells missing
     if field["type"] == "integer":
-        converted = pd.to_numeric(text, errors="coerce")
-        bad = text.notna() & (converted.isna() | (converted % 1 != 0))
+        converted = pd.to_numeric(raw, errors="coerce")
+        bad = raw.notna() & (converted.isna() | (converted % 1 != 0))
         converted = converted.where(~bad)
     elif field["type"] == "number":
-        converted = pd.to_numeric(text, errors="coerce")
-        bad = text.notna() & converted.isna()
+        converted = pd.to_numeric(raw, errors="coerce")
+        bad = raw.notna() & converted.isna()
     elif field["type"] == "date":
-        converted = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-        bad = text.notna() & converted.isna()
+        converted = pd.to_datetime(raw, format="%Y-%m-%d", errors="coerce")
+        bad = raw.notna() & converted.isna()
     else:  # pragma: no cover - the descriptor test keeps types in _DTYPES
         raise ValueError(f"field type {field['type']!r} is not supported")
     for index in bad[bad].index:

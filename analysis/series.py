@@ -94,28 +94,6 @@ def cumulative_drift(figures: pd.DataFrame, sources: pd.DataFrame, metric: str =
     return table.reset_index(drop=True)
 
 
-def annual_series(figures: pd.DataFrame, sources: pd.DataFrame, metric: str, *, form: str | None = "unsplit",
-                  population: str = "all", years: list[int] | None = None, rule: str = "latest") -> pd.DataFrame:
-    """One value per calendar year for a metric, choosing among editions by ``rule``; gaps keep their reason.
-
-    Years asked for that no source covers at all appear with the reason "no source covers this year".
-    """
-    chosen = choose_vintage(figures, sources, rule)
-    rows = chosen[(chosen.metric == metric) & (chosen.period_kind == "calendar_year") & (chosen.population == population)
-                  & chosen.item.isna()]
-    if form is not None:
-        rows = rows[rows.form == form]
-    rows = rows[["period_start", "series", "value", "hedge", "definition", "missing_reason", "report_year", "editions", "id"]]
-    rows = rows.rename(columns={"period_start": "year"})
-    if years:
-        rows = rows[rows.year.isin(years)]
-        absent = sorted(set(years) - set(rows.year))
-        if absent:
-            filler = pd.DataFrame({"year": absent, "missing_reason": "no source covers this year"})
-            rows = pd.concat([rows, filler], ignore_index=True)
-    return rows.sort_values(["year", "series"], ignore_index=True)
-
-
 def reconcile(figures: pd.DataFrame, sources: pd.DataFrame, rule: str = "latest") -> pd.DataFrame:
     """TIP figures beside the nearest KOM figure for the same year, form and population.
 
@@ -158,7 +136,7 @@ def victims_per_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[i
     the populations given, when together they cover everyone, e.g. adults and
     children); then the government's estimate. A year without any keeps the reason the preferred measure gives.
     """
-    chosen = with_series(choose_vintage(figures, sources, rule).drop(columns="series"), sources)
+    chosen = choose_vintage(figures, sources, rule)
     tip = chosen[(chosen.series == "TIP") & (chosen.period_kind == "calendar_year") & chosen.item.isna()
                  & (chosen.form == "unsplit")]
     rows = []
@@ -190,7 +168,7 @@ def victims_per_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[i
 
 def convictions_per_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[int], rule: str = "latest") -> pd.DataFrame:
     """Traffickers convicted per year in the TIP series: the unsplit count, or sex and labor added."""
-    chosen = with_series(choose_vintage(figures, sources, rule).drop(columns="series"), sources)
+    chosen = choose_vintage(figures, sources, rule)
     tip = chosen[(chosen.series == "TIP") & (chosen.metric == "convictions") & (chosen.period_kind == "calendar_year")]
     rows = []
     for year in years:
