@@ -41,5 +41,5 @@ bench: $(STAMP) ## time regeneration against the papermill CLI and the kernel fl
 test: $(STAMP) ## set up and run the whole test suite
 	$(BIN)/python -m pytest
 
-lint: $(STAMP) ## ruff on the package and tests
-	$(BIN)/ruff check analysis tests
+lint: $(STAMP) ## ruff on the package, tests, benchmarks and notebooks
+	$(BIN)/ruff check analysis tests benchmarks notebooks

@@ -1,6 +1,13 @@
 """Curated figures on trafficking in persons in Norway, and the analyses built on them.
 
-Typical use in a notebook::
+Four layers, each building only on those before it:
+
+- :mod:`analysis.data`: paths, loading and checking the curated tables, look-ups, vintages;
+- :mod:`analysis.analyses`: one function per notebook, returning what it shows;
+- :mod:`analysis.charts`: the theme, and drawing, labelling and saving each chart;
+- :mod:`analysis.regenerate`: running the notebooks, publishing figures, the command line.
+
+Typical use::
 
     import analysis
     data = analysis.load()
@@ -8,10 +15,22 @@ Typical use in a notebook::
     fig.value, fig.citation
 """
 
-from .data import Dataset, load, load_figures, load_metrics, load_sources, load_statements
-from .errors import DataError, Problem
-from .numbers import parse_number
-from .query import Figure, compare_periods, from_source, get_figure, select
+from .data import (
+    DataError,
+    Dataset,
+    Figure,
+    Problem,
+    compare_periods,
+    from_source,
+    get_figure,
+    load,
+    load_figures,
+    load_metrics,
+    load_sources,
+    load_statements,
+    parse_number,
+    select,
+)
 
 __all__ = [
     "DataError", "Dataset", "Figure", "Problem", "compare_periods", "from_source", "get_figure", "load",

@@ -30,7 +30,9 @@ from pathlib import Path
 import psutil
 from jupyter_client.manager import start_new_kernel
 
-from analysis import paths, runner
+from analysis.data import paths
+from analysis.regenerate.notebooks import discover
+from analysis.regenerate.run import run
 
 TARGETS = {"ratio_to_cli_loop": 0.35, "notebook_over_floor_s": 1.5, "kernel_peak_mb": 300, "load_ms": 50}
 
@@ -89,7 +91,7 @@ class KernelMemory:
 def regenerate(scratch: Path, name: str) -> tuple[float, dict, dict]:
     with KernelMemory() as memory:
         started = time.perf_counter()
-        manifest = runner.run(output=scratch / f"{name}-output", figures=scratch / f"{name}-figures", say=lambda _: None)
+        manifest = run(output=scratch / f"{name}-output", figures=scratch / f"{name}-figures", say=lambda _: None)
         seconds = time.perf_counter() - started
     return seconds, manifest, memory.peaks
 
@@ -130,7 +132,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="repetitions of each timing; the median is kept (default: 3)")
     args = parser.parse_args()
-    notebooks = [nb.path for nb in runner.discover()]
+    notebooks = [nb.path for nb in discover()]
     load_best, load_median = load_ms()  # first, while no kernel is starting or stopping
     scratch = Path(tempfile.mkdtemp(prefix="tip-norway-bench-"))
     try:

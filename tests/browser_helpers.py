@@ -246,10 +246,10 @@ JS_OUTPUT_IMAGES = """() => Array.from(document.querySelectorAll('.jp-OutputArea
 }))"""
 
 #: Asks the notebook's kernel, outside the notebook (no cell, no history), which Python it is and where
-#: ``analysis.plotting`` saves charts; returns what it printed, one value a line.
+#: ``analysis.charts`` saves charts; returns what it printed, one value a line.
 JS_KERNEL_FACTS = """async () => {
     const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-    const code = 'import sys\\nfrom analysis import plotting\\nprint(sys.prefix)\\nprint(plotting.figures_dir())';
+    const code = 'import sys\\nfrom analysis.charts import figures_dir\\nprint(sys.prefix)\\nprint(figures_dir())';
     const future = kernel.requestExecute({code, silent: false, store_history: false});
     let printed = '';
     future.onIOPub = (message) => {

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis import paths
-from analysis.plotting import FIGURES_DIR_ENV
+from analysis.charts.save import FIGURES_DIR_ENV
+from analysis.data import paths
 
 
 def pytest_configure(config):

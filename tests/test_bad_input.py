@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import edit_csv
 
 import analysis
-from analysis.cli import main
+from analysis.regenerate.cli import main
 
 
 def problems_of(data_dir: Path) -> list[str]:
@@ -235,3 +236,114 @@ def test_missing_value_with_an_unknown_reason(data_copy):
     line = edit_csv(data_copy / "processed" / "figures.csv", "tip2019-victims-2018", "missing_reason", "unknown")
     message = only(problems_of(data_copy))
     assert f"line {line} (id tip2019-victims-2018), column 'missing_reason': expected one of: not reported by the government" in message
+
+
+TABLES = {"sources": "raw/sources.csv", "metrics": "processed/metrics.csv",
+          "figures": "processed/figures.csv", "statements": "processed/statements.csv"}
+
+
+@pytest.mark.parametrize(("bom", "crlf", "tables"), [
+    (True, False, ["figures"]),
+    (False, True, ["figures"]),
+    (True, True, list(TABLES)),
+], ids=["bom", "crlf", "bom-and-crlf-in-every-table"])
+def test_table_saved_by_a_spreadsheet_program_reads_as_the_original(data_copy, bom, crlf, tables):
+    original = analysis.load(data_copy)
+    for name in tables:
+        path = data_copy / TABLES[name]
+        data = path.read_bytes()
+        assert not data.startswith(b"\xef\xbb\xbf") and b"\r" not in data  # the change below is the only one
+        if crlf:
+            data = data.replace(b"\n", b"\r\n")
+        if bom:
+            data = b"\xef\xbb\xbf" + data
+        path.write_bytes(data)
+    saved = analysis.load(data_copy)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(saved, name), getattr(original, name))
+
+
+def test_line_break_inside_a_cell_of_a_crlf_table(data_copy):
+    path = data_copy / "processed" / "figures.csv"
+    edit_csv(path, "tip2015-victims-2014", "quote", "approximately 270\ntrafficking victims")
+    lines = path.read_text(encoding="utf-8").split("\n")
+    ragged = next(n for n, line in enumerate(lines, start=1) if line.startswith("tip2015-funding-ngo-nok,"))
+    lines[ragged - 1] += ",surplus"
+    path.write_bytes("\r\n".join(lines).encode("utf-8"))  # the line break in the cell becomes CRLF too
+    broken = next(n for n, line in enumerate(lines, start=1) if line.startswith("tip2015-victims-2014,"))
+    assert ragged > broken + 1  # the rows after the line break are numbered by their place in the file
+    assert problems_of(data_copy) == [
+        f"{data_copy}/processed/figures.csv, line {broken} (id tip2015-victims-2014), column 'quote': "
+        f"a cell holds a line break (the row runs on to line {broken + 1}): expected one line per row",
+        f"{data_copy}/processed/figures.csv, line {ragged}: expected 20 fields, found 21",
+    ]
+
+
+def _lines_of(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").split("\n")
+
+
+def _write_lines(path: Path, lines: list[str]) -> None:
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+DOUBLED = 'a quote that belongs to the text is written twice ("") inside a quoted cell'
+
+
+def test_stray_quote_in_the_middle_of_a_row(data_copy):
+    path = data_copy / "processed" / "figures.csv"
+    lines = _lines_of(path)
+    stray = next(n for n, line in enumerate(lines, start=1) if line.startswith("tip2015-victims-2014,"))
+    assert '"' not in lines[stray - 1] and lines[stray - 1].count(",approximately,") == 1
+    lines[stray - 1] = lines[stray - 1].replace(",approximately,", ',"approximately,')
+    _write_lines(path, lines)
+    # The open quote reads on to the next quote in the file, which opens a cell and is followed by its text.
+    stop = next(n for n, line in enumerate(lines, start=1) if n > stray and '"' in line)
+    found = lines[stop - 1][lines[stop - 1].index('"') + 1]
+    message = only(problems_of(data_copy))
+    assert message == (f"data/processed/figures.csv, line {stray} (id tip2015-victims-2014), column 'hedge': "
+                       f"a quote opens this cell but does not close it on this line, so the cell runs on to line {stop}, "
+                       f"where a quote is followed by {found!r} instead of ',': "
+                       f"expected a closing quote before the end of this line ({DOUBLED})").replace("data/", f"{data_copy}/", 1)
+
+
+def test_quote_left_open_to_the_end_of_the_file(data_copy):
+    path = data_copy / "processed" / "figures.csv"
+    lines = _lines_of(path)
+    last_quoted = max(n for n, line in enumerate(lines, start=1) if '"' in line)
+    opened = last_quoted + 2
+    lines[opened - 1] = lines[opened - 1].replace(",exact,", ',"exact,', 1)
+    row_id = lines[opened - 1].split(",")[0]
+    _write_lines(path, lines)
+    last = len(path.read_text(encoding="utf-8").splitlines())
+    assert last > opened
+    message = only(problems_of(data_copy))
+    assert message == (f"data/processed/figures.csv, line {opened} (id {row_id}), column 'hedge': "
+                       f"a quote opens this cell but does not close it, so the rest of the file, to line {last}, "
+                       f"was read into it: expected a closing quote before the end of this line ({DOUBLED})"
+                       ).replace("data/", f"{data_copy}/", 1)
+
+
+def test_quote_inside_a_quoted_cell_that_is_not_doubled(data_copy):
+    path = data_copy / "processed" / "figures.csv"
+    lines = _lines_of(path)
+    line = next(n for n, text in enumerate(lines, start=1) if text.startswith("tip2015-asylum-grants-2014,"))
+    assert lines[line - 1].endswith(',"11 victims received asylum status in 2014, compared with 19 in 2013"')
+    lines[line - 1] = lines[line - 1].replace("received asylum status", 'received "asylum" status')
+    _write_lines(path, lines)
+    message = only(problems_of(data_copy))
+    assert message == (f"data/processed/figures.csv, line {line} (id tip2015-asylum-grants-2014), column 'quote': "
+                       f"expected ',' or the end of the line after the quote that closes this cell, found 'a' ({DOUBLED})"
+                       ).replace("data/", f"{data_copy}/", 1)
+
+
+def test_byte_that_is_not_utf8_is_placed_in_the_whole_file(data_copy):
+    path = data_copy / "processed" / "figures.csv"
+    data = path.read_bytes()
+    assert len(data) > 3 * 8192  # the byte lies beyond the first chunks an open file decodes
+    start = data.index(b"kom2023-judgments-2023,")
+    path.write_bytes(data[:start] + b"\xff" + data[start:])
+    line = data[:start].count(b"\n") + 1
+    message = only(problems_of(data_copy))
+    assert message == (f"{data_copy}/processed/figures.csv: not readable as UTF-8 text (invalid start byte at byte {start}, "
+                       f"line {line}): expected text saved as UTF-8 (\"CSV UTF-8\" in a spreadsheet program)")

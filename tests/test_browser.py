@@ -27,7 +27,7 @@ from pathlib import Path
 import browser_helpers as bh
 import pytest
 
-from analysis import paths
+from analysis.data import paths
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 SCREENSHOTS = paths.OUTPUT / "browser"

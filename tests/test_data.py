@@ -1,4 +1,4 @@
-"""The curated data hold what the issue lists, and agree with the raw text read independently."""
+"""The curated data hold the figures the sources give, and agree with the raw text read independently."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import analysis
-from analysis import paths
+from analysis.data import paths
 
 RAW_TIP = (paths.RAW / "us_tip_report_2015_norway.txt").read_text(encoding="utf-8")
 WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
@@ -36,7 +36,7 @@ def test_register_hashes_match_the_files_computed_here():
 
 
 def test_hashes_are_those_published_with_the_source_documents():
-    # From ../shared/sources/README.md, the hand-over of the two documents.
+    # The sha256 published with the two documents when they were handed over (README of the hand-over).
     published = {
         "us_tip_report_2015_norway.txt": "380d9088fb06ffe0c6b0b7d48fc7f629b6afac700baf140687360f8f3c4c7b64",
         "norway_statement_gcm_vienna_2017.txt": "3be6845677b0f01f0090f23ca94169b05512cfbf0df34b74007e091ce012abd6",
@@ -152,7 +152,7 @@ def test_dtypes_are_pandas_3_dtypes(data):
 
 
 def test_check_command_prints_the_summary(capsys):
-    from analysis.cli import main
+    from analysis.regenerate.cli import main
 
     assert main(["check"]) == 0
     out = capsys.readouterr().out

@@ -8,8 +8,8 @@ import pytest
 from conftest import edit_csv
 from frictionless import Package
 
-from analysis import paths
-from analysis.schema import pandera_schema
+from analysis.data import paths
+from analysis.data.schema import pandera_schema
 
 DESCRIPTOR = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
 FIELDS = [(res["name"], field) for res in DESCRIPTOR["resources"] for field in res["schema"]["fields"]]

@@ -7,7 +7,7 @@ import tomllib
 
 import yaml
 
-from analysis import paths
+from analysis.data import paths
 
 PYPROJECT = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 ENV = yaml.safe_load((paths.ROOT / "environment.yml").read_text(encoding="utf-8"))

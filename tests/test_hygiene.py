@@ -10,8 +10,8 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from analysis import paths
-from analysis.cli import main
+from analysis.data import paths
+from analysis.regenerate.cli import main
 
 BIN = Path(sys.executable).parent
 HOOKS = yaml.safe_load((paths.ROOT / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]

@@ -1,6 +1,6 @@
 import pytest
 
-from analysis.numbers import occurs_as_token, parse_number
+from analysis.data.numbers import occurs_as_token, parse_number
 
 
 @pytest.mark.parametrize(

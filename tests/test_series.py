@@ -1,4 +1,4 @@
-"""Across editions and sources: the series functions and the rules of the multi-source data (issue 4).
+"""Across editions and sources: vintages, the series analyses of notebooks 06-10, and the rules of the multi-source data.
 
 Expected values are the numbers as the sources print them (TIP 2015-2024 editions,
 KOM via the police and the press), worked out by hand here.
@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 import analysis
-from analysis import paths, series
+from analysis.analyses import ParameterError, series_attention, series_funding, series_gap, tiers, tip_vs_kom
+from analysis.data import choose_vintage, paths, restatements
 
 
 @pytest.fixture(scope="module")
@@ -21,9 +22,9 @@ def data():
 
 
 def test_every_edition_2011_to_2025_has_its_tier(data):
-    tiers = series.tier_timeline(data.figures, list(range(2011, 2026))).set_index("edition").tier
-    assert tiers.notna().all()
-    assert tiers.loc[2011:2020].eq(1).all() and tiers.loc[2021:2025].eq(2).all()
+    placed = tiers.tier_timeline(data.figures, list(range(2011, 2026))).set_index("edition").tier
+    assert placed.notna().all()
+    assert placed.loc[2011:2020].eq(1).all() and placed.loc[2021:2025].eq(2).all()
 
 
 def test_every_source_is_registered_with_an_address_and_every_row_has_a_locator(data):
@@ -45,7 +46,7 @@ def test_values_without_a_local_copy_still_read_from_their_quote(data):
 def test_missing_is_never_zero(data):
     gap = data.figures.set_index("id").loc["tip2019-victims-2018"]
     assert pd.isna(gap.value) and gap.missing_reason == "not reported by the government"
-    victims = series.victims_per_year(data.figures, data.sources, [2017, 2018, 2023]).set_index("year")
+    victims = series_gap.victims_per_year(data.figures, data.sources, [2017, 2018, 2023]).set_index("year")
     assert victims.victims.isna().all()
     assert victims.missing_reason.to_dict() == {2017: "not reported by the government", 2018: "not reported by the government",
                                                 2023: "source not readable"}
@@ -54,7 +55,7 @@ def test_missing_is_never_zero(data):
 def test_choose_vintage_first_and_latest(data):
     # 262 victims in 2016: first reported by the 2017 edition, restated by 2019, 2020, 2021, 2022 and 2023
     def pick(rule):
-        chosen = series.choose_vintage(data.figures, data.sources, rule)
+        chosen = choose_vintage(data.figures, data.sources, rule)
         row = chosen[(chosen.metric == "victims_identified_assisted") & (chosen.period_start == 2016)
                      & (chosen.population == "all") & (chosen.form == "unsplit") & (chosen.series == "TIP")]
         assert len(row) == 1
@@ -62,16 +63,16 @@ def test_choose_vintage_first_and_latest(data):
     assert (pick("first").report_year, pick("first").value, pick("first").editions) == (2017, 262, 6)
     assert (pick("latest").report_year, pick("latest").value) == (2023, 262)
     # a value beats an edition that could not give one: 2013 victims, unreadable in the 2014 edition, 350 in 2015
-    chosen = series.choose_vintage(data.figures, data.sources, "first")
+    chosen = choose_vintage(data.figures, data.sources, "first")
     row = chosen[(chosen.metric == "victims_identified_assisted") & (chosen.period_start == 2013) & (chosen.series == "TIP")
                  & (chosen.population == "all") & (chosen.form == "unsplit")].iloc[0]
     assert (row.report_year, row.value) == (2015, 350)
     with pytest.raises(ValueError, match="rule must be"):
-        series.choose_vintage(data.figures, data.sources, "median")
+        choose_vintage(data.figures, data.sources, "median")
 
 
 def test_cumulative_drift(data):
-    drift = series.cumulative_drift(data.figures, data.sources)
+    drift = tiers.cumulative_drift(data.figures, data.sources)
     tip = drift[drift.series == "TIP"].set_index("report_year")
     assert tip.value.to_dict() == {2015: 35, 2016: 46, 2017: 50}
     assert tip.change_from_previous_edition.loc[2016] == 46 - 35
@@ -82,20 +83,20 @@ def test_cumulative_drift(data):
 
 def test_victims_and_convictions_per_year(data):
     years = list(range(2010, 2025))
-    victims = series.victims_per_year(data.figures, data.sources, years).set_index("year")
+    victims = series_gap.victims_per_year(data.figures, data.sources, years).set_index("year")
     assert victims.victims.loc[2014] == 270 and victims.measure.loc[2014] == "victims_identified_assisted"
     assert victims.victims.loc[2019] == 100 and victims.measure.loc[2019] == "victims_estimated"
     assert victims.victims.loc[2022] == 57 + 2 and victims.measure.loc[2022] == "victims_identified"
     # one child alone is not a count of all victims
     assert math.isnan(victims.victims.loc[2021])
-    convictions = series.convictions_per_year(data.figures, data.sources, years).set_index("year")
+    convictions = series_gap.convictions_per_year(data.figures, data.sources, years).set_index("year")
     assert convictions.convictions.loc[2013] == 3 + 2 and convictions.convictions.loc[2014] == 4 + 1
     assert convictions.convictions.loc[2020] == 1 and convictions.convictions.loc[2023] == 0
     assert convictions.missing_reason.loc[2016] == "source not readable"
 
 
 def test_sex_share_by_year(data):
-    shares = series.sex_share_by_year(data.figures, data.sources, list(range(2010, 2025)))
+    shares = series_attention.sex_share_by_year(data.figures, data.sources, list(range(2010, 2025)))
     by = shares.set_index(["year", "series"]).share_sex
     assert by.loc[(2013, "TIP")] == pytest.approx(30 / (30 + 39))
     assert by.loc[(2014, "KOM")] == pytest.approx(37 / 106)
@@ -104,14 +105,14 @@ def test_sex_share_by_year(data):
 
 
 def test_funding_by_year(data):
-    lines = series.funding_by_year(data.figures, data.sources, list(range(2014, 2019)))
+    lines = series_funding.funding_by_year(data.figures, data.sources, list(range(2014, 2019)))
     totals = lines.groupby("year").nok.sum()
     assert totals.to_dict() == {2014: 2_500_000 + 4_500_000, 2015: 7_000_000, 2016: 3_750_000 + 5_900_000 + 2_250_000,
                                 2017: 20_000_000, 2018: 30_000_000 + 2_900_000 + 5_000_000}
 
 
 def test_reconcile_tip_against_kom(data):
-    table = series.reconcile(data.figures, data.sources).set_index(["tip_metric", "year", "form", "population"])
+    table = tip_vs_kom.reconcile(data.figures, data.sources).set_index(["tip_metric", "year", "form", "population"])
     victims14 = table.loc[("victims_identified_assisted", 2014, "unsplit", "all")]
     assert (victims14.value_tip, victims14.value_kom, victims14.difference) == (270, 324, 324 - 270)
     assert victims14.ratio_kom_to_tip == pytest.approx(324 / 270)
@@ -123,7 +124,7 @@ def test_reconcile_tip_against_kom(data):
 
 
 def test_restatements_agree_or_appear_in_the_reconciliation(data):
-    restated = series.restatements(data.figures, data.sources)
+    restated = restatements(data.figures, data.sources)
     assert {"tip2017-victims-2016", "tip2023-victims-2016", "tip2015-potential-victims-assisted-2007-2013"} <= set(restated.id)
     differing = set(restated[~restated.agrees].id)
     shown = pd.read_csv(paths.FIGURES / "10_tip_vs_kom.csv")
@@ -134,6 +135,79 @@ def test_restatements_agree_or_appear_in_the_reconciliation(data):
 def test_a_restatement_that_differs_is_flagged(data):
     figures = data.figures.copy()
     figures.loc[figures.id == "tip2021-victims-2016", "value"] = 263.0
-    restated = series.restatements(figures, data.sources).set_index("id")
+    restated = restatements(figures, data.sources).set_index("id")
     assert not restated.loc["tip2021-victims-2016", "agrees"]
     assert restated.loc["tip2021-victims-2016", "difference"] == 1
+
+
+# --- the analyses of notebooks 06-10, for every parameter value their notebooks document ------
+
+@pytest.mark.parametrize("rule", ["latest", "first"])
+@pytest.mark.parametrize(("first", "last"), [(2010, 2024), (2013, 2014), (2016, 2022)])
+def test_series_gap_for_every_documented_parameter(data, rule, first, last):
+    result = series_gap.analyse(data, first_year=first, last_year=last, rule=rule)
+    # 2013: ~350 / (3 + 2); 2014: ~270 / (4 + 1) (2015 edition); 2020: an estimate of 100 / 1 conviction (2021 edition)
+    expected = {year: ratio for year, ratio in {2013: 350 / 5, 2014: 270 / 5, 2020: 100 / 1}.items() if first <= year <= last}
+    assert result.facts["victims_per_conviction"] == pytest.approx(expected)
+    assert result.facts["years"] == last - first + 1
+    assert result.title.startswith(f"Victims per conviction can be computed for {len(expected)} of {last - first + 1} years")
+
+
+def test_series_gap_refuses_a_range_outside_the_data(data):
+    with pytest.raises(ParameterError, match="first_year \\(2020\\) must not be after last_year \\(2019\\)"):
+        series_gap.analyse(data, first_year=2020, last_year=2019)
+    with pytest.raises(ParameterError, match="first_year-last_year 1990-1995 holds no year of the data"):
+        series_gap.analyse(data, first_year=1990, last_year=1995)
+    with pytest.raises(ParameterError, match="rule must be one of first, latest; got 'median'"):
+        series_gap.analyse(data, rule="median")
+
+
+@pytest.mark.parametrize(("first", "last", "expected_first", "expected_last"), [
+    (2010, 2024, (2013, "TIP", 30 / (30 + 39)), (2023, "KOM", 17 / 27)),
+    (2014, 2018, (2014, "KOM", 37 / 106), (2018, "KOM", None)),
+])
+def test_series_attention_for_every_documented_parameter(data, first, last, expected_first, expected_last):
+    result = series_attention.analyse(data, first_year=first, last_year=last)
+    year, series, share = result.facts["first"]
+    assert (year, series) == expected_first[:2] and share == pytest.approx(expected_first[2])
+    assert result.facts["last"][:2] == expected_last[:2]
+    assert all(first <= y <= last for y in result.table.year)
+
+
+@pytest.mark.parametrize(("first", "last"), [(2014, 2018), (2016, 2017), (2014, 2014)])
+def test_series_funding_for_every_documented_parameter(data, first, last):
+    totals = {2014: 2_500_000 + 4_500_000, 2015: 7_000_000, 2016: 3_750_000 + 5_900_000 + 2_250_000,
+              2017: 20_000_000, 2018: 30_000_000 + 2_900_000 + 5_000_000}
+    result = series_funding.analyse(data, first_year=first, last_year=last)
+    assert result.facts["totals"] == {y: totals[y] for y in range(first, last + 1)}
+    assert result.title == (f"Funding lines the TIP names: NOK {totals[first] / 1e6:.1f} million for {first}, "
+                            f"NOK {totals[last] / 1e6:.1f} million for {last}")
+
+
+@pytest.mark.parametrize(("first", "last", "title"), [
+    (2011, 2025, "Tier 1 until the 2020 edition, Tier 2 from 2021"),
+    (2015, 2020, "Tier 1 in every edition 2015-2020"),
+    (2021, 2025, "Tier 2 in every edition 2021-2025"),
+])
+def test_tiers_for_every_documented_parameter(data, first, last, title):
+    result = tiers.analyse(data, first_edition=first, last_edition=last)
+    assert result.title.startswith(title + "; convictions since 2003 went from 35 to 50 in 2 editions")
+    assert result.facts["convictions_since_2003"] == {2015: 35, 2016: 46, 2017: 50}
+    kom = result.tables["drift"].set_index("series").loc["KOM"]
+    assert kom.label == "28 (KOM, 2013)"  # from the data: KOM's count to mid-2013, in its 2013 report
+
+
+@pytest.mark.parametrize("rule", ["latest", "first"])
+def test_tip_vs_kom_for_every_documented_parameter(data, rule):
+    result = tip_vs_kom.analyse(data, rule=rule)
+    # TIP against KOM as the sources print them: victims 2013 350/300, 2014 270/324, 2015 290/301, 2016 262/262,
+    # women 199/197, men 46/46, children 17/18; investigations 2013 labor 39/39, 2014 labor 68/68, sex 36/37; convictions 2023 0/0
+    assert result.facts["comparisons"] == 11 and result.facts["agree"] == 5
+    assert result.facts["widest"] == "victims 2014" and result.facts["widest_values"] == (270, 324)
+    assert result.title == "TIP and KOM agree in 5 of 11 comparisons; the widest gap is victims 2014: 270 against 324"
+
+
+def test_widest_gap_is_relative_and_ignores_zero_against_zero():
+    pairs = pd.DataFrame({"label": ["a", "b", "c"], "value_tip": [0.0, 100.0, 10.0], "value_kom": [0.0, 150.0, 20.0]})
+    pairs["difference"] = pairs.value_kom - pairs.value_tip
+    assert tip_vs_kom.widest_gap(pairs).label == "c"  # 10 of 20 is wider than 50 of 150

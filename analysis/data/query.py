@@ -6,9 +6,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-#: Columns that say where a figure comes from.
-PROVENANCE = ["id", "source_id", "report_year", "locator", "quote", "hedge"]
-
 
 @dataclass(frozen=True)
 class Figure:
@@ -158,3 +155,18 @@ def compare_periods(
     table["change"] = table.value_after - table.value_before
     table["change_share"] = table.change / table.value_before.where(table.value_before != 0)
     return table.sort_values(by, ignore_index=True)
+
+
+def sources_of(figures: pd.DataFrame, sources: pd.DataFrame, ids) -> pd.DataFrame:
+    """The register rows of the sources the figures ``ids`` come from, in the order first named.
+
+    Raises:
+        LookupError: Naming any id that is not a figure.
+    """
+    ids = list(dict.fromkeys(ids))
+    by_id = figures.set_index("id").source_id
+    unknown = [i for i in ids if i not in by_id.index]
+    if unknown:
+        raise LookupError(f"unknown figure id(s) {', '.join(unknown)}")
+    source_ids = list(dict.fromkeys(by_id.loc[ids]))
+    return sources.set_index("source_id").loc[source_ids].reset_index()

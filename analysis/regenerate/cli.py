@@ -2,8 +2,11 @@
 
 ``tip-norway check`` validates the curated data and summarises it;
 ``tip-norway list`` shows the notebooks and their parameters;
-``tip-norway run`` regenerates the figures through papermill;
-``tip-norway refresh`` rewrites the committed reference outputs of the notebooks;
+``tip-norway run`` regenerates the figures through papermill: a run with the
+default parameters publishes its charts into ``figures/``; a run with other
+values keeps them in its run folder under ``output/runs/`` (``--publish``
+publishes them anyway);
+``tip-norway refresh`` runs the defaults, publishes, and rewrites the committed reference outputs of the notebooks;
 ``tip-norway normalize`` strips run metadata from notebooks (used by pre-commit).
 """
 
@@ -13,9 +16,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import paths, runner
-from .data import Dataset, load
-from .errors import DataError
+import yaml
+
+from ..data import DataError, Dataset, load, paths
+from .errors import ParameterError, RunError
+from .notebooks import discover
+from .parameters import load_parameter_file
+from .reference import clean_reference, refresh
+from .run import MAX_WORKERS, run
 
 
 def summary(data: Dataset) -> str:
@@ -50,36 +58,49 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    for nb in runner.discover(args.notebooks_dir):
+    for nb in discover(args.notebooks_dir):
         print(nb.describe())
     return 0
 
 
-def _given(args: argparse.Namespace) -> dict:
-    given = runner.load_parameter_file(args.parameters_file) if args.parameters_file else {}
+def parse_cli_value(text: str):
+    """A ``-p NAME VALUE`` value read as YAML: ``2014`` is an int, ``[2014]`` a list, ``USD`` a string, ``null`` None.
+
+    YAML rather than Python literals, so that the shell needs no quotes around
+    strings; text YAML cannot read stays text, and the type check judges it.
+    """
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def given_parameters(args: argparse.Namespace) -> dict:
+    """The parameters of ``-f FILE`` then ``-p NAME VALUE``: a value on the command line overrides the file's."""
+    given = load_parameter_file(args.parameters_file) if args.parameters_file else {}
     for name, value in args.parameter or []:
-        given[name] = runner.parse_cli_value(value)
+        given[name] = parse_cli_value(value)
     return given
 
 
 def _run(args: argparse.Namespace) -> int:
-    load()  # bad data stops the run before any notebook starts
-    runner.run(args.notebooks, _given(args), workers=args.workers, notebooks_dir=args.notebooks_dir,
-               output=args.output_dir, figures=args.figures_dir, wait=not args.no_wait, lock_timeout=args.lock_timeout)
+    data = load()  # bad data stops the run before any notebook starts
+    run(args.notebooks, given_parameters(args), publish=args.publish, workers=args.workers, notebooks_dir=args.notebooks_dir,
+        output=args.output_dir, figures=args.figures_dir, wait=not args.no_wait, lock_timeout=args.lock_timeout, data=data)
     return 0
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    load()
-    runner.refresh(args.notebooks_dir, workers=args.workers, output=args.output_dir, figures=args.figures_dir,
-                   wait=not args.no_wait, lock_timeout=args.lock_timeout)
+    data = load()
+    refresh(args.notebooks_dir, workers=args.workers, output=args.output_dir, figures=args.figures_dir,
+            wait=not args.no_wait, lock_timeout=args.lock_timeout, data=data)
     print(f"reference outputs rewritten in {args.notebooks_dir}; review with git diff, then commit", file=sys.stderr)
     return 0
 
 
 def _normalize(args: argparse.Namespace) -> int:
     for path in args.files:
-        runner.clean_reference(path, path)
+        clean_reference(path, path)
     return 0
 
 
@@ -94,21 +115,24 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS, help=argparse.SUPPRESS)
     listing.set_defaults(func=_list)
 
-    for name, func, text in (("run", _run, "run notebooks through papermill and replace their figures if all succeed"),
-                             ("refresh", _refresh, "run every notebook with its defaults and rewrite the committed reference outputs")):
+    for name, func, text in (("run", _run, "run notebooks through papermill; with the default parameters, replace their figures if all succeed"),
+                             ("refresh", _refresh, "run every notebook with its defaults, publish the figures and rewrite the committed reference outputs")):
         sub = commands.add_parser(name, help=text, description=text)
         if name == "run":
             sub.add_argument("notebooks", nargs="*", help="notebook names or numbers (default: all)")
             sub.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                             help="set a parameter of every notebook that declares it; VALUE is read as YAML ([2014], 7.5, USD)")
+                             help="set a parameter of every notebook that declares it; VALUE is read as YAML ([2014], 7.5, USD, null)")
             sub.add_argument("-f", "--parameters-file", type=Path, metavar="YAML",
                              help="parameters from a YAML file: NAME: VALUE, or NOTEBOOK: {NAME: VALUE}")
-        sub.add_argument("--workers", type=int, default=None, help=f"parallel kernels (default: the number of cores, at most {runner.MAX_WORKERS})")
+            sub.add_argument("--publish", action="store_true",
+                             help="replace the figures even when parameters differ from the defaults "
+                                  "(otherwise such a run leaves figures/ as it was and keeps its charts in its run folder)")
+        sub.add_argument("--workers", type=int, default=None, help=f"parallel kernels (default: the number of cores, at most {MAX_WORKERS})")
         sub.add_argument("--no-wait", action="store_true", help="refuse at once if another run is in progress instead of waiting")
         sub.add_argument("--lock-timeout", type=float, default=1800, help="seconds to wait for another run (default: %(default)s)")
         sub.add_argument("--output-dir", type=Path, default=paths.OUTPUT,
                          help="executed notebooks, run manifests and the lock (default: output/)")
-        sub.add_argument("--figures-dir", type=Path, default=paths.FIGURES, help="charts replaced on success (default: figures/)")
+        sub.add_argument("--figures-dir", type=Path, default=paths.FIGURES, help="published charts, replaced by a successful run with the defaults (default: figures/)")
         sub.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS, help="notebooks to run (default: notebooks/)")
         sub.set_defaults(func=func)
     normalize = commands.add_parser("normalize", help="drop injected-parameter cells and papermill metadata from notebooks, in place")
@@ -125,10 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as exc:
         print(f"tip-norway {args.command}: {exc}", file=sys.stderr)
         return 1
-    except runner.ParameterError as exc:
+    except ParameterError as exc:
         print(f"tip-norway {args.command}: {exc}", file=sys.stderr)
         return 2
-    except runner.RunError as exc:
+    except RunError as exc:
         print(f"tip-norway {args.command}: {exc}", file=sys.stderr)
         return 1
 

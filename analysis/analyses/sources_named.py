@@ -1,10 +1,21 @@
-"""What two sources name, side by side, and the dated policy timeline."""
+"""Notebook 05: what two sources name, side by side, and the dated policy timeline."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from ..data import Dataset
+from .result import Prose, Result, analysis_of
+
 TOPICS = ("country_role", "form_of_exploitation", "sector", "origin_region", "origin_country", "vulnerable_group")
+
+
+def _check(data: Dataset, p: dict) -> list[str]:
+    have = sorted(data.statements.source_id.unique())
+    unknown = [s for s in p["sources"] if s not in have]
+    if unknown or len(p["sources"]) < 2:
+        return [f"sources must be two or more sources with statements, among {', '.join(have)}; got {p['sources']!r}"]
+    return []
 
 
 def side_by_side(statements: pd.DataFrame, sources: list[str], topics: tuple[str, ...] = TOPICS) -> pd.DataFrame:
@@ -38,3 +49,27 @@ def policy_timeline(statements: pd.DataFrame, sources_register: pd.DataFrame, so
     table["dated"] = table.event_year.notna()
     table["year"] = table.event_year.fillna(table.source_id.map(editions)).astype(int)
     return table.sort_values(["year", "dated", "subject"], ascending=[True, False, True], ignore_index=True)
+
+
+@analysis_of("05_what_the_sources_name", _check)
+def analyse(data: Dataset, sources: tuple[str, ...] = ("tip2015", "gcm2017")) -> Result:
+    """What each source names (forms, sectors, origins, groups) and the policy measures they date."""
+    sources = list(sources)
+    named = side_by_side(data.statements, sources)
+    counts = named.groupby(["topic", "named_by"]).size().unstack(fill_value=0)
+    timeline = policy_timeline(data.statements, data.sources, sources)
+    agree = named[named.named_by.isin(["both", "all"])]
+    undated = int((~timeline.dated).sum())
+    first, last = int(timeline.year.min()), int(timeline.year.max())
+    summary = (f"Named by every source: {', '.join(agree.subject) or 'nothing'}. "
+               f"{len(named) - len(agree)} of {len(named)} subjects are named by one source only.")
+    return Result(
+        title=f"{len(timeline)} policy measures named, {first}-{last}; {undated} without a stated year",
+        table=timeline,
+        facts={"measures": len(timeline), "first_year": first, "last_year": last, "undated": undated,
+               "named_by_all": list(agree.subject)},
+        figure_ids=(),
+        sources=data.sources.set_index("source_id").loc[list(dict.fromkeys(timeline.source_id))].reset_index(),
+        summary=Prose(summary),
+        tables={"named": named, "counts": counts},
+    )

@@ -1,0 +1,91 @@
+"""Notebook 02: labor against sex trafficking through the stages of law enforcement."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..data import Dataset, from_source, sources_of
+from .result import Prose, Result, analysis_of, source_with_figures, years_in
+
+STAGES = ("investigations", "prosecutions", "convictions")
+
+
+def _check(data: Dataset, p: dict) -> list[str]:
+    problems = source_with_figures("source", p["source"], data)
+    unknown = [s for s in p["stages"] if s not in STAGES]
+    if unknown or len(p["stages"]) < 2:
+        problems.append(f"stages must be two or more of {', '.join(STAGES)}; got {p['stages']!r}")
+    if problems:
+        return problems
+    figures = from_source(data.figures, p["source"])
+    split = figures[figures.metric.isin(p["stages"]) & figures.form.isin(["sex", "labor"]) & figures.value.notna()
+                    & (figures.period_kind == "calendar_year")]
+    complete = [y for y, g in split.groupby("period_start") if set(g.metric) >= set(p["stages"])]
+    return years_in("years", p["years"], complete)
+
+
+def stage_table(figures: pd.DataFrame, years: list[int], stages: list[str]) -> pd.DataFrame:
+    """Counts by year, stage and form, with labor's share of each stage.
+
+    Returns:
+        One row per year and stage: ``sex``, ``labor``, ``total``, ``share_labor``
+        and the unit each stage counts in (cases, suspects, traffickers).
+    """
+    unknown = [s for s in stages if s not in STAGES]
+    if unknown:
+        raise ValueError(f"unknown stage(s) {unknown}: expected some of {', '.join(STAGES)}")
+    rows = figures[figures.metric.isin(stages) & figures.form.isin(["sex", "labor"])
+                   & (figures.period_kind == "calendar_year") & figures.period_start.isin(years)]
+    missing = {(y, s) for y in years for s in stages} - set(zip(rows.period_start, rows.metric, strict=True))
+    if missing:
+        raise LookupError(f"no figures for (year, stage) {sorted(missing)}")
+    wide = rows.pivot_table(index=["period_start", "metric", "unit"], columns="form", values="value", aggfunc="sum").reset_index()
+    wide = wide.rename(columns={"period_start": "year", "metric": "stage"})
+    wide.columns.name = None
+    wide["total"] = wide.sex + wide.labor
+    wide["share_labor"] = wide.labor / wide.total
+    order = {s: i for i, s in enumerate(stages)}
+    wide = wide.sort_values(["year", "stage"], key=lambda c: c.map(order) if c.name == "stage" else c, ignore_index=True)
+    wide["year"] = wide.year.astype(int)
+    ids = rows.groupby(["period_start", "metric"]).id.agg(tuple)
+    wide["ids"] = [ids[(y, s)] for y, s in zip(wide.year, wide.stage, strict=True)]
+    return wide[["year", "stage", "unit", "sex", "labor", "total", "share_labor", "ids"]]
+
+
+def attrition(stages: pd.DataFrame, first: str = "investigations", last: str = "convictions") -> pd.DataFrame:
+    """Convictions per investigation (or any later stage per earlier one), by year and form.
+
+    The stages count different units (cases, suspects, traffickers), so the
+    ratio is a rough measure of throughput, not the fate of the same cases.
+    """
+    long = stages.melt(id_vars=["year", "stage"], value_vars=["sex", "labor"], var_name="form")
+    wide = long.pivot_table(index=["year", "form"], columns="stage", values="value").reset_index()
+    wide.columns.name = None
+    wide[f"{last}_per_{first[:-1] if first.endswith('s') else first}"] = wide[last] / wide[first]
+    return wide
+
+
+@analysis_of("02_labor_vs_sex_attention", _check)
+def analyse(data: Dataset, source: str = "tip2015", years: tuple[int, ...] = (2013, 2014),
+            stages: tuple[str, ...] = STAGES) -> Result:
+    """Labor trafficking's share of each stage, the throughput between stages, and the narrative's assessment."""
+    figures = from_source(data.figures, source)
+    stages = list(stages)
+    by_stage = stage_table(figures, list(years), stages)
+    throughput = attrition(by_stage, first=stages[0], last=stages[-1])
+    claims = data.statements[(data.statements.topic == "assessment") & (data.statements.source_id == source)]
+    last_year = max(years)
+    latest = by_stage[by_stage.year == last_year].set_index("stage").share_labor
+    first_share, last_share = float(latest[stages[0]]), float(latest[stages[-1]])
+    lines = [f"- *{r.subject}* ({r.locator}): \u201c{r.quote}\u201d" for r in claims.itertuples()]
+    lines += ["", f"In {last_year}, labor trafficking made up {first_share:.0%} of {stages[0]} but {last_share:.0%} of {stages[-1]}."]
+    ids = [i for cell in by_stage.ids for i in cell]
+    return Result(
+        title=f"Labor trafficking: {first_share:.0%} of {stages[0]}, {last_share:.0%} of {stages[-1]} in {last_year}",
+        table=by_stage,
+        facts={"year": last_year, "share_labor_first_stage": first_share, "share_labor_last_stage": last_share},
+        figure_ids=tuple(ids),
+        sources=sources_of(data.figures, data.sources, ids),
+        summary=Prose("\n".join(lines)),
+        tables={"throughput": throughput, "assessments": claims},
+    )

@@ -1,0 +1,155 @@
+"""What every analysis returns, and how its parameters are declared and checked.
+
+Each notebook makes one call: ``<module>.analyse(**parameters)``. The function's
+keyword arguments are the notebook's ``parameters`` cell, with the same
+defaults (a test keeps the two equal), so the package knows which values a
+run changed and can say so under the chart. Values whose domain the data
+define (years present, known measures, a positive rate) are checked before
+any work, by the same code the runner calls before it starts a kernel.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from ..data import Dataset, load
+
+
+class Prose(str):
+    """Markdown text: Jupyter renders it as Markdown, and nbval compares its text."""
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+
+class ParameterError(ValueError):
+    """A parameter value outside what the data or the analysis allow; lists every problem."""
+
+    def __init__(self, notebook: str, problems: list[str]):
+        self.notebook = notebook
+        self.problems = list(problems)
+        super().__init__(f"{notebook}: " + "; ".join(self.problems))
+
+
+def plain(value) -> object:
+    """A parameter value as compared and recorded: tuples become lists, as papermill and YAML give them."""
+    if isinstance(value, tuple | list):
+        return [plain(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a notebook shows, computed by the package.
+
+    Attributes:
+        title: The finding, as the chart's title states it.
+        table: What the chart plots; written beside it as CSV. Cells that
+            name several figures hold a tuple of ids (written "a;b").
+        facts: The numbers the title and the prose state, by name.
+        figure_ids: The curated figures used, in the order used.
+        sources: The register rows of the sources of those figures.
+        summary: The prose with the numbers, as Markdown.
+        tables: Other tables the notebook shows, by name.
+        supplied: For a parameter whose value is the user's and not a source's
+            (a rate, a currency), how the chart should label it.
+        name: The notebook (and chart file) name; set by :func:`analysis_of`.
+        parameters: The values the analysis ran with; set by :func:`analysis_of`.
+        defaults: The published defaults; set by :func:`analysis_of`.
+    """
+
+    title: str
+    table: pd.DataFrame
+    facts: dict
+    figure_ids: tuple[str, ...]
+    sources: pd.DataFrame
+    summary: Prose
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    supplied: dict[str, str] = field(default_factory=dict)
+    name: str = ""
+    parameters: dict = field(default_factory=dict)
+    defaults: dict = field(default_factory=dict)
+
+    @property
+    def changed(self) -> dict:
+        """The parameters whose value differs from the published default."""
+        return {k: v for k, v in self.parameters.items() if plain(v) != plain(self.defaults.get(k))}
+
+
+#: Every analysis, by the notebook that calls it.
+ANALYSES: dict[str, Callable[..., Result]] = {}
+
+Check = Callable[[Dataset, dict], list[str]]
+
+
+def analysis_of(notebook: str, check: Check | None = None):
+    """Declare ``func(data, **parameters)`` the analysis of ``notebook``.
+
+    The wrapped function takes the notebook's parameters as keywords (``data``
+    optional: the curated data are loaded when it is not given), refuses
+    unknown names and values ``check`` finds wrong with :class:`ParameterError`,
+    and returns its :class:`Result` with ``name``, ``parameters`` and
+    ``defaults`` filled in.
+    """
+
+    def wrap(func: Callable[..., Result]) -> Callable[..., Result]:
+        signature = inspect.signature(func)
+        defaults = {name: plain(p.default) for name, p in signature.parameters.items() if name != "data"}
+
+        def problems(data: Dataset, values: dict) -> list[str]:
+            unknown = [f"unknown parameter {name!r}: expected one of {', '.join(defaults)}" for name in values if name not in defaults]
+            return unknown or (check(data, {**defaults, **values}) if check else [])
+
+        @functools.wraps(func)
+        def analyse(data: Dataset | None = None, **values) -> Result:
+            data = load() if data is None else data
+            found = problems(data, values)
+            if found:
+                raise ParameterError(notebook, found)
+            values = {**defaults, **{k: plain(v) for k, v in values.items()}}
+            result = func(data, **values)
+            return replace(result, name=notebook, parameters=values, defaults=defaults)
+
+        analyse.notebook = notebook
+        analyse.defaults = defaults
+        analyse.problems = problems
+        ANALYSES[notebook] = analyse
+        return analyse
+
+    return wrap
+
+
+# --- checks shared by the analyses: each returns a list of problems, empty when the value is fine ---
+
+def one_of(name: str, value, allowed) -> list[str]:
+    allowed = list(allowed)
+    return [] if value in allowed else [f"{name} must be one of {', '.join(map(str, allowed))}; got {value!r}"]
+
+
+def years_in(name: str, years, available) -> list[str]:
+    """Every year of ``years`` is one the data hold."""
+    available = sorted(set(int(y) for y in available))
+    if not years:
+        return [f"{name} must name at least one year"]
+    absent = [y for y in years if y not in available]
+    return [f"{name}: no data for {', '.join(map(str, absent))}; expected years among {', '.join(map(str, available))}"] if absent else []
+
+
+def year_range(first_name: str, first: int, last_name: str, last: int, available) -> list[str]:
+    """``first`` <= ``last``, and the range holds at least one year of the data."""
+    available = sorted(set(int(y) for y in available))
+    if first > last:
+        return [f"{first_name} ({first}) must not be after {last_name} ({last})"]
+    if not any(first <= y <= last for y in available):
+        return [f"{first_name}-{last_name} {first}-{last} holds no year of the data; they cover {available[0]}-{available[-1]}"]
+    return []
+
+
+def source_with_figures(name: str, value: str, data: Dataset) -> list[str]:
+    have = sorted(data.figures.source_id.unique())
+    return [] if value in have else [f"{name} must be a source with figures, one of {', '.join(have)}; got {value!r}"]

@@ -1,0 +1,55 @@
+"""Where charts go, and byte-stable writing of a chart with the table it plots.
+
+PNG and SVG are written without dates or software versions and with a fixed
+SVG hash salt (set by the theme), so two runs on one machine give identical bytes.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from ..data import paths
+
+#: Environment variable that redirects charts away from ``figures/`` (the runner's staging folder, the tests' temporary folder).
+FIGURES_DIR_ENV = "TIP_NORWAY_FIGURES_DIR"
+#: Where a chart made with parameters other than the published defaults goes when no folder is set.
+EXPLORATORY = paths.OUTPUT / "exploratory"
+
+
+def figures_dir(exploratory: bool = False) -> Path:
+    """The folder charts are written to.
+
+    $TIP_NORWAY_FIGURES_DIR when set (the runner points it at its run folder, so
+    that ``figures/`` changes only when a run publishes); otherwise ``figures/``
+    for a chart with the published defaults and ``output/exploratory/`` for one
+    made with other parameters, so that trying a value in JupyterLab never
+    changes a published chart.
+    """
+    if os.environ.get(FIGURES_DIR_ENV):
+        return Path(os.environ[FIGURES_DIR_ENV])
+    return EXPLORATORY if exploratory else paths.FIGURES
+
+
+def _as_text(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as written to CSV: a cell holding a tuple of figure ids becomes "a;b"."""
+    listed = [c for c in table.columns if table[c].map(lambda v: isinstance(v, tuple)).any()]
+    return table.assign(**{c: table[c].map(lambda v: ";".join(v) if isinstance(v, tuple) else v) for c in listed})
+
+
+def save(fig: plt.Figure, name: str, table: pd.DataFrame, folder: str | Path) -> list[Path]:
+    """Write ``name``.png, .svg and .csv (exactly what is plotted) to ``folder``.
+
+    Returns:
+        The three paths written.
+    """
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    png, svg, csv = (out / f"{name}.{ext}" for ext in ("png", "svg", "csv"))
+    fig.savefig(png, metadata={"Software": None})
+    fig.savefig(svg, metadata={"Date": None, "Creator": None})
+    _as_text(table).to_csv(csv, index=False, lineterminator="\n", float_format="%.6g")
+    return [png, svg, csv]

@@ -1,0 +1,70 @@
+"""Vintages: one figure as several editions of a series report it.
+
+Each TIP edition reports mostly on the calendar year before it, and later
+editions restate earlier figures. Every edition's value is kept in the data;
+the functions here choose between them (first-reported or latest) or lay
+them side by side.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+#: Columns that identify "the same figure" across editions of one series.
+FIGURE_KEY = ["series", "metric", "form", "population", "area", "item", "unit", "period_start", "period_end"]
+
+
+def with_series(figures: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """Figures with the ``series`` of their source (TIP, KOM, statement)."""
+    return figures.merge(sources[["source_id", "series"]], on="source_id", how="left", validate="many_to_one")
+
+
+def choose_vintage(figures: pd.DataFrame, sources: pd.DataFrame, rule: str = "latest") -> pd.DataFrame:
+    """One row per figure: the first-reported or the latest edition's value.
+
+    Args:
+        rule: ``"first"`` keeps the earliest edition that gives a value,
+            ``"latest"`` the most recent one. An edition that gives no value
+            (missing, with its reason) is chosen only when no edition gives one.
+
+    Returns:
+        The chosen rows, with ``series`` and ``editions`` (how many editions
+        report the figure).
+    """
+    if rule not in RULES:
+        raise ValueError(f"rule must be 'first' or 'latest', got {rule!r}")
+    table = with_series(figures, sources)
+    table["_has_value"] = table.value.notna()
+    table["_order"] = table.report_year if rule == "latest" else -table.report_year
+    table = table.sort_values(["_has_value", "_order"], kind="stable")
+    grouped = table.groupby(FIGURE_KEY, dropna=False, sort=False)
+    chosen = grouped.tail(1).copy()
+    counts = grouped.report_year.transform("nunique")
+    chosen["editions"] = counts.loc[chosen.index].astype(int)
+    return chosen.drop(columns=["_has_value", "_order"]).sort_values(["metric", "period_start", "id"], ignore_index=True)
+
+
+def restatements(figures: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """Every figure that more than one edition of a series gives a value for.
+
+    Returns:
+        One row per figure and edition, with ``first_value`` (the earliest
+        edition's), ``difference`` from it and ``agrees`` (all editions give
+        the same value).
+    """
+    table = with_series(figures, sources)
+    table = table[table.value.notna()]
+    grouped = table.groupby(FIGURE_KEY, dropna=False)
+    table = table[grouped.report_year.transform("nunique") > 1].sort_values([*FIGURE_KEY, "report_year"])
+    if table.empty:
+        return table.assign(first_value=pd.Series(dtype="Float64"), difference=pd.Series(dtype="Float64"), agrees=pd.Series(dtype=bool))
+    grouped = table.groupby(FIGURE_KEY, dropna=False)
+    table["first_value"] = grouped.value.transform("first")
+    table["difference"] = table.value - table.first_value
+    table["agrees"] = grouped.value.transform("nunique").eq(1)
+    return table[["id", *FIGURE_KEY, "report_year", "value", "hedge", "definition", "first_value", "difference", "agrees"]].reset_index(drop=True)
+
+
+
+#: The rules :func:`choose_vintage` knows.
+RULES = ("first", "latest")

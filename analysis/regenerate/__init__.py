@@ -1,0 +1,11 @@
+"""The regeneration layer: running the notebooks through papermill, publishing figures, the command line.
+
+- :mod:`.notebooks`: the notebooks and the parameters their ``parameters`` cells declare;
+- :mod:`.parameters`: checking given values (names, types, what the data allow) before any kernel starts;
+- :mod:`.lock`: one run at a time per output folder;
+- :mod:`.execute`: one notebook, in-process with papermill, in a kernel of its own;
+- :mod:`.publish`: swapping charts into ``figures/``;
+- :mod:`.manifest`: the record of a run;
+- :mod:`.run`: a whole run; :mod:`.reference`: the committed reference outputs;
+- :mod:`.cli`: the ``tip-norway`` command.
+"""

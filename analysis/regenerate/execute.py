@@ -1,0 +1,105 @@
+"""Executing one notebook in this process with papermill, in a kernel of its own.
+
+Three choices here keep a run fast and quiet:
+
+- papermill is called in-process (one Python, several threads) rather than as
+  a command per notebook, and never with ``cwd=``: papermill would ``chdir``
+  the whole process, which races between worker threads;
+- the kernel talks to this process over IPC (Unix sockets in a private
+  temporary folder) rather than TCP on localhost. Over TCP every kernel logs
+  "Kernel is running over TCP without encryption" to the run's stderr, because
+  any local user could connect to its ports; a socket in a folder only its
+  owner can enter gives that protection, needs no port, and so also avoids
+  two kernels starting at once picking the same free port;
+- the parameters are injected here, with papermill's own
+  ``parameterize_notebook``, before papermill runs the notebook. Papermill
+  otherwise re-reads the parameters cell with a pattern that does not accept
+  ``float | None`` and logs "Passed unknown parameter" for such a parameter;
+  :mod:`.parameters` has already checked every name, more strictly.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import papermill
+from papermill.iorw import load_notebook_node
+from papermill.parameterize import parameterize_notebook
+from traitlets.config import Config
+
+from .notebooks import Notebook
+
+#: Seconds one cell may run before the run gives up on its notebook (a hung scheduled run must end).
+CELL_TIMEOUT = 600
+#: The kernel every notebook runs in: the environment the runner itself runs in.
+KERNEL = "python3"
+
+
+@dataclass
+class Outcome:
+    """What happened to one notebook in a run."""
+
+    name: str
+    parameters: dict
+    executed: Path
+    seconds: float = 0.0
+    error: str | None = None
+    outputs: dict[str, str] = field(default_factory=dict)
+
+
+def kernel_config(sockets: Path) -> Config:
+    """Configuration for a kernel manager that talks to its kernel over IPC sockets in ``sockets``.
+
+    The connection file and the sockets (``kernel-1`` to ``kernel-5``) are
+    named inside the folder, so kernels started at once, by one run or by
+    two, never look for free names in a shared place. The folder is a
+    temporary one (``/tmp/tip-norway-kernel-...``) rather than the run folder
+    because a Unix socket's path may not exceed about 100 characters.
+    """
+    return Config({"KernelManager": {
+        "transport": "ipc",
+        "ip": str(sockets / "kernel"),
+        "connection_file": str(sockets / "kernel.json"),
+    }})
+
+
+def prepare(nb: Notebook, params: dict, target: Path) -> None:
+    """Write ``nb`` to ``target`` with ``params`` injected after its ``parameters`` cell, as papermill would."""
+    source = load_notebook_node(str(nb.path))
+    if params:
+        source = parameterize_notebook(source, params, kernel_name=KERNEL, language="python")
+    nbformat.write(source, target)
+
+
+def execute(nb: Notebook, params: dict, run_dir: Path) -> Outcome:
+    """Run ``nb`` with ``params`` into ``run_dir/<name>.ipynb``; never raises.
+
+    Returns:
+        The outcome; on failure its ``error`` names the notebook, the cell
+        (counting from 1, as a reader counts, and by execution count, as
+        Jupyter shows it) and the exception, and where the executed copy is.
+    """
+    executed = run_dir / f"{nb.name}.ipynb"
+    outcome = Outcome(nb.name, params, executed)
+    started = time.perf_counter()
+    try:
+        prepare(nb, params, executed)
+        with tempfile.TemporaryDirectory(prefix="tip-norway-kernel-", ignore_cleanup_errors=True) as sockets:
+            papermill.execute_notebook(
+                str(executed), str(executed), kernel_name=KERNEL, config=kernel_config(Path(sockets)),
+                progress_bar=False, log_output=False, execution_timeout=CELL_TIMEOUT,
+                # The executed copy is written once at the end (and on failure), not after every cell,
+                # and the kernel is stopped at once rather than politely: together a third of the time.
+                request_save_on_cell_execute=False, shutdown_kernel="immediate",
+            )  # no cwd=: papermill would chdir the whole process, which races between worker threads
+    except papermill.PapermillExecutionError as exc:
+        outcome.error = (f"{nb.name}: cell {exc.cell_index + 1}, counting from 1 (execution count [{exc.exec_count}]), raised "
+                         f"{exc.ename}: {exc.evalue}; the executed notebook is kept at {executed}")
+    except Exception as exc:  # a kernel that dies or a notebook that cannot be read
+        outcome.error = f"{nb.name}: {type(exc).__name__}: {exc}; see {executed}"
+    outcome.seconds = time.perf_counter() - started
+    return outcome

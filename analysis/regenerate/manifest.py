@@ -1,0 +1,71 @@
+"""The record of a run: what went in, what came out, with which software, and whether it was published.
+
+A chart in ``figures/`` can be traced to the run that made it: the manifest
+holds the sha256 of every input (data files and notebooks) and of every chart
+written, the versions of the libraries that computed them, and for each
+notebook the parameters it ran with and which of them differ from its
+defaults (the reason a run was not published).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from ..data import paths
+from .execute import Outcome
+from .notebooks import Notebook, defaults
+
+#: Libraries whose versions a manifest records.
+RECORDED_PACKAGES = ("tip-norway", "pandas", "numpy", "pandera", "matplotlib", "seaborn", "papermill", "nbclient", "ipykernel")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def versions() -> dict[str, str]:
+    """Python's version and those of :data:`RECORDED_PACKAGES` ("not installed" for a missing one)."""
+    found = {"python": platform.python_version()}
+    for package in RECORDED_PACKAGES:
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = "not installed"
+    return found
+
+
+def inputs(notebooks: list[Notebook]) -> dict[str, str]:
+    """The sha256 of the data package, the raw and processed files, and the notebooks run."""
+    files = [paths.DATAPACKAGE, *sorted(paths.RAW.iterdir()), *sorted(paths.PROCESSED.iterdir()), *(nb.path for nb in notebooks)]
+    return {paths.display(p): sha256(p) for p in files if p.is_file()}
+
+
+def outputs(staged: Path, nb: Notebook) -> dict[str, str]:
+    """The sha256 of each chart file ``nb`` wrote to ``staged``, by file name."""
+    return {p.name: sha256(p) for p in sorted(staged.iterdir()) if p.name.startswith(nb.figure_prefix)}
+
+
+def notebook_entry(nb: Notebook, outcome: Outcome, changes: dict[str, dict]) -> dict:
+    """One notebook's part of the manifest."""
+    return {
+        "name": outcome.name,
+        "parameters_given": outcome.parameters,
+        "parameters": {**defaults(nb), **outcome.parameters},
+        "parameters_changed": changes,
+        "seconds": round(outcome.seconds, 3),
+        "status": "failed" if outcome.error else "succeeded",
+        "error": outcome.error,
+        "executed": str(outcome.executed),
+        "outputs": outcome.outputs,
+    }
+
+
+def write(manifest: dict, run_dir: Path, output: Path) -> None:
+    """Write the manifest into the run folder and as ``output/latest.json``."""
+    text = json.dumps(manifest, indent=2, default=str) + "\n"
+    (run_dir / "manifest.json").write_text(text, encoding="utf-8")
+    (output / "latest.json").write_text(text, encoding="utf-8")

@@ -1,0 +1,140 @@
+"""The notebooks a run can execute, and the parameters each declares in its ``parameters`` cell.
+
+The parameters are read here with :mod:`ast` rather than with
+``papermill.inspect_notebook``: papermill's pattern for annotations accepts only
+names, brackets and commas, so it silently drops a parameter annotated
+``float | None`` or ``tuple[int, ...]``, and a run could then neither list nor
+check it. The result has papermill's shape (``name``, ``inferred_type_name``,
+``default``, ``help``), so everything reading it works with either.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import papermill
+
+from ..data import paths
+from .errors import RunError
+
+
+@dataclass
+class Notebook:
+    """A notebook of ``notebooks/`` and the parameters its ``parameters`` cell declares."""
+
+    path: Path
+    parameters: dict[str, dict]
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @property
+    def figure_prefix(self) -> str:
+        """Charts of this notebook start with its number: ``03_``."""
+        return self.name.split("_", 1)[0] + "_"
+
+    def describe(self) -> str:
+        """The notebook's name and one line per parameter, as ``tip-norway list`` and refusals show them."""
+        lines = [self.name]
+        for name, spec in self.parameters.items():
+            lines.append(f"    {name}: {spec['inferred_type_name']} = {spec['default']}  # {spec['help']}")
+        if not self.parameters:
+            lines.append("    (no parameters)")
+        return "\n".join(lines)
+
+
+def _comments(source: str) -> dict[int, str]:
+    """The text of the comment ending each line, by line number (from 1)."""
+    found = {}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT:
+                found[token.start[0]] = token.string.lstrip("#").strip()
+    except (tokenize.TokenError, IndentationError):
+        pass
+    return found
+
+
+def declared_parameters(source: str) -> dict[str, dict] | None:
+    """The parameters a ``parameters`` cell assigns, in order; None if it is not plain Python.
+
+    A parameter is a top-level assignment to one name; its help is the comment
+    on the assignment's last line, its type the annotation as written (``"None"``
+    when there is none, as papermill reports it).
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    comments = _comments(source)
+    found = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) and statement.value is not None:
+            name, annotation = statement.target.id, statement.annotation
+            if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+                type_name = annotation.value  # a quoted annotation: "float | None"
+            else:
+                type_name = ast.get_source_segment(source, annotation)
+        elif isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name):
+            name, type_name = statement.targets[0].id, "None"
+        else:
+            continue
+        found[name] = {
+            "name": name,
+            "inferred_type_name": " ".join(type_name.split()),
+            "default": ast.get_source_segment(source, statement.value),
+            "help": comments.get(statement.end_lineno, ""),
+        }
+    return found
+
+
+def read_parameters(path: Path) -> dict[str, dict]:
+    """The parameters of the notebook at ``path``; papermill's reading when the cell is not plain Python."""
+    nb = nbformat.read(path, as_version=4)
+    cell = next((c for c in nb.cells if "parameters" in c.metadata.get("tags", [])), None)
+    if cell is None:
+        return {}
+    found = declared_parameters(cell.source)
+    return found if found is not None else dict(papermill.inspect_notebook(str(path)))
+
+
+def discover(folder: Path = paths.NOTEBOOKS) -> list[Notebook]:
+    """The numbered notebooks of ``folder``, in reading order, with their parameters."""
+    return [Notebook(path, read_parameters(path)) for path in sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))]
+
+
+def select(notebooks: list[Notebook], names: Iterable[str]) -> list[Notebook]:
+    """Notebooks by full name (``03_funding_per_victim``) or number (``03``); all when none named."""
+    names = list(names)
+    if not names:
+        return notebooks
+    chosen = []
+    for wanted in names:
+        wanted = Path(wanted).stem
+        match = [nb for nb in notebooks if nb.name == wanted or nb.figure_prefix == wanted + "_"]
+        if not match:
+            raise RunError(f"unknown notebook {wanted!r}: expected one of {', '.join(nb.name for nb in notebooks)}")
+        chosen.extend(m for m in match if m not in chosen)
+    return chosen
+
+
+def defaults(nb: Notebook) -> dict:
+    """The default value of each parameter of ``nb``, read from its source as a Python literal.
+
+    A default that is not a literal (a call, a name) is kept as its source
+    text, so any value given for it counts as a change from the default.
+    """
+    values = {}
+    for name, spec in nb.parameters.items():
+        try:
+            values[name] = ast.literal_eval(spec["default"])
+        except (ValueError, SyntaxError):
+            values[name] = spec["default"]
+    return values

@@ -1,0 +1,176 @@
+"""Checking the parameters of a run before any kernel starts.
+
+Three checks, each listing every problem at once so one correction suffices:
+names (does a selected notebook declare it), types (does the value fit the
+annotation of the ``parameters`` cell), and domains (does the data hold what
+the value asks for: a year present, a known measure, a positive rate). A
+kernel takes seconds to start, so a typo should cost none of them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from ..analyses import parameter_problems
+from ..data import Dataset
+from .errors import ParameterError
+from .notebooks import Notebook, defaults
+
+
+def _members(type_name: str) -> list[str]:
+    """The alternatives of an annotation, spaces removed: ``float | None`` and ``Optional[float]`` give ``float``, ``None``."""
+    kind = type_name.replace(" ", "")
+    optional = re.fullmatch(r"(?:typing\.)?Optional\[(.+)\]", kind)
+    if optional:
+        kind = optional.group(1) + "|None"
+    members, depth, start = [], 0, 0
+    for i, char in enumerate(kind):
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if char == "|" and depth == 0:
+            members.append(kind[start:i])
+            start = i + 1
+    return [*members, kind[start:]]
+
+
+def conforms(value, type_name: str) -> bool:
+    """Whether ``value`` fits a parameter annotated ``type_name`` (as the ``parameters`` cell writes it).
+
+    ``X | None`` and ``Optional[X]`` take None or an X. An annotation this
+    checker does not know is let through: the notebook then judges the value.
+    """
+    members = _members(type_name)
+    if len(members) > 1:
+        return any(value is None if member == "None" else conforms(value, member) for member in members)
+    kind = members[0]
+    if kind == "str":
+        return isinstance(value, str)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "float":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    inner = re.fullmatch(r"list\[(.+)\]", kind)
+    if inner:
+        return isinstance(value, list) and all(conforms(item, inner.group(1)) for item in value)
+    if kind == "list":
+        return isinstance(value, list)
+    if kind == "dict":
+        return isinstance(value, dict)
+    return True  # "None" (no annotation) or an annotation this checker does not know
+
+
+def _normalise(value, type_name: str):
+    """Give a float parameter a float even when written as a whole number, so ``10`` and ``10.0`` record alike."""
+    members = _members(type_name)
+    if "float" in members and "int" not in members and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def load_parameter_file(path: Path) -> dict:
+    """Parameters from YAML: top-level names apply to every notebook that declares them;
+    a top-level key naming a notebook holds parameters for that notebook only."""
+    try:
+        content = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ParameterError(f"parameter file {path} not found") from None
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"parameter file {path} is not valid YAML: {exc}") from None
+    if content is None:
+        return {}
+    if not isinstance(content, dict):
+        raise ParameterError(f"parameter file {path}: expected a mapping of parameter names to values")
+    return content
+
+
+def _refuse(problems: list[str], notebooks: list[Notebook]) -> ParameterError:
+    listing = "\n".join(nb.describe() for nb in notebooks)
+    return ParameterError("\n".join(problems) + "\n\nThe selected notebooks take:\n" + listing)
+
+
+def resolve_parameters(notebooks: list[Notebook], given: dict) -> dict[str, dict]:
+    """Assign the given parameters to the notebooks that declare them, checking names and types.
+
+    Args:
+        notebooks: The selected notebooks.
+        given: Parameter names to values, plus optional per-notebook mappings
+            keyed by notebook name or number.
+
+    Returns:
+        For each notebook name, the parameters to inject (empty for defaults).
+
+    Raises:
+        ParameterError: Listing every unknown name and ill-typed value, with the
+            parameters each selected notebook takes, before anything runs.
+    """
+    per_notebook: dict[str, dict] = {nb.name: {} for nb in notebooks}
+    problems = []
+    scoped, common = {}, {}
+    for key, value in given.items():
+        if isinstance(key, int) and not isinstance(key, bool):
+            key = f"{key:02d}"  # YAML reads a bare 03 as the number 3
+        target = [nb for nb in notebooks if key in (nb.name, nb.figure_prefix[:-1])]
+        if target and isinstance(value, dict):
+            scoped[target[0].name] = value
+        else:
+            common[key] = value
+    for name, value in common.items():
+        takers = [nb for nb in notebooks if name in nb.parameters]
+        if not takers:
+            problems.append(f"unknown parameter {name!r}: no selected notebook declares it")
+        for nb in takers:
+            per_notebook[nb.name][name] = value
+    for nb_name, values in scoped.items():
+        nb = next(n for n in notebooks if n.name == nb_name)
+        for name, value in values.items():
+            if name not in nb.parameters:
+                problems.append(f"unknown parameter {name!r} for notebook {nb_name}")
+            else:
+                per_notebook[nb_name][name] = value
+    for nb in notebooks:
+        for name, value in per_notebook[nb.name].items():
+            type_name = nb.parameters[name]["inferred_type_name"]
+            if not conforms(value, type_name):
+                problems.append(f"parameter {name!r} of {nb.name} expects {type_name}, got {value!r} ({type(value).__name__})")
+            else:
+                per_notebook[nb.name][name] = _normalise(value, type_name)
+    if problems:
+        raise _refuse(problems, notebooks)
+    return per_notebook
+
+
+def check_domains(notebooks: list[Notebook], parameters: dict[str, dict], data: Dataset) -> None:
+    """Ask each notebook's analysis whether the data allow the values given for it.
+
+    Only the values given are passed: the analysis fills in its own defaults,
+    so a notebook run with its defaults is checked too.
+
+    Raises:
+        ParameterError: Listing every problem of every notebook, each prefixed
+            with the notebook's name, before anything runs.
+    """
+    problems = [f"{nb.name}: {problem}" for nb in notebooks for problem in parameter_problems(nb.name, parameters[nb.name], data)]
+    if problems:
+        raise _refuse(problems, notebooks)
+
+
+def _comparable(value):
+    """A value as compared with a default: tuples as lists, as YAML and papermill give them."""
+    if isinstance(value, tuple | list):
+        return [_comparable(v) for v in value]
+    return value
+
+
+def changed(nb: Notebook, given: dict) -> dict[str, dict]:
+    """The given parameters whose value differs from the notebook's default, with both values.
+
+    A value equal to the default (``10`` for ``10.0``, ``[2013, 2014]`` for the
+    same list) is no change: such a run still reproduces the published charts.
+    """
+    default = defaults(nb)
+    return {name: {"default": default.get(name), "value": value}
+            for name, value in given.items() if _comparable(value) != _comparable(default.get(name))}

@@ -1,0 +1,191 @@
+"""Every chart the notebooks write, looked at as a reader would: nothing overlaps, nothing is cut off,
+axes span what they show, big numbers carry thousands separators, labels are words, not identifiers.
+
+Each chart is drawn by the package exactly as its notebook draws it (``charts.render``: the
+drawing, then the one finish step), with the published defaults and with the other values
+the notebooks document, and its text is measured in the rendered figure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+
+import analysis  # noqa: E402
+from analysis import analyses, charts  # noqa: E402
+from analysis.data import paths  # noqa: E402
+
+#: Charts with other parameters than the published defaults, as the notebooks document them.
+OTHER_VALUES = [
+    ("01_conviction_gap", {"denominator": "initial_contacts", "years": [2014]}),
+    ("01_conviction_gap", {"denominator": "temporary_residence_permits_granted"}),
+    ("02_labor_vs_sex_attention", {"years": [2014], "stages": ["investigations", "convictions"]}),
+    ("03_funding_per_victim", {"currency": "EUR", "exchange_rate": 11.5, "denominator": "shelter_accepted"}),
+    ("03_funding_per_victim", {"funding_lines": ["tip2015-funding-ngo-nok"]}),
+    ("04_victim_protection", {"years": [2014]}),
+    ("06_series_conviction_gap", {"first_year": 2013, "last_year": 2016, "rule": "first"}),
+    ("07_series_attention", {"first_year": 2014, "last_year": 2018}),
+    ("08_series_funding", {"first_year": 2016, "last_year": 2017}),
+    ("09_tiers_and_drift", {"first_edition": 2015, "last_edition": 2020}),
+    ("10_tip_vs_kom", {"rule": "first"}),
+]
+CASES = [(name, {}) for name in sorted(analyses.ANALYSES)] + OTHER_VALUES
+#: Pixels two boxes may share before they count as overlapping (antialiasing, rounding).
+TOLERANCE = 1.0
+#: How far past its data an axis may run, as a share of the data's span (room for labels), with a floor in data units.
+SLACK, FLOOR = 0.25, 0.75
+
+
+@pytest.fixture(scope="module")
+def data():
+    return analysis.load()
+
+
+@pytest.fixture(scope="module")
+def rendered(data):
+    plt.rcParams["figure.max_open_warning"] = 0  # every chart is kept open on purpose, to be measured
+    figures = {}
+    for name, values in CASES:
+        fig = charts.render(analyses.ANALYSES[name](data, **values))
+        fig.canvas.draw()
+        figures[(name, repr(values))] = fig
+    yield figures
+    plt.close("all")
+
+
+def _figure(rendered, name, values):
+    return rendered[(name, repr(values))]
+
+
+def _shown_tick_labels(ax) -> list[Text]:
+    """Tick labels actually drawn: within the view, visible, not empty."""
+    shown = []
+    for axis, bound in ((ax.xaxis, ax.get_xbound()), (ax.yaxis, ax.get_ybound())):
+        low, high = sorted(bound)
+        for tick in axis.get_major_ticks():
+            if low - 1e-9 <= tick.get_loc() <= high + 1e-9:
+                shown += [label for label in (tick.label1, tick.label2) if label.get_visible() and label.get_text().strip()]
+    return shown
+
+
+def drawn_texts(fig) -> list[Text]:
+    """Every piece of text a reader sees in the figure."""
+    tick_labels = {id(label) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
+                   for tick in axis.get_major_ticks() + axis.get_minor_ticks() for label in (tick.label1, tick.label2)}
+    texts = [t for t in fig.findobj(Text) if id(t) not in tick_labels and t.get_visible() and t.get_text().strip()]
+    return texts + [label for ax in fig.axes for label in _shown_tick_labels(ax)]
+
+
+def _box(text: Text, renderer):
+    return text.get_window_extent(renderer)
+
+
+@pytest.mark.parametrize(("name", "values"), CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
+def test_no_two_texts_overlap_and_all_stay_on_the_canvas(rendered, name, values):
+    fig = _figure(rendered, name, values)
+    renderer = fig.canvas.get_renderer()
+    texts = drawn_texts(fig)
+    boxes = [(t.get_text(), _box(t, renderer)) for t in texts]
+    canvas = fig.bbox
+    outside = [text for text, box in boxes if box.x0 < -TOLERANCE or box.y0 < -TOLERANCE
+               or box.x1 > canvas.x1 + TOLERANCE or box.y1 > canvas.y1 + TOLERANCE]
+    assert not outside, f"{name}: text outside the canvas: {outside}"
+    overlapping = []
+    for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
+        width = min(box_a.x1, box_b.x1) - max(box_a.x0, box_b.x0)
+        height = min(box_a.y1, box_b.y1) - max(box_a.y0, box_b.y0)
+        if width > TOLERANCE and height > TOLERANCE:
+            overlapping.append((a, b))
+    assert not overlapping, f"{name}: overlapping text: {overlapping}"
+
+
+def _data_extent(ax):
+    """x and y extents of what the axes show: its artists' data limits and the text placed in data coordinates."""
+    xs = [ax.dataLim.x0, ax.dataLim.x1] if ax.dataLim.width >= 0 and ax.has_data() else []
+    ys = [ax.dataLim.y0, ax.dataLim.y1] if ax.dataLim.height >= 0 and ax.has_data() else []
+    for text in ax.texts:
+        if text.get_transform() == ax.transData:
+            x, y = text.get_position()  # on a categorical axis, a category name: converted to its position
+            xs.append(float(ax.xaxis.convert_units(x)))
+            ys.append(float(ax.yaxis.convert_units(y)))
+    return xs, ys
+
+
+@pytest.mark.parametrize(("name", "values"), CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
+def test_axes_span_the_data_they_show(rendered, name, values):
+    fig = _figure(rendered, name, values)
+    for ax in fig.axes:
+        xs, ys = _data_extent(ax)
+        for axis, extent, view in (("x", xs, ax.get_xlim()), ("y", ys, ax.get_ylim())):
+            if not extent:
+                continue
+            low, high = min(extent), max(extent)
+            view_low, view_high = sorted(view)
+            label = (ax.get_xlabel() if axis == "x" else ax.get_ylabel())
+            assert view_low <= low + 1e-9 and high - 1e-9 <= view_high, f"{name}: the {axis} axis ({label!r}) cuts off data {low}-{high}"
+            slack = max(SLACK * (high - low), FLOOR)
+            floor = 0 if low >= 0 else low  # a count axis may start at zero
+            ceiling = 100 if "%" in label and high <= 100 else high  # a percentage axis may run to 100
+            assert view_low >= min(floor, low - slack) - 1e-9, f"{name}: the {axis} axis ({label!r}) starts at {view_low}, data at {low}"
+            assert view_high <= max(ceiling, high + slack) + 1e-9, f"{name}: the {axis} axis ({label!r}) runs to {view_high}, data to {high}"
+
+
+def _unseparated_numbers(text: str) -> list[str]:
+    text = re.sub(r"https?://\S+", "", text)
+    found = re.findall(r"(?<![\d,.])\d{4,}(?![\d,])", text)
+    return [n for n in found if not (len(n) == 4 and 1900 <= int(n) <= 2099)]  # years are written without separators
+
+
+@pytest.mark.parametrize(("name", "values"), CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
+def test_numbers_have_thousands_separators_and_labels_are_words(rendered, name, values):
+    fig = _figure(rendered, name, values)
+    texts = [t.get_text() for t in drawn_texts(fig)]
+    unseparated = [(t, _unseparated_numbers(t)) for t in texts if _unseparated_numbers(t)]
+    assert not unseparated, f"{name}: numbers without thousands separators: {unseparated}"
+    identifiers = [t for t in texts if re.search(r"\b[a-z]+_[a-z0-9_]+\b", re.sub(r"https?://\S+", "", t))]
+    assert not identifiers, f"{name}: labels that are code identifiers, not words: {identifiers}"
+
+
+def test_the_checks_catch_what_they_look_for():
+    """The checks above fail on a chart with each fault, so a pass means something."""
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.bar([2014, 2015], [5000, 7000])
+    ax.set_xlim(2013, 2030)
+    ax.set_xlabel("victims_identified")
+    ax.text(2014, 5000, "first")
+    ax.text(2014, 5000, "second")
+    fig.canvas.draw()
+    texts = [t.get_text() for t in drawn_texts(fig)]
+    assert "victims_identified" in texts and "7000" in texts  # default tick labels have no separator
+    assert _unseparated_numbers("7000 and 2014 and 12,500 at https://x.org/243506.htm") == ["7000"]
+    renderer = fig.canvas.get_renderer()
+    first, second = (t for t in drawn_texts(fig) if t.get_text() in ("first", "second"))
+    assert _box(first, renderer).overlaps(_box(second, renderer))
+    xs, _ = _data_extent(ax)
+    assert ax.get_xlim()[1] > max(xs) + max(SLACK * (max(xs) - min(xs)), FLOOR)
+    plt.close(fig)
+
+
+def test_every_notebook_has_a_drawing_and_every_published_chart_exists():
+    notebooks = sorted(p.stem for p in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    assert sorted(charts.DRAWINGS) == notebooks == sorted(analyses.ANALYSES)
+    for name in notebooks:
+        for ext in ("png", "svg", "csv"):
+            assert (paths.FIGURES / f"{name}.{ext}").is_file(), f"figures/{name}.{ext} missing: run make run"
+
+
+def test_a_chart_with_other_parameters_says_so_and_labels_a_supplied_rate(rendered):
+    fig = _figure(rendered, "03_funding_per_victim", {"currency": "EUR", "exchange_rate": 11.5, "denominator": "shelter_accepted"})
+    note = " ".join(t.get_text().replace("\n", " ") for t in fig.texts)
+    assert "Exploratory: made with parameters changed from the published defaults" in note
+    assert "exchange rate = 11.5 (NOK per EUR, supplied by the user, not from a source)" in note
+    assert "currency = EUR" in note and "denominator = shelter accepted" in note
+    published = " ".join(t.get_text() for t in _figure(rendered, "03_funding_per_victim", {}).texts)
+    assert "Exploratory" not in published and "Source: U.S. Department of State" in published.replace("\n", " ")
