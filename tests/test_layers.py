@@ -1,0 +1,53 @@
+"""The package's layers depend only on the layers before them: data <- analyses <- charts <- regenerate."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from analysis.data import paths
+
+PACKAGE = paths.ROOT / "analysis"
+ORDER = ["data", "analyses", "charts", "regenerate"]
+MODULES = sorted(p for p in PACKAGE.rglob("*.py") if p.parent != PACKAGE)
+
+
+def layer_of(module: str) -> str | None:
+    """The layer of a dotted module name inside the package, or None for anything else."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "analysis" and len(parts) > 1 and parts[1] in ORDER else None
+
+
+def imported(path) -> set[str]:
+    """Every module of the package that ``path`` imports, as an absolute dotted name."""
+    package = ".".join(path.relative_to(paths.ROOT).with_suffix("").parts[:-1])
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join([*base, node.module] if node.module else base)
+            else:
+                module = node.module or ""
+            found.add(module)
+            found |= {f"{module}.{alias.name}" for alias in node.names}
+    return found
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_a_module_imports_only_its_own_layer_and_those_before_it(path):
+    own = path.relative_to(PACKAGE).parts[0]
+    later = [m for m in imported(path) if layer_of(m) and ORDER.index(layer_of(m)) > ORDER.index(own)]
+    assert not later, f"{path.relative_to(paths.ROOT)} ({own}) imports from a later layer: {sorted(later)}"
+
+
+def test_every_module_is_in_a_layer_and_the_check_sees_relative_imports(tmp_path):
+    assert {p.relative_to(PACKAGE).parts[0] for p in MODULES} == set(ORDER)
+    assert {p.name for p in PACKAGE.glob("*.py")} == {"__init__.py"}
+    probe = PACKAGE / "data" / "measures.py"
+    assert "analysis.data.query" in imported(PACKAGE / "data" / "__init__.py")
+    assert layer_of("analysis.charts.save") == "charts" and layer_of("pandas") is None
+    assert all(layer_of(m) in (None, "data") for m in imported(probe))
