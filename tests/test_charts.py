@@ -184,8 +184,8 @@ def test_every_notebook_has_a_drawing_and_every_published_chart_exists():
 def test_a_chart_with_other_parameters_says_so_and_labels_a_supplied_rate(rendered):
     fig = _figure(rendered, "03_funding_per_victim", {"currency": "EUR", "exchange_rate": 11.5, "denominator": "shelter_accepted"})
     note = " ".join(t.get_text().replace("\n", " ") for t in fig.texts)
-    assert "Exploratory: made with parameters changed from the published defaults" in note
+    assert "Made with parameters changed from the published defaults: " in note
     assert "exchange rate = 11.5 (NOK per EUR, supplied by the user, not from a source)" in note
     assert "currency = EUR" in note and "denominator = shelter accepted" in note
     published = " ".join(t.get_text() for t in _figure(rendered, "03_funding_per_victim", {}).texts)
-    assert "Exploratory" not in published and "Source: U.S. Department of State" in published.replace("\n", " ")
+    assert "changed from the published defaults" not in published and "Source: U.S. Department of State" in published.replace("\n", " ")

@@ -66,8 +66,7 @@ def parameter_note(result: Result) -> str:
         if name in result.supplied:
             part += f" ({result.supplied[name]})"
         parts.append(part)
-    return ("Exploratory: made with parameters changed from the published defaults: " + "; ".join(parts)
-            + ". Not a published figure.")
+    return "Made with parameters changed from the published defaults: " + "; ".join(parts) + "."
 
 
 def _wrap(text: str, chars: int) -> str:
