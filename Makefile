@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --quiet --editable '.[test,lab,dev]'
 	touch $(STAMP)
 
-.PHONY: help setup run check list refresh lab test lint bench
+.PHONY: help setup run check extract list refresh lab test lint bench
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
@@ -25,6 +25,9 @@ run: $(STAMP) ## set up, validate the data, then regenerate every figure (the sc
 
 check: $(STAMP) ## validate the curated data only
 	$(BIN)/tip-norway check
+
+extract: $(STAMP) ## read the GLOTIP workbooks in data/raw/ into data/processed/glotip.csv (deterministic)
+	$(BIN)/tip-norway extract
 
 list: $(STAMP) ## show the notebooks and their parameters
 	$(BIN)/tip-norway list

@@ -29,7 +29,7 @@ def test_frictionless_also_catches_a_broken_foreign_key(data_copy):
 
 @pytest.mark.parametrize(("resource", "field"), FIELDS, ids=[f"{r}.{f['name']}" for r, f in FIELDS])
 def test_every_field_is_described(resource, field):
-    assert field["type"] in {"string", "integer", "number", "date"}
+    assert field["type"] in {"string", "integer", "number", "date", "boolean"}
     assert len(field.get("description", "")) > 10, f"{resource}.{field['name']} needs a description"
 
 

@@ -54,7 +54,7 @@ def check_raw_files(sources: pd.DataFrame, raw_dir: Path, register: str) -> tupl
     """Each registered file exists with its recorded hash; each raw file is registered.
 
     Returns:
-        The problems, and the text of every readable registered file by source_id.
+        The problems, and the text of every readable registered text document by source_id.
     """
     problems, texts = [], {}
     registered = set()
@@ -74,7 +74,8 @@ def check_raw_files(sources: pd.DataFrame, raw_dir: Path, register: str) -> tupl
                 "Raw files are kept byte for byte; restore the published copy or register a new source.",
                 row.source_id))
             continue
-        texts[row.source_id] = path.read_text(encoding="utf-8")
+        if path.suffix == ".txt":  # documents quoted verbatim; a workbook is read by the extraction step
+            texts[row.source_id] = path.read_text(encoding="utf-8")
     for path in sorted(Path(raw_dir).iterdir()):
         if path.is_file() and path.name != Path(register).name and path.name not in registered and not path.name.startswith("."):
             problems.append(Problem(paths.display(path), None, None, f"raw file is not in the source register {register}"))
@@ -251,4 +252,34 @@ def check_currency_pairs(figures: pd.DataFrame, show: str) -> list[Problem]:
             row = last[source]
             problems.append(Problem(show, _line(row.Index), "value",
                                     f"the NOK/USD pairs of {source} imply rates more than {RATE_TOLERANCE:.0%} apart ({listed})", row.id))
+    return problems
+
+
+def check_counts(table: pd.DataFrame, show: str, sources: pd.DataFrame) -> list[Problem]:
+    """Each GLOTIP row names a registered release and its count agrees with the cell as written.
+
+    A count is the number written (thousands separators dropped); "<5" is an
+    empty count, censored, bounded 1 to 4. The numbers were written by the
+    extraction step; this keeps a hand edit of one column from going unnoticed.
+    """
+    problems = []
+    releases = set(sources.source_id[sources.series == "GLOTIP"])
+    for row in table[["id", "source_id", "value_as_written", "count", "censored", "count_low", "count_high"]].itertuples():
+        line = _line(row.Index)
+
+        def add(column, message, line=line, row_id=row.id):
+            problems.append(Problem(show, line, column, message, row_id))
+
+        if row.source_id not in releases:
+            add("source_id", f"expected a GLOTIP release registered in data/raw/sources.csv, found {row.source_id!r}")
+        if row.value_as_written == "<5":
+            expected = (True, None, 1, 4)
+        else:
+            number = int(row.value_as_written.replace(",", ""))
+            expected = (False, number, number, number)
+        found = (bool(row.censored), None if pd.isna(row.count) else int(row.count), int(row.count_low), int(row.count_high))
+        for column, want, have in zip(("censored", "count", "count_low", "count_high"), expected, found, strict=True):
+            if want != have:
+                add(column, f"expected {want if want is not None else 'an empty cell'} for the cell written {row.value_as_written!r}, "
+                            f"found {have if have is not None else 'an empty cell'}")
     return problems

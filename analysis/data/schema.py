@@ -31,6 +31,7 @@ _DTYPES = {
     "integer": ("Int64", "a whole number"),
     "number": ("Float64", "a number"),
     "date": ("datetime64[s]", "a date written YYYY-MM-DD"),
+    "boolean": ("boolean", "true or false"),
 }
 
 
@@ -70,6 +71,9 @@ def _convert(raw: pd.Series, field: dict, show: str, ids: pd.Series | None, prob
         bad = raw.notna() & converted.isna()
     elif field["type"] == "date":
         converted = pd.to_datetime(raw, format="%Y-%m-%d", errors="coerce")
+        bad = raw.notna() & converted.isna()
+    elif field["type"] == "boolean":
+        converted = raw.map({"true": True, "false": False})
         bad = raw.notna() & converted.isna()
     else:  # pragma: no cover - the descriptor test keeps types in _DTYPES
         raise ValueError(f"field type {field['type']!r} is not supported")

@@ -68,3 +68,38 @@ def restatements(figures: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
 
 #: The rules :func:`choose_vintage` knows.
 RULES = ("first", "latest")
+
+
+#: Columns that identify "the same count" across GLOTIP releases.
+GLOTIP_KEY = ["iso3", "metric", "form", "sex", "age", "year"]
+
+
+def choose_release(glotip: pd.DataFrame, rule: str = "latest", include_flagged: bool = False) -> pd.DataFrame:
+    """One GLOTIP row per count: the latest (or first) release that gives it.
+
+    Args:
+        glotip: ``load(glotip=True).glotip``, with its ``flag`` column.
+        rule: ``"latest"`` or ``"first"`` release.
+        include_flagged: Keep rows a quality check flags. Off by default: a
+            flagged row is left out before the choice, so an earlier release's
+            unflagged value stands in for a later release's flagged one.
+    """
+    if rule not in RULES:
+        raise ValueError(f"rule must be 'first' or 'latest', got {rule!r}")
+    rows = glotip if include_flagged else glotip[glotip.flag.isna()]
+    rows = rows.sort_values(["source_id", "row"], ascending=rule == "first", kind="stable")
+    return rows.drop_duplicates(GLOTIP_KEY, keep="first").sort_values([*GLOTIP_KEY], ignore_index=True)
+
+
+def release_differences(glotip: pd.DataFrame) -> pd.DataFrame:
+    """Counts the two releases both give and write differently, side by side (the restatements of GLOTIP)."""
+    single = glotip[~glotip.duplicated(["source_id", *GLOTIP_KEY], keep=False)]
+    releases = sorted(single.source_id.unique())
+    if len(releases) < 2:
+        return pd.DataFrame(columns=[*GLOTIP_KEY, "first_release", "first_value", "first_id", "latest_release", "latest_value", "latest_id"])
+    first, latest = (single[single.source_id == r][[*GLOTIP_KEY, "source_id", "value_as_written", "id"]] for r in (releases[0], releases[-1]))
+    both = first.merge(latest, on=GLOTIP_KEY, suffixes=("_first", "_latest"))
+    both = both[both.value_as_written_first != both.value_as_written_latest]
+    both = both.rename(columns={"source_id_first": "first_release", "value_as_written_first": "first_value", "id_first": "first_id",
+                                "source_id_latest": "latest_release", "value_as_written_latest": "latest_value", "id_latest": "latest_id"})
+    return both.sort_values(GLOTIP_KEY, ignore_index=True)

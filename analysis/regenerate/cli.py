@@ -1,6 +1,7 @@
 """Command line of the project.
 
 ``tip-norway check`` validates the curated data and summarises it;
+``tip-norway extract`` reads the GLOTIP workbooks of ``data/raw/`` into ``data/processed/glotip.csv``;
 ``tip-norway list`` shows the notebooks and their parameters;
 ``tip-norway run`` regenerates the figures through papermill: a run with the
 default parameters publishes its charts into ``figures/``; a run with other
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from ..data import DataError, Dataset, load, paths
+from ..data import DataError, Dataset, glotip, load, paths
 from .errors import ParameterError, RunError
 from .notebooks import discover
 from .parameters import load_parameter_file
@@ -31,6 +32,11 @@ def summary(data: Dataset) -> str:
     figures, statements, sources = data.figures, data.statements, data.sources
     lines = [f"Sources: {len(sources)} ({sources.file.notna().sum()} held in data/raw/, sha256 checked)"]
     for row in sources[sources.file.notna()].itertuples():
+        if row.series == "GLOTIP" and data.glotip is not None:
+            rows = data.glotip[data.glotip.source_id == row.source_id]
+            lines.append(f"  {row.source_id}: UNODC GLOTIP release {row.date_published}: {len(rows)} rows extracted "
+                         f"({int(rows.censored.sum())} written '<5', {int(rows.flag.notna().sum())} flagged by the quality checks)")
+            continue
         count = int((figures.source_id == row.source_id).sum())
         said = int((statements.source_id == row.source_id).sum())
         lines.append(f"  {row.source_id}: {row.producer}, edition {row.edition}: {count} figures, {said} statements, every quote checked")
@@ -52,8 +58,20 @@ def summary(data: Dataset) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
-    data = load(args.data_dir)
+    data = load(args.data_dir, glotip=True)
     print(summary(data))
+    return 0
+
+
+def _extract(args: argparse.Namespace) -> int:
+    table = glotip.extract(args.data_dir)  # raises before anything is written
+    target = Path(args.data_dir) / "processed" / "glotip.csv"
+    staged = target.with_name(f".{target.name}.new")
+    glotip.write(table, staged)
+    staged.replace(target)
+    for (source_id, country), rows in table.groupby(["source_id", "country"]):
+        print(f"{source_id} {country}: {len(rows)} rows")
+    print(f"wrote {len(table)} rows to {paths.display(target)}")
     return 0
 
 
@@ -110,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate the curated data against the raw sources and print a summary")
     check.add_argument("--data-dir", type=Path, default=paths.DATA, help="data folder (default: %(default)s)")
     check.set_defaults(func=_check)
+
+    extract = commands.add_parser("extract", help="read the GLOTIP workbooks in data/raw/ into data/processed/glotip.csv")
+    extract.add_argument("--data-dir", type=Path, default=paths.DATA, help="data folder (default: %(default)s)")
+    extract.set_defaults(func=_extract)
 
     listing = commands.add_parser("list", help="show the notebooks and their parameters")
     listing.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS, help=argparse.SUPPRESS)
