@@ -9,6 +9,7 @@ the notebooks document, and its text is measured in the rendered figure.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 
 import matplotlib
@@ -31,10 +32,15 @@ OTHER_VALUES = [
     ("03_funding_per_victim", {"funding_lines": ["tip2015-funding-ngo-nok"]}),
     ("04_victim_protection", {"years": [2014]}),
     ("06_series_conviction_gap", {"first_year": 2013, "last_year": 2016, "rule": "first"}),
+    ("06_series_conviction_gap", {"release": "first", "include_flagged": True}),
     ("07_series_attention", {"first_year": 2014, "last_year": 2018}),
     ("08_series_funding", {"first_year": 2016, "last_year": 2017}),
     ("09_tiers_and_drift", {"first_edition": 2015, "last_edition": 2020}),
     ("10_tip_vs_kom", {"rule": "first"}),
+    ("11_labor_share_series", {"release": "first", "include_flagged": True}),
+    ("11_labor_share_series", {"first_year": 2014, "last_year": 2020}),
+    ("12_nordic_comparison", {"countries": ["NOR", "SWE"], "first_year": 2015, "last_year": 2020}),
+    ("12_nordic_comparison", {"include_flagged": True}),
 ]
 CASES = [(name, {}) for name in sorted(analyses.ANALYSES)] + OTHER_VALUES
 #: Pixels two boxes may share before they count as overlapping (antialiasing, rounding).
@@ -45,7 +51,7 @@ SLACK, FLOOR = 0.25, 0.75
 
 @pytest.fixture(scope="module")
 def data():
-    return analysis.load()
+    return analysis.load(glotip=True)
 
 
 @pytest.fixture(scope="module")
@@ -126,12 +132,14 @@ def test_axes_span_the_data_they_show(rendered, name, values):
         for axis, extent, view in (("x", xs, ax.get_xlim()), ("y", ys, ax.get_ylim())):
             if not extent:
                 continue
+            label = (ax.get_xlabel() if axis == "x" else ax.get_ylabel())
+            if (ax.get_xscale() if axis == "x" else ax.get_yscale()) == "log":  # judged in orders of magnitude
+                extent, view, label = [math.log10(v) for v in extent if v > 0], [math.log10(v) for v in view], label + " (log)"
             low, high = min(extent), max(extent)
             view_low, view_high = sorted(view)
-            label = (ax.get_xlabel() if axis == "x" else ax.get_ylabel())
             assert view_low <= low + 1e-9 and high - 1e-9 <= view_high, f"{name}: the {axis} axis ({label!r}) cuts off data {low}-{high}"
             slack = max(SLACK * (high - low), FLOOR)
-            floor = 0 if low >= 0 else low  # a count axis may start at zero
+            floor = 0 if low >= 0 and "(log)" not in label else low  # a count axis may start at zero
             ceiling = 100 if "%" in label and high <= 100 else high  # a percentage axis may run to 100
             assert view_low >= min(floor, low - slack) - 1e-9, f"{name}: the {axis} axis ({label!r}) starts at {view_low}, data at {low}"
             assert view_high <= max(ceiling, high + slack) + 1e-9, f"{name}: the {axis} axis ({label!r}) runs to {view_high}, data to {high}"

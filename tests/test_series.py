@@ -18,7 +18,7 @@ from analysis.data import choose_vintage, paths, restatements
 
 @pytest.fixture(scope="module")
 def data():
-    return analysis.load()
+    return analysis.load(glotip=True)
 
 
 def test_every_edition_2011_to_2025_has_its_tier(data):
@@ -142,15 +142,40 @@ def test_a_restatement_that_differs_is_flagged(data):
 
 # --- the analyses of notebooks 06-10, for every parameter value their notebooks document ------
 
+#: UNODC's Norway counts as the 2025 workbook writes them (detected victims, persons convicted), read by hand.
+UNODC_NORWAY = {2007: (203, 9), 2008: (256, "<5"), 2009: (292, 5), 2010: (127, 8), 2011: (134, "<5"), 2012: (136, 8), 2013: (124, 5),
+                2014: (324, 8), 2015: (301, 12), 2016: (262, 16), 2017: (None, 5), 2018: (106, 13), 2019: (241, 5), 2020: (254, "<5"),
+                2021: (86, None), 2022: (86, "<5")}
+
+
+def _expected_ratio(victims, convicted):
+    if victims is None or convicted is None:
+        return None
+    return (victims / 4, victims / 1) if convicted == "<5" else (victims / convicted, victims / convicted)
+
+
 @pytest.mark.parametrize("rule", ["latest", "first"])
-@pytest.mark.parametrize(("first", "last"), [(2010, 2024), (2013, 2014), (2016, 2022)])
-def test_series_gap_for_every_documented_parameter(data, rule, first, last):
-    result = series_gap.analyse(data, first_year=first, last_year=last, rule=rule)
-    # 2013: ~350 / (3 + 2); 2014: ~270 / (4 + 1) (2015 edition); 2020: an estimate of 100 / 1 conviction (2021 edition)
-    expected = {year: ratio for year, ratio in {2013: 350 / 5, 2014: 270 / 5, 2020: 100 / 1}.items() if first <= year <= last}
-    assert result.facts["victims_per_conviction"] == pytest.approx(expected)
-    assert result.facts["years"] == last - first + 1
-    assert result.title.startswith(f"Victims per conviction can be computed for {len(expected)} of {last - first + 1} years")
+@pytest.mark.parametrize("release", ["latest", "first"])
+@pytest.mark.parametrize(("first", "last"), [(2007, 2022), (2013, 2014), (2016, 2022)])
+def test_series_gap_for_every_documented_parameter(data, rule, release, first, last):
+    result = series_gap.analyse(data, first_year=first, last_year=last, rule=rule, release=release)
+    # TIP: 2013 ~350 / (3 + 2); 2014 ~270 / (4 + 1) (2015 edition); 2020: an estimate of 100 / 1 conviction (2021 edition)
+    expected_tip = {year: r for year, r in {2013: 350 / 5, 2014: 270 / 5, 2020: 100 / 1}.items() if first <= year <= last}
+    assert result.facts["tip_ratio"] == pytest.approx(expected_tip)
+    # the releases agree on these totals; a year only the 2025 release gives (2021, 2022) comes from it under either rule
+    covered = {y: v for y, v in UNODC_NORWAY.items() if first <= y <= last}
+    expected = {y: _expected_ratio(*v) for y, v in covered.items() if _expected_ratio(*v)}
+    assert sorted(result.facts["glotip_ratio"]) == sorted(expected)
+    for year, bounds in expected.items():
+        assert result.facts["glotip_ratio"][year] == pytest.approx(bounds), year
+    assert result.facts["ranges"] == [y for y, (_, c) in covered.items() if c == "<5" and _expected_ratio(*covered[y])]
+
+
+def test_series_gap_with_flagged_rows_and_the_kom_counts(data):
+    result = series_gap.analyse(data, include_flagged=True).table.set_index("year")
+    assert result.loc[2014, "kom_victims"] == 324 and result.loc[2012, "kom_victims"] == 349
+    assert result.loc[2014, "glotip_detected"] == "324"  # UNODC's 2014 count equals KOM's
+    assert result.loc[2020, "glotip_ratio"] == "64-254"
 
 
 def test_series_gap_refuses_a_range_outside_the_data(data):
@@ -158,6 +183,8 @@ def test_series_gap_refuses_a_range_outside_the_data(data):
         series_gap.analyse(data, first_year=2020, last_year=2019)
     with pytest.raises(ParameterError, match="first_year-last_year 1990-1995 holds no year of the data"):
         series_gap.analyse(data, first_year=1990, last_year=1995)
+    with pytest.raises(ParameterError, match="release must be one of first, latest; got '2024'"):
+        series_gap.analyse(data, release="2024")
     with pytest.raises(ParameterError, match="rule must be one of first, latest; got 'median'"):
         series_gap.analyse(data, rule="median")
 
@@ -198,13 +225,20 @@ def test_tiers_for_every_documented_parameter(data, first, last, title):
 
 
 @pytest.mark.parametrize("rule", ["latest", "first"])
-def test_tip_vs_kom_for_every_documented_parameter(data, rule):
-    result = tip_vs_kom.analyse(data, rule=rule)
+@pytest.mark.parametrize("release", ["latest", "first"])
+def test_tip_vs_kom_for_every_documented_parameter(data, rule, release):
+    result = tip_vs_kom.analyse(data, rule=rule, release=release)
     # TIP against KOM as the sources print them: victims 2013 350/300, 2014 270/324, 2015 290/301, 2016 262/262,
     # women 199/197, men 46/46, children 17/18; investigations 2013 labor 39/39, 2014 labor 68/68, sex 36/37; convictions 2023 0/0
     assert result.facts["comparisons"] == 11 and result.facts["agree"] == 5
     assert result.facts["widest"] == "victims 2014" and result.facts["widest_values"] == (270, 324)
-    assert result.title == "TIP and KOM agree in 5 of 11 comparisons; the widest gap is victims 2014: 270 against 324"
+    assert result.title == ("TIP and KOM agree in 5 of 11 comparisons; the widest gap is victims 2014: 270 against 324; "
+                            "UNODC's count equals KOM's in 2014, 2015, 2016")
+    # UNODC's detected victims as the workbook writes them against KOM's followed up: 2012 136/349, 2013 124/300, 2014-2016 equal
+    three = result.tables["three_sources"].set_index("year")
+    assert three.glotip.to_dict() == {2012: "136", 2013: "124", 2014: "324", 2015: "301", 2016: "262"}
+    assert three.kom.to_dict() == {2012: 349, 2013: 300, 2014: 324, 2015: 301, 2016: 262}
+    assert result.facts["glotip_equals_kom"] == [2014, 2015, 2016] and result.facts["glotip_differs_from_kom"] == [2012, 2013]
 
 
 def test_widest_gap_is_relative_and_ignores_zero_against_zero():

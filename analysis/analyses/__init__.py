@@ -9,7 +9,9 @@ from ..data import Dataset
 from . import (
     attention,
     conviction_gap,
+    forms_series,
     funding,
+    nordic,
     protection,
     series_attention,
     series_funding,
@@ -28,6 +30,7 @@ def parameter_problems(notebook: str, values: dict, data: Dataset) -> list[str]:
 
 
 __all__ = [
-    "ANALYSES", "ParameterError", "Prose", "Result", "attention", "conviction_gap", "funding", "parameter_problems", "protection",
+    "ANALYSES", "ParameterError", "Prose", "Result", "attention", "conviction_gap", "forms_series", "funding", "nordic",
+    "parameter_problems", "protection",
     "series_attention", "series_funding", "series_gap", "sources_named", "tip_vs_kom", "tiers",
 ]

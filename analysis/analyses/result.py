@@ -87,11 +87,12 @@ ANALYSES: dict[str, Callable[..., Result]] = {}
 Check = Callable[[Dataset, dict], list[str]]
 
 
-def analysis_of(notebook: str, check: Check | None = None):
+def analysis_of(notebook: str, check: Check | None = None, glotip: bool = False):
     """Declare ``func(data, **parameters)`` the analysis of ``notebook``.
 
     The wrapped function takes the notebook's parameters as keywords (``data``
-    optional: the curated data are loaded when it is not given), refuses
+    optional: the curated data are loaded when it is not given, with UNODC's
+    counts when ``glotip``), refuses
     unknown names and values ``check`` finds wrong with :class:`ParameterError`,
     and returns its :class:`Result` with ``name``, ``parameters`` and
     ``defaults`` filled in.
@@ -107,7 +108,9 @@ def analysis_of(notebook: str, check: Check | None = None):
 
         @functools.wraps(func)
         def analyse(data: Dataset | None = None, **values) -> Result:
-            data = load() if data is None else data
+            data = load(glotip=glotip) if data is None else data
+            if glotip and data.glotip is None:
+                raise ValueError(f"{notebook} needs UNODC's counts: pass analysis.load(glotip=True)")
             found = problems(data, values)
             if found:
                 raise ParameterError(notebook, found)

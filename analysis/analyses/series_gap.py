@@ -5,9 +5,11 @@ from __future__ import annotations
 import pandas as pd
 
 from ..data import Dataset, choose_vintage, sources_of, victim_count
-from ..data.measures import GOVERNMENT_COUNTS, VICTIM_MEASURES
+from ..data.measures import GOVERNMENT_COUNTS
 from ..data.vintages import RULES
+from .intervals import ratio, shown
 from .result import Prose, Result, analysis_of, one_of, year_range
+from .unodc import RELEASES, yearly_counts
 
 
 def _tip(figures: pd.DataFrame, sources: pd.DataFrame, rule: str) -> pd.DataFrame:
@@ -16,9 +18,10 @@ def _tip(figures: pd.DataFrame, sources: pd.DataFrame, rule: str) -> pd.DataFram
 
 
 def _check(data: Dataset, p: dict) -> list[str]:
-    problems = one_of("rule", p["rule"], RULES)
+    problems = one_of("rule", p["rule"], RULES) + one_of("release", p["release"], RELEASES)
     years = data.figures[data.figures.metric.isin([*GOVERNMENT_COUNTS, "convictions"]) & (data.figures.period_kind == "calendar_year")]
-    return problems + year_range("first_year", p["first_year"], "last_year", p["last_year"], years.period_start)
+    covered = [*years.period_start, *([] if data.glotip is None else data.glotip.year)]
+    return problems + year_range("first_year", p["first_year"], "last_year", p["last_year"], covered)
 
 
 def victims_per_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[int], rule: str = "latest") -> pd.DataFrame:
@@ -71,29 +74,75 @@ def convictions_per_year(figures: pd.DataFrame, sources: pd.DataFrame, years: li
     return pd.DataFrame(rows)
 
 
-@analysis_of("06_series_conviction_gap", _check)
-def analyse(data: Dataset, first_year: int = 2010, last_year: int = 2024, rule: str = "latest") -> Result:
-    """Victims per conviction for every year where both counts exist, and why the other years have none."""
+def _kom_victims(figures: pd.DataFrame, sources: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """KOM's count of victims followed up, per year, where it made one."""
+    chosen = choose_vintage(figures, sources, "latest")
+    kom = chosen[(chosen.series == "KOM") & (chosen.metric == "victims_followed_up") & (chosen.population == "all")
+                 & (chosen.form == "unsplit") & (chosen.period_kind == "calendar_year") & chosen.value.notna()].set_index("period_start")
+    found = kom.reindex(years)
+    return pd.DataFrame({"year": years, "kom_victims": found.value.astype(float).to_numpy(na_value=float("nan")),
+                         "kom_definition": found.definition.to_numpy(), "kom_id": found.id.to_numpy()})
+
+
+def _written(value) -> str:
+    return "not reported" if pd.isna(value) else value
+
+
+@analysis_of("06_series_conviction_gap", _check, glotip=True)
+def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, rule: str = "latest", release: str = "latest",
+            include_flagged: bool = False) -> Result:
+    """Victims per person convicted, year by year: UNODC's counts (as intervals where censored) beside the TIP's and KOM's.
+
+    ``rule`` picks the TIP edition where editions restate a figure; ``release``
+    the GLOTIP release where both give a count; flagged GLOTIP rows are left
+    out unless ``include_flagged``.
+    """
     years = list(range(first_year, last_year + 1))
     victims = victims_per_year(data.figures, data.sources, years, rule)
     convictions = convictions_per_year(data.figures, data.sources, years, rule)
     table = victims.merge(convictions, on="year", suffixes=("_victims", "_convictions"))
     table["victims_per_conviction"] = table.victims / table.convictions.where(table.convictions > 0)
-    both = table.dropna(subset=["victims_per_conviction"])
-    gaps = table[table.victims_per_conviction.isna()]
-    reasons = gaps.missing_reason_victims.fillna(gaps.missing_reason_convictions).fillna("no conviction to divide by")
-    lines = [f"- {r.year}: {r.victims:,.0f} ({VICTIM_MEASURES[r.measure].plural}, as worded: {r.definition}) / "
-             f"{r.convictions:.0f} convictions = {r.victims_per_conviction:.0f}" for r in both.itertuples()]
-    summary = (f"Computable for {len(both)} of {len(table)} years:\n" + "\n".join(lines)
-               + "\n\nNot computable: " + "; ".join(f"{y} ({r})" for y, r in zip(gaps.year, reasons, strict=True)))
-    ids = [i for cell in (*table.ids_victims, *table.ids_convictions) for i in cell]
+    table = table.rename(columns={"measure": "tip_measure", "victims": "tip_victims", "convictions": "tip_convictions",
+                                  "victims_per_conviction": "tip_victims_per_conviction", "ids_victims": "tip_victims_ids",
+                                  "ids_convictions": "tip_convictions_ids", "hedge": "tip_hedge", "definition": "tip_definition"})
+    table = table.merge(_kom_victims(data.figures, data.sources, years), on="year")
+    detected = yearly_counts(data.glotip, "NOR", "victims_detected", years, release=release, include_flagged=include_flagged)
+    convicted = yearly_counts(data.glotip, "NOR", "persons_convicted", years, release=release, include_flagged=include_flagged)
+    for name, counts in (("detected", detected), ("convicted", convicted)):
+        table[f"glotip_{name}"] = counts.written.to_numpy()
+        table[f"glotip_{name}_low"] = counts.low.to_numpy()
+        table[f"glotip_{name}_high"] = counts.high.to_numpy()
+        table[f"glotip_{name}_id"] = counts.id.to_numpy()
+    bounds = [ratio((r.glotip_detected_low, r.glotip_detected_high), (r.glotip_convicted_low, r.glotip_convicted_high))
+              for r in table.itertuples()]
+    table["glotip_ratio_low"] = [b[0] for b in bounds]
+    table["glotip_ratio_high"] = [b[1] for b in bounds]
+    table["glotip_ratio"] = [shown(b) for b in bounds]
+
+    points = table[table.glotip_ratio_low == table.glotip_ratio_high]
+    ranges = table[(table.glotip_ratio_low < table.glotip_ratio_high)]
+    lowest, highest = points.loc[points.glotip_ratio_low.idxmin()], points.loc[points.glotip_ratio_low.idxmax()]
+    tip = table.dropna(subset=["tip_victims_per_conviction"])
+    lines = [f"- {r.year}: UNODC {_written(r.glotip_detected)} detected / {_written(r.glotip_convicted)} convicted = {r.glotip_ratio}"
+             + (f"; TIP {r.tip_victims:,.0f} / {r.tip_convictions:,.0f} = {r.tip_victims_per_conviction:,.0f}" if r.Index in tip.index else "")
+             + (f"; KOM followed up {r.kom_victims:,.0f}" if not pd.isna(r.kom_victims) else "")
+             for r in table.itertuples()]
+    none = table[table.glotip_ratio == "n/a"].year.tolist()
+    summary = (f"Detected victims per person convicted (UNODC, {release} release"
+               + ("" if include_flagged else ", flagged rows left out") + f"), {first_year}-{last_year}:\n" + "\n".join(lines)
+               + f"\n\nA single value for {len(points)} years, only a range for {len(ranges)} (a count written '<5'), "
+               + (f"none for {', '.join(map(str, none))} (a count not reported)." if none else "a value or a range for every year."))
+    ids = [i for cell in (*table.tip_victims_ids, *table.tip_convictions_ids) for i in cell]
+    ids += [i for i in (*table.kom_id, *table.glotip_detected_id, *table.glotip_convicted_id) if isinstance(i, str)]
     return Result(
-        title=f"Victims per conviction can be computed for {len(both)} of {len(table)} years "
-              f"({', '.join(str(y) for y in both.year)}); n/a marks a year no readable edition reports",
+        title=f"UNODC's counts give {lowest.glotip_ratio_low:,.0f} ({lowest.year}) to {highest.glotip_ratio_low:,.0f} ({highest.year}) "
+              f"detected victims per person convicted in Norway; {len(ranges)} years only as a range",
         table=table,
-        facts={"computable_years": [int(y) for y in both.year], "years": len(table),
-               "victims_per_conviction": {int(r.year): float(r.victims_per_conviction) for r in both.itertuples()}},
+        facts={"glotip_ratio": {int(r.year): (float(r.glotip_ratio_low), float(r.glotip_ratio_high)) for r in table.itertuples()
+                                if not pd.isna(r.glotip_ratio_low)},
+               "tip_ratio": {int(r.year): float(r.tip_victims_per_conviction) for r in tip.itertuples()},
+               "ranges": [int(y) for y in ranges.year], "none": [int(y) for y in none]},
         figure_ids=tuple(dict.fromkeys(ids)),
-        sources=sources_of(data.figures, data.sources, ids),
+        sources=sources_of(data.figures, data.sources, ids, data.glotip),
         summary=Prose(summary),
     )

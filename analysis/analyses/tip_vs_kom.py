@@ -7,6 +7,7 @@ import pandas as pd
 from ..data import Dataset, choose_vintage, restatements, sources_of
 from ..data.vintages import RULES
 from .result import Prose, Result, analysis_of, one_of
+from .unodc import RELEASES, yearly_counts
 
 #: TIP metric and the KOM metric that counts the nearest thing.
 TIP_KOM_PAIRS = {
@@ -17,7 +18,7 @@ TIP_KOM_PAIRS = {
 
 
 def _check(data: Dataset, p: dict) -> list[str]:
-    return one_of("rule", p["rule"], RULES)
+    return one_of("rule", p["rule"], RULES) + one_of("release", p["release"], RELEASES)
 
 
 def reconcile(figures: pd.DataFrame, sources: pd.DataFrame, rule: str = "latest") -> pd.DataFrame:
@@ -61,29 +62,61 @@ def label(row) -> str:
     return " ".join(words)
 
 
-@analysis_of("10_tip_vs_kom", _check)
-def analyse(data: Dataset, rule: str = "latest") -> Result:
-    """Where TIP and KOM agree and differ, the widest gap, and the TIP's restatements of itself."""
+def three_sources(pairs: pd.DataFrame, figures: pd.DataFrame, sources: pd.DataFrame, glotip: pd.DataFrame, release: str) -> pd.DataFrame:
+    """Norway's victims by year in UNODC's count beside KOM's (and the TIP's where it has one), with each definition.
+
+    One row per year where UNODC and KOM both give a count for everyone.
+    """
+    chosen = choose_vintage(figures, sources, "latest")
+    kom = chosen[(chosen.series == "KOM") & (chosen.metric == "victims_followed_up") & (chosen.population == "all")
+                 & (chosen.form == "unsplit") & (chosen.period_kind == "calendar_year") & chosen.value.notna()]
+    years = sorted(int(y) for y in kom.period_start)
+    unodc = yearly_counts(glotip, "NOR", "victims_detected", years, release=release).set_index("year")
+    tip = pairs[(pairs.tip_metric == "victims_identified_assisted") & (pairs.population == "all") & (pairs.form == "unsplit")].set_index("year")
+    rows = []
+    for row in kom.sort_values("period_start").itertuples():
+        year = int(row.period_start)
+        if pd.isna(unodc.loc[year, "written"]):
+            continue
+        glotip_count = unodc.loc[year, "low"] if unodc.loc[year, "low"] == unodc.loc[year, "high"] else float("nan")
+        rows.append({"year": year, "glotip": unodc.loc[year, "written"], "glotip_definition": "detected trafficking victims (UNODC)",
+                     "kom": float(row.value), "kom_definition": row.definition,
+                     "tip": float(tip.loc[year, "value_tip"]) if year in tip.index else float("nan"),
+                     "tip_definition": tip.loc[year, "definition_tip"] if year in tip.index else None,
+                     "glotip_equals_kom": glotip_count == row.value, "ids": (unodc.loc[year, "id"], row.id)})
+    return pd.DataFrame(rows)
+
+
+@analysis_of("10_tip_vs_kom", _check, glotip=True)
+def analyse(data: Dataset, rule: str = "latest", release: str = "latest") -> Result:
+    """Where TIP, KOM and UNODC agree and differ, the widest gap between TIP and KOM, and the TIP's restatements of itself."""
     pairs = reconcile(data.figures, data.sources, rule)
     pairs.insert(0, "label", [label(r) for r in pairs.itertuples()])
     restated = restatements(data.figures, data.sources)
     differs = restated[~restated.agrees]
     widest = widest_gap(pairs)
     agree = int((pairs.difference == 0).sum())
+    three = three_sources(pairs, data.figures, data.sources, data.glotip, release)
+    equal, differ = three[three.glotip_equals_kom], three[~three.glotip_equals_kom]
     summary = (
-        f"{len(pairs)} year-by-year comparisons; the largest gap: {widest.label} ({widest.population}), "
+        f"UNODC's detected victims equal KOM's count in {', '.join(map(str, equal.year)) or 'no year'} and differ in "
+        + (", ".join(f"{r.year} (UNODC {r.glotip}, KOM {r.kom:,.0f})" for r in differ.itertuples()) or "no year")
+        + ": where they agree, UNODC reports KOM's count; where they do not, the two count different things. "
+        f"{len(pairs)} TIP-KOM comparisons; the largest gap: {widest.label} ({widest.population}), "
         f"TIP {widest.value_tip:.0f} ({widest.definition_tip}) against KOM {widest.value_kom:.0f} ({widest.definition_kom}). "
         f"{restated.id.nunique()} figures are restated by later TIP editions; "
         + ("all agree." if differs.empty else f"{differs.id.nunique()} differ: " + ", ".join(differs.id)))
-    ids = [*pairs.id_tip, *pairs.id_kom]
+    ids = [*pairs.id_tip, *pairs.id_kom, *(i for cell in three.ids for i in cell)]
     return Result(
         title=f"TIP and KOM agree in {agree} of {len(pairs)} comparisons; "
-              f"the widest gap is {widest.label}: {widest.value_tip:.0f} against {widest.value_kom:.0f}",
+              f"the widest gap is {widest.label}: {widest.value_tip:.0f} against {widest.value_kom:.0f}; "
+              f"UNODC's count equals KOM's in {', '.join(map(str, equal.year)) or 'no year'}",
         table=pd.concat([pairs.assign(panel="tip_vs_kom"), restated.assign(panel="restatements")], ignore_index=True),
-        facts={"comparisons": len(pairs), "agree": agree, "widest": widest.label,
+        facts={"glotip_equals_kom": [int(y) for y in equal.year], "glotip_differs_from_kom": [int(y) for y in differ.year],
+               "comparisons": len(pairs), "agree": agree, "widest": widest.label,
                "widest_values": (float(widest.value_tip), float(widest.value_kom)), "restated_differ": list(differs.id)},
         figure_ids=tuple(ids),
-        sources=sources_of(data.figures, data.sources, ids),
+        sources=sources_of(data.figures, data.sources, ids, data.glotip),
         summary=Prose(summary),
-        tables={"pairs": pairs, "restated": restated},
+        tables={"pairs": pairs, "restated": restated, "three_sources": three},
     )

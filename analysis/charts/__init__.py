@@ -28,6 +28,8 @@ DRAWINGS: dict[str, Callable[[Result], plt.Figure]] = {
     "08_series_funding": series.funding_series,
     "09_tiers_and_drift": series.tiers_and_drift,
     "10_tip_vs_kom": series.tip_vs_kom,
+    "11_labor_share_series": series.labor_share_series,
+    "12_nordic_comparison": series.nordic_comparison,
 }
 
 

@@ -12,30 +12,53 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from ..analyses import Result
-from ..data.measures import GOVERNMENT_COUNTS, VICTIM_MEASURES
 from .theme import NOTE_GREY, OKABE_ITO, THOUSANDS
 
 
 def conviction_gap_series(result: Result) -> plt.Figure:
     table = result.table
     years = list(table.year)
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True)
-    colours = dict(zip(GOVERNMENT_COUNTS, [OKABE_ITO[2], OKABE_ITO[1], OKABE_ITO[0]], strict=True))
-    for measure, colour in colours.items():
-        rows = table[table.measure == measure]
-        if len(rows):
-            top.bar(rows.year, rows.victims, color=colour, label=VICTIM_MEASURES[measure].plural)
-    top.set_ylabel("victims (government)")
-    top.legend(frameon=False, fontsize=8, loc="upper right")
-    have = table.dropna(subset=["convictions"])
-    bottom.bar(have.year, have.convictions, color=OKABE_ITO[4])
-    for ax, column in ((top, "victims"), (bottom, "convictions")):
-        ymax = max(table[column].max(skipna=True), 1)
-        ax.set_ylim(0, ymax * 1.15)
-        ax.yaxis.set_major_formatter(THOUSANDS)
+    fig, (top, middle, bottom) = plt.subplots(3, 1, figsize=(10, 9), sharex=True, gridspec_kw={"height_ratios": [1.3, 1, 1]})
+    unodc, tip, kom = OKABE_ITO[4], OKABE_ITO[5], OKABE_ITO[2]
+
+    point = table[table.glotip_ratio_low == table.glotip_ratio_high]
+    span = table[table.glotip_ratio_low < table.glotip_ratio_high]
+    top.scatter(point.year, point.glotip_ratio_low, color=unodc, zorder=3, label="UNODC: detected victims / persons convicted")
+    top.vlines(span.year, span.glotip_ratio_low, span.glotip_ratio_high, color=unodc, linewidth=3, alpha=0.5,
+               label="UNODC, range where a count is '<5'")
+    have_tip = table.dropna(subset=["tip_victims_per_conviction"])
+    top.scatter(have_tip.year, have_tip.tip_victims_per_conviction, color=tip, marker="D", zorder=4,
+                label="TIP: government count / convictions")
+    top.set_yscale("log")
+    top.set_ylabel("victims per person convicted\n(log scale)")
+    top.yaxis.set_major_formatter(THOUSANDS)
+    top.legend(frameon=False, fontsize=8, loc="upper left", ncols=1)
+    low = min(table.glotip_ratio_low.min(), have_tip.tip_victims_per_conviction.min() if len(have_tip) else float("inf"))
+    high = max(table.glotip_ratio_high.max(), have_tip.tip_victims_per_conviction.max() if len(have_tip) else 0)
+    top.set_ylim(low / 1.3, high * 3)
+
+    middle.plot(table.year, table.glotip_detected_low, color=unodc, marker="o", label="UNODC: detected")  # a gap where none is reported
+    middle.scatter(have_tip.year, have_tip.tip_victims, color=tip, marker="D", zorder=3, label="TIP: government count")
+    followed = table.dropna(subset=["kom_victims"])
+    middle.scatter(followed.year, followed.kom_victims, color=kom, marker="s", zorder=3, label="KOM: followed up")
+    middle.set_ylabel("victims")
+    middle.set_ylim(0, max(table.glotip_detected_high.max(), table.kom_victims.max(), table.tip_victims.max()) * 1.15)
+    middle.yaxis.set_major_formatter(THOUSANDS)
+    middle.legend(frameon=False, fontsize=8, loc="upper left", ncols=3)
+
+    exact = table[table.glotip_convicted_low == table.glotip_convicted_high]
+    censored = table[table.glotip_convicted_low < table.glotip_convicted_high]
+    bottom.bar(exact.year, exact.glotip_convicted_low, color=unodc, label="UNODC: persons convicted")
+    bottom.bar(censored.year, censored.glotip_convicted_high, color="white", edgecolor=unodc, hatch="///",
+               label="UNODC: '<5' (1 to 4)")
+    convicted = table.dropna(subset=["tip_convictions"])
+    bottom.scatter(convicted.year, convicted.tip_convictions, color=tip, marker="D", zorder=3, label="TIP: convictions")
+    bottom.set_ylabel("persons convicted")
+    bottom.set_ylim(0, table.glotip_convicted_high.max() * 1.25)
+    bottom.legend(frameon=False, fontsize=8, loc="upper left", ncols=3)
+    for ax, column in ((middle, "glotip_detected_low"), (bottom, "glotip_convicted_low")):
         for row in table[table[column].isna()].itertuples():
-            ax.text(row.year, ymax * 0.03, "n/a", ha="center", va="bottom", fontsize=7, color="#666666", rotation=90)
-    bottom.set_ylabel("traffickers convicted")
+            ax.text(row.year, ax.get_ylim()[1] * 0.03, "n/a", ha="center", va="bottom", fontsize=7, color="#666666", rotation=90)
     bottom.set_xticks(years, [str(y) for y in years], rotation=45)
     bottom.set_xlim(years[0] - 0.6, years[-1] + 0.6)
     return fig
@@ -118,9 +141,71 @@ def tip_vs_kom(result: Result) -> plt.Figure:
     ax.hlines(y, pairs.value_tip, pairs.value_kom, color="#999999", linewidth=2)
     ax.scatter(pairs.value_tip, y, color=OKABE_ITO[5], label="TIP", zorder=3)
     ax.scatter(pairs.value_kom, y, color=OKABE_ITO[4], marker="s", label="KOM / police", zorder=3)
+    unodc = result.tables["three_sources"].set_index("year").glotip
+    victims = [(i, float(unodc[r.year].replace(",", ""))) for i, r in enumerate(pairs.itertuples())
+               if r.tip_metric == "victims_identified_assisted" and r.population == "all" and r.form == "unsplit" and r.year in unodc.index]
+    ax.scatter([v for _, v in victims], [i for i, _ in victims], facecolor="none", edgecolor=OKABE_ITO[2], marker="o", s=110,
+               linewidth=1.8, label="UNODC: detected victims", zorder=4)
     ax.set_yticks(list(y), list(pairs.label), fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("count (victims, cases or reports, judgments)")
     ax.xaxis.set_major_formatter(THOUSANDS)
     ax.legend(frameon=False, loc="lower right")
+    return fig
+
+
+def labor_share_series(result: Result) -> plt.Figure:
+    shares = result.table
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    styles = {"detected victims": (OKABE_ITO[1], -0.12, "o"), "persons convicted": (OKABE_ITO[5], 0.12, "D")}
+    for stage, rows in shares.groupby("stage"):
+        colour, shift, marker = styles[stage]
+        point = rows[rows.share_low == rows.share_high]
+        span = rows[rows.share_low < rows.share_high]
+        ax.scatter(point.year + shift, point.share_low * 100, color=colour, marker=marker, zorder=3, label=f"share of {stage}")
+        if len(span):
+            ax.vlines(span.year + shift, span.share_low * 100, span.share_high * 100, color=colour, linewidth=4, alpha=0.5,
+                      label=f"share of {stage}, range where a count is '<5'")
+    ax.set_ylim(0, 100)
+    years = sorted(shares.year.unique())
+    ax.set_xlim(years[0] - 0.6, years[-1] + 0.6)
+    ax.set_xticks(years, [str(y) for y in years], rotation=45)
+    ax.set_ylabel("forced labour, % of the year's count")
+    ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=3)
+    return fig
+
+
+def nordic_comparison(result: Result) -> plt.Figure:
+    table, pooled = result.table, result.tables["pooled"]
+    colours = dict(zip(["NOR", "SWE", "DNK", "FIN", "ISL"], [OKABE_ITO[5], OKABE_ITO[4], OKABE_ITO[2], OKABE_ITO[0], OKABE_ITO[6]], strict=True))
+    fig = plt.figure(figsize=(11, 8))
+    grid = fig.add_gridspec(2, 2, height_ratios=[1, 0.8])
+    detected, convicted, ratios = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, :])
+    for number, (iso3, rows) in enumerate(table.groupby("iso3", sort=False)):
+        colour, name = colours[iso3], rows.country.iloc[0]
+        shift = (number - 2) * 0.12  # side by side, so that one country's '<5' bar does not hide another's
+        detected.plot(rows.year, rows.detected_low.where(rows.detected_low == rows.detected_high), color=colour, marker="o", markersize=4,
+                      label=name)
+        censored = rows[rows.convicted_low < rows.convicted_high]
+        convicted.plot(rows.year, rows.convicted_low.where(rows.convicted_low == rows.convicted_high), color=colour, marker="o",
+                       markersize=4, label=name)
+        convicted.vlines(censored.year + shift, censored.convicted_low, censored.convicted_high, color=colour, linewidth=2)
+    years = sorted(table.year.unique())
+    for ax, title in ((detected, "Victims detected"), (convicted, "Persons convicted (bars: '<5', 1 to 4)")):
+        ax.set_title(title)
+        ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+        ax.yaxis.set_major_formatter(THOUSANDS)
+        ax.set_ylim(0, None)
+    detected.set_ylim(0, table.detected_high.max() * 1.2)  # room for the key above the lines
+    detected.legend(frameon=False, fontsize=8, loc="upper left", ncols=3)
+    y = range(len(pooled))
+    ratios.hlines(y, pooled.ratio_low, pooled.ratio_high, color=[colours[i] for i in pooled.iso3], linewidth=8, alpha=0.7)
+    ratios.scatter(pooled.ratio_low, y, color=[colours[i] for i in pooled.iso3], marker="|", s=200)
+    ratios.scatter(pooled.ratio_high, y, color=[colours[i] for i in pooled.iso3], marker="|", s=200)
+    ratios.set_yticks(list(y), [f"{r.country} ({r.years} years)" for r in pooled.itertuples()])
+    ratios.invert_yaxis()
+    ratios.set_xlim(0, pooled.ratio_high.max() * 1.1)
+    ratios.set_xlabel("detected victims per person convicted, pooled over the years with both counts (range: '<5' counts)")
+    ratios.grid(axis="y", visible=False)
     return fig

@@ -157,14 +157,18 @@ def compare_periods(
     return table.sort_values(by, ignore_index=True)
 
 
-def sources_of(figures: pd.DataFrame, sources: pd.DataFrame, ids) -> pd.DataFrame:
+def sources_of(figures: pd.DataFrame, sources: pd.DataFrame, ids, glotip: pd.DataFrame | None = None) -> pd.DataFrame:
     """The register rows of the sources the figures ``ids`` come from, in the order first named.
 
+    ``ids`` may name rows of UNODC's counts too, when their table is given.
+
     Raises:
-        LookupError: Naming any id that is not a figure.
+        LookupError: Naming any id that is not a figure (or a GLOTIP row).
     """
     ids = list(dict.fromkeys(ids))
     by_id = figures.set_index("id").source_id
+    if glotip is not None:
+        by_id = pd.concat([by_id, glotip.set_index("id").source_id])
     unknown = [i for i in ids if i not in by_id.index]
     if unknown:
         raise LookupError(f"unknown figure id(s) {', '.join(unknown)}")

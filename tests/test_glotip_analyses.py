@@ -1,0 +1,72 @@
+"""The analyses UNODC's counts open (notebooks 11 and 12), against sums worked out by hand from the workbook's cells."""
+
+from __future__ import annotations
+
+import pytest
+
+import analysis
+from analysis.analyses import ParameterError, forms_series, nordic
+
+#: Norway, 2025 release, as written: year -> (detected victims, of them forced labour), for the years that give both.
+VICTIMS = {2007: (203, 32), 2008: (256, 71), 2009: (292, 80), 2011: (134, 45), 2012: (136, 47), 2013: (124, 41), 2014: (324, 103),
+           2015: (301, 86), 2016: (262, 59), 2019: (241, 80), 2020: (254, 96)}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return analysis.load(glotip=True)
+
+
+def test_labor_share_of_detected_victims(data):
+    result = forms_series.analyse(data)
+    victims = result.table[result.table.stage == "detected victims"].set_index("year")
+    for year, (total, labor) in VICTIMS.items():
+        assert victims.loc[year, "share_low"] == pytest.approx(labor / total)
+        assert victims.loc[year, "share_high"] == pytest.approx(labor / total)
+    assert victims.loc[2010, "share"] == "n/a"  # the flagged parts (105 + 194 against 127) are left out
+    pooled = sum(v[1] for v in VICTIMS.values()) / sum(v[0] for v in VICTIMS.values())
+    assert result.facts["pooled"]["detected victims"] == pytest.approx((pooled, pooled))
+    assert result.title.startswith(f"Forced labour: {pooled:.0%} of detected victims")
+
+
+def test_labor_share_of_persons_convicted_is_a_range_where_a_count_is_censored(data):
+    convicted = forms_series.analyse(data).table
+    convicted = convicted[convicted.stage == "persons convicted"].set_index("year")
+    assert (convicted.loc[2007, "share_low"], convicted.loc[2007, "share_high"]) == pytest.approx((1 / 9, 4 / 9))  # "<5" of 9
+    assert convicted.loc[2018, "share"] == "92%"  # 12 of 13
+    assert convicted.loc[2020, "share"] == "25-100%"  # "<5" of "<5" (the 2023 release's; the 2025 one is flagged)
+    with_flagged = forms_series.analyse(data, include_flagged=True).table
+    row = with_flagged[(with_flagged.stage == "persons convicted") & (with_flagged.year == 2019)].iloc[0]
+    assert (row.labor, row.total, row.share) == ("80", "5", "100%")  # the repeated victim count, capped: why it is flagged
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"release": "newest"}, "release must be one of first, latest; got 'newest'"),
+    ({"first_year": 2030, "last_year": 2031}, "first_year-last_year 2030-2031 holds no year of the data"),
+])
+def test_labor_share_refuses_values_outside_the_data(data, values, message):
+    with pytest.raises(ParameterError, match=message):
+        forms_series.analyse(data, **values)
+
+
+def test_nordic_pooled_victims_per_conviction(data):
+    result = nordic.analyse(data)
+    # Norway: 2,846 detected over the 14 years with both counts; 89 convicted where written, plus four "<5" (1 to 4 each)
+    assert result.facts["pooled"]["NOR"] == pytest.approx((2846 / (89 + 16), 2846 / (89 + 4)))
+    assert result.facts["years_with_both"]["NOR"] == 14
+    assert set(result.facts["pooled"]) == {"NOR", "SWE", "DNK", "FIN", "ISL"}
+    norway = result.table[result.table.iso3 == "NOR"].set_index("year")
+    assert norway.loc[2020, "ratio"] == "64-254" and norway.loc[2021, "ratio"] == "n/a"
+    assert "Norway 27-31" in result.title
+
+
+@pytest.mark.parametrize("countries", [["NOR", "SWE"], ["NOR"], ["DNK", "FIN", "ISL"]])
+def test_nordic_for_other_countries_and_years(data, countries):
+    result = nordic.analyse(data, countries=countries, first_year=2015, last_year=2020)
+    assert list(result.tables["pooled"].iso3) == countries
+    assert result.table.year.between(2015, 2020).all()
+
+
+def test_nordic_refuses_an_unknown_country(data):
+    with pytest.raises(ParameterError, match="countries must be ISO3 codes among NOR, SWE, DNK, FIN, ISL; got \\['NOR', 'DEU'\\]"):
+        nordic.analyse(data, countries=["NOR", "DEU"])
