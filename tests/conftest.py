@@ -42,3 +42,12 @@ def edit_csv(path: Path, row_id: str, column: str, value: str) -> int:
     with open(path, "w", encoding="utf-8", newline="") as handle:
         csv.writer(handle, lineterminator="\n").writerows(rows)
     return number
+
+
+@pytest.fixture
+def folders(tmp_path: Path) -> dict[str, Path]:
+    """Empty notebooks/, output/ and figures/ folders for a run of tiny notebooks."""
+    out = {name: tmp_path / name for name in ("notebooks", "output", "figures")}
+    for folder in out.values():
+        folder.mkdir()
+    return out

@@ -64,14 +64,6 @@ def latest(folders) -> dict:
     return json.loads((folders["output"] / "latest.json").read_text())
 
 
-@pytest.fixture
-def folders(tmp_path):
-    out = {name: tmp_path / name for name in ("notebooks", "output", "figures")}
-    for folder in out.values():
-        folder.mkdir()
-    return out
-
-
 def cli(folders, *args) -> list[str]:
     return [*args, "--notebooks-dir", str(folders["notebooks"]), "--output-dir", str(folders["output"]),
             "--figures-dir", str(folders["figures"])]

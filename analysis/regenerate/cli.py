@@ -103,7 +103,7 @@ def given_parameters(args: argparse.Namespace) -> dict:
 
 def _run(args: argparse.Namespace) -> int:
     data = load()  # bad data stops the run before any notebook starts
-    run(args.notebooks, given_parameters(args), publish=args.publish, workers=args.workers, notebooks_dir=args.notebooks_dir,
+    run(args.notebooks, given_parameters(args), publish=args.publish, force=args.force, workers=args.workers, notebooks_dir=args.notebooks_dir,
         output=args.output_dir, figures=args.figures_dir, wait=not args.no_wait, lock_timeout=args.lock_timeout, data=data)
     return 0
 
@@ -146,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
                              help="set a parameter of every notebook that declares it; VALUE is read as YAML ([2014], 7.5, USD, null)")
             sub.add_argument("-f", "--parameters-file", type=Path, metavar="YAML",
                              help="parameters from a YAML file: NAME: VALUE, or NOTEBOOK: {NAME: VALUE}")
+            sub.add_argument("--force", action="store_true",
+                             help="run every selected notebook, even one whose published charts are up to date "
+                                  "(its cells, parameters, data, package source and library versions unchanged since it was published)")
             sub.add_argument("--publish", action="store_true",
                              help="replace the figures even when parameters differ from the defaults "
                                   "(otherwise such a run leaves figures/ as it was and keeps its charts in its run folder)")

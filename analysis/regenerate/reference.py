@@ -37,7 +37,7 @@ def refresh(notebooks_dir: Path = paths.NOTEBOOKS, **kwargs) -> dict:
         notebooks_dir: The notebooks to run and rewrite.
         **kwargs: Passed to :func:`.run.run` (workers, output, figures, ...).
     """
-    manifest = run((), {}, publish=True, notebooks_dir=notebooks_dir, **kwargs)
+    manifest = run((), {}, publish=True, force=True, notebooks_dir=notebooks_dir, **kwargs)
     for entry in manifest["notebooks"]:
         clean_reference(Path(entry["executed"]), Path(notebooks_dir) / f"{entry['name']}.ipynb")
     return manifest

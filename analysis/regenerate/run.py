@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..charts.save import FIGURES_DIR_ENV
 from ..data import Dataset, load, paths
+from . import incremental
 from . import manifest as record
 from .errors import RunError
 from .execute import Outcome, execute
@@ -75,6 +76,7 @@ def run(
     given: dict | None = None,
     *,
     publish: bool = False,
+    force: bool = False,
     workers: int | None = None,
     notebooks_dir: Path = paths.NOTEBOOKS,
     output: Path = paths.OUTPUT,
@@ -91,6 +93,8 @@ def run(
         given: Parameter values (see :func:`.parameters.resolve_parameters`).
         publish: Replace the charts in ``figures`` even when parameters differ
             from the defaults.
+        force: Run every notebook even when its published charts are up to
+            date (see :mod:`.incremental`).
         workers: Kernels run at once (default: the cores, at most :data:`MAX_WORKERS`).
         notebooks_dir: Where the notebooks are.
         output: Where the run folders, ``latest.json`` and the lock go.
@@ -115,10 +119,20 @@ def run(
     check_domains(notebooks, parameters, load() if data is None else data)
     changes = {nb.name: changed(nb, parameters[nb.name]) for nb in notebooks}
     defaults_only = not any(changes.values())
-    workers = max(1, min(workers or os.cpu_count() or 1, MAX_WORKERS, len(notebooks)))
     output, figures = Path(output), Path(figures)
 
     with run_lock(output, wait, lock_timeout, say):
+        before = incremental.read_record(output)
+        shared = incremental.shared_inputs()
+        current = {nb.name: incremental.inputs(nb, parameters[nb.name], shared) for nb in notebooks}
+        reasons = {nb.name: "run with --force" if force else incremental.why_stale(nb.name, current[nb.name], before, figures)
+                   for nb in notebooks} if defaults_only else {}
+        reused = [nb for nb in notebooks if defaults_only and reasons[nb.name] is None]
+        for nb in notebooks:
+            if defaults_only:
+                say(f"{nb.name}: up to date" if reasons[nb.name] is None else f"{nb.name}: to run ({reasons[nb.name]})")
+        notebooks = [nb for nb in notebooks if nb not in reused]
+        workers = max(1, min(workers or os.cpu_count() or 1, MAX_WORKERS, len(notebooks) or 1))
         run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         run_dir = output / "runs" / run_id
         staged = run_dir / "figures"
@@ -129,7 +143,15 @@ def run(
             "workers": workers,
             "versions": record.versions(),
             "inputs": record.inputs(notebooks),
+            "reused": {nb.name: "up to date: its inputs are as at its last publishing run" for nb in reused},
+            "stale": {name: reason for name, reason in reasons.items() if reason is not None},
         }
+        if not notebooks:
+            manifest.update({"finished": manifest["started"], "seconds": 0.0, "status": "up to date", "published": False,
+                             "figures_replaced": False, "charts": str(figures), "notebooks": []})
+            record.write(manifest, run_dir, output)
+            say(f"all {len(reused)} notebook(s) up to date; {figures} left as it was (--force runs them anyway)")
+            return manifest
         say(f"running {len(notebooks)} notebook(s) with {workers} worker(s) into {run_dir}")
         started = time.perf_counter()
         outcomes = _execute_all(notebooks, parameters, run_dir, staged, workers, say)
@@ -140,6 +162,7 @@ def run(
         published = not failed and (defaults_only or publish)
         if published:
             replace_charts(staged, figures, [nb.figure_prefix for nb in notebooks])
+            incremental.write_record(output, before, {o.name: {"inputs": current[o.name], "outputs": o.outputs} for o in outcomes})
         manifest.update({
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "seconds": round(time.perf_counter() - started, 3),
@@ -155,7 +178,8 @@ def run(
                                       *(f"  - {o.error}" for o in failed)]))
         done = f"all {len(outcomes)} notebook(s) succeeded in {manifest['seconds']:.1f} s"
         if defaults_only:
-            say(f"{done}; charts replaced in {figures}")
+            kept = f" ({len(reused)} more up to date, left as they were)" if reused else ""
+            say(f"{done}; charts replaced in {figures}{kept}")
         elif published:
             say(f"{done}; charts replaced in {figures}, published with parameters other than the defaults ({_differences(changes)})")
         else:
