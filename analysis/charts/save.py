@@ -14,8 +14,7 @@ import pandas as pd
 
 from ..data import paths
 
-#: Environment variable that redirects charts away from ``figures/`` (the runner's staging folder, the tests' temporary folder).
-FIGURES_DIR_ENV = "TIP_NORWAY_FIGURES_DIR"
+FIGURES_DIR_ENV = paths.FIGURES_DIR_ENV
 #: Where a chart made with parameters other than the published defaults goes when no folder is set.
 EXPLORATORY = paths.OUTPUT / "exploratory"
 

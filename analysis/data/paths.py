@@ -18,6 +18,9 @@ NOTEBOOKS = ROOT / "notebooks"
 FIGURES = ROOT / "figures"
 #: Executed notebooks, run manifests and failed runs (ignored by git).
 OUTPUT = ROOT / "output"
+#: Environment variable that redirects charts away from ``figures/``: the runner points its kernels
+#: at a run's own folder with it, and the tests at a temporary one (see ``analysis.charts.save``).
+FIGURES_DIR_ENV = "TIP_NORWAY_FIGURES_DIR"
 
 
 def display(path: Path) -> str:

@@ -16,6 +16,10 @@ Three choices here keep a run fast and quiet:
   otherwise re-reads the parameters cell with a pattern that does not accept
   ``float | None`` and logs "Passed unknown parameter" for such a parameter;
   :mod:`.parameters` has already checked every name, more strictly.
+
+papermill, nbformat and traitlets are imported when a notebook is about to
+run (:func:`load_engine`), not when the module is: together they take
+seconds to import, which a run that finds everything up to date never needs.
 """
 
 from __future__ import annotations
@@ -24,14 +28,12 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
-import papermill
-from papermill.iorw import load_notebook_node
-from papermill.parameterize import parameterize_notebook
-from traitlets.config import Config
+from typing import TYPE_CHECKING
 
 from .notebooks import Notebook
+
+if TYPE_CHECKING:
+    from traitlets.config import Config
 
 #: Seconds one cell may run before the run gives up on its notebook (a hung scheduled run must end).
 CELL_TIMEOUT = 600
@@ -51,6 +53,13 @@ class Outcome:
     outputs: dict[str, str] = field(default_factory=dict)
 
 
+def load_engine() -> None:
+    """Import papermill and what it runs on, once, before worker threads need them."""
+    import nbformat  # noqa: F401
+    import papermill  # noqa: F401
+    import traitlets.config  # noqa: F401
+
+
 def kernel_config(sockets: Path) -> Config:
     """Configuration for a kernel manager that talks to its kernel over IPC sockets in ``sockets``.
 
@@ -60,6 +69,8 @@ def kernel_config(sockets: Path) -> Config:
     temporary one (``/tmp/tip-norway-kernel-...``) rather than the run folder
     because a Unix socket's path may not exceed about 100 characters.
     """
+    from traitlets.config import Config
+
     return Config({"KernelManager": {
         "transport": "ipc",
         "ip": str(sockets / "kernel"),
@@ -69,6 +80,10 @@ def kernel_config(sockets: Path) -> Config:
 
 def prepare(nb: Notebook, params: dict, target: Path) -> None:
     """Write ``nb`` to ``target`` with ``params`` injected after its ``parameters`` cell, as papermill would."""
+    import nbformat
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
     source = load_notebook_node(str(nb.path))
     if params:
         source = parameterize_notebook(source, params, kernel_name=KERNEL, language="python")
@@ -83,6 +98,8 @@ def execute(nb: Notebook, params: dict, run_dir: Path) -> Outcome:
         (counting from 1, as a reader counts, and by execution count, as
         Jupyter shows it) and the exception, and where the executed copy is.
     """
+    import papermill
+
     executed = run_dir / f"{nb.name}.ipynb"
     outcome = Outcome(nb.name, params, executed)
     started = time.perf_counter()

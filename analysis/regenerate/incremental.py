@@ -20,11 +20,9 @@ import hashlib
 import json
 from pathlib import Path
 
-import nbformat
-
 from ..data import paths
 from .manifest import sha256, versions
-from .notebooks import Notebook
+from .notebooks import Notebook, cells
 
 RECORD = "published.json"
 
@@ -44,8 +42,8 @@ def _digest(value) -> str:
 
 def inputs(nb: Notebook, parameters: dict, shared: dict[str, str]) -> dict[str, str]:
     """Everything ``nb``'s charts are made from, with a digest (or version) each."""
-    cells = [(c.cell_type, c.source) for c in nbformat.read(nb.path, as_version=4).cells]
-    return {**shared, paths.display(nb.path): _digest(cells), "parameters": _digest(parameters)}
+    sources = [(c["cell_type"], c["source"]) for c in cells(nb.path)]
+    return {**shared, paths.display(nb.path): _digest(sources), "parameters": _digest(parameters)}
 
 
 def read_record(output: Path) -> dict:

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import tokenize
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-import nbformat
-import papermill
 
 from ..data import paths
 from .errors import RunError
@@ -95,14 +93,29 @@ def declared_parameters(source: str) -> dict[str, dict] | None:
     return found
 
 
+def cells(path: Path) -> list[dict]:
+    """The cells of a notebook as stored (type, source as one string, metadata), read as plain JSON.
+
+    Reading the file as JSON rather than through nbformat keeps the start of a
+    run cheap: importing nbformat (and the JSON-schema validation it brings)
+    costs seconds, which a run that finds every notebook up to date never needs.
+    """
+    stored = json.loads(Path(path).read_text(encoding="utf-8"))
+    return [{"cell_type": c["cell_type"], "source": "".join(c["source"]) if isinstance(c["source"], list) else c["source"],
+             "metadata": c.get("metadata", {})} for c in stored["cells"]]
+
+
 def read_parameters(path: Path) -> dict[str, dict]:
     """The parameters of the notebook at ``path``; papermill's reading when the cell is not plain Python."""
-    nb = nbformat.read(path, as_version=4)
-    cell = next((c for c in nb.cells if "parameters" in c.metadata.get("tags", [])), None)
+    cell = next((c for c in cells(path) if "parameters" in c["metadata"].get("tags", [])), None)
     if cell is None:
         return {}
-    found = declared_parameters(cell.source)
-    return found if found is not None else dict(papermill.inspect_notebook(str(path)))
+    found = declared_parameters(cell["source"])
+    if found is None:
+        import papermill  # only for a parameters cell that is not plain Python
+
+        return dict(papermill.inspect_notebook(str(path)))
+    return found
 
 
 def discover(folder: Path = paths.NOTEBOOKS) -> list[Notebook]:

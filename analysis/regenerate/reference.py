@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
-
 from ..data import paths
 from .run import run
 
@@ -18,6 +16,8 @@ from .run import run
 def clean_reference(executed: Path, target: Path) -> None:
     """Write an executed notebook as the committed reference: outputs and counts kept,
     papermill's timings and the run's metadata dropped, kernel ``python3``."""
+    import nbformat  # imported here: a run that only checks what is up to date never needs it
+
     nb = nbformat.read(executed, as_version=4)
     nb.cells = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
     nb.metadata.pop("papermill", None)

@@ -20,12 +20,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..charts.save import FIGURES_DIR_ENV
 from ..data import Dataset, load, paths
+from ..data.paths import FIGURES_DIR_ENV
 from . import incremental
 from . import manifest as record
 from .errors import RunError
-from .execute import Outcome, execute
+from .execute import Outcome, execute, load_engine
 from .lock import run_lock
 from .notebooks import Notebook, discover, select
 from .parameters import changed, check_domains, resolve_parameters
@@ -46,6 +46,7 @@ def _execute_all(notebooks: list[Notebook], parameters: dict[str, dict], run_dir
     Every kernel inherits $TIP_NORWAY_FIGURES_DIR pointing at ``staged``, so
     charts land in the run folder whatever the notebook's defaults say.
     """
+    load_engine()
     previous = os.environ.get(FIGURES_DIR_ENV)
     os.environ[FIGURES_DIR_ENV] = str(staged)
     outcomes: list[Outcome] = []
