@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..data import Dataset, sources_of
+from ..data.vintages import choose_release
 from .intervals import share, shown
 from .result import Prose, Result, analysis_of, one_of, year_range
 from .unodc import RELEASES, yearly_counts
@@ -20,10 +21,11 @@ def _check(data: Dataset, p: dict) -> list[str]:
 
 def labor_shares(glotip: pd.DataFrame, years: list[int], release: str, include_flagged: bool) -> pd.DataFrame:
     """Per year and stage: forced labour's count, the total, and labour's share of it as an interval."""
+    chosen = choose_release(glotip, release, include_flagged)
     rows = []
     for metric, stage in STAGES.items():
-        labor = yearly_counts(glotip, "NOR", metric, years, form="labor", release=release, include_flagged=include_flagged)
-        total = yearly_counts(glotip, "NOR", metric, years, release=release, include_flagged=include_flagged)
+        labor = yearly_counts(chosen, "NOR", metric, years, form="labor")
+        total = yearly_counts(chosen, "NOR", metric, years)
         for lab, tot in zip(labor.itertuples(), total.itertuples(), strict=True):
             low, high = share((lab.low, lab.high), (tot.low, tot.high))
             rows.append({"year": lab.year, "stage": stage, "labor": lab.written, "total": tot.written, "share_low": low, "share_high": high,

@@ -6,6 +6,7 @@ import pandas as pd
 
 from ..data import Dataset, sources_of
 from ..data.glotip import COUNTRIES
+from ..data.vintages import choose_release
 from .intervals import ratio, shown
 from .result import Prose, Result, analysis_of, one_of, year_range
 from .unodc import RELEASES, yearly_counts
@@ -23,10 +24,11 @@ def _check(data: Dataset, p: dict) -> list[str]:
 
 def by_country(glotip: pd.DataFrame, countries: list[str], years: list[int], release: str, include_flagged: bool) -> pd.DataFrame:
     """Per country and year: victims detected, persons convicted (as written and bounded) and victims per conviction."""
+    chosen = choose_release(glotip, release, include_flagged)
     rows = []
     for iso3 in countries:
-        detected = yearly_counts(glotip, iso3, "victims_detected", years, release=release, include_flagged=include_flagged)
-        convicted = yearly_counts(glotip, iso3, "persons_convicted", years, release=release, include_flagged=include_flagged)
+        detected = yearly_counts(chosen, iso3, "victims_detected", years)
+        convicted = yearly_counts(chosen, iso3, "persons_convicted", years)
         for d, c in zip(detected.itertuples(), convicted.itertuples(), strict=True):
             low, high = ratio((d.low, d.high), (c.low, c.high))
             rows.append({"iso3": iso3, "country": COUNTRIES[iso3], "year": d.year, "detected": d.written, "detected_low": d.low,

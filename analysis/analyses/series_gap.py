@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..data import Dataset, choose_vintage, sources_of, victim_count
 from ..data.measures import GOVERNMENT_COUNTS
-from ..data.vintages import RULES
+from ..data.vintages import RULES, choose_release
 from .intervals import ratio, shown
 from .result import Prose, Result, analysis_of, one_of, year_range
 from .unodc import RELEASES, yearly_counts
@@ -74,12 +74,17 @@ def convictions_per_year(figures: pd.DataFrame, sources: pd.DataFrame, years: li
     return pd.DataFrame(rows)
 
 
-def _kom_victims(figures: pd.DataFrame, sources: pd.DataFrame, years: list[int]) -> pd.DataFrame:
-    """KOM's count of victims followed up, per year, where it made one."""
+def kom_victims(figures: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """KOM's count of victims followed up (everyone), by year where it made one: value, definition, id."""
     chosen = choose_vintage(figures, sources, "latest")
     kom = chosen[(chosen.series == "KOM") & (chosen.metric == "victims_followed_up") & (chosen.population == "all")
-                 & (chosen.form == "unsplit") & (chosen.period_kind == "calendar_year") & chosen.value.notna()].set_index("period_start")
-    found = kom.reindex(years)
+                 & (chosen.form == "unsplit") & (chosen.period_kind == "calendar_year") & chosen.value.notna()]
+    return kom.set_index(kom.period_start.astype(int).rename("year"))[["value", "definition", "id"]].sort_index()
+
+
+def _kom_victims(figures: pd.DataFrame, sources: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """KOM's count for each of ``years``; missing where it made none."""
+    found = kom_victims(figures, sources).reindex(years)
     return pd.DataFrame({"year": years, "kom_victims": found.value.astype(float).to_numpy(na_value=float("nan")),
                          "kom_definition": found.definition.to_numpy(), "kom_id": found.id.to_numpy()})
 
@@ -106,8 +111,9 @@ def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, rule: 
                                   "victims_per_conviction": "tip_victims_per_conviction", "ids_victims": "tip_victims_ids",
                                   "ids_convictions": "tip_convictions_ids", "hedge": "tip_hedge", "definition": "tip_definition"})
     table = table.merge(_kom_victims(data.figures, data.sources, years), on="year")
-    detected = yearly_counts(data.glotip, "NOR", "victims_detected", years, release=release, include_flagged=include_flagged)
-    convicted = yearly_counts(data.glotip, "NOR", "persons_convicted", years, release=release, include_flagged=include_flagged)
+    chosen = choose_release(data.glotip, release, include_flagged)
+    detected = yearly_counts(chosen, "NOR", "victims_detected", years)
+    convicted = yearly_counts(chosen, "NOR", "persons_convicted", years)
     for name, counts in (("detected", detected), ("convicted", convicted)):
         table[f"glotip_{name}"] = counts.written.to_numpy()
         table[f"glotip_{name}_low"] = counts.low.to_numpy()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from ..data import Dataset, choose_vintage, restatements, sources_of
-from ..data.vintages import RULES
+from ..data.vintages import RULES, choose_release
 from .result import Prose, Result, analysis_of, one_of
+from .series_gap import kom_victims
 from .unodc import RELEASES, yearly_counts
 
 #: TIP metric and the KOM metric that counts the nearest thing.
@@ -67,15 +68,12 @@ def three_sources(pairs: pd.DataFrame, figures: pd.DataFrame, sources: pd.DataFr
 
     One row per year where UNODC and KOM both give a count for everyone.
     """
-    chosen = choose_vintage(figures, sources, "latest")
-    kom = chosen[(chosen.series == "KOM") & (chosen.metric == "victims_followed_up") & (chosen.population == "all")
-                 & (chosen.form == "unsplit") & (chosen.period_kind == "calendar_year") & chosen.value.notna()]
-    years = sorted(int(y) for y in kom.period_start)
-    unodc = yearly_counts(glotip, "NOR", "victims_detected", years, release=release).set_index("year")
+    kom = kom_victims(figures, sources)
+    unodc = yearly_counts(choose_release(glotip, release), "NOR", "victims_detected", list(kom.index)).set_index("year")
     tip = pairs[(pairs.tip_metric == "victims_identified_assisted") & (pairs.population == "all") & (pairs.form == "unsplit")].set_index("year")
     rows = []
-    for row in kom.sort_values("period_start").itertuples():
-        year = int(row.period_start)
+    for row in kom.itertuples():
+        year = int(row.Index)
         if pd.isna(unodc.loc[year, "written"]):
             continue
         glotip_count = unodc.loc[year, "low"] if unodc.loc[year, "low"] == unodc.loc[year, "high"] else float("nan")

@@ -1,25 +1,29 @@
-"""UNODC's yearly counts for one country, as the analyses use them: one release's row per year, censoring kept."""
+"""UNODC's yearly counts for one country, as the analyses use them: one release's row per year, censoring kept.
+
+An analysis chooses the release once (:func:`~analysis.data.vintages.choose_release`)
+and reads every series it needs from that choice.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ..data.vintages import RULES, choose_release
+from ..data.vintages import RULES
 
 #: The values the ``release`` parameter takes: which GLOTIP release stands where both give a count.
 RELEASES = RULES
 
 
-def yearly_counts(glotip: pd.DataFrame, iso3: str, metric: str, years: list[int], form: str = "unsplit",
-                  release: str = "latest", include_flagged: bool = False) -> pd.DataFrame:
+def yearly_counts(chosen: pd.DataFrame, iso3: str, metric: str, years: list[int], form: str = "unsplit") -> pd.DataFrame:
     """One row per year of ``years``: the count as written, its bounds, and where it comes from.
 
+    Args:
+        chosen: GLOTIP rows with one release per count, from ``choose_release``
+            (which leaves flagged rows out unless told otherwise).
+
     A year without a row has an empty ``written`` and missing bounds: not
-    reported, which is neither zero nor censored. A flagged row is left out
-    (and the year then missing, unless the other release gives it) unless
-    ``include_flagged``.
+    reported, which is neither zero nor censored.
     """
-    chosen = choose_release(glotip, release, include_flagged)
     rows = chosen[(chosen.iso3 == iso3) & (chosen.metric == metric) & (chosen.form == form) & (chosen.sex == "Total")
                   & (chosen.age == "Total")].set_index("year")
     table = pd.DataFrame({"year": years})

@@ -27,6 +27,7 @@ import pandas as pd
 
 from . import paths
 from .errors import DataError, Problem
+from .loader import load_sources
 
 #: The workbook's column names, on its third row.
 COLUMNS = ["Iso3_code", "Country", "Region", "Subregion", "Indicator", "Dimension", "Category", "Sex", "Age", "Year",
@@ -134,8 +135,6 @@ def extract(data_dir: Path = paths.DATA) -> pd.DataFrame:
         DataError: Naming the file, the sheet, the row and the column of every
             cell that is not what UNODC's layout promises.
     """
-    from .loader import load_sources
-
     sources = load_sources(data_dir)  # checks every raw file against its sha256 first
     releases = sources[(sources.series == "GLOTIP") & sources.file.notna()].sort_values("edition")
     parts, problems = [], []
