@@ -65,7 +65,7 @@ def attrition(stages: pd.DataFrame, first: str = "investigations", last: str = "
     return wide
 
 
-@analysis_of("02_labor_vs_sex_attention", _check)
+@analysis_of("02_labor_vs_sex_attention", _check, headline=("share_labor_last_stage", "labour trafficking's share of the last stage"))
 def analyse(data: Dataset, source: str = "tip2015", years: tuple[int, ...] = (2013, 2014),
             stages: tuple[str, ...] = STAGES) -> Result:
     """Labor trafficking's share of each stage, the throughput between stages, and the narrative's assessment."""

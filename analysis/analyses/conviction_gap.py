@@ -77,7 +77,7 @@ def _about(hedge: str) -> str:
     return "about " if hedge == "approximately" else ""
 
 
-@analysis_of("01_conviction_gap", _check)
+@analysis_of("01_conviction_gap", _check, headline=("victims_per_conviction", "victims per person convicted"))
 def analyse(data: Dataset, source: str = "tip2015", denominator: str = "victims_identified_assisted",
             years: tuple[int, ...] = (2013, 2014)) -> Result:
     """Victims per trafficker convicted, for each year and for the narrative's cumulative windows."""

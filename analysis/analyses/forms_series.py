@@ -45,7 +45,7 @@ def pooled(shares: pd.DataFrame, glotip: pd.DataFrame) -> dict[str, tuple[float,
     return result
 
 
-@analysis_of("11_labor_share_series", _check, glotip=True)
+@analysis_of("11_labor_share_series", _check, glotip=True, headline=("pooled.detected victims", "forced labour's share of detected victims, pooled"))
 def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, release: str = "latest", include_flagged: bool = False) -> Result:
     """Forced labour's share of detected victims and of persons convicted in Norway, by year and pooled."""
     years = list(range(first_year, last_year + 1))

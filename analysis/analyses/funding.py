@@ -85,7 +85,7 @@ def _check(data: Dataset, p: dict) -> list[str]:
     return problems
 
 
-@analysis_of("03_funding_per_victim", _check)
+@analysis_of("03_funding_per_victim", _check, headline=("per_victim", "funding per victim, in {currency}"))
 def analyse(data: Dataset, source: str = "tip2015", year: int = 2014, denominator: str = "victims_identified_assisted",
             currency: str = "USD", exchange_rate: float | None = None, funding_lines: tuple[str, ...] = ()) -> Result:
     """Each funding line and their total per victim, in NOK and in ``currency``.

@@ -49,7 +49,7 @@ def pooled(table: pd.DataFrame) -> pd.DataFrame:
     return sums.reset_index()
 
 
-@analysis_of("12_nordic_comparison", _check, glotip=True)
+@analysis_of("12_nordic_comparison", _check, glotip=True, headline=("pooled.NOR", "detected victims per person convicted in Norway, pooled"))
 def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, countries: tuple[str, ...] = ("NOR", "SWE", "DNK", "FIN", "ISL"),
             release: str = "latest", include_flagged: bool = False) -> Result:
     """Victims detected, persons convicted and victims per conviction by country and year, and pooled over the years."""

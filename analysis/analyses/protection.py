@@ -40,7 +40,7 @@ def protection_table(figures: pd.DataFrame, years: list[int], measures: tuple[st
     return pd.DataFrame(rows)
 
 
-@analysis_of("04_victim_protection", _check)
+@analysis_of("04_victim_protection", _check, headline=("permits_per_100", "temporary residence permits per 100 victims identified"))
 def analyse(data: Dataset, source: str = "tip2015", years: tuple[int, ...] = (2013, 2014)) -> Result:
     """Reflection periods, residence permits, asylum and shelter per 100 victims identified, by year."""
     figures = from_source(data.figures, source)

@@ -61,6 +61,11 @@ class Result:
         name: The notebook (and chart file) name; set by :func:`analysis_of`.
         parameters: The values the analysis ran with; set by :func:`analysis_of`.
         defaults: The published defaults; set by :func:`analysis_of`.
+        headline: The one fact that sums the result up, as ``(path, label)``:
+            its place in ``facts`` (``"pooled.NOR"`` for ``facts["pooled"]["NOR"]``)
+            and what it measures (``{name}`` stands for the fact ``name``, as
+            in "funding per victim, in {currency}"), for a chart of how it moves
+            with a parameter; set by :func:`analysis_of`, None where no single number does.
     """
 
     title: str
@@ -74,6 +79,22 @@ class Result:
     name: str = ""
     parameters: dict = field(default_factory=dict)
     defaults: dict = field(default_factory=dict)
+    headline: tuple[str, str] | None = None
+
+    def headline_label(self) -> str | None:
+        """The headline's label with the facts it names filled in: "funding per victim, in EUR"."""
+        return None if self.headline is None else self.headline[1].format_map(self.facts)
+
+    def headline_value(self) -> float | tuple[float, float] | None:
+        """The headline fact: a number, a ``(low, high)`` interval, or None when the analysis has no headline."""
+        if self.headline is None:
+            return None
+        value = self.facts
+        for key in self.headline[0].split("."):
+            if not isinstance(value, dict) or key not in value:
+                return None  # e.g. Norway's pooled ratio when the countries chosen leave Norway out
+            value = value[key]
+        return tuple(float(v) for v in value) if isinstance(value, tuple | list) else float(value)
 
     @property
     def changed(self) -> dict:
@@ -87,8 +108,8 @@ ANALYSES: dict[str, Callable[..., Result]] = {}
 Check = Callable[[Dataset, dict], list[str]]
 
 
-def analysis_of(notebook: str, check: Check | None = None, glotip: bool = False):
-    """Declare ``func(data, **parameters)`` the analysis of ``notebook``.
+def analysis_of(notebook: str, check: Check | None = None, glotip: bool = False, headline: tuple[str, str] | None = None):
+    """Declare ``func(data, **parameters)`` the analysis of ``notebook``, summed up by the fact ``headline``.
 
     The wrapped function takes the notebook's parameters as keywords (``data``
     optional: the curated data are loaded when it is not given, with UNODC's
@@ -116,11 +137,12 @@ def analysis_of(notebook: str, check: Check | None = None, glotip: bool = False)
                 raise ParameterError(notebook, found)
             values = {**defaults, **{k: plain(v) for k, v in values.items()}}
             result = func(data, **values)
-            return replace(result, name=notebook, parameters=values, defaults=defaults)
+            return replace(result, name=notebook, parameters=values, defaults=defaults, headline=headline)
 
         analyse.notebook = notebook
         analyse.defaults = defaults
         analyse.problems = problems
+        analyse.headline = headline
         ANALYSES[notebook] = analyse
         return analyse
 

@@ -51,7 +51,7 @@ def policy_timeline(statements: pd.DataFrame, sources_register: pd.DataFrame, so
     return table.sort_values(["year", "dated", "subject"], ascending=[True, False, True], ignore_index=True)
 
 
-@analysis_of("05_what_the_sources_name", _check)
+@analysis_of("05_what_the_sources_name", _check, headline=("measures", "policy measures named"))
 def analyse(data: Dataset, sources: tuple[str, ...] = ("tip2015", "gcm2017")) -> Result:
     """What each source names (forms, sectors, origins, groups) and the policy measures they date."""
     sources = list(sources)

@@ -85,7 +85,7 @@ def three_sources(pairs: pd.DataFrame, figures: pd.DataFrame, sources: pd.DataFr
     return pd.DataFrame(rows)
 
 
-@analysis_of("10_tip_vs_kom", _check, glotip=True)
+@analysis_of("10_tip_vs_kom", _check, glotip=True, headline=("agree", "comparisons in which TIP and KOM agree"))
 def analyse(data: Dataset, rule: str = "latest", release: str = "latest") -> Result:
     """Where TIP, KOM and UNODC agree and differ, the widest gap between TIP and KOM, and the TIP's restatements of itself."""
     pairs = reconcile(data.figures, data.sources, rule)

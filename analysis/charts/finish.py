@@ -93,6 +93,16 @@ def finish(fig: plt.Figure, result: Result) -> plt.Figure:
     return fig
 
 
+def record(result: Result) -> dict:
+    """What ``result`` states, written beside its chart as JSON."""
+    headline = None
+    if result.headline is not None:
+        headline = {"fact": result.headline[0], "label": result.headline_label(), "label_template": result.headline[1],
+                    "value": result.headline_value()}
+    return {"notebook": result.name, "title": result.title, "headline": headline, "facts": result.facts,
+            "parameters": result.parameters, "changed": result.changed, "figure_ids": result.figure_ids}
+
+
 def show(result: Result, drawing: plt.Figure):
     """Finish ``drawing``, save it with ``result.table`` and return the written PNG for the notebook to display.
 
@@ -104,7 +114,7 @@ def show(result: Result, drawing: plt.Figure):
     from IPython.display import Image
 
     finish(drawing, result)
-    written = save(drawing, result.name, result.table, figures_dir(exploratory=bool(result.changed)))
+    written = save(drawing, result.name, result.table, figures_dir(exploratory=bool(result.changed)), facts=record(result))
     plt.close(drawing)
     where = f" to {paths.display(written[0].parent)} (exploratory: not published)" if result.changed else ""
     print("wrote", ", ".join(p.name for p in written) + where)

@@ -1,4 +1,4 @@
-"""Where charts go, and byte-stable writing of a chart with the table it plots.
+"""Where charts go, and byte-stable writing of a chart with the table it plots and the facts it states.
 
 PNG and SVG are written without dates or software versions and with a fixed
 SVG hash salt (set by the theme), so two runs on one machine give identical bytes.
@@ -6,6 +6,8 @@ SVG hash salt (set by the theme), so two runs on one machine give identical byte
 
 from __future__ import annotations
 
+import json
+import math
 import os
 from pathlib import Path
 
@@ -39,11 +41,28 @@ def _as_text(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(**{c: table[c].map(lambda v: ";".join(v) if isinstance(v, tuple) else v) for c in listed})
 
 
-def save(fig: plt.Figure, name: str, table: pd.DataFrame, folder: str | Path) -> list[Path]:
-    """Write ``name``.png, .svg and .csv (exactly what is plotted) to ``folder``.
+def jsonable(value):
+    """``value`` as plain JSON: tuples become lists, numpy numbers Python ones, keys text, nan null."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):  # a numpy scalar
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def save(fig: plt.Figure, name: str, table: pd.DataFrame, folder: str | Path, facts: dict | None = None) -> list[Path]:
+    """Write ``name``.png, .svg and .csv (exactly what is plotted) to ``folder``, and ``name``.json when ``facts`` are given.
+
+    The JSON file holds the facts the chart states (its title, headline,
+    parameters, figure ids), so that what a run computed can be read back
+    without parsing a notebook (a sweep collects them).
 
     Returns:
-        The three paths written.
+        The paths written.
     """
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
@@ -51,4 +70,9 @@ def save(fig: plt.Figure, name: str, table: pd.DataFrame, folder: str | Path) ->
     fig.savefig(png, metadata={"Software": None})
     fig.savefig(svg, metadata={"Date": None, "Creator": None})
     _as_text(table).to_csv(csv, index=False, lineterminator="\n", float_format="%.6g")
-    return [png, svg, csv]
+    written = [png, svg, csv]
+    if facts is not None:
+        record = out / f"{name}.json"
+        record.write_text(json.dumps(jsonable(facts), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(record)
+    return written

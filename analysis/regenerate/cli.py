@@ -7,6 +7,9 @@
 default parameters publishes its charts into ``figures/``; a run with other
 values keeps them in its run folder under ``output/runs/`` (``--publish``
 publishes them anyway);
+``tip-norway sweep NOTEBOOK -p NAME V1 V2 ...`` runs one notebook over every
+combination of values, never touching ``figures/``, and collects the results into
+one table and one chart under ``output/sweeps/``;
 ``tip-norway refresh`` runs the defaults, publishes, and rewrites the committed reference outputs of the notebooks;
 ``tip-norway normalize`` strips run metadata from notebooks (used by pre-commit).
 """
@@ -25,6 +28,7 @@ from .notebooks import discover
 from .parameters import load_parameter_file
 from .reference import clean_reference, refresh
 from .run import MAX_WORKERS, run
+from .sweep import MAX_RUNS, load_grid_file, sweep
 
 
 def summary(data: Dataset) -> str:
@@ -108,6 +112,15 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    grid = load_grid_file(args.grid_file) if args.grid_file else {}
+    for name, *values in args.parameter or []:
+        grid[name] = [parse_cli_value(v) for v in values]  # a value on the command line overrides the file's
+    sweep(args.notebook, grid, workers=args.workers, max_runs=args.max_runs, fresh_kernels=args.fresh_kernels,
+          notebooks_dir=args.notebooks_dir, output=args.output_dir)
+    return 0
+
+
 def _refresh(args: argparse.Namespace) -> int:
     data = load()
     refresh(args.notebooks_dir, workers=args.workers, output=args.output_dir, figures=args.figures_dir,
@@ -160,6 +173,21 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--figures-dir", type=Path, default=paths.FIGURES, help="published charts, replaced by a successful run with the defaults (default: figures/)")
         sub.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS, help="notebooks to run (default: notebooks/)")
         sub.set_defaults(func=func)
+    text = "run one notebook over every combination of parameter values and collect the results (never touches figures/)"
+    swept = commands.add_parser("sweep", help=text, description=text)
+    swept.add_argument("notebook", help="the notebook's name or number")
+    swept.add_argument("-p", "--parameter", nargs="+", action="append", metavar="NAME VALUE",
+                       help="a parameter and the values to try, each read as YAML ([2014], 7.5, USD, null)")
+    swept.add_argument("-f", "--grid-file", type=Path, metavar="YAML", help="the values to try from a YAML file: NAME: [V1, V2, ...]")
+    swept.add_argument("--max-runs", type=int, default=MAX_RUNS,
+                       help="refuse a grid of more runs than this, before anything runs (default: %(default)s)")
+    swept.add_argument("--fresh-kernels", action="store_true",
+                       help="start a new kernel for every run instead of reusing warm ones (slower; the results are the same)")
+    swept.add_argument("--workers", type=int, default=None, help=f"parallel kernels (default: the number of cores, at most {MAX_WORKERS})")
+    swept.add_argument("--output-dir", type=Path, default=paths.OUTPUT, help="the sweep goes to OUTPUT_DIR/sweeps/<id>/ (default: output/)")
+    swept.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS, help="notebooks (default: notebooks/)")
+    swept.set_defaults(func=_sweep)
+
     normalize = commands.add_parser("normalize", help="drop injected-parameter cells and papermill metadata from notebooks, in place")
     normalize.add_argument("files", nargs="+", type=Path, help="notebooks to normalise")
     normalize.set_defaults(func=_normalize)

@@ -1,0 +1,216 @@
+"""Parameter sweeps: the grid, the collected results, warm kernels that start every run from a clean slate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from test_runner import write_notebook
+
+from analysis.data import paths
+from analysis.regenerate.cli import main
+from analysis.regenerate.errors import ParameterError, RunError
+from analysis.regenerate.kernel import Kernel
+from analysis.regenerate.manifest import sha256
+from analysis.regenerate.notebooks import discover, select
+from analysis.regenerate.sweep import MAX_RUNS, combinations, load_grid_file, sweep
+
+#: Notebook 03's funding lines for 2014, as the TIP 2015 narrative reports them: NOK 2.5 million and 4.5 million.
+NOK_2014 = 2_500_000 + 4_500_000
+#: Its victim counts for 2014: about 270 identified and assisted; 139 initial contacts at one care institution.
+VICTIMS = {"victims_identified_assisted": 270, "initial_contacts": 139}
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {p.name: sha256(p) for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _only_sweep(output: Path) -> Path:
+    (found,) = (output / "sweeps").iterdir()
+    return found
+
+
+@pytest.fixture(scope="module")
+def funding_sweep(tmp_path_factory):
+    """One real sweep of notebook 03 through the command line: three rates from a YAML file, two denominators on the line."""
+    output = tmp_path_factory.mktemp("sweep")
+    grid = output / "grid.yaml"
+    grid.write_text("exchange_rate: [7.5, 8, 9.25]\n", encoding="utf-8")
+    before = _tree(paths.FIGURES)
+    code = main(["sweep", "03", "-f", str(grid), "-p", "denominator", "victims_identified_assisted", "initial_contacts",
+                 "--output-dir", str(output), "--workers", "2"])
+    return code, _only_sweep(output), before
+
+
+def test_a_sweep_of_03_gives_one_tidy_table_with_the_values_worked_out_by_hand(funding_sweep):
+    code, folder, _ = funding_sweep
+    assert code == 0
+    results = pd.read_csv(folder / "results.csv")
+    assert list(results.columns[:5]) == ["run", "exchange_rate", "denominator", "status", "seconds"]
+    assert len(results) == 6 and set(results.status) == {"ok"}
+    # the first parameter varies slowest, as written
+    assert list(results.exchange_rate) == [7.5, 7.5, 8.0, 8.0, 9.25, 9.25]
+    assert list(results.denominator) == ["victims_identified_assisted", "initial_contacts"] * 3
+    for row in results.itertuples():
+        expected = NOK_2014 / VICTIMS[row.denominator] / row.exchange_rate
+        assert row.headline == pytest.approx(expected, rel=1e-9)
+    assert results["facts.nok_per_victim"].tolist() == pytest.approx([NOK_2014 / VICTIMS[d] for d in results.denominator])
+    assert results["facts.currency"].eq("USD").all() and results["facts.rate"].tolist() == results.exchange_rate.tolist()
+    assert results["facts.victims"].tolist() == [270.0, 139.0] * 3
+
+
+def test_the_stacked_tables_are_each_run_s_own_csv_with_its_parameters_in_front(funding_sweep):
+    _, folder, _ = funding_sweep
+    tables = pd.read_csv(folder / "tables.csv")
+    assert list(tables.columns[:3]) == ["run", "exchange_rate", "denominator"]
+    for k in range(1, 7):
+        own = pd.read_csv(folder / "runs" / f"{k:03d}" / "figures" / "03_funding_per_victim.csv")
+        stacked = tables[tables.run == k].reset_index(drop=True)
+        # 03's table names its denominator: the parameter's column stands for it
+        assert (own.denominator == stacked.denominator).all()
+        stacked = stacked.drop(columns=["run", "exchange_rate"])[list(own.columns)]
+        pd.testing.assert_frame_equal(stacked, own, check_dtype=False)
+    # the two lines and their total, per run; NOK per victim identified and assisted: 2.5 m / 270 and 4.5 m / 270
+    first = tables[tables.run == 1]
+    assert first.nok_per_victim.tolist()[:2] == pytest.approx([2_500_000 / 270, 4_500_000 / 270], rel=1e-5)  # CSV keeps 6 digits
+
+
+def test_a_sweep_writes_its_chart_and_manifest_and_never_touches_figures(funding_sweep):
+    _, folder, before = funding_sweep
+    assert _tree(paths.FIGURES) == before
+    assert (folder / "headline.png").stat().st_size > 10_000 and (folder / "headline.svg").is_file()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["notebook"] == "03_funding_per_victim"
+    assert manifest["grid"] == {"exchange_rate": [7.5, 8, 9.25], "denominator": ["victims_identified_assisted", "initial_contacts"]}
+    assert (manifest["runs"], manifest["succeeded"], manifest["failed"]) == (6, 6, 0)
+    assert manifest["kernels_started"] == 2  # one warm kernel per worker, six runs
+    assert manifest["headline"] == {"fact": "per_victim", "label": "funding per victim, in USD"}
+    assert [r["parameters"]["exchange_rate"] for r in manifest["run_list"]] == [7.5, 7.5, 8.0, 8.0, 9.25, 9.25]
+    assert set(manifest["versions"]) >= {"papermill", "pandas", "matplotlib"}
+    assert manifest["inputs"]["notebooks/03_funding_per_victim.ipynb"] == sha256(paths.NOTEBOOKS / "03_funding_per_victim.ipynb")
+
+
+# --- the grid is checked before anything runs ---
+
+@pytest.fixture(scope="module")
+def nb03():
+    return select(discover(paths.NOTEBOOKS), ["03"])[0]
+
+
+def test_a_grid_larger_than_the_limit_is_refused_with_its_size(nb03):
+    grid = {"exchange_rate": [float(r) for r in range(1, 12)], "denominator": list(VICTIMS), "currency": ["USD", "EUR", "SEK", "DKK", "GBP"]}
+    with pytest.raises(ParameterError) as refused:
+        combinations(nb03, grid, MAX_RUNS)
+    assert str(refused.value) == ("03_funding_per_victim: the grid has 110 runs (11 exchange_rate x 2 denominator x 5 currency), "
+                                  "more than the limit of 100; sweep fewer values, or raise the limit with --max-runs 110")
+    assert len(combinations(nb03, grid, 110)) == 110
+
+
+def test_unknown_names_repeated_values_and_ill_typed_values_are_refused_together(nb03):
+    with pytest.raises(ParameterError) as refused:
+        combinations(nb03, {"rate": [7.0], "currency": ["EUR", "EUR"]}, MAX_RUNS)
+    message = str(refused.value)
+    assert "unknown parameter 'rate'" in message and "currency: 'EUR' given twice" in message
+    with pytest.raises(ParameterError, match=r"\(year=two\): .*year"):
+        combinations(nb03, {"year": [2014, "two"]}, MAX_RUNS)
+
+
+def test_values_the_data_do_not_allow_stop_the_sweep_before_any_kernel(tmp_path, capsys):
+    code = main(["sweep", "03", "-p", "year", "2014", "1999", "--output-dir", str(tmp_path)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "(year=1999)" in err and "1999" in err and "(year=2014)" not in err
+    assert not (tmp_path / "sweeps").exists()
+
+
+def test_a_grid_file_lists_values_and_a_lone_value_is_a_list_of_one(tmp_path):
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("years: [[2013], [2013, 2014]]\nsource: tip2015\n", encoding="utf-8")
+    assert load_grid_file(grid) == {"years": [[2013], [2013, 2014]], "source": ["tip2015"]}
+    grid.write_text("- 7.5\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match="expected a mapping of parameter names to lists of values"):
+        load_grid_file(grid)
+
+
+# --- warm kernels: every run starts from a clean slate ---
+
+PROBE = """\
+import json, os
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import pandas as pd
+if step == 1:
+    leaked = "set by run 1"
+    import collections as forgotten
+    mpl.rcParams["lines.linewidth"] = 9.5
+    pd.set_option("display.max_rows", 3)
+    plt.figure()
+    os.environ["PROBE_LEFT_BEHIND"] = "yes"
+    os.chdir("/")
+elif step == 2:
+    print(leaked)
+elif step == 3:
+    forgotten.Counter()
+print(json.dumps({"linewidth": mpl.rcParams["lines.linewidth"], "rc": sorted((k, str(v)) for k, v in mpl.rcParams.items() if k != "backend"),
+                  "max_rows": pd.get_option("display.max_rows"), "figures": plt.get_fignums(), "env": os.environ.get("PROBE_LEFT_BEHIND"),
+                  "cwd": os.getcwd(), "names": sorted(n for n in globals() if not n.startswith("_"))}))"""
+
+
+def _printed(executed: Path) -> dict:
+    nb = nbformat.read(executed, as_version=4)
+    (text,) = [o["text"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("name") == "stdout"]
+    return json.loads(text)
+
+
+@pytest.fixture(scope="module")
+def probe_runs(tmp_path_factory):
+    """Steps 1 to 4 of the probe in one warm kernel, and step 4 in a kernel of its own."""
+    folder = tmp_path_factory.mktemp("probe")
+    (folder / "notebooks").mkdir()
+    nb = discover(write_notebook(folder / "notebooks" / "01_probe.ipynb", PROBE, params="step: int = 0").parent)[0]
+    with Kernel() as kernel:
+        warm = [kernel.run(nb, {"step": step}, folder / f"warm{step}" / "01_probe.ipynb", folder / f"warm{step}") for step in (1, 2, 3, 4)]
+        starts = kernel.starts
+    with Kernel() as kernel:
+        fresh = kernel.run(nb, {"step": 4}, folder / "fresh" / "01_probe.ipynb", folder / "fresh")
+    return warm, fresh, starts
+
+
+def test_a_name_set_in_one_run_is_undefined_in_the_next(probe_runs):
+    warm, _, starts = probe_runs
+    assert starts == 1 and warm[0].error is None
+    assert "NameError: name 'leaked' is not defined" in warm[1].error
+    assert "cell 4, counting from 1 (execution count [3])" in warm[1].error  # the title, the parameters, the injected ones, the probe
+
+
+def test_a_notebook_that_forgets_an_import_fails_in_a_reused_kernel(probe_runs):
+    warm, _, _ = probe_runs
+    assert "NameError: name 'forgotten' is not defined" in warm[2].error
+
+
+def test_a_reused_kernel_gives_each_run_the_state_of_a_fresh_one(probe_runs):
+    warm, fresh, _ = probe_runs
+    assert _printed(warm[0].executed)["linewidth"] == 9.5  # run 1 did change the state
+    after, new = _printed(warm[3].executed), _printed(fresh.executed)
+    assert after == new
+    assert after["figures"] == [] and after["env"] is None and after["cwd"] == str(Path.cwd())
+    assert {"json", "mpl", "os", "pd", "plt", "step"} <= set(after["names"]) and not {"leaked", "forgotten"} & set(after["names"])
+    counts = [c.execution_count for c in nbformat.read(warm[3].executed, as_version=4).cells if c.cell_type == "code"]
+    assert counts == [1, 2, 3]  # the parameters, the injected parameters, the probe: counted afresh
+
+
+def test_a_failing_combination_is_reported_with_its_parameters_and_the_others_are_kept(tmp_path, capsys):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    write_notebook(notebooks / "01_probe.ipynb", PROBE, params="step: int = 0")
+    with pytest.raises(RunError) as failed:
+        sweep("01", {"step": [1, 2, 4]}, workers=1, notebooks_dir=notebooks, output=tmp_path / "output", say=lambda _: None)
+    message = str(failed.value)
+    assert message.startswith("1 of 3 run(s) of the sweep failed")
+    assert "run 2 (step=2): 01_probe: cell 4" in message and "NameError" in message
+    results = pd.read_csv(_only_sweep(tmp_path / "output") / "results.csv")
+    assert results.status.tolist() == ["ok", "failed", "ok"]
+    assert "no chart" in message  # a notebook that writes no facts has no headline to draw
