@@ -15,25 +15,22 @@ Typical use::
     fig.value, fig.citation
 """
 
-from .data import (
-    DataError,
-    Dataset,
-    Figure,
-    Problem,
-    compare_periods,
-    from_source,
-    get_figure,
-    load,
-    load_figures,
-    load_metrics,
-    load_sources,
-    load_statements,
-    parse_number,
-    select,
-)
+import importlib
 
+#: The data layer's main names, re-exported; imported on first use (PEP 562),
+#: as in :mod:`analysis.data`, so that ``tip-norway`` starts without pandas.
 __all__ = [
     "DataError", "Dataset", "Figure", "Problem", "compare_periods", "from_source", "get_figure", "load",
     "load_figures", "load_metrics", "load_sources", "load_statements", "parse_number", "select",
 ]
+
+
+def __getattr__(name: str):
+    if name in __all__:
+        value = getattr(importlib.import_module(".data", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __version__ = "0.1.0"

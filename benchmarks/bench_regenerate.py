@@ -6,6 +6,11 @@ Measures, on this machine:
 * a sequential loop of the ``papermill`` command line over every notebook;
 * a full regeneration with ``tip-norway run`` (in-process, parallel kernels),
   with each notebook's duration and the peak memory of each kernel;
+* a 20-run sweep of notebook 03 (exchange rate x currency x denominator) with
+  ``tip-norway sweep`` (warm kernels), against the same 20 runs as a loop of
+  the ``papermill`` command line, with the peak memory of each reused kernel;
+* the ``tip-norway run`` command when nothing changed (every notebook up to
+  date) against the same command forced to run everything (``--force``);
 * loading and validating all curated tables once the libraries are imported.
 
 Usage: ``python benchmarks/bench_regenerate.py [--repeat N]``. Results are printed
@@ -15,6 +20,7 @@ as a table and written to ``benchmarks/results.json``; the README quotes them.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -34,8 +40,14 @@ from analysis.data import paths
 from analysis.regenerate.execute import kernel_config
 from analysis.regenerate.notebooks import discover
 from analysis.regenerate.run import run
+from analysis.regenerate.sweep import sweep
 
-TARGETS = {"ratio_to_cli_loop": 0.35, "notebook_over_floor_s": 1.5, "kernel_peak_mb": 300, "load_ms": 50}
+TARGETS = {"ratio_to_cli_loop": 0.30, "sweep_ratio_to_cli_loop": 0.15, "noop_s": 1.0, "noop_ratio_to_full": 0.1,
+           "notebook_over_floor_s": 1.5, "kernel_peak_mb": 300, "load_ms": 50}
+#: The benchmark's sweep: 5 rates x 2 currencies x 2 denominators = 20 runs of notebook 03.
+SWEEP = {"exchange_rate": [8.0, 9.0, 10.0, 11.0, 12.0], "currency": ["EUR", "USD"],
+         "denominator": ["victims_identified_assisted", "initial_contacts"]}
+SWEPT = "03_funding_per_victim"
 
 
 def floor_seconds() -> float:
@@ -58,14 +70,34 @@ def floor_seconds() -> float:
     return time.perf_counter() - started
 
 
-def cli_loop_seconds(notebooks: list[Path], scratch: Path) -> float:
-    """One ``papermill`` process per notebook, one after the other."""
+def cli_loop_seconds(notebooks: list[Path], scratch: Path, parameters: list[dict] | None = None) -> float:
+    """One ``papermill`` process per notebook (or per set of parameters of one notebook), one after the other."""
     env = {**os.environ, "TIP_NORWAY_FIGURES_DIR": str(scratch / "cli-figures")}
     papermill = Path(sys.executable).with_name("papermill")
+    jobs = [(nb, {}) for nb in notebooks] if parameters is None else [(notebooks[0], p) for p in parameters]
     started = time.perf_counter()
-    for nb in notebooks:
-        subprocess.run([str(papermill), str(nb), str(scratch / f"cli-{nb.name}"), "-k", "python3", "--no-progress-bar"],
+    for k, (nb, given) in enumerate(jobs):
+        options = [part for name, value in given.items() for part in ("-p", name, str(value))]
+        subprocess.run([str(papermill), str(nb), str(scratch / f"cli-{k}-{nb.name}"), "-k", "python3", "--no-progress-bar", *options],
                        check=True, capture_output=True, cwd=nb.parent, env=env)
+    return time.perf_counter() - started
+
+
+def sweep_seconds(scratch: Path, name: str) -> tuple[float, dict, dict]:
+    """The benchmark's sweep with ``tip-norway sweep``'s code, in-process, as the command runs it."""
+    with KernelMemory() as memory:
+        started = time.perf_counter()
+        manifest = sweep(SWEPT, SWEEP, output=scratch / f"{name}-output", say=lambda _: None)
+        seconds = time.perf_counter() - started
+    return seconds, manifest, memory.peaks
+
+
+def command_seconds(scratch: Path, *extra: str) -> float:
+    """``tip-norway run`` as a scheduled job starts it: a new process, imports included."""
+    command = [str(Path(sys.executable).with_name("tip-norway")), "run", "--output-dir", str(scratch / "cmd-output"),
+               "--figures-dir", str(scratch / "cmd-figures"), *extra]
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
     return time.perf_counter() - started
 
 
@@ -148,6 +180,11 @@ def main() -> None:
         floors = [floor_seconds() for _ in range(args.repeat)]
         loops = [cli_loop_seconds(notebooks, scratch) for _ in range(args.repeat)]
         runs = [regenerate(scratch, f"run{i}") for i in range(args.repeat)]
+        combos = [dict(zip(SWEEP, values, strict=True)) for values in itertools.product(*SWEEP.values())]
+        sweep_loops = [cli_loop_seconds([paths.NOTEBOOKS / f"{SWEPT}.ipynb"], scratch, combos) for _ in range(args.repeat)]
+        sweeps = [sweep_seconds(scratch, f"sweep{i}") for i in range(args.repeat)]
+        forced = [command_seconds(scratch, "--force") for _ in range(args.repeat)]  # the first publishes; the no-op runs follow
+        noops = [command_seconds(scratch) for _ in range(args.repeat)]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     floor = statistics.median(floors)
@@ -156,6 +193,9 @@ def main() -> None:
     per_notebook = {nb.stem: statistics.median(next(n["seconds"] for n in r[1]["notebooks"] if n["name"] == nb.stem) for r in runs)
                     for nb in notebooks}
     peak_mb = max(max(r[2].values(), default=0) for r in runs) / 2**20
+    sweep_loop, swept = statistics.median(sweep_loops), statistics.median(s[0] for s in sweeps)
+    sweep_peak_mb = max(max(s[2].values(), default=0) for s in sweeps) / 2**20
+    full_cmd, noop = statistics.median(forced), statistics.median(noops)
     results = {
         "machine": {"python": platform.python_version(), "cores": os.cpu_count(), "platform": platform.platform()},
         "repeat": args.repeat,
@@ -167,6 +207,16 @@ def main() -> None:
         "notebook_s": {k: round(v, 2) for k, v in per_notebook.items()},
         "notebook_over_floor_s": {k: round(v - floor, 2) for k, v in per_notebook.items()},
         "kernel_peak_mb": round(peak_mb, 1),
+        "sweep_runs": len(combos),
+        "sweep_workers": sweeps[0][1]["workers"],
+        "sweep_kernels_started": sweeps[0][1]["kernels_started"],
+        "sweep_cli_loop_s": round(sweep_loop, 2),
+        "sweep_s": round(swept, 2),
+        "sweep_ratio_to_cli_loop": round(swept / sweep_loop, 3),
+        "sweep_kernel_peak_mb": round(sweep_peak_mb, 1),
+        "run_command_forced_s": round(full_cmd, 2),
+        "noop_s": round(noop, 2),
+        "noop_ratio_to_full": round(noop / full_cmd, 3),
         "load_ms": round(load_best, 1),
         "load_ms_median_of_processes": round(load_median, 1),
         "targets": TARGETS,
@@ -181,6 +231,13 @@ def main() -> None:
     for name, seconds in per_notebook.items():
         print(f"| {name} (floor + {seconds - floor:.2f} s) | {seconds:.2f} s | <= floor + {TARGETS['notebook_over_floor_s']} s |")
     print(f"| peak memory of a kernel | {peak_mb:.0f} MB | < {TARGETS['kernel_peak_mb']} MB |")
+    print(f"| sequential `papermill` CLI loop, {len(combos)} runs of {SWEPT} | {sweep_loop:.2f} s | |")
+    print(f"| `tip-norway sweep`, the same {len(combos)} runs, {results['sweep_workers']} warm kernels | {swept:.2f} s | |")
+    print(f"| sweep / CLI loop | {swept / sweep_loop:.2f} | <= {TARGETS['sweep_ratio_to_cli_loop']} |")
+    print(f"| peak memory of a reused kernel in the sweep | {sweep_peak_mb:.0f} MB | <= {TARGETS['kernel_peak_mb']} MB |")
+    print(f"| `tip-norway run --force` (command, every notebook) | {full_cmd:.2f} s | |")
+    print(f"| `tip-norway run`, nothing changed (command) | {noop:.2f} s | <= {TARGETS['noop_s']} s |")
+    print(f"| no-op / forced run | {noop / full_cmd:.3f} | <= {TARGETS['noop_ratio_to_full']} |")
     print(f"| `analysis.load()` after imports, best of 7 processes (median of 30 loads each) | {load_best:.1f} ms | < {TARGETS['load_ms']} ms |")
     print(f"| the same, median of the 7 processes | {load_median:.1f} ms | |")
     print(f"\nwritten to {paths.display(out)}")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 
 import pytest
 from test_runner import TINY, cli, latest, write_notebook
@@ -46,6 +48,26 @@ def test_a_second_run_reuses_everything_and_changes_nothing(project, capsys):
     assert manifest["status"] == "up to date" and set(manifest["reused"]) == {"01_tiny", "02_tiny"} and manifest["notebooks"] == []
     new = set((project["output"] / "runs").iterdir()) - runs
     assert [sorted(p.name for p in run.rglob("*.ipynb")) for run in new] == [[]]  # no notebook executed
+
+
+NOOP = """
+import json, sys
+from analysis.data import paths
+from analysis.regenerate.cli import main
+paths.PROCESSED = paths.Path(sys.argv[1])
+code = main(["run", *sys.argv[2:]])
+heavy = ["pandas", "pandera", "numpy", "matplotlib", "papermill", "nbformat", "jupyter_client"]
+print(json.dumps({"code": code, "imported": [m for m in heavy if m in sys.modules]}))
+"""
+
+
+def test_a_run_that_finds_everything_up_to_date_imports_no_heavy_library(project, capsys):
+    """What a scheduled run pays when nothing changed: no pandas, no papermill, no data loaded."""
+    _run(project, capsys)
+    done = subprocess.run([sys.executable, "-c", NOOP, str(project["processed"]), *cli(project)],
+                          capture_output=True, text=True, check=True, cwd=paths.ROOT)
+    assert json.loads(done.stdout) == {"code": 0, "imported": []}
+    assert done.stderr.splitlines()[-1].startswith("all 2 notebook(s) up to date")
 
 
 def test_editing_one_notebook_reruns_only_that_one(project, capsys):

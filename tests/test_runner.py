@@ -152,7 +152,8 @@ def test_values_the_data_do_not_allow_are_refused_before_any_kernel_starts(tmp_p
 
 
 def test_domain_check_sees_only_the_values_given_and_lists_every_notebook_s_problems(folders, monkeypatch):
-    import analysis.regenerate.parameters as parameters_module
+    import analysis.analyses
+    import analysis.data
     import analysis.regenerate.run as run_module
 
     write_notebook(folders["notebooks"] / "01_tiny.ipynb", "x = 1")
@@ -163,8 +164,8 @@ def test_domain_check_sees_only_the_values_given_and_lists_every_notebook_s_prob
         calls.append((notebook, values, given_data))
         return [f"label cannot be {values['label']!r}"] if values.get("label") == "bad" else []
 
-    monkeypatch.setattr(run_module, "load", lambda: loads.append(1) or data)
-    monkeypatch.setattr(parameters_module, "parameter_problems", problems)
+    monkeypatch.setattr(analysis.data, "load", lambda: loads.append(1) or data)
+    monkeypatch.setattr(analysis.analyses, "parameter_problems", problems)
     with pytest.raises(ParameterError) as refused:
         run_module.run((), {"label": "bad"}, notebooks_dir=folders["notebooks"], output=folders["output"], figures=folders["figures"])
     assert calls == [("01_tiny", {"label": "bad"}, data), ("02_other", {"label": "bad"}, data)]
@@ -212,7 +213,7 @@ def test_runs_with_non_default_parameters(tmp_path):
     assert "data/processed/figures.csv" in manifest["inputs"]
     assert manifest["versions"]["pandas"].startswith("3.")
     # only the charts of the notebooks run were written
-    assert sorted(p.name[:3] for p in figures.iterdir()) == ["01_"] * 3 + ["03_"] * 3 + ["04_"] * 3
+    assert sorted(p.name[:3] for p in figures.iterdir()) == ["01_"] * 4 + ["03_"] * 4 + ["04_"] * 4  # PNG, SVG, CSV, JSON
 
 
 # --- published and exploratory runs ------------------------------------------------------
@@ -313,6 +314,7 @@ def test_notebook_that_raises_leaves_figures_untouched(folders, capsys):
 def test_bad_data_stops_the_run_before_any_notebook(folders, capsys, monkeypatch, data_copy):
     from conftest import edit_csv
 
+    write_notebook(folders["notebooks"] / "01_tiny.ipynb", TINY.replace("{NUMBER}", "01"))
     edit_csv(data_copy / "processed" / "figures.csv", "tip2015-tier", "value", "x")
     monkeypatch.setattr(paths, "DATA", data_copy)
     import analysis.data

@@ -3,15 +3,31 @@
 Nothing here draws or runs notebooks; every other layer builds on this one.
 """
 
-from .errors import DataError, Problem
-from .loader import Dataset, load, load_figures, load_metrics, load_sources, load_statements
-from .measures import VICTIM_MEASURES, VictimCount, VictimMeasure, victim_count
-from .numbers import parse_number
-from .query import Figure, compare_periods, from_source, get_figure, select, sources_of
-from .vintages import choose_vintage, restatements, with_series
+import importlib
 
-__all__ = [
-    "VICTIM_MEASURES", "DataError", "Dataset", "Figure", "Problem", "VictimCount", "VictimMeasure", "choose_vintage",
-    "compare_periods", "from_source", "get_figure", "load", "load_figures", "load_metrics", "load_sources",
-    "load_statements", "parse_number", "restatements", "select", "sources_of", "victim_count", "with_series",
-]
+#: Where each public name lives. Imported on first use (PEP 562), so that what
+#: needs only ``paths`` or ``errors`` (the ``tip-norway run`` that finds every
+#: chart up to date) does not pay the second pandas and pandera take to import.
+_HOMES = {
+    "errors": ["DataError", "Problem"],
+    "loader": ["Dataset", "load", "load_figures", "load_metrics", "load_sources", "load_statements"],
+    "measures": ["VICTIM_MEASURES", "VictimCount", "VictimMeasure", "victim_count"],
+    "numbers": ["parse_number"],
+    "query": ["Figure", "compare_periods", "from_source", "get_figure", "select", "sources_of"],
+    "vintages": ["choose_vintage", "restatements", "with_series"],
+}
+_HOME = {name: module for module, names in _HOMES.items() for name in names}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str):
+    if name in _HOME:
+        value = getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})

@@ -19,16 +19,21 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
-from ..data import DataError, Dataset, glotip, load, paths
+from ..data import paths
+from ..data.errors import DataError
 from .errors import ParameterError, RunError
 from .notebooks import discover
 from .parameters import load_parameter_file
 from .reference import clean_reference, refresh
 from .run import MAX_WORKERS, run
 from .sweep import MAX_RUNS, load_grid_file, sweep
+
+if TYPE_CHECKING:
+    from ..data import Dataset
 
 
 def summary(data: Dataset) -> str:
@@ -62,12 +67,16 @@ def summary(data: Dataset) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from ..data import load
+
     data = load(args.data_dir, glotip=True)
     print(summary(data))
     return 0
 
 
 def _extract(args: argparse.Namespace) -> int:
+    from ..data import glotip
+
     table = glotip.extract(args.data_dir)  # raises before anything is written
     target = Path(args.data_dir) / "processed" / "glotip.csv"
     staged = target.with_name(f".{target.name}.new")
@@ -106,9 +115,9 @@ def given_parameters(args: argparse.Namespace) -> dict:
 
 
 def _run(args: argparse.Namespace) -> int:
-    data = load()  # bad data stops the run before any notebook starts
+    # the data are loaded and checked by run() once it knows a notebook must run: bad data still stop it before any starts
     run(args.notebooks, given_parameters(args), publish=args.publish, force=args.force, workers=args.workers, notebooks_dir=args.notebooks_dir,
-        output=args.output_dir, figures=args.figures_dir, wait=not args.no_wait, lock_timeout=args.lock_timeout, data=data)
+        output=args.output_dir, figures=args.figures_dir, wait=not args.no_wait, lock_timeout=args.lock_timeout)
     return 0
 
 
@@ -122,6 +131,8 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _refresh(args: argparse.Namespace) -> int:
+    from ..data import load
+
     data = load()
     refresh(args.notebooks_dir, workers=args.workers, output=args.output_dir, figures=args.figures_dir,
             wait=not args.no_wait, lock_timeout=args.lock_timeout, data=data)

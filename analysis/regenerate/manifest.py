@@ -38,10 +38,14 @@ def versions() -> dict[str, str]:
     return found
 
 
-def inputs(notebooks: list[Notebook]) -> dict[str, str]:
-    """The sha256 of the data package, the raw and processed files, and the notebooks run."""
+def inputs(notebooks: list[Notebook], known: dict[str, str] | None = None) -> dict[str, str]:
+    """The sha256 of the data package, the raw and processed files, and the notebooks run.
+
+    ``known`` holds digests already computed in this run, by displayed path, so no file is read twice.
+    """
+    known = known or {}
     files = [paths.DATAPACKAGE, *sorted(paths.RAW.iterdir()), *sorted(paths.PROCESSED.iterdir()), *(nb.path for nb in notebooks)]
-    return {paths.display(p): sha256(p) for p in files if p.is_file()}
+    return {paths.display(p): known.get(paths.display(p)) or sha256(p) for p in files if p.is_file()}
 
 
 def outputs(staged: Path, nb: Notebook) -> dict[str, str]:

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
-from ..analyses import parameter_problems
-from ..data import Dataset
 from .errors import ParameterError
 from .notebooks import Notebook, defaults
+
+if TYPE_CHECKING:
+    from ..data import Dataset
 
 
 def _members(type_name: str) -> list[str]:
@@ -153,6 +155,8 @@ def check_domains(notebooks: list[Notebook], parameters: dict[str, dict], data: 
         ParameterError: Listing every problem of every notebook, each prefixed
             with the notebook's name, before anything runs.
     """
+    from ..analyses import parameter_problems  # pandas and the analyses: only when a value must be checked
+
     problems = [f"{nb.name}: {problem}" for nb in notebooks for problem in parameter_problems(nb.name, parameters[nb.name], data)]
     if problems:
         raise _refuse(problems, notebooks)

@@ -19,8 +19,9 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..data import Dataset, load, paths
+from ..data import paths
 from ..data.paths import FIGURES_DIR_ENV
 from . import incremental
 from . import manifest as record
@@ -30,6 +31,9 @@ from .lock import run_lock
 from .notebooks import Notebook, discover, select
 from .parameters import changed, check_domains, resolve_parameters
 from .publish import replace_charts
+
+if TYPE_CHECKING:
+    from ..data import Dataset
 
 #: Most kernels started at once: each holds pandas and matplotlib in memory.
 MAX_WORKERS = 4
@@ -102,7 +106,9 @@ def run(
         figures: The published charts.
         wait: Wait for a run holding the lock rather than refuse.
         lock_timeout: Seconds to wait for it.
-        data: The curated data, for checking parameter values; loaded when not given.
+        data: The curated data, for checking parameter values; loaded when not
+            given, and only when a notebook is to run (a run that finds every
+            chart up to date needs neither the data nor pandas).
         say: Where progress and the final message go (stderr by default).
 
     Returns:
@@ -117,10 +123,21 @@ def run(
     if not notebooks:
         raise RunError(f"no notebooks found in {notebooks_dir}")
     parameters = resolve_parameters(notebooks, given or {})
-    check_domains(notebooks, parameters, load() if data is None else data)
     changes = {nb.name: changed(nb, parameters[nb.name]) for nb in notebooks}
     defaults_only = not any(changes.values())
     output, figures = Path(output), Path(figures)
+
+    def check(selected: list[Notebook]) -> None:
+        """Load the data (bad data stop the run here) and check the values against them, before any kernel starts."""
+        if data is None:
+            from ..data import load
+
+            check_domains(selected, parameters, load())
+        else:
+            check_domains(selected, parameters, data)
+
+    if not defaults_only:
+        check(notebooks)  # other values: checked before waiting for the lock
 
     with run_lock(output, wait, lock_timeout, say):
         before = incremental.read_record(output)
@@ -133,17 +150,19 @@ def run(
             if defaults_only:
                 say(f"{nb.name}: up to date" if reasons[nb.name] is None else f"{nb.name}: to run ({reasons[nb.name]})")
         notebooks = [nb for nb in notebooks if nb not in reused]
+        if defaults_only and notebooks:
+            check(notebooks)  # the data changed, or a notebook: they must load and allow the defaults
         workers = max(1, min(workers or os.cpu_count() or 1, MAX_WORKERS, len(notebooks) or 1))
         run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         run_dir = output / "runs" / run_id
         staged = run_dir / "figures"
-        staged.mkdir(parents=True)
+        run_dir.mkdir(parents=True)
         manifest = {
             "run_id": run_id,
             "started": datetime.now(UTC).isoformat(timespec="seconds"),
             "workers": workers,
             "versions": record.versions(),
-            "inputs": record.inputs(notebooks),
+            "inputs": record.inputs(notebooks, known=shared),
             "reused": {nb.name: "up to date: its inputs are as at its last publishing run" for nb in reused},
             "stale": {name: reason for name, reason in reasons.items() if reason is not None},
         }
@@ -154,6 +173,7 @@ def run(
             say(f"all {len(reused)} notebook(s) up to date; {figures} left as it was (--force runs them anyway)")
             return manifest
         say(f"running {len(notebooks)} notebook(s) with {workers} worker(s) into {run_dir}")
+        staged.mkdir()
         started = time.perf_counter()
         outcomes = _execute_all(notebooks, parameters, run_dir, staged, workers, say)
         by_name = {nb.name: nb for nb in notebooks}

@@ -42,16 +42,20 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from queue import Empty, SimpleQueue
+from typing import TYPE_CHECKING
 
 import yaml
 
-from ..data import Dataset, load, paths
+from ..data import paths
 from . import manifest as record
 from .errors import ParameterError, RunError
 from .execute import Outcome
 from .kernel import Kernel
 from .notebooks import Notebook, discover, select
 from .parameters import check_domains, resolve_parameters
+
+if TYPE_CHECKING:
+    from ..data import Dataset
 
 #: The largest grid run without ``--max-runs``.
 MAX_RUNS = 100
@@ -271,7 +275,11 @@ def sweep(
         raise ParameterError(f"sweep takes one notebook; {notebook!r} matches {len(chosen)}")
     nb = chosen[0]
     combos = combinations(nb, grid, max_runs)
-    combos = _check_domains(nb, combos, load(glotip=True) if data is None else data)
+    if data is None:
+        from ..data import load
+
+        data = load(glotip=True)
+    combos = _check_domains(nb, combos, data)
     workers = max(1, min(workers or os.cpu_count() or 1, MAX_WORKERS, len(combos)))
     sweep_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     sweep_dir = Path(output) / "sweeps" / sweep_id
