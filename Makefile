@@ -19,8 +19,7 @@ help: ## list the targets
 
 setup: $(STAMP) ## create .venv and install the project with its test, lab and dev extras
 
-run: $(STAMP) ## set up, validate the data, then regenerate every figure (the scheduled job)
-	$(BIN)/tip-norway check
+run: $(STAMP) ## set up, then regenerate the figures whose inputs changed, validating the data first (the scheduled job)
 	$(BIN)/tip-norway run
 
 check: $(STAMP) ## validate the curated data only

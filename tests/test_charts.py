@@ -93,22 +93,26 @@ def _box(text: Text, renderer):
     return text.get_window_extent(renderer)
 
 
-@pytest.mark.parametrize(("name", "values"), CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
-def test_no_two_texts_overlap_and_all_stay_on_the_canvas(rendered, name, values):
-    fig = _figure(rendered, name, values)
+def layout_problems(fig) -> tuple[list[str], list[tuple[str, str]]]:
+    """The texts that stand (partly) outside the canvas, and the pairs of texts that overlap."""
     renderer = fig.canvas.get_renderer()
-    texts = drawn_texts(fig)
-    boxes = [(t.get_text(), _box(t, renderer)) for t in texts]
+    boxes = [(t.get_text(), _box(t, renderer)) for t in drawn_texts(fig)]
     canvas = fig.bbox
     outside = [text for text, box in boxes if box.x0 < -TOLERANCE or box.y0 < -TOLERANCE
                or box.x1 > canvas.x1 + TOLERANCE or box.y1 > canvas.y1 + TOLERANCE]
-    assert not outside, f"{name}: text outside the canvas: {outside}"
     overlapping = []
     for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
         width = min(box_a.x1, box_b.x1) - max(box_a.x0, box_b.x0)
         height = min(box_a.y1, box_b.y1) - max(box_a.y0, box_b.y0)
         if width > TOLERANCE and height > TOLERANCE:
             overlapping.append((a, b))
+    return outside, overlapping
+
+
+@pytest.mark.parametrize(("name", "values"), CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
+def test_no_two_texts_overlap_and_all_stay_on_the_canvas(rendered, name, values):
+    outside, overlapping = layout_problems(_figure(rendered, name, values))
+    assert not outside, f"{name}: text outside the canvas: {outside}"
     assert not overlapping, f"{name}: overlapping text: {overlapping}"
 
 
@@ -185,7 +189,7 @@ def test_every_notebook_has_a_drawing_and_every_published_chart_exists():
     notebooks = sorted(p.stem for p in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     assert sorted(charts.DRAWINGS) == notebooks == sorted(analyses.ANALYSES)
     for name in notebooks:
-        for ext in ("png", "svg", "csv"):
+        for ext in ("png", "svg", "csv", "json"):
             assert (paths.FIGURES / f"{name}.{ext}").is_file(), f"figures/{name}.{ext} missing: run make run"
 
 

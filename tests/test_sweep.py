@@ -93,6 +93,30 @@ def test_a_sweep_writes_its_chart_and_manifest_and_never_touches_figures(funding
     assert manifest["inputs"]["notebooks/03_funding_per_victim.ipynb"] == sha256(paths.NOTEBOOKS / "03_funding_per_victim.ipynb")
 
 
+def test_the_sweep_chart_is_readable_and_shows_every_run(funding_sweep):
+    from test_charts import layout_problems
+
+    from analysis.charts.sweep import sweep_chart
+
+    _, folder, _ = funding_sweep
+    results = pd.read_csv(folder / "results.csv")
+    fig = sweep_chart(results, ["exchange_rate", "denominator"], "funding per victim, in USD", "03_funding_per_victim")
+    fig.canvas.draw()  # the legend finds its place when drawn
+    try:
+        assert layout_problems(fig) == ([], [])
+        (ax,) = fig.axes
+        assert ax.get_xlabel() == "exchange rate"
+        plotted = sorted(y for line in ax.get_lines() for y in line.get_ydata())
+        assert plotted == pytest.approx(sorted(results.headline))
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+            "denominator = victims_identified_assisted", "denominator = initial_contacts"]
+        assert fig.texts[0].get_text().startswith("Funding per victim, in USD, by exchange rate")
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+
+
 # --- the grid is checked before anything runs ---
 
 @pytest.fixture(scope="module")

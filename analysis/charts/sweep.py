@@ -39,11 +39,16 @@ def sweep_chart(results: pd.DataFrame, swept: list[str], label: str, notebook: s
     fig, ax = plt.subplots(figsize=(8, 4.8))
     groups = ok.groupby(others, sort=False) if others else [((), ok)]
     interval = "headline_low" in ok.columns
+    groups = list(groups)
+    # ranges of several groups stand side by side rather than on top of each other
+    steps = sorted({position(v) for v in order if v in set(ok[x_name])}) if numeric else list(range(len(order)))
+    spacing = min((b - a for a, b in zip(steps, steps[1:], strict=False)), default=1)
+    shift = (lambda i: (i - (len(groups) - 1) / 2) * spacing * 0.12) if interval else (lambda i: 0)
     for i, (key, rows) in enumerate(groups):
         key = key if isinstance(key, tuple) else (key,)
         name = "; ".join(f"{n.replace('_', ' ')} = {v}" for n, v in zip(others, key, strict=True)) or None
         colour = _COLOURS[i % len(_COLOURS)]
-        xs = [position(v) for v in rows[x_name]]
+        xs = [position(v) + shift(i) for v in rows[x_name]]
         if interval:
             low, high = rows.headline_low.astype(float), rows.headline_high.astype(float)
             ax.vlines(xs, low, high, color=colour, linewidth=4, alpha=0.7, label=name)
@@ -59,8 +64,10 @@ def sweep_chart(results: pd.DataFrame, swept: list[str], label: str, notebook: s
     if others:
         ax.legend(fontsize=7, frameon=False, loc="best")
     failed = int((results.status != "ok").sum())
+    shown = "each bar is one run's headline, the range its counts allow (a count published as '<5' is 1 to 4)" if interval \
+        else "each point is one run's headline fact; lines that coincide are drawn over each other"
     note = f"Sweep of notebook {notebook}: {len(ok)} run(s)" + (f", {failed} failed and not shown" if failed else "") + \
-        "; each point is one run's headline fact, read from the facts it wrote (results.csv)."
+        f"; {shown}. Values from the facts each run wrote (results.csv)."
     fig.suptitle(textwrap.fill(f"{label[:1].upper()}{label[1:]}, by {x_name.replace('_', ' ')}", 70),
                  x=0.01, ha="left", fontsize=12, fontweight="bold")
     fig.text(0.01, 0.01, textwrap.fill(note, 120), fontsize=6.5, color=NOTE_GREY, ha="left", va="bottom")

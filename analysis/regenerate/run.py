@@ -128,11 +128,11 @@ def run(
     output, figures = Path(output), Path(figures)
 
     def check(selected: list[Notebook]) -> None:
-        """Load the data (bad data stop the run here) and check the values against them, before any kernel starts."""
+        """Load and validate the data, UNODC's counts included (bad data stop the run here), and check the values, before any kernel starts."""
         if data is None:
             from ..data import load
 
-            check_domains(selected, parameters, load())
+            check_domains(selected, parameters, load(glotip=True))
         else:
             check_domains(selected, parameters, data)
 
