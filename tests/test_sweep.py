@@ -238,3 +238,18 @@ def test_a_failing_combination_is_reported_with_its_parameters_and_the_others_ar
     results = pd.read_csv(_only_sweep(tmp_path / "output") / "results.csv")
     assert results.status.tolist() == ["ok", "failed", "ok"]
     assert "no chart" in message  # a notebook that writes no facts has no headline to draw
+
+
+def test_fresh_kernels_start_one_kernel_per_run_and_give_the_same_results(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    write_notebook(notebooks / "01_probe.ipynb", PROBE, params="step: int = 0")
+    output = tmp_path / "output"
+    code = main(["sweep", "01", "-p", "step", "1", "4", "--fresh-kernels", "--workers", "1",
+                 "--notebooks-dir", str(notebooks), "--output-dir", str(output)])
+    assert code == 0
+    folder = _only_sweep(output)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert (manifest["kernels"], manifest["kernels_started"]) == ("a fresh kernel per run", 2)
+    first, fourth = (_printed(folder / "runs" / k / "01_probe.ipynb") for k in ("001", "002"))
+    assert first["linewidth"] == 9.5 and fourth["linewidth"] == 1.5 and "leaked" not in fourth["names"]
