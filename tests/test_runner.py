@@ -164,7 +164,7 @@ def test_domain_check_sees_only_the_values_given_and_lists_every_notebook_s_prob
         calls.append((notebook, values, given_data))
         return [f"label cannot be {values['label']!r}"] if values.get("label") == "bad" else []
 
-    monkeypatch.setattr(analysis.data, "load", lambda: loads.append(1) or data)
+    monkeypatch.setattr(analysis.data, "load", lambda **_: loads.append(1) or data)
     monkeypatch.setattr(analysis.analyses, "parameter_problems", problems)
     with pytest.raises(ParameterError) as refused:
         run_module.run((), {"label": "bad"}, notebooks_dir=folders["notebooks"], output=folders["output"], figures=folders["figures"])
