@@ -54,6 +54,14 @@ def jsonable(value):
     return value
 
 
+def write_figure(fig: plt.Figure, folder: Path, name: str) -> list[Path]:
+    """Write ``name``.png and .svg into ``folder`` without dates or software versions."""
+    png, svg = Path(folder) / f"{name}.png", Path(folder) / f"{name}.svg"
+    fig.savefig(png, metadata={"Software": None})
+    fig.savefig(svg, metadata={"Date": None, "Creator": None})
+    return [png, svg]
+
+
 def save(fig: plt.Figure, name: str, table: pd.DataFrame, folder: str | Path, facts: dict | None = None) -> list[Path]:
     """Write ``name``.png, .svg and .csv (exactly what is plotted) to ``folder``, and ``name``.json when ``facts`` are given.
 
@@ -66,11 +74,9 @@ def save(fig: plt.Figure, name: str, table: pd.DataFrame, folder: str | Path, fa
     """
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    png, svg, csv = (out / f"{name}.{ext}" for ext in ("png", "svg", "csv"))
-    fig.savefig(png, metadata={"Software": None})
-    fig.savefig(svg, metadata={"Date": None, "Creator": None})
+    csv = out / f"{name}.csv"
+    written = [*write_figure(fig, out, name), csv]
     _as_text(table).to_csv(csv, index=False, lineterminator="\n", float_format="%.6g")
-    written = [png, svg, csv]
     if facts is not None:
         record = out / f"{name}.json"
         record.write_text(json.dumps(jsonable(facts), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

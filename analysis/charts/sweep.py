@@ -15,6 +15,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from .save import write_figure
 from .theme import NOTE_GREY, OKABE_ITO, THOUSANDS, apply_theme
 
 FILE = "headline"
@@ -78,8 +79,6 @@ def sweep_chart(results: pd.DataFrame, swept: list[str], label: str, notebook: s
 def save_sweep_chart(results: pd.DataFrame, swept: list[str], label: str, notebook: str, folder: Path) -> list[Path]:
     """Draw and write ``headline.png`` and ``headline.svg`` (byte-stable, as every chart) into ``folder``."""
     fig = sweep_chart(results, swept, label, notebook)
-    png, svg = Path(folder) / f"{FILE}.png", Path(folder) / f"{FILE}.svg"
-    fig.savefig(png, metadata={"Software": None})
-    fig.savefig(svg, metadata={"Date": None, "Creator": None})
+    written = write_figure(fig, Path(folder), FILE)
     plt.close(fig)
-    return [png, svg]
+    return written

@@ -90,6 +90,17 @@ def prepare(nb: Notebook, params: dict, target: Path) -> None:
     nbformat.write(source, target)
 
 
+def failure(nb: Notebook, exc: Exception, executed: Path) -> str:
+    """What went wrong in a run of ``nb``: the cell (counting from 1, as a reader counts, and by
+    execution count, as Jupyter shows it) and the exception, or the error that stopped the run; and where the executed copy is."""
+    import papermill
+
+    if isinstance(exc, papermill.PapermillExecutionError):
+        return (f"{nb.name}: cell {exc.cell_index + 1}, counting from 1 (execution count [{exc.exec_count}]), raised "
+                f"{exc.ename}: {exc.evalue}; the executed notebook is kept at {executed}")
+    return f"{nb.name}: {type(exc).__name__}: {exc}; see {executed}"
+
+
 def execute(nb: Notebook, params: dict, run_dir: Path) -> Outcome:
     """Run ``nb`` with ``params`` into ``run_dir/<name>.ipynb``; never raises.
 
@@ -113,10 +124,7 @@ def execute(nb: Notebook, params: dict, run_dir: Path) -> Outcome:
                 # and the kernel is stopped at once rather than politely: together a third of the time.
                 request_save_on_cell_execute=False, shutdown_kernel="immediate",
             )  # no cwd=: papermill would chdir the whole process, which races between worker threads
-    except papermill.PapermillExecutionError as exc:
-        outcome.error = (f"{nb.name}: cell {exc.cell_index + 1}, counting from 1 (execution count [{exc.exec_count}]), raised "
-                         f"{exc.ename}: {exc.evalue}; the executed notebook is kept at {executed}")
-    except Exception as exc:  # a kernel that dies or a notebook that cannot be read
-        outcome.error = f"{nb.name}: {type(exc).__name__}: {exc}; see {executed}"
+    except Exception as exc:  # a cell's error, a kernel that dies, a notebook that cannot be read
+        outcome.error = failure(nb, exc, executed)
     outcome.seconds = time.perf_counter() - started
     return outcome

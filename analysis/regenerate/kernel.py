@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from ..data.paths import FIGURES_DIR_ENV
-from .execute import CELL_TIMEOUT, KERNEL, Outcome, kernel_config, load_engine, prepare
+from .execute import CELL_TIMEOUT, KERNEL, Outcome, failure, kernel_config, load_engine, prepare
 from .notebooks import Notebook
 
 #: Imported once when the kernel starts, so that no run pays for them.
@@ -130,12 +130,9 @@ class Kernel:
             papermill.execute_notebook(str(executed), str(executed), kernel_name=KERNEL, engine_name=_ENGINE, kernel=self,
                                        progress_bar=False, log_output=False, execution_timeout=CELL_TIMEOUT,
                                        request_save_on_cell_execute=False)
-        except papermill.PapermillExecutionError as exc:
-            outcome.error = (f"{nb.name}: cell {exc.cell_index + 1}, counting from 1 (execution count [{exc.exec_count}]), raised "
-                             f"{exc.ename}: {exc.evalue}; the executed notebook is kept at {executed}")
-        except Exception as exc:  # a timeout, a dead kernel, a notebook that cannot be read
-            outcome.error = f"{nb.name}: {type(exc).__name__}: {exc}; see {executed}"
-            trusted = False
+        except Exception as exc:  # a cell's error; or a timeout, a dead kernel, a notebook that cannot be read
+            outcome.error = failure(nb, exc, executed)
+            trusted = isinstance(exc, papermill.PapermillExecutionError)
         self.runs += 1
         if not trusted:
             self.stop()  # started afresh before the next run

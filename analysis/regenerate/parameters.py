@@ -73,15 +73,20 @@ def _normalise(value, type_name: str):
     return value
 
 
+def read_yaml(path: Path, kind: str):
+    """The content of the YAML file ``path``; a missing or unreadable file is a :class:`ParameterError` naming the ``kind`` of file."""
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ParameterError(f"{kind} {path} not found") from None
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"{kind} {path} is not valid YAML: {exc}") from None
+
+
 def load_parameter_file(path: Path) -> dict:
     """Parameters from YAML: top-level names apply to every notebook that declares them;
     a top-level key naming a notebook holds parameters for that notebook only."""
-    try:
-        content = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ParameterError(f"parameter file {path} not found") from None
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"parameter file {path} is not valid YAML: {exc}") from None
+    content = read_yaml(path, "parameter file")
     if content is None:
         return {}
     if not isinstance(content, dict):

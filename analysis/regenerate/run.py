@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 MAX_WORKERS = 4
 
 
-def _stderr(text: str) -> None:
+def say_on_stderr(text: str) -> None:
+    """Where a run or a sweep reports progress by default."""
     print(text, file=sys.stderr, flush=True)
 
 
@@ -89,7 +90,7 @@ def run(
     wait: bool = True,
     lock_timeout: float = 1800,
     data: Dataset | None = None,
-    say: Callable[[str], None] = _stderr,
+    say: Callable[[str], None] = say_on_stderr,
 ) -> dict:
     """Run notebooks and, if all succeed with their defaults, replace their charts in ``figures``.
 
@@ -129,12 +130,9 @@ def run(
 
     def check(selected: list[Notebook]) -> None:
         """Load and validate the data, UNODC's counts included (bad data stop the run here), and check the values, before any kernel starts."""
-        if data is None:
-            from ..data import load
+        from ..data import load
 
-            check_domains(selected, parameters, load(glotip=True))
-        else:
-            check_domains(selected, parameters, data)
+        check_domains(selected, parameters, load(glotip=True) if data is None else data)
 
     if not defaults_only:
         check(notebooks)  # other values: checked before waiting for the lock

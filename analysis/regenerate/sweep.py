@@ -35,7 +35,6 @@ import itertools
 import json
 import os
 import re
-import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -44,37 +43,30 @@ from pathlib import Path
 from queue import Empty, SimpleQueue
 from typing import TYPE_CHECKING
 
-import yaml
-
 from ..data import paths
 from . import manifest as record
 from .errors import ParameterError, RunError
 from .execute import Outcome
 from .kernel import Kernel
 from .notebooks import Notebook, discover, select
-from .parameters import check_domains, resolve_parameters
+from .parameters import check_domains, read_yaml, resolve_parameters
+from .run import MAX_WORKERS, say_on_stderr
 
 if TYPE_CHECKING:
     from ..data import Dataset
 
 #: The largest grid run without ``--max-runs``.
 MAX_RUNS = 100
-#: Most kernels at once, as for a run.
-MAX_WORKERS = 4
 
 
-def _stderr(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+def _problems(combo: dict, refused: ParameterError) -> str:
+    """``(year=1999): <the problems>``, without the listing of every parameter that follows them."""
+    return f"({described(combo)}): {str(refused).split(chr(10) * 2)[0]}"
 
 
 def load_grid_file(path: Path) -> dict[str, list]:
     """A grid from YAML: ``NAME: [V1, V2, ...]`` for each swept parameter (a single value may stand alone)."""
-    try:
-        content = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ParameterError(f"sweep file {path} not found") from None
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"sweep file {path} is not valid YAML: {exc}") from None
+    content = read_yaml(path, "sweep file")
     if not isinstance(content, dict) or not content:
         raise ParameterError(f"sweep file {path}: expected a mapping of parameter names to lists of values, "
                              f"such as 'exchange_rate: [7.5, 8.0]'")
@@ -87,7 +79,8 @@ def described(parameters: dict) -> str:
 
 
 def combinations(nb: Notebook, grid: dict[str, list], max_runs: int) -> list[dict]:
-    """Every combination of the grid's values, the first parameter varying slowest; checked before anything runs.
+    """Every combination of the grid's values, the first parameter varying slowest, as it will be injected
+    (a whole number given for a float parameter becomes a float); checked before anything runs.
 
     Raises:
         ParameterError: For an empty or oversized grid, an unknown name, a value
@@ -114,30 +107,28 @@ def combinations(nb: Notebook, grid: dict[str, list], max_runs: int) -> list[dic
         sizes = " x ".join(f"{len(v)} {name}" for name, v in grid.items())
         raise ParameterError(f"{nb.name}: the grid has {count} runs ({sizes}), more than the limit of {max_runs}; "
                              f"sweep fewer values, or raise the limit with --max-runs {count}")
-    combos = [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())]
-    for combo in combos:
+    resolved = []
+    for values in itertools.product(*grid.values()):
+        combo = dict(zip(grid, values, strict=True))
         try:
-            resolve_parameters([nb], combo)
+            resolved.append(resolve_parameters([nb], combo)[nb.name])
         except ParameterError as exc:
-            problems.append(f"({described(combo)}): {str(exc).split(chr(10) + chr(10))[0]}")
+            problems.append(_problems(combo, exc))
     if problems:
         raise ParameterError("\n".join(dict.fromkeys(problems)) + f"\n\n{nb.describe()}")
-    return combos
+    return resolved
 
 
-def _check_domains(nb: Notebook, combos: list[dict], data: Dataset) -> list[dict]:
-    """Each combination, as it will be injected (types normalised), checked against what the data allow."""
-    resolved, problems = [], []
+def _check_domains(nb: Notebook, combos: list[dict], data: Dataset) -> None:
+    """Refuse, listing each, the combinations whose values the data do not allow."""
+    problems = []
     for combo in combos:
-        values = resolve_parameters([nb], combo)
         try:
-            check_domains([nb], values, data)
+            check_domains([nb], {nb.name: combo}, data)
         except ParameterError as exc:
-            problems.append(f"({described(combo)}): {str(exc).split(chr(10) + chr(10))[0]}")
-        resolved.append(values[nb.name])
+            problems.append(_problems(combo, exc))
     if problems:
         raise ParameterError("\n".join(problems) + f"\n\n{nb.describe()}")
-    return resolved
 
 
 def _execute(nb: Notebook, combos: list[dict], sweep_dir: Path, workers: int, fresh_kernels: bool,
@@ -247,7 +238,7 @@ def sweep(
     notebooks_dir: Path = paths.NOTEBOOKS,
     output: Path = paths.OUTPUT,
     data: Dataset | None = None,
-    say: Callable[[str], None] = _stderr,
+    say: Callable[[str], None] = say_on_stderr,
 ) -> dict:
     """Run ``notebook`` over every combination of ``grid`` and collect what each run computed.
 
@@ -279,7 +270,7 @@ def sweep(
         from ..data import load
 
         data = load(glotip=True)
-    combos = _check_domains(nb, combos, data)
+    _check_domains(nb, combos, data)
     workers = max(1, min(workers or os.cpu_count() or 1, MAX_WORKERS, len(combos)))
     sweep_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     sweep_dir = Path(output) / "sweeps" / sweep_id
