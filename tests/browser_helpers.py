@@ -65,9 +65,9 @@ class LabServer:
         """The server's root URL, without a trailing slash."""
         return f"http://127.0.0.1:{self.port}"
 
-    def notebook_url(self, name: str) -> str:
-        """The URL that opens notebook ``name`` alone in a fresh workspace (``?reset`` drops saved tabs)."""
-        return f"{self.base_url}/lab/tree/{name}?reset&token={self.token}"
+    def lab_url(self) -> str:
+        """The URL that opens JupyterLab in a fresh workspace (``?reset`` drops saved tabs)."""
+        return f"{self.base_url}/lab?reset&token={self.token}"
 
     def log_tail(self, lines: int = 40) -> str:
         """The last ``lines`` lines of the server log, for failure messages."""
@@ -185,48 +185,112 @@ def stop_lab(server: LabServer, grace: float = 20.0) -> None:
 
 
 # --- JavaScript evaluated in the page ---------------------------------------------------------------
+#
+# All notebooks are open at once, each in its own tab of one JupyterLab page. Each function below that
+# takes an argument takes the tab's widget id (``panel.id``), so that one notebook is looked at no
+# matter which tab is in front; the status bar describes the tab in front.
 
-#: True once the current main-area widget is a notebook whose kernel session exists and whose status bar reads Idle.
-JS_NOTEBOOK_READY = """() => {
+#: Finds an open notebook panel by its widget id (prepended to the functions that take one).
+_PANEL = """const panelById = (id) => Array.from(window.jupyterapp.shell.widgets('main')).find((w) => w.id === id);"""
+
+#: True once JupyterLab's application object exists and has restored its (fresh) workspace.
+JS_APP_READY = """() => !!window.jupyterapp && !!document.querySelector('#jp-main-statusbar')"""
+
+#: Opens every notebook given (paths relative to the server root), each in a tab of its own, and runs each with
+#: "Run > Run All Cells" as soon as its kernel is idle, ``limit`` notebooks at a time (``admitted``: a notebook's
+#: turn has come; the next one is admitted when one has finished). Returns at once; the progress of each is
+#: kept in window.__tipRuns[path] (see JS_PROGRESS). "Run All Cells" runs the notebook in front, so the notebooks
+#: come to the front one at a time, and each starts the command in the same synchronous step in which it is seen
+#: to be JupyterLab's current widget (``inFront``).
+JS_OPEN_AND_RUN_ALL = """([notebookPaths, limit]) => {
     const app = window.jupyterapp;
-    const panel = app && app.shell.currentWidget;
-    if (!panel || !panel.content || !panel.content.model || !panel.sessionContext) return false;
-    if (!panel.context.isReady || !panel.sessionContext.session || !panel.sessionContext.session.kernel) return false;
-    const bar = document.querySelector('#jp-main-statusbar');
-    return !!bar && bar.textContent.includes('| Idle');
+    const runs = window.__tipRuns = {};
+    const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    let front = Promise.resolve();  // the queue of notebooks waiting to come to the front and start their run
+    let free = limit;  // how many more notebooks may have a kernel starting or running now
+    const waiting = [];  // notebooks waiting for one of those places, first come first served
+    const take = () => (free > 0 ? (free--, Promise.resolve()) : new Promise((resolve) => waiting.push(resolve)));
+    const give = () => (waiting.length ? waiting.shift()() : free++);
+    const openAndRun = async (path) => {
+        const run = runs[path] = {id: null, admitted: false, opened: false, ready: false, started: false, inFront: null,
+                                  kernel: null, sawBusy: false, done: false, result: null, error: null};
+        await take();
+        run.admitted = true;
+        try {
+            await app.started;
+            await app.restored;
+            const panel = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+            run.id = panel.id;
+            await panel.context.ready;
+            await panel.sessionContext.ready;
+            run.opened = true;
+            // Ready: the model is loaded and the kernel session exists and is idle (the status bar's "| Idle").
+            while (!(panel.content.model && panel.sessionContext.session && panel.sessionContext.session.kernel
+                     && panel.sessionContext.kernelDisplayStatus === 'idle')) {
+                await pause(100);
+            }
+            run.ready = true;
+            run.kernel = panel.sessionContext.session.kernel.name;
+            panel.sessionContext.statusChanged.connect((_, status) => { if (status === 'busy') run.sawBusy = true; });
+            // One notebook at a time comes to the front; it starts its run in the same synchronous step in which
+            // it is seen to be the current widget, so nothing can come in front of it between the two.
+            const turn = front.then(async () => {
+                const until = Date.now() + 30000;
+                app.shell.activateById(panel.id);
+                while (app.shell.currentWidget !== panel) {
+                    if (Date.now() > until) throw new Error('its tab did not come to the front within 30 s');
+                    await pause(20);
+                    if (app.shell.currentWidget !== panel) app.shell.activateById(panel.id);
+                }
+                run.inFront = true;
+                run.started = true;
+                return {promise: app.commands.execute('runmenu:run-all')};
+            });
+            front = turn.catch(() => {});  // a notebook that fails to come to the front does not hold up the others
+            run.result = await (await turn).promise;
+            run.done = true;
+        } catch (error) {
+            run.error = String(error);
+            run.done = true;
+        } finally {
+            give();
+        }
+    };
+    notebookPaths.forEach((path) => { openAndRun(path); });
 }"""
 
-#: Starts "Run > Run All Cells" and records, in window.__tipRun, whether the kernel was seen busy and when
-#: the command's promise settled. Returns at once: the test polls window.__tipRun afterwards.
-JS_START_RUN_ALL = """() => {
-    const app = window.jupyterapp;
-    const panel = app.shell.currentWidget;
-    const run = window.__tipRun = {sawBusy: false, done: false, result: null, error: null};
-    panel.sessionContext.statusChanged.connect((_, status) => { if (status === 'busy') run.sawBusy = true; });
-    app.commands.execute('runmenu:run-all').then(
-        (result) => { run.result = result; run.done = true; },
-        (error) => { run.error = String(error); run.done = true; },
-    );
+#: {path: the progress of its open-and-run (see JS_OPEN_AND_RUN_ALL), with whether its kernel is idle now}.
+JS_PROGRESS = "() => {" + _PANEL + """
+    return Object.fromEntries(Object.entries(window.__tipRuns || {}).map(([path, run]) => {
+        const panel = run.id && panelById(run.id);
+        const idle = !!panel && !!panel.sessionContext && panel.sessionContext.kernelDisplayStatus === 'idle';
+        return [path, {...run, idle}];
+    }));
 }"""
 
-#: True once run-all has finished: the kernel went busy, the command settled and the status bar reads Idle again.
-JS_RUN_ALL_FINISHED = """() => {
-    const run = window.__tipRun;
-    const bar = document.querySelector('#jp-main-statusbar');
-    return !!run && (run.error !== null || (run.sawBusy && run.done && !!bar && bar.textContent.includes('| Idle')));
+#: Brings the tab to the front; true once it is JupyterLab's current widget.
+JS_ACTIVATE = "(id) => {" + _PANEL + """
+    window.jupyterapp.shell.activateById(id);
+    return window.jupyterapp.shell.currentWidget === panelById(id);
 }"""
 
-#: The status bar's text and the run record, for failure messages.
-JS_STATE = """() => ({
-    statusBar: (document.querySelector('#jp-main-statusbar') || {}).textContent || '(no status bar)',
-    run: window.__tipRun || null,
-    kernel: (() => { try { return window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.name; } catch (e) { return null; } })(),
-})"""
+#: The status bar's text (it describes the tab in front).
+JS_STATUS_BAR = """() => (document.querySelector('#jp-main-statusbar') || {}).textContent || '(no status bar)'"""
 
-#: Every cell of the current notebook, read from its model (not the DOM), without the output payloads.
-JS_CELLS = """() => {
-    const panel = window.jupyterapp.shell.currentWidget;
-    return panel.content.model.sharedModel.toJSON().cells.map((cell, index) => ({
+#: The tab's run record, kernel name and kernel status, for the checks and for failure messages.
+JS_STATE = "(id) => {" + _PANEL + """
+    const panel = panelById(id);
+    let kernel = null, status = null;
+    try { kernel = panel.sessionContext.session.kernel.name; } catch (e) { /* no session yet */ }
+    try { status = panel.sessionContext.kernelDisplayStatus; } catch (e) { /* no panel */ }
+    const run = Object.values(window.__tipRuns || {}).find((r) => r.id === id) || null;
+    return {run, kernel, status,
+            statusBar: (document.querySelector('#jp-main-statusbar') || {}).textContent || '(no status bar)'};
+}"""
+
+#: Every cell of the tab's notebook, read from its model (not the DOM), without the output payloads.
+JS_CELLS = "(id) => {" + _PANEL + """
+    return panelById(id).content.model.sharedModel.toJSON().cells.map((cell, index) => ({
         index,
         cellType: cell.cell_type,
         executionCount: cell.execution_count === undefined ? null : cell.execution_count,
@@ -240,15 +304,17 @@ JS_CELLS = """() => {
     }));
 }"""
 
-#: The rendered output images: natural size, and whether each has loaded.
-JS_OUTPUT_IMAGES = """() => Array.from(document.querySelectorAll('.jp-OutputArea-output img')).map((img) => ({
-    naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight, complete: img.complete,
-}))"""
+#: The rendered output images of the tab: natural size, and whether each has loaded.
+JS_OUTPUT_IMAGES = "(id) => {" + _PANEL + """
+    return Array.from(panelById(id).node.querySelectorAll('.jp-OutputArea-output img')).map((img) => ({
+        naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight, complete: img.complete,
+    }));
+}"""
 
-#: Asks the notebook's kernel, outside the notebook (no cell, no history), which Python it is and where
+#: Asks the tab's kernel, outside the notebook (no cell, no history), which Python it is and where
 #: ``analysis.charts`` saves charts; returns what it printed, one value a line.
-JS_KERNEL_FACTS = """async () => {
-    const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+JS_KERNEL_FACTS = "async (id) => {" + _PANEL + """
+    const kernel = panelById(id).sessionContext.session.kernel;
     const code = 'import sys\\nfrom analysis.charts import figures_dir\\nprint(sys.prefix)\\nprint(figures_dir())';
     const future = kernel.requestExecute({code, silent: false, store_history: false});
     let printed = '';
@@ -258,10 +324,4 @@ JS_KERNEL_FACTS = """async () => {
     };
     await future.done;
     return printed;
-}"""
-
-#: Shuts the current notebook's kernel down (no dialog), so kernels do not pile up across notebooks.
-JS_SHUTDOWN_KERNEL = """async () => {
-    const panel = window.jupyterapp.shell.currentWidget;
-    if (panel && panel.sessionContext) await panel.sessionContext.shutdown();
 }"""

@@ -1,4 +1,5 @@
-"""Shared fixtures: a private copy of the data folder that a test may break."""
+"""Shared fixtures (a private copy of the data folder that a test may break), and how the suite is shared out
+between pytest-xdist's workers (``-n auto --dist loadfile`` in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,61 @@ from analysis.data import paths
 
 
 def pytest_configure(config):
-    # Kernels started by nbval inherit this, so checking the notebooks never rewrites figures/.
+    # Kernels started by nbval inherit this, so checking the notebooks never rewrites figures/. Each xdist
+    # worker is a process of its own and gets a folder of its own.
     os.environ[FIGURES_DIR_ENV] = tempfile.mkdtemp(prefix="tip-norway-nbval-figures-")
+
+
+# --- sharing the suite out between pytest-xdist's workers ---------------------------------------------
+#
+# pyproject.toml runs the suite with ``-n auto --dist loadfile``: by default every file (a test module, a notebook)
+# is one unit of work, run whole in one worker and in order, so that a module-scoped fixture is made once and
+# nbval runs a notebook's cells in order in one kernel. The scheduler below refines that for the files named
+# here, and sends the units out longest first.
+
+#: Test modules whose tests share nothing but function-scoped fixtures and temporary folders, and take seconds
+#: each (real runs of the regeneration command): each test is a unit of its own.
+INDEPENDENT = {"test_runner.py", "test_incremental.py"}
+#: Test modules whose parametrized tests share one module-scoped object per case (tests/test_charts.py draws each
+#: chart the first time a test asks for it): the tests of one case are a unit, so each chart is drawn once.
+PER_CASE = {"test_charts.py"}
+#: Files whose units are sent out first, longest first: the browser test (every notebook in one JupyterLab page),
+#: the sweeps (one unit), the real runs of the regeneration command, the workbooks read twice and the hooks run
+#: over every notebook; the short units follow, so that the workers finish together rather than one waiting
+#: for the other's last long unit.
+FIRST = ["test_browser.py", "test_sweep.py", "test_incremental.py", "test_runner.py", "test_glotip.py", "test_hygiene.py"]
+
+
+def work_unit(nodeid: str) -> str:
+    """The unit of work (xdist's "scope") a test belongs to, from its node id: its file, its case, or itself."""
+    path, _, rest = nodeid.partition("::")
+    name = path.rsplit("/", 1)[-1]
+    if name in INDEPENDENT:
+        return nodeid
+    if name in PER_CASE and rest.endswith("]"):
+        return f"{path}[{rest.partition('[')[2]}"
+    return path
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """With ``--dist loadfile``, xdist's file scheduling with the units of :func:`work_unit`."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WorkUnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return WorkUnitScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Put the long units first (see FIRST); the order is kept otherwise. With ``--no-loadscope-reorder``,
+    xdist sends the units out in this order."""
+    rank = {name: index for index, name in enumerate(FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(FIRST)))
 
 
 @pytest.fixture

@@ -1,12 +1,18 @@
 """End to end in a real browser: every notebook runs through JupyterLab's own "Run All Cells" without an error.
 
 One JupyterLab server, serving a temporary copy of notebooks/, and one headless
-Chromium (Debian's, driven by Playwright) are shared by all notebooks. For each
-notebook found as notebooks/NN_*.ipynb the test opens it, waits for the kernel,
-runs every cell from the Run menu and then reads the notebook's model in the
-page: no cell may have an error output, every code cell must have run, and at
-least one chart must have been rendered as an image. Charts the notebooks save
-go to a temporary folder ($TIP_NORWAY_FIGURES_DIR), never to figures/.
+Chromium (Debian's, driven by Playwright) with one JupyterLab page are shared by
+all notebooks, and the notebooks run side by side: every notebook found as
+notebooks/NN_*.ipynb is opened in a tab of its own (AT_ONCE of them at a time),
+waits for its kernel, is brought to the front and has its cells started from
+the Run menu ("Run All Cells"), while the others run in their own kernels. Once
+all have finished, each tab is brought to the front again and looked at: the
+status bar must read "| Idle", no cell may have an error output, every code
+cell must have run, and at least one chart must have been rendered as a
+visible, loaded image. What is seen is recorded per notebook by one
+module-scoped fixture (``lab_runs``), and one test per notebook asserts on
+its record. Charts the notebooks save go to a temporary folder
+($TIP_NORWAY_FIGURES_DIR), never to figures/.
 
 Screenshots are left in output/browser/ (``NN_name.png``, or
 ``NN_name-failed.png`` when a notebook fails).
@@ -31,9 +37,13 @@ from analysis.data import paths
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 SCREENSHOTS = paths.OUTPUT / "browser"
-#: Seconds to wait for one notebook to open with an idle kernel, and for its "Run All Cells" to finish.
-OPEN_TIMEOUT = 90
-RUN_TIMEOUT = 120
+#: How many notebooks have a kernel starting or running at the same time. Kernels are CPU-bound, so more at once
+#: gains nothing on a small machine; all twelve at once on a loaded 2-core machine once left a kernel dead at start.
+AT_ONCE = 2
+#: Seconds a notebook may take, once its turn has come, to open with an idle kernel and start "Run All Cells", and
+#: then to finish it (generous: its kernel shares the cores with AT_ONCE - 1 others and with the rest of the suite).
+OPEN_TIMEOUT = 180
+RUN_TIMEOUT = 180
 
 pytestmark = pytest.mark.browser
 
@@ -70,32 +80,6 @@ def lab(tmp_path_factory: pytest.TempPathFactory):
         bh.stop_lab(server)
 
 
-@pytest.fixture(scope="module")
-def browser(lab):
-    """One headless Debian Chromium for all notebooks (depends on ``lab`` so the tool check runs first)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(bh.CHROMIUM), headless=True, args=bh.CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    """A fresh browser context and page per notebook; the page's console errors are kept on ``page.console_errors``."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.console_errors = []
-    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
-    try:
-        yield page
-    finally:
-        context.close()
-
-
 def _dismiss_dialogs(page) -> list[str]:
     """Close any JupyterLab dialog (e.g. a kernel or news prompt) with its reject button, returning their texts."""
     texts = []
@@ -111,38 +95,149 @@ def _dismiss_dialogs(page) -> list[str]:
     return texts
 
 
-def _wait(page, name: str, script: str, timeout_s: float, what: str) -> None:
-    """Wait for ``script`` to be true in the page, dismissing dialogs meanwhile; fail with the page's state if it is not."""
-    deadline = time.monotonic() + timeout_s
-    dialogs = []
-    while not page.evaluate(script):
-        dialogs += _dismiss_dialogs(page)
+class _Failed(Exception):
+    """One notebook's check failed while the page was being driven; the message is the test's failure."""
+
+
+def _bring_to_front(page, name: str, panel: str) -> None:
+    """Make the notebook's tab the current widget, and wait for the status bar to read "| Idle"."""
+    deadline = time.monotonic() + 30
+    while not page.evaluate(bh.JS_ACTIVATE, panel) or "| Idle" not in page.evaluate(bh.JS_STATUS_BAR):
         if time.monotonic() > deadline:
-            page.screenshot(path=str(SCREENSHOTS / f"{Path(name).stem}-failed.png"))
-            pytest.fail(f"{name}: {what} within {timeout_s:.0f} s; page state: {page.evaluate(bh.JS_STATE)}; "
-                        f"dialogs closed: {dialogs}; console errors: {page.console_errors[-5:]}", pytrace=False)
+            raise _Failed(f'{name}: its tab did not come to the front with "| Idle" in the status bar within 30 s; '
+                          f"page state: {page.evaluate(bh.JS_STATE, panel)}")
+        page.wait_for_timeout(100)
+
+
+def _look_at(page, name: str, panel: str, lab: bh.LabServer, started: float) -> dict:
+    """Bring the notebook to the front and record what it shows, for its test to assert on."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    _bring_to_front(page, name, panel)
+    record = {"state": page.evaluate(bh.JS_STATE, panel), "cells": page.evaluate(bh.JS_CELLS, panel)}
+    # The model says whether a PNG is there; the DOM must show it. Bring the notebook's last chart into view
+    # (charts close the notebooks) and check a loaded, visible <img> in one of its output areas.
+    images = page.locator(f'[id="{panel}"] .jp-OutputArea-output img')
+    record["img_count"] = images.count()
+    record["chart_loaded"] = record["chart_visible"] = False
+    if record["img_count"]:
+        chart = images.last
+        chart.evaluate("img => img.scrollIntoView({block: 'center'})")
+        try:
+            page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=chart.element_handle(), timeout=10_000)
+            record["chart_loaded"] = True
+        except PlaywrightTimeoutError:
+            pass
+        record["chart_visible"] = chart.is_visible()
+    record["images"] = page.evaluate(bh.JS_OUTPUT_IMAGES, panel)
+    page.screenshot(path=str(SCREENSHOTS / f"{Path(name).stem}.png"))
+    # Which Python the kernel is, and where it saves charts, asked of the kernel itself.
+    record["facts"] = page.evaluate(bh.JS_KERNEL_FACTS, panel).splitlines()
+    number = Path(name).stem[:3]  # "01_": the chart of notebook 01 is 01_<its name>.png
+    record["written"] = sorted(p.name for p in lab.figures.glob(f"{number}*.png") if p.stat().st_mtime >= started - 1)
+    return record
+
+
+def _run_all_at_once(page, names: list[str], failures: dict[str, str]) -> dict[str, dict]:
+    """Open every notebook and run it with Run All Cells as soon as its kernel is idle, AT_ONCE notebooks at a time;
+    wait until each has finished (its command settled, its kernel seen busy and idle again), dismissing dialogs
+    meanwhile.
+
+    A notebook that has not started within OPEN_TIMEOUT of its turn, or not finished within RUN_TIMEOUT of starting,
+    is put in ``failures`` with the page's state. Returns the last progress record of each notebook.
+    """
+    page.evaluate(bh.JS_OPEN_AND_RUN_ALL, [names, AT_ONCE])
+    dialogs, admitted_at, started_at = [], {}, {}
+    while True:
+        progress = page.evaluate(bh.JS_PROGRESS)
+        now, waiting = time.monotonic(), []
+        for name in names:
+            run = progress.get(name) or {}
+            if name in failures or (run.get("done") and (run["error"] is not None or (run["sawBusy"] and run["idle"]))):
+                continue
+            late = None
+            if run.get("started"):
+                started_at.setdefault(name, now)
+                late = now - started_at[name] > RUN_TIMEOUT and f'Run All Cells did not go busy and back to "| Idle" within {RUN_TIMEOUT} s'
+            elif run.get("admitted"):
+                admitted_at.setdefault(name, now)
+                late = (now - admitted_at[name] > OPEN_TIMEOUT
+                        and f'did not open with its kernel "| Idle" and start Run All Cells within {OPEN_TIMEOUT} s')
+            if late:
+                failures[name] = (f"{name}: {late} ({AT_ONCE} notebooks at a time); progress: {run}; dialogs closed: {dialogs}; "
+                                  f"console errors: {page.console_errors[-5:]}")
+            else:
+                waiting.append(name)
+        if not waiting:
+            return progress
+        dialogs += _dismiss_dialogs(page)
         page.wait_for_timeout(250)
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
-def test_notebook_runs_in_jupyterlab(notebook: Path, lab: bh.LabServer, page) -> None:
-    """Open the notebook in JupyterLab, Run All Cells from the menu, and check outputs and charts."""
-    name = notebook.name
+@pytest.fixture(scope="module")
+def lab_runs(lab: bh.LabServer) -> dict[str, dict]:
+    """Every notebook opened, run with "Run All Cells" and looked at in one JupyterLab page, AT_ONCE at a time.
+
+    Returns {notebook file name: record}: a record holds what the page showed for that notebook (its run, its
+    cells as the model holds them, its images, its kernel's answers, the charts it wrote), or under "failure"
+    why it could not be looked at. The tests below assert on the records, one test per notebook.
+    """
+    from playwright.sync_api import sync_playwright
+
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    started = time.time()
+    names = [notebook.name for notebook in NOTEBOOKS]
+    failures: dict[str, str] = {}
+    records: dict[str, dict] = {}
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(bh.CHROMIUM), headless=True, args=bh.CHROMIUM_ARGS)
+        try:
+            context = chromium.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            page.console_errors = []
+            page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
+            started = time.time()
+            page.goto(lab.lab_url(), wait_until="domcontentloaded")
+            page.wait_for_function(bh.JS_APP_READY, timeout=OPEN_TIMEOUT * 1000)
+            progress = _run_all_at_once(page, names, failures)
+            ids = {name: run["id"] for name, run in progress.items() if run.get("id")}
+            for name in names:
+                if name in failures:
+                    continue
+                if name not in ids:
+                    failures[name] = f"{name}: JupyterLab did not open it: {progress.get(name)}"
+                    continue
+                try:
+                    records[name] = _look_at(page, name, ids[name], lab, started)
+                except _Failed as failed:
+                    failures[name] = str(failed)
+            for name in failures:
+                if name in ids:
+                    page.evaluate(bh.JS_ACTIVATE, ids[name])
+                page.screenshot(path=str(SCREENSHOTS / f"{Path(name).stem}-failed.png"))
+            context.close()
+        finally:
+            chromium.close()
+    for name, failure in failures.items():
+        records[name] = {"failure": failure}
+    return records
 
-    page.goto(lab.notebook_url(name), wait_until="domcontentloaded")
-    _wait(page, name, bh.JS_NOTEBOOK_READY, OPEN_TIMEOUT, 'did not open with the kernel "| Idle" in the status bar')
-    kernel = page.evaluate(bh.JS_STATE)["kernel"]
-    assert kernel == "python3", f"{name}: kernel is {kernel!r}, expected python3"
 
-    page.evaluate(bh.JS_START_RUN_ALL)
-    _wait(page, name, bh.JS_RUN_ALL_FINISHED, RUN_TIMEOUT, 'Run All Cells did not go busy and back to "| Idle"')
-    run = page.evaluate("() => window.__tipRun")
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
+def test_notebook_runs_in_jupyterlab(notebook: Path, lab: bh.LabServer, lab_runs: dict[str, dict]) -> None:
+    """The notebook, opened in JupyterLab and run with Run All Cells from the menu, has run every cell without
+    an error and shows its chart."""
+    name = notebook.name
+    record = lab_runs[name]
+    if "failure" in record:
+        pytest.fail(record["failure"], pytrace=False)
+    state = record["state"]
+    assert state["kernel"] == "python3", f"{name}: kernel is {state['kernel']!r}, expected python3"
+    assert "| Idle" in state["statusBar"], f"{name}: the status bar reads {state['statusBar']!r}, not Idle"
+    run = state["run"]
     assert run["error"] is None, f"{name}: runmenu:run-all failed: {run['error']}"
+    assert run["inFront"] and run["sawBusy"] and run["done"], f"{name}: Run All Cells did not run in its tab, go busy and finish: {run}"
 
-    cells = page.evaluate(bh.JS_CELLS)
-    code = [c for c in cells if c["cellType"] == "code"]
+    code = [c for c in record["cells"] if c["cellType"] == "code"]
     errors = [f"cell {c['index']} ({c['source'].splitlines()[0] if c['source'] else ''!r}): {o['ename']}: {o['evalue']}"
               for c in code for o in c["outputs"] if o["outputType"] == "error"]
     assert not errors, f"{name}: error output in " + "; ".join(errors)
@@ -150,25 +245,17 @@ def test_notebook_runs_in_jupyterlab(notebook: Path, lab: bh.LabServer, page) ->
     assert not not_run, f"{name}: code cells {not_run} have no execution count (did not run)"
     assert any("image/png" in o["mimeTypes"] for c in code for o in c["outputs"]), f"{name}: no cell has an image/png output"
 
-    # The model says a PNG is there; the DOM must show it. Bring the last chart into view (charts close the
-    # notebooks) and check a loaded, visible <img> in an output area.
-    images = page.locator(".jp-OutputArea-output img")
-    assert images.count() > 0, f"{name}: no <img> in any .jp-OutputArea-output"
-    chart = images.last
-    chart.evaluate("img => img.scrollIntoView({block: 'center'})")
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=chart.element_handle(), timeout=10_000)
-    assert chart.is_visible(), f"{name}: the chart <img> is not visible"
-    assert any(i["naturalWidth"] > 0 for i in page.evaluate(bh.JS_OUTPUT_IMAGES)), f"{name}: no output <img> has loaded"
-    page.screenshot(path=str(SCREENSHOTS / f"{notebook.stem}.png"))
+    # The model says a PNG is there; the DOM must show it: its last chart, scrolled into view, loaded and visible.
+    assert record["img_count"] > 0, f"{name}: no <img> in any .jp-OutputArea-output"
+    assert record["chart_loaded"], f"{name}: the last chart <img> did not load within 10 s"
+    assert record["chart_visible"], f"{name}: the chart <img> is not visible"
+    assert any(i["naturalWidth"] > 0 for i in record["images"]), f"{name}: no output <img> has loaded"
 
     # The kernel is this environment's Python (the notebooks name kernelspec python3, which jupyter_client
     # starts with the server's interpreter), and it saved its charts to the temporary folder, not figures/.
     # Asking the kernel is exact even while something else on the machine writes figures/.
-    facts = page.evaluate(bh.JS_KERNEL_FACTS).splitlines()
+    facts = record["facts"]
     assert len(facts) == 2, f"{name}: could not ask the kernel where it runs: {facts}"
     assert Path(facts[0]).resolve() == Path(sys.prefix).resolve(), f"{name}: kernel runs in {facts[0]}, not in {sys.prefix}"
     assert Path(facts[1]).resolve() == lab.figures.resolve(), f"{name}: kernel saves charts to {facts[1]}, not to {lab.figures}"
-    written = [p.name for p in lab.figures.glob("*.png") if p.stat().st_mtime >= started - 1]
-    assert written, f"{name}: saved no chart to $TIP_NORWAY_FIGURES_DIR ({lab.figures})"
-
-    page.evaluate(bh.JS_SHUTDOWN_KERNEL)
+    assert record["written"], f"{name}: saved no chart of its own ({notebook.stem[:3]}*.png) to $TIP_NORWAY_FIGURES_DIR ({lab.figures})"

@@ -54,20 +54,35 @@ def data():
     return analysis.load(glotip=True)
 
 
+class Rendered:
+    """The chart of each case, drawn (and laid out on its canvas) the first time a test asks for it, then kept.
+
+    Every test of one case measures the same figure. Under pytest-xdist the tests of one case are one unit of
+    work, run in one worker (tests/conftest.py), so each chart is drawn once, in the worker that measures it.
+    """
+
+    def __init__(self, data) -> None:
+        self.data = data
+        self.figures: dict[tuple[str, str], plt.Figure] = {}
+
+    def get(self, name: str, values: dict) -> plt.Figure:
+        key = (name, repr(values))
+        if key not in self.figures:
+            fig = charts.render(analyses.ANALYSES[name](self.data, **values))
+            fig.canvas.draw()
+            self.figures[key] = fig
+        return self.figures[key]
+
+
 @pytest.fixture(scope="module")
 def rendered(data):
     plt.rcParams["figure.max_open_warning"] = 0  # every chart is kept open on purpose, to be measured
-    figures = {}
-    for name, values in CASES:
-        fig = charts.render(analyses.ANALYSES[name](data, **values))
-        fig.canvas.draw()
-        figures[(name, repr(values))] = fig
-    yield figures
+    yield Rendered(data)
     plt.close("all")
 
 
 def _figure(rendered, name, values):
-    return rendered[(name, repr(values))]
+    return rendered.get(name, values)
 
 
 def _shown_tick_labels(ax) -> list[Text]:

@@ -36,3 +36,15 @@ def test_environment_installs_the_project_itself():
     pip = next(d["pip"] for d in ENV["dependencies"] if isinstance(d, dict))
     assert "--editable ." in pip
     assert "conda-forge" in ENV["channels"]
+
+
+def test_reading_a_notebook_does_not_build_a_grammar_at_import():
+    """Every process that reads a notebook (papermill, nbval, the runner, JupyterLab) imports nbformat, and so
+    jsonschema; the bound on jsonschema in pyproject.toml keeps it from importing rfc3987-syntax, whose import
+    alone takes seconds (see the comment there)."""
+    import subprocess
+    import sys
+
+    probe = "import sys, nbformat, papermill; print(sorted(m for m in ('rfc3987_syntax', 'lark') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr

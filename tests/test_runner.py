@@ -45,7 +45,7 @@ def write_notebook(path: Path, *sources: str, params: str = 'label: str = "tiny"
     return path
 
 
-TINY = ("from analysis.charts.save import figures_dir\n"
+TINY = ("from analysis.data.paths import figures_dir\n"
         "folder = figures_dir()\n"
         "folder.mkdir(parents=True, exist_ok=True)\n"
         "(folder / f'{NUMBER}_tiny.csv').write_text(label)\n"
@@ -54,7 +54,7 @@ TINY = ("from analysis.charts.save import figures_dir\n"
 
 #: A parameter papermill's own reading of the parameters cell misses: it accepts no ``|`` in an annotation.
 RATE_PARAMS = "rate: float | None = None  # NOK per unit; None: the report's rate"
-RATE = ("from analysis.charts.save import figures_dir\n"
+RATE = ("from analysis.data.paths import figures_dir\n"
         "folder = figures_dir()\n"
         "folder.mkdir(parents=True, exist_ok=True)\n"
         "(folder / '01_rate.csv').write_text(repr(rate))")

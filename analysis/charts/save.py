@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -17,22 +16,8 @@ import pandas as pd
 from ..data import paths
 
 FIGURES_DIR_ENV = paths.FIGURES_DIR_ENV
-#: Where a chart made with parameters other than the published defaults goes when no folder is set.
-EXPLORATORY = paths.OUTPUT / "exploratory"
-
-
-def figures_dir(exploratory: bool = False) -> Path:
-    """The folder charts are written to.
-
-    $TIP_NORWAY_FIGURES_DIR when set (the runner points it at its run folder, so
-    that ``figures/`` changes only when a run publishes); otherwise ``figures/``
-    for a chart with the published defaults and ``output/exploratory/`` for one
-    made with other parameters, so that trying a value in JupyterLab never
-    changes a published chart.
-    """
-    if os.environ.get(FIGURES_DIR_ENV):
-        return Path(os.environ[FIGURES_DIR_ENV])
-    return EXPLORATORY if exploratory else paths.FIGURES
+EXPLORATORY = paths.EXPLORATORY
+figures_dir = paths.figures_dir
 
 
 def _as_text(table: pd.DataFrame) -> pd.DataFrame:

@@ -7,6 +7,7 @@ from papermill or from the test suite.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,6 +22,23 @@ OUTPUT = ROOT / "output"
 #: Environment variable that redirects charts away from ``figures/``: the runner points its kernels
 #: at a run's own folder with it, and the tests at a temporary one (see ``analysis.charts.save``).
 FIGURES_DIR_ENV = "TIP_NORWAY_FIGURES_DIR"
+#: Where a chart made with parameters other than the published defaults goes when no folder is set.
+EXPLORATORY = OUTPUT / "exploratory"
+
+
+def figures_dir(exploratory: bool = False) -> Path:
+    """The folder charts are written to.
+
+    $TIP_NORWAY_FIGURES_DIR when set (the runner points it at its run folder, so
+    that ``figures/`` changes only when a run publishes); otherwise ``figures/``
+    for a chart with the published defaults and ``output/exploratory/`` for one
+    made with other parameters, so that trying a value in JupyterLab never
+    changes a published chart. It lives here, not in the charts layer, so that
+    asking where charts go imports nothing heavy.
+    """
+    if os.environ.get(FIGURES_DIR_ENV):
+        return Path(os.environ[FIGURES_DIR_ENV])
+    return EXPLORATORY if exploratory else FIGURES
 
 
 def display(path: Path) -> str:
