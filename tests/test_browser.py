@@ -38,7 +38,8 @@ from analysis.data import paths
 NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 SCREENSHOTS = paths.OUTPUT / "browser"
 #: How many notebooks have a kernel starting or running at the same time. Kernels are CPU-bound, so more at once
-#: gains nothing on a small machine; all twelve at once on a loaded 2-core machine once left a kernel dead at start.
+#: gains nothing on a small machine; on a loaded 2-core machine all twelve at once once left a kernel dead at start,
+#: and four at once once left a kernel that never became idle within OPEN_TIMEOUT.
 AT_ONCE = 2
 #: Seconds a notebook may take, once its turn has come, to open with an idle kernel and start "Run All Cells", and
 #: then to finish it (generous: its kernel shares the cores with AT_ONCE - 1 others and with the rest of the suite).

@@ -20,7 +20,7 @@ FIGURES = ROOT / "figures"
 #: Executed notebooks, run manifests and failed runs (ignored by git).
 OUTPUT = ROOT / "output"
 #: Environment variable that redirects charts away from ``figures/``: the runner points its kernels
-#: at a run's own folder with it, and the tests at a temporary one (see ``analysis.charts.save``).
+#: at a run's own folder with it, and the tests at a temporary one (see :func:`figures_dir`).
 FIGURES_DIR_ENV = "TIP_NORWAY_FIGURES_DIR"
 #: Where a chart made with parameters other than the published defaults goes when no folder is set.
 EXPLORATORY = OUTPUT / "exploratory"
