@@ -160,3 +160,78 @@ def test_check_command_prints_the_summary(capsys):
     assert main(["check"]) == 0
     out = capsys.readouterr().out
     assert "tip2015" in out and "edition 2015: 43 figures, 30 statements" in out
+
+
+# --- validated tables are kept, keyed on every byte they were validated from ---------------------
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """An empty folder for the validated tables, instead of output/cache/."""
+    from analysis.data import loader
+
+    folder = tmp_path / "cache"
+    monkeypatch.setattr(loader, "CACHE", folder)
+    monkeypatch.delenv(loader.NO_CACHE_ENV, raising=False)
+    return folder
+
+
+def _entries(folder):
+    return sorted(p.name for p in folder.glob("load-*.pickle")) if folder.exists() else []
+
+
+def test_kept_tables_are_those_validation_gives(cache, data_copy, monkeypatch):
+    from analysis.data import loader
+
+    first = analysis.load(data_copy, glotip=True)
+    (entry,) = _entries(cache)
+    kept = analysis.load(data_copy, glotip=True)
+    assert _entries(cache) == [entry]
+    monkeypatch.setenv(loader.NO_CACHE_ENV, "1")
+    validated = analysis.load(data_copy, glotip=True)
+    for name in ("sources", "metrics", "figures", "statements", "glotip"):
+        pd.testing.assert_frame_equal(getattr(kept, name), getattr(validated, name))
+        pd.testing.assert_frame_equal(getattr(first, name), getattr(validated, name))
+    assert str(kept.figures.value.dtype) == "Float64" and str(kept.glotip.flag.dtype) == "str"
+    assert _entries(cache) == [entry], "with the cache turned off nothing is written"
+    # the key is every byte of data/: the one computed here from the files themselves
+    assert entry == f"load-{loader.cache_key(data_copy, glotip=True)}.pickle"
+    assert loader.cache_key(data_copy, glotip=False) != loader.cache_key(data_copy, glotip=True)
+
+
+def test_one_changed_byte_is_validated_again_and_a_failure_is_not_kept(cache, data_copy):
+    from conftest import edit_csv
+
+    from analysis.data import DataError
+
+    analysis.load(data_copy)
+    kept = _entries(cache)
+    figures = data_copy / "processed" / "figures.csv"
+    good = figures.read_bytes()
+    line = edit_csv(figures, "tip2015-investigations-sex-2014", "value", "37")  # the narrative says 36
+    with pytest.raises(DataError) as refused:
+        analysis.load(data_copy)
+    assert (f"data/processed/figures.csv, line {line} (id tip2015-investigations-sex-2014), column 'value': expected 36"
+            in str(refused.value).replace(f"{data_copy}/", "data/"))
+    assert _entries(cache) == kept
+    figures.write_bytes(good)
+    assert analysis.load(data_copy).figures.set_index("id").loc["tip2015-investigations-sex-2014", "value"] == 36
+
+
+def test_a_damaged_entry_is_validated_again_and_rewritten(cache, data_copy):
+    analysis.load(data_copy)
+    (entry,) = cache.glob("load-*.pickle")
+    entry.write_bytes(b"not a pickle")
+    assert len(analysis.load(data_copy).figures) == len(analysis.load(data_copy, fresh=True).figures) > 0
+    assert entry.read_bytes()[:1] == b"\x80"  # a pickle again
+
+
+def test_a_process_that_finds_its_tables_kept_imports_no_pandera(cache, data_copy):
+    import subprocess
+    import sys
+
+    analysis.load(data_copy)
+    code = ("import sys; from pathlib import Path; from analysis.data import loader; "
+            f"loader.CACHE = Path({str(cache)!r}); data = loader.load(Path({str(data_copy)!r})); "
+            "print(len(data.figures), 'pandera' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [str(len(analysis.load(data_copy).figures)), "False"]

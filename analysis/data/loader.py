@@ -1,15 +1,36 @@
-"""Loaders for the curated tables: each returns a validated pandas DataFrame."""
+"""Loaders for the curated tables: each returns a validated pandas DataFrame.
+
+:func:`load` keeps what it validated in ``output/cache/`` (ignored by git),
+under a key made of the bytes of every file in ``data/``, the source of this
+package's data layer and the versions of Python, pandas, numpy and pandera. The
+checks are a function of exactly these, so the same key always means the same
+outcome: a process that finds its key loads the tables validated before, without
+importing pandera or running the checks (about half a second in every notebook
+kernel). Only a load that passed is kept; any other change, even of one byte,
+validates again. $TIP_NORWAY_NO_CACHE=1 validates every time.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
+import platform
+import sys
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
 from . import checks, paths, quality
 from .errors import DataError
-from .schema import read_table, read_table_with_problems, resource
+
+#: Environment variable that turns the cache of validated tables off (any non-empty value).
+NO_CACHE_ENV = "TIP_NORWAY_NO_CACHE"
+#: Where validated tables are kept, and how many versions of them (the newest are kept).
+CACHE = paths.OUTPUT / "cache"
+CACHE_ENTRIES = 8
 
 
 @dataclass(frozen=True)
@@ -28,7 +49,16 @@ class Dataset:
 
 
 def _file(name: str, data_dir: Path) -> str:
+    from .schema import resource
+
     return paths.display(Path(data_dir) / resource(name, data_dir)["path"])
+
+
+def read_table(name: str, data_dir: Path = paths.DATA) -> pd.DataFrame:
+    """One curated table read and validated on its own (:func:`analysis.data.schema.read_table`)."""
+    from .schema import read_table as read
+
+    return read(name, data_dir)
 
 
 def load_sources(data_dir: Path = paths.DATA) -> pd.DataFrame:
@@ -55,11 +85,28 @@ def load_statements(data_dir: Path = paths.DATA) -> pd.DataFrame:
     return load(data_dir).statements
 
 
-def load(data_dir: Path = paths.DATA, *, glotip: bool = False) -> Dataset:
-    """Read and validate every curated table at once.
+def cache_key(data_dir: Path = paths.DATA, *, glotip: bool = False) -> str:
+    """What :func:`load` validates, as one digest: every file under ``data_dir`` (name and bytes), the data layer's
+    source, the versions it depends on, and whether GLOTIP is read."""
+    digest = hashlib.sha256(f"glotip={glotip}\npython={platform.python_version()}\n".encode())
+    for package in ("pandas", "numpy", "pandera"):
+        digest.update(f"{package}={metadata.version(package)}\n".encode())
+    data_dir = Path(data_dir)
+    code = Path(__file__).parent
+    for root, files in ((data_dir, sorted(data_dir.rglob("*"))), (code, sorted(code.glob("*.py")))):
+        for path in files:
+            if path.is_file():
+                digest.update(f"{path.relative_to(root).as_posix()} {checks.sha256(path)}\n".encode())
+    return digest.hexdigest()
+
+
+def load(data_dir: Path = paths.DATA, *, glotip: bool = False, fresh: bool = False) -> Dataset:
+    """Read and validate every curated table at once, or take them as validated before from the same bytes.
 
     All problems of all tables are gathered before anything is raised, so one
-    run shows everything an edit broke.
+    run shows everything an edit broke. The outcome of a load that passed is
+    kept (see the module's description): the same files, code and versions give
+    it back without validating again.
 
     Args:
         data_dir: The ``data/`` folder.
@@ -67,11 +114,50 @@ def load(data_dir: Path = paths.DATA, *, glotip: bool = False) -> Dataset:
             record of known inconsistencies. Off by default: the GLOTIP table
             has 3,474 rows and its checks take a few hundred milliseconds,
             which the notebooks that do not use it should not pay.
+        fresh: Validate even when the same files were validated before (``tip-norway check``, and
+            ``tip-norway run`` before it starts any notebook, do); the outcome is kept all the same.
 
     Raises:
         DataError: Listing each problem with its file, line, column and what was expected.
     """
-    data_dir = Path(data_dir)
+    if os.environ.get(NO_CACHE_ENV):
+        return _validate(Path(data_dir), glotip)
+    kept = CACHE / f"load-{cache_key(data_dir, glotip=glotip)}.pickle"
+    if not fresh:
+        try:
+            with open(kept, "rb") as handle:
+                found = pickle.load(handle)
+            if isinstance(found, Dataset):
+                return found
+        except Exception:  # noqa: BLE001 - missing, half-written or from another pickle format: validate again
+            pass
+    dataset = _validate(Path(data_dir), glotip)
+    _keep(dataset, kept)
+    return dataset
+
+
+def _keep(dataset: Dataset, kept: Path) -> None:
+    """Write ``dataset`` to ``kept`` atomically (concurrent kernels may write the same key) and drop old entries."""
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_name(f".{kept.name}.{os.getpid()}")
+        try:
+            with open(partial, "wb") as handle:
+                pickle.dump(dataset, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(partial, kept)
+        finally:
+            partial.unlink(missing_ok=True)
+        entries = sorted(kept.parent.glob("load-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in entries[CACHE_ENTRIES:]:
+            old.unlink(missing_ok=True)
+    except OSError as error:  # a read-only checkout still loads, validating every time
+        print(f"note: validated tables not kept in {paths.display(kept.parent)}: {error}", file=sys.stderr)
+
+
+def _validate(data_dir: Path, glotip: bool) -> Dataset:
+    """Read and check every table (:func:`load` without its cache)."""
+    from .schema import read_table_with_problems
+
     problems, tables = [], {}
     names = ("sources", "metrics", "figures", "statements") + (("glotip", "glotip_flags") if glotip else ())
     for name in names:

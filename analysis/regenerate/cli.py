@@ -69,7 +69,7 @@ def summary(data: Dataset) -> str:
 def _check(args: argparse.Namespace) -> int:
     from ..data import load
 
-    data = load(args.data_dir, glotip=True)
+    data = load(args.data_dir, glotip=True, fresh=True)
     print(summary(data))
     return 0
 

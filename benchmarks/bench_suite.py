@@ -1,0 +1,85 @@
+"""Benchmark the test suite: its wall time, and the CPU time of its parts, in one run.
+
+``make test`` runs pytest over ``tests/`` and the notebooks (nbval) in two
+pytest-xdist workers. Wall time alone cannot say what limits it; the CPU time
+can, because two cores give at most two CPU-seconds per second. This script
+runs, one after the other on the same machine:
+
+* the whole suite, as ``make test`` runs it (``pytest``);
+* its parts alone: the browser test (one JupyterLab server, one Chromium, every
+  notebook run once), nbval over the committed notebooks (every notebook run
+  once more), and everything else;
+
+and reports for each the wall time and the CPU time (user + system) of pytest
+and every process it started and waited for: workers, kernels, the Jupyter
+server, Chromium. The parts are run with ``-n 0`` (one process), so that the
+CPU figures carry no pytest-xdist start-up; the whole suite is run as CI runs it.
+
+Usage: ``python benchmarks/bench_suite.py``. Writes ``benchmarks/suite.json``;
+the README quotes it. Takes about twice the suite's time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import resource
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+#: The parts of the suite, each as the pytest arguments that select it.
+PARTS = {
+    "browser test (every notebook in JupyterLab)": ["-n", "0", "-m", "browser", "tests/test_browser.py"],
+    "nbval (every committed notebook run and compared)": ["-n", "0", "notebooks"],
+    "everything else": ["-n", "0", "-m", "not browser", "tests"],
+}
+TARGET_S = 60
+
+
+def timed(args: list[str]) -> dict:
+    """Run pytest with ``args`` from the project root; its wall time, CPU time, and the count pytest prints."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args], cwd=ROOT,
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-500:]
+    if done.returncode != 0:
+        sys.exit(f"pytest {' '.join(args)} failed (exit {done.returncode}): {summary}")
+    passed = re.search(r"(\d+) passed", summary)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"args": args, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "passed": int(passed.group(1)) if passed else None}
+
+
+def main() -> None:
+    cores = os.cpu_count() or 1
+    whole = timed([])
+    parts = {name: timed(args) for name, args in PARTS.items()}
+    results = {
+        "date": date.today().isoformat(),
+        "machine": {"python": platform.python_version(), "cores": cores, "platform": platform.platform()},
+        "suite": whole,
+        "parts": parts,
+        "target_s": TARGET_S,
+        # The least wall time the suite's CPU time allows on this machine, were every core busy all the time.
+        "cpu_bound_s": round(whole["cpu_s"] / cores, 1),
+    }
+    out = Path(__file__).with_name("suite.json")
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"| part of the suite ({date.today()}, {cores} cores) | tests | wall | CPU (user + system) |\n|---|---|---|---|")
+    print(f"| `make test`'s pytest, {cores} workers | {whole['passed']} | {whole['wall_s']:.1f} s | {whole['cpu_s']:.1f} s |")
+    for name, part in parts.items():
+        print(f"| {name}, one process | {part['passed']} | {part['wall_s']:.1f} s | {part['cpu_s']:.1f} s |")
+    print(f"\nCPU time / {cores} cores = {results['cpu_bound_s']} s, the least wall time this work can take here "
+          f"(target: {TARGET_S} s)\nwritten to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
