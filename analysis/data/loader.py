@@ -114,8 +114,8 @@ def load(data_dir: Path = paths.DATA, *, glotip: bool = False, fresh: bool = Fal
             record of known inconsistencies. Off by default: the GLOTIP table
             has 3,474 rows and its checks take a few hundred milliseconds,
             which the notebooks that do not use it should not pay.
-        fresh: Validate even when the same files were validated before (``tip-norway check``, and
-            ``tip-norway run`` before it starts any notebook, do); the outcome is kept all the same.
+        fresh: Validate even when the same files were validated before (``tip-norway check`` does);
+            the outcome is kept all the same.
 
     Raises:
         DataError: Listing each problem with its file, line, column and what was expected.
