@@ -15,6 +15,12 @@ and every process it started and waited for: workers, kernels, the Jupyter
 server, Chromium. The parts are run with ``-n 0`` (one process), so that the
 CPU figures carry no pytest-xdist start-up; the whole suite is run as CI runs it.
 
+The CPU time is a lower bound: a process nobody waits for is not counted, and
+some of Chromium's helper processes are such. Linux process accounting
+(``accton``, Debian's ``acct``) counted about 20 s more for the browser test
+on 2026-11-23 (85 s in all: Chromium 31 s, 12 kernels 40 s, the Jupyter
+server 6 s, Playwright's driver 3.5 s, pytest 4 s).
+
 Usage: ``python benchmarks/bench_suite.py``. Writes ``benchmarks/suite.json``;
 the README quotes it. Takes about twice the suite's time.
 """
