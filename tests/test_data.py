@@ -235,3 +235,17 @@ def test_a_process_that_finds_its_tables_kept_imports_no_pandera(cache, data_cop
             "print(len(data.figures), 'pandera' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == [str(len(analysis.load(data_copy).figures)), "False"]
+
+
+def test_only_the_newest_entries_are_kept(cache, data_copy, monkeypatch):
+    import os
+
+    from analysis.data import loader
+
+    monkeypatch.setattr(loader, "CACHE_ENTRIES", 2)
+    cache.mkdir()
+    for age, name in enumerate(["load-old1.pickle", "load-old2.pickle", "load-old3.pickle"]):
+        (cache / name).write_bytes(b"")
+        os.utime(cache / name, (1_000_000 + age, 1_000_000 + age))
+    analysis.load(data_copy)
+    assert _entries(cache) == sorted([f"load-{loader.cache_key(data_copy)}.pickle", "load-old3.pickle"])

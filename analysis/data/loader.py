@@ -147,11 +147,25 @@ def _keep(dataset: Dataset, kept: Path) -> None:
             os.replace(partial, kept)
         finally:
             partial.unlink(missing_ok=True)
-        entries = sorted(kept.parent.glob("load-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in entries[CACHE_ENTRIES:]:
-            old.unlink(missing_ok=True)
     except OSError as error:  # a read-only checkout still loads, validating every time
         print(f"note: validated tables not kept in {paths.display(kept.parent)}: {error}", file=sys.stderr)
+        return
+    _prune(kept.parent)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the CACHE_ENTRIES newest entries. Another process may be pruning too: an entry gone already is skipped."""
+    dated = []
+    for entry in folder.glob("load-*.pickle"):
+        try:
+            dated.append((entry.stat().st_mtime, entry))
+        except OSError:
+            continue
+    for _, old in sorted(dated, reverse=True)[CACHE_ENTRIES:]:
+        try:
+            old.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def _validate(data_dir: Path, glotip: bool) -> Dataset:
