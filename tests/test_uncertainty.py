@@ -290,3 +290,27 @@ def test_overdispersed_series_with_censored_years_maximises_the_censored_negativ
     best = optimize.minimize(minus_loglike, [2.0, 0.0, math.log(0.1)], method="Nelder-Mead",
                              options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000})
     assert fit.percent_a_year == pytest.approx(100 * math.expm1(best.x[1]), abs=0.05)
+
+
+def fisher_by_hand(k1, n1, k2, n2):
+    """Two-sided Fisher: the hypergeometric probabilities no larger than the observed table's, summed."""
+    total, parts = n1 + n2, k1 + k2
+    dist = stats.hypergeom(total, parts, n1)
+    observed = dist.pmf(k1)
+    return sum(dist.pmf(k) for k in range(max(0, parts - n2), min(parts, n1) + 1) if dist.pmf(k) <= observed * (1 + 1e-7))
+
+
+def test_share_comparison_is_fishers_exact_test():
+    from analysis.analyses.uncertainty import compare_shares
+    # 2014: labour 68 of 104 investigations against 1 of 5 convictions.
+    result = compare_shares((68, 68), (104, 104), (1, 1), (5, 5))
+    assert result.p_value == pytest.approx(fisher_by_hand(68, 104, 1, 5), rel=1e-6)
+    assert result.first == pytest.approx((68 / 104,) * 2)
+
+
+def test_share_comparison_with_censored_counts_takes_the_largest_p_value():
+    from analysis.analyses.uncertainty import compare_shares
+    result = compare_shares((20, 44), (77, 80), (742, 742), (2534, 2534))
+    expected = max(fisher_by_hand(k, n, 742, 2534) for k in range(20, 45) for n in range(77, 81))
+    assert result.p_value == pytest.approx(expected, rel=1e-6)
+    assert result.first == pytest.approx((20 / 80, 44 / 77))

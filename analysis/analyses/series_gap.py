@@ -9,6 +9,17 @@ from ..data.measures import GOVERNMENT_COUNTS
 from ..data.vintages import RULES, choose_release
 from .intervals import ratio, shown
 from .result import Prose, Result, analysis_of, one_of, year_range
+from .uncertainty import (
+    WHAT_INTERVALS_COVER,
+    ci_label,
+    compare_rates,
+    confidence_problems,
+    count_interval,
+    ratio_interval,
+    shown_interval,
+    trend,
+    unreliable,
+)
 from .unodc import RELEASES, yearly_counts
 
 
@@ -18,7 +29,7 @@ def _tip(figures: pd.DataFrame, sources: pd.DataFrame, rule: str) -> pd.DataFram
 
 
 def _check(data: Dataset, p: dict) -> list[str]:
-    problems = one_of("rule", p["rule"], RULES) + one_of("release", p["release"], RELEASES)
+    problems = one_of("rule", p["rule"], RULES) + one_of("release", p["release"], RELEASES) + confidence_problems("confidence", p["confidence"])
     years = data.figures[data.figures.metric.isin([*GOVERNMENT_COUNTS, "convictions"]) & (data.figures.period_kind == "calendar_year")]
     covered = [*years.period_start, *([] if data.glotip is None else data.glotip.year)]
     return problems + year_range("first_year", p["first_year"], "last_year", p["last_year"], covered)
@@ -93,14 +104,20 @@ def _written(value) -> str:
     return "not reported" if pd.isna(value) else value
 
 
+def _unreliable_mark(flag: bool) -> str:
+    return " (unreliable: fewer than 20 events)" if flag else ""
+
+
 @analysis_of("06_series_conviction_gap", _check, glotip=True)
 def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, rule: str = "latest", release: str = "latest",
-            include_flagged: bool = False) -> Result:
+            include_flagged: bool = False, confidence: float = 0.95) -> Result:
     """Victims per person convicted, year by year: UNODC's counts (as intervals where censored) beside the TIP's and KOM's.
 
     ``rule`` picks the TIP edition where editions restate a figure; ``release``
     the GLOTIP release where both give a count; flagged GLOTIP rows are left
-    out unless ``include_flagged``.
+    out unless ``include_flagged``. Each ratio carries its exact conditional
+    interval at ``confidence`` (over every value a "<5" may take), and persons
+    convicted a fitted trend (:func:`~analysis.analyses.uncertainty.trend`).
     """
     years = list(range(first_year, last_year + 1))
     victims = victims_per_year(data.figures, data.sources, years, rule)
@@ -110,6 +127,11 @@ def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, rule: 
     table = table.rename(columns={"measure": "tip_measure", "victims": "tip_victims", "convictions": "tip_convictions",
                                   "victims_per_conviction": "tip_victims_per_conviction", "ids_victims": "tip_victims_ids",
                                   "ids_convictions": "tip_convictions_ids", "hedge": "tip_hedge", "definition": "tip_definition"})
+    tip_ci = [ratio_interval((r.tip_victims, r.tip_victims), (r.tip_convictions, r.tip_convictions), confidence)
+              if not (pd.isna(r.tip_victims) or pd.isna(r.tip_convictions)) else (float("nan"), float("nan")) for r in table.itertuples()]
+    table["tip_ratio_ci_low"], table["tip_ratio_ci_high"] = [c[0] for c in tip_ci], [c[1] for c in tip_ci]
+    table["tip_unreliable"] = [unreliable((r.tip_victims,) * 2, (r.tip_convictions,) * 2) and not pd.isna(c[0])
+                               for r, c in zip(table.itertuples(), tip_ci, strict=True)]
     table = table.merge(_kom_victims(data.figures, data.sources, years), on="year")
     chosen = choose_release(data.glotip, release, include_flagged)
     detected = yearly_counts(chosen, "NOR", "victims_detected", years)
@@ -119,34 +141,74 @@ def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, rule: 
         table[f"glotip_{name}_low"] = counts.low.to_numpy()
         table[f"glotip_{name}_high"] = counts.high.to_numpy()
         table[f"glotip_{name}_id"] = counts.id.to_numpy()
-    bounds = [ratio((r.glotip_detected_low, r.glotip_detected_high), (r.glotip_convicted_low, r.glotip_convicted_high))
-              for r in table.itertuples()]
+    d_bounds = list(zip(table.glotip_detected_low, table.glotip_detected_high, strict=True))
+    c_bounds = list(zip(table.glotip_convicted_low, table.glotip_convicted_high, strict=True))
+    bounds = [ratio(d, c) for d, c in zip(d_bounds, c_bounds, strict=True)]
     table["glotip_ratio_low"] = [b[0] for b in bounds]
     table["glotip_ratio_high"] = [b[1] for b in bounds]
     table["glotip_ratio"] = [shown(b) for b in bounds]
+    chance = [ratio_interval(d, c, confidence) for d, c in zip(d_bounds, c_bounds, strict=True)]
+    table["glotip_ratio_ci_low"], table["glotip_ratio_ci_high"] = [c[0] for c in chance], [c[1] for c in chance]
+    convicted_ci = [count_interval(c, confidence) for c in c_bounds]
+    table["glotip_convicted_ci_low"], table["glotip_convicted_ci_high"] = [c[0] for c in convicted_ci], [c[1] for c in convicted_ci]
+    table["glotip_unreliable"] = [unreliable(d, c) and not pd.isna(b[0]) for d, c, b in zip(d_bounds, c_bounds, bounds, strict=True)]
+    fitted = trend(years, c_bounds, confidence)
+    table["glotip_convicted_fitted"] = table.year.map(dict(zip(fitted.years, fitted.fitted, strict=True)))
 
+    label = ci_label(confidence)
     points = table[table.glotip_ratio_low == table.glotip_ratio_high]
     ranges = table[(table.glotip_ratio_low < table.glotip_ratio_high)]
     lowest, highest = points.loc[points.glotip_ratio_low.idxmin()], points.loc[points.glotip_ratio_low.idxmax()]
+    # Lowest against highest year: persons convicted per detected victim, the exact conditional test (the smaller counts are the convictions).
+    extremes = compare_rates((lowest.glotip_convicted_low,) * 2, lowest.glotip_detected_low,
+                             (highest.glotip_convicted_low,) * 2, highest.glotip_detected_low, confidence)
     tip = table.dropna(subset=["tip_victims_per_conviction"])
     lines = [f"- {r.year}: UNODC {_written(r.glotip_detected)} detected / {_written(r.glotip_convicted)} convicted = {r.glotip_ratio}"
-             + (f"; TIP {r.tip_victims:,.0f} / {r.tip_convictions:,.0f} = {r.tip_victims_per_conviction:,.0f}" if r.Index in tip.index else "")
+             + ("" if pd.isna(r.glotip_ratio_ci_low) else f" ({label} {shown_interval((r.glotip_ratio_ci_low, r.glotip_ratio_ci_high))})")
+             + _unreliable_mark(r.glotip_unreliable)
+             + (f"; TIP {'about ' if r.tip_hedge == 'approximately' else ''}{r.tip_victims:,.0f} / {r.tip_convictions:,.0f} = "
+                f"{r.tip_victims_per_conviction:,.0f} ({label} {shown_interval((r.tip_ratio_ci_low, r.tip_ratio_ci_high))})"
+                if r.Index in tip.index else "")
              + (f"; KOM followed up {r.kom_victims:,.0f}" if not pd.isna(r.kom_victims) else "")
              for r in table.itertuples()]
     none = table[table.glotip_ratio == "n/a"].year.tolist()
+    differ = "differ beyond chance" if extremes.differs else "do not differ beyond chance"
+    with_value = table.dropna(subset=["glotip_ratio_ci_low"])
+    shaky = int(with_value.glotip_unreliable.sum())
     summary = (f"Detected victims per person convicted (UNODC, {release} release"
-               + ("" if include_flagged else ", flagged rows left out") + f"), {first_year}-{last_year}:\n" + "\n".join(lines)
-               + f"\n\nA single value for {len(points)} years, only a range for {len(ranges)} (a count written '<5'), "
-               + (f"none for {', '.join(map(str, none))} (a count not reported)." if none else "a value or a range for every year."))
+               + ("" if include_flagged else ", flagged rows left out") + f"), {first_year}-{last_year}, with {label}s:\n" + "\n".join(lines)
+               + f"\n\nA single value for {len(points)} years, only a range for {len(ranges)} (a count written '<5', 1 to 4: "
+               "its interval spans every value it may take), "
+               + (f"none for {', '.join(map(str, none))} (a count not reported)." if none else "a value or a range for every year.")
+               + f" The lowest ({lowest.year}) and highest ({highest.year}) single values {differ} "
+               f"(exact conditional test of persons convicted per detected victim, p = {extremes.p_value:.2g}). "
+               f"{shaky} of the {len(with_value)} years with a ratio rest on fewer than 20 events (persons convicted), "
+               "so each year's ratio is unreliable on its own.\n\n"
+               f"Persons convicted, {fitted.years[0]}-{fitted.years[-1]}: {fitted.describe()} (fitted over {len(fitted.years)} years, "
+               f"{', '.join(map(str, fitted.censored_years)) or 'none'} as '<5'; Pearson chi-square per degree of freedom "
+               f"{fitted.dispersion:.2f} under Poisson, p = {fitted.dispersion_p:.2g}"
+               + (", so the counts vary more than Poisson allows and the negative binomial is used)." if fitted.model != "Poisson"
+                  else ", within what Poisson allows).")
+               + f"\n\n{WHAT_INTERVALS_COVER}")
     ids = [i for cell in (*table.tip_victims_ids, *table.tip_convictions_ids) for i in cell]
     ids += [i for i in (*table.kom_id, *table.glotip_detected_id, *table.glotip_convicted_id) if isinstance(i, str)]
     return Result(
         title=f"UNODC's counts give {lowest.glotip_ratio_low:,.0f} ({lowest.year}) to {highest.glotip_ratio_low:,.0f} ({highest.year}) "
-              f"detected victims per person convicted in Norway; {len(ranges)} years only as a range",
+              f"detected victims per person convicted in Norway, {'a difference beyond chance' if extremes.differs else 'within chance of each other'}; "
+              f"{fitted.claim(f'persons convicted {fitted.years[0]}-{fitted.years[-1]}')}",
         table=table,
         facts={"glotip_ratio": {int(r.year): (float(r.glotip_ratio_low), float(r.glotip_ratio_high)) for r in table.itertuples()
                                 if not pd.isna(r.glotip_ratio_low)},
+               "glotip_ratio_ci": {int(r.year): (float(r.glotip_ratio_ci_low), float(r.glotip_ratio_ci_high)) for r in table.itertuples()
+                                   if not pd.isna(r.glotip_ratio_ci_low)},
+               "unreliable": [int(r.year) for r in table.itertuples() if r.glotip_unreliable],
                "tip_ratio": {int(r.year): float(r.tip_victims_per_conviction) for r in tip.itertuples()},
+               "tip_ratio_ci": {int(r.year): (float(r.tip_ratio_ci_low), float(r.tip_ratio_ci_high)) for r in tip.itertuples()},
+               "extremes": {"years": (int(lowest.year), int(highest.year)), "p_value": extremes.p_value, "differ": extremes.differs},
+               "trend_convicted": {"percent_a_year": fitted.percent_a_year, "ci": (fitted.low, fitted.high), "model": fitted.model,
+                                   "dispersion": fitted.dispersion, "dispersion_p": fitted.dispersion_p,
+                                   "censored_years": list(fitted.censored_years)},
+               "confidence": confidence,
                "ranges": [int(y) for y in ranges.year], "none": [int(y) for y in none]},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids, data.glotip),

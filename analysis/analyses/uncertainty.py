@@ -200,6 +200,49 @@ def compare_rates(count1: Bounds, exposure1: float, count2: Bounds, exposure2: f
     return Comparison((min(ratios), max(ratios)) if ratios else NAN_PAIR, low, high, max(p_values), confidence)
 
 
+@dataclass(frozen=True)
+class ShareComparison:
+    """Two shares compared by Fisher's exact test (the conditional exact test for two binomial shares).
+
+    With censored counts, the p-value is the largest over every combination of
+    values the counts may take: a difference is beyond chance only if it is for each.
+    """
+
+    first: Bounds
+    second: Bounds
+    p_value: float
+    confidence: float
+
+    @property
+    def differs(self) -> bool:
+        return self.p_value < 1 - self.confidence
+
+
+#: The most combinations of censored values :func:`compare_shares` enumerates.
+MAX_COMBINATIONS = 100_000
+
+
+def compare_shares(part1: Bounds, whole1: Bounds, part2: Bounds, whole2: Bounds, confidence: float = 0.95) -> ShareComparison:
+    """Share 1 (part1 / whole1) against share 2: Fisher's exact test (two-sided), over every value censored counts may take."""
+    _alpha(confidence)
+    grids = [_values(b) for b in (part1, whole1, part2, whole2)]
+    if any(g is None for g in grids):
+        return ShareComparison(NAN_PAIR, NAN_PAIR, math.nan, confidence)
+    size = math.prod(len(g) for g in grids)
+    if size > MAX_COMBINATIONS:
+        raise ValueError(f"{size:,} combinations of censored values to compare; at most {MAX_COMBINATIONS:,} are enumerated")
+    p_values, firsts, seconds = [], [], []
+    for k1, n1, k2, n2 in itertools.product(*grids):
+        if k1 > n1 or k2 > n2 or n1 == 0 or n2 == 0:
+            continue
+        firsts.append(k1 / n1)
+        seconds.append(k2 / n2)
+        p_values.append(float(stats.fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue))
+    if not p_values:
+        return ShareComparison(NAN_PAIR, NAN_PAIR, math.nan, confidence)
+    return ShareComparison((min(firsts), max(firsts)), (min(seconds), max(seconds)), max(p_values), confidence)
+
+
 # --- a trend over years ---
 
 class _CensoredCounts(GenericLikelihoodModel):
@@ -252,11 +295,20 @@ class Trend:
     years: tuple[int, ...]
     censored_years: tuple[int, ...]
     confidence: float
+    fitted: tuple[float, ...] = ()
 
     @property
     def detectable(self) -> bool:
         """Whether the interval excludes no change."""
         return self.low > 0 or self.high < 0
+
+    def claim(self, what: str) -> str:
+        """What a title may say of the trend in ``what``: "no detectable trend in ..." or "... fell/rose by about x% a year"."""
+        if not self.detectable:
+            return f"no detectable trend in {what} ({self.percent_a_year:+.0f}% a year, {ci_label(self.confidence)} {self.low:+.0f} to {self.high:+.0f})"
+        verb = "rose" if self.percent_a_year > 0 else "fell"
+        return (f"{what} {verb} by about {abs(self.percent_a_year):.0f}% a year ({ci_label(self.confidence)} "
+                f"{self.low:+.0f} to {self.high:+.0f})")
 
     def describe(self) -> str:
         """"-3.1 % a year (95% CI -8.0 to +2.1), Poisson": signed, the interval, the model."""
@@ -308,10 +360,16 @@ def trend(years, counts, confidence: float = 0.95) -> Trend:
     z = stats.norm.ppf(1 - alpha / 2)
     return Trend(percent_a_year=100 * math.expm1(slope), low=100 * math.expm1(slope - z * se), high=100 * math.expm1(slope + z * se),
                  model=model, dispersion=dispersion, dispersion_p=dispersion_p, years=tuple(int(y) for y in year),
-                 censored_years=tuple(int(y) for y, e in zip(year, exact, strict=True) if not e), confidence=confidence)
+                 censored_years=tuple(int(y) for y, e in zip(year, exact, strict=True) if not e), confidence=confidence,
+                 fitted=tuple(float(m) for m in np.exp(exog @ fit.params[: exog.shape[1]])))
 
 
 # --- as a reader writes them ---
+
+#: Said once wherever intervals are shown.
+WHAT_INTERVALS_COVER = ("The intervals cover chance only: how far a count could move from year to year if nothing behind it changed. "
+                        "They do not cover differences of definition, recording or effort between sources, years and countries, "
+                        f"which can be larger. A value built on fewer than {RELIABLE_EVENTS} events is marked unreliable.")
 
 def shown_interval(interval: Bounds, digits: int = 0, percent: bool = False) -> str:
     """A chance interval as printed: "22-135", "0-61%", "3.2-inf"; "n/a" when there is none."""

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from ..analyses import Result
+from . import marks
 from .theme import NOTE_GREY, OKABE_ITO, THOUSANDS
 
 
@@ -21,21 +22,29 @@ def conviction_gap_series(result: Result) -> plt.Figure:
     fig, (top, middle, bottom) = plt.subplots(3, 1, figsize=(10, 9), sharex=True, gridspec_kw={"height_ratios": [1.3, 1, 1]})
     unodc, tip, kom = OKABE_ITO[4], OKABE_ITO[5], OKABE_ITO[2]
 
+    confidence = result.parameters["confidence"]
     point = table[table.glotip_ratio_low == table.glotip_ratio_high]
     span = table[table.glotip_ratio_low < table.glotip_ratio_high]
-    top.scatter(point.year, point.glotip_ratio_low, color=unodc, zorder=3, label="UNODC: detected victims / persons convicted")
-    top.vlines(span.year, span.glotip_ratio_low, span.glotip_ratio_high, color=unodc, linewidth=3, alpha=0.5,
-               label="UNODC, range where a count is '<5'")
     have_tip = table.dropna(subset=["tip_victims_per_conviction"])
-    top.scatter(have_tip.year, have_tip.tip_victims_per_conviction, color=tip, marker="D", zorder=4,
-                label="TIP: government count / convictions")
+    high = max(table.glotip_ratio_ci_high.replace(float("inf"), float("nan")).max(), have_tip.tip_ratio_ci_high.max() if len(have_tip) else 0)
+    marks.censoring_bars(top, span.year, span.glotip_ratio_low, span.glotip_ratio_high, unodc)
+    marks.chance_bars(top, table.year, table.glotip_ratio_low.where(table.glotip_ratio_low == table.glotip_ratio_high,
+                                                                       (table.glotip_ratio_low * table.glotip_ratio_high) ** 0.5),
+                      table.glotip_ratio_ci_low, table.glotip_ratio_ci_high, unodc, cap=high)
+    marks.points(top, point.year, point.glotip_ratio_low, point.glotip_unreliable, unodc, label="UNODC: detected victims / persons convicted")
+    marks.chance_bars(top, have_tip.year + 0.25, have_tip.tip_victims_per_conviction, have_tip.tip_ratio_ci_low, have_tip.tip_ratio_ci_high,
+                      tip, cap=high)
+    marks.points(top, have_tip.year + 0.25, have_tip.tip_victims_per_conviction, have_tip.tip_unreliable, tip, marker="D",
+                 label="TIP: government count / convictions")
     top.set_yscale("log")
     top.set_ylabel("victims per person convicted\n(log scale)")
     top.yaxis.set_major_formatter(THOUSANDS)
     top.legend(frameon=False, fontsize=8, loc="upper left", ncols=1)
-    low = min(table.glotip_ratio_low.min(), have_tip.tip_victims_per_conviction.min() if len(have_tip) else float("inf"))
-    high = max(table.glotip_ratio_high.max(), have_tip.tip_victims_per_conviction.max() if len(have_tip) else 0)
-    top.set_ylim(low / 1.3, high * 3)
+    marks.add_key(top, marks.key_entries(confidence, censoring=len(span) > 0, unreliable=bool(table.glotip_unreliable.any()),
+                                         reliable=bool((~table.glotip_unreliable & table.glotip_ratio_ci_low.notna()).any())),
+                  loc="upper right", ncols=2)
+    low = min(table.glotip_ratio_ci_low.min(), have_tip.tip_ratio_ci_low.min() if len(have_tip) else float("inf"))
+    top.set_ylim(low / 1.5, high * 12)
 
     middle.plot(table.year, table.glotip_detected_low, color=unodc, marker="o", label="UNODC: detected")  # a gap where none is reported
     middle.scatter(have_tip.year, have_tip.tip_victims, color=tip, marker="D", zorder=3, label="TIP: government count")
@@ -48,14 +57,22 @@ def conviction_gap_series(result: Result) -> plt.Figure:
 
     exact = table[table.glotip_convicted_low == table.glotip_convicted_high]
     censored = table[table.glotip_convicted_low < table.glotip_convicted_high]
-    bottom.bar(exact.year, exact.glotip_convicted_low, color=unodc, label="UNODC: persons convicted")
+    bottom.bar(exact.year, exact.glotip_convicted_low, color=unodc, alpha=0.8, label="UNODC: persons convicted")
     bottom.bar(censored.year, censored.glotip_convicted_high, color="white", edgecolor=unodc, hatch="///",
                label="UNODC: '<5' (1 to 4)")
+    marks.chance_bars(bottom, table.year, table.glotip_convicted_low.where(table.glotip_convicted_low == table.glotip_convicted_high,
+                                                                           table.glotip_convicted_high),
+                      table.glotip_convicted_ci_low, table.glotip_convicted_ci_high, "#333333")
+    trend = result.facts["trend_convicted"]
+    fitted = table.dropna(subset=["glotip_convicted_fitted"])
+    bottom.plot(fitted.year, fitted.glotip_convicted_fitted, color="#333333", linestyle="--", linewidth=1.2,
+                label=f"fitted trend ({trend['model']}): {trend['percent_a_year']:+.0f}% a year")
     convicted = table.dropna(subset=["tip_convictions"])
     bottom.scatter(convicted.year, convicted.tip_convictions, color=tip, marker="D", zorder=3, label="TIP: convictions")
     bottom.set_ylabel("persons convicted")
-    bottom.set_ylim(0, table.glotip_convicted_high.max() * 1.25)
-    bottom.legend(frameon=False, fontsize=8, loc="upper left", ncols=3)
+    bottom.set_ylim(0, table.glotip_convicted_ci_high.max() * 1.45)
+    bottom.legend(frameon=False, fontsize=8, loc="upper left", ncols=2)
+    marks.add_key(bottom, marks.key_entries(confidence, censoring=False, unreliable=False), loc="upper right")
     for ax, column in ((middle, "glotip_detected_low"), (bottom, "glotip_convicted_low")):
         for row in table[table[column].isna()].itertuples():
             ax.text(row.year, ax.get_ylim()[1] * 0.03, "n/a", ha="center", va="bottom", fontsize=7, color="#666666", rotation=90)
@@ -157,21 +174,24 @@ def tip_vs_kom(result: Result) -> plt.Figure:
 def labor_share_series(result: Result) -> plt.Figure:
     shares = result.table
     fig, ax = plt.subplots(figsize=(10, 5.5))
-    styles = {"detected victims": (OKABE_ITO[1], -0.12, "o"), "persons convicted": (OKABE_ITO[5], 0.12, "D")}
+    styles = {"detected victims": (OKABE_ITO[1], -0.14, "o"), "persons convicted": (OKABE_ITO[5], 0.14, "D")}
     for stage, rows in shares.groupby("stage"):
         colour, shift, marker = styles[stage]
         point = rows[rows.share_low == rows.share_high]
         span = rows[rows.share_low < rows.share_high]
-        ax.scatter(point.year + shift, point.share_low * 100, color=colour, marker=marker, zorder=3, label=f"share of {stage}")
-        if len(span):
-            ax.vlines(span.year + shift, span.share_low * 100, span.share_high * 100, color=colour, linewidth=4, alpha=0.5,
-                      label=f"share of {stage}, range where a count is '<5'")
+        middle = rows.share_low.where(rows.share_low == rows.share_high, (rows.share_low + rows.share_high) / 2)
+        marks.censoring_bars(ax, span.year + shift, span.share_low * 100, span.share_high * 100, colour)
+        marks.chance_bars(ax, rows.year + shift, middle * 100, rows.share_ci_low * 100, rows.share_ci_high * 100, colour)
+        marks.points(ax, point.year + shift, point.share_low * 100, point.unreliable, colour, marker=marker, label=f"share of {stage}")
     ax.set_ylim(0, 100)
     years = sorted(shares.year.unique())
     ax.set_xlim(years[0] - 0.6, years[-1] + 0.6)
     ax.set_xticks(years, [str(y) for y in years], rotation=45)
     ax.set_ylabel("forced labour, % of the year's count")
-    ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=3)
+    ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.3, -0.14), ncols=1)
+    marks.add_key(ax, marks.key_entries(result.parameters["confidence"], censoring=bool((shares.share_low < shares.share_high).any()),
+                                        unreliable=bool(shares.unreliable.any()), reliable=bool((~shares.unreliable & shares.share_low.notna()).any())),
+                  loc="upper center", bbox_to_anchor=(0.72, -0.14), ncols=2)
     return fig
 
 
