@@ -6,12 +6,13 @@ import pandas as pd
 
 from ..data import Dataset, from_source, sources_of
 from .result import Prose, Result, analysis_of, source_with_figures, years_in
+from .uncertainty import WHAT_INTERVALS_COVER, ci_label, compare_shares, confidence_problems, share_interval, shown_interval, unreliable
 
 STAGES = ("investigations", "prosecutions", "convictions")
 
 
 def _check(data: Dataset, p: dict) -> list[str]:
-    problems = source_with_figures("source", p["source"], data)
+    problems = source_with_figures("source", p["source"], data) + confidence_problems("confidence", p["confidence"])
     unknown = [s for s in p["stages"] if s not in STAGES]
     if unknown or len(p["stages"]) < 2:
         problems.append(f"stages must be two or more of {', '.join(STAGES)}; got {p['stages']!r}")
@@ -24,12 +25,13 @@ def _check(data: Dataset, p: dict) -> list[str]:
     return years_in("years", p["years"], complete)
 
 
-def stage_table(figures: pd.DataFrame, years: list[int], stages: list[str]) -> pd.DataFrame:
-    """Counts by year, stage and form, with labor's share of each stage.
+def stage_table(figures: pd.DataFrame, years: list[int], stages: list[str], confidence: float = 0.95) -> pd.DataFrame:
+    """Counts by year, stage and form, with labor's share of each stage and its Wilson interval.
 
     Returns:
-        One row per year and stage: ``sex``, ``labor``, ``total``, ``share_labor``
-        and the unit each stage counts in (cases, suspects, traffickers).
+        One row per year and stage: ``sex``, ``labor``, ``total``, ``share_labor``,
+        its interval ``share_ci_low``-``share_ci_high``, ``unreliable`` (fewer
+        than 20 events), and the unit each stage counts in (cases, suspects, traffickers).
     """
     unknown = [s for s in stages if s not in STAGES]
     if unknown:
@@ -44,12 +46,15 @@ def stage_table(figures: pd.DataFrame, years: list[int], stages: list[str]) -> p
     wide.columns.name = None
     wide["total"] = wide.sex + wide.labor
     wide["share_labor"] = wide.labor / wide.total
+    chance = [share_interval((lab, lab), (tot, tot), confidence) for lab, tot in zip(wide.labor, wide.total, strict=True)]
+    wide["share_ci_low"], wide["share_ci_high"] = [c[0] for c in chance], [c[1] for c in chance]
+    wide["unreliable"] = [unreliable((lab, lab), (tot, tot)) for lab, tot in zip(wide.labor, wide.total, strict=True)]
     order = {s: i for i, s in enumerate(stages)}
     wide = wide.sort_values(["year", "stage"], key=lambda c: c.map(order) if c.name == "stage" else c, ignore_index=True)
     wide["year"] = wide.year.astype(int)
     ids = rows.groupby(["period_start", "metric"]).id.agg(tuple)
     wide["ids"] = [ids[(y, s)] for y, s in zip(wide.year, wide.stage, strict=True)]
-    return wide[["year", "stage", "unit", "sex", "labor", "total", "share_labor", "ids"]]
+    return wide[["year", "stage", "unit", "sex", "labor", "total", "share_labor", "share_ci_low", "share_ci_high", "unreliable", "ids"]]
 
 
 def attrition(stages: pd.DataFrame, first: str = "investigations", last: str = "convictions") -> pd.DataFrame:
@@ -67,23 +72,38 @@ def attrition(stages: pd.DataFrame, first: str = "investigations", last: str = "
 
 @analysis_of("02_labor_vs_sex_attention", _check, headline=("share_labor_last_stage", "labour trafficking's share of the last stage"))
 def analyse(data: Dataset, source: str = "tip2015", years: tuple[int, ...] = (2013, 2014),
-            stages: tuple[str, ...] = STAGES) -> Result:
-    """Labor trafficking's share of each stage, the throughput between stages, and the narrative's assessment."""
+            stages: tuple[str, ...] = STAGES, confidence: float = 0.95) -> Result:
+    """Labor trafficking's share of each stage with its Wilson interval, the throughput between stages, and the narrative's assessment."""
     figures = from_source(data.figures, source)
     stages = list(stages)
-    by_stage = stage_table(figures, list(years), stages)
+    by_stage = stage_table(figures, list(years), stages, confidence)
     throughput = attrition(by_stage, first=stages[0], last=stages[-1])
     claims = data.statements[(data.statements.topic == "assessment") & (data.statements.source_id == source)]
+    label = ci_label(confidence)
     last_year = max(years)
-    latest = by_stage[by_stage.year == last_year].set_index("stage").share_labor
-    first_share, last_share = float(latest[stages[0]]), float(latest[stages[-1]])
+    latest = by_stage[by_stage.year == last_year].set_index("stage")
+    first_share, last_share = float(latest.share_labor[stages[0]]), float(latest.share_labor[stages[-1]])
+    first_row, last_row = latest.loc[stages[0]], latest.loc[stages[-1]]
+    compared = compare_shares((first_row.labor,) * 2, (first_row.total,) * 2, (last_row.labor,) * 2, (last_row.total,) * 2, confidence)
+    first_ci, last_ci = (shown_interval((r.share_ci_low, r.share_ci_high), percent=True) for r in (first_row, last_row))
     lines = [f"- *{r.subject}* ({r.locator}): \u201c{r.quote}\u201d" for r in claims.itertuples()]
-    lines += ["", f"In {last_year}, labor trafficking made up {first_share:.0%} of {stages[0]} but {last_share:.0%} of {stages[-1]}."]
+    lines += ["", *(f"- {r.year}, {r.stage}: labor {r.labor:,.0f} of {r.total:,.0f}, {r.share_labor:.0%} "
+                    f"({label} {shown_interval((r.share_ci_low, r.share_ci_high), percent=True)}"
+                    + (", unreliable: fewer than 20 events)" if r.unreliable else ")") for r in by_stage.itertuples())]
+    lines += ["", f"In {last_year}, labor trafficking made up {first_share:.0%} of {stages[0]} ({label} {first_ci}) but {last_share:.0%} "
+              f"of {stages[-1]} ({label} {last_ci}); the two shares {'differ' if compared.differs else 'do not differ'} beyond chance "
+              f"(Fisher's exact test, p = {compared.p_value:.2g}). The stages count different units (cases, suspects, traffickers), "
+              "so the test treats them as two independent samples, which they are not quite.", "", WHAT_INTERVALS_COVER]
     ids = [i for cell in by_stage.ids for i in cell]
     return Result(
-        title=f"Labor trafficking: {first_share:.0%} of {stages[0]}, {last_share:.0%} of {stages[-1]} in {last_year}",
+        title=f"Labor trafficking: {first_share:.0%} of {stages[0]}, {last_share:.0%} of {stages[-1]} in {last_year}; "
+              + (f"a difference beyond chance ({label} {first_ci} and {last_ci})" if compared.differs
+                 else f"within chance of each other ({label} {first_ci} and {last_ci})"),
         table=by_stage,
-        facts={"year": last_year, "share_labor_first_stage": first_share, "share_labor_last_stage": last_share},
+        facts={"year": last_year, "share_labor_first_stage": first_share, "share_labor_last_stage": last_share,
+               "ci_first_stage": (float(first_row.share_ci_low), float(first_row.share_ci_high)),
+               "ci_last_stage": (float(last_row.share_ci_low), float(last_row.share_ci_high)),
+               "differ": compared.differs, "p_value": compared.p_value, "confidence": confidence},
         figure_ids=tuple(ids),
         sources=sources_of(data.figures, data.sources, ids),
         summary=Prose("\n".join(lines)),

@@ -6,10 +6,12 @@ import pandas as pd
 
 from ..data import VICTIM_MEASURES, Dataset, from_source, select, sources_of, victim_count
 from .result import Prose, Result, analysis_of, one_of, source_with_figures, years_in
+from .uncertainty import WHAT_INTERVALS_COVER, ci_label, compare_rates, confidence_problems, ratio_interval, shown_interval, unreliable
 
 
 def _check(data: Dataset, p: dict) -> list[str]:
-    problems = source_with_figures("source", p["source"], data) + one_of("denominator", p["denominator"], VICTIM_MEASURES)
+    problems = (source_with_figures("source", p["source"], data) + one_of("denominator", p["denominator"], VICTIM_MEASURES)
+                + confidence_problems("confidence", p["confidence"]))
     if problems:
         return problems
     figures = from_source(data.figures, p["source"])
@@ -20,12 +22,14 @@ def _check(data: Dataset, p: dict) -> list[str]:
     return years_in("years", p["years"], both)
 
 
-def victims_per_conviction(figures: pd.DataFrame, denominator: str, years: list[int]) -> pd.DataFrame:
-    """Victims and convictions (sex and labor added) per calendar year, and their ratio.
+def victims_per_conviction(figures: pd.DataFrame, denominator: str, years: list[int], confidence: float = 0.95) -> pd.DataFrame:
+    """Victims and convictions (sex and labor added) per calendar year, and their ratio with its exact conditional interval.
 
     Returns:
         One row per year: ``victims``, ``victims_hedge``, ``convictions``,
-        ``victims_per_conviction`` and the ids of the figures used.
+        ``victims_per_conviction``, its interval ``ci_low``-``ci_high`` at
+        ``confidence``, ``unreliable`` (fewer than 20 convictions or victims)
+        and the ids of the figures used.
 
     Raises:
         ValueError: For an unknown measure. LookupError: if a year lacks a figure.
@@ -38,12 +42,16 @@ def victims_per_conviction(figures: pd.DataFrame, denominator: str, years: list[
         if not {"sex", "labor"} <= set(by_form.index):
             raise LookupError(f"no sex and labor conviction figures for {year}: the data hold {sorted(by_form.index)}")
         total = float(by_form["sex"] + by_form["labor"])
+        low, high = ratio_interval((victims.value, victims.value), (total, total), confidence)
         rows.append({
             "year": year,
             "victims": victims.value,
             "victims_hedge": victims.hedge,
             "convictions": total,
             "victims_per_conviction": victims.value / total if total else float("nan"),
+            "ci_low": low,
+            "ci_high": high,
+            "unreliable": unreliable((victims.value,) * 2, (total, total)),
             "victims_ids": victims.ids,
             "convictions_ids": tuple(convictions.id),
         })
@@ -79,31 +87,52 @@ def _about(hedge: str) -> str:
 
 @analysis_of("01_conviction_gap", _check, headline=("victims_per_conviction", "victims per person convicted"))
 def analyse(data: Dataset, source: str = "tip2015", denominator: str = "victims_identified_assisted",
-            years: tuple[int, ...] = (2013, 2014)) -> Result:
-    """Victims per trafficker convicted, for each year and for the narrative's cumulative windows."""
+            years: tuple[int, ...] = (2013, 2014), confidence: float = 0.95) -> Result:
+    """Victims per trafficker convicted, for each year and for the narrative's cumulative windows, with exact conditional intervals."""
     figures = from_source(data.figures, source)
-    per_year = victims_per_conviction(figures, denominator, list(years))
+    per_year = victims_per_conviction(figures, denominator, list(years), confidence)
     windows = cumulative_comparison(figures)
     measure = VICTIM_MEASURES[denominator]
+    label = ci_label(confidence)
     latest = per_year.iloc[-1]
     victims_row = windows.set_index("measure").loc["potential_victims_assisted"]
     convictions_row = windows.set_index("measure").loc["convictions"]
     match = bool(windows.windows_match.all())
+    # The cumulative contrast as a ratio of two rates per year, each count over its own window.
+    cumulative = compare_rates((victims_row.value,) * 2, victims_row.years, (convictions_row.value,) * 2, convictions_row.years, confidence)
     lines = [f"- {r.year}: {_about(r.victims_hedge)}{r.victims:,.0f} {measure.describe()} against {r.convictions:.0f} convictions, "
-             f"{_about(r.victims_hedge)}{r.victims_per_conviction:.0f} per conviction" for r in per_year.itertuples()]
+             f"{_about(r.victims_hedge)}{r.victims_per_conviction:.0f} per conviction ({label} {shown_interval((r.ci_low, r.ci_high))}"
+             + (", unreliable: fewer than 20 events)" if r.unreliable else ")") for r in per_year.itertuples()]
+    compared = None
+    if len(per_year) > 1:
+        first = per_year.iloc[0]
+        # Convictions per victim, first year against the last: the exact conditional test (convictions are the small counts).
+        compared = compare_rates((first.convictions,) * 2, first.victims, (latest.convictions,) * 2, latest.victims, confidence)
+        lines.append(f"\n{first.year} and {latest.year} {'differ' if compared.differs else 'do not differ'} beyond chance "
+                     f"(exact conditional test of convictions per victim, p = {compared.p_value:.2g}).")
     lines.append("")
     lines.append(
         f"Windows {'match' if match else 'do NOT match'}: potential victims {victims_row.period_start}-{victims_row.period_end} "
         f"({victims_row.years} years), convictions {convictions_row.period_start}-{convictions_row.period_end} ({convictions_row.years} years). "
         f"Per year: about {victims_row.per_year:.0f} potential victims assisted against {convictions_row.per_year:.1f} convictions, "
-        f"about {victims_row.per_year / convictions_row.per_year:.0f} to one.")
+        f"about {victims_row.per_year / convictions_row.per_year:.0f} to one ({label} {shown_interval((cumulative.low, cumulative.high))}).")
+    lines += ["", "The victim counts are the report's own, some of them approximate ('about'); the intervals treat each count as a "
+              "Poisson count and the split between victims and convictions as binomial. " + WHAT_INTERVALS_COVER]
     ids = [i for cell in (*per_year.victims_ids, *per_year.convictions_ids) for i in cell] + list(windows.id)
+    title = (f"{_about(latest.victims_hedge).capitalize()}{latest.victims_per_conviction:.0f} {measure.plural} "
+             f"for every trafficker convicted in {latest.year} ({label} {shown_interval((latest.ci_low, latest.ci_high))})")
+    if compared is not None:
+        first = per_year.iloc[0]
+        title += (f"; {'a difference' if compared.differs else 'no difference'} beyond chance from {first.year}'s "
+                  f"{_about(first.victims_hedge)}{first.victims_per_conviction:.0f}")
     return Result(
-        title=f"{_about(latest.victims_hedge).capitalize()}{latest.victims_per_conviction:.0f} {measure.plural} "
-              f"for every trafficker convicted in {latest.year}",
+        title=title,
         table=pd.concat([per_year.assign(panel="per_year"), windows.assign(panel="cumulative")], ignore_index=True),
         facts={"year": int(latest.year), "victims_per_conviction": float(latest.victims_per_conviction),
-               "hedge": latest.victims_hedge, "windows_match": match},
+               "ci": (float(latest.ci_low), float(latest.ci_high)), "unreliable": bool(latest.unreliable), "confidence": confidence,
+               "hedge": latest.victims_hedge, "windows_match": match,
+               "years_differ": None if compared is None else compared.differs, "p_value": None if compared is None else compared.p_value,
+               "cumulative_ratio_ci": (cumulative.low, cumulative.high)},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids),
         summary=Prose("\n".join(lines)),

@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..data import VICTIM_MEASURES, Dataset, from_source, sources_of, victim_count
 from .result import Prose, Result, analysis_of, one_of, source_with_figures, years_in
+from .uncertainty import ci_label, confidence_problems, count_interval, shown_interval
 
 
 def lines_for(figures: pd.DataFrame, year: int, lines: list[str] | None = None) -> pd.DataFrame:
@@ -45,8 +46,12 @@ def implied_rate(lines: pd.DataFrame) -> float:
     return float(both.nok.sum() / both.usd_as_reported.sum())
 
 
-def per_victim(lines: pd.DataFrame, victims: float, currency: str, nok_per_unit: float) -> pd.DataFrame:
-    """Each line and the total, per victim, in NOK and in ``currency`` at ``nok_per_unit``."""
+def per_victim(lines: pd.DataFrame, victims: float, currency: str, nok_per_unit: float, confidence: float = 0.95) -> pd.DataFrame:
+    """Each line and the total, per victim, in NOK and in ``currency`` at ``nok_per_unit``.
+
+    ``nok_per_victim_ci_low``-``_high``: the amount over the exact (Garwood)
+    interval of the victim count, the amount itself taken as known.
+    """
     if nok_per_unit <= 0:
         raise ValueError(f"the exchange rate must be positive, got {nok_per_unit}")
     if victims <= 0:
@@ -56,12 +61,15 @@ def per_victim(lines: pd.DataFrame, victims: float, currency: str, nok_per_unit:
     table = pd.concat([table, total], ignore_index=True)
     table[currency.lower()] = table.nok / nok_per_unit
     table["nok_per_victim"] = table.nok / victims
+    low, high = count_interval((victims, victims), confidence)
+    table["nok_per_victim_ci_low"], table["nok_per_victim_ci_high"] = table.nok / high, table.nok / low if low > 0 else float("inf")
     table[f"{currency.lower()}_per_victim"] = table[currency.lower()] / victims
     return table
 
 
 def _check(data: Dataset, p: dict) -> list[str]:
-    problems = source_with_figures("source", p["source"], data) + one_of("denominator", p["denominator"], VICTIM_MEASURES)
+    problems = (source_with_figures("source", p["source"], data) + one_of("denominator", p["denominator"], VICTIM_MEASURES)
+                + confidence_problems("confidence", p["confidence"]))
     if not re.fullmatch(r"[A-Z]{3}", str(p["currency"])):
         problems.append(f"currency must be a three-letter ISO 4217 code in capitals (USD, EUR); got {p['currency']!r}")
     rate = p["exchange_rate"]
@@ -87,7 +95,7 @@ def _check(data: Dataset, p: dict) -> list[str]:
 
 @analysis_of("03_funding_per_victim", _check, headline=("per_victim", "funding per victim, in {currency}"))
 def analyse(data: Dataset, source: str = "tip2015", year: int = 2014, denominator: str = "victims_identified_assisted",
-            currency: str = "USD", exchange_rate: float | None = None, funding_lines: tuple[str, ...] = ()) -> Result:
+            currency: str = "USD", exchange_rate: float | None = None, funding_lines: tuple[str, ...] = (), confidence: float = 0.95) -> Result:
     """Each funding line and their total per victim, in NOK and in ``currency``.
 
     The rate is the one implied by the report's own NOK/USD pairs when
@@ -105,19 +113,24 @@ def analyse(data: Dataset, source: str = "tip2015", year: int = 2014, denominato
         rate, rate_note = exchange_rate, f"{exchange_rate:g} NOK per {currency}, supplied by the user, not from a source"
         supplied["exchange_rate"] = f"NOK per {currency}, supplied by the user, not from a source"
     victims = victim_count(figures, denominator, year)
-    table = per_victim(lines, victims.value, currency, rate)
+    table = per_victim(lines, victims.value, currency, rate, confidence)
     total = table.set_index("id").loc["total"]
     cur = currency.lower()
+    label = ci_label(confidence)
+    total_ci = (float(total.nok_per_victim_ci_low), float(total.nok_per_victim_ci_high))
     summary = (f"Rate implied by the report: {every.nok.sum():,.0f} NOK / {every.usd_as_reported.sum():,.0f} USD = "
                f"**{report_rate:.4f} NOK per USD**. Rate used here: {rate_note}.\n\n"
-               f"Per {victims.measure.singular} ({victims.label}): NOK {total.nok_per_victim:,.0f}, "
-               f"or {currency} {total[f'{cur}_per_victim']:,.0f}.")
+               f"Per {victims.measure.singular} ({victims.label}): NOK {total.nok_per_victim:,.0f} ({label} {shown_interval(total_ci)}), "
+               f"or {currency} {total[f'{cur}_per_victim']:,.0f}.\n\n"
+               f"The interval takes the amounts as known and the victim count as a Poisson count: it says how far the amount per "
+               f"victim could move by chance in the count alone, not how the lines the report names relate to what was spent.")
     ids = [*lines.id, *lines.usd_id.dropna(), *victims.ids]
     return Result(
         title=f"NOK {total.nok_per_victim:,.0f} ({currency} {total[f'{cur}_per_victim']:,.0f}) of the reported funding "
-              f"per {victims.measure.singular} in {year}",
+              f"per {victims.measure.singular} in {year} ({label} NOK {shown_interval(total_ci)})",
         table=table.assign(denominator=denominator, victims=victims.value, nok_per_unit=rate),
         facts={"year": year, "nok_per_victim": float(total.nok_per_victim), "per_victim": float(total[f"{cur}_per_victim"]),
+               "nok_per_victim_ci": total_ci, "confidence": confidence,
                "currency": currency, "rate": rate, "rate_implied_by_report": report_rate, "victims": victims.value,
                "victims_label": victims.label, "per": victims.measure.singular},
         figure_ids=tuple(ids),
