@@ -25,7 +25,7 @@ run: $(STAMP) ## set up, then regenerate the figures whose inputs changed, valid
 check: $(STAMP) ## validate the curated data only
 	$(BIN)/tip-norway check
 
-extract: $(STAMP) ## read the GLOTIP workbooks in data/raw/ into data/processed/glotip.csv (deterministic)
+extract: $(STAMP) ## read the GLOTIP workbooks and World Bank files in data/raw/ into data/processed/ (deterministic)
 	$(BIN)/tip-norway extract
 
 list: $(STAMP) ## show the notebooks and their parameters

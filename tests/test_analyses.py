@@ -12,6 +12,7 @@ import math
 
 import pandas as pd
 import pytest
+from scipy import stats
 
 import analysis
 from analysis.analyses import ParameterError, attention, conviction_gap, funding, protection, sources_named
@@ -86,9 +87,27 @@ def test_conviction_gap_for_every_documented_parameter(loaded, denominator, year
                               if v != conviction_gap.analyse.defaults[k]}
 
 
+def _exact_ratio_ci(y1: int, y2: int) -> tuple[float, float]:
+    """Clopper-Pearson for y1 / (y1 + y2) by scipy's binomial test, mapped to y1 / y2."""
+    ci = stats.binomtest(y1, y1 + y2).proportion_ci(confidence_level=0.95, method="exact")
+    return ci.low / (1 - ci.low), ci.high / (1 - ci.high)
+
+
 def test_conviction_gap_headline(loaded):
     result = conviction_gap.analyse(loaded)
-    assert result.title == "About 54 victims identified and assisted for every trafficker convicted in 2014"
+    low, high = _exact_ratio_ci(270, 5)
+    assert (round(low), round(high)) == (23, 168)
+    # 2013 against 2014: 5 convictions of 355 events against 5 of 275, the exact conditional test of convictions per victim.
+    p = stats.binomtest(5, 10, 350 / (350 + 270)).pvalue
+    assert p > 0.05 and result.facts["p_value"] == pytest.approx(p)
+    assert result.title == ("About 54 victims identified and assisted for every trafficker convicted in 2014 (95% CI 23-168); "
+                            "no difference beyond chance from 2013's about 70")
+    assert result.facts["ci"] == pytest.approx((low, high)) and result.facts["unreliable"]
+    per_year = result.tables["per_year"].set_index("year")
+    assert (per_year.loc[2013, "ci_low"], per_year.loc[2013, "ci_high"]) == pytest.approx(_exact_ratio_ci(350, 5))
+    # The cumulative contrast: 2,000 potential victims over 7 years against 35 convictions over 12.
+    ci = stats.binomtest(2000, 2035).proportion_ci(method="exact")
+    assert result.facts["cumulative_ratio_ci"] == pytest.approx((ci.low / (1 - ci.low) * 12 / 7, ci.high / (1 - ci.high) * 12 / 7))
     assert result.changed == {}
     assert set(result.figure_ids) >= {"tip2015-victims-2014", "tip2015-convictions-sex-2014", "tip2015-convictions-labor-2014",
                                       "tip2015-potential-victims-assisted-2007-2013", "tip2015-convictions-since-2003"}
@@ -152,7 +171,12 @@ def test_attention_for_every_documented_parameter(loaded, years, stages):
     last_share = LABOR[(last, stages[-1])][0] / sum(LABOR[(last, stages[-1])])
     assert result.facts["share_labor_first_stage"] == pytest.approx(first_share)
     assert result.facts["share_labor_last_stage"] == pytest.approx(last_share)
-    assert result.title == f"Labor trafficking: {first_share:.0%} of {stages[0]}, {last_share:.0%} of {stages[-1]} in {last}"
+    assert result.title.startswith(f"Labor trafficking: {first_share:.0%} of {stages[0]}, {last_share:.0%} of {stages[-1]} in {last}; ")
+    first, final = LABOR[(last, stages[0])], LABOR[(last, stages[-1])]
+    p = stats.fisher_exact([[first[0], first[1]], [final[0], final[1]]]).pvalue
+    assert result.facts["p_value"] == pytest.approx(p)
+    assert ("a difference beyond chance" in result.title) == (p < 0.05) == result.facts["differ"]
+    assert ("within chance of each other" in result.title) == (p >= 0.05)
     assert len(result.table) == len(years) * len(stages)
     assert "bulk of resources and attention" in result.summary
 
@@ -237,6 +261,14 @@ def test_funding_refuses_values_outside_the_data(loaded, values, message):
     assert any(p.startswith(message) for p in info.value.problems), info.value.problems
 
 
+def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson's score interval in closed form."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return centre - half, centre + half
+
+
 # --- 04: protection --------------------------------------------------------------------------
 
 def test_protection_per_100_victims(data):
@@ -256,8 +288,13 @@ def test_protection_for_every_documented_parameter(loaded, years):
     reflection = {2013: 30 / 350, 2014: 27 / 270}[max(years)] * 100
     assert result.facts["permits_per_100"] == pytest.approx(permits)
     assert result.facts["reflection_per_100"] == pytest.approx(reflection)
+    victims = {2013: 350, 2014: 270}[max(years)]
+    permit_ci = [100 * v for v in wilson(round(permits * victims / 100), victims)]
+    reflection_ci = [100 * v for v in wilson(round(reflection * victims / 100), victims)]
+    assert result.facts["permits_ci"] == pytest.approx(permit_ci)
     assert result.title == (f"In {max(years)}, about {permits:.0f} in 100 victims identified got a temporary residence permit "
-                            f"and {reflection:.0f} a reflection period")
+                            f"(95% CI {permit_ci[0]:.0f}-{permit_ci[1]:.0f}) and {reflection:.0f} a reflection period "
+                            f"({reflection_ci[0]:.0f}-{reflection_ci[1]:.0f})")
     assert ("shelter accepted 2013" in result.summary) == (2013 in years)
     with pytest.raises(ParameterError, match="years: no data for 2015"):
         protection.analyse(loaded, years=[*years, 2015])

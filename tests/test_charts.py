@@ -51,7 +51,7 @@ SLACK, FLOOR = 0.25, 0.75
 
 @pytest.fixture(scope="module")
 def data():
-    return analysis.load(glotip=True)
+    return analysis.load(glotip=True, world_bank=True)
 
 
 class Rendered:

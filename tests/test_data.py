@@ -30,7 +30,8 @@ def test_register_hashes_match_the_files_computed_here():
     with open(paths.RAW / "sources.csv", encoding="utf-8") as handle:
         rows = [r for r in csv.DictReader(handle) if r["file"]]
     assert {r["file"] for r in rows} == {"us_tip_report_2015_norway.txt", "norway_statement_gcm_vienna_2017.txt",
-                                         "unodc_glotip_2023-05-30.xlsx", "unodc_glotip_2025-04-14.xlsx"}
+                                         "unodc_glotip_2023-05-30.xlsx", "unodc_glotip_2025-04-14.xlsx",
+                                         "world_bank_population.csv", "world_bank_cpi_inflation.csv"}
     for row in rows:
         digest = hashlib.sha256((paths.RAW / row["file"]).read_bytes()).hexdigest()
         assert digest == row["sha256"], row["file"]
@@ -43,6 +44,9 @@ def test_hashes_are_those_published_with_the_source_documents():
         "norway_statement_gcm_vienna_2017.txt": "3be6845677b0f01f0090f23ca94169b05512cfbf0df34b74007e091ce012abd6",
         "unodc_glotip_2025-04-14.xlsx": "24c34b95dfefb520445ef0f8d039727cad6febf0ab36807d5fc0aeee128c413e",
         "unodc_glotip_2023-05-30.xlsx": "b0d5fcedaef86dcae33f74ef28f8e0cd25f49f12446d46642f05160159f15119",
+        # the World Bank copies: README of /work/shared/sources/world_bank/ (population.csv, consumer_price_inflation.csv)
+        "world_bank_population.csv": "7d2dd6a17f5ed7916de1f89a9c116791e64d207f2e2f6ce47c57e1ab46f0088a",
+        "world_bank_cpi_inflation.csv": "182baa44c536079bea07bb8700c37c85441c3d7d5f8e6dd68fb92fcb4a7815e8",
     }
     for name, digest in published.items():
         assert hashlib.sha256((paths.RAW / name).read_bytes()).hexdigest() == digest
@@ -160,6 +164,7 @@ def test_check_command_prints_the_summary(capsys):
     assert main(["check"]) == 0
     out = capsys.readouterr().out
     assert "tip2015" in out and "edition 2015: 43 figures, 30 statements" in out
+    assert "wb-cpi-inflation: World Bank, cpi_inflation: 110 rows extracted (DNK, FIN, ISL, NOR, SWE, 2003-2024)" in out
 
 
 # --- validated tables are kept, keyed on every byte they were validated from ---------------------

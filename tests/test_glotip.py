@@ -245,10 +245,13 @@ def test_extract_command_writes_the_committed_table_again(data_copy, capsys):
     workbooks, about 4 s, serves this and the command's own checks)."""
     target = data_copy / "processed" / "glotip.csv"
     target.unlink()
+    (data_copy / "processed" / "world_bank.csv").unlink()
     assert main(["extract", "--data-dir", str(data_copy)]) == 0
     assert target.read_bytes() == (paths.PROCESSED / "glotip.csv").read_bytes(), "run make extract: the table is written by script only"
+    assert (data_copy / "processed" / "world_bank.csv").read_bytes() == (paths.PROCESSED / "world_bank.csv").read_bytes()
     out = capsys.readouterr().out
     assert "glotip2025 Norway: 305 rows" in out and "wrote 3474 rows" in out
+    assert "wb-population: 110 rows (DNK, FIN, ISL, NOR, SWE, 2003-2024)" in out and "wrote 220 rows" in out
     with open(target, encoding="utf-8") as handle:
         assert next(csv.reader(handle)) == glotip.FIELDS
 

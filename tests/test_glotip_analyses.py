@@ -14,7 +14,7 @@ VICTIMS = {2007: (203, 32), 2008: (256, 71), 2009: (292, 80), 2011: (134, 45), 2
 
 @pytest.fixture(scope="module")
 def data():
-    return analysis.load(glotip=True)
+    return analysis.load(glotip=True, world_bank=True)
 
 
 def test_labor_share_of_detected_victims(data):

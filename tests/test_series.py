@@ -18,7 +18,7 @@ from analysis.data import choose_vintage, paths, restatements
 
 @pytest.fixture(scope="module")
 def data():
-    return analysis.load(glotip=True)
+    return analysis.load(glotip=True, world_bank=True)
 
 
 def test_every_edition_2011_to_2025_has_its_tier(data):

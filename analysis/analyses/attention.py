@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..data import Dataset, from_source, sources_of
 from .result import Prose, Result, analysis_of, source_with_figures, years_in
-from .uncertainty import WHAT_INTERVALS_COVER, ci_label, compare_shares, confidence_problems, share_interval, shown_interval, unreliable
+from .uncertainty import WHAT_INTERVALS_COVER, ci_label, compare_shares, confidence_problems, share_interval, shown_interval, shown_p, unreliable
 
 STAGES = ("investigations", "prosecutions", "convictions")
 
@@ -92,7 +92,7 @@ def analyse(data: Dataset, source: str = "tip2015", years: tuple[int, ...] = (20
                     + (", unreliable: fewer than 20 events)" if r.unreliable else ")") for r in by_stage.itertuples())]
     lines += ["", f"In {last_year}, labor trafficking made up {first_share:.0%} of {stages[0]} ({label} {first_ci}) but {last_share:.0%} "
               f"of {stages[-1]} ({label} {last_ci}); the two shares {'differ' if compared.differs else 'do not differ'} beyond chance "
-              f"(Fisher's exact test, p = {compared.p_value:.2g}). The stages count different units (cases, suspects, traffickers), "
+              f"(Fisher's exact test, {shown_p(compared.p_value)}). The stages count different units (cases, suspects, traffickers), "
               "so the test treats them as two independent samples, which they are not quite.", "", WHAT_INTERVALS_COVER]
     ids = [i for cell in by_stage.ids for i in cell]
     return Result(

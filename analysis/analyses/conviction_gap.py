@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..data import VICTIM_MEASURES, Dataset, from_source, select, sources_of, victim_count
 from .result import Prose, Result, analysis_of, one_of, source_with_figures, years_in
-from .uncertainty import WHAT_INTERVALS_COVER, ci_label, compare_rates, confidence_problems, ratio_interval, shown_interval, unreliable
+from .uncertainty import WHAT_INTERVALS_COVER, ci_label, compare_rates, confidence_problems, ratio_interval, shown_interval, shown_p, unreliable
 
 
 def _check(data: Dataset, p: dict) -> list[str]:
@@ -109,7 +109,7 @@ def analyse(data: Dataset, source: str = "tip2015", denominator: str = "victims_
         # Convictions per victim, first year against the last: the exact conditional test (convictions are the small counts).
         compared = compare_rates((first.convictions,) * 2, first.victims, (latest.convictions,) * 2, latest.victims, confidence)
         lines.append(f"\n{first.year} and {latest.year} {'differ' if compared.differs else 'do not differ'} beyond chance "
-                     f"(exact conditional test of convictions per victim, p = {compared.p_value:.2g}).")
+                     f"(exact conditional test of convictions per victim, {shown_p(compared.p_value)}).")
     lines.append("")
     lines.append(
         f"Windows {'match' if match else 'do NOT match'}: potential victims {victims_row.period_start}-{victims_row.period_end} "

@@ -8,7 +8,7 @@ from ..data import Dataset, sources_of
 from ..data.vintages import choose_release
 from .intervals import share, shown
 from .result import Prose, Result, analysis_of, one_of, year_range
-from .uncertainty import WHAT_INTERVALS_COVER, ci_label, compare_shares, confidence_problems, share_interval, shown_interval, unreliable
+from .uncertainty import WHAT_INTERVALS_COVER, ci_label, compare_shares, confidence_problems, share_interval, shown_interval, shown_p, unreliable
 from .unodc import RELEASES, yearly_counts
 
 STAGES = {"victims_detected": "detected victims", "persons_convicted": "persons convicted"}
@@ -90,7 +90,7 @@ def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, releas
     counted = {stage: len(rows.dropna(subset=["share_low"])) for stage, rows in shares.groupby("stage")}
     verdict = ("" if compared is None else
                f" The two pooled shares {'differ' if compared.differs else 'do not differ'} beyond chance "
-               f"(Fisher's exact test, p = {compared.p_value:.2g}, the largest over the values the '<5' counts may take).")
+               f"(Fisher's exact test, {shown_p(compared.p_value)}, the largest over the values the '<5' counts may take).")
     summary = (f"Forced labour's share (UNODC, {release} release{'' if include_flagged else ', flagged rows left out'}), "
                f"{first_year}-{last_year}, with Wilson {label}s:\n" + "\n".join(lines)
                + f"\n\nPooled over the years with both counts: {shown(victims, percent=True)} ({label} {shown_interval(victims_ci, percent=True)}) "

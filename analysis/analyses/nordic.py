@@ -7,9 +7,24 @@ import pandas as pd
 from ..data import Dataset, sources_of
 from ..data.glotip import COUNTRIES
 from ..data.vintages import choose_release
+from ..data.world_bank import population
 from .intervals import ratio, shown
 from .result import Prose, Result, analysis_of, one_of, year_range
+from .uncertainty import (
+    WHAT_INTERVALS_COVER,
+    ci_label,
+    compare_rates,
+    confidence_problems,
+    rate_interval,
+    ratio_interval,
+    shown_interval,
+    shown_p,
+    unreliable,
+)
 from .unodc import RELEASES, yearly_counts
+
+#: Detected victims per this many inhabitants, and persons convicted per this many.
+VICTIMS_PER, CONVICTED_PER = 100_000, 1_000_000
 
 
 def _check(data: Dataset, p: dict) -> list[str]:
@@ -17,60 +32,166 @@ def _check(data: Dataset, p: dict) -> list[str]:
     unknown = [c for c in p["countries"] if c not in COUNTRIES]
     if unknown or not p["countries"]:
         problems.append(f"countries must be ISO3 codes among {', '.join(COUNTRIES)}; got {p['countries']!r}")
+    problems += confidence_problems("confidence", p["confidence"])
     if data.glotip is not None:
         problems += year_range("first_year", p["first_year"], "last_year", p["last_year"], data.glotip.year)
+    if not problems and data.world_bank is not None:
+        counted = data.glotip[data.glotip.iso3.isin(p["countries"]) & data.glotip.year.between(p["first_year"], p["last_year"])]
+        try:
+            population(data.world_bank, list(p["countries"]), sorted(set(int(y) for y in counted.year)))
+        except LookupError as error:
+            problems.append(f"first_year-last_year: {error}")
     return problems
 
 
-def by_country(glotip: pd.DataFrame, countries: list[str], years: list[int], release: str, include_flagged: bool) -> pd.DataFrame:
-    """Per country and year: victims detected, persons convicted (as written and bounded) and victims per conviction."""
+def by_country(glotip: pd.DataFrame, countries: list[str], years: list[int], release: str, include_flagged: bool,
+               world_bank: pd.DataFrame | None = None, confidence: float = 0.95) -> pd.DataFrame:
+    """Per country and year: victims detected, persons convicted (as written and bounded), victims per conviction with its
+    exact conditional interval, and, given the World Bank's population, both counts per inhabitant with Garwood intervals."""
     chosen = choose_release(glotip, release, include_flagged)
+    people = None if world_bank is None else population(world_bank, countries, years).set_index(["iso3", "year"])
     rows = []
     for iso3 in countries:
         detected = yearly_counts(chosen, iso3, "victims_detected", years)
         convicted = yearly_counts(chosen, iso3, "persons_convicted", years)
         for d, c in zip(detected.itertuples(), convicted.itertuples(), strict=True):
             low, high = ratio((d.low, d.high), (c.low, c.high))
-            rows.append({"iso3": iso3, "country": COUNTRIES[iso3], "year": d.year, "detected": d.written, "detected_low": d.low,
-                         "detected_high": d.high, "convicted": c.written, "convicted_low": c.low, "convicted_high": c.high,
-                         "ratio_low": low, "ratio_high": high, "ratio": shown((low, high)),
-                         "ids": tuple(i for i in (d.id, c.id) if isinstance(i, str))})
+            ci_low, ci_high = ratio_interval((d.low, d.high), (c.low, c.high), confidence)
+            row = {"iso3": iso3, "country": COUNTRIES[iso3], "year": d.year, "detected": d.written, "detected_low": d.low,
+                   "detected_high": d.high, "convicted": c.written, "convicted_low": c.low, "convicted_high": c.high,
+                   "ratio_low": low, "ratio_high": high, "ratio": shown((low, high)), "ratio_ci_low": ci_low, "ratio_ci_high": ci_high,
+                   "unreliable": unreliable((d.low, d.high), (c.low, c.high)) and not pd.isna(low),
+                   "ids": tuple(i for i in (d.id, c.id) if isinstance(i, str))}
+            if people is not None:
+                inhabitants = float(people.loc[(iso3, d.year), "population"])
+                row["population"] = inhabitants
+                for name, count, per in (("detected", d, VICTIMS_PER), ("convicted", c, CONVICTED_PER)):
+                    rate = (count.low / inhabitants * per, count.high / inhabitants * per)
+                    interval = rate_interval((count.low, count.high), inhabitants, confidence, per)
+                    row.update({f"{name}_rate_low": rate[0], f"{name}_rate_high": rate[1],
+                                f"{name}_rate_ci_low": interval[0], f"{name}_rate_ci_high": interval[1],
+                                f"{name}_rate_unreliable": unreliable((count.low, count.high)) and not pd.isna(rate[0])})
+                row["ids"] = (*row["ids"], people.loc[(iso3, d.year), "id"])
+            rows.append(row)
     return pd.DataFrame(rows)
 
 
-def pooled(table: pd.DataFrame) -> pd.DataFrame:
-    """Per country, over the years where both counts are given: detected victims per person convicted, as an interval."""
+def pooled(table: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Per country, over the years where both counts are given: detected victims per person convicted, as a range and an interval.
+
+    With population in ``table``, also each count per inhabitant a year, pooled
+    over the years where that count is given: the summed count over the summed
+    population (person-years), with its Garwood interval and those years' number.
+    """
     both = table.dropna(subset=["detected_low", "convicted_low"])
     sums = both.groupby(["iso3", "country"], sort=False)[["detected_low", "detected_high", "convicted_low", "convicted_high"]].sum()
     sums["years"] = both.groupby(["iso3", "country"], sort=False).size()
     bounds = [ratio((r.detected_low, r.detected_high), (r.convicted_low, r.convicted_high)) for r in sums.itertuples()]
     sums["ratio_low"], sums["ratio_high"] = [b[0] for b in bounds], [b[1] for b in bounds]
     sums["ratio"] = [shown(b) for b in bounds]
+    chance = [ratio_interval((r.detected_low, r.detected_high), (r.convicted_low, r.convicted_high), confidence) for r in sums.itertuples()]
+    sums["ratio_ci_low"], sums["ratio_ci_high"] = [c[0] for c in chance], [c[1] for c in chance]
+    sums["unreliable"] = [unreliable((r.detected_low, r.detected_high), (r.convicted_low, r.convicted_high)) for r in sums.itertuples()]
+    if "population" in table:
+        for name, per in (("detected", VICTIMS_PER), ("convicted", CONVICTED_PER)):
+            given = table.dropna(subset=[f"{name}_low"]).groupby(["iso3", "country"], sort=False)
+            counts = given[[f"{name}_low", f"{name}_high", "population"]].sum().reindex(sums.index)
+            sums[f"{name}_years"] = given.size().reindex(sums.index).fillna(0).astype(int)
+            sums[f"{name}_count_low"], sums[f"{name}_count_high"] = counts[f"{name}_low"], counts[f"{name}_high"]
+            sums[f"{name}_person_years"] = counts.population
+            sums[f"{name}_rate_low"] = counts[f"{name}_low"] / counts.population * per
+            sums[f"{name}_rate_high"] = counts[f"{name}_high"] / counts.population * per
+            rates = [rate_interval((lo, hi), years, confidence, per) for lo, hi, years in
+                     zip(counts[f"{name}_low"], counts[f"{name}_high"], counts.population, strict=True)]
+            sums[f"{name}_rate_ci_low"], sums[f"{name}_rate_ci_high"] = [r[0] for r in rates], [r[1] for r in rates]
+            sums[f"{name}_rate_unreliable"] = [unreliable((lo, hi)) for lo, hi in zip(counts[f"{name}_low"], counts[f"{name}_high"], strict=True)]
     return sums.reset_index()
 
 
-@analysis_of("12_nordic_comparison", _check, glotip=True, headline=("pooled.NOR", "detected victims per person convicted in Norway, pooled"))
+def against(together: pd.DataFrame, name: str, reference: str = "NOR", confidence: float = 0.95) -> pd.DataFrame:
+    """Each country's pooled rate of ``name`` (detected or convicted) per inhabitant against ``reference``'s: the exact conditional test."""
+    by = together.set_index("iso3")
+    if reference not in by.index:
+        return pd.DataFrame(columns=["iso3", "country", "rate_ratio_low", "rate_ratio_high", "ci_low", "ci_high", "p_value", "differs"])
+    ref = by.loc[reference]
+    rows = []
+    for iso3, row in by.drop(index=reference).iterrows():
+        test = compare_rates((ref[f"{name}_count_low"], ref[f"{name}_count_high"]), ref[f"{name}_person_years"],
+                             (row[f"{name}_count_low"], row[f"{name}_count_high"]), row[f"{name}_person_years"], confidence)
+        rows.append({"iso3": iso3, "country": row.country, "rate_ratio_low": test.ratio[0], "rate_ratio_high": test.ratio[1],
+                     "ci_low": test.low, "ci_high": test.high, "p_value": test.p_value, "differs": test.differs})
+    return pd.DataFrame(rows)
+
+
+def _rate(row, name: str, digits: int = 1) -> str:
+    value = shown((row[f"{name}_rate_low"], row[f"{name}_rate_high"]), digits)
+    return f"{value} ({shown_interval((row[f'{name}_rate_ci_low'], row[f'{name}_rate_ci_high']), digits)})"
+
+
+@analysis_of("12_nordic_comparison", _check, glotip=True, world_bank=True,
+             headline=("pooled.NOR", "detected victims per person convicted in Norway, pooled"))
 def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, countries: tuple[str, ...] = ("NOR", "SWE", "DNK", "FIN", "ISL"),
-            release: str = "latest", include_flagged: bool = False) -> Result:
-    """Victims detected, persons convicted and victims per conviction by country and year, and pooled over the years."""
+            release: str = "latest", include_flagged: bool = False, confidence: float = 0.95) -> Result:
+    """Victims detected and persons convicted by country and year, per inhabitant, and victims per conviction, pooled over the years.
+
+    Rates per inhabitant divide by the World Bank's mid-year population; each
+    country's pooled rates are set against Norway's with the exact conditional test.
+    """
     years = list(range(first_year, last_year + 1))
-    table = by_country(data.glotip, list(countries), years, release, include_flagged)
-    together = pooled(table)
-    lines = [f"- {r.country}: {r.ratio} detected victims per person convicted over {r.years} years with both counts "
+    table = by_country(data.glotip, list(countries), years, release, include_flagged, data.world_bank, confidence)
+    together = pooled(table, confidence)
+    label = ci_label(confidence)
+    versus = {name: against(together, name, confidence=confidence) for name in ("detected", "convicted")}
+    lines = [f"- {r.country}: {r.ratio} detected victims per person convicted ({label} {shown_interval((r.ratio_ci_low, r.ratio_ci_high))}) "
+             f"over {r.years} years with both counts "
              f"({r.detected_low:,.0f}{'' if r.detected_low == r.detected_high else f'-{r.detected_high:,.0f}'} detected, "
              f"{r.convicted_low:,.0f}{'' if r.convicted_low == r.convicted_high else f'-{r.convicted_high:,.0f}'} convicted)"
+             + ("; unreliable: fewer than 20 events" if r.unreliable else "")
              for r in together.itertuples()]
-    summary = (f"UNODC counts, {first_year}-{last_year} ({release} release{'' if include_flagged else ', flagged rows left out'}):\n"
-               + "\n".join(lines) + "\n\nEach country counts what its own law and agencies record; compare a country with itself "
-               "over time first, and countries with each other only with that in mind.")
+    rates = [f"- {r['country']}: {_rate(r, 'detected')} detected victims per 100,000 inhabitants a year ({r['detected_years']} years), "
+             f"{_rate(r, 'convicted')} persons convicted per million ({r['convicted_years']} years)"
+             + ("; the conviction rate rests on fewer than 20 events" if r["convicted_rate_unreliable"] else "")
+             for _, r in together.iterrows()]
+    verdicts = []
+    for name, what in (("detected", "detected victims"), ("convicted", "persons convicted")):
+        rows = versus[name]
+        if len(rows):
+            verdicts.append(f"Norway's rate of {what} per inhabitant against each: " + "; ".join(
+                f"{r.country} {'differs' if r.differs else 'does not differ'} beyond chance (rate ratio Norway/{r.country} "
+                f"{shown((r.rate_ratio_low, r.rate_ratio_high), 1)}, {label} {shown_interval((r.ci_low, r.ci_high), 1)}, {shown_p(r.p_value)})"
+                for r in rows.itertuples()) + ".")
+    summary = (f"UNODC counts, {first_year}-{last_year} ({release} release{'' if include_flagged else ', flagged rows left out'}), "
+               f"pooled, with {label}s:\n" + "\n".join(lines)
+               + "\n\nPer inhabitant (World Bank mid-year population), pooled over the years each count is given:\n" + "\n".join(rates)
+               + ("\n\n" + "\n".join(verdicts) if verdicts else "")
+               + "\n\nA detection rate measures how many victims a country's agencies find and record, which follows the effort spent, "
+               "the law and the recording rules, not how much trafficking there is: a higher rate may mean more searching, not more "
+               "trafficking. Each country counts what its own law and agencies record; compare a country with itself over time first, "
+               "and countries with each other only with that in mind. " + WHAT_INTERVALS_COVER)
     ids = [i for cell in table.ids for i in cell]
+    ranked = together.sort_values("detected_rate_low", ascending=False)
+    title = ("Detected victims per 100,000 inhabitants a year, pooled: "
+             + ", ".join(f"{r.country} {shown((r.detected_rate_low, r.detected_rate_high), 1)}" for r in ranked.itertuples()))
+    detected_vs = versus["detected"]
+    if len(detected_vs):
+        differ = list(detected_vs[detected_vs.differs].country)
+        same = list(detected_vs[~detected_vs.differs].country)
+        title += ("; Norway's differs beyond chance from " + (", ".join(differ) if differ else "none")
+                  + (f", not from {', '.join(same)}" if same and differ else ""))
     return Result(
-        title="Detected victims per person convicted, pooled: " + ", ".join(f"{r.country} {r.ratio}" for r in together.itertuples()),
+        title=title,
         table=table,
         facts={"pooled": {r.iso3: (float(r.ratio_low), float(r.ratio_high)) for r in together.itertuples()},
-               "years_with_both": {r.iso3: int(r.years) for r in together.itertuples()}},
+               "pooled_ci": {r.iso3: (float(r.ratio_ci_low), float(r.ratio_ci_high)) for r in together.itertuples()},
+               "detected_per_100000": {r.iso3: (float(r.detected_rate_low), float(r.detected_rate_high)) for r in together.itertuples()},
+               "detected_per_100000_ci": {r.iso3: (float(r.detected_rate_ci_low), float(r.detected_rate_ci_high)) for r in together.itertuples()},
+               "convicted_per_million": {r.iso3: (float(r.convicted_rate_low), float(r.convicted_rate_high)) for r in together.itertuples()},
+               "convicted_per_million_ci": {r.iso3: (float(r.convicted_rate_ci_low), float(r.convicted_rate_ci_high))
+                                            for r in together.itertuples()},
+               "differs_from_norway": {name: {r.iso3: bool(r.differs) for r in rows.itertuples()} for name, rows in versus.items()},
+               "years_with_both": {r.iso3: int(r.years) for r in together.itertuples()}, "confidence": confidence},
         figure_ids=tuple(dict.fromkeys(ids)),
-        sources=sources_of(data.figures, data.sources, ids, data.glotip),
+        sources=sources_of(data.figures, data.sources, ids, data.glotip, world_bank=data.world_bank),
         summary=Prose(summary),
-        tables={"pooled": together},
+        tables={"pooled": together, "against_norway_detected": versus["detected"], "against_norway_convicted": versus["convicted"]},
     )

@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..data import Dataset, from_source, sources_of, victim_count
 from .result import Prose, Result, analysis_of, source_with_figures, years_in
-from .uncertainty import WHAT_INTERVALS_COVER, ci_label, compare_shares, confidence_problems, share_interval, shown_interval, unreliable
+from .uncertainty import WHAT_INTERVALS_COVER, ci_label, compare_shares, confidence_problems, share_interval, shown_interval, shown_p, unreliable
 
 MEASURES = ("reflection_periods_granted", "temporary_residence_permits_granted", "asylum_grants", "shelter_accepted")
 #: The victim count each measure is set against.
@@ -71,7 +71,7 @@ def analyse(data: Dataset, source: str = "tip2015", years: tuple[int, ...] = (20
             if pd.isna(a["count"]) or pd.isna(b["count"]):
                 continue
             test = compare_shares((a["count"],) * 2, (a.victims_identified,) * 2, (b["count"],) * 2, (b.victims_identified,) * 2, confidence)
-            changes.append(f"{measure.replace('_', ' ')}: {'a difference' if test.differs else 'no difference'} beyond chance (p = {test.p_value:.2g})")
+            changes.append(f"{measure.replace('_', ' ')}: {'a difference' if test.differs else 'no difference'} beyond chance ({shown_p(test.p_value)})")
     summary = (f"In {last}, {permits:.1f} temporary residence permits ({label} {shown_interval(permits_ci, digits=1)}) and {reflection:.1f} "
                f"reflection periods ({label} {shown_interval(reflection_ci, digits=1)}) per 100 victims identified.\n\n" + "\n".join(lines)
                + ("\n\n" + f"{min(years)} against {last}, Fisher's exact test: " + "; ".join(changes) + "." if changes else "")

@@ -108,12 +108,14 @@ ANALYSES: dict[str, Callable[..., Result]] = {}
 Check = Callable[[Dataset, dict], list[str]]
 
 
-def analysis_of(notebook: str, check: Check | None = None, glotip: bool = False, headline: tuple[str, str] | None = None):
+def analysis_of(notebook: str, check: Check | None = None, glotip: bool = False, headline: tuple[str, str] | None = None,
+                world_bank: bool = False):
     """Declare ``func(data, **parameters)`` the analysis of ``notebook``, summed up by the fact ``headline``.
 
     The wrapped function takes the notebook's parameters as keywords (``data``
     optional: the curated data are loaded when it is not given, with UNODC's
-    counts when ``glotip``), refuses
+    counts when ``glotip`` and the World Bank's population and prices when
+    ``world_bank``), refuses
     unknown names and values ``check`` finds wrong with :class:`ParameterError`,
     and returns its :class:`Result` with ``name``, ``parameters`` and
     ``defaults`` filled in.
@@ -129,9 +131,11 @@ def analysis_of(notebook: str, check: Check | None = None, glotip: bool = False,
 
         @functools.wraps(func)
         def analyse(data: Dataset | None = None, **values) -> Result:
-            data = load(glotip=glotip) if data is None else data
+            data = load(glotip=glotip, world_bank=world_bank) if data is None else data
             if glotip and data.glotip is None:
                 raise ValueError(f"{notebook} needs UNODC's counts: pass analysis.load(glotip=True)")
+            if world_bank and data.world_bank is None:
+                raise ValueError(f"{notebook} needs the World Bank's population and prices: pass analysis.load(world_bank=True)")
             found = problems(data, values)
             if found:
                 raise ParameterError(notebook, found)

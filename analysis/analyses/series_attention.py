@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..data import Dataset, sources_of, with_series
 from .result import Prose, Result, analysis_of, year_range
-from .uncertainty import WHAT_INTERVALS_COVER, ci_label, compare_shares, confidence_problems, share_interval, shown_interval, unreliable
+from .uncertainty import WHAT_INTERVALS_COVER, ci_label, compare_shares, confidence_problems, share_interval, shown_interval, shown_p, unreliable
 
 #: (series, metric) counted by form, and what a reader calls it.
 CASE_COUNTS = ((("TIP", "investigations"), "investigations"), (("KOM", "police_reports"), "police reports"))
@@ -81,7 +81,7 @@ def analyse(data: Dataset, first_year: int = 2010, last_year: int = 2024, confid
         title = (f"Sexual exploitation was {first.share_sex:.0%} of {first.measure} ({name}) in {first.year} and {last.share_sex:.0%} in "
                  f"{last.year}: {verdict} ({label} {shown_interval((first.share_ci_low, first.share_ci_high), percent=True)} and "
                  f"{shown_interval((last.share_ci_low, last.share_ci_high), percent=True)})")
-        lines.append(f"\n{name} {first.measure}, {first.year} against {last.year}: {verdict} (Fisher's exact test, p = {test.p_value:.2g}).")
+        lines.append(f"\n{name} {first.measure}, {first.year} against {last.year}: {verdict} (Fisher's exact test, {shown_p(test.p_value)}).")
         facts.update({"compared": (name, int(first.year), int(last.year)), "differ": test.differs, "p_value": test.p_value})
     else:
         first, last = shares.iloc[0], shares.iloc[-1]

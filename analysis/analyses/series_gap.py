@@ -17,6 +17,7 @@ from .uncertainty import (
     count_interval,
     ratio_interval,
     shown_interval,
+    shown_p,
     trend,
     unreliable,
 )
@@ -104,6 +105,20 @@ def _written(value) -> str:
     return "not reported" if pd.isna(value) else value
 
 
+#: The fewest years with a count over which a trend is fitted.
+TREND_YEARS = 5
+
+
+def _trend_prose(fitted, counted: int) -> str:
+    if fitted is None:
+        return f"Persons convicted: {counted} years with a count, too few for a trend (at least {TREND_YEARS})."
+    return (f"Persons convicted, {fitted.years[0]}-{fitted.years[-1]}: {fitted.describe()} (fitted over {len(fitted.years)} years, "
+            f"{', '.join(map(str, fitted.censored_years)) or 'none'} as '<5'; Pearson chi-square per degree of freedom "
+            f"{fitted.dispersion:.2f} under Poisson, {shown_p(fitted.dispersion_p)}"
+            + (", so the counts vary more than Poisson allows and the negative binomial is used)." if fitted.model != "Poisson"
+               else ", within what Poisson allows)."))
+
+
 def _unreliable_mark(flag: bool) -> str:
     return " (unreliable: fewer than 20 events)" if flag else ""
 
@@ -152,8 +167,9 @@ def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, rule: 
     convicted_ci = [count_interval(c, confidence) for c in c_bounds]
     table["glotip_convicted_ci_low"], table["glotip_convicted_ci_high"] = [c[0] for c in convicted_ci], [c[1] for c in convicted_ci]
     table["glotip_unreliable"] = [unreliable(d, c) and not pd.isna(b[0]) for d, c, b in zip(d_bounds, c_bounds, bounds, strict=True)]
-    fitted = trend(years, c_bounds, confidence)
-    table["glotip_convicted_fitted"] = table.year.map(dict(zip(fitted.years, fitted.fitted, strict=True)))
+    counted = sum(not pd.isna(low) for low, _ in c_bounds)
+    fitted = trend(years, c_bounds, confidence) if counted >= TREND_YEARS else None
+    table["glotip_convicted_fitted"] = table.year.map(dict(zip(fitted.years, fitted.fitted, strict=True)) if fitted else {})
 
     label = ci_label(confidence)
     points = table[table.glotip_ratio_low == table.glotip_ratio_high]
@@ -161,7 +177,7 @@ def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, rule: 
     lowest, highest = points.loc[points.glotip_ratio_low.idxmin()], points.loc[points.glotip_ratio_low.idxmax()]
     # Lowest against highest year: persons convicted per detected victim, the exact conditional test (the smaller counts are the convictions).
     extremes = compare_rates((lowest.glotip_convicted_low,) * 2, lowest.glotip_detected_low,
-                             (highest.glotip_convicted_low,) * 2, highest.glotip_detected_low, confidence)
+                             (highest.glotip_convicted_low,) * 2, highest.glotip_detected_low, confidence) if len(points) > 1 else None
     tip = table.dropna(subset=["tip_victims_per_conviction"])
     lines = [f"- {r.year}: UNODC {_written(r.glotip_detected)} detected / {_written(r.glotip_convicted)} convicted = {r.glotip_ratio}"
              + ("" if pd.isna(r.glotip_ratio_ci_low) else f" ({label} {shown_interval((r.glotip_ratio_ci_low, r.glotip_ratio_ci_high))})")
@@ -172,7 +188,7 @@ def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, rule: 
              + (f"; KOM followed up {r.kom_victims:,.0f}" if not pd.isna(r.kom_victims) else "")
              for r in table.itertuples()]
     none = table[table.glotip_ratio == "n/a"].year.tolist()
-    differ = "differ beyond chance" if extremes.differs else "do not differ beyond chance"
+    differ = None if extremes is None else ("differ beyond chance" if extremes.differs else "do not differ beyond chance")
     with_value = table.dropna(subset=["glotip_ratio_ci_low"])
     shaky = int(with_value.glotip_unreliable.sum())
     summary = (f"Detected victims per person convicted (UNODC, {release} release"
@@ -180,22 +196,19 @@ def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, rule: 
                + f"\n\nA single value for {len(points)} years, only a range for {len(ranges)} (a count written '<5', 1 to 4: "
                "its interval spans every value it may take), "
                + (f"none for {', '.join(map(str, none))} (a count not reported)." if none else "a value or a range for every year.")
-               + f" The lowest ({lowest.year}) and highest ({highest.year}) single values {differ} "
-               f"(exact conditional test of persons convicted per detected victim, p = {extremes.p_value:.2g}). "
+               + ("" if extremes is None else f" The lowest ({lowest.year}) and highest ({highest.year}) single values {differ} "
+                  f"(exact conditional test of persons convicted per detected victim, {shown_p(extremes.p_value)}).")
+               + " "
                f"{shaky} of the {len(with_value)} years with a ratio rest on fewer than 20 events (persons convicted), "
                "so each year's ratio is unreliable on its own.\n\n"
-               f"Persons convicted, {fitted.years[0]}-{fitted.years[-1]}: {fitted.describe()} (fitted over {len(fitted.years)} years, "
-               f"{', '.join(map(str, fitted.censored_years)) or 'none'} as '<5'; Pearson chi-square per degree of freedom "
-               f"{fitted.dispersion:.2f} under Poisson, p = {fitted.dispersion_p:.2g}"
-               + (", so the counts vary more than Poisson allows and the negative binomial is used)." if fitted.model != "Poisson"
-                  else ", within what Poisson allows).")
-               + f"\n\n{WHAT_INTERVALS_COVER}")
+               + _trend_prose(fitted, counted) + f"\n\n{WHAT_INTERVALS_COVER}")
     ids = [i for cell in (*table.tip_victims_ids, *table.tip_convictions_ids) for i in cell]
     ids += [i for i in (*table.kom_id, *table.glotip_detected_id, *table.glotip_convicted_id) if isinstance(i, str)]
     return Result(
         title=f"UNODC's counts give {lowest.glotip_ratio_low:,.0f} ({lowest.year}) to {highest.glotip_ratio_low:,.0f} ({highest.year}) "
-              f"detected victims per person convicted in Norway, {'a difference beyond chance' if extremes.differs else 'within chance of each other'}; "
-              f"{fitted.claim(f'persons convicted {fitted.years[0]}-{fitted.years[-1]}')}",
+              "detected victims per person convicted in Norway"
+              + ("" if extremes is None else ", a difference beyond chance" if extremes.differs else ", within chance of each other")
+              + ("" if fitted is None else f"; {fitted.claim(f'persons convicted {fitted.years[0]}-{fitted.years[-1]}')}"),
         table=table,
         facts={"glotip_ratio": {int(r.year): (float(r.glotip_ratio_low), float(r.glotip_ratio_high)) for r in table.itertuples()
                                 if not pd.isna(r.glotip_ratio_low)},
@@ -204,10 +217,11 @@ def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, rule: 
                "unreliable": [int(r.year) for r in table.itertuples() if r.glotip_unreliable],
                "tip_ratio": {int(r.year): float(r.tip_victims_per_conviction) for r in tip.itertuples()},
                "tip_ratio_ci": {int(r.year): (float(r.tip_ratio_ci_low), float(r.tip_ratio_ci_high)) for r in tip.itertuples()},
-               "extremes": {"years": (int(lowest.year), int(highest.year)), "p_value": extremes.p_value, "differ": extremes.differs},
-               "trend_convicted": {"percent_a_year": fitted.percent_a_year, "ci": (fitted.low, fitted.high), "model": fitted.model,
-                                   "dispersion": fitted.dispersion, "dispersion_p": fitted.dispersion_p,
-                                   "censored_years": list(fitted.censored_years)},
+               "extremes": None if extremes is None else {"years": (int(lowest.year), int(highest.year)), "p_value": extremes.p_value,
+                                                          "differ": extremes.differs},
+               "trend_convicted": None if fitted is None else {
+                   "percent_a_year": fitted.percent_a_year, "ci": (fitted.low, fitted.high), "model": fitted.model,
+                   "dispersion": fitted.dispersion, "dispersion_p": fitted.dispersion_p, "censored_years": list(fitted.censored_years)},
                "confidence": confidence,
                "ranges": [int(y) for y in ranges.year], "none": [int(y) for y in none]},
         figure_ids=tuple(dict.fromkeys(ids)),

@@ -386,6 +386,11 @@ def shown_interval(interval: Bounds, digits: int = 0, percent: bool = False) -> 
     return f"{one(low)}-{one(high)}{unit}"
 
 
+def shown_p(p_value: float) -> str:
+    """A p-value as printed: "p = 0.27", "p = 0.0071", "p < 0.001"."""
+    return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.2g}"
+
+
 def ci_label(confidence: float) -> str:
     """"95% CI", "90% CI", "99.5% CI": the label of an interval at ``confidence``."""
     return f"{confidence * 100:g}% CI"

@@ -15,6 +15,7 @@ _HOMES = {
     "numbers": ["parse_number"],
     "query": ["Figure", "compare_periods", "from_source", "get_figure", "select", "sources_of"],
     "vintages": ["choose_vintage", "restatements", "with_series"],
+    "world_bank": ["population", "price_index", "to_constant"],
 }
 _HOME = {name: module for module, names in _HOMES.items() for name in names}
 

@@ -39,6 +39,8 @@ class Dataset:
 
     ``glotip`` holds UNODC's counts with a ``flag`` column: the recorded
     reason a row fails a data-quality check, empty for a row that passes.
+    ``world_bank`` holds the World Bank's population and consumer price
+    inflation (an annual percentage change) for the Nordic countries.
     """
 
     sources: pd.DataFrame
@@ -46,6 +48,7 @@ class Dataset:
     figures: pd.DataFrame
     statements: pd.DataFrame
     glotip: pd.DataFrame | None = None
+    world_bank: pd.DataFrame | None = None
 
 
 def _file(name: str, data_dir: Path) -> str:
@@ -85,10 +88,10 @@ def load_statements(data_dir: Path = paths.DATA) -> pd.DataFrame:
     return load(data_dir).statements
 
 
-def cache_key(data_dir: Path = paths.DATA, *, glotip: bool = False) -> str:
+def cache_key(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool = False) -> str:
     """What :func:`load` validates, as one digest: every file under ``data_dir`` (name and bytes), the data layer's
-    source, the versions it depends on, and whether GLOTIP is read."""
-    digest = hashlib.sha256(f"glotip={glotip}\npython={platform.python_version()}\n".encode())
+    source, the versions it depends on, and whether GLOTIP and the World Bank series are read."""
+    digest = hashlib.sha256(f"glotip={glotip}\nworld_bank={world_bank}\npython={platform.python_version()}\n".encode())
     for package in ("pandas", "numpy", "pandera"):
         digest.update(f"{package}={metadata.version(package)}\n".encode())
     data_dir = Path(data_dir)
@@ -100,7 +103,7 @@ def cache_key(data_dir: Path = paths.DATA, *, glotip: bool = False) -> str:
     return digest.hexdigest()
 
 
-def load(data_dir: Path = paths.DATA, *, glotip: bool = False, fresh: bool = False) -> Dataset:
+def load(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool = False, fresh: bool = False) -> Dataset:
     """Read and validate every curated table at once, or take them as validated before from the same bytes.
 
     All problems of all tables are gathered before anything is raised, so one
@@ -114,6 +117,9 @@ def load(data_dir: Path = paths.DATA, *, glotip: bool = False, fresh: bool = Fal
             record of known inconsistencies. Off by default: the GLOTIP table
             has 3,474 rows and its checks take a few hundred milliseconds,
             which the notebooks that do not use it should not pay.
+        world_bank: Also read the World Bank's population and consumer price
+            inflation (``data/processed/world_bank.csv``) and check every row
+            against the line of the raw file it names. Off by default, like ``glotip``.
         fresh: Validate even when the same files were validated before (``tip-norway check`` does);
             the outcome is kept all the same.
 
@@ -121,8 +127,8 @@ def load(data_dir: Path = paths.DATA, *, glotip: bool = False, fresh: bool = Fal
         DataError: Listing each problem with its file, line, column and what was expected.
     """
     if os.environ.get(NO_CACHE_ENV):
-        return _validate(Path(data_dir), glotip)
-    kept = CACHE / f"load-{cache_key(data_dir, glotip=glotip)}.pickle"
+        return _validate(Path(data_dir), glotip, world_bank)
+    kept = CACHE / f"load-{cache_key(data_dir, glotip=glotip, world_bank=world_bank)}.pickle"
     if not fresh:
         try:
             with open(kept, "rb") as handle:
@@ -131,7 +137,7 @@ def load(data_dir: Path = paths.DATA, *, glotip: bool = False, fresh: bool = Fal
                 return found
         except Exception:  # noqa: BLE001 - missing, half-written or from another pickle format: validate again
             pass
-    dataset = _validate(Path(data_dir), glotip)
+    dataset = _validate(Path(data_dir), glotip, world_bank)
     _keep(dataset, kept)
     return dataset
 
@@ -168,19 +174,22 @@ def _prune(folder: Path) -> None:
             pass
 
 
-def _validate(data_dir: Path, glotip: bool) -> Dataset:
+def _validate(data_dir: Path, glotip: bool, world_bank: bool = False) -> Dataset:
     """Read and check every table (:func:`load` without its cache)."""
     from .schema import read_table_with_problems
 
     problems, tables = [], {}
     names = ("sources", "metrics", "figures", "statements") + (("glotip", "glotip_flags") if glotip else ())
+    names += ("world_bank",) if world_bank else ()
     for name in names:
         tables[name], found = read_table_with_problems(name, data_dir)
         problems.extend(found)
     if tables["sources"] is None:
         raise DataError(problems)
-    found, texts = checks.check_raw_files(tables["sources"], data_dir / "raw", _file("sources", data_dir))
+    register = _file("sources", data_dir)
+    found, texts = checks.check_raw_files(tables["sources"], data_dir / "raw", register)
     problems.extend(found)
+    raw_failed = {p.row_id for p in found if p.file == register}
     # Rows with a cell that could not be read are left out of the checks across
     # tables (their consequences would only repeat the problem), and a cell that
     # failed its own table's checks is reported once.
@@ -211,6 +220,11 @@ def _validate(data_dir: Path, glotip: bool) -> Dataset:
         counts, show = readable("glotip")
         cross += checks.check_counts(counts, show, sources)
         cross += quality.reconcile_flags(counts, tables["glotip_flags"], show, _file("glotip_flags", data_dir))
+    if world_bank and tables["world_bank"] is not None:
+        from . import world_bank as wb
+
+        # every row, readable or not: a cell that failed its own check is reported once (below), the rest of its row compared
+        cross += wb.check_against_raw(tables["world_bank"], _file("world_bank", data_dir), tables["sources"], register, data_dir / "raw", raw_failed)
     for problem in cross:  # one problem per cell: the first check to find it names it
         if (problem.file, problem.line, problem.column) not in reported:
             reported.add((problem.file, problem.line, problem.column))

@@ -157,18 +157,20 @@ def compare_periods(
     return table.sort_values(by, ignore_index=True)
 
 
-def sources_of(figures: pd.DataFrame, sources: pd.DataFrame, ids, glotip: pd.DataFrame | None = None) -> pd.DataFrame:
+def sources_of(figures: pd.DataFrame, sources: pd.DataFrame, ids, glotip: pd.DataFrame | None = None,
+               world_bank: pd.DataFrame | None = None) -> pd.DataFrame:
     """The register rows of the sources the figures ``ids`` come from, in the order first named.
 
-    ``ids`` may name rows of UNODC's counts too, when their table is given.
+    ``ids`` may name rows of UNODC's counts and of the World Bank series too, when their tables are given.
 
     Raises:
-        LookupError: Naming any id that is not a figure (or a GLOTIP row).
+        LookupError: Naming any id that is not a figure (or a GLOTIP or World Bank row).
     """
     ids = list(dict.fromkeys(ids))
     by_id = figures.set_index("id").source_id
-    if glotip is not None:
-        by_id = pd.concat([by_id, glotip.set_index("id").source_id])
+    for table in (glotip, world_bank):
+        if table is not None:
+            by_id = pd.concat([by_id, table.set_index("id").source_id])
     unknown = [i for i in ids if i not in by_id.index]
     if unknown:
         raise LookupError(f"unknown figure id(s) {', '.join(unknown)}")

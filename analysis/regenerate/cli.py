@@ -1,7 +1,8 @@
 """Command line of the project.
 
 ``tip-norway check`` validates the curated data and summarises it;
-``tip-norway extract`` reads the GLOTIP workbooks of ``data/raw/`` into ``data/processed/glotip.csv``;
+``tip-norway extract`` reads the GLOTIP workbooks of ``data/raw/`` into ``data/processed/glotip.csv``, and the World Bank
+files into ``data/processed/world_bank.csv``;
 ``tip-norway list`` shows the notebooks and their parameters;
 ``tip-norway run`` regenerates the figures through papermill: a run with the
 default parameters publishes its charts into ``figures/``; a run with other
@@ -46,6 +47,11 @@ def summary(data: Dataset) -> str:
             lines.append(f"  {row.source_id}: UNODC GLOTIP release {row.date_published}: {len(rows)} rows extracted "
                          f"({int(rows.censored.sum())} written '<5', {int(rows.flag.notna().sum())} flagged by the quality checks)")
             continue
+        if row.series == "World Bank" and data.world_bank is not None:
+            rows = data.world_bank[data.world_bank.source_id == row.source_id]
+            lines.append(f"  {row.source_id}: World Bank, {', '.join(sorted(set(rows.indicator)))}: {len(rows)} rows extracted "
+                         f"({', '.join(sorted(set(rows.iso3)))}, {rows.year.min()}-{rows.year.max()}), each checked against its line of the raw file")
+            continue
         count = int((figures.source_id == row.source_id).sum())
         said = int((statements.source_id == row.source_id).sum())
         lines.append(f"  {row.source_id}: {row.producer}, edition {row.edition}: {count} figures, {said} statements, every quote checked")
@@ -69,22 +75,28 @@ def summary(data: Dataset) -> str:
 def _check(args: argparse.Namespace) -> int:
     from ..data import load
 
-    data = load(args.data_dir, glotip=True, fresh=True)
+    data = load(args.data_dir, glotip=True, world_bank=True, fresh=True)
     print(summary(data))
     return 0
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from ..data import glotip
+    from ..data import glotip, world_bank
 
-    table = glotip.extract(args.data_dir)  # raises before anything is written
-    target = Path(args.data_dir) / "processed" / "glotip.csv"
-    staged = target.with_name(f".{target.name}.new")
-    glotip.write(table, staged)
-    staged.replace(target)
+    # both read before anything is written: a bad file leaves both tables as they were
+    table = glotip.extract(args.data_dir)
+    series = world_bank.extract(args.data_dir)
+    for module, name, written in ((glotip, "glotip.csv", table), (world_bank, "world_bank.csv", series)):
+        target = Path(args.data_dir) / "processed" / name
+        staged = target.with_name(f".{target.name}.new")
+        module.write(written, staged)
+        staged.replace(target)
     for (source_id, country), rows in table.groupby(["source_id", "country"]):
         print(f"{source_id} {country}: {len(rows)} rows")
-    print(f"wrote {len(table)} rows to {paths.display(target)}")
+    print(f"wrote {len(table)} rows to {paths.display(Path(args.data_dir) / 'processed' / 'glotip.csv')}")
+    for source_id, rows in series.groupby("source_id"):
+        print(f"{source_id}: {len(rows)} rows ({', '.join(sorted(rows.iso3.unique()))}, {rows.year.min()}-{rows.year.max()})")
+    print(f"wrote {len(series)} rows to {paths.display(Path(args.data_dir) / 'processed' / 'world_bank.csv')}")
     return 0
 
 
@@ -153,7 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--data-dir", type=Path, default=paths.DATA, help="data folder (default: %(default)s)")
     check.set_defaults(func=_check)
 
-    extract = commands.add_parser("extract", help="read the GLOTIP workbooks in data/raw/ into data/processed/glotip.csv")
+    extract = commands.add_parser("extract", help="read the GLOTIP workbooks and the World Bank files in data/raw/ into "
+                                                  "data/processed/glotip.csv and world_bank.csv")
     extract.add_argument("--data-dir", type=Path, default=paths.DATA, help="data folder (default: %(default)s)")
     extract.set_defaults(func=_extract)
 

@@ -132,7 +132,7 @@ def run(
         """Load and validate the data, UNODC's counts included (bad data stop the run here), and check the values, before any kernel starts."""
         from ..data import load
 
-        check_domains(selected, parameters, load(glotip=True) if data is None else data)
+        check_domains(selected, parameters, load(glotip=True, world_bank=True) if data is None else data)
 
     if not defaults_only:
         check(notebooks)  # other values: checked before waiting for the lock

@@ -269,7 +269,7 @@ def sweep(
     if data is None:
         from ..data import load
 
-        data = load(glotip=True)
+        data = load(glotip=True, world_bank=True)
     _check_domains(nb, combos, data)
     workers = max(1, min(workers or os.cpu_count() or 1, MAX_WORKERS, len(combos)))
     sweep_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
