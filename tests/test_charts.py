@@ -17,10 +17,15 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.collections import PathCollection  # noqa: E402
+from matplotlib.legend import Legend  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
 import analysis  # noqa: E402
 from analysis import analyses, charts  # noqa: E402
+from analysis.analyses.uncertainty import ci_label  # noqa: E402
+from analysis.charts import marks  # noqa: E402
 from analysis.data import paths  # noqa: E402
 
 #: Charts with other parameters than the published defaults, as the notebooks document them.
@@ -41,6 +46,9 @@ OTHER_VALUES = [
     ("11_labor_share_series", {"first_year": 2014, "last_year": 2020}),
     ("12_nordic_comparison", {"countries": ["NOR", "SWE"], "first_year": 2015, "last_year": 2020}),
     ("12_nordic_comparison", {"include_flagged": True}),
+    ("06_series_conviction_gap", {"confidence": 0.9}),
+    ("08_series_funding", {"denominator": "tip", "base_year": 2014}),
+    ("12_nordic_comparison", {"confidence": 0.99}),
 ]
 CASES = [(name, {}) for name in sorted(analyses.ANALYSES)] + OTHER_VALUES
 #: Pixels two boxes may share before they count as overlapping (antialiasing, rounding).
@@ -178,6 +186,36 @@ def test_numbers_have_thousands_separators_and_labels_are_words(rendered, name, 
     assert not unseparated, f"{name}: numbers without thousands separators: {unseparated}"
     identifiers = [t for t in texts if re.search(r"\b[a-z]+_[a-z0-9_]+\b", re.sub(r"https?://\S+", "", t))]
     assert not identifiers, f"{name}: labels that are code identifiers, not words: {identifiers}"
+
+
+def _legend_texts(fig) -> list[str]:
+    return [t.get_text() for legend in fig.findobj(Legend) for t in legend.get_texts()]
+
+
+@pytest.mark.parametrize(("name", "values"), CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
+def test_chance_intervals_are_drawn_and_keyed_apart_from_censoring_ranges(rendered, name, values):
+    """A chart of an analysis with intervals draws them as error bars, keyed with their level; a '<5' range is keyed apart;
+    open markers (fewer than 20 events) appear exactly when the key explains them."""
+    fig = _figure(rendered, name, values)
+    kinds = {artist.get_gid() for artist in fig.findobj() if artist.get_gid()}
+    keys = _legend_texts(fig)
+    if "confidence" not in analyses.ANALYSES[name].defaults:
+        assert marks.CHANCE not in kinds and not any("CI (chance)" in k for k in keys)
+        return
+    level = ci_label(values.get("confidence", analyses.ANALYSES[name].defaults["confidence"]))
+    assert marks.CHANCE in kinds, f"{name}: no chance interval drawn"
+    assert any(k.startswith(f"{level} (chance)") for k in keys), f"{name}: no key for the {level} interval in {keys}"
+    if marks.CENSORING in kinds:
+        assert any("'<5'" in k for k in keys), f"{name}: censoring ranges drawn without a key"
+    open_markers = any(isinstance(c, PathCollection) and len(c.get_offsets()) and len(c.get_facecolors())
+                       and (c.get_facecolors()[:, :3] == 1).all() for ax in fig.axes for c in ax.collections)
+    assert open_markers == any("fewer than 20 events" in k for k in keys), f"{name}: open markers and their key disagree"
+    for ax in fig.axes:
+        (x_low, x_high), (y_low, y_high) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+        for bar in (a for a in ax.get_children() if a.get_gid() == marks.CHANCE):
+            points = bar.get_xydata() if isinstance(bar, Line2D) else [p for segment in bar.get_segments() for p in segment]
+            assert all(x_low - 1e-9 <= x <= x_high + 1e-9 and y_low - 1e-9 <= y <= y_high + 1e-9 for x, y in points), \
+                f"{name}: a chance interval runs past its axes"
 
 
 def test_the_checks_catch_what_they_look_for():

@@ -10,7 +10,7 @@ import textwrap
 
 import matplotlib.pyplot as plt
 import pandas as pd
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from ..analyses import Result
 from . import marks
@@ -45,7 +45,7 @@ def conviction_gap_series(result: Result) -> plt.Figure:
                                          reliable=bool((~table.glotip_unreliable & table.glotip_ratio_ci_low.notna()).any())),
                   loc="upper right", ncols=2)
     low = min(table.glotip_ratio_ci_low.min(), have_tip.tip_ratio_ci_low.min() if len(have_tip) else float("inf"))
-    top.set_ylim(low / 1.5, high * 12)
+    top.set_ylim(low / 1.5, high * 5)
 
     middle.plot(table.year, table.glotip_detected_low, color=unodc, marker="o", label="UNODC: detected")  # a gap where none is reported
     middle.scatter(have_tip.year, have_tip.tip_victims, color=tip, marker="D", zorder=3, label="TIP: government count")
@@ -72,9 +72,10 @@ def conviction_gap_series(result: Result) -> plt.Figure:
     convicted = table.dropna(subset=["tip_convictions"])
     bottom.scatter(convicted.year, convicted.tip_convictions, color=tip, marker="D", zorder=3, label="TIP: convictions")
     bottom.set_ylabel("persons convicted")
-    bottom.set_ylim(0, table.glotip_convicted_ci_high.max() * 1.45)
-    bottom.legend(frameon=False, fontsize=8, loc="upper left", ncols=2)
-    marks.add_key(bottom, marks.key_entries(confidence, censoring=False, unreliable=False), loc="upper right")
+    bottom.set_ylim(0, table.glotip_convicted_ci_high.max() * 1.25)
+    handles, labels = bottom.get_legend_handles_labels()
+    (chance_handle, chance_label), = marks.key_entries(confidence, censoring=False, unreliable=False)
+    bottom.legend([*handles, chance_handle], [*labels, chance_label], frameon=False, fontsize=8, loc="upper left", ncols=3)
     for ax, column in ((middle, "glotip_detected_low"), (bottom, "glotip_convicted_low")):
         for row in table[table[column].isna()].itertuples():
             ax.text(row.year, ax.get_ylim()[1] * 0.03, "n/a", ha="center", va="bottom", fontsize=7, color="#666666", rotation=90)
@@ -111,21 +112,50 @@ def attention_series(result: Result) -> plt.Figure:
 
 def funding_series(result: Result) -> plt.Figure:
     lines, totals = result.table, result.tables["totals"].set_index("year").nok
+    amounts = result.tables["per_victim"]
+    base_year = result.parameters["base_year"]
     years = list(totals.index)
-    fig, ax = plt.subplots(figsize=(9, 6))
+    fig, (ax, per) = plt.subplots(2, 1, figsize=(9, 9.5), gridspec_kw={"height_ratios": [1.1, 1]})
     items = list(dict.fromkeys(lines["item"]))
     colours = dict(zip(items, OKABE_ITO * 2, strict=False))
     bottom = pd.Series(0.0, index=years)
+    positions = {year: i for i, year in enumerate(years)}
     for item in items:
         part = lines[lines["item"] == item].set_index("year").nok.reindex(years).fillna(0)
-        ax.bar([str(y) for y in years], part / 1e6, bottom=bottom / 1e6, color=colours[item], label=textwrap.shorten(item, 70))
+        ax.bar(list(positions.values()), part / 1e6, bottom=bottom / 1e6, color=colours[item], label=textwrap.shorten(item, 70))
         bottom += part
     for year, total in totals.items():
         label = f"{total / 1e6:,.1f}" if not pd.isna(total) else "none\nreported"
-        ax.text(str(year), (0 if pd.isna(total) else total) / 1e6, label, ha="center", va="bottom", fontsize=8)
+        ax.text(positions[year], (0 if pd.isna(total) else total) / 1e6, label, ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(list(positions.values()), [str(y) for y in years])
+    ax.set_xlim(-0.6, len(years) - 0.4)
     ax.set_ylabel("NOK million, lines the TIP names")
     ax.set_ylim(0, totals.max() / 1e6 * 1.1)
     ax.legend(frameon=False, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=2)
+
+    x = amounts.year.map(positions)
+    for column, shift, marker, colour, name in (("nok_per_victim", -0.08, "o", OKABE_ITO[4], "current kroner"),
+                                                  ("nok_per_victim_constant", 0.08, "D", OKABE_ITO[5], f"kroner of {base_year}")):
+        suffix = "_constant" if "constant" in column else ""
+        marks.chance_bars(per, x + shift, amounts[column], amounts[f"ci_low{suffix}"], amounts[f"ci_high{suffix}"], colour)
+        marks.points(per, x + shift, amounts[column], amounts.unreliable, colour, marker=marker, label=name)
+    per.set_yscale("log")
+    given = amounts.dropna(subset=["nok_per_victim"])
+    low, high = (min(given.ci_low.min(), given.ci_low_constant.min()), max(given.ci_high.max(), given.ci_high_constant.max())) if len(given) \
+        else (1e4, 1e6)
+    per.set_ylim(low / 1.5, high * 2.5)
+    for row in amounts[amounts.nok_per_victim.isna()].itertuples():
+        per.text(positions[row.year], (low * high) ** 0.5, "no victim count" if not pd.isna(row.nok) else "no lines",
+                 ha="center", va="center", fontsize=8, color="#666666", rotation=90)
+    per.yaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))
+    per.yaxis.set_minor_locator(NullLocator())
+    per.yaxis.set_major_formatter(THOUSANDS)
+    per.set_xticks(list(positions.values()), [str(y) for y in years])
+    per.set_xlim(-0.6, len(years) - 0.4)
+    per.set_ylabel(f"NOK per victim (log scale)\n{result.facts['denominator'].replace('unodc_detected', 'UNODC detected').replace('tip', 'TIP count')}")
+    per.legend(frameon=False, fontsize=8, loc="upper left")
+    marks.add_key(per, marks.key_entries(result.parameters["confidence"], censoring=False, unreliable=bool(amounts.unreliable.any()),
+                                         reliable=bool((~amounts.unreliable & amounts.victims.notna()).any())), loc="lower right")
     return fig
 
 
@@ -226,7 +256,7 @@ def nordic_comparison(result: Result) -> plt.Figure:
         ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.1f}" if v < 10 else f"{v:,.0f}"))
-    detected.set_ylim(0, table.detected_rate_high.max() * 1.3)  # room for the key above the lines
+    detected.set_ylim(0, table.detected_rate_high.max() * 1.22)  # room for the key above the lines
     convicted.set_ylim(0, table.convicted_rate_high.max() * 1.15)
     detected.legend(frameon=False, fontsize=8, loc="upper left", ncols=3)
     marks.add_key(convicted, [(h, t) for h, t in marks.key_entries(confidence, censoring=True, unreliable=False)[1:]], loc="upper right")

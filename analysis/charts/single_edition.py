@@ -34,7 +34,7 @@ def conviction_gap(result: Result) -> plt.Figure:
     left.set_xlim(-0.6, len(per_year) - 0.4)
     left.set_ylabel(f"{measure.plural}\nper trafficker convicted")
     left.set_title("Per calendar year")
-    left.set_ylim(0, per_year.ci_high.replace(float("inf"), float("nan")).max() * 1.3)
+    left.set_ylim(0, per_year.ci_high.replace(float("inf"), float("nan")).max() * 1.22)
     marks.add_key(left, marks.key_entries(result.parameters["confidence"], censoring=False, unreliable=bool(per_year.unreliable.any()),
                                           reliable=bool((~per_year.unreliable).any())), loc="upper left", ncols=1)
     left.yaxis.set_major_formatter(THOUSANDS)
