@@ -193,5 +193,8 @@ def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, countr
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids, data.glotip, world_bank=data.world_bank),
         summary=Prose(summary),
-        tables={"pooled": together, "against_norway_detected": versus["detected"], "against_norway_convicted": versus["convicted"]},
+        tables={"by_year": table[["country", "year", "detected", "convicted", "ratio", "ratio_ci_low", "ratio_ci_high", "unreliable",
+                                  "detected_rate_low", "detected_rate_ci_low", "detected_rate_ci_high", "convicted_rate_low",
+                                  "convicted_rate_high"]],
+                "pooled": together, "against_norway_detected": versus["detected"], "against_norway_convicted": versus["convicted"]},
     )

@@ -227,4 +227,7 @@ def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, rule: 
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids, data.glotip),
         summary=Prose(summary),
+        tables={"by_year": table[["year", "glotip_detected", "glotip_convicted", "glotip_ratio", "glotip_ratio_ci_low", "glotip_ratio_ci_high",
+                                  "glotip_unreliable", "tip_victims", "tip_convictions", "tip_victims_per_conviction", "tip_ratio_ci_low",
+                                  "tip_ratio_ci_high", "kom_victims"]]},
     )
