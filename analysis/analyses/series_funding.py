@@ -127,7 +127,9 @@ def analyse(data: Dataset, first_year: int = 2014, last_year: int = 2018, denomi
     ids = [*lines.id, *victim_ids, *price_ids]
     return Result(
         title=title,
-        table=lines,
+        table=lines.merge(amounts[["year", "nok", "victims", "hedge", "nok_per_victim", "ci_low", "ci_high", "nok_per_victim_constant",
+                                   "ci_low_constant", "ci_high_constant", "unreliable", "base_year"]].rename(
+                                       columns={"nok": "year_total_nok", "hedge": "victims_hedge"}), on="year", how="outer"),
         facts={"totals": {int(y): (None if pd.isna(v) else float(v)) for y, v in totals.items()},
                "per_victim": {int(r.year): float(r.nok_per_victim) for r in both.itertuples()},
                "per_victim_ci": {int(r.year): (float(r.ci_low), float(r.ci_high)) for r in both.itertuples()},

@@ -111,7 +111,7 @@ def attention_series(result: Result) -> plt.Figure:
 
 
 def funding_series(result: Result) -> plt.Figure:
-    lines, totals = result.table, result.tables["totals"].set_index("year").nok
+    lines, totals = result.table.dropna(subset=["id"]), result.tables["totals"].set_index("year").nok
     amounts = result.tables["per_victim"]
     base_year = result.parameters["base_year"]
     years = list(totals.index)
