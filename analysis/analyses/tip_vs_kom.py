@@ -103,7 +103,9 @@ def analyse(data: Dataset, rule: str = "latest", release: str = "latest") -> Res
         f"{len(pairs)} TIP-KOM comparisons; the largest gap: {widest.label} ({widest.population}), "
         f"TIP {widest.value_tip:.0f} ({widest.definition_tip}) against KOM {widest.value_kom:.0f} ({widest.definition_kom}). "
         f"{restated.id.nunique()} figures are restated by later TIP editions; "
-        + ("all agree." if differs.empty else f"{differs.id.nunique()} differ: " + ", ".join(differs.id)))
+        + ("all agree." if differs.empty else f"{differs.id.nunique()} differ: " + ", ".join(differs.id))
+        + "\n\nNo interval for chance is given here: the sources count the same people and cases under different definitions "
+        "and at different times, so their differences are of definition and recording, not of chance.")
     ids = [*pairs.id_tip, *pairs.id_kom, *(i for cell in three.ids for i in cell)]
     return Result(
         title=f"TIP and KOM agree in {agree} of {len(pairs)} comparisons; "

@@ -29,13 +29,13 @@ effort between sources, years and countries, which can be larger.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
-from statsmodels.base.model import GenericLikelihoodModel
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.rates import confint_poisson, test_poisson_2indep
 
@@ -245,32 +245,39 @@ def compare_shares(part1: Bounds, whole1: Bounds, part2: Bounds, whole2: Bounds,
 
 # --- a trend over years ---
 
-class _CensoredCounts(GenericLikelihoodModel):
-    """A log-linear model of counts ``y`` known to lie in [low, high]: Poisson, or negative binomial (NB2) when ``dispersed``.
+@functools.cache
+def _censored_counts():
+    """The model class, built on first use: statsmodels' likelihood machinery is imported only by the one notebook that fits a trend."""
+    from statsmodels.base.model import GenericLikelihoodModel
 
-    An exact count contributes its probability, a censored one the probability
-    of its range. Distributions are scipy.stats'.
-    """
+    class CensoredCounts(GenericLikelihoodModel):
+        """A log-linear model of counts known to lie in [low, high]: Poisson, or negative binomial (NB2) when ``dispersed``.
 
-    def __init__(self, low, high, exog, dispersed: bool = False):
-        self.low, self.high, self.dispersed = np.asarray(low, float), np.asarray(high, float), dispersed
-        super().__init__(self.low, exog, extra_params_names=["alpha"] if dispersed else None)
-        if dispersed:
-            self.k_extra = 1
-            self.nparams = exog.shape[1] + 1
+        An exact count contributes its probability, a censored one the
+        probability of its range. Distributions are scipy.stats'.
+        """
 
-    def _distribution(self, params):
-        mean = np.exp(self.exog @ params[: self.exog.shape[1]])
-        if not self.dispersed:
-            return stats.poisson(mean)
-        size = 1 / np.exp(params[-1])  # alpha = exp(last parameter) > 0; variance = mean + alpha mean^2
-        return stats.nbinom(size, size / (size + mean))
+        def __init__(self, low, high, exog, dispersed: bool = False):
+            self.low, self.high, self.dispersed = np.asarray(low, float), np.asarray(high, float), dispersed
+            super().__init__(self.low, exog, extra_params_names=["alpha"] if dispersed else None)
+            if dispersed:
+                self.k_extra = 1
+                self.nparams = exog.shape[1] + 1
 
-    def loglikeobs(self, params):
-        dist = self._distribution(params)
-        exact = self.low == self.high
-        inside = dist.cdf(self.high) - dist.cdf(self.low - 1)
-        return np.where(exact, dist.logpmf(self.low), np.log(np.clip(inside, 1e-300, None)))
+        def _distribution(self, params):
+            mean = np.exp(self.exog @ params[: self.exog.shape[1]])
+            if not self.dispersed:
+                return stats.poisson(mean)
+            size = 1 / np.exp(params[-1])  # alpha = exp(last parameter) > 0; variance = mean + alpha mean^2
+            return stats.nbinom(size, size / (size + mean))
+
+        def loglikeobs(self, params):
+            dist = self._distribution(params)
+            exact = self.low == self.high
+            inside = dist.cdf(self.high) - dist.cdf(self.low - 1)
+            return np.where(exact, dist.logpmf(self.low), np.log(np.clip(inside, 1e-300, None)))
+
+    return CensoredCounts
 
 
 @dataclass(frozen=True)
@@ -344,7 +351,7 @@ def trend(years, counts, confidence: float = 0.95) -> Trend:
     exog = np.column_stack([np.ones_like(year), year - centre])
     start = np.array([math.log(max(np.mean((low + high) / 2), 0.5)), 0.0])
 
-    poisson = _CensoredCounts(low, high, exog).fit(start_params=start, method="bfgs", maxiter=2000, disp=False)
+    poisson = _censored_counts()(low, high, exog).fit(start_params=start, method="bfgs", maxiter=2000, disp=False)
     exact = low == high
     mean = np.exp(exog @ poisson.params)
     df = int(exact.sum()) - exog.shape[1]
@@ -353,7 +360,7 @@ def trend(years, counts, confidence: float = 0.95) -> Trend:
     dispersion_p = float(stats.chi2.sf(pearson, df)) if df > 0 else math.nan
     fit, model = poisson, "Poisson"
     if df > 0 and dispersion_p < DISPERSION_LEVEL:
-        fit = _CensoredCounts(low, high, exog, dispersed=True).fit(start_params=np.append(poisson.params, math.log(0.1)),
+        fit = _censored_counts()(low, high, exog, dispersed=True).fit(start_params=np.append(poisson.params, math.log(0.1)),
                                                                     method="bfgs", maxiter=2000, disp=False)
         model = "negative binomial"
     slope, se = float(fit.params[1]), float(fit.bse[1])
