@@ -100,6 +100,14 @@ def rate_interval(count: Bounds, exposure: float, confidence: float = 0.95, per:
     return (low / exposure * per, high / exposure * per)
 
 
+def _conditional(y1: int, y2: int, alpha: float, scale: float = 1.0) -> Bounds:
+    """The Clopper-Pearson interval for p = y1 / (y1 + y2), mapped to the ratio p / (1 - p), times ``scale``."""
+    if y1 + y2 == 0:
+        return (0.0, math.inf)
+    p_low, p_high = proportion_confint(y1, y1 + y2, alpha=alpha, method="beta")
+    return (p_low / (1 - p_low) * scale, math.inf if p_high >= 1 else p_high / (1 - p_high) * scale)
+
+
 def ratio_interval(numerator: Bounds, denominator: Bounds, confidence: float = 0.95) -> Bounds:
     """The exact conditional interval of ``numerator / denominator`` (two independent Poisson counts).
 
@@ -116,13 +124,7 @@ def ratio_interval(numerator: Bounds, denominator: Bounds, confidence: float = 0
     if tops is None or bottoms is None:
         return NAN_PAIR
 
-    def one(y1: int, y2: int) -> Bounds:
-        if y1 + y2 == 0:
-            return (0.0, math.inf)
-        p_low, p_high = proportion_confint(y1, y1 + y2, alpha=alpha, method="beta")
-        return (p_low / (1 - p_low), math.inf if p_high >= 1 else p_high / (1 - p_high))
-
-    return _union(one(y1, y2) for y1, y2 in itertools.product(tops, bottoms))
+    return _union(_conditional(y1, y2, alpha) for y1, y2 in itertools.product(tops, bottoms))
 
 
 def share_interval(part: Bounds, whole: Bounds, confidence: float = 0.95) -> Bounds:
@@ -192,9 +194,7 @@ def compare_rates(count1: Bounds, exposure1: float, count2: Bounds, exposure2: f
             p_values.append(1.0)
             continue
         ratios.append((y1 / exposure1) / (y2 / exposure2) if y2 else math.inf)
-        p_low, p_high = proportion_confint(y1, y1 + y2, alpha=alpha, method="beta")
-        scale = exposure2 / exposure1
-        intervals.append((p_low / (1 - p_low) * scale, math.inf if p_high >= 1 else p_high / (1 - p_high) * scale))
+        intervals.append(_conditional(y1, y2, alpha, exposure2 / exposure1))
         p_values.append(float(test_poisson_2indep(y1, exposure1, y2, exposure2, method="exact-cond").pvalue))
     low, high = _union(intervals)
     return Comparison((min(ratios), max(ratios)) if ratios else NAN_PAIR, low, high, max(p_values), confidence)
