@@ -6,7 +6,17 @@ import pandas as pd
 
 from ..data import Dataset, from_source, sources_of
 from .result import Prose, Result, analysis_of, source_with_figures, years_in
-from .uncertainty import WHAT_INTERVALS_COVER, ci_label, compare_shares, confidence_problems, share_interval, shown_interval, shown_p, unreliable
+from .uncertainty import (
+    WHAT_INTERVALS_COVER,
+    ci_label,
+    compare_shares,
+    confidence_problems,
+    ratio_interval,
+    share_interval,
+    shown_interval,
+    shown_p,
+    unreliable,
+)
 
 STAGES = ("investigations", "prosecutions", "convictions")
 
@@ -57,8 +67,8 @@ def stage_table(figures: pd.DataFrame, years: list[int], stages: list[str], conf
     return wide[["year", "stage", "unit", "sex", "labor", "total", "share_labor", "share_ci_low", "share_ci_high", "unreliable", "ids"]]
 
 
-def attrition(stages: pd.DataFrame, first: str = "investigations", last: str = "convictions") -> pd.DataFrame:
-    """Convictions per investigation (or any later stage per earlier one), by year and form.
+def attrition(stages: pd.DataFrame, first: str = "investigations", last: str = "convictions", confidence: float = 0.95) -> pd.DataFrame:
+    """Convictions per investigation (or any later stage per earlier one), by year and form, with the exact conditional interval.
 
     The stages count different units (cases, suspects, traffickers), so the
     ratio is a rough measure of throughput, not the fate of the same cases.
@@ -66,7 +76,11 @@ def attrition(stages: pd.DataFrame, first: str = "investigations", last: str = "
     long = stages.melt(id_vars=["year", "stage"], value_vars=["sex", "labor"], var_name="form")
     wide = long.pivot_table(index=["year", "form"], columns="stage", values="value").reset_index()
     wide.columns.name = None
-    wide[f"{last}_per_{first[:-1] if first.endswith('s') else first}"] = wide[last] / wide[first]
+    name = f"{last}_per_{first[:-1] if first.endswith('s') else first}"
+    wide[name] = wide[last] / wide[first]
+    chance = [ratio_interval((b, b), (a, a), confidence) for a, b in zip(wide[first], wide[last], strict=True)]
+    wide[f"{name}_ci_low"], wide[f"{name}_ci_high"] = [c[0] for c in chance], [c[1] for c in chance]
+    wide["unreliable"] = [unreliable((a, a), (b, b)) for a, b in zip(wide[first], wide[last], strict=True)]
     return wide
 
 
@@ -77,7 +91,7 @@ def analyse(data: Dataset, source: str = "tip2015", years: tuple[int, ...] = (20
     figures = from_source(data.figures, source)
     stages = list(stages)
     by_stage = stage_table(figures, list(years), stages, confidence)
-    throughput = attrition(by_stage, first=stages[0], last=stages[-1])
+    throughput = attrition(by_stage, first=stages[0], last=stages[-1], confidence=confidence)
     claims = data.statements[(data.statements.topic == "assessment") & (data.statements.source_id == source)]
     label = ci_label(confidence)
     last_year = max(years)

@@ -6,7 +6,17 @@ import pandas as pd
 
 from ..data import VICTIM_MEASURES, Dataset, from_source, select, sources_of, victim_count
 from .result import Prose, Result, analysis_of, one_of, source_with_figures, years_in
-from .uncertainty import WHAT_INTERVALS_COVER, ci_label, compare_rates, confidence_problems, ratio_interval, shown_interval, shown_p, unreliable
+from .uncertainty import (
+    WHAT_INTERVALS_COVER,
+    ci_label,
+    compare_rates,
+    confidence_problems,
+    rate_interval,
+    ratio_interval,
+    shown_interval,
+    shown_p,
+    unreliable,
+)
 
 
 def _check(data: Dataset, p: dict) -> list[str]:
@@ -58,12 +68,13 @@ def victims_per_conviction(figures: pd.DataFrame, denominator: str, years: list[
     return pd.DataFrame(rows)
 
 
-def cumulative_comparison(figures: pd.DataFrame) -> pd.DataFrame:
+def cumulative_comparison(figures: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """The narrative's cumulative contrast: potential victims assisted against convictions since 2003.
 
     The two windows differ (victims 2007-2013, convictions 2003 to the edition),
     so the table carries each window, its length, the per-year averages and a
-    flag saying whether the windows match.
+    flag saying whether the windows match; each per-year average carries the
+    Garwood interval of its count over the window's years.
     """
     victims = select(figures, "potential_victims_assisted", form="unsplit")
     convictions = select(figures, "convictions", form="unsplit")
@@ -77,6 +88,8 @@ def cumulative_comparison(figures: pd.DataFrame) -> pd.DataFrame:
             "per_year": float(row.value) / years, "id": row.id,
         })
     table = pd.DataFrame(rows)
+    chance = [rate_interval((v, v), years, confidence) for v, years in zip(table.value, table.years, strict=True)]
+    table["per_year_ci_low"], table["per_year_ci_high"] = [c[0] for c in chance], [c[1] for c in chance]
     table["windows_match"] = table.period_start.nunique() == 1 and table.period_end.nunique() == 1
     return table
 
@@ -91,7 +104,7 @@ def analyse(data: Dataset, source: str = "tip2015", denominator: str = "victims_
     """Victims per trafficker convicted, for each year and for the narrative's cumulative windows, with exact conditional intervals."""
     figures = from_source(data.figures, source)
     per_year = victims_per_conviction(figures, denominator, list(years), confidence)
-    windows = cumulative_comparison(figures)
+    windows = cumulative_comparison(figures, confidence)
     measure = VICTIM_MEASURES[denominator]
     label = ci_label(confidence)
     latest = per_year.iloc[-1]
