@@ -13,6 +13,7 @@ import math
 import pandas as pd
 import pytest
 from scipy import stats
+from second_routes import exact_ratio, wilson
 
 import analysis
 from analysis.analyses import ParameterError, attention, conviction_gap, funding, protection, sources_named
@@ -87,15 +88,9 @@ def test_conviction_gap_for_every_documented_parameter(loaded, denominator, year
                               if v != conviction_gap.analyse.defaults[k]}
 
 
-def _exact_ratio_ci(y1: int, y2: int) -> tuple[float, float]:
-    """Clopper-Pearson for y1 / (y1 + y2) by scipy's binomial test, mapped to y1 / y2."""
-    ci = stats.binomtest(y1, y1 + y2).proportion_ci(confidence_level=0.95, method="exact")
-    return ci.low / (1 - ci.low), ci.high / (1 - ci.high)
-
-
 def test_conviction_gap_headline(loaded):
     result = conviction_gap.analyse(loaded)
-    low, high = _exact_ratio_ci(270, 5)
+    low, high = exact_ratio(270, 5)
     assert (round(low), round(high)) == (23, 168)
     # 2013 against 2014: 5 convictions of 355 events against 5 of 275, the exact conditional test of convictions per victim.
     p = stats.binomtest(5, 10, 350 / (350 + 270)).pvalue
@@ -104,7 +99,7 @@ def test_conviction_gap_headline(loaded):
                             "no difference beyond chance from 2013's about 70")
     assert result.facts["ci"] == pytest.approx((low, high)) and result.facts["unreliable"]
     per_year = result.tables["per_year"].set_index("year")
-    assert (per_year.loc[2013, "ci_low"], per_year.loc[2013, "ci_high"]) == pytest.approx(_exact_ratio_ci(350, 5))
+    assert (per_year.loc[2013, "ci_low"], per_year.loc[2013, "ci_high"]) == pytest.approx(exact_ratio(350, 5))
     # The cumulative contrast: 2,000 potential victims over 7 years against 35 convictions over 12.
     ci = stats.binomtest(2000, 2035).proportion_ci(method="exact")
     assert result.facts["cumulative_ratio_ci"] == pytest.approx((ci.low / (1 - ci.low) * 12 / 7, ci.high / (1 - ci.high) * 12 / 7))
@@ -259,14 +254,6 @@ def test_funding_refuses_values_outside_the_data(loaded, values, message):
     with pytest.raises(ParameterError) as info:
         funding.analyse(loaded, **values)
     assert any(p.startswith(message) for p in info.value.problems), info.value.problems
-
-
-def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """Wilson's score interval in closed form."""
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return centre - half, centre + half
 
 
 # --- 04: protection --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import math
 
 import pytest
 from scipy import stats
+from second_routes import exact_ratio, garwood
 
 import analysis
 from analysis.analyses import ParameterError, nordic, parameter_problems, series_funding, series_gap
@@ -32,16 +33,6 @@ def _raw(name: str, column: str) -> dict[tuple[str, int], float]:
 
 POPULATION = _raw("world_bank_population.csv", "Value")
 INFLATION = _raw("world_bank_cpi_inflation.csv", "CPI")
-
-
-def garwood(n: int, confidence: float = 0.95) -> tuple[float, float]:
-    a = 1 - confidence
-    return (0.0 if n == 0 else stats.chi2.ppf(a / 2, 2 * n) / 2, stats.chi2.ppf(1 - a / 2, 2 * n + 2) / 2)
-
-
-def exact_ratio(y1: int, y2: int, confidence: float = 0.95) -> tuple[float, float]:
-    ci = stats.binomtest(y1, y1 + y2).proportion_ci(confidence_level=confidence, method="exact")
-    return ci.low / (1 - ci.low), ci.high / (1 - ci.high)
 
 
 # --- 06: Norway's detected victims per person convicted, and the trend in persons convicted ---

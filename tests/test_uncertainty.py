@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 from scipy import optimize, special, stats
+from second_routes import garwood, wilson
 
 from analysis.analyses.uncertainty import (
     ci_label,
@@ -33,12 +34,6 @@ from analysis.analyses.uncertainty import (
 )
 
 NAN = (math.nan, math.nan)
-
-
-def garwood(n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """The chi-square form: (chi2(a/2; 2n) / 2, chi2(1 - a/2; 2n + 2) / 2), with 0 for the lower end of 0."""
-    a = 1 - confidence
-    return (0.0 if n == 0 else stats.chi2.ppf(a / 2, 2 * n) / 2, stats.chi2.ppf(1 - a / 2, 2 * n + 2) / 2)
 
 
 # --- a count ---
@@ -105,15 +100,6 @@ def test_ratio_with_a_censored_denominator_is_the_union_over_one_to_four():
 
 # --- a share ---
 
-def wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """The closed form of Wilson's score interval."""
-    z = stats.norm.ppf(1 - (1 - confidence) / 2)
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return (centre - half, centre + half)
-
-
 @pytest.mark.parametrize(("k", "n"), [(1, 5), (68, 104), (0, 8), (3, 16)])
 def test_share_is_wilsons_closed_form(k, n):
     assert share_interval((k, k), (n, n)) == pytest.approx(wilson(k, n), abs=1e-12)
@@ -148,6 +134,7 @@ def test_unreliable_below_twenty_events():
     assert unreliable((1, 4))
     assert not unreliable((20, 20), (324, 324))
     assert not unreliable(NAN)
+    assert not unreliable(NAN, (5, 5))  # a count not reported: no value to mark
 
 
 # --- two years or two countries compared ---

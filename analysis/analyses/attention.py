@@ -7,6 +7,7 @@ import pandas as pd
 from ..data import Dataset, from_source, sources_of
 from .result import Prose, Result, analysis_of, source_with_figures, years_in
 from .uncertainty import (
+    UNRELIABLE,
     WHAT_INTERVALS_COVER,
     ci_label,
     compare_shares,
@@ -103,7 +104,7 @@ def analyse(data: Dataset, source: str = "tip2015", years: tuple[int, ...] = (20
     lines = [f"- *{r.subject}* ({r.locator}): \u201c{r.quote}\u201d" for r in claims.itertuples()]
     lines += ["", *(f"- {r.year}, {r.stage}: labor {r.labor:,.0f} of {r.total:,.0f}, {r.share_labor:.0%} "
                     f"({label} {shown_interval((r.share_ci_low, r.share_ci_high), percent=True)}"
-                    + (", unreliable: fewer than 20 events)" if r.unreliable else ")") for r in by_stage.itertuples())]
+                    + (f", {UNRELIABLE})" if r.unreliable else ")") for r in by_stage.itertuples())]
     lines += ["", f"In {last_year}, labor trafficking made up {first_share:.0%} of {stages[0]} ({label} {first_ci}) but {last_share:.0%} "
               f"of {stages[-1]} ({label} {last_ci}); the two shares {'differ' if compared.differs else 'do not differ'} beyond chance "
               f"(Fisher's exact test, {shown_p(compared.p_value)}). The stages count different units (cases, suspects, traffickers), "

@@ -7,6 +7,7 @@ import pandas as pd
 from ..data import VICTIM_MEASURES, Dataset, from_source, select, sources_of, victim_count
 from .result import Prose, Result, analysis_of, one_of, source_with_figures, years_in
 from .uncertainty import (
+    UNRELIABLE,
     WHAT_INTERVALS_COVER,
     ci_label,
     compare_rates,
@@ -115,7 +116,7 @@ def analyse(data: Dataset, source: str = "tip2015", denominator: str = "victims_
     cumulative = compare_rates((victims_row.value,) * 2, victims_row.years, (convictions_row.value,) * 2, convictions_row.years, confidence)
     lines = [f"- {r.year}: {_about(r.victims_hedge)}{r.victims:,.0f} {measure.describe()} against {r.convictions:.0f} convictions, "
              f"{_about(r.victims_hedge)}{r.victims_per_conviction:.0f} per conviction ({label} {shown_interval((r.ci_low, r.ci_high))}"
-             + (", unreliable: fewer than 20 events)" if r.unreliable else ")") for r in per_year.itertuples()]
+             + (f", {UNRELIABLE})" if r.unreliable else ")") for r in per_year.itertuples()]
     compared = None
     if len(per_year) > 1:
         first = per_year.iloc[0]

@@ -8,7 +8,18 @@ from ..data import Dataset, sources_of
 from ..data.vintages import choose_release
 from .intervals import share, shown
 from .result import Prose, Result, analysis_of, one_of, year_range
-from .uncertainty import WHAT_INTERVALS_COVER, ci_label, compare_shares, confidence_problems, share_interval, shown_interval, shown_p, unreliable
+from .uncertainty import (
+    RELIABLE_EVENTS,
+    WHAT_INTERVALS_COVER,
+    ci_label,
+    compare_shares,
+    confidence_problems,
+    pooled,
+    share_interval,
+    shown_interval,
+    shown_p,
+    unreliable,
+)
 from .unodc import RELEASES, yearly_counts
 
 STAGES = {"victims_detected": "detected victims", "persons_convicted": "persons convicted"}
@@ -42,24 +53,17 @@ def pooled_counts(shares: pd.DataFrame, glotip: pd.DataFrame) -> dict[str, tuple
     bounds = glotip.set_index("id")[["count_low", "count_high"]]
     result = {}
     for stage, rows in shares.dropna(subset=["share_low"]).groupby("stage"):
-        labor = [bounds.loc[ids[0]] for ids in rows.ids]
-        total = [bounds.loc[ids[1]] for ids in rows.ids]
-        result[stage] = ((float(sum(b.count_low for b in labor)), float(sum(b.count_high for b in labor))),
-                         (float(sum(b.count_low for b in total)), float(sum(b.count_high for b in total))))
+        labor, total = ([tuple(bounds.loc[ids[i]]) for ids in rows.ids] for i in (0, 1))
+        result[stage] = (pooled(labor), pooled(total))
     return result
 
 
-def pooled(shares: pd.DataFrame, glotip: pd.DataFrame) -> dict[str, tuple[float, float]]:
-    """Labour's share of each stage over every year where both counts are given: summed counts, as a range."""
-    return {stage: share(labor, total) for stage, (labor, total) in pooled_counts(shares, glotip).items()}
-
-
 def _shaky(shares: pd.DataFrame) -> str:
-    """How many yearly shares of each stage rest on fewer than 20 events."""
+    """How many yearly shares of each stage rest on fewer than :data:`RELIABLE_EVENTS` events."""
     parts = []
     for stage, rows in shares.dropna(subset=["share_low"]).groupby("stage", sort=False):
         parts.append(f"{int(rows.unreliable.sum())} of {len(rows)} yearly shares of {stage}")
-    return ("Resting on fewer than 20 events, so unreliable on their own: " + "; ".join(parts) + ".") if parts else ""
+    return (f"Resting on fewer than {RELIABLE_EVENTS} events, so unreliable on their own: " + "; ".join(parts) + ".") if parts else ""
 
 
 @analysis_of("11_labor_share_series", _check, glotip=True, headline=("pooled.detected victims", "forced labour's share of detected victims, pooled"))

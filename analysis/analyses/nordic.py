@@ -11,6 +11,8 @@ from ..data.world_bank import population
 from .intervals import ratio, shown
 from .result import Prose, Result, analysis_of, one_of, year_range
 from .uncertainty import (
+    RELIABLE_EVENTS,
+    UNRELIABLE,
     WHAT_INTERVALS_COVER,
     ci_label,
     compare_rates,
@@ -70,7 +72,7 @@ def by_country(glotip: pd.DataFrame, countries: list[str], years: list[int], rel
                     interval = rate_interval((count.low, count.high), inhabitants, confidence, per)
                     row.update({f"{name}_rate_low": rate[0], f"{name}_rate_high": rate[1],
                                 f"{name}_rate_ci_low": interval[0], f"{name}_rate_ci_high": interval[1],
-                                f"{name}_rate_unreliable": unreliable((count.low, count.high)) and not pd.isna(rate[0])})
+                                f"{name}_rate_unreliable": unreliable((count.low, count.high))})
                 row["ids"] = (*row["ids"], people.loc[(iso3, d.year), "id"])
             rows.append(row)
     return pd.DataFrame(rows)
@@ -146,11 +148,11 @@ def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, countr
              f"over {r.years} years with both counts "
              f"({r.detected_low:,.0f}{'' if r.detected_low == r.detected_high else f'-{r.detected_high:,.0f}'} detected, "
              f"{r.convicted_low:,.0f}{'' if r.convicted_low == r.convicted_high else f'-{r.convicted_high:,.0f}'} convicted)"
-             + ("; unreliable: fewer than 20 events" if r.unreliable else "")
+             + (f"; {UNRELIABLE}" if r.unreliable else "")
              for r in together.itertuples()]
     rates = [f"- {r['country']}: {_rate(r, 'detected')} detected victims per 100,000 inhabitants a year ({r['detected_years']} years), "
              f"{_rate(r, 'convicted')} persons convicted per million ({r['convicted_years']} years)"
-             + ("; the conviction rate rests on fewer than 20 events" if r["convicted_rate_unreliable"] else "")
+             + (f"; the conviction rate rests on fewer than {RELIABLE_EVENTS} events" if r["convicted_rate_unreliable"] else "")
              for _, r in together.iterrows()]
     verdicts = []
     for name, what in (("detected", "detected victims"), ("convicted", "persons convicted")):

@@ -6,7 +6,17 @@ import pandas as pd
 
 from ..data import Dataset, from_source, sources_of, victim_count
 from .result import Prose, Result, analysis_of, source_with_figures, years_in
-from .uncertainty import WHAT_INTERVALS_COVER, ci_label, compare_shares, confidence_problems, share_interval, shown_interval, shown_p, unreliable
+from .uncertainty import (
+    UNRELIABLE,
+    WHAT_INTERVALS_COVER,
+    ci_label,
+    compare_shares,
+    confidence_problems,
+    share_interval,
+    shown_interval,
+    shown_p,
+    unreliable,
+)
 
 MEASURES = ("reflection_periods_granted", "temporary_residence_permits_granted", "asylum_grants", "shelter_accepted")
 #: The victim count each measure is set against.
@@ -40,7 +50,7 @@ def protection_table(figures: pd.DataFrame, years: list[int], measures: tuple[st
             rows.append({
                 "year": year, "measure": measure, "count": value, "victims_identified": victims.value,
                 "per_100_victims": 100 * value / victims.value, "ci_low": 100 * low, "ci_high": 100 * high,
-                "unreliable": unreliable((value, value), (victims.value, victims.value)) and not pd.isna(value),
+                "unreliable": unreliable((value, value), (victims.value, victims.value)),
                 "victims_hedge": victims.hedge, "ids": (*found.id, *victims.ids),
             })
     return pd.DataFrame(rows)
@@ -62,7 +72,7 @@ def analyse(data: Dataset, source: str = "tip2015", years: tuple[int, ...] = (20
     missing = table[table["count"].isna()]
     lines = [f"- {r.year}, {r.measure.replace('_', ' ')}: {r.count:,.0f} of {'about ' if r.victims_hedge == 'approximately' else ''}"
              f"{r.victims_identified:,.0f}, {r.per_100_victims:.1f} per 100 ({label} {shown_interval((r.ci_low, r.ci_high), digits=1)}"
-             + (", unreliable: fewer than 20 events)" if r.unreliable else ")") for r in table.dropna(subset=["count"]).itertuples()]
+             + (f", {UNRELIABLE})" if r.unreliable else ")") for r in table.dropna(subset=["count"]).itertuples()]
     changes = []
     if len(years) > 1:
         first = min(years)

@@ -6,7 +6,17 @@ import pandas as pd
 
 from ..data import Dataset, sources_of, with_series
 from .result import Prose, Result, analysis_of, year_range
-from .uncertainty import WHAT_INTERVALS_COVER, ci_label, compare_shares, confidence_problems, share_interval, shown_interval, shown_p, unreliable
+from .uncertainty import (
+    UNRELIABLE,
+    WHAT_INTERVALS_COVER,
+    ci_label,
+    compare_shares,
+    confidence_problems,
+    share_interval,
+    shown_interval,
+    shown_p,
+    unreliable,
+)
 
 #: (series, metric) counted by form, and what a reader calls it.
 CASE_COUNTS = ((("TIP", "investigations"), "investigations"), (("KOM", "police_reports"), "police reports"))
@@ -71,7 +81,7 @@ def analyse(data: Dataset, first_year: int = 2010, last_year: int = 2024, confid
     spans = {name: rows for name, rows in counted.groupby("series") if rows.year.nunique() > 1}
     lines = [f"- {r.year}, {r.series} {r.measure}: {_with_ci(r, label)}"
              + (f", {r.sex:,.0f} of {r.total:,.0f}" if r.basis == "counts" else f", {r.basis}, no counts")
-             + (" (unreliable: fewer than 20 events)" if r.unreliable else "") for r in shares.itertuples()]
+             + (f" ({UNRELIABLE})" if r.unreliable else "") for r in shares.itertuples()]
     facts = {"years_without_split": missing, "confidence": confidence}
     if spans:
         name, rows = max(spans.items(), key=lambda item: (len(item[1]), int(item[1].year.max() - item[1].year.min()), item[0]))

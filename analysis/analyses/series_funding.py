@@ -72,7 +72,7 @@ def per_victim(totals: pd.Series, victims: pd.DataFrame, index: pd.DataFrame, ba
     deflate = base / table["index"]
     for column in ("nok_per_victim", "ci_low", "ci_high"):
         table[f"{column}_constant"] = table[column] * deflate
-    table["unreliable"] = [unreliable((v, v)) if not pd.isna(v) else False for v in table.victims]
+    table["unreliable"] = [unreliable((v, v)) for v in table.victims]
     table["base_year"] = base_year
     return table.reset_index()
 

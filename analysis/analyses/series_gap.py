@@ -10,6 +10,8 @@ from ..data.vintages import RULES, choose_release
 from .intervals import ratio, shown
 from .result import Prose, Result, analysis_of, one_of, year_range
 from .uncertainty import (
+    RELIABLE_EVENTS,
+    UNRELIABLE,
     WHAT_INTERVALS_COVER,
     ci_label,
     compare_rates,
@@ -120,7 +122,7 @@ def _trend_prose(fitted, counted: int) -> str:
 
 
 def _unreliable_mark(flag: bool) -> str:
-    return " (unreliable: fewer than 20 events)" if flag else ""
+    return f" ({UNRELIABLE})" if flag else ""
 
 
 @analysis_of("06_series_conviction_gap", _check, glotip=True)
@@ -142,11 +144,9 @@ def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, rule: 
     table = table.rename(columns={"measure": "tip_measure", "victims": "tip_victims", "convictions": "tip_convictions",
                                   "victims_per_conviction": "tip_victims_per_conviction", "ids_victims": "tip_victims_ids",
                                   "ids_convictions": "tip_convictions_ids", "hedge": "tip_hedge", "definition": "tip_definition"})
-    tip_ci = [ratio_interval((r.tip_victims, r.tip_victims), (r.tip_convictions, r.tip_convictions), confidence)
-              if not (pd.isna(r.tip_victims) or pd.isna(r.tip_convictions)) else (float("nan"), float("nan")) for r in table.itertuples()]
+    tip_ci = [ratio_interval((r.tip_victims,) * 2, (r.tip_convictions,) * 2, confidence) for r in table.itertuples()]
     table["tip_ratio_ci_low"], table["tip_ratio_ci_high"] = [c[0] for c in tip_ci], [c[1] for c in tip_ci]
-    table["tip_unreliable"] = [unreliable((r.tip_victims,) * 2, (r.tip_convictions,) * 2) and not pd.isna(c[0])
-                               for r, c in zip(table.itertuples(), tip_ci, strict=True)]
+    table["tip_unreliable"] = [unreliable((r.tip_victims,) * 2, (r.tip_convictions,) * 2) for r in table.itertuples()]
     table = table.merge(_kom_victims(data.figures, data.sources, years), on="year")
     chosen = choose_release(data.glotip, release, include_flagged)
     detected = yearly_counts(chosen, "NOR", "victims_detected", years)
@@ -199,7 +199,7 @@ def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, rule: 
                + ("" if extremes is None else f" The lowest ({lowest.year}) and highest ({highest.year}) single values {differ} "
                   f"(exact conditional test of persons convicted per detected victim, {shown_p(extremes.p_value)}).")
                + " "
-               f"{shaky} of the {len(with_value)} years with a ratio rest on fewer than 20 events (persons convicted), "
+               f"{shaky} of the {len(with_value)} years with a ratio rest on fewer than {RELIABLE_EVENTS} events (persons convicted), "
                "so each year's ratio is unreliable on its own.\n\n"
                + _trend_prose(fitted, counted) + f"\n\n{WHAT_INTERVALS_COVER}")
     ids = [i for cell in (*table.tip_victims_ids, *table.tip_convictions_ids) for i in cell]

@@ -41,6 +41,8 @@ from statsmodels.stats.rates import confint_poisson, test_poisson_2indep
 
 #: A value built on fewer events than this is marked unreliable (the ONS and NCHS rule: its relative standard error exceeds about 23 %).
 RELIABLE_EVENTS = 20
+#: How the prose marks such a value.
+UNRELIABLE = f"unreliable: fewer than {RELIABLE_EVENTS} events"
 
 Bounds = tuple[float, float]
 NAN_PAIR: Bounds = (math.nan, math.nan)
@@ -150,13 +152,28 @@ def pooled(counts) -> Bounds:
 
 
 def unreliable(*counts: Bounds) -> bool:
-    """True when the smallest count a value is built on may be below :data:`RELIABLE_EVENTS` (a "<5" always is)."""
-    highs = [high for _, high in counts if not math.isnan(high)]
-    return bool(highs) and min(highs) < RELIABLE_EVENTS
+    """True when the smallest count a value is built on may be below :data:`RELIABLE_EVENTS` (a "<5" always is).
+
+    False when any of the counts is not reported: there is then no value to mark.
+    """
+    highs = [high for _, high in counts]
+    return bool(highs) and not any(math.isnan(h) for h in highs) and min(highs) < RELIABLE_EVENTS
+
+
+class _Verdict:
+    """What a test's result says at its confidence level: ``p_value`` and ``confidence`` are the subclass's fields."""
+
+    p_value: float
+    confidence: float
+
+    @property
+    def differs(self) -> bool:
+        """Whether the two differ beyond chance at the confidence level (p below 1 - confidence)."""
+        return self.p_value < 1 - self.confidence
 
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(_Verdict):
     """Two rates compared: the ratio of the first to the second, its interval, and the exact conditional test's p-value.
 
     For censored counts, the ratio is a range and the interval and p-value are
@@ -169,11 +186,6 @@ class Comparison:
     high: float
     p_value: float
     confidence: float
-
-    @property
-    def differs(self) -> bool:
-        """Whether the two differ beyond chance at the confidence level (p below 1 - confidence)."""
-        return self.p_value < 1 - self.confidence
 
 
 def compare_rates(count1: Bounds, exposure1: float, count2: Bounds, exposure2: float, confidence: float = 0.95) -> Comparison:
@@ -201,7 +213,7 @@ def compare_rates(count1: Bounds, exposure1: float, count2: Bounds, exposure2: f
 
 
 @dataclass(frozen=True)
-class ShareComparison:
+class ShareComparison(_Verdict):
     """Two shares compared by Fisher's exact test (the conditional exact test for two binomial shares).
 
     With censored counts, the p-value is the largest over every combination of
@@ -212,10 +224,6 @@ class ShareComparison:
     second: Bounds
     p_value: float
     confidence: float
-
-    @property
-    def differs(self) -> bool:
-        return self.p_value < 1 - self.confidence
 
 
 #: The most combinations of censored values :func:`compare_shares` enumerates.
