@@ -11,6 +11,7 @@ import pytest
 from test_runner import write_notebook
 
 from analysis.data import paths
+from analysis.data.paths import FIGURES_DIR_ENV
 from analysis.regenerate.cli import main
 from analysis.regenerate.errors import ParameterError, RunError
 from analysis.regenerate.kernel import Kernel
@@ -195,11 +196,11 @@ def probe_runs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("probe")
     (folder / "notebooks").mkdir()
     nb = discover(write_notebook(folder / "notebooks" / "01_probe.ipynb", PROBE, params="step: int = 0").parent)[0]
-    with Kernel() as kernel:
+    with Kernel(warm=True) as kernel:
         warm = [kernel.run(nb, {"step": step}, folder / f"warm{step}" / "01_probe.ipynb", folder / f"warm{step}") for step in (1, 2, 3, 4)]
         starts = kernel.starts
-    with Kernel() as kernel:
-        fresh = kernel.run(nb, {"step": 4}, folder / "fresh" / "01_probe.ipynb", folder / "fresh")
+    with Kernel(environ={FIGURES_DIR_ENV: str(folder / "fresh")}) as kernel:  # a cold kernel, as a published run starts
+        fresh = kernel.run(nb, {"step": 4}, folder / "fresh" / "01_probe.ipynb")
     return warm, fresh, starts
 
 

@@ -1,22 +1,31 @@
 """Loaders for the curated tables: each returns a validated pandas DataFrame.
 
-:func:`load` keeps what it validated in ``output/cache/`` (ignored by git),
-under a key made of the bytes of every file in ``data/``, the source of this
-package's data layer and the versions of Python, pandas, numpy and pandera. The
-checks are a function of exactly these, so the same key always means the same
-outcome: a process that finds its key loads the tables validated before, without
-importing pandera or running the checks (about half a second in every notebook
-kernel). Only a load that passed is kept; any other change, even of one byte,
-validates again. $TIP_NORWAY_NO_CACHE=1 validates every time.
+Every load reads the data files themselves. What is kept between processes is
+only a *verdict*: ``output/cache/verdict-<key>.json`` says that the files whose
+bytes make up ``<key>`` passed validation, and which parts (the core tables,
+GLOTIP, the World Bank series) were validated. The key is the digest of every
+file in ``data/``, the source of this package's data layer and the versions of
+Python, pandas, numpy and pandera: the checks are a function of exactly these.
+A process that finds a verdict for its key reads and types the tables but skips
+pandera and the checks across tables (about half a second in every notebook
+kernel); any other change, even of one byte, validates again, and a verdict is
+written only for a load that passed.
+
+So an edited or forged cache entry cannot change a number: numbers come from
+the data files only, the verdict holds no data and nothing executable, and a
+verdict whose key does not match the files is never found. (Until 2026-12 this
+module kept the validated tables themselves as pickles, which an edit of the
+cache could change and which ran code when loaded; such files are deleted,
+never read.) $TIP_NORWAY_NO_CACHE=1 validates every time.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-import pickle
 import platform
-import sys
+import threading
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -28,7 +37,7 @@ from .errors import DataError
 
 #: Environment variable that turns the cache of validated tables off (any non-empty value).
 NO_CACHE_ENV = "TIP_NORWAY_NO_CACHE"
-#: Where validated tables are kept, and how many versions of them (the newest are kept).
+#: Where verdicts on validated files are kept, and how many of them (the newest are kept).
 CACHE = paths.OUTPUT / "cache"
 CACHE_ENTRIES = 8
 
@@ -88,10 +97,14 @@ def load_statements(data_dir: Path = paths.DATA) -> pd.DataFrame:
     return load(data_dir).statements
 
 
-def cache_key(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool = False) -> str:
-    """What :func:`load` validates, as one digest: every file under ``data_dir`` (name and bytes), the data layer's
-    source, the versions it depends on, and whether GLOTIP and the World Bank series are read."""
-    digest = hashlib.sha256(f"glotip={glotip}\nworld_bank={world_bank}\npython={platform.python_version()}\n".encode())
+#: The parts of the data a load can ask for, each validated on its own terms.
+CORE, GLOTIP, WORLD_BANK = "core", "glotip", "world_bank"
+
+
+def cache_key(data_dir: Path = paths.DATA) -> str:
+    """The digest a verdict is kept under: every file under ``data_dir`` (name and bytes), the data layer's
+    source, and the versions its checks depend on."""
+    digest = hashlib.sha256(f"python={platform.python_version()}\n".encode())
     for package in ("pandas", "numpy", "pandera"):
         digest.update(f"{package}={metadata.version(package)}\n".encode())
     data_dir = Path(data_dir)
@@ -103,13 +116,28 @@ def cache_key(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: 
     return digest.hexdigest()
 
 
+def _verdict_file(key: str) -> Path:
+    return CACHE / f"verdict-{key}.json"
+
+
+def validated_parts(key: str) -> set[str]:
+    """The parts a verdict says passed validation for the files of ``key``; empty when there is none (or it cannot be read)."""
+    try:
+        found = json.loads(_verdict_file(key).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    if not isinstance(found, dict) or found.get("key") != key or not isinstance(found.get("validated"), list):
+        return set()
+    return {part for part in found["validated"] if part in (CORE, GLOTIP, WORLD_BANK)}
+
+
 def load(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool = False, fresh: bool = False) -> Dataset:
-    """Read and validate every curated table at once, or take them as validated before from the same bytes.
+    """Read every curated table at once, validated now or, for the same bytes, validated before.
 
     All problems of all tables are gathered before anything is raised, so one
-    run shows everything an edit broke. The outcome of a load that passed is
-    kept (see the module's description): the same files, code and versions give
-    it back without validating again.
+    run shows everything an edit broke. A load that passed leaves a verdict
+    (see the module's description); a later load of the same files reads them
+    again but need not check them again.
 
     Args:
         data_dir: The ``data/`` folder.
@@ -120,58 +148,90 @@ def load(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool 
         world_bank: Also read the World Bank's population and consumer price
             inflation (``data/processed/world_bank.csv``) and check every row
             against the line of the raw file it names. Off by default, like ``glotip``.
-        fresh: Validate even when the same files were validated before (``tip-norway check`` does);
-            the outcome is kept all the same.
+        fresh: Validate even when a verdict says the same files passed (``tip-norway check`` does);
+            the verdict is written all the same.
 
     Raises:
         DataError: Listing each problem with its file, line, column and what was expected.
     """
+    data_dir = Path(data_dir)
     if os.environ.get(NO_CACHE_ENV):
-        return _validate(Path(data_dir), glotip, world_bank)
-    kept = CACHE / f"load-{cache_key(data_dir, glotip=glotip, world_bank=world_bank)}.pickle"
-    if not fresh:
-        try:
-            with open(kept, "rb") as handle:
-                found = pickle.load(handle)
-            if isinstance(found, Dataset):
-                return found
-        except Exception:  # noqa: BLE001 - missing, half-written or from another pickle format: validate again
-            pass
-    dataset = _validate(Path(data_dir), glotip, world_bank)
-    _keep(dataset, kept)
+        return _validate(data_dir, glotip, world_bank)
+    wanted = {CORE} | ({GLOTIP} if glotip else set()) | ({WORLD_BANK} if world_bank else set())
+    key = cache_key(data_dir)
+    known = validated_parts(key)
+    if not fresh and wanted <= known:
+        dataset = _read(data_dir, glotip, world_bank)
+        if dataset is not None and cache_key(data_dir) == key:  # the files did not change while they were read
+            return dataset
+    dataset = _validate(data_dir, glotip, world_bank)
+    if cache_key(data_dir) == key:
+        _keep_verdict(key, known | wanted)
     return dataset
 
 
-def _keep(dataset: Dataset, kept: Path) -> None:
-    """Write ``dataset`` to ``kept`` atomically (concurrent kernels may write the same key) and drop old entries."""
+def _keep_verdict(key: str, parts: set[str]) -> None:
+    """Write the verdict for ``key`` atomically (concurrent kernels may write the same one) and drop old entries.
+
+    A cache that cannot be written is passed over in silence: the load still
+    validates every time, and a note here would end up in every notebook's
+    outputs (in a kernel, stderr is a cell's output).
+    """
+    target = _verdict_file(key)
     try:
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        partial = kept.with_name(f".{kept.name}.{os.getpid()}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
         try:
-            with open(partial, "wb") as handle:
-                pickle.dump(dataset, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(partial, kept)
+            partial.write_text(json.dumps({"key": key, "validated": sorted(parts)}) + "\n", encoding="utf-8")
+            os.replace(partial, target)
         finally:
             partial.unlink(missing_ok=True)
-    except OSError as error:  # a read-only checkout still loads, validating every time
-        print(f"note: validated tables not kept in {paths.display(kept.parent)}: {error}", file=sys.stderr)
+    except OSError:
         return
-    _prune(kept.parent)
+    _prune(target.parent)
 
 
 def _prune(folder: Path) -> None:
-    """Keep the CACHE_ENTRIES newest entries. Another process may be pruning too: an entry gone already is skipped."""
+    """Keep the CACHE_ENTRIES newest verdicts and delete the pickles of earlier versions (never read).
+    Another process may be pruning too: an entry gone already is skipped."""
     dated = []
-    for entry in folder.glob("load-*.pickle"):
+    for entry in folder.glob("verdict-*.json"):
         try:
             dated.append((entry.stat().st_mtime, entry))
         except OSError:
             continue
-    for _, old in sorted(dated, reverse=True)[CACHE_ENTRIES:]:
+    old = [entry for _, entry in sorted(dated, reverse=True)[CACHE_ENTRIES:]] + list(folder.glob("load-*.pickle"))
+    for entry in old:
         try:
-            old.unlink(missing_ok=True)
+            entry.unlink(missing_ok=True)
         except OSError:
             pass
+
+
+def _names(glotip: bool, world_bank: bool) -> tuple[str, ...]:
+    """The tables a load reads."""
+    return (("sources", "metrics", "figures", "statements") + (("glotip", "glotip_flags") if glotip else ())
+            + (("world_bank",) if world_bank else ()))
+
+
+def _finish(tables: dict, glotip: bool) -> Dataset:
+    """The dataset from its tables: GLOTIP's rows get the reason each is flagged, if any."""
+    if glotip:
+        flags = tables.pop("glotip_flags")
+        tables["glotip"] = tables["glotip"].assign(flag=tables["glotip"].id.map(quality.flag_reasons(flags)).astype("str"))
+    return Dataset(**tables)
+
+
+def _read(data_dir: Path, glotip: bool, world_bank: bool) -> Dataset | None:
+    """The tables read and typed from their files without the checks (their verdict says they pass); None if any cannot be read."""
+    from .schema import read_table_with_problems
+
+    tables = {}
+    for name in _names(glotip, world_bank):
+        tables[name], problems = read_table_with_problems(name, data_dir, validate=False)
+        if tables[name] is None or problems:
+            return None
+    return _finish(tables, glotip)
 
 
 def _validate(data_dir: Path, glotip: bool, world_bank: bool = False) -> Dataset:
@@ -179,9 +239,7 @@ def _validate(data_dir: Path, glotip: bool, world_bank: bool = False) -> Dataset
     from .schema import read_table_with_problems
 
     problems, tables = [], {}
-    names = ("sources", "metrics", "figures", "statements") + (("glotip", "glotip_flags") if glotip else ())
-    names += ("world_bank",) if world_bank else ()
-    for name in names:
+    for name in _names(glotip, world_bank):
         tables[name], found = read_table_with_problems(name, data_dir)
         problems.extend(found)
     if tables["sources"] is None:
@@ -231,7 +289,4 @@ def _validate(data_dir: Path, glotip: bool, world_bank: bool = False) -> Dataset
             problems.append(problem)
     if problems:
         raise DataError(problems)
-    if glotip:
-        flags = tables.pop("glotip_flags")
-        tables["glotip"] = tables["glotip"].assign(flag=tables["glotip"].id.map(quality.flag_reasons(flags)).astype("str"))
-    return Dataset(**tables)
+    return _finish(tables, glotip)

@@ -16,14 +16,17 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from . import paths
 from .csvfile import check_rows, read_rows
 from .errors import DataError, Problem
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 #: Frictionless field type -> (pandas dtype, description used in messages).
 _DTYPES = {
@@ -84,6 +87,8 @@ def _convert(raw: pd.Series, field: dict, show: str, ids: pd.Series | None, prob
 
 
 def _checks(field: dict) -> list[pa.Check]:
+    import pandera.pandas as pa
+
     cons = field.get("constraints", {})
     checks = []
     if "enum" in cons:
@@ -110,6 +115,8 @@ def pandera_schema(res: dict, check_dtypes: bool = True) -> pa.DataFrameSchema:
             columns that carry a constraint; checking again would double the
             validation time.
     """
+    import pandera.pandas as pa  # here, not at the top: a load that trusts a verdict never needs it
+
     columns = {}
     for field in res["schema"]["fields"]:
         cons = field.get("constraints", {})
@@ -167,7 +174,7 @@ def read_table(name: str, data_dir: Path = paths.DATA) -> pd.DataFrame:
     return table
 
 
-def read_table_with_problems(name: str, data_dir: Path = paths.DATA) -> tuple[pd.DataFrame | None, list[Problem]]:
+def read_table_with_problems(name: str, data_dir: Path = paths.DATA, validate: bool = True) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Like :func:`read_table`, but return the problems with the table instead of raising.
 
     The table is None when the file cannot be read as a table at all (missing,
@@ -178,6 +185,10 @@ def read_table_with_problems(name: str, data_dir: Path = paths.DATA) -> tuple[pd
     Files as spreadsheet programs save them are read as they are: a leading
     byte-order mark ("CSV UTF-8" in Excel) and CRLF line ends are accepted, so
     a curator need not clean a table after editing it.
+
+    With ``validate=False`` the file is read and typed, but not checked
+    against its constraints (the loader does this for files it has validated
+    before, byte for byte; see :mod:`analysis.data.loader`).
     """
     res = resource(name, data_dir)
     path = Path(data_dir) / res["path"]
@@ -216,6 +227,10 @@ def read_table_with_problems(name: str, data_dir: Path = paths.DATA) -> tuple[pd
         {f["name"]: _convert(raw[f["name"]], f, show, ids, problems) for f in fields},
         index=raw.index,
     )
+    if not validate:
+        return table, problems
+    import pandera.pandas as pa
+
     converted_badly = {(p.line, p.column) for p in problems}
     try:
         _loader_schema(json.dumps(res, sort_keys=True)).validate(table, lazy=True)

@@ -19,18 +19,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
 
 from ..data import paths
-from ..data.errors import DataError
+from ..data.errors import DataError, Problem
 from .errors import ParameterError, RunError
+from .execute import CELL_TIMEOUT
 from .notebooks import discover
 from .parameters import load_parameter_file
 from .reference import clean_reference, refresh
 from .run import MAX_WORKERS, run
+from .stopping import Stopped
 from .sweep import MAX_RUNS, load_grid_file, sweep
 
 if TYPE_CHECKING:
@@ -80,16 +83,57 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _checked_before_writing(data_dir: Path, written: dict[str, Callable[[Path], None]]) -> None:
+    """Validate the data as they will be once the ``written`` files are replaced, as :func:`analysis.data.load` would.
+
+    The new files are written into a mirror of ``data_dir`` in a temporary
+    folder (every other file linked, not copied), and the mirror validated;
+    problems are reported under the real paths.
+
+    Raises:
+        DataError: Listing every problem the new files would bring.
+    """
+    import tempfile
+
+    from ..data.loader import _validate
+
+    data_dir = Path(data_dir)
+    with tempfile.TemporaryDirectory(prefix="tip-norway-extract-") as folder:
+        mirror = Path(folder) / "data"
+        (mirror / "processed").mkdir(parents=True)
+        for entry in data_dir.iterdir():
+            if entry.name != "processed":
+                (mirror / entry.name).symlink_to(entry.resolve())
+        for entry in (data_dir / "processed").iterdir():
+            if entry.name not in written:
+                (mirror / "processed" / entry.name).symlink_to(entry.resolve())
+        for name, write in written.items():
+            write(mirror / "processed" / name)
+        try:
+            _validate(mirror, glotip=True, world_bank=True)
+        except DataError as error:
+            shown = paths.display(data_dir)
+            raise DataError([Problem(p.file.replace(str(mirror), shown), p.line, p.column, p.message, p.row_id, p.unreadable)
+                             for p in error.problems]) from None
+
+
 def _extract(args: argparse.Namespace) -> int:
     from ..data import glotip, world_bank
 
-    # both read before anything is written: a bad file leaves both tables as they were
+    # both read, and checked as load() checks them, before anything is written: a bad file leaves both tables as they were
     table = glotip.extract(args.data_dir)
     series = world_bank.extract(args.data_dir)
-    for module, name, written in ((glotip, "glotip.csv", table), (world_bank, "world_bank.csv", series)):
+    written = {"glotip.csv": lambda target: glotip.write(table, target),
+               "world_bank.csv": lambda target: world_bank.write(series, target)}
+    try:
+        _checked_before_writing(args.data_dir, written)
+    except DataError as error:
+        raise DataError([*error.problems, Problem(paths.display(Path(args.data_dir) / "processed"), None, None,
+                                                  "nothing written: the extracted tables would not pass these checks")]) from None
+    for name, write in written.items():
         target = Path(args.data_dir) / "processed" / name
         staged = target.with_name(f".{target.name}.new")
-        module.write(written, staged)
+        write(staged)
         staged.replace(target)
     for (source_id, country), rows in table.groupby(["source_id", "country"]):
         print(f"{source_id} {country}: {len(rows)} rows")
@@ -129,7 +173,8 @@ def given_parameters(args: argparse.Namespace) -> dict:
 def _run(args: argparse.Namespace) -> int:
     # the data are loaded and checked by run() once it knows a notebook must run: bad data still stop it before any starts
     run(args.notebooks, given_parameters(args), publish=args.publish, force=args.force, workers=args.workers, notebooks_dir=args.notebooks_dir,
-        output=args.output_dir, figures=args.figures_dir, wait=not args.no_wait, lock_timeout=args.lock_timeout)
+        output=args.output_dir, figures=args.figures_dir, wait=not args.no_wait, lock_timeout=args.lock_timeout,
+        cell_timeout=args.cell_timeout)
     return 0
 
 
@@ -138,7 +183,7 @@ def _sweep(args: argparse.Namespace) -> int:
     for name, *values in args.parameter or []:
         grid[name] = [parse_cli_value(v) for v in values]  # a value on the command line overrides the file's
     sweep(args.notebook, grid, workers=args.workers, max_runs=args.max_runs, fresh_kernels=args.fresh_kernels,
-          notebooks_dir=args.notebooks_dir, output=args.output_dir)
+          notebooks_dir=args.notebooks_dir, output=args.output_dir, cell_timeout=args.cell_timeout)
     return 0
 
 
@@ -147,7 +192,7 @@ def _refresh(args: argparse.Namespace) -> int:
 
     data = load()
     refresh(args.notebooks_dir, workers=args.workers, output=args.output_dir, figures=args.figures_dir,
-            wait=not args.no_wait, lock_timeout=args.lock_timeout, data=data)
+            wait=not args.no_wait, lock_timeout=args.lock_timeout, data=data, cell_timeout=args.cell_timeout)
     print(f"reference outputs rewritten in {args.notebooks_dir}; review with git diff, then commit", file=sys.stderr)
     return 0
 
@@ -156,6 +201,17 @@ def _normalize(args: argparse.Namespace) -> int:
     for path in args.files:
         clean_reference(path, path)
     return 0
+
+
+def positive_seconds(text: str) -> int:
+    """``--cell-timeout``'s value: a whole number of seconds, at least 1."""
+    try:
+        seconds = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of seconds, found {text!r}") from None
+    if seconds < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1 second, found {seconds}")
+    return seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -190,6 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
                              help="replace the figures even when parameters differ from the defaults "
                                   "(otherwise such a run leaves figures/ as it was and keeps its charts in its run folder)")
         sub.add_argument("--workers", type=int, default=None, help=f"parallel kernels (default: the number of cores, at most {MAX_WORKERS})")
+        sub.add_argument("--cell-timeout", type=positive_seconds, default=CELL_TIMEOUT, metavar="SECONDS",
+                         help="seconds one cell may run before its notebook is stopped and reported as failed (default: %(default)s)")
         sub.add_argument("--no-wait", action="store_true", help="refuse at once if another run is in progress instead of waiting")
         sub.add_argument("--lock-timeout", type=float, default=1800, help="seconds to wait for another run (default: %(default)s)")
         sub.add_argument("--output-dir", type=Path, default=paths.OUTPUT,
@@ -208,6 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
     swept.add_argument("--fresh-kernels", action="store_true",
                        help="start a new kernel for every run instead of reusing warm ones (slower; the results are the same)")
     swept.add_argument("--workers", type=int, default=None, help=f"parallel kernels (default: the number of cores, at most {MAX_WORKERS})")
+    swept.add_argument("--cell-timeout", type=positive_seconds, default=CELL_TIMEOUT, metavar="SECONDS",
+                       help="seconds one cell may run before its run is stopped and reported as failed (default: %(default)s)")
     swept.add_argument("--output-dir", type=Path, default=paths.OUTPUT, help="the sweep goes to OUTPUT_DIR/sweeps/<id>/ (default: output/)")
     swept.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS, help="notebooks (default: notebooks/)")
     swept.set_defaults(func=_sweep)
@@ -219,7 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns 0 on success, 1 on bad data or a failed run, 2 on bad parameters."""
+    """Entry point; returns 0 on success, 1 on bad data or a failed run, 2 on bad parameters,
+    128 + the signal's number when stopped by Ctrl-C (130) or SIGTERM (143)."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
@@ -232,6 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     except RunError as exc:
         print(f"tip-norway {args.command}: {exc}", file=sys.stderr)
         return 1
+    except Stopped as exc:
+        print(f"tip-norway {args.command}: {exc}", file=sys.stderr)
+        return exc.code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,8 +24,7 @@ seconds to import, which a run that finds everything up to date never needs.
 
 from __future__ import annotations
 
-import tempfile
-import time
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,6 +50,17 @@ class Outcome:
     seconds: float = 0.0
     error: str | None = None
     outputs: dict[str, str] = field(default_factory=dict)
+    #: False for a notebook a stop request kept from starting.
+    started: bool = True
+
+
+def progress(outcome: Outcome, stopping: bool) -> str:
+    """How a progress line names an outcome: ``ok``, ``FAILED``, ``interrupted`` (failed once a stop was requested) or ``not started``."""
+    if not outcome.error:
+        return "ok"
+    if not outcome.started:
+        return "not started"
+    return "interrupted" if stopping else "FAILED"
 
 
 def load_engine() -> None:
@@ -92,39 +102,39 @@ def prepare(nb: Notebook, params: dict, target: Path) -> None:
 
 def failure(nb: Notebook, exc: Exception, executed: Path) -> str:
     """What went wrong in a run of ``nb``: the cell (counting from 1, as a reader counts, and by
-    execution count, as Jupyter shows it) and the exception, or the error that stopped the run; and where the executed copy is."""
+    execution count, as Jupyter shows it) and the exception, or what stopped the cell (a timeout, a dead
+    kernel); and where the executed copy is."""
     import papermill
+
+    from .kernel import CellStopped
 
     if isinstance(exc, papermill.PapermillExecutionError):
         return (f"{nb.name}: cell {exc.cell_index + 1}, counting from 1 (execution count [{exc.exec_count}]), raised "
                 f"{exc.ename}: {exc.evalue}; the executed notebook is kept at {executed}")
+    if isinstance(exc, CellStopped):
+        return f"{nb.name}: {exc}; the executed notebook is kept at {executed}"
     return f"{nb.name}: {type(exc).__name__}: {exc}; see {executed}"
 
 
-def execute(nb: Notebook, params: dict, run_dir: Path) -> Outcome:
-    """Run ``nb`` with ``params`` into ``run_dir/<name>.ipynb``; never raises.
+def execute(nb: Notebook, params: dict, run_dir: Path, environ: dict[str, str] | None = None,
+            timeout: int | None = CELL_TIMEOUT, stop: threading.Event | None = None) -> Outcome:
+    """Run ``nb`` with ``params`` into ``run_dir/<name>.ipynb`` in a kernel of its own; never raises.
+
+    Args:
+        environ: Environment variables for the kernel (the runner's figures folder).
+        timeout: Seconds one cell may run.
+        stop: Set when a stop was requested: the notebook is then not started.
 
     Returns:
-        The outcome; on failure its ``error`` names the notebook, the cell
-        (counting from 1, as a reader counts, and by execution count, as
-        Jupyter shows it) and the exception, and where the executed copy is.
+        The outcome; on failure its ``error`` names the notebook, the cell and
+        what happened (see :func:`failure`), and where the executed copy is.
     """
-    import papermill
+    from .kernel import Kernel
 
-    executed = run_dir / f"{nb.name}.ipynb"
-    outcome = Outcome(nb.name, params, executed)
-    started = time.perf_counter()
+    if stop is not None and stop.is_set():
+        return Outcome(nb.name, params, run_dir / f"{nb.name}.ipynb", error=f"{nb.name}: not started (the run was stopped)", started=False)
+    kernel = Kernel(environ=environ)
     try:
-        prepare(nb, params, executed)
-        with tempfile.TemporaryDirectory(prefix="tip-norway-kernel-", ignore_cleanup_errors=True) as sockets:
-            papermill.execute_notebook(
-                str(executed), str(executed), kernel_name=KERNEL, config=kernel_config(Path(sockets)),
-                progress_bar=False, log_output=False, execution_timeout=CELL_TIMEOUT,
-                # The executed copy is written once at the end (and on failure), not after every cell,
-                # and the kernel is stopped at once rather than politely: together a third of the time.
-                request_save_on_cell_execute=False, shutdown_kernel="immediate",
-            )  # no cwd=: papermill would chdir the whole process, which races between worker threads
-    except Exception as exc:  # a cell's error, a kernel that dies, a notebook that cannot be read
-        outcome.error = failure(nb, exc, executed)
-    outcome.seconds = time.perf_counter() - started
-    return outcome
+        return kernel.run(nb, params, run_dir / f"{nb.name}.ipynb", timeout=timeout, stop=stop)  # starts the kernel
+    finally:
+        kernel.stop()

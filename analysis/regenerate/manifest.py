@@ -61,7 +61,7 @@ def notebook_entry(nb: Notebook, outcome: Outcome, changes: dict[str, dict]) -> 
         "parameters": {**defaults(nb), **outcome.parameters},
         "parameters_changed": changes,
         "seconds": round(outcome.seconds, 3),
-        "status": "failed" if outcome.error else "succeeded",
+        "status": "not started" if not outcome.started else "failed" if outcome.error else "succeeded",
         "error": outcome.error,
         "executed": str(outcome.executed),
         "outputs": outcome.outputs,
@@ -73,3 +73,18 @@ def write(manifest: dict, run_dir: Path, output: Path) -> None:
     text = json.dumps(manifest, indent=2, default=str) + "\n"
     (run_dir / "manifest.json").write_text(text, encoding="utf-8")
     (output / "latest.json").write_text(text, encoding="utf-8")
+
+
+#: The status of a manifest written when a run or a sweep starts; the final manifest replaces it.
+INCOMPLETE = "incomplete"
+
+
+def write_incomplete(manifest: dict, folder: Path) -> None:
+    """Write ``folder/manifest.json`` saying the run or sweep has started and not finished.
+
+    The final manifest replaces it; a run or sweep killed midway (``kill -9``, a
+    power cut) leaves this one, so its folder says it is incomplete.
+    """
+    marked = {**manifest, "status": INCOMPLETE,
+              "note": "written when it started and replaced when it ends: if this is still here, it was killed before it finished"}
+    (folder / "manifest.json").write_text(json.dumps(marked, indent=2, default=str) + "\n", encoding="utf-8")

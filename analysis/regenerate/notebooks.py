@@ -124,14 +124,15 @@ def discover(folder: Path = paths.NOTEBOOKS) -> list[Notebook]:
 
 
 def select(notebooks: list[Notebook], names: Iterable[str]) -> list[Notebook]:
-    """Notebooks by full name (``03_funding_per_victim``) or number (``03``); all when none named."""
+    """Notebooks by full name (``03_funding_per_victim``) or number (``03`` or ``3``); all when none named."""
     names = list(names)
     if not names:
         return notebooks
     chosen = []
     for wanted in names:
         wanted = Path(wanted).stem
-        match = [nb for nb in notebooks if nb.name == wanted or nb.figure_prefix == wanted + "_"]
+        match = [nb for nb in notebooks if nb.name == wanted or nb.figure_prefix == wanted + "_"
+                 or (wanted.isdigit() and nb.figure_prefix[:-1].isdigit() and int(nb.figure_prefix[:-1]) == int(wanted))]
         if not match:
             raise RunError(f"unknown notebook {wanted!r}: expected one of {', '.join(nb.name for nb in notebooks)}")
         chosen.extend(m for m in match if m not in chosen)

@@ -9,6 +9,7 @@ kernel takes seconds to start, so a typo should cost none of them.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,6 +66,21 @@ def conforms(value, type_name: str) -> bool:
     return True  # "None" (no annotation) or an annotation this checker does not know
 
 
+def _refused(value) -> str | None:
+    """Why a value of the right type is still refused: a number that is not finite (YAML's ``.inf``, ``.nan``),
+    which no analysis can use and JSON cannot hold, or a list that names a value twice; None when it is fine."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value!r} is not a finite number; expected a finite one"
+    if isinstance(value, list):
+        for item in value:
+            if refused := _refused(item):
+                return refused
+        repeated = [item for i, item in enumerate(value) if item in value[:i]]
+        if repeated:
+            return f"{', '.join(map(repr, dict.fromkeys(repeated)))} given twice in {value!r}; expected each value once"
+    return None
+
+
 def _normalise(value, type_name: str):
     """Give a float parameter a float even when written as a whole number, so ``10`` and ``10.0`` record alike."""
     members = _members(type_name)
@@ -79,6 +95,12 @@ def read_yaml(path: Path, kind: str):
         return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ParameterError(f"{kind} {path} not found") from None
+    except UnicodeDecodeError as exc:
+        line = Path(path).read_bytes()[:exc.start].count(b"\n") + 1
+        raise ParameterError(f"{kind} {path}, line {line}: byte {exc.object[exc.start:exc.start + 1]!r} at offset {exc.start} "
+                             f"is not UTF-8; expected a UTF-8 text file") from None
+    except OSError as exc:  # a folder, or a file this user may not read
+        raise ParameterError(f"{kind} {path} cannot be read: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         raise ParameterError(f"{kind} {path} is not valid YAML: {exc}") from None
 
@@ -143,6 +165,8 @@ def resolve_parameters(notebooks: list[Notebook], given: dict) -> dict[str, dict
             type_name = nb.parameters[name]["inferred_type_name"]
             if not conforms(value, type_name):
                 problems.append(f"parameter {name!r} of {nb.name} expects {type_name}, got {value!r} ({type(value).__name__})")
+            elif refused := _refused(value):
+                problems.append(f"parameter {name!r} of {nb.name}: {refused}")
             else:
                 per_notebook[nb.name][name] = _normalise(value, type_name)
     if problems:

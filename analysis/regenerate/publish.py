@@ -1,40 +1,133 @@
-"""Replacing charts in ``figures/`` so that a reader never sees a half-written folder."""
+"""Replacing charts in ``figures/`` so that a reader never sees a half-written folder, whatever the file system does.
+
+The new folder is assembled beside ``figures/`` (``.figures.new/``) and swapped
+in with two renames. A folder that cannot be renamed because it is a mount
+point (a volume in a container) is published into instead: each new chart is
+written beside its old one under a temporary name and renamed over it, which
+is atomic file by file. Any failure (read-only, full, busy) leaves the last good
+charts as they were and no staging folder behind, and is raised as
+:class:`PublishError` with a one-line message naming the folder and the cause.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import shutil
 from pathlib import Path
+
+from ..data import paths
+from .errors import RunError
+
+#: rename() errors meaning the folder itself cannot be moved, though files in it can be replaced.
+_CANNOT_MOVE = {errno.EBUSY, errno.EXDEV}
+
+
+class PublishError(RunError):
+    """The charts could not be published; ``in_place`` when they were, but something was left to clean up."""
+
+    def __init__(self, message: str, in_place: bool = False) -> None:
+        super().__init__(message)
+        self.in_place = in_place
+
+
+def _cause(error: OSError) -> str:
+    """``No space left on device (figures/03_x.png)``."""
+    where = f" ({paths.display(Path(error.filename))})" if error.filename else ""
+    return f"{error.strerror or error}{where}"
+
+
+def _remove(folder: Path) -> None:
+    """Remove a staging folder; leave none behind, even half-written."""
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def replace_charts(staged: Path, target: Path, prefixes: list[str]) -> None:
     """Replace the charts of the notebooks run (by prefix) in ``target`` with the staged ones.
 
-    The new folder is assembled beside ``target`` and swapped in with two
-    renames, so a reader never sees a half-written ``figures/``; charts of
-    notebooks not run are carried over unchanged.
+    Charts of notebooks not run are carried over unchanged.
 
     Args:
         staged: The run's charts.
         target: The published folder, ``figures/``.
         prefixes: The numbers of the notebooks run (``03_``): their old charts
             are removed even where the run wrote no file of that name.
+
+    Raises:
+        PublishError: When the charts could not be put in place (``target`` is
+            then as it was), or were but the old folder could not be removed.
     """
+    staged, target = Path(staged), Path(target)
+    shown = paths.display(target)
+    if target.is_mount():
+        _replace_in_place(staged, target, prefixes)
+        return
     fresh = target.with_name(f".{target.name}.new")
     stale = target.with_name(f".{target.name}.old")
     for leftover in (fresh, stale):
-        if leftover.exists():
-            shutil.rmtree(leftover)
+        _remove(leftover)
+    try:
+        if target.exists():
+            shutil.copytree(target, fresh)
+            for old in fresh.iterdir():
+                if old.is_file() and old.name.startswith(tuple(prefixes)):
+                    old.unlink()
+        else:
+            fresh.mkdir(parents=True)
+        for new in staged.iterdir():
+            shutil.copy2(new, fresh / new.name)
+    except OSError as error:  # shutil.Error (copytree's, listing each file that failed) is an OSError too
+        _remove(fresh)
+        cause = f"{error.args[0][0][2]} ({paths.display(Path(error.args[0][0][1]))})" if isinstance(error, shutil.Error) else _cause(error)
+        raise PublishError(f"could not publish the charts: {cause} while assembling them beside {shown}; {shown} left as it was") from None
     if target.exists():
-        shutil.copytree(target, fresh)
-        for old in fresh.iterdir():
-            if old.is_file() and old.name.startswith(tuple(prefixes)):
+        try:
+            target.rename(stale)
+        except OSError as error:
+            _remove(fresh)
+            if error.errno in _CANNOT_MOVE:
+                _replace_in_place(staged, target, prefixes)
+                return
+            raise PublishError(f"could not publish the charts: {shown} cannot be replaced: {_cause(error)}; {shown} left as it was") from None
+    try:
+        fresh.rename(target)
+    except OSError as error:
+        if stale.exists():
+            stale.rename(target)
+        _remove(fresh)
+        raise PublishError(f"could not publish the charts: {_cause(error)}; {shown} left as it was") from None
+    try:
+        if stale.exists():
+            shutil.rmtree(stale)
+    except OSError as error:
+        raise PublishError(f"the charts are published in {shown}, but the previous folder {paths.display(stale)} could not be "
+                           f"removed: {_cause(error)}; remove it by hand", in_place=True) from None
+
+
+def _replace_in_place(staged: Path, target: Path, prefixes: list[str]) -> None:
+    """Publish into ``target`` without moving it: every new chart written first under a temporary name, then renamed over the old."""
+    shown = paths.display(target)
+    written: list[tuple[Path, Path]] = []
+    try:
+        for new in sorted(staged.iterdir()):
+            temporary = target / f".{new.name}.new"
+            written.append((temporary, target / new.name))
+            shutil.copy2(new, temporary)
+    except OSError as error:
+        for temporary, _ in written:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
+        raise PublishError(f"could not publish the charts: {_cause(error)} while writing them into {shown}; {shown} left as it was") from None
+    names = {final.name for _, final in written}
+    try:
+        for temporary, final in written:
+            os.replace(temporary, final)
+        for old in target.iterdir():
+            if old.is_file() and old.name.startswith(tuple(prefixes)) and old.name not in names:
                 old.unlink()
-    else:
-        fresh.mkdir(parents=True)
-    for new in staged.iterdir():
-        shutil.copy2(new, fresh / new.name)
-    if target.exists():
-        target.rename(stale)
-    fresh.rename(target)
-    if stale.exists():
-        shutil.rmtree(stale)
+    except OSError as error:
+        for temporary, _ in written:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
+        raise PublishError(f"the charts were only partly published in {shown}: {_cause(error)}; run again once it is writable") from None

@@ -13,6 +13,7 @@ started at once cannot interleave.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -25,12 +26,13 @@ from ..data import paths
 from ..data.paths import FIGURES_DIR_ENV
 from . import incremental
 from . import manifest as record
-from .errors import RunError
-from .execute import Outcome, execute, load_engine
+from .errors import ParameterError, RunError
+from .execute import CELL_TIMEOUT, Outcome, execute, load_engine, progress
 from .lock import run_lock
 from .notebooks import Notebook, discover, select
 from .parameters import changed, check_domains, resolve_parameters
-from .publish import replace_charts
+from .publish import PublishError, replace_charts
+from .stopping import Stop, Stopped, stoppable
 
 if TYPE_CHECKING:
     from ..data import Dataset
@@ -44,37 +46,84 @@ def say_on_stderr(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+def workers_for(workers: int | None, tasks: int) -> int:
+    """Kernels to run at once: ``workers`` when given (at least 1), else the cores; at most :data:`MAX_WORKERS` and ``tasks``.
+
+    Raises:
+        ParameterError: For a count below 1.
+    """
+    if workers is not None and workers < 1:
+        raise ParameterError(f"--workers {workers}: expected a whole number of at least 1 (parallel kernels)")
+    return max(1, min(workers or os.cpu_count() or 1, MAX_WORKERS, tasks or 1))
+
+
+def new_id() -> str:
+    """A run's or a sweep's id: the UTC time to the microsecond (``20261201T101500123456Z``)."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
 def _execute_all(notebooks: list[Notebook], parameters: dict[str, dict], run_dir: Path, staged: Path, workers: int,
-                 say: Callable[[str], None]) -> list[Outcome]:
+                 say: Callable[[str], None], stop: Stop, timeout: int | None) -> list[Outcome]:
     """Run the notebooks on ``workers`` threads, each driving one kernel; outcomes in the notebooks' order.
 
-    Every kernel inherits $TIP_NORWAY_FIGURES_DIR pointing at ``staged``, so
-    charts land in the run folder whatever the notebook's defaults say.
+    Every kernel starts with $TIP_NORWAY_FIGURES_DIR pointing at ``staged``, so
+    charts land in the run folder whatever the notebook's defaults say. A stop
+    request keeps the notebooks not yet started from starting.
     """
     load_engine()
-    previous = os.environ.get(FIGURES_DIR_ENV)
-    os.environ[FIGURES_DIR_ENV] = str(staged)
+    environ = {FIGURES_DIR_ENV: str(staged)}
     outcomes: list[Outcome] = []
-    try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(execute, nb, parameters[nb.name], run_dir) for nb in notebooks]
-            for done, future in enumerate(as_completed(futures), start=1):
-                outcome = future.result()
-                outcomes.append(outcome)
-                status = "FAILED" if outcome.error else "ok"
-                say(f"[{done}/{len(notebooks)}] {outcome.name} {status} ({outcome.seconds:.1f} s)")
-    finally:
-        if previous is None:
-            os.environ.pop(FIGURES_DIR_ENV, None)
-        else:
-            os.environ[FIGURES_DIR_ENV] = previous
+    with stop.running_notebooks(), ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(execute, nb, parameters[nb.name], run_dir, environ, timeout, stop.requested) for nb in notebooks]
+        for done, future in enumerate(as_completed(futures), start=1):
+            outcome = future.result()
+            outcomes.append(outcome)
+            say(f"[{done}/{len(notebooks)}] {outcome.name} {progress(outcome, stop.requested.is_set())} ({outcome.seconds:.1f} s)")
     order = [nb.name for nb in notebooks]
     return sorted(outcomes, key=lambda o: order.index(o.name))
+
+
+def _stopped(stop: Stop, outcomes: list[Outcome], figures: Path, run_dir: Path) -> Stopped:
+    """What a stopped run says: which notebooks finished, which were interrupted, which never started."""
+    finished = [o.name for o in outcomes if o.started and not o.error]
+    interrupted = [o.name for o in outcomes if o.started and o.error]
+    waiting = [o.name for o in outcomes if not o.started]
+    parts = [f"{label}: {', '.join(names)}" for label, names in
+             (("finished", finished), ("interrupted or failed", interrupted), ("not started", waiting)) if names]
+    return stop.stopped(f"{figures} left as it was, nothing published; {'; '.join(parts) or 'nothing ran'}. "
+                        f"The executed notebooks and the manifest are in {run_dir}")
 
 
 def _differences(changes: dict[str, dict]) -> str:
     """``03_funding_per_victim: currency, exchange_rate; 04_victim_protection: years``."""
     return "; ".join(f"{name}: {', '.join(c)}" for name, c in changes.items() if c)
+
+
+def _publish(staged: Path, figures: Path, notebooks: list[Notebook], manifest: dict, stop: Stop, run_dir: Path, output: Path,
+             remember: Callable[[], None]) -> None:
+    """Move the staged charts into ``figures`` and record them (``remember``) once they are in place.
+
+    A stop request that comes while the charts are moved is kept until they are
+    all in place and recorded: a half-published folder would be worse than a
+    finished one. A failure leaves the last good charts (see :func:`.publish.replace_charts`)
+    and is recorded in the manifest before it is raised.
+    """
+    with stop.running_notebooks():  # no notebook runs any more: a signal now is noted, not raised mid-move
+        try:
+            replace_charts(staged, figures, [nb.figure_prefix for nb in notebooks])
+        except PublishError as error:
+            if error.in_place:
+                remember()
+            manifest.update({"status": "published, not cleaned up" if error.in_place else "not published",
+                             "published": error.in_place, "figures_replaced": error.in_place, "error": str(error)})
+            record.write(manifest, run_dir, output)
+            raise
+        remember()
+    manifest.update({"published": True, "figures_replaced": True, "charts": str(figures)})
+    if stop.requested.is_set():
+        record.write(manifest, run_dir, output)
+        raise stop.stopped(f"the request came while the charts were being published: they were published in full in {figures} "
+                           f"and recorded, so the run is complete")
 
 
 def run(
@@ -91,6 +140,7 @@ def run(
     lock_timeout: float = 1800,
     data: Dataset | None = None,
     say: Callable[[str], None] = say_on_stderr,
+    cell_timeout: int | None = CELL_TIMEOUT,
 ) -> dict:
     """Run notebooks and, if all succeed with their defaults, replace their charts in ``figures``.
 
@@ -111,18 +161,32 @@ def run(
             given, and only when a notebook is to run (a run that finds every
             chart up to date needs neither the data nor pandas).
         say: Where progress and the final message go (stderr by default).
+        cell_timeout: Seconds one cell may run before its notebook is stopped and reported as failed.
 
     Returns:
         The run manifest (also written to the run folder and to ``output/latest.json``).
 
     Raises:
-        ParameterError: Before anything runs, for unknown, ill-typed or out-of-domain parameters.
-        RunError: If the lock cannot be had, or any notebook failed (after the
-            others finished; ``figures`` is then untouched).
+        ParameterError: Before anything runs, for unknown, ill-typed or out-of-domain parameters,
+            or a worker count below 1.
+        RunError: If the lock cannot be had, any notebook failed (after the
+            others finished; ``figures`` is then untouched), or the charts
+            could not be published (:class:`.publish.PublishError`).
+        Stopped: On Ctrl-C or SIGTERM (see :mod:`.stopping`): nothing is published.
     """
     notebooks = select(discover(notebooks_dir), names)
     if not notebooks:
         raise RunError(f"no notebooks found in {notebooks_dir}")
+    workers_for(workers, len(notebooks))  # a bad count is refused before anything else
+    with stoppable(say) as stop:
+        return _run(notebooks, given, stop, publish=publish, force=force, workers=workers, output=output, figures=figures,
+                    wait=wait, lock_timeout=lock_timeout, data=data, say=say, cell_timeout=cell_timeout)
+
+
+def _run(notebooks: list[Notebook], given: dict | None, stop: Stop, *, publish: bool, force: bool, workers: int | None,
+         output: Path, figures: Path, wait: bool, lock_timeout: float, data: Dataset | None, say: Callable[[str], None],
+         cell_timeout: int | None) -> dict:
+    """:func:`run` once the notebooks are chosen and signals are handled."""
     parameters = resolve_parameters(notebooks, given or {})
     changes = {nb.name: changed(nb, parameters[nb.name]) for nb in notebooks}
     defaults_only = not any(changes.values())
@@ -150,8 +214,8 @@ def run(
         notebooks = [nb for nb in notebooks if nb not in reused]
         if defaults_only and notebooks:
             check(notebooks)  # the data changed, or a notebook: they must load and allow the defaults
-        workers = max(1, min(workers or os.cpu_count() or 1, MAX_WORKERS, len(notebooks) or 1))
-        run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        workers = workers_for(workers, len(notebooks))
+        run_id = new_id()
         run_dir = output / "runs" / run_id
         staged = run_dir / "figures"
         run_dir.mkdir(parents=True)
@@ -170,36 +234,43 @@ def run(
             record.write(manifest, run_dir, output)
             say(f"all {len(reused)} notebook(s) up to date; {figures} left as it was (--force runs them anyway)")
             return manifest
+        record.write_incomplete(manifest, run_dir)  # replaced when the run ends: a run killed midway says so
         say(f"running {len(notebooks)} notebook(s) with {workers} worker(s) into {run_dir}")
         staged.mkdir()
         started = time.perf_counter()
-        outcomes = _execute_all(notebooks, parameters, run_dir, staged, workers, say)
+        outcomes = _execute_all(notebooks, parameters, run_dir, staged, workers, say, stop, cell_timeout)
         by_name = {nb.name: nb for nb in notebooks}
         for outcome in outcomes:
             outcome.outputs = record.outputs(staged, by_name[outcome.name])
         failed = [o for o in outcomes if o.error]
-        published = not failed and (defaults_only or publish)
-        if published:
-            replace_charts(staged, figures, [nb.figure_prefix for nb in notebooks])
-            incremental.write_record(output, before, {o.name: {"inputs": current[o.name], "outputs": o.outputs} for o in outcomes})
         manifest.update({
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "seconds": round(time.perf_counter() - started, 3),
-            "status": "failed" if failed else "succeeded",
-            "published": published,
-            "figures_replaced": published,
-            "charts": str(figures if published else staged),
+            "status": "stopped" if stop.requested.is_set() else "failed" if failed else "succeeded",
+            "published": False,
+            "figures_replaced": False,
+            "charts": str(staged),
             "notebooks": [record.notebook_entry(by_name[o.name], o, changes[o.name]) for o in outcomes],
         })
-        record.write(manifest, run_dir, output)
+        if stop.requested.is_set():
+            shutil.rmtree(staged, ignore_errors=True)
+            manifest["charts"] = None
+            record.write(manifest, run_dir, output)
+            raise _stopped(stop, outcomes, figures, run_dir)
         if failed:
+            record.write(manifest, run_dir, output)
             raise RunError("\n".join([f"{len(failed)} of {len(outcomes)} notebook(s) failed; {figures} left untouched:",
                                       *(f"  - {o.error}" for o in failed)]))
+        if defaults_only or publish:
+            _publish(staged, figures, notebooks, manifest, stop, run_dir, output,
+                     lambda: incremental.write_record(output, before, {o.name: {"inputs": current[o.name], "outputs": o.outputs}
+                                                                       for o in outcomes}))
+        record.write(manifest, run_dir, output)
         done = f"all {len(outcomes)} notebook(s) succeeded in {manifest['seconds']:.1f} s"
         if defaults_only:
             kept = f" ({len(reused)} more up to date, left as they were)" if reused else ""
             say(f"{done}; charts replaced in {figures}{kept}")
-        elif published:
+        elif manifest["published"]:
             say(f"{done}; charts replaced in {figures}, published with parameters other than the defaults ({_differences(changes)})")
         else:
             say(f"{done} with parameters other than the defaults ({_differences(changes)}); {figures} left as it was. "

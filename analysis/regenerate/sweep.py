@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
 import time
 from collections.abc import Callable
@@ -46,11 +45,12 @@ from typing import TYPE_CHECKING
 from ..data import paths
 from . import manifest as record
 from .errors import ParameterError, RunError
-from .execute import Outcome
+from .execute import CELL_TIMEOUT, Outcome, progress
 from .kernel import Kernel
 from .notebooks import Notebook, discover, select
 from .parameters import check_domains, read_yaml, resolve_parameters
-from .run import MAX_WORKERS, say_on_stderr
+from .run import new_id, say_on_stderr, workers_for
+from .stopping import Stop, stoppable
 
 if TYPE_CHECKING:
     from ..data import Dataset
@@ -132,8 +132,11 @@ def _check_domains(nb: Notebook, combos: list[dict], data: Dataset) -> None:
 
 
 def _execute(nb: Notebook, combos: list[dict], sweep_dir: Path, workers: int, fresh_kernels: bool,
-             say: Callable[[str], None]) -> tuple[list[Outcome], int]:
-    """Run every combination on ``workers`` kernels; the outcomes in the grid's order, and how many kernels started."""
+             say: Callable[[str], None], stop: Stop, timeout: int | None) -> tuple[list[Outcome], int]:
+    """Run every combination on ``workers`` kernels; the outcomes in the grid's order, and how many kernels started.
+
+    A stop request keeps the combinations not yet started from starting; they get an outcome that says so.
+    """
     queue: SimpleQueue = SimpleQueue()
     for k, combo in enumerate(combos, start=1):
         queue.put((k, combo))
@@ -141,17 +144,19 @@ def _execute(nb: Notebook, combos: list[dict], sweep_dir: Path, workers: int, fr
     starts = []
     done = iter(range(1, len(combos) + 1))
 
+    def executed(k: int) -> Path:
+        return sweep_dir / "runs" / f"{k:03d}" / f"{nb.name}.ipynb"
+
     def one(kernel: Kernel, k: int, combo: dict) -> None:
-        folder = sweep_dir / "runs" / f"{k:03d}"
-        outcome = kernel.run(nb, combo, folder / f"{nb.name}.ipynb", folder / "figures")
+        outcome = kernel.run(nb, combo, executed(k), executed(k).parent / "figures", timeout=timeout, stop=stop.requested)
         outcomes[k] = outcome
-        status = "FAILED" if outcome.error else "ok"
-        say(f"[{next(done)}/{len(combos)}] run {k} ({described(combo) or 'defaults'}) {status} ({outcome.seconds:.1f} s)")
+        say(f"[{next(done)}/{len(combos)}] run {k} ({described(combo) or 'defaults'}) "
+            f"{progress(outcome, stop.requested.is_set())} ({outcome.seconds:.1f} s)")
 
     def worker() -> None:
         kernel = None
         try:
-            while True:
+            while not stop.requested.is_set():
                 try:
                     k, combo = queue.get_nowait()
                 except Empty:
@@ -160,18 +165,29 @@ def _execute(nb: Notebook, combos: list[dict], sweep_dir: Path, workers: int, fr
                     if kernel is not None:
                         starts.append(kernel.starts)
                         kernel.stop()
-                    kernel = Kernel()
-                    kernel.start()
+                    kernel = Kernel(warm=True)
+                    try:
+                        kernel.start()
+                    except Exception as exc:  # noqa: BLE001 - reported as this combination's failure; the next one tries again
+                        outcomes[k] = Outcome(nb.name, combo, executed(k), error=f"{nb.name}: the kernel did not start: {type(exc).__name__}: {exc}")
+                        continue
                 one(kernel, k, combo)
         finally:
             if kernel is not None:
                 starts.append(kernel.starts)
                 kernel.stop()
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with stop.running_notebooks(), ThreadPoolExecutor(max_workers=workers) as pool:
         for future in [pool.submit(worker) for _ in range(workers)]:
             future.result()
+    for k, combo in enumerate(combos, start=1):
+        outcomes.setdefault(k, Outcome(nb.name, combo, executed(k), error=f"{nb.name}: not started (the sweep was stopped)", started=False))
     return [outcomes[k] for k in sorted(outcomes)], sum(starts)
+
+
+def _status(outcome: Outcome, stopping: bool = False) -> str:
+    """A run's status in the results and the manifest: ok, failed, interrupted (failed once a stop was requested), not started."""
+    return progress(outcome, stopping).lower()
 
 
 def _cell(value):
@@ -190,7 +206,7 @@ def _flatten(facts: dict, prefix: str = "facts.") -> dict:
     return flat
 
 
-def collect(nb: Notebook, combos: list[dict], outcomes: list[Outcome], sweep_dir: Path):
+def collect(nb: Notebook, combos: list[dict], outcomes: list[Outcome], sweep_dir: Path, stopping: bool = False):
     """The tidy tables of a sweep: one row per run (``results``) and every run's table stacked (``tables``)."""
     import pandas as pd
 
@@ -198,7 +214,7 @@ def collect(nb: Notebook, combos: list[dict], outcomes: list[Outcome], sweep_dir
     for k, (combo, outcome) in enumerate(zip(combos, outcomes, strict=True), start=1):
         figures = sweep_dir / "runs" / f"{k:03d}" / "figures"
         row = {"run": k, **{name: _cell(value) for name, value in combo.items()},
-               "status": "failed" if outcome.error else "ok", "seconds": round(outcome.seconds, 3)}
+               "status": _status(outcome, stopping), "seconds": round(outcome.seconds, 3)}
         facts_file = figures / f"{nb.name}.json"
         if not outcome.error and facts_file.is_file():
             stated = json.loads(facts_file.read_text(encoding="utf-8"))
@@ -239,6 +255,7 @@ def sweep(
     output: Path = paths.OUTPUT,
     data: Dataset | None = None,
     say: Callable[[str], None] = say_on_stderr,
+    cell_timeout: int | None = CELL_TIMEOUT,
 ) -> dict:
     """Run ``notebook`` over every combination of ``grid`` and collect what each run computed.
 
@@ -252,14 +269,17 @@ def sweep(
         output: The sweep goes to ``output/sweeps/<sweep id>/``.
         data: The curated data, for checking the values; loaded when not given.
         say: Where progress goes (stderr by default).
+        cell_timeout: Seconds one cell may run before its combination is stopped and reported as failed.
 
     Returns:
-        The sweep's manifest (also written to its folder).
+        The sweep's manifest (also written to its folder; written with status
+        "incomplete" when the sweep starts, so a sweep killed midway says so).
 
     Raises:
         ParameterError: Before anything runs, for a bad grid (see :func:`combinations`).
         RunError: After every run has finished, if any failed; the others'
             results are written all the same.
+        Stopped: On Ctrl-C or SIGTERM (see :mod:`.stopping`), after writing what finished.
     """
     chosen = select(discover(notebooks_dir), [notebook])
     if len(chosen) != 1:
@@ -271,15 +291,34 @@ def sweep(
 
         data = load(glotip=True, world_bank=True)
     _check_domains(nb, combos, data)
-    workers = max(1, min(workers or os.cpu_count() or 1, MAX_WORKERS, len(combos)))
-    sweep_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    sweep_dir = Path(output) / "sweeps" / sweep_id
+    workers = workers_for(workers, len(combos))
+    with stoppable(say) as stop:
+        return _sweep(nb, grid, combos, workers, fresh_kernels, Path(output), say, stop, cell_timeout)
+
+
+def _sweep(nb: Notebook, grid: dict[str, list], combos: list[dict], workers: int, fresh_kernels: bool, output: Path,
+           say: Callable[[str], None], stop: Stop, cell_timeout: int | None) -> dict:
+    """:func:`sweep` once the grid is checked and signals are handled."""
+    sweep_id = new_id()
+    sweep_dir = output / "sweeps" / sweep_id
     sweep_dir.mkdir(parents=True)
     kernels = "a fresh kernel per run" if fresh_kernels else f"{workers} reused kernel(s), reset before every run"
-    say(f"sweeping {nb.name}: {len(combos)} run(s) on {kernels}, into {sweep_dir}")
     started_at, started = datetime.now(UTC).isoformat(timespec="seconds"), time.perf_counter()
-    outcomes, starts = _execute(nb, combos, sweep_dir, workers, fresh_kernels, say)
-    results, tables, headline = collect(nb, combos, outcomes, sweep_dir)
+    manifest = {
+        "sweep_id": sweep_id,
+        "notebook": nb.name,
+        "grid": grid,
+        "runs": len(combos),
+        "workers": workers,
+        "kernels": kernels,
+        "started": started_at,
+        "versions": record.versions(),
+        "inputs": record.inputs([nb]),
+    }
+    record.write_incomplete(manifest, sweep_dir)  # replaced at the end: a sweep killed midway says so in its folder
+    say(f"sweeping {nb.name}: {len(combos)} run(s) on {kernels}, into {sweep_dir}")
+    outcomes, starts = _execute(nb, combos, sweep_dir, workers, fresh_kernels, say, stop, cell_timeout)
+    results, tables, headline = collect(nb, combos, outcomes, sweep_dir, stop.requested.is_set())
     results.to_csv(sweep_dir / "results.csv", index=False, lineterminator="\n")
     tables.to_csv(sweep_dir / "tables.csv", index=False, lineterminator="\n")
     charts = []
@@ -288,31 +327,28 @@ def sweep(
         from ..charts.sweep import save_sweep_chart
 
         charts = save_sweep_chart(results, swept, headline["label"], nb.name, sweep_dir)
-    failed = [o for o in outcomes if o.error]
-    manifest = {
-        "sweep_id": sweep_id,
-        "notebook": nb.name,
-        "grid": grid,
-        "runs": len(combos),
-        "succeeded": len(combos) - len(failed),
+    failed = [o for o in outcomes if o.error and o.started]
+    waiting = [o for o in outcomes if not o.started]
+    manifest.update({
+        "status": "stopped" if stop.requested.is_set() else "failed" if failed else "complete",
+        "succeeded": len(combos) - len(failed) - len(waiting),
         "failed": len(failed),
-        "workers": workers,
-        "kernels": kernels,
+        "not_started": len(waiting),
         "kernels_started": starts,
-        "started": started_at,
         "seconds": round(time.perf_counter() - started, 3),
         "headline": headline and {"fact": headline["fact"], "label": headline["label"]},
         "files": ["results.csv", "tables.csv", *(p.name for p in charts)],
-        "versions": record.versions(),
-        "inputs": record.inputs([nb]),
-        "run_list": [{"run": k, "parameters": combo, "status": "failed" if o.error else "ok", "seconds": round(o.seconds, 3),
+        "run_list": [{"run": k, "parameters": combo, "status": _status(o, stop.requested.is_set()), "seconds": round(o.seconds, 3),
                       "executed": paths.display(o.executed), "error": o.error}
                      for k, (combo, o) in enumerate(zip(combos, outcomes, strict=True), start=1)],
-    }
+    })
     (sweep_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
     where = f"{paths.display(sweep_dir / 'results.csv')}" + (f" and {paths.display(charts[0])}" if charts else "")
     if headline is None:
         where += f" (no chart: {nb.name}'s analysis has no single headline number)"
+    if stop.requested.is_set():
+        raise stop.stopped(f"{len(combos) - len(failed) - len(waiting)} run(s) finished, {len(failed)} interrupted or failed, "
+                           f"{len(waiting)} not started; what finished is in {where} (its manifest says 'stopped')")
     if failed:
         raise RunError("\n".join([f"{len(failed)} of {len(combos)} run(s) of the sweep failed; the other results are in {where}:",
                                   *(f"  - run {combos.index(o.parameters) + 1} ({described(o.parameters)}): {o.error}" for o in failed)]))

@@ -1,0 +1,122 @@
+"""Prompt, clean stops: what Ctrl-C (SIGINT) and SIGTERM do to a run or a sweep.
+
+The first signal is a request to stop:
+
+- before any notebook runs (while the data load or the run waits for the
+  lock), it ends the command at once with :class:`Stopped`;
+- while notebooks run, no new notebook starts, and every running kernel is
+  interrupted (SIGINT to its process group: the cell raises
+  ``KeyboardInterrupt``) and, if it has not ended :data:`GRACE` seconds later,
+  killed. The run then publishes nothing, releases its lock, removes its
+  temporary folders and raises :class:`Stopped`, which says what finished and
+  what did not; the command exits 128 + the signal's number (130 for Ctrl-C,
+  143 for SIGTERM), without a traceback.
+
+A second signal ends the process at once: every kernel is killed, the socket
+folders removed, and the process exits with the same status. The lock is an
+``flock``, which the operating system releases with the process.
+
+Signal handlers can be set only in the main thread; called from another
+thread, a run keeps Python's own handling.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import sys
+import threading
+from collections.abc import Callable
+
+from . import kernel as kernels
+
+#: Seconds an interrupted kernel has to end before it is killed.
+GRACE = 5.0
+_NAMES = {signal.SIGINT: "Ctrl-C (SIGINT)", signal.SIGTERM: "SIGTERM"}
+
+
+class Stopped(Exception):
+    """The command was stopped by a signal; ``code`` is the exit status (128 + the signal's number)."""
+
+    def __init__(self, message: str, number: int) -> None:
+        super().__init__(message)
+        self.code = 128 + number
+
+
+class Stop:
+    """What a run or a sweep asks of a stop request: whether one came, and whether notebooks are running."""
+
+    def __init__(self) -> None:
+        self.requested = threading.Event()
+        self.number: int | None = None
+        self.running = False  # notebooks run: a first signal interrupts them rather than raising
+
+    @property
+    def name(self) -> str:
+        return _NAMES.get(self.number, f"signal {self.number}")
+
+    def stopped(self, message: str) -> Stopped:
+        """The exception that ends the command, its message starting with what stopped it."""
+        return Stopped(f"stopped by {self.name}: {message}", self.number or signal.SIGINT)
+
+    @contextlib.contextmanager
+    def running_notebooks(self):
+        """While notebooks run, a stop request interrupts their kernels instead of raising at once."""
+        self.running = True
+        try:
+            yield
+        finally:
+            self.running = False
+
+
+def _interrupt_kernels(stop: Stop) -> None:
+    """Interrupt every kernel now, and kill those still running after :data:`GRACE` seconds if the notebooks have not ended."""
+    kernels.kill_all(signal.SIGINT)
+
+    def kill_if_still_running() -> None:
+        if stop.running:
+            kernels.kill_all()
+
+    killer = threading.Timer(GRACE, kill_if_still_running)
+    killer.daemon = True
+    killer.start()
+
+
+def _end_now(number: int, say: Callable[[str], None]) -> None:
+    kernels.kill_all()
+    for kernel in kernels.live():
+        if kernel._sockets is not None:
+            shutil.rmtree(kernel._sockets, ignore_errors=True)
+    with contextlib.suppress(Exception):
+        say(f"stopped at once by a second {_NAMES.get(number, number)}; nothing was published")
+    os._exit(128 + number)
+
+
+@contextlib.contextmanager
+def stoppable(say: Callable[[str], None]):
+    """Handle SIGINT and SIGTERM as described in the module, for the time of a run or a sweep; yields its :class:`Stop`."""
+    stop = Stop()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def handle(number, _frame) -> None:
+        if stop.requested.is_set():
+            _end_now(number, say)
+        stop.number = number
+        stop.requested.set()
+        if not stop.running:
+            raise stop.stopped("nothing had run; nothing was published")
+        say(f"{stop.name}: stopping; no new notebook starts and the running ones are interrupted "
+            f"(a second one ends at once)")
+        _interrupt_kernels(stop)
+
+    previous = {number: signal.signal(number, handle) for number in _NAMES}
+    try:
+        yield stop
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        sys.stderr.flush()
