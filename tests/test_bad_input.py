@@ -37,7 +37,7 @@ def test_table_with_a_ragged_row(data_copy):
     lines[4] = lines[4].rstrip("\n") + ",surplus\n"
     path.write_text("".join(lines), encoding="utf-8")
     message = only(problems_of(data_copy))
-    assert re.search(r"figures\.csv, line 5: expected 20 fields, found 21", message)
+    assert re.search(r"figures\.csv, line 5: expected 22 fields, found 23", message)
 
 
 def test_table_that_is_not_text(data_copy):
@@ -275,7 +275,7 @@ def test_line_break_inside_a_cell_of_a_crlf_table(data_copy):
     assert problems_of(data_copy) == [
         f"{data_copy}/processed/figures.csv, line {broken} (id tip2015-victims-2014), column 'quote': "
         f"a cell holds a line break (the row runs on to line {broken + 1}): expected one line per row",
-        f"{data_copy}/processed/figures.csv, line {ragged}: expected 20 fields, found 21",
+        f"{data_copy}/processed/figures.csv, line {ragged}: expected 22 fields, found 23",
     ]
 
 
