@@ -41,6 +41,8 @@ class Dataset:
     reason a row fails a data-quality check, empty for a row that passes.
     ``world_bank`` holds the World Bank's population and consumer price
     inflation (an annual percentage change) for the Nordic countries.
+    ``forms`` and ``populations`` are the codebooks of ``figures.form`` and
+    ``figures.population``, with the words that name each in the sources.
     """
 
     sources: pd.DataFrame
@@ -49,6 +51,8 @@ class Dataset:
     statements: pd.DataFrame
     glotip: pd.DataFrame | None = None
     world_bank: pd.DataFrame | None = None
+    forms: pd.DataFrame | None = None
+    populations: pd.DataFrame | None = None
 
 
 def _file(name: str, data_dir: Path) -> str:
@@ -179,7 +183,7 @@ def _validate(data_dir: Path, glotip: bool, world_bank: bool = False) -> Dataset
     from .schema import read_table_with_problems
 
     problems, tables = [], {}
-    names = ("sources", "metrics", "figures", "statements") + (("glotip", "glotip_flags") if glotip else ())
+    names = ("sources", "metrics", "forms", "populations", "figures", "statements") + (("glotip", "glotip_flags") if glotip else ())
     names += ("world_bank",) if world_bank else ()
     for name in names:
         tables[name], found = read_table_with_problems(name, data_dir)
@@ -208,8 +212,11 @@ def _validate(data_dir: Path, glotip: bool, world_bank: bool = False) -> Dataset
         figures, show = readable("figures")
         ids = set(tables["figures"].id.dropna())
         cross += checks.check_references(figures, show, sources, tables["metrics"], ids)
-        cross += checks.check_quotes(figures, show, texts, local)
+        quotes = checks.check_quotes(figures, show, texts, local)
+        cross += quotes
         cross += checks.check_values(figures, show)
+        misquoted = {p.row_id for p in quotes if p.column == "quote"}
+        cross += checks.check_counted_as(figures, show, tables["metrics"], tables["forms"], tables["populations"], misquoted)
         cross += checks.check_parts(figures, show)
         cross += checks.check_currency_pairs(figures, show)
     if tables["statements"] is not None:
