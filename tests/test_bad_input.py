@@ -37,7 +37,7 @@ def test_table_with_a_ragged_row(data_copy):
     lines[4] = lines[4].rstrip("\n") + ",surplus\n"
     path.write_text("".join(lines), encoding="utf-8")
     message = only(problems_of(data_copy))
-    assert re.search(r"figures\.csv, line 5: expected 20 fields, found 21", message)
+    assert re.search(r"figures\.csv, line 5: expected 22 fields, found 23", message)
 
 
 def test_table_that_is_not_text(data_copy):
@@ -275,7 +275,7 @@ def test_line_break_inside_a_cell_of_a_crlf_table(data_copy):
     assert problems_of(data_copy) == [
         f"{data_copy}/processed/figures.csv, line {broken} (id tip2015-victims-2014), column 'quote': "
         f"a cell holds a line break (the row runs on to line {broken + 1}): expected one line per row",
-        f"{data_copy}/processed/figures.csv, line {ragged}: expected 20 fields, found 21",
+        f"{data_copy}/processed/figures.csv, line {ragged}: expected 22 fields, found 23",
     ]
 
 
@@ -347,3 +347,148 @@ def test_byte_that_is_not_utf8_is_placed_in_the_whole_file(data_copy):
     message = only(problems_of(data_copy))
     assert message == (f"{data_copy}/processed/figures.csv: not readable as UTF-8 text (invalid start byte at byte {start}, "
                        f"line {line}): expected text saved as UTF-8 (\"CSV UTF-8\" in a spreadsheet program)")
+
+
+# --- a value is bound to the words of its quote that say what it counts (issue 17) ---------------------
+
+
+def test_a_value_swapped_for_another_number_of_its_quote(data_copy):
+    # "36 sex trafficking cases and 68 labor trafficking cases": 68 stands in the quote, but not as a count of sex trafficking cases
+    path = data_copy / "processed" / "figures.csv"
+    line = edit_csv(path, "tip2015-investigations-sex-2014", "value", "68")
+    edit_csv(path, "tip2015-investigations-sex-2014", "value_as_written", "68")
+    message = only(problems_of(data_copy))
+    assert message == (f"{data_copy}/processed/figures.csv, line {line} (id tip2015-investigations-sex-2014), column 'counted_as': "
+                       "'36 sex trafficking cases' does not begin with the value as written, '68': expected the words that follow "
+                       "'68' in the quote, where it reads '68 labor trafficking cases' (the form 'labor')")
+
+
+def test_the_swap_with_its_words_moved_too_names_the_other_form(data_copy):
+    path = data_copy / "processed" / "figures.csv"
+    line = edit_csv(path, "tip2015-investigations-sex-2014", "value", "68")
+    edit_csv(path, "tip2015-investigations-sex-2014", "value_as_written", "68")
+    edit_csv(path, "tip2015-investigations-sex-2014", "counted_as", "68 labor trafficking cases")
+    message = only(problems_of(data_copy))
+    assert message.endswith(f"line {line} (id tip2015-investigations-sex-2014), column 'counted_as': '68 labor trafficking cases' "
+                            "names the form 'labor' ('labor'), expected words naming 'sex' (sex, sexual, prostitution, prostitusjon, seksuelle)")
+
+
+def test_the_command_line_refuses_the_swap(data_copy, capsys):
+    path = data_copy / "processed" / "figures.csv"
+    edit_csv(path, "tip2015-investigations-sex-2014", "value", "68")
+    edit_csv(path, "tip2015-investigations-sex-2014", "value_as_written", "68")
+    assert main(["check", "--data-dir", str(data_copy)]) == 1
+    err = capsys.readouterr().err
+    assert "tip-norway check: 1 problem in the curated data" in err
+    assert "(id tip2015-investigations-sex-2014), column 'counted_as': '36 sex trafficking cases' does not begin with" in err
+
+
+def test_a_value_bound_to_words_of_a_longer_number(data_copy):
+    # "6" is not the start of "62": the value as written must begin the words as a whole token
+    path = data_copy / "processed" / "figures.csv"
+    row = "kom2015-police-reports-2015"
+    edit_csv(path, row, "quote", "Samme år fikk norsk politi inn 6 saker og 62 anmeldelser om menneskehandel")
+    edit_csv(path, row, "value", "6")
+    line = edit_csv(path, row, "value_as_written", "6")
+    message = only(problems_of(data_copy))
+    assert message.endswith(f"line {line} (id {row}), column 'counted_as': '62 anmeldelser om menneskehandel' does not begin with "
+                            "the value as written, '6': expected the words that follow '6' in the quote, where it reads '6 saker'")
+
+
+def test_words_that_are_not_in_the_quote(data_copy):
+    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-investigations-sex-2014", "counted_as", "36 sex trafficking investigations")
+    message = only(problems_of(data_copy))
+    assert message.endswith(f"line {line} (id tip2015-investigations-sex-2014), column 'counted_as': '36 sex trafficking investigations' "
+                            "does not stand verbatim in the quote 'Authorities initiated investigations of 36 sex trafficking cases "
+                            "and 68 labor trafficking cases'")
+
+
+def test_words_that_do_not_name_the_metric(data_copy):
+    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-convictions-since-2003", "counted_as", "35")
+    message = only(problems_of(data_copy))
+    assert message.endswith(f"line {line} (id tip2015-convictions-since-2003), column 'counted_as': '35' does not name the metric "
+                            "convictions (traffickers): expected one of the words convictions, convicted, convict, traffickers, trafficker")
+
+
+def test_words_naming_the_wrong_form(data_copy):
+    # KOM's 2014 police reports by form: the 68 reports of forced labour recorded as reports of sexual exploitation
+    path = data_copy / "processed" / "figures.csv"
+    row = "kom2014-police-reports-sex-2014"
+    line = edit_csv(path, row, "value", "68")
+    edit_csv(path, row, "value_as_written", "68")
+    edit_csv(path, row, "counted_as", "68 tvangsarbeid eller -tjenester")
+    problems = problems_of(data_copy)
+    assert (f"{data_copy}/processed/figures.csv, line {line} (id {row}), column 'counted_as': '68 tvangsarbeid eller -tjenester' "
+            "names the form 'labor' ('tvangsarbeid'), expected words naming 'sex' (sex, sexual, prostitution, prostitusjon, seksuelle)"
+            in problems), problems
+    # the parts by form now add up to more than the 106 reports: the other mistake the edit makes
+    assert len(problems) == 2 and "parts of kom2014-police-reports-2014 by form add up to 137" in problems[1]
+
+
+def test_an_unsplit_count_whose_words_name_a_form(data_copy):
+    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-investigations-labor-2014", "form", "unsplit")
+    message = only(problems_of(data_copy))
+    assert message.endswith(f"line {line} (id tip2015-investigations-labor-2014), column 'counted_as': '68 labor trafficking cases' "
+                            "names the form 'labor' ('labor'), expected no word naming a form, since the row's form is unsplit")
+
+
+def test_words_naming_the_wrong_population(data_copy):
+    # "46 men, 199 women, and 17 children": the women's count recorded as the men's
+    path = data_copy / "processed" / "figures.csv"
+    line = edit_csv(path, "tip2017-victims-men-2016", "value", "199")
+    edit_csv(path, "tip2017-victims-men-2016", "value_as_written", "199")
+    edit_csv(path, "tip2017-victims-men-2016", "counted_as", "199 women")
+    problems = problems_of(data_copy)
+    assert (f"{data_copy}/processed/figures.csv, line {line} (id tip2017-victims-men-2016), column 'counted_as': '199 women' "
+            "names the population 'women' ('women'), expected words naming 'men' (men, man, male, menn, mann)" in problems), problems
+
+
+def test_a_count_of_everyone_whose_words_name_a_population(data_copy):
+    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-initial-contacts-2014", "population", "children")
+    edit_csv(data_copy / "processed" / "figures.csv", "tip2015-shelter-women-2014", "population", "all")
+    problems = problems_of(data_copy)
+    assert any(f"line {line} (id tip2015-initial-contacts-2014), column 'counted_as': '139 initial contacts' does not name the "
+               "population 'children': expected words naming 'children' (children, child, barn)" in p for p in problems), problems
+    assert any("(id tip2015-shelter-women-2014), column 'counted_as': '41 women and one man accepted shelter services' names the "
+               "population 'women' ('women'), the population 'men' ('man'), expected no word naming a population, since the row's "
+               "population is all" in p for p in problems), problems
+
+
+@pytest.mark.parametrize(("counted_as", "unbound_reason", "column", "expected"), [
+    ("", "", "counted_as", "expected the words of the quote that say what the value counts, beginning with the value as written "
+                           "(e.g. '36 sex trafficking cases'), or in unbound_reason why the quote has none"),
+    ("36 sex trafficking cases", "the number follows what it counts", "unbound_reason",
+     "expected an empty cell, since counted_as binds the value to '36 sex trafficking cases'; found 'the number follows what it counts' "
+     "(a row gives one or the other)"),
+], ids=["neither", "both"])
+def test_a_quoted_row_gives_its_words_or_why_it_has_none(data_copy, counted_as, unbound_reason, column, expected):
+    path = data_copy / "processed" / "figures.csv"
+    line = edit_csv(path, "tip2015-investigations-sex-2014", "counted_as", counted_as)
+    edit_csv(path, "tip2015-investigations-sex-2014", "unbound_reason", unbound_reason)
+    message = only(problems_of(data_copy))
+    assert message.endswith(f"line {line} (id tip2015-investigations-sex-2014), column '{column}': {expected}")
+
+
+def test_a_part_whose_whole_is_not_bound_names_its_metric_itself(data_copy):
+    # "37 prostitusjon eller andre seksuelle formål" leaves "anmeldelser" to its whole, "106 anmeldelser for menneskehandel"
+    path = data_copy / "processed" / "figures.csv"
+    edit_csv(path, "kom2014-police-reports-2014", "counted_as", "")
+    edit_csv(path, "kom2014-police-reports-2014", "unbound_reason", "the number follows what it counts")
+    problems = problems_of(data_copy)
+    assert [p.split(", column 'counted_as': ")[1].split(" does not name")[0] for p in problems] == [
+        "'37 prostitusjon eller andre seksuelle formål'", "'68 tvangsarbeid eller -tjenester'", "'én organhandel'"]
+    assert all("the metric police_reports (reports): expected one of the words anmeldelser, anmeldelsene, reports "
+               "(its whole, kom2014-police-reports-2014, has no counted_as to name it)" in p for p in problems), problems
+
+
+def test_a_row_without_a_quote_binds_no_words(data_copy):
+    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2011-investigations-2010-gap", "counted_as", "cases")
+    message = only(problems_of(data_copy))
+    assert message.endswith(f"line {line} (id tip2011-investigations-2010-gap), column 'counted_as': "
+                            "expected an empty cell, since the row has no quote to bind, found 'cases'")
+
+
+def test_an_unknown_reason_for_words_not_bound(data_copy):
+    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-tier", "unbound_reason", "hard to say")
+    message = only(problems_of(data_copy))
+    assert f"line {line} (id tip2015-tier), column 'unbound_reason': expected one of: the number follows what it counts, " in message

@@ -150,6 +150,51 @@ def test_every_quote_is_in_its_document_as_read_here(data):
             assert row.quote in texts[row.source_id], row.id
 
 
+def _figures_as_written() -> list[dict[str, str]]:
+    with open(paths.PROCESSED / "figures.csv", encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_every_quoted_figure_is_bound_to_its_words_or_says_why(data):
+    rows = _figures_as_written()
+    quoted = [r for r in rows if r["quote"]]
+    bound = [r["id"] for r in quoted if r["counted_as"]]
+    unbound = [r["id"] for r in quoted if r["unbound_reason"]]
+    assert sorted(bound + unbound) == sorted(r["id"] for r in quoted)  # each has one of the two, none both
+    assert not [r["id"] for r in rows if not r["quote"] and (r["counted_as"] or r["unbound_reason"])]
+    for r in quoted:
+        if r["counted_as"]:
+            assert r["counted_as"] in r["quote"], r["id"]
+            if r["value_as_written"]:  # begins with the value as written, as a whole token
+                assert re.match(re.escape(r["value_as_written"]) + r"(?!\w|[.,]\d)", r["counted_as"]), r["id"]
+    # most values are bound; the exceptions are the few whose quote puts the words before the number
+    assert len(bound) > 3 * len(unbound) > 0
+    tiers = [r for r in quoted if r["metric"] == "tier"]
+    assert tiers and {r["unbound_reason"] for r in tiers} == {"the number follows what it counts"}
+    assert {r["id"]: r["counted_as"] for r in rows} == dict(zip(data.figures.id, data.figures.counted_as.fillna(""), strict=True))
+
+
+def test_the_2015_law_enforcement_counts_are_bound_to_the_words_the_raw_text_gives_them():
+    # the words after each number of the narrative, read here with a regex: "36 sex trafficking cases", "one labor trafficker"
+    found = re.findall(r"(\w+) (sex|labor) (trafficking cases|trafficking suspects?|traffickers?)\b", RAW_TIP)
+    words = {f"{number} {form} {noun}" for number, form, noun in found}
+    rows = [r for r in _figures_as_written() if r["source_id"] == "tip2015" and r["metric"] in ("investigations", "prosecutions", "convictions")
+            and r["form"] != "unsplit"]
+    assert len(rows) == 12
+    for r in rows:
+        assert r["counted_as"] in words, r["id"]
+        assert r["counted_as"].split()[:2] == [r["value_as_written"], r["form"]], r["id"]
+
+
+def test_words_are_matched_whole_and_regardless_of_case():
+    from analysis.data.checks import words_in
+
+    assert words_in(("man", "men"), "41 women and one man") == ["man"]
+    assert words_in(("sex",), "andre seksuelle formål, sexual purposes") == []
+    assert words_in(("$", "kroner"), "$314,000") == ["$"]
+    assert words_in(("fulgt opp", "Prostitusjon"), "fulgt  opp som ofre for prostitusjon") == ["fulgt opp", "Prostitusjon"]
+
+
 def test_dtypes_are_pandas_3_dtypes(data):
     f = data.figures
     assert str(f.id.dtype) == "str"

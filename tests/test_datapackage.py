@@ -49,3 +49,15 @@ def test_pandera_schema_has_the_descriptor_columns(res):
     assert list(schema.columns) == [f["name"] for f in res["schema"]["fields"]]
     required = {f["name"] for f in res["schema"]["fields"] if f.get("constraints", {}).get("required")}
     assert {name for name, col in schema.columns.items() if not col.nullable} == required
+
+
+@pytest.mark.parametrize(("column", "codebook"), [("form", "forms"), ("population", "populations")])
+def test_the_vocabulary_of_figures_is_that_of_its_codebook(column, codebook):
+    # figures.csv keeps its enum (the loader's message lists the allowed values) beside the foreign key to the codebook
+    # that holds the words naming each value; the two must list the same values.
+    figures = next(res for res in DESCRIPTOR["resources"] if res["name"] == "figures")
+    enum = next(f for f in figures["schema"]["fields"] if f["name"] == column)["constraints"]["enum"]
+    with open(paths.PROCESSED / f"{codebook}.csv", encoding="utf-8") as handle:
+        listed = [row[column] for row in csv.DictReader(handle)]
+    assert listed == enum
+    assert {"fields": [column], "reference": {"resource": codebook, "fields": [column]}} in figures["schema"]["foreignKeys"]

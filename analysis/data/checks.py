@@ -11,6 +11,7 @@ import difflib
 import hashlib
 import re
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -30,6 +31,8 @@ HEDGE_WORDS = {
 _HEDGE_REACH = 40
 #: Largest spread allowed between the NOK/USD rates implied by the funding lines of one edition.
 RATE_TOLERANCE = 0.02
+#: The form and the population that no word names: a figure's counted_as then names no form, or no population.
+UNNAMED = {"form": "unsplit", "population": "all"}
 
 
 def _line(index) -> int:
@@ -192,6 +195,155 @@ def check_values(figures: pd.DataFrame, show: str) -> list[Problem]:
             hedges = sorted({w for ws in HEDGE_WORDS.values() for w in ws if all(w in n for n in near)})
             if hedges:
                 add("hedge", f"the quote qualifies the value with {hedges[0]!r}: expected that hedge, found 'exact'")
+    return problems
+
+
+def named_words(cell) -> tuple[str, ...]:
+    """The words of a ``named_by`` cell of a codebook, split at ';' (none for an empty cell)."""
+    return () if pd.isna(cell) else tuple(word.strip() for word in str(cell).split(";") if word.strip())
+
+
+@lru_cache(maxsize=512)
+def _whole_word(word: str) -> re.Pattern:
+    # A word edge is required only where the word itself begins or ends with a letter or digit: "$" names a
+    # dollar amount in "$314,000", while "man" is not found in "woman" nor "sex" in "sexual". The spaces of
+    # "fulgt opp" match any run of spaces.
+    before = r"(?<!\w)" if re.match(r"\w", word) else ""
+    after = r"(?!\w)" if re.search(r"\w$", word) else ""
+    return re.compile(before + r"\s+".join(map(re.escape, word.split())) + after, re.IGNORECASE)
+
+
+def words_in(words: tuple[str, ...], text: str) -> list[str]:
+    """The words of ``words`` that stand in ``text`` as whole words, regardless of case."""
+    return [word for word in words if _whole_word(word).search(text)]
+
+
+def _clause(quote: str, at: int) -> str:
+    """The quote from position ``at`` to the end of its clause (a comma, bracket, 'and', or eight words on)."""
+    rest = re.split(r"[,;()]| and | og ", quote[at:], maxsplit=1)[0]
+    return " ".join(rest.split()[:8])
+
+
+def _reads(clause: str, form: str, form_words: dict[str, tuple[str, ...]]) -> str:
+    """A clause of the quote, and the forms it names if the row's form is not among them: "'68 labor trafficking cases' (the form 'labor')"."""
+    named = [other for other, words in form_words.items() if words_in(words, clause)]
+    return f"{clause!r} (the form {' and '.join(map(repr, named))})" if named and form not in named else repr(clause)
+
+
+def _named(found: dict[str, list[str]], what: str) -> str:
+    """'the form 'labor' ('labor')', one entry per value of ``found`` that its words name."""
+    return ", ".join(f"the {what} {value!r} ({', '.join(map(repr, words))})" for value, words in found.items())
+
+
+def check_counted_as(
+    figures: pd.DataFrame, show: str, metrics: pd.DataFrame | None, forms: pd.DataFrame | None, populations: pd.DataFrame | None,
+    misquoted: set[str] = frozenset(),
+) -> list[Problem]:
+    """Each quoted value is bound to the words of its quote that say what it counts, and they say what its row says.
+
+    That ``value_as_written`` stands in the quote does not show it is the right
+    number of the quote: "36 sex trafficking cases and 68 labor trafficking
+    cases" also holds 68. So a row with a quote gives ``counted_as``, the words
+    of the quote that say what its value counts, or ``unbound_reason``, why
+    there are none (the number follows its noun, as in "Tier 1"), never both.
+    ``counted_as`` stands verbatim in the quote and begins with the value as
+    written, as a whole token ("36" is not the start of "360 cases"). It
+    contains, as whole words regardless of case, a word naming the row's
+    (metric, unit) from ``metrics.named_by``; a part of another figure of the
+    same metric and unit (``part_of``, split by form or population) may leave
+    that to its whole's ``counted_as``, as "37 prostitusjon eller andre seksuelle
+    formål" leaves it to "106 anmeldelser". It names the row's form
+    (``forms.named_by``) unless the row is unsplit, and no other form; it names
+    the row's population (``populations.named_by``) unless the row is about
+    everyone, in which case it names no population. A figure the source does
+    not report has no value as written: its words (what is not reported) are
+    checked for all but the value.
+
+    Rows without a quote are left to the quote checks; a value or a vocabulary
+    that is not in its codebook is reported by the schema and check_references.
+
+    Args:
+        metrics, forms, populations: The codebooks, with their ``named_by`` words (None if unreadable: not checked).
+        misquoted: ids of rows whose quote check_quotes found not to stand in its document: their words are
+            not checked against a quote that is itself wrong (one problem per mistake).
+    """
+    problems = []
+    metric_words = {} if metrics is None else {
+        (row.metric, row.unit): named_words(row.named_by) for row in metrics.itertuples()}
+    form_words = {} if forms is None else {row.form: named_words(row.named_by) for row in forms.itertuples()}
+    population_words = {} if populations is None else {
+        row.population: named_words(row.named_by) for row in populations.itertuples()}
+    columns = ["id", "metric", "unit", "form", "population", "value", "value_as_written", "counted_as", "unbound_reason",
+               "part_of", "quote"]
+    rows = {row.id: row for row in figures[columns].itertuples()}
+
+    def split_of(part) -> object | None:
+        """The figure ``part`` splits by form or population, if it is one of the same metric (a subset counted alike is not)."""
+        whole = rows.get(part.part_of) if not pd.isna(part.part_of) else None
+        if whole is None or (whole.metric, whole.unit) != (part.metric, part.unit):
+            return None
+        return whole if (whole.form, whole.population) != (part.form, part.population) else None
+
+    for row in rows.values():
+        line = _line(row.Index)
+
+        def add(column, message, line=line, row_id=row.id):
+            problems.append(Problem(show, line, column, message, row_id))
+
+        counted, reason = row.counted_as, row.unbound_reason
+        if row.id in misquoted:
+            continue
+        if pd.isna(row.quote):
+            if pd.isna(row.value):  # a value read from nowhere is reported by the quote checks
+                for column, cell in (("counted_as", counted), ("unbound_reason", reason)):
+                    if not pd.isna(cell):
+                        add(column, f"expected an empty cell, since the row has no quote to bind, found {cell!r}")
+            continue
+        if pd.isna(counted) and pd.isna(reason):
+            add("counted_as", "expected the words of the quote that say what the value counts, beginning with the value as "
+                              "written (e.g. '36 sex trafficking cases'), or in unbound_reason why the quote has none")
+            continue
+        if not pd.isna(counted) and not pd.isna(reason):
+            add("unbound_reason", f"expected an empty cell, since counted_as binds the value to {counted!r}; "
+                                  f"found {reason!r} (a row gives one or the other)")
+            continue
+        if pd.isna(counted):
+            continue
+        if counted not in row.quote:
+            add("counted_as", f"{counted!r} does not stand verbatim in the quote {row.quote!r}")
+            continue
+        written = row.value_as_written
+        if not pd.isna(written):
+            places = occurs_as_token(written, row.quote)
+            if places and 0 not in occurs_as_token(written, counted):  # absent from the quote: check_values says so
+                reads = " or ".join(_reads(_clause(row.quote, at), row.form, form_words) for at in places)
+                add("counted_as", f"{counted!r} does not begin with the value as written, {written!r}: expected the words "
+                                  f"that follow {written!r} in the quote, where it reads {reads}")
+                continue
+        faults = []
+        if (row.metric, row.unit) in metric_words:
+            words = metric_words[(row.metric, row.unit)]
+            whole = split_of(row)  # its own row checks that the whole's words name the metric
+            if not words_in(words, counted) and (whole is None or pd.isna(whole.counted_as)):
+                unbound = "" if whole is None else f" (its whole, {whole.id}, has no counted_as to name it)"
+                faults.append(f"does not name the metric {row.metric} ({row.unit}): expected one of the words {', '.join(words)}{unbound}")
+        for value, vocabulary, what in ((row.form, form_words, "form"), (row.population, population_words, "population")):
+            none = UNNAMED[what]
+            if value not in vocabulary:
+                continue
+            own = words_in(vocabulary[value], counted)
+            others = {other: found for other, words in vocabulary.items()
+                      if other != value and (found := words_in(words, counted))}
+            if value == none:
+                if others:
+                    faults.append(f"names {_named(others, what)}, expected no word naming a {what}, since the row's {what} is {none}")
+            elif not own:
+                expected = f"expected words naming {value!r} ({', '.join(vocabulary[value])})"
+                faults.append(f"names {_named(others, what)}, {expected}" if others else f"does not name the {what} {value!r}: {expected}")
+            elif others and what == "form":  # a count of men may say it is 41 women and one man; a form is one form
+                faults.append(f"names {_named(others, what)} as well as {value!r}: expected words naming {value!r} only")
+        if faults:
+            add("counted_as", f"{counted!r} " + "; it ".join(faults))
     return problems
 
 

@@ -50,6 +50,8 @@ class Dataset:
     reason a row fails a data-quality check, empty for a row that passes.
     ``world_bank`` holds the World Bank's population and consumer price
     inflation (an annual percentage change) for the Nordic countries.
+    ``forms`` and ``populations`` are the codebooks of ``figures.form`` and
+    ``figures.population``, with the words that name each in the sources.
     """
 
     sources: pd.DataFrame
@@ -58,6 +60,8 @@ class Dataset:
     statements: pd.DataFrame
     glotip: pd.DataFrame | None = None
     world_bank: pd.DataFrame | None = None
+    forms: pd.DataFrame | None = None
+    populations: pd.DataFrame | None = None
 
 
 def _file(name: str, data_dir: Path) -> str:
@@ -210,7 +214,7 @@ def _prune(folder: Path) -> None:
 
 def _names(glotip: bool, world_bank: bool) -> tuple[str, ...]:
     """The tables a load reads."""
-    return (("sources", "metrics", "figures", "statements") + (("glotip", "glotip_flags") if glotip else ())
+    return (("sources", "metrics", "forms", "populations", "figures", "statements") + (("glotip", "glotip_flags") if glotip else ())
             + (("world_bank",) if world_bank else ()))
 
 
@@ -266,8 +270,11 @@ def _validate(data_dir: Path, glotip: bool, world_bank: bool = False) -> Dataset
         figures, show = readable("figures")
         ids = set(tables["figures"].id.dropna())
         cross += checks.check_references(figures, show, sources, tables["metrics"], ids)
-        cross += checks.check_quotes(figures, show, texts, local)
+        quotes = checks.check_quotes(figures, show, texts, local)
+        cross += quotes
         cross += checks.check_values(figures, show)
+        misquoted = {p.row_id for p in quotes if p.column == "quote"}
+        cross += checks.check_counted_as(figures, show, tables["metrics"], tables["forms"], tables["populations"], misquoted)
         cross += checks.check_parts(figures, show)
         cross += checks.check_currency_pairs(figures, show)
     if tables["statements"] is not None:
