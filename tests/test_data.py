@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
+import json
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import analysis
-from analysis.data import paths
+from analysis.data import DataError, paths
 
 RAW_TIP = (paths.RAW / "us_tip_report_2015_norway.txt").read_text(encoding="utf-8")
 WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
@@ -212,11 +215,11 @@ def test_check_command_prints_the_summary(capsys):
     assert "wb-cpi-inflation: World Bank, cpi_inflation: 110 rows extracted (DNK, FIN, ISL, NOR, SWE, 2003-2024)" in out
 
 
-# --- validated tables are kept, keyed on every byte they were validated from ---------------------
+# --- a verdict is kept, never the tables: every load reads the data files themselves ---------------------
 
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
-    """An empty folder for the validated tables, instead of output/cache/."""
+    """An empty folder for the verdicts, instead of output/cache/."""
     from analysis.data import loader
 
     folder = tmp_path / "cache"
@@ -226,29 +229,69 @@ def cache(tmp_path, monkeypatch):
 
 
 def _entries(folder):
-    return sorted(p.name for p in folder.glob("load-*.pickle")) if folder.exists() else []
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
-def test_kept_tables_are_those_validation_gives(cache, data_copy, monkeypatch):
+def _verdict(folder) -> dict:
+    (entry,) = folder.glob("verdict-*.json")
+    return json.loads(entry.read_text(encoding="utf-8"))
+
+
+def _key(data_dir) -> str:
+    """The key worked out here: the sha256 of the versions, then of each file of data/ and of the data layer, by name."""
+    from importlib import metadata
+    from platform import python_version
+
+    from analysis.data import loader
+
+    digest = hashlib.sha256(f"python={python_version()}\n".encode())
+    for package in ("pandas", "numpy", "pandera"):
+        digest.update(f"{package}={metadata.version(package)}\n".encode())
+    code = Path(loader.__file__).parent
+    for root, files in ((data_dir, sorted(data_dir.rglob("*"))), (code, sorted(code.glob("*.py")))):
+        for path in (f for f in files if f.is_file()):
+            digest.update(f"{path.relative_to(root).as_posix()} {hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
+    return digest.hexdigest()
+
+
+def test_a_load_that_passed_leaves_a_verdict_and_the_next_gives_the_tables_validation_gives(cache, data_copy, monkeypatch):
     from analysis.data import loader
 
     first = analysis.load(data_copy, glotip=True)
     (entry,) = _entries(cache)
-    kept = analysis.load(data_copy, glotip=True)
+    trusted = analysis.load(data_copy, glotip=True)
     assert _entries(cache) == [entry]
     monkeypatch.setenv(loader.NO_CACHE_ENV, "1")
     validated = analysis.load(data_copy, glotip=True)
     for name in ("sources", "metrics", "figures", "statements", "glotip"):
-        pd.testing.assert_frame_equal(getattr(kept, name), getattr(validated, name))
+        pd.testing.assert_frame_equal(getattr(trusted, name), getattr(validated, name))
         pd.testing.assert_frame_equal(getattr(first, name), getattr(validated, name))
-    assert str(kept.figures.value.dtype) == "Float64" and str(kept.glotip.flag.dtype) == "str"
+    assert str(trusted.figures.value.dtype) == "Float64" and str(trusted.glotip.flag.dtype) == "str"
     assert _entries(cache) == [entry], "with the cache turned off nothing is written"
-    # the key is every byte of data/: the one computed here from the files themselves
-    assert entry == f"load-{loader.cache_key(data_copy, glotip=True)}.pickle"
-    assert loader.cache_key(data_copy, glotip=False) != loader.cache_key(data_copy, glotip=True)
+    assert entry == f"verdict-{_key(data_copy)}.json"
+    assert _verdict(cache) == {"key": _key(data_copy), "validated": ["core", "glotip"]}
 
 
-def test_one_changed_byte_is_validated_again_and_a_failure_is_not_kept(cache, data_copy):
+def test_the_verdict_holds_no_number_so_an_edited_cache_changes_none(cache, data_copy):
+    """What output/cache/ holds cannot reach a table: a verdict with numbers written into it, or a pickle of
+    edited tables as this project once kept, leaves every value as the data files give it."""
+    import pickle
+
+    validated = analysis.load(data_copy, fresh=True)
+    edited = validated.figures.copy()
+    edited.loc[edited.id == "tip2015-investigations-sex-2014", "value"] = 68
+    (cache / "load-0.pickle").write_bytes(pickle.dumps(dataclasses.replace(validated, figures=edited)))
+    verdict = _verdict(cache)
+    for entry in cache.glob("verdict-*.json"):
+        entry.write_text(json.dumps({**verdict, "figures": edited.to_dict("records")}, default=str), encoding="utf-8")
+    loaded = analysis.load(data_copy)
+    assert loaded.figures.set_index("id").loc["tip2015-investigations-sex-2014", "value"] == 36
+    pd.testing.assert_frame_equal(loaded.figures, validated.figures)
+    analysis.load(data_copy, fresh=True)  # writing a verdict prunes the folder
+    assert not list(cache.glob("*.pickle")), "a pickle of an earlier version is deleted, never read"
+
+
+def test_one_changed_byte_is_validated_again_and_a_failure_leaves_no_verdict(cache, data_copy):
     from conftest import edit_csv
 
     from analysis.data import DataError
@@ -267,15 +310,41 @@ def test_one_changed_byte_is_validated_again_and_a_failure_is_not_kept(cache, da
     assert analysis.load(data_copy).figures.set_index("id").loc["tip2015-investigations-sex-2014", "value"] == 36
 
 
-def test_a_damaged_entry_is_validated_again_and_rewritten(cache, data_copy):
+def test_a_damaged_verdict_is_validated_again_and_rewritten(cache, data_copy):
+    from analysis.data import loader
+
     analysis.load(data_copy)
-    (entry,) = cache.glob("load-*.pickle")
-    entry.write_bytes(b"not a pickle")
+    (entry,) = cache.glob("verdict-*.json")
+    entry.write_bytes(b"not json")
+    assert loader.validated_parts(_key(data_copy)) == set()
     assert len(analysis.load(data_copy).figures) == len(analysis.load(data_copy, fresh=True).figures) > 0
-    assert entry.read_bytes()[:1] == b"\x80"  # a pickle again
+    assert _verdict(cache)["validated"] == ["core"]
 
 
-def test_a_process_that_finds_its_tables_kept_imports_no_pandera(cache, data_copy):
+def test_a_verdict_covers_the_parts_validated_and_check_validates_them_all(cache, data_copy, capsys):
+    from analysis.regenerate.cli import main
+
+    analysis.load(data_copy)
+    assert _verdict(cache)["validated"] == ["core"]
+    analysis.load(data_copy, world_bank=True)  # a part not validated yet: validated now, and added
+    assert _verdict(cache)["validated"] == ["core", "world_bank"]
+    assert main(["check", "--data-dir", str(data_copy)]) == 0
+    assert _verdict(cache) == {"key": _key(data_copy), "validated": ["core", "glotip", "world_bank"]}
+
+
+def test_a_cache_that_cannot_be_written_is_passed_over_in_silence(tmp_path, data_copy, monkeypatch, capsys):
+    """In a kernel, stderr is a cell's output: a note about the cache would end up in every notebook."""
+    from analysis.data import loader
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setattr(loader, "CACHE", blocker / "cache")
+    monkeypatch.delenv(loader.NO_CACHE_ENV, raising=False)
+    assert len(analysis.load(data_copy).figures) > 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_a_process_that_finds_a_verdict_imports_no_pandera(cache, data_copy):
     import subprocess
     import sys
 
@@ -287,15 +356,19 @@ def test_a_process_that_finds_its_tables_kept_imports_no_pandera(cache, data_cop
     assert done.stdout.split() == [str(len(analysis.load(data_copy).figures)), "False"]
 
 
-def test_only_the_newest_entries_are_kept(cache, data_copy, monkeypatch):
+def test_only_the_newest_verdicts_are_kept(cache, data_copy, monkeypatch):
     import os
 
     from analysis.data import loader
 
     monkeypatch.setattr(loader, "CACHE_ENTRIES", 2)
     cache.mkdir()
-    for age, name in enumerate(["load-old1.pickle", "load-old2.pickle", "load-old3.pickle"]):
-        (cache / name).write_bytes(b"")
+    for age, name in enumerate(["verdict-old1.json", "verdict-old2.json", "verdict-old3.json"]):
+        (cache / name).write_bytes(b"{}")
         os.utime(cache / name, (1_000_000 + age, 1_000_000 + age))
     analysis.load(data_copy)
-    assert _entries(cache) == sorted([f"load-{loader.cache_key(data_copy)}.pickle", "load-old3.pickle"])
+    assert _entries(cache) == sorted([f"verdict-{_key(data_copy)}.json", "verdict-old3.json"])
+    (data_copy / "processed" / "world_bank.csv").write_text("not a table", encoding="utf-8")
+    assert analysis.load(data_copy).world_bank is None
+    with pytest.raises(DataError):
+        analysis.load(data_copy, world_bank=True)

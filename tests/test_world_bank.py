@@ -158,14 +158,15 @@ def test_loading_without_world_bank_does_not_read_it(data_copy):
         analysis.load(data_copy, world_bank=True)
 
 
-def test_kept_tables_include_world_bank_under_their_own_key(data_copy, tmp_path, monkeypatch):
+def test_a_verdict_covers_the_world_bank_series_only_once_they_are_validated(data_copy, tmp_path, monkeypatch):
     from analysis.data import loader
 
     monkeypatch.setattr(loader, "CACHE", tmp_path / "cache")
     monkeypatch.delenv(loader.NO_CACHE_ENV, raising=False)
-    assert loader.cache_key(data_copy, world_bank=True) != loader.cache_key(data_copy)
+    analysis.load(data_copy)
+    assert loader.validated_parts(loader.cache_key(data_copy)) == {"core"}
     validated = analysis.load(data_copy, world_bank=True)
-    assert [p.name for p in (tmp_path / "cache").glob("load-*.pickle")] == [f"load-{loader.cache_key(data_copy, world_bank=True)}.pickle"]
+    assert loader.validated_parts(loader.cache_key(data_copy)) == {"core", "world_bank"}
     kept = analysis.load(data_copy, world_bank=True)
     pd.testing.assert_frame_equal(kept.world_bank, validated.world_bank)
     assert analysis.load(data_copy).world_bank is None
