@@ -28,6 +28,7 @@ from . import incremental
 from . import manifest as record
 from .errors import ParameterError, RunError
 from .execute import CELL_TIMEOUT, Outcome, execute, load_engine, progress
+from .kernel import remove_orphaned_sockets
 from .lock import run_lock
 from .notebooks import Notebook, discover, select
 from .parameters import changed, check_domains, resolve_parameters
@@ -71,6 +72,7 @@ def _execute_all(notebooks: list[Notebook], parameters: dict[str, dict], run_dir
     request keeps the notebooks not yet started from starting.
     """
     load_engine()
+    remove_orphaned_sockets()
     environ = {FIGURES_DIR_ENV: str(staged)}
     outcomes: list[Outcome] = []
     with stop.running_notebooks(), ThreadPoolExecutor(max_workers=workers) as pool:

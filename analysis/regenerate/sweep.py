@@ -46,7 +46,7 @@ from ..data import paths
 from . import manifest as record
 from .errors import ParameterError, RunError
 from .execute import CELL_TIMEOUT, Outcome, progress
-from .kernel import Kernel
+from .kernel import Kernel, remove_orphaned_sockets
 from .notebooks import Notebook, discover, select
 from .parameters import check_domains, read_yaml, resolve_parameters
 from .run import new_id, say_on_stderr, workers_for
@@ -137,6 +137,7 @@ def _execute(nb: Notebook, combos: list[dict], sweep_dir: Path, workers: int, fr
 
     A stop request keeps the combinations not yet started from starting; they get an outcome that says so.
     """
+    remove_orphaned_sockets()  # of runs killed before they could remove them
     queue: SimpleQueue = SimpleQueue()
     for k, combo in enumerate(combos, start=1):
         queue.put((k, combo))

@@ -1,0 +1,226 @@
+"""Runs and sweeps that cannot hang and stop cleanly: a dying kernel, a cell past its timeout, Ctrl-C, SIGTERM, kill -9.
+
+Every case runs the real command line in a process of its own, with real
+kernels, and waits for it with a limit: a run that hung would fail the test
+at that limit instead of hanging the suite. No test measures how long a stop
+takes; each checks what is left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import pytest
+from test_runner import write_notebook
+
+from analysis.data import paths
+from analysis.regenerate.kernel import SOCKETS_PREFIX, remove_orphaned_sockets
+from analysis.regenerate.lock import run_lock
+
+#: A cell that kills its kernel for step 2 and outlives any timeout for step 3.
+DIE_OR_SLEEP = "import os, time\nif step == 2:\n    os._exit(1)\nif step == 3:\n    time.sleep(600)\nprint('step', step)"
+#: Longer than any wait below: a run still going when the test gives up has not been stopped.
+LIMIT = 180
+
+
+def command(*args: str, **popen) -> subprocess.Popen:
+    """``tip-norway ARGS`` in a process of its own, as a person or a scheduler starts it."""
+    return subprocess.Popen([sys.executable, "-m", "analysis.regenerate.cli", *args], cwd=paths.ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
+
+
+def finish(process: subprocess.Popen, limit: float = LIMIT) -> tuple[int, str]:
+    """The exit code and stderr; fails the test (and kills the process) if it has not ended within ``limit`` seconds."""
+    try:
+        _, err = process.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail(f"still running after {limit} s: the run hung")
+    return process.returncode, err
+
+
+def left_behind(pid: int) -> tuple[list[Path], list[int]]:
+    """The socket folders and kernel processes a runner of process ``pid`` left."""
+    marker = f"{SOCKETS_PREFIX}{pid}-"
+    folders = sorted(Path(tempfile.gettempdir()).glob(f"{marker}*"))
+    kernels = []
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        if any(marker in part for part in proc.info["cmdline"] or []):
+            kernels.append(proc.info["pid"])
+    return folders, kernels
+
+
+def settle(pid: int) -> tuple[list[Path], list[int]]:
+    """:func:`left_behind`, after giving ending kernels up to 10 s to be reaped by the system."""
+    deadline = time.monotonic() + 10
+    found = left_behind(pid)
+    while found[1] and time.monotonic() < deadline:
+        time.sleep(0.2)
+        found = left_behind(pid)
+    return found
+
+
+def only(folder: Path) -> Path:
+    (found,) = folder.iterdir()
+    return found
+
+
+@pytest.fixture
+def die(tmp_path) -> dict[str, Path]:
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    write_notebook(notebooks / "01_die.ipynb", DIE_OR_SLEEP, params="step: int = 0")
+    return {"notebooks": notebooks, "output": tmp_path / "output", "figures": tmp_path / "figures"}
+
+
+# --- a dead kernel and a cell past its timeout end that run, in a sweep as in a run -----------------------
+
+@pytest.mark.parametrize("kernels", [[], ["--fresh-kernels"]], ids=["reused kernel", "fresh kernels"])
+def test_a_dead_kernel_and_a_cell_past_its_timeout_end_their_runs_and_the_others_are_kept(die, kernels):
+    process = command("sweep", "01", "-p", "step", "1", "2", "3", "4", "--workers", "1", "--cell-timeout", "3", *kernels,
+                      "--notebooks-dir", str(die["notebooks"]), "--output-dir", str(die["output"]))
+    code, err = finish(process)
+    assert code == 1, err
+    assert "Traceback" not in err
+    assert "run 2 (step=2): 01_die: cell 4, counting from 1 ('import os, time'): the kernel died while it ran (exit status 1)" in err
+    assert "run 3 (step=3): 01_die: cell 4, counting from 1 ('import os, time'): ran past the cell timeout of 3 s" in err
+    folder = only(die["output"] / "sweeps")
+    assert pd.read_csv(folder / "results.csv").status.tolist() == ["ok", "failed", "failed", "ok"]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert (manifest["status"], manifest["succeeded"], manifest["failed"]) == ("failed", 2, 2)
+    run4 = json.loads((folder / "runs" / "004" / "01_die.ipynb").read_text())
+    assert [["step 4\n"]] == [o["text"] for c in run4["cells"] for o in c.get("outputs", []) if o.get("name") == "stdout"]
+    assert settle(process.pid) == ([], [])
+
+
+def test_a_run_reports_a_dead_kernel_and_a_timeout_and_publishes_nothing(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    write_notebook(notebooks / "01_dies.ipynb", "import os\nos._exit(3)")
+    write_notebook(notebooks / "02_sleeps.ipynb", "import time\ntime.sleep(600)")
+    process = command("run", "--cell-timeout", "3", "--notebooks-dir", str(notebooks), "--output-dir", str(tmp_path / "output"),
+                      "--figures-dir", str(tmp_path / "figures"))
+    code, err = finish(process)
+    assert code == 1 and "Traceback" not in err
+    assert "01_dies: cell 3, counting from 1 ('import os'): the kernel died while it ran (exit status 3)" in err
+    assert "02_sleeps: cell 3, counting from 1 ('import time'): ran past the cell timeout of 3 s" in err
+    assert not (tmp_path / "figures").exists()
+    assert settle(process.pid) == ([], [])
+
+
+# --- Ctrl-C and SIGTERM: no new notebook, the running ones interrupted, nothing published, exit 128 + N -------
+
+def slow_notebooks(folder: Path, count: int, deaf: bool = False) -> Path:
+    """``count`` notebooks that each mark, in $MARKS, that they have started, then sleep for ten minutes
+    (``deaf``: ignoring an interrupt, as a cell stuck in compiled code does)."""
+    folder.mkdir()
+    ignore = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n" if deaf else ""
+    for n in range(1, count + 1):
+        write_notebook(folder / f"0{n}_slow.ipynb",
+                       f"{ignore}import os, pathlib, time\npathlib.Path(os.environ['MARKS'], f'0{n} {{label}}').touch()\ntime.sleep(600)")
+    return folder
+
+
+def start_slow(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, Path]:
+    """Start ``tip-norway ARGS`` on five slow notebooks and return once two of them are running."""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    process = command(*args, env={**os.environ, "MARKS": str(marks)})
+    deadline = time.monotonic() + 120
+    while len(list(marks.iterdir())) < 2:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the notebooks never started"
+        time.sleep(0.2)
+    return process, marks
+
+
+def test_ctrl_c_stops_a_run_publishes_nothing_and_leaves_nothing_behind(tmp_path):
+    notebooks = slow_notebooks(tmp_path / "notebooks", 5)
+    output, figures = tmp_path / "output", tmp_path / "figures"
+    process, marks = start_slow(tmp_path, "run", "--workers", "2", "--notebooks-dir", str(notebooks), "--output-dir", str(output),
+                                "--figures-dir", str(figures))
+    process.send_signal(signal.SIGINT)
+    code, err = finish(process, 60)
+    assert code == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert "Ctrl-C (SIGINT): stopping; no new notebook starts and the running ones are interrupted" in err
+    assert (f"tip-norway run: stopped by Ctrl-C (SIGINT): {figures} left as it was, nothing published; "
+            f"interrupted or failed: 01_slow, 02_slow; not started: 03_slow, 04_slow, 05_slow.") in err
+    assert sorted(p.name for p in marks.iterdir()) == ["01 tiny", "02 tiny"]
+    assert not figures.exists() and not (output / "published.json").exists()
+    run_dir = only(output / "runs")
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "stopped" and manifest["published"] is False
+    assert [n["status"] for n in manifest["notebooks"]] == ["failed", "failed", "not started", "not started", "not started"]
+    assert not (run_dir / "figures").exists(), "the staged charts are removed"
+    with run_lock(output, wait=False, timeout=0, say=print):
+        pass  # the lock was released
+    assert settle(process.pid) == ([], [])
+
+
+def test_a_second_ctrl_c_ends_the_run_at_once(tmp_path):
+    notebooks = slow_notebooks(tmp_path / "notebooks", 3, deaf=True)  # the first Ctrl-C's interrupt does not end them
+    process, _ = start_slow(tmp_path, "run", "--workers", "2", "--notebooks-dir", str(notebooks),
+                            "--output-dir", str(tmp_path / "output"), "--figures-dir", str(tmp_path / "figures"))
+    process.send_signal(signal.SIGINT)
+    time.sleep(1)  # two signals sent together may arrive as one
+    process.send_signal(signal.SIGINT)
+    code, err = finish(process, 60)
+    assert code == 130 and "Traceback" not in err
+    assert "stopped at once by a second Ctrl-C (SIGINT); nothing was published" in err
+    assert not (tmp_path / "figures").exists()
+    assert settle(process.pid) == ([], [])
+
+
+def test_sigterm_stops_a_sweep_and_its_folder_says_what_ran(tmp_path):
+    notebooks = slow_notebooks(tmp_path / "notebooks", 1)
+    output = tmp_path / "output"
+    process, _ = start_slow(tmp_path, "sweep", "01", "-p", "label", "a", "b", "c", "d", "--workers", "2",
+                            "--notebooks-dir", str(notebooks), "--output-dir", str(output))
+    process.send_signal(signal.SIGTERM)
+    code, err = finish(process, 60)
+    assert code == 143 and "Traceback" not in err
+    assert "tip-norway sweep: stopped by SIGTERM: 0 run(s) finished, 2 interrupted or failed, 2 not started" in err
+    folder = only(output / "sweeps")
+    assert pd.read_csv(folder / "results.csv").status.tolist() == ["interrupted", "interrupted", "not started", "not started"]
+    assert json.loads((folder / "manifest.json").read_text())["status"] == "stopped"
+    assert settle(process.pid) == ([], [])
+
+
+def test_a_sweep_killed_midway_says_so_and_the_next_run_clears_its_sockets(tmp_path):
+    notebooks = slow_notebooks(tmp_path / "notebooks", 1)
+    output = tmp_path / "output"
+    process, _ = start_slow(tmp_path, "sweep", "01", "-p", "label", "a", "b", "--workers", "2",
+                            "--notebooks-dir", str(notebooks), "--output-dir", str(output))
+    process.kill()
+    process.communicate()
+    manifest = json.loads((only(output / "sweeps") / "manifest.json").read_text())
+    assert manifest["status"] == "incomplete" and "killed before it finished" in manifest["note"]
+    # its kernels notice that their parent is gone and end; their socket folders stay until a later run clears them
+    folders, _ = settle(process.pid)
+    assert len(folders) == 2
+    assert set(folders) <= set(remove_orphaned_sockets())
+    assert left_behind(process.pid) == ([], [])
+
+
+def test_a_kernel_that_ignores_the_interrupt_is_killed_after_the_grace_period(tmp_path):
+    notebooks = slow_notebooks(tmp_path / "notebooks", 2, deaf=True)
+    output = tmp_path / "output"
+    process, _ = start_slow(tmp_path, "run", "--workers", "2", "--notebooks-dir", str(notebooks), "--output-dir", str(output),
+                            "--figures-dir", str(tmp_path / "figures"))
+    process.send_signal(signal.SIGINT)
+    code, err = finish(process, 60)
+    assert code == 130 and "interrupted or failed: 01_slow, 02_slow." in err
+    errors = [n["error"] for n in json.loads((only(output / "runs") / "manifest.json").read_text())["notebooks"]]
+    assert all("the kernel died while it ran (signal 9)" in e for e in errors), errors
+    assert settle(process.pid) == ([], [])
