@@ -97,12 +97,20 @@ def replace_charts(staged: Path, target: Path, prefixes: list[str]) -> None:
             stale.rename(target)
         _remove(fresh)
         raise PublishError(f"could not publish the charts: {_cause(error)}; {shown} left as it was") from None
-    try:
-        if stale.exists():
-            shutil.rmtree(stale)
-    except OSError as error:
+    if stale.exists() and (errors := _remove_all(stale)):
         raise PublishError(f"the charts are published in {shown}, but the previous folder {paths.display(stale)} could not be "
-                           f"removed: {_cause(error)}; remove it by hand", in_place=True) from None
+                           f"removed: {_cause(errors[0])}; remove it by hand", in_place=True)
+
+
+def _remove_all(folder: Path) -> list[OSError]:
+    """Remove ``folder`` and all it holds, going on past what cannot be removed; the errors met."""
+    errors = []
+    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True) + [folder]:
+        try:
+            path.rmdir() if path.is_dir() and not path.is_symlink() else path.unlink()
+        except OSError as error:
+            errors.append(error)
+    return errors
 
 
 def _replace_in_place(staged: Path, target: Path, prefixes: list[str]) -> None:
