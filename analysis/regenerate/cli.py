@@ -113,8 +113,8 @@ def _checked_before_writing(data_dir: Path, written: dict[str, Callable[[Path], 
             _validate(mirror, glotip=True, world_bank=True)
         except DataError as error:
             shown = paths.display(data_dir)
-            raise DataError([Problem(p.file.replace(str(mirror), shown), p.line, p.column, p.message, p.row_id, p.unreadable)
-                             for p in error.problems]) from None
+            raise DataError([Problem(p.file.replace(str(mirror), shown), p.line, p.column, p.message.replace(str(mirror), shown),
+                                     p.row_id, p.unreadable) for p in error.problems]) from None
 
 
 def _extract(args: argparse.Namespace) -> int:
