@@ -12,7 +12,7 @@ Measures, on this machine:
 * the ``tip-norway run`` command when nothing changed (every notebook up to
   date) against the same command forced to run everything (``--force``);
 * loading all curated tables once the libraries are imported: as a notebook does,
-  from the tables kept validated in ``output/cache/``, and validating them again.
+  trusting the verdict kept in ``output/cache/`` (the files read, not checked again), and validating them again.
 
 Usage: ``python benchmarks/bench_regenerate.py [--repeat N]``. Results are printed
 as a table and written to ``benchmarks/results.json``; the README quotes them.
@@ -141,7 +141,7 @@ def regenerate(scratch: Path, name: str) -> tuple[float, dict, dict]:
 LOAD_SCRIPT = """
 import statistics, time
 import analysis
-analysis.load()  # warm: first-use caches, and the validated tables kept
+analysis.load()  # warm: first-use caches, and the verdict on the files kept
 times = []
 for _ in range({repeat}):
     started = time.perf_counter()

@@ -296,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     except Stopped as exc:
         print(f"tip-norway {args.command}: {exc}", file=sys.stderr)
         return exc.code
+    except KeyboardInterrupt:  # check, extract, list: nothing to stop but the command itself, which writes atomically
+        print(f"tip-norway {args.command}: stopped by Ctrl-C (SIGINT); a file it writes is replaced whole or not at all", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -123,11 +123,17 @@ def _register_engine() -> None:
             # stall nbclient's event loop and with it the watch for a dead kernel and the cell timeout.
             # A session of its own (load_connection_info copies the key, not the session): a client's session id is
             # its identity at the kernel's sockets, which a warm kernel's own client would otherwise share and lose.
-            self.kc = AsyncKernelClient(parent=self.km)
-            self.kc.load_connection_info(self.km.get_connection_info())
-            self.kc.start_channels()
-            await self.kc.wait_for_ready(timeout=self.startup_timeout)
-            self.kc.allow_stdin = False
+            # One per kernel, kept for its later runs (papermill runs them on the same thread, so in the same event
+            # loop): a new one would wait for the kernel and its subscription again, about 0.3 s a run.
+            kernel = self.tip_norway_kernel
+            if kernel.async_client is None:
+                client = AsyncKernelClient(parent=self.km)
+                client.load_connection_info(self.km.get_connection_info())
+                client.start_channels()
+                await client.wait_for_ready(timeout=self.startup_timeout)
+                client.allow_stdin = False
+                kernel.async_client = client
+            self.kc = kernel.async_client
             return self.kc
 
         start_new_kernel_client = run_sync(async_start_new_kernel_client)  # what papermill calls: nbclient's is bound to its own
@@ -144,15 +150,13 @@ def _register_engine() -> None:
 
             client = Client(nb_man, km=kernel.manager, timeout=execution_timeout, startup_timeout=start_timeout,
                             kernel_name=kernel_name, log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+            client.tip_norway_kernel = kernel
             try:
-                return client.execute()  # nbclient leaves a kernel it was given running; Kernel.stop ends it
+                return client.execute()  # nbclient leaves a kernel and a client it was given running; Kernel.stop ends them
             except (CellControlSignal, DeadKernelError, TimeoutError, RuntimeError) as exc:
                 index = client.cell_index
                 source = nb_man.nb.cells[index].source if index is not None else ""
                 raise CellStopped(index, source, _describe_stop(exc, execution_timeout, kernel)) from exc
-            finally:
-                if client.kc is not None:
-                    client.kc.stop_channels()
 
     papermill_engines.register(_ENGINE, KernelEngine)
 
@@ -178,6 +182,7 @@ class Kernel:
         self.environ = environ or {}
         self.manager = None
         self.client = None
+        self.async_client = None  # nbclient's, made in its event loop on the first run (see _register_engine)
         self.runs = 0
         self.starts = 0
         self._sockets: Path | None = None
@@ -210,14 +215,15 @@ class Kernel:
     def stop(self) -> None:
         with _live_lock:
             _live.discard(self)
-        if self.client is not None:
-            self.client.stop_channels()
+        for client in (self.client, self.async_client):
+            if client is not None:
+                client.stop_channels()
         if self.manager is not None and self.manager.has_kernel:
             with contextlib.suppress(Exception):  # a kernel already gone
                 self.manager.shutdown_kernel(now=True)
         if self._sockets is not None:
             shutil.rmtree(self._sockets, ignore_errors=True)
-        self.manager = self.client = self._sockets = None
+        self.manager = self.client = self.async_client = self._sockets = None
 
     def pid(self) -> int | None:
         """The kernel's process id, or None when it has none."""
