@@ -160,7 +160,7 @@ def load(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool 
     """
     data_dir = Path(data_dir)
     if os.environ.get(NO_CACHE_ENV):
-        return _validate(data_dir, glotip, world_bank)
+        return validate(data_dir, glotip, world_bank)
     wanted = {CORE} | ({GLOTIP} if glotip else set()) | ({WORLD_BANK} if world_bank else set())
     key = cache_key(data_dir)
     known = validated_parts(key)
@@ -168,7 +168,7 @@ def load(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool 
         dataset = _read(data_dir, glotip, world_bank)
         if dataset is not None and cache_key(data_dir) == key:  # the files did not change while they were read
             return dataset
-    dataset = _validate(data_dir, glotip, world_bank)
+    dataset = validate(data_dir, glotip, world_bank)
     if cache_key(data_dir) == key:
         _keep_verdict(key, known | wanted)
     return dataset
@@ -238,8 +238,8 @@ def _read(data_dir: Path, glotip: bool, world_bank: bool) -> Dataset | None:
     return _finish(tables, glotip)
 
 
-def _validate(data_dir: Path, glotip: bool, world_bank: bool = False) -> Dataset:
-    """Read and check every table (:func:`load` without its cache)."""
+def validate(data_dir: Path, glotip: bool, world_bank: bool = False) -> Dataset:
+    """Read and check every table, whatever any verdict says (:func:`load` without its cache; `tip-norway extract` checks what it would write with it)."""
     from .schema import read_table_with_problems
 
     problems, tables = [], {}

@@ -95,7 +95,7 @@ def _checked_before_writing(data_dir: Path, written: dict[str, Callable[[Path], 
     """
     import tempfile
 
-    from ..data.loader import _validate
+    from ..data.loader import validate
 
     data_dir = Path(data_dir)
     with tempfile.TemporaryDirectory(prefix="tip-norway-extract-") as folder:
@@ -110,7 +110,7 @@ def _checked_before_writing(data_dir: Path, written: dict[str, Callable[[Path], 
         for name, write in written.items():
             write(mirror / "processed" / name)
         try:
-            _validate(mirror, glotip=True, world_bank=True)
+            validate(mirror, glotip=True, world_bank=True)
         except DataError as error:
             shown = paths.display(data_dir)
             raise DataError([Problem(p.file.replace(str(mirror), shown), p.line, p.column, p.message.replace(str(mirror), shown),
