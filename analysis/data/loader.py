@@ -162,16 +162,24 @@ def load(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool 
     if os.environ.get(NO_CACHE_ENV):
         return validate(data_dir, glotip, world_bank)
     wanted = {CORE} | ({GLOTIP} if glotip else set()) | ({WORLD_BANK} if world_bank else set())
+    stamp = _stamp(data_dir)  # taken before the key: a file written after it changes the stamp
     key = cache_key(data_dir)
     known = validated_parts(key)
     if not fresh and wanted <= known:
         dataset = _read(data_dir, glotip, world_bank)
-        if dataset is not None and cache_key(data_dir) == key:  # the files did not change while they were read
+        if dataset is not None and _stamp(data_dir) == stamp:  # the files did not change while they were read
             return dataset
     dataset = validate(data_dir, glotip, world_bank)
-    if cache_key(data_dir) == key:
+    if _stamp(data_dir) == stamp:
         _keep_verdict(key, known | wanted)
     return dataset
+
+
+def _stamp(data_dir: Path) -> list[tuple[str, int, int]]:
+    """Every file under ``data_dir`` with its size and modification time (in ns): what tells, without hashing
+    again, that no file changed between computing the key and reading the tables."""
+    return [(path.as_posix(), info.st_size, info.st_mtime_ns)
+            for path in sorted(Path(data_dir).rglob("*")) if path.is_file() and (info := path.stat())]
 
 
 def _keep_verdict(key: str, parts: set[str]) -> None:
