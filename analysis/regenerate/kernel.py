@@ -74,8 +74,8 @@ def _pid_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
+    except PermissionError:  # another user's process: alive
+        pass
     return True
 
 
@@ -305,8 +305,8 @@ def kill_all(number: int = signal.SIGKILL) -> None:
 
 
 @atexit.register
-def _at_exit() -> None:
-    """Leave no kernel and no socket folder behind when the process ends (normally, or on an exception)."""
+def end_all() -> None:
+    """Kill every live kernel and remove its socket folder: at exit (normally, or on an exception), and on a second Ctrl-C."""
     for kernel in live():
         kernel.signal(signal.SIGKILL)
         if kernel._sockets is not None:

@@ -75,7 +75,7 @@ def _execute_all(notebooks: list[Notebook], parameters: dict[str, dict], run_dir
     remove_orphaned_sockets()
     environ = {FIGURES_DIR_ENV: str(staged)}
     outcomes: list[Outcome] = []
-    with stop.running_notebooks(), ThreadPoolExecutor(max_workers=workers) as pool:
+    with stop.deferred(), ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(execute, nb, parameters[nb.name], run_dir, environ, timeout, stop.requested) for nb in notebooks]
         for done, future in enumerate(as_completed(futures), start=1):
             outcome = future.result()
@@ -110,7 +110,7 @@ def _publish(staged: Path, figures: Path, notebooks: list[Notebook], manifest: d
     finished one. A failure leaves the last good charts (see :func:`.publish.replace_charts`)
     and is recorded in the manifest before it is raised.
     """
-    with stop.running_notebooks():  # no notebook runs any more: a signal now is noted, not raised mid-move
+    with stop.deferred():  # a signal now is noted, not raised mid-move
         try:
             replace_charts(staged, figures, [nb.figure_prefix for nb in notebooks])
         except PublishError as error:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import sys
 import threading
@@ -46,12 +45,12 @@ class Stopped(Exception):
 
 
 class Stop:
-    """What a run or a sweep asks of a stop request: whether one came, and whether notebooks are running."""
+    """What a run or a sweep asks of a stop request: whether one came, and whether it is to be noted rather than raised."""
 
     def __init__(self) -> None:
         self.requested = threading.Event()
         self.number: int | None = None
-        self.running = False  # notebooks run: a first signal interrupts them rather than raising
+        self.deferring = False  # notebooks run, or charts are published: a first signal is noted rather than raised
 
     @property
     def name(self) -> str:
@@ -62,13 +61,14 @@ class Stop:
         return Stopped(f"stopped by {self.name}: {message}", self.number or signal.SIGINT)
 
     @contextlib.contextmanager
-    def running_notebooks(self):
-        """While notebooks run, a stop request interrupts their kernels instead of raising at once."""
-        self.running = True
+    def deferred(self):
+        """While notebooks run (or their charts are published), a stop request is noted and interrupts the
+        kernels, instead of raising at once; the run or sweep then ends itself, cleanly."""
+        self.deferring = True
         try:
             yield
         finally:
-            self.running = False
+            self.deferring = False
 
 
 def _interrupt_kernels(stop: Stop) -> None:
@@ -76,7 +76,7 @@ def _interrupt_kernels(stop: Stop) -> None:
     kernels.kill_all(signal.SIGINT)
 
     def kill_if_still_running() -> None:
-        if stop.running:
+        if stop.deferring:
             kernels.kill_all()
 
     killer = threading.Timer(GRACE, kill_if_still_running)
@@ -85,10 +85,7 @@ def _interrupt_kernels(stop: Stop) -> None:
 
 
 def _end_now(number: int, say: Callable[[str], None]) -> None:
-    kernels.kill_all()
-    for kernel in kernels.live():
-        if kernel._sockets is not None:
-            shutil.rmtree(kernel._sockets, ignore_errors=True)
+    kernels.end_all()
     with contextlib.suppress(Exception):
         say(f"stopped at once by a second {_NAMES.get(number, number)}; nothing was published")
     os._exit(128 + number)
@@ -107,7 +104,7 @@ def stoppable(say: Callable[[str], None]):
             _end_now(number, say)
         stop.number = number
         stop.requested.set()
-        if not stop.running:
+        if not stop.deferring:
             raise stop.stopped("nothing had run; nothing was published")
         say(f"{stop.name}: stopping; no new notebook starts and the running ones are interrupted "
             f"(a second one ends at once)")

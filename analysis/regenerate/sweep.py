@@ -178,7 +178,7 @@ def _execute(nb: Notebook, combos: list[dict], sweep_dir: Path, workers: int, fr
                 starts.append(kernel.starts)
                 kernel.stop()
 
-    with stop.running_notebooks(), ThreadPoolExecutor(max_workers=workers) as pool:
+    with stop.deferred(), ThreadPoolExecutor(max_workers=workers) as pool:
         for future in [pool.submit(worker) for _ in range(workers)]:
             future.result()
     for k, combo in enumerate(combos, start=1):
