@@ -80,6 +80,26 @@ def data_copy(tmp_path: Path) -> Path:
     return target
 
 
+def data_digest(data_dir: Path, head: str = "") -> str:
+    """The loader's cache key worked out here: the sha256 of ``head``, the versions of Python, pandas, numpy and
+    pandera, then of each file of ``data_dir`` and of the data layer, by name. The verdicts are kept under it with
+    an empty ``head``; until 2026-12 the pickled tables were, with the flags of the load in ``head``."""
+    import hashlib
+    from importlib import metadata
+    from platform import python_version
+
+    from analysis.data import loader
+
+    digest = hashlib.sha256(f"{head}python={python_version()}\n".encode())
+    for package in ("pandas", "numpy", "pandera"):
+        digest.update(f"{package}={metadata.version(package)}\n".encode())
+    code = Path(loader.__file__).parent
+    for root, files in ((data_dir, sorted(data_dir.rglob("*"))), (code, sorted(code.glob("*.py")))):
+        for path in (f for f in files if f.is_file()):
+            digest.update(f"{path.relative_to(root).as_posix()} {hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
+    return digest.hexdigest()
+
+
 def edit_csv(path: Path, row_id: str, column: str, value: str) -> int:
     """Set one cell of a curated CSV, found by the row's first column; return its line number."""
     import csv

@@ -351,12 +351,20 @@ def test_byte_that_is_not_utf8_is_placed_in_the_whole_file(data_copy):
 
 # --- a value is bound to the words of its quote that say what it counts (issue 17) ---------------------
 
+def misread(path, row: str, value: str, words: str | None = None) -> int:
+    """Record ``value`` for ``row`` as its value and as written (and ``words`` as what it counts), as a misreading
+    of its quote would; the row's line."""
+    line = edit_csv(path, row, "value", value)
+    edit_csv(path, row, "value_as_written", value)
+    if words is not None:
+        edit_csv(path, row, "counted_as", words)
+    return line
+
 
 def test_a_value_swapped_for_another_number_of_its_quote(data_copy):
     # "36 sex trafficking cases and 68 labor trafficking cases": 68 stands in the quote, but not as a count of sex trafficking cases
     path = data_copy / "processed" / "figures.csv"
-    line = edit_csv(path, "tip2015-investigations-sex-2014", "value", "68")
-    edit_csv(path, "tip2015-investigations-sex-2014", "value_as_written", "68")
+    line = misread(path, "tip2015-investigations-sex-2014", "68")
     message = only(problems_of(data_copy))
     assert message == (f"{data_copy}/processed/figures.csv, line {line} (id tip2015-investigations-sex-2014), column 'counted_as': "
                        "'36 sex trafficking cases' does not begin with the value as written, '68': expected the words that follow "
@@ -365,9 +373,7 @@ def test_a_value_swapped_for_another_number_of_its_quote(data_copy):
 
 def test_the_swap_with_its_words_moved_too_names_the_other_form(data_copy):
     path = data_copy / "processed" / "figures.csv"
-    line = edit_csv(path, "tip2015-investigations-sex-2014", "value", "68")
-    edit_csv(path, "tip2015-investigations-sex-2014", "value_as_written", "68")
-    edit_csv(path, "tip2015-investigations-sex-2014", "counted_as", "68 labor trafficking cases")
+    line = misread(path, "tip2015-investigations-sex-2014", "68", "68 labor trafficking cases")
     message = only(problems_of(data_copy))
     assert message.endswith(f"line {line} (id tip2015-investigations-sex-2014), column 'counted_as': '68 labor trafficking cases' "
                             "names the form 'labor' ('labor'), expected words naming 'sex' (sex, sexual, prostitution, prostitusjon, seksuelle)")
@@ -375,8 +381,7 @@ def test_the_swap_with_its_words_moved_too_names_the_other_form(data_copy):
 
 def test_the_command_line_refuses_the_swap(data_copy, capsys):
     path = data_copy / "processed" / "figures.csv"
-    edit_csv(path, "tip2015-investigations-sex-2014", "value", "68")
-    edit_csv(path, "tip2015-investigations-sex-2014", "value_as_written", "68")
+    misread(path, "tip2015-investigations-sex-2014", "68")
     assert main(["check", "--data-dir", str(data_copy)]) == 1
     err = capsys.readouterr().err
     assert "tip-norway check: 1 problem in the curated data" in err
@@ -414,9 +419,7 @@ def test_words_naming_the_wrong_form(data_copy):
     # KOM's 2014 police reports by form: the 68 reports of forced labour recorded as reports of sexual exploitation
     path = data_copy / "processed" / "figures.csv"
     row = "kom2014-police-reports-sex-2014"
-    line = edit_csv(path, row, "value", "68")
-    edit_csv(path, row, "value_as_written", "68")
-    edit_csv(path, row, "counted_as", "68 tvangsarbeid eller -tjenester")
+    line = misread(path, row, "68", "68 tvangsarbeid eller -tjenester")
     problems = problems_of(data_copy)
     assert (f"{data_copy}/processed/figures.csv, line {line} (id {row}), column 'counted_as': '68 tvangsarbeid eller -tjenester' "
             "names the form 'labor' ('tvangsarbeid'), expected words naming 'sex' (sex, sexual, prostitution, prostitusjon, seksuelle)"
@@ -435,9 +438,7 @@ def test_an_unsplit_count_whose_words_name_a_form(data_copy):
 def test_words_naming_the_wrong_population(data_copy):
     # "46 men, 199 women, and 17 children": the women's count recorded as the men's
     path = data_copy / "processed" / "figures.csv"
-    line = edit_csv(path, "tip2017-victims-men-2016", "value", "199")
-    edit_csv(path, "tip2017-victims-men-2016", "value_as_written", "199")
-    edit_csv(path, "tip2017-victims-men-2016", "counted_as", "199 women")
+    line = misread(path, "tip2017-victims-men-2016", "199", "199 women")
     problems = problems_of(data_copy)
     assert (f"{data_copy}/processed/figures.csv, line {line} (id tip2017-victims-men-2016), column 'counted_as': '199 women' "
             "names the population 'women' ('women'), expected words naming 'men' (men, man, male, menn, mann)" in problems), problems

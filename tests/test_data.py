@@ -7,7 +7,6 @@ import dataclasses
 import hashlib
 import json
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -238,20 +237,9 @@ def _verdict(folder) -> dict:
 
 
 def _key(data_dir) -> str:
-    """The key worked out here: the sha256 of the versions, then of each file of data/ and of the data layer, by name."""
-    from importlib import metadata
-    from platform import python_version
+    from conftest import data_digest
 
-    from analysis.data import loader
-
-    digest = hashlib.sha256(f"python={python_version()}\n".encode())
-    for package in ("pandas", "numpy", "pandera"):
-        digest.update(f"{package}={metadata.version(package)}\n".encode())
-    code = Path(loader.__file__).parent
-    for root, files in ((data_dir, sorted(data_dir.rglob("*"))), (code, sorted(code.glob("*.py")))):
-        for path in (f for f in files if f.is_file()):
-            digest.update(f"{path.relative_to(root).as_posix()} {hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
-    return digest.hexdigest()
+    return data_digest(data_dir)
 
 
 def test_a_load_that_passed_leaves_a_verdict_and_the_next_gives_the_tables_validation_gives(cache, data_copy, monkeypatch):

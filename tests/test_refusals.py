@@ -11,11 +11,10 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
-from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import edit_csv
+from conftest import data_digest, edit_csv
 from test_runner import write_notebook
 
 from analysis.data import paths
@@ -146,21 +145,8 @@ def test_refresh_under_a_cache_that_cannot_be_written_gives_the_same_references(
 
 
 def _pickle_key(glotip: bool, world_bank: bool) -> str:
-    """The name the loader kept its pickled tables under until 2026-12: the flags, the versions, then every file of data/
-    and of the data layer."""
-    from importlib import metadata
-    from platform import python_version
-
-    from analysis.data import loader
-
-    digest = hashlib.sha256(f"glotip={glotip}\nworld_bank={world_bank}\npython={python_version()}\n".encode())
-    for package in ("pandas", "numpy", "pandera"):
-        digest.update(f"{package}={metadata.version(package)}\n".encode())
-    code = Path(loader.__file__).parent
-    for root, files in ((paths.DATA, sorted(paths.DATA.rglob("*"))), (code, sorted(code.glob("*.py")))):
-        for path in (f for f in files if f.is_file()):
-            digest.update(f"{path.relative_to(root).as_posix()} {hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
-    return digest.hexdigest()
+    """The name the loader kept its pickled tables under until 2026-12."""
+    return data_digest(paths.DATA, f"glotip={glotip}\nworld_bank={world_bank}\n")
 
 
 def test_an_edited_cache_entry_does_not_reach_a_published_chart(tmp_path):
