@@ -16,7 +16,7 @@ from scipy import stats
 from second_routes import exact_ratio, wilson
 
 import analysis
-from analysis.analyses import ParameterError, attention, conviction_gap, funding, protection, sources_named
+from analysis.analyses import ParameterError, conviction_gap, funding_per_victim, labor_vs_sex_attention, victim_protection, what_the_sources_name
 from analysis.charts import save, source_line
 from analysis.data import sources_of, victim_count
 
@@ -126,7 +126,7 @@ def test_conviction_gap_refuses_values_outside_the_data(loaded, values, message)
 # --- 02: labor against sex ------------------------------------------------------------------
 
 def test_stage_table_shares(data):
-    table = attention.stage_table(data.figures, [2013, 2014], list(attention.STAGES))
+    table = labor_vs_sex_attention.stage_table(data.figures, [2013, 2014], list(labor_vs_sex_attention.STAGES))
     by = table.set_index(["year", "stage"])
     assert by.loc[(2014, "investigations"), "share_labor"] == pytest.approx(68 / (36 + 68))
     assert by.loc[(2013, "investigations"), "share_labor"] == pytest.approx(39 / (30 + 39))
@@ -138,17 +138,17 @@ def test_stage_table_shares(data):
 
 
 def test_attrition(data):
-    stages = attention.stage_table(data.figures, [2014], ["investigations", "convictions"])
-    table = attention.attrition(stages).set_index("form")
+    stages = labor_vs_sex_attention.stage_table(data.figures, [2014], ["investigations", "convictions"])
+    table = labor_vs_sex_attention.attrition(stages).set_index("form")
     assert table.loc["sex", "convictions_per_investigation"] == pytest.approx(4 / 36)
     assert table.loc["labor", "convictions_per_investigation"] == pytest.approx(1 / 68)
 
 
 def test_stage_table_refuses_unknown_stage_and_year(data):
     with pytest.raises(ValueError, match="unknown stage"):
-        attention.stage_table(data.figures, [2014], ["arrests"])
+        labor_vs_sex_attention.stage_table(data.figures, [2014], ["arrests"])
     with pytest.raises(LookupError, match=r"\(2012, 'investigations'\)"):
-        attention.stage_table(data.figures, [2012], ["investigations"])
+        labor_vs_sex_attention.stage_table(data.figures, [2012], ["investigations"])
 
 
 #: Labor's share by year and stage, from the narrative's counts (labor, sex).
@@ -160,7 +160,7 @@ LABOR = {(2013, "investigations"): (39, 30), (2014, "investigations"): (68, 36),
 @pytest.mark.parametrize("stages", [["investigations", "prosecutions", "convictions"], ["investigations", "convictions"],
                                     ["prosecutions", "convictions"]])
 def test_attention_for_every_documented_parameter(loaded, years, stages):
-    result = attention.analyse(loaded, years=years, stages=stages)
+    result = labor_vs_sex_attention.analyse(loaded, years=years, stages=stages)
     last = max(years)
     first_share = LABOR[(last, stages[0])][0] / sum(LABOR[(last, stages[0])])
     last_share = LABOR[(last, stages[-1])][0] / sum(LABOR[(last, stages[-1])])
@@ -178,40 +178,40 @@ def test_attention_for_every_documented_parameter(loaded, years, stages):
 
 def test_attention_refuses_unknown_stage_and_year(loaded):
     with pytest.raises(ParameterError, match="stages must be two or more of investigations, prosecutions, convictions"):
-        attention.analyse(loaded, stages=["arrests", "convictions"])
+        labor_vs_sex_attention.analyse(loaded, stages=["arrests", "convictions"])
     with pytest.raises(ParameterError, match="years: no data for 2016"):
-        attention.analyse(loaded, years=[2016])
+        labor_vs_sex_attention.analyse(loaded, years=[2016])
 
 
 # --- 03: funding per victim -----------------------------------------------------------------
 
 def test_implied_rate_and_funding_per_victim(data):
-    lines = funding.lines_for(data.figures, 2014)
-    rate = funding.implied_rate(lines)
+    lines = funding_per_victim.lines_for(data.figures, 2014)
+    rate = funding_per_victim.implied_rate(lines)
     assert rate == pytest.approx((2_500_000 + 4_500_000) / (314_000 + 565_000))
     victims = victim_count(data.figures, "victims_identified_assisted", 2014)
     assert victims.value == 270 and "about 270" in victims.label
-    table = funding.per_victim(lines, victims.value, "USD", rate).set_index("id")
+    table = funding_per_victim.per_victim(lines, victims.value, "USD", rate).set_index("id")
     assert table.loc["total", "nok_per_victim"] == pytest.approx(7_000_000 / 270)
     assert table.loc["total", "usd_per_victim"] == pytest.approx(7_000_000 / 270 / rate)
     assert table.loc["tip2015-funding-ngo-nok", "nok_per_victim"] == pytest.approx(2_500_000 / 270)
 
 
 def test_funding_with_shelter_denominator_and_one_line(data):
-    lines = funding.lines_for(data.figures, 2014, ["tip2015-funding-safe-houses-nok"])
+    lines = funding_per_victim.lines_for(data.figures, 2014, ["tip2015-funding-safe-houses-nok"])
     assert lines.nok.tolist() == [4_500_000]
     victims = victim_count(data.figures, "shelter_accepted", 2014)
     assert victims.value == 41 + 1
-    table = funding.per_victim(lines, victims.value, "EUR", 8.5).set_index("id")
+    table = funding_per_victim.per_victim(lines, victims.value, "EUR", 8.5).set_index("id")
     assert table.loc["total", "eur_per_victim"] == pytest.approx(4_500_000 / 8.5 / 42)
 
 
 def test_funding_refuses_bad_inputs(data):
-    lines = funding.lines_for(data.figures, 2014)
+    lines = funding_per_victim.lines_for(data.figures, 2014)
     with pytest.raises(LookupError, match="unknown funding line"):
-        funding.lines_for(data.figures, 2014, ["tip2015-funding-ngo-usd"])
+        funding_per_victim.lines_for(data.figures, 2014, ["tip2015-funding-ngo-usd"])
     with pytest.raises(ValueError, match="exchange rate must be positive"):
-        funding.per_victim(lines, 270, "USD", 0)
+        funding_per_victim.per_victim(lines, 270, "USD", 0)
     with pytest.raises(ValueError, match="unknown victim measure 'everyone'"):
         victim_count(data.figures, "everyone", 2014)
 
@@ -224,7 +224,7 @@ VICTIMS_2014 = {"victims_identified_assisted": 270, "initial_contacts": 139, "sh
 @pytest.mark.parametrize(("currency", "rate"), [("USD", None), ("USD", 10.5), ("EUR", 11.5), ("SEK", 0.95)])
 @pytest.mark.parametrize("lines", [[], ["tip2015-funding-ngo-nok"], ["tip2015-funding-safe-houses-nok"]])
 def test_funding_for_every_documented_parameter(loaded, denominator, currency, rate, lines):
-    result = funding.analyse(loaded, denominator=denominator, currency=currency, exchange_rate=rate, funding_lines=lines)
+    result = funding_per_victim.analyse(loaded, denominator=denominator, currency=currency, exchange_rate=rate, funding_lines=lines)
     nok = {"tip2015-funding-ngo-nok": 2_500_000, "tip2015-funding-safe-houses-nok": 4_500_000}
     total = sum(nok[i] for i in (lines or nok))
     used = REPORT_RATE if rate is None else rate
@@ -252,14 +252,14 @@ def test_funding_for_every_documented_parameter(loaded, denominator, currency, r
 ])
 def test_funding_refuses_values_outside_the_data(loaded, values, message):
     with pytest.raises(ParameterError) as info:
-        funding.analyse(loaded, **values)
+        funding_per_victim.analyse(loaded, **values)
     assert any(p.startswith(message) for p in info.value.problems), info.value.problems
 
 
 # --- 04: protection --------------------------------------------------------------------------
 
 def test_protection_per_100_victims(data):
-    table = protection.protection_table(data.figures, [2013, 2014]).set_index(["year", "measure"])
+    table = victim_protection.protection_table(data.figures, [2013, 2014]).set_index(["year", "measure"])
     assert table.loc[(2014, "temporary_residence_permits_granted"), "per_100_victims"] == pytest.approx(100 * 41 / 270)
     assert table.loc[(2013, "reflection_periods_granted"), "per_100_victims"] == pytest.approx(100 * 30 / 350)
     assert table.loc[(2014, "asylum_grants"), "count"] == 11
@@ -270,7 +270,7 @@ def test_protection_per_100_victims(data):
 
 @pytest.mark.parametrize("years", [[2013, 2014], [2013], [2014]])
 def test_protection_for_every_documented_parameter(loaded, years):
-    result = protection.analyse(loaded, years=years)
+    result = victim_protection.analyse(loaded, years=years)
     permits = {2013: 38 / 350, 2014: 41 / 270}[max(years)] * 100
     reflection = {2013: 30 / 350, 2014: 27 / 270}[max(years)] * 100
     assert result.facts["permits_per_100"] == pytest.approx(permits)
@@ -284,13 +284,13 @@ def test_protection_for_every_documented_parameter(loaded, years):
                             f"({reflection_ci[0]:.0f}-{reflection_ci[1]:.0f})")
     assert ("shelter accepted 2013" in result.summary) == (2013 in years)
     with pytest.raises(ParameterError, match="years: no data for 2015"):
-        protection.analyse(loaded, years=[*years, 2015])
+        victim_protection.analyse(loaded, years=[*years, 2015])
 
 
 # --- 05: what the sources name ---------------------------------------------------------------
 
 def test_side_by_side_agreement(data):
-    table = sources_named.side_by_side(data.statements, ["tip2015", "gcm2017"])
+    table = what_the_sources_name.side_by_side(data.statements, ["tip2015", "gcm2017"])
     both = set(table[table.named_by == "both"].subject)
     assert both == {"destination", "sex trafficking", "forced labor", "forced begging", "construction"}
     assert set(table[table.named_by == "only gcm2017"].subject) == {"agriculture", "irregular migrants"}
@@ -298,7 +298,7 @@ def test_side_by_side_agreement(data):
 
 
 def test_policy_timeline(data):
-    table = sources_named.policy_timeline(data.statements, data.sources, ["tip2015", "gcm2017"])
+    table = what_the_sources_name.policy_timeline(data.statements, data.sources, ["tip2015", "gcm2017"])
     dated = table[table.dated].set_index("id").year
     assert dated["tip2015-policy-criminalisation"] == 2003
     assert dated["gcm2017-policy-work-crime-strategy"] == 2015
@@ -309,12 +309,12 @@ def test_policy_timeline(data):
 
 @pytest.mark.parametrize("sources", [["tip2015", "gcm2017"], ["gcm2017", "tip2015"]])
 def test_sources_named_for_every_documented_parameter(loaded, sources):
-    result = sources_named.analyse(loaded, sources=sources)
+    result = what_the_sources_name.analyse(loaded, sources=sources)
     assert result.title == "8 policy measures named, 2003-2017; 4 without a stated year"
     assert set(result.facts["named_by_all"]) == {"destination", "sex trafficking", "forced labor", "forced begging", "construction"}
     assert list(result.sources.source_id) == sorted(sources, key=["tip2015", "gcm2017"].index)  # in the order the timeline names them
     with pytest.raises(ParameterError, match="sources must be two or more sources with statements"):
-        sources_named.analyse(loaded, sources=["tip2015"])
+        what_the_sources_name.analyse(loaded, sources=["tip2015"])
 
 
 # --- look-ups and the chart helpers -----------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import analysis
-from analysis.analyses import ParameterError, forms_series, nordic
+from analysis.analyses import ParameterError, labor_share_series, nordic_comparison
 
 #: Norway, 2025 release, as written: year -> (detected victims, of them forced labour), for the years that give both.
 VICTIMS = {2007: (203, 32), 2008: (256, 71), 2009: (292, 80), 2011: (134, 45), 2012: (136, 47), 2013: (124, 41), 2014: (324, 103),
@@ -18,7 +18,7 @@ def data():
 
 
 def test_labor_share_of_detected_victims(data):
-    result = forms_series.analyse(data)
+    result = labor_share_series.analyse(data)
     victims = result.table[result.table.stage == "detected victims"].set_index("year")
     for year, (total, labor) in VICTIMS.items():
         assert victims.loc[year, "share_low"] == pytest.approx(labor / total)
@@ -30,12 +30,12 @@ def test_labor_share_of_detected_victims(data):
 
 
 def test_labor_share_of_persons_convicted_is_a_range_where_a_count_is_censored(data):
-    convicted = forms_series.analyse(data).table
+    convicted = labor_share_series.analyse(data).table
     convicted = convicted[convicted.stage == "persons convicted"].set_index("year")
     assert (convicted.loc[2007, "share_low"], convicted.loc[2007, "share_high"]) == pytest.approx((1 / 9, 4 / 9))  # "<5" of 9
     assert convicted.loc[2018, "share"] == "92%"  # 12 of 13
     assert convicted.loc[2020, "share"] == "25-100%"  # "<5" of "<5" (the 2023 release's; the 2025 one is flagged)
-    with_flagged = forms_series.analyse(data, include_flagged=True).table
+    with_flagged = labor_share_series.analyse(data, include_flagged=True).table
     row = with_flagged[(with_flagged.stage == "persons convicted") & (with_flagged.year == 2019)].iloc[0]
     assert (row.labor, row.total, row.share) == ("80", "5", "100%")  # the repeated victim count, capped: why it is flagged
 
@@ -46,11 +46,11 @@ def test_labor_share_of_persons_convicted_is_a_range_where_a_count_is_censored(d
 ])
 def test_labor_share_refuses_values_outside_the_data(data, values, message):
     with pytest.raises(ParameterError, match=message):
-        forms_series.analyse(data, **values)
+        labor_share_series.analyse(data, **values)
 
 
 def test_nordic_pooled_victims_per_conviction(data):
-    result = nordic.analyse(data)
+    result = nordic_comparison.analyse(data)
     # Norway: 2,846 detected over the 14 years with both counts; 89 convicted where written, plus four "<5" (1 to 4 each)
     assert result.facts["pooled"]["NOR"] == pytest.approx((2846 / (89 + 16), 2846 / (89 + 4)))
     assert result.facts["years_with_both"]["NOR"] == 14
@@ -62,11 +62,11 @@ def test_nordic_pooled_victims_per_conviction(data):
 
 @pytest.mark.parametrize("countries", [["NOR", "SWE"], ["NOR"], ["DNK", "FIN", "ISL"]])
 def test_nordic_for_other_countries_and_years(data, countries):
-    result = nordic.analyse(data, countries=countries, first_year=2015, last_year=2020)
+    result = nordic_comparison.analyse(data, countries=countries, first_year=2015, last_year=2020)
     assert list(result.tables["pooled"].iso3) == countries
     assert result.table.year.between(2015, 2020).all()
 
 
 def test_nordic_refuses_an_unknown_country(data):
     with pytest.raises(ParameterError, match="countries must be ISO3 codes among NOR, SWE, DNK, FIN, ISL; got \\['NOR', 'DEU'\\]"):
-        nordic.analyse(data, countries=["NOR", "DEU"])
+        nordic_comparison.analyse(data, countries=["NOR", "DEU"])

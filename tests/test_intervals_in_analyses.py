@@ -16,7 +16,7 @@ from scipy import stats
 from second_routes import exact_ratio, garwood
 
 import analysis
-from analysis.analyses import ParameterError, nordic, parameter_problems, series_funding, series_gap
+from analysis.analyses import ParameterError, nordic_comparison, parameter_problems, series_conviction_gap, series_funding
 from analysis.data import paths
 from analysis.regenerate.cli import main
 
@@ -38,7 +38,7 @@ INFLATION = _raw("world_bank_cpi_inflation.csv", "CPI")
 # --- 06: Norway's detected victims per person convicted, and the trend in persons convicted ---
 
 def test_series_gap_intervals_by_year(data):
-    result = series_gap.analyse(data)
+    result = series_conviction_gap.analyse(data)
     ci = result.facts["glotip_ratio_ci"]
     assert ci[2014] == pytest.approx(exact_ratio(324, 8))  # 324 detected, 8 convicted (2025 release)
     assert ci[2018] == pytest.approx(exact_ratio(106, 13))
@@ -50,7 +50,7 @@ def test_series_gap_intervals_by_year(data):
 
 
 def test_series_gap_compares_its_extremes_and_fits_the_trend(data):
-    result = series_gap.analyse(data)
+    result = series_conviction_gap.analyse(data)
     # 2018 (13 of 106) against 2009 (5 of 292): convictions per detected victim, conditional on 18.
     p = stats.binomtest(13, 18, 106 / (106 + 292)).pvalue
     assert result.facts["extremes"]["years"] == (2018, 2009)
@@ -63,7 +63,7 @@ def test_series_gap_compares_its_extremes_and_fits_the_trend(data):
 
 
 def test_series_gap_with_too_few_years_for_a_trend_says_so(data):
-    result = series_gap.analyse(data, first_year=2013, last_year=2014)
+    result = series_conviction_gap.analyse(data, first_year=2013, last_year=2014)
     assert result.facts["trend_convicted"] is None
     assert "too few for a trend" in result.summary and "trend" not in result.title
 
@@ -76,7 +76,7 @@ NORWAY_DETECTED = {2007: 203, 2008: 256, 2009: 292, 2010: 127, 2011: 134, 2012: 
 
 
 def test_nordic_detection_rate_per_inhabitant_with_its_interval(data):
-    result = nordic.analyse(data)
+    result = nordic_comparison.analyse(data)
     person_years = sum(POPULATION[("NOR", y)] for y in NORWAY_DETECTED)
     total = sum(NORWAY_DETECTED.values())
     rate = total / person_years * 1e5
@@ -89,13 +89,13 @@ def test_nordic_detection_rate_per_inhabitant_with_its_interval(data):
 
 
 def test_nordic_pooled_ratio_interval_spans_the_censored_convictions(data):
-    result = nordic.analyse(data)
+    result = nordic_comparison.analyse(data)
     # 2,846 detected over the 14 years with both counts, 93 to 105 convicted (four "<5").
     assert result.facts["pooled_ci"]["NOR"] == pytest.approx((exact_ratio(2846, 105)[0], exact_ratio(2846, 93)[1]))
 
 
 def test_nordic_norway_against_denmark_is_the_exact_conditional_test(data):
-    result = nordic.analyse(data)
+    result = nordic_comparison.analyse(data)
     pooled = result.tables["pooled"].set_index("iso3")
     assert pooled.loc["DNK", "detected_count_low"] == pooled.loc["DNK", "detected_count_high"]  # no "<5" year
     denmark = int(pooled.loc["DNK", "detected_count_low"])
@@ -165,7 +165,7 @@ def test_confidence_outside_zero_one_stops_a_run_before_any_kernel(tmp_path, cap
 
 
 def test_a_different_confidence_changes_the_interval_and_its_label(data):
-    wide = series_gap.analyse(data, confidence=0.99)
+    wide = series_conviction_gap.analyse(data, confidence=0.99)
     assert wide.facts["glotip_ratio_ci"][2014] == pytest.approx(exact_ratio(324, 8, 0.99))
     assert "99% CI" in wide.summary
     assert math.isclose(wide.facts["confidence"], 0.99)

@@ -51,3 +51,27 @@ def test_every_module_is_in_a_layer_and_the_check_sees_relative_imports(tmp_path
     assert {"analysis.data.checks", "analysis.data.errors"} <= imported(PACKAGE / "data" / "loader.py")
     assert layer_of("analysis.charts.save") == "charts" and layer_of("pandas") is None
     assert all(layer_of(m) in (None, "data") for m in imported(probe))
+
+
+def test_a_notebook_its_analysis_and_its_drawing_share_one_name():
+    """notebooks/NN_topic.ipynb is computed by analysis/analyses/topic.py and drawn by analysis/charts/topic.py."""
+    from analysis import analyses, charts
+    from analysis.regenerate.notebooks import discover
+
+    for nb in discover():
+        topic = nb.name.split("_", 1)[1]
+        assert (paths.ROOT / "analysis" / "analyses" / f"{topic}.py").is_file(), nb.name
+        assert (paths.ROOT / "analysis" / "charts" / f"{topic}.py").is_file(), nb.name
+        assert analyses.ANALYSES[nb.name].__module__ == f"analysis.analyses.{topic}"
+        assert charts.DRAWINGS[nb.name].__module__ == f"analysis.charts.{topic}"
+
+
+def test_an_analysis_declared_outside_the_module_of_its_name_is_refused():
+    from analysis.analyses.result import analysis_of
+
+    def analyse(data):
+        raise AssertionError("never called")
+
+    analyse.__module__ = "analysis.analyses.conviction_gap"
+    with pytest.raises(ImportError, match=r"analyses/labor_vs_sex_attention\.py, not conviction_gap\.py"):
+        analysis_of("02_labor_vs_sex_attention")(analyse)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import analysis
-from analysis.analyses import ParameterError, series_attention, series_funding, series_gap, tiers, tip_vs_kom
+from analysis.analyses import ParameterError, series_attention, series_conviction_gap, series_funding, tiers_and_drift, tip_vs_kom
 from analysis.data import choose_vintage, paths, restatements
 
 
@@ -22,7 +22,7 @@ def data():
 
 
 def test_every_edition_2011_to_2025_has_its_tier(data):
-    placed = tiers.tier_timeline(data.figures, list(range(2011, 2026))).set_index("edition").tier
+    placed = tiers_and_drift.tier_timeline(data.figures, list(range(2011, 2026))).set_index("edition").tier
     assert placed.notna().all()
     assert placed.loc[2011:2020].eq(1).all() and placed.loc[2021:2025].eq(2).all()
 
@@ -46,7 +46,7 @@ def test_values_without_a_local_copy_still_read_from_their_quote(data):
 def test_missing_is_never_zero(data):
     gap = data.figures.set_index("id").loc["tip2019-victims-2018"]
     assert pd.isna(gap.value) and gap.missing_reason == "not reported by the government"
-    victims = series_gap.victims_per_year(data.figures, data.sources, [2017, 2018, 2023]).set_index("year")
+    victims = series_conviction_gap.victims_per_year(data.figures, data.sources, [2017, 2018, 2023]).set_index("year")
     assert victims.victims.isna().all()
     assert victims.missing_reason.to_dict() == {2017: "not reported by the government", 2018: "not reported by the government",
                                                 2023: "source not readable"}
@@ -72,7 +72,7 @@ def test_choose_vintage_first_and_latest(data):
 
 
 def test_cumulative_drift(data):
-    drift = tiers.cumulative_drift(data.figures, data.sources)
+    drift = tiers_and_drift.cumulative_drift(data.figures, data.sources)
     tip = drift[drift.series == "TIP"].set_index("report_year")
     assert tip.value.to_dict() == {2015: 35, 2016: 46, 2017: 50}
     assert tip.change_from_previous_edition.loc[2016] == 46 - 35
@@ -83,13 +83,13 @@ def test_cumulative_drift(data):
 
 def test_victims_and_convictions_per_year(data):
     years = list(range(2010, 2025))
-    victims = series_gap.victims_per_year(data.figures, data.sources, years).set_index("year")
+    victims = series_conviction_gap.victims_per_year(data.figures, data.sources, years).set_index("year")
     assert victims.victims.loc[2014] == 270 and victims.measure.loc[2014] == "victims_identified_assisted"
     assert victims.victims.loc[2019] == 100 and victims.measure.loc[2019] == "victims_estimated"
     assert victims.victims.loc[2022] == 57 + 2 and victims.measure.loc[2022] == "victims_identified"
     # one child alone is not a count of all victims
     assert math.isnan(victims.victims.loc[2021])
-    convictions = series_gap.convictions_per_year(data.figures, data.sources, years).set_index("year")
+    convictions = series_conviction_gap.convictions_per_year(data.figures, data.sources, years).set_index("year")
     assert convictions.convictions.loc[2013] == 3 + 2 and convictions.convictions.loc[2014] == 4 + 1
     assert convictions.convictions.loc[2020] == 1 and convictions.convictions.loc[2023] == 0
     assert convictions.missing_reason.loc[2016] == "source not readable"
@@ -158,7 +158,7 @@ def _expected_ratio(victims, convicted):
 @pytest.mark.parametrize("release", ["latest", "first"])
 @pytest.mark.parametrize(("first", "last"), [(2007, 2022), (2013, 2014), (2016, 2022)])
 def test_series_gap_for_every_documented_parameter(data, rule, release, first, last):
-    result = series_gap.analyse(data, first_year=first, last_year=last, rule=rule, release=release)
+    result = series_conviction_gap.analyse(data, first_year=first, last_year=last, rule=rule, release=release)
     # TIP: 2013 ~350 / (3 + 2); 2014 ~270 / (4 + 1) (2015 edition); 2020: an estimate of 100 / 1 conviction (2021 edition)
     expected_tip = {year: r for year, r in {2013: 350 / 5, 2014: 270 / 5, 2020: 100 / 1}.items() if first <= year <= last}
     assert result.facts["tip_ratio"] == pytest.approx(expected_tip)
@@ -172,7 +172,7 @@ def test_series_gap_for_every_documented_parameter(data, rule, release, first, l
 
 
 def test_series_gap_with_flagged_rows_and_the_kom_counts(data):
-    result = series_gap.analyse(data, include_flagged=True).table.set_index("year")
+    result = series_conviction_gap.analyse(data, include_flagged=True).table.set_index("year")
     assert result.loc[2014, "kom_victims"] == 324 and result.loc[2012, "kom_victims"] == 349
     assert result.loc[2014, "glotip_detected"] == "324"  # UNODC's 2014 count equals KOM's
     assert result.loc[2020, "glotip_ratio"] == "64-254"
@@ -180,13 +180,13 @@ def test_series_gap_with_flagged_rows_and_the_kom_counts(data):
 
 def test_series_gap_refuses_a_range_outside_the_data(data):
     with pytest.raises(ParameterError, match="first_year \\(2020\\) must not be after last_year \\(2019\\)"):
-        series_gap.analyse(data, first_year=2020, last_year=2019)
+        series_conviction_gap.analyse(data, first_year=2020, last_year=2019)
     with pytest.raises(ParameterError, match="first_year-last_year 1990-1995 holds no year of the data"):
-        series_gap.analyse(data, first_year=1990, last_year=1995)
+        series_conviction_gap.analyse(data, first_year=1990, last_year=1995)
     with pytest.raises(ParameterError, match="release must be one of first, latest; got '2024'"):
-        series_gap.analyse(data, release="2024")
+        series_conviction_gap.analyse(data, release="2024")
     with pytest.raises(ParameterError, match="rule must be one of first, latest; got 'median'"):
-        series_gap.analyse(data, rule="median")
+        series_conviction_gap.analyse(data, rule="median")
 
 
 @pytest.mark.parametrize(("first", "last", "expected_first", "expected_last"), [
@@ -217,7 +217,7 @@ def test_series_funding_for_every_documented_parameter(data, first, last):
     (2021, 2025, "Tier 2 in every edition 2021-2025"),
 ])
 def test_tiers_for_every_documented_parameter(data, first, last, title):
-    result = tiers.analyse(data, first_edition=first, last_edition=last)
+    result = tiers_and_drift.analyse(data, first_edition=first, last_edition=last)
     assert result.title.startswith(title + "; convictions since 2003 went from 35 to 50 in 2 editions")
     assert result.facts["convictions_since_2003"] == {2015: 35, 2016: 46, 2017: 50}
     kom = result.tables["drift"].set_index("series").loc["KOM"]

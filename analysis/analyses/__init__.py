@@ -7,20 +7,20 @@ starts a kernel.
 
 from ..data import Dataset
 from . import (
-    attention,
     conviction_gap,
-    forms_series,
-    funding,
-    nordic,
-    protection,
+    funding_per_victim,
+    labor_share_series,
+    labor_vs_sex_attention,
+    nordic_comparison,
     series_attention,
+    series_conviction_gap,
     series_funding,
-    series_gap,
-    sources_named,
-    tiers,
+    tiers_and_drift,
     tip_vs_kom,
+    victim_protection,
+    what_the_sources_name,
 )
-from .result import ANALYSES, ParameterError, Prose, Result
+from .result import ANALYSES, ParameterError, Prose, Result, topic
 
 
 def parameter_problems(notebook: str, values: dict, data: Dataset) -> list[str]:
@@ -30,7 +30,7 @@ def parameter_problems(notebook: str, values: dict, data: Dataset) -> list[str]:
 
 
 __all__ = [
-    "ANALYSES", "ParameterError", "Prose", "Result", "attention", "conviction_gap", "forms_series", "funding", "nordic",
-    "parameter_problems", "protection",
-    "series_attention", "series_funding", "series_gap", "sources_named", "tip_vs_kom", "tiers",
+    "ANALYSES", "ParameterError", "Prose", "Result", "labor_vs_sex_attention", "conviction_gap", "labor_share_series", "funding_per_victim", "nordic_comparison",
+    "parameter_problems", "victim_protection",
+    "series_attention", "series_funding", "series_conviction_gap", "what_the_sources_name", "tip_vs_kom", "tiers_and_drift", "topic",
 ]

@@ -102,6 +102,14 @@ class Result:
         return {k: v for k, v in self.parameters.items() if plain(v) != plain(self.defaults.get(k))}
 
 
+def topic(notebook: str) -> str:
+    """The name a notebook shares with its analysis and drawing modules: ``01_conviction_gap`` -> ``conviction_gap``."""
+    number, _, name = notebook.partition("_")
+    if not (number.isdigit() and name):
+        raise ValueError(f"a published notebook is named NN_topic; got {notebook!r}")
+    return name
+
+
 #: Every analysis, by the notebook that calls it.
 ANALYSES: dict[str, Callable[..., Result]] = {}
 
@@ -122,6 +130,10 @@ def analysis_of(notebook: str, check: Check | None = None, glotip: bool = False,
     """
 
     def wrap(func: Callable[..., Result]) -> Callable[..., Result]:
+        module = func.__module__.rsplit(".", 1)[-1]
+        if module != topic(notebook):
+            raise ImportError(f"the analysis of {notebook} must live in analyses/{topic(notebook)}.py, not {module}.py: "
+                              "a notebook, its analysis and its drawing share one name")
         signature = inspect.signature(func)
         defaults = {name: plain(p.default) for name, p in signature.parameters.items() if name != "data"}
 

@@ -8,7 +8,7 @@ from ..data import Dataset, choose_vintage, sources_of
 from ..data.vintages import choose_release
 from ..data.world_bank import price_index
 from .result import Prose, Result, analysis_of, one_of, year_range
-from .series_gap import victims_per_year
+from .series_conviction_gap import victims_per_year
 from .uncertainty import WHAT_INTERVALS_COVER, ci_label, confidence_problems, count_interval, shown_interval, unreliable
 from .unodc import RELEASES, yearly_counts
 

@@ -7,7 +7,7 @@ import pandas as pd
 from ..data import Dataset, choose_vintage, restatements, sources_of
 from ..data.vintages import RULES, choose_release
 from .result import Prose, Result, analysis_of, one_of
-from .series_gap import kom_victims
+from .series_conviction_gap import kom_victims
 from .unodc import RELEASES, yearly_counts
 
 #: TIP metric and the KOM metric that counts the nearest thing.

@@ -1,0 +1,32 @@
+"""The chart of the notebook named *_what_the_sources_name: drawn from its :class:`~analysis.analyses.Result`.
+
+The title, source line and layout are added by :func:`~analysis.charts.finish.finish`.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+
+from ..analyses import Result
+from .theme import NOTE_GREY, OKABE_ITO
+
+
+def draw(result: Result) -> plt.Figure:
+    timeline = result.table
+    sources = list(result.parameters["sources"])
+    colours = dict(zip(sources, [OKABE_ITO[5], OKABE_ITO[4], OKABE_ITO[2], OKABE_ITO[0]], strict=False))
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    for i, row in enumerate(timeline.itertuples()):
+        ax.scatter(row.year, i, s=60, color=colours[row.source_id] if row.dated else "white",
+                   edgecolor=colours[row.source_id], linewidth=1.5, zorder=3)
+    ax.set_yticks(range(len(timeline)), [f"{r.subject} ({r.event}{'' if r.dated else ', by then'})" for r in timeline.itertuples()],
+                  fontsize=8)
+    ax.set_xlim(timeline.year.min() - 1, timeline.year.max() + 1)
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    for source, colour in colours.items():
+        ax.scatter([], [], color=colour, label=source)
+    ax.scatter([], [], color="white", edgecolor=NOTE_GREY, label="no stated year")
+    ax.legend(frameon=False, loc="lower left", title="Source")
+    return fig
