@@ -1,9 +1,13 @@
-"""The two ways a run can be refused or fail, which the command line maps to exit codes 1 and 2."""
+"""The two ways a run can be refused or fail, which the command line maps to exit codes 2 and 1.
+
+:class:`ParameterError` is the data layer's, the one the analyses raise too, so
+that a value refused by ``analyse(...)`` and by the runner is one kind of error.
+"""
+
+from ..data.parameters import ParameterError
+
+__all__ = ["ParameterError", "RunError"]
 
 
 class RunError(Exception):
     """A run cannot start (bad notebook name, lock held) or did not succeed; exit code 1."""
-
-
-class ParameterError(RunError):
-    """A parameter is unknown, ill-typed or outside what the data allow; exit code 2, before anything runs."""

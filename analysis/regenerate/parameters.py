@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from ..data.parameters import changed_from_defaults
 from .errors import ParameterError
 from .notebooks import Notebook, defaults
 
@@ -191,19 +192,14 @@ def check_domains(notebooks: list[Notebook], parameters: dict[str, dict], data: 
         raise _refuse(problems, notebooks)
 
 
-def _comparable(value):
-    """A value as compared with a default: tuples as lists, as YAML and papermill give them."""
-    if isinstance(value, tuple | list):
-        return [_comparable(v) for v in value]
-    return value
-
-
 def changed(nb: Notebook, given: dict) -> dict[str, dict]:
     """The given parameters whose value differs from the notebook's default, with both values.
 
     A value equal to the default (``10`` for ``10.0``, ``[2013, 2014]`` for the
     same list) is no change: such a run still reproduces the published charts.
+    The comparison is :func:`~analysis.data.parameters.changed_from_defaults`,
+    the one the note under a chart uses.
     """
     default = defaults(nb)
     return {name: {"default": default.get(name), "value": value}
-            for name, value in given.items() if _comparable(value) != _comparable(default.get(name))}
+            for name, value in changed_from_defaults(given, default).items()}
