@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import pandas as pd
 
 from ..data import VICTIM_MEASURES, Dataset, from_source, select, sources_of, victim_count
-from .result import Prose, Result, analysis_of, one_of, source_with_figures, years_in
+from .domains import CONFIDENCE, OneOf, SourceWithFigures, YearsOf
+from .result import Prose, Result, analysis_of
 from .uncertainty import (
     UNRELIABLE,
     WHAT_INTERVALS_COVER,
     ci_label,
     compare_rates,
-    confidence_problems,
     rate_interval,
     ratio_interval,
     shown_interval,
@@ -20,17 +22,13 @@ from .uncertainty import (
 )
 
 
-def _check(data: Dataset, p: dict) -> list[str]:
-    problems = (source_with_figures("source", p["source"], data) + one_of("denominator", p["denominator"], VICTIM_MEASURES)
-                + confidence_problems("confidence", p["confidence"]))
-    if problems:
-        return problems
+def _convicted_and_counted(data: Dataset, p: dict) -> set[int]:
+    """The calendar years in which the source counts both the victims of ``denominator`` and convictions by form."""
     figures = from_source(data.figures, p["source"])
     convicted = select(figures, "convictions", period=None)
     counted = figures[(figures.metric == p["denominator"]) & figures.value.notna() & (figures.period_kind == "calendar_year")]
-    both = set(convicted[convicted.form.isin(["sex", "labor"]) & (convicted.period_kind == "calendar_year")].period_start) \
+    return set(convicted[convicted.form.isin(["sex", "labor"]) & (convicted.period_kind == "calendar_year")].period_start) \
         & set(counted.period_start)
-    return years_in("years", p["years"], both)
 
 
 def victims_per_conviction(figures: pd.DataFrame, denominator: str, years: list[int], confidence: float = 0.95) -> pd.DataFrame:
@@ -99,9 +97,11 @@ def _about(hedge: str) -> str:
     return "about " if hedge == "approximately" else ""
 
 
-@analysis_of("01_conviction_gap", _check, headline=("victims_per_conviction", "victims per person convicted"))
-def analyse(data: Dataset, source: str = "tip2015", denominator: str = "victims_identified_assisted",
-            years: tuple[int, ...] = (2013, 2014), confidence: float = 0.95) -> Result:
+@analysis_of("01_conviction_gap", headline=("victims_per_conviction", "victims per person convicted"))
+def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip2015",
+            denominator: Annotated[str, OneOf(VICTIM_MEASURES)] = "victims_identified_assisted",
+            years: Annotated[tuple[int, ...], YearsOf(_convicted_and_counted, needs=("source", "denominator"))] = (2013, 2014),
+            confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
     """Victims per trafficker convicted, for each year and for the narrative's cumulative windows, with exact conditional intervals."""
     figures = from_source(data.figures, source)
     per_year = victims_per_conviction(figures, denominator, list(years), confidence)

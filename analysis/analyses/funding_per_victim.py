@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
+from typing import Annotated
 
 import pandas as pd
 
 from ..data import VICTIM_MEASURES, Dataset, from_source, sources_of, victim_count
-from .result import Prose, Result, analysis_of, one_of, source_with_figures, years_in
-from .uncertainty import ci_label, confidence_problems, count_interval, shown_interval
+from .domains import CONFIDENCE, Domain, Holds, Matches, OneOf, SomeOf, SourceWithFigures, YearsOf
+from .result import Prose, Result, analysis_of
+from .uncertainty import ci_label, count_interval, shown_interval
 
 
 def lines_for(figures: pd.DataFrame, year: int, lines: list[str] | None = None) -> pd.DataFrame:
@@ -67,35 +69,56 @@ def per_victim(lines: pd.DataFrame, victims: float, currency: str, nok_per_unit:
     return table
 
 
-def _check(data: Dataset, p: dict) -> list[str]:
-    problems = (source_with_figures("source", p["source"], data) + one_of("denominator", p["denominator"], VICTIM_MEASURES)
-                + confidence_problems("confidence", p["confidence"]))
-    if not re.fullmatch(r"[A-Z]{3}", str(p["currency"])):
-        problems.append(f"currency must be a three-letter ISO 4217 code in capitals (USD, EUR); got {p['currency']!r}")
-    rate = p["exchange_rate"]
-    if rate is not None and not rate > 0:
-        problems.append(f"exchange_rate must be a positive number of NOK per {p['currency']}, or None for the report's rate; got {rate!r}")
-    if rate is None and p["currency"] != "USD":
-        problems.append(f"exchange_rate: the data hold no rate for {p['currency']}; give one (NOK per {p['currency']})")
-    if problems:
-        return problems
+def _money(data: Dataset, p: dict) -> pd.DataFrame:
+    """The source's funding lines in NOK."""
     figures = from_source(data.figures, p["source"])
-    money = figures[(figures.metric == "funding_allocated") & (figures.unit == "NOK")]
-    problems += years_in("year", [p["year"]], money.period_start)
+    return figures[(figures.metric == "funding_allocated") & (figures.unit == "NOK")]
+
+
+def _funded_years(data: Dataset, p: dict) -> pd.Series:
+    return _money(data, p).period_start
+
+
+def _lines_of_year(data: Dataset, p: dict) -> list[str]:
+    money = _money(data, p)
+    return list(money[money.period_start == p["year"]].id)
+
+
+def _counted_in_year(data: Dataset, p: dict) -> None:
+    """Raises LookupError when the source gives no count of ``denominator`` for ``year``."""
+    figures = from_source(data.figures, p["source"])
     victims = figures[(figures.metric == p["denominator"]) & figures.value.notna()]
-    if not problems and p["year"] not in set(victims.period_start):
+    if p["year"] not in set(victims.period_start):
         counted = [m for m in VICTIM_MEASURES if ((figures.metric == m) & (figures.period_start == p["year"]) & figures.value.notna()).any()]
-        problems.append(f"denominator: {p['source']} gives no count of {p['denominator']} for {p['year']}; expected one of {', '.join(counted)}")
-    unknown = sorted(set(p["funding_lines"]) - set(money[money.period_start == p["year"]].id))
-    if unknown:
-        problems.append(f"funding_lines: unknown id(s) {', '.join(unknown)}; expected ids among "
-                        f"{', '.join(money[money.period_start == p['year']].id)}")
-    return problems
+        raise LookupError(f"{p['source']} gives no count of {p['denominator']} for {p['year']}; expected one of {', '.join(counted)}")
 
 
-@analysis_of("03_funding_per_victim", _check, headline=("per_victim", "funding per victim, in {currency}"))
-def analyse(data: Dataset, source: str = "tip2015", year: int = 2014, denominator: str = "victims_identified_assisted",
-            currency: str = "USD", exchange_rate: float | None = None, funding_lines: tuple[str, ...] = (), confidence: float = 0.95) -> Result:
+@dataclass(frozen=True, eq=False)
+class _Rate(Domain):
+    """NOK per unit of ``currency``, positive; or None for the rate the report's NOK/USD pairs imply (USD only)."""
+
+    needs: tuple[str, ...] = ("currency",)
+
+    def problems(self, name: str, data: Dataset, values: dict) -> list[str]:
+        rate, currency = values[name], values["currency"]
+        if rate is not None and not rate > 0:
+            return [f"{name} must be a positive number of NOK per {currency}, or None for the report's rate; got {rate!r}"]
+        if rate is None and currency != "USD":
+            return [f"{name}: the data hold no rate for {currency}; give one (NOK per {currency})"]
+        return []
+
+
+@analysis_of("03_funding_per_victim", headline=("per_victim", "funding per victim, in {currency}"))
+def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip2015",
+            year: Annotated[int, YearsOf(_funded_years, needs=("source",))] = 2014,
+            denominator: Annotated[str, OneOf(VICTIM_MEASURES) & Holds(_counted_in_year, needs=("source", "year"))]
+            = "victims_identified_assisted",
+            currency: Annotated[str, Matches(r"[A-Z]{3}", "a three-letter ISO 4217 code in capitals (USD, EUR)")] = "USD",
+            exchange_rate: Annotated[float | None, _Rate()] = None,
+            funding_lines: Annotated[tuple[str, ...], SomeOf(_lines_of_year, at_least=0, needs=("source", "year"),
+                                                             message="{name}: unknown id(s) {unknown}; expected ids among {allowed}")]
+            = (),
+            confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
     """Each funding line and their total per victim, in NOK and in ``currency``.
 
     The rate is the one implied by the report's own NOK/USD pairs when

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import pandas as pd
 
 from ..data import Dataset, from_source, sources_of
-from .result import Prose, Result, analysis_of, source_with_figures, years_in
+from .domains import CONFIDENCE, SomeOf, SourceWithFigures, YearsOf
+from .result import Prose, Result, analysis_of
 from .uncertainty import (
     UNRELIABLE,
     WHAT_INTERVALS_COVER,
     ci_label,
     compare_shares,
-    confidence_problems,
     ratio_interval,
     share_interval,
     shown_interval,
@@ -22,18 +24,12 @@ from .uncertainty import (
 STAGES = ("investigations", "prosecutions", "convictions")
 
 
-def _check(data: Dataset, p: dict) -> list[str]:
-    problems = source_with_figures("source", p["source"], data) + confidence_problems("confidence", p["confidence"])
-    unknown = [s for s in p["stages"] if s not in STAGES]
-    if unknown or len(p["stages"]) < 2:
-        problems.append(f"stages must be two or more of {', '.join(STAGES)}; got {p['stages']!r}")
-    if problems:
-        return problems
+def _complete_years(data: Dataset, p: dict) -> list[int]:
+    """The calendar years in which the source splits every stage of ``stages`` by sex and labour."""
     figures = from_source(data.figures, p["source"])
     split = figures[figures.metric.isin(p["stages"]) & figures.form.isin(["sex", "labor"]) & figures.value.notna()
                     & (figures.period_kind == "calendar_year")]
-    complete = [y for y, g in split.groupby("period_start") if set(g.metric) >= set(p["stages"])]
-    return years_in("years", p["years"], complete)
+    return [y for y, g in split.groupby("period_start") if set(g.metric) >= set(p["stages"])]
 
 
 def stage_table(figures: pd.DataFrame, years: list[int], stages: list[str], confidence: float = 0.95) -> pd.DataFrame:
@@ -85,9 +81,12 @@ def attrition(stages: pd.DataFrame, first: str = "investigations", last: str = "
     return wide
 
 
-@analysis_of("02_labor_vs_sex_attention", _check, headline=("share_labor_last_stage", "labour trafficking's share of the last stage"))
-def analyse(data: Dataset, source: str = "tip2015", years: tuple[int, ...] = (2013, 2014),
-            stages: tuple[str, ...] = STAGES, confidence: float = 0.95) -> Result:
+@analysis_of("02_labor_vs_sex_attention", headline=("share_labor_last_stage", "labour trafficking's share of the last stage"))
+def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip2015",
+            years: Annotated[tuple[int, ...], YearsOf(_complete_years, needs=("source", "stages"))] = (2013, 2014),
+            stages: Annotated[tuple[str, ...], SomeOf(STAGES, at_least=2, message="{name} must be two or more of {allowed}; got {value}")]
+            = STAGES,
+            confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
     """Labor trafficking's share of each stage with its Wilson interval, the throughput between stages, and the narrative's assessment."""
     figures = from_source(data.figures, source)
     stages = list(stages)

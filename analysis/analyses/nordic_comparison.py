@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import pandas as pd
 
 from ..data import Dataset, sources_of
 from ..data.glotip import COUNTRIES
 from ..data.vintages import choose_release
 from ..data.world_bank import population
+from .domains import CONFIDENCE, Flag, OneOf, Range, SomeOf
 from .intervals import ratio, shown
-from .result import Prose, Result, analysis_of, one_of, year_range
+from .result import Prose, Result, analysis_of
 from .uncertainty import (
     RELIABLE_EVENTS,
     UNRELIABLE,
     WHAT_INTERVALS_COVER,
     ci_label,
     compare_rates,
-    confidence_problems,
     rate_interval,
     ratio_interval,
     shown_interval,
@@ -29,21 +31,20 @@ from .unodc import RELEASES, yearly_counts
 VICTIMS_PER, CONVICTED_PER = 100_000, 1_000_000
 
 
-def _check(data: Dataset, p: dict) -> list[str]:
-    problems = one_of("release", p["release"], RELEASES)
-    unknown = [c for c in p["countries"] if c not in COUNTRIES]
-    if unknown or not p["countries"]:
-        problems.append(f"countries must be ISO3 codes among {', '.join(COUNTRIES)}; got {p['countries']!r}")
-    problems += confidence_problems("confidence", p["confidence"])
-    if data.glotip is not None:
-        problems += year_range("first_year", p["first_year"], "last_year", p["last_year"], data.glotip.year)
-    if not problems and data.world_bank is not None:
-        counted = data.glotip[data.glotip.iso3.isin(p["countries"]) & data.glotip.year.between(p["first_year"], p["last_year"])]
-        try:
-            population(data.world_bank, list(p["countries"]), sorted(set(int(y) for y in counted.year)))
-        except LookupError as error:
-            problems.append(f"first_year-last_year: {error}")
-    return problems
+def _counted_years(data: Dataset, p: dict) -> list[int]:
+    """The years UNODC counts any country in (none without UNODC's counts)."""
+    return [] if data.glotip is None else list(data.glotip.year)
+
+
+def _populations(data: Dataset, p: dict) -> None:
+    """Raises LookupError when the World Bank lacks the population of a country chosen in a year UNODC counts it."""
+    if data.glotip is None or data.world_bank is None:
+        return
+    counted = data.glotip[data.glotip.iso3.isin(p["countries"]) & data.glotip.year.between(p["first_year"], p["last_year"])]
+    population(data.world_bank, list(p["countries"]), sorted(set(int(y) for y in counted.year)))
+
+
+YEARS = Range("first_year", "last_year", _counted_years, holds=_populations, needs=("countries",))
 
 
 def by_country(glotip: pd.DataFrame, countries: list[str], years: list[int], release: str, include_flagged: bool,
@@ -130,10 +131,13 @@ def _rate(row, name: str, digits: int = 1) -> str:
     return f"{value} ({shown_interval((row[f'{name}_rate_ci_low'], row[f'{name}_rate_ci_high']), digits)})"
 
 
-@analysis_of("12_nordic_comparison", _check, glotip=True, world_bank=True,
+@analysis_of("12_nordic_comparison", glotip=True, world_bank=True,
              headline=("pooled.NOR", "detected victims per person convicted in Norway, pooled"))
-def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, countries: tuple[str, ...] = ("NOR", "SWE", "DNK", "FIN", "ISL"),
-            release: str = "latest", include_flagged: bool = False, confidence: float = 0.95) -> Result:
+def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: Annotated[int, YEARS] = 2022,
+            countries: Annotated[tuple[str, ...], SomeOf(COUNTRIES, message="{name} must be ISO3 codes among {allowed}; got {value}")]
+            = ("NOR", "SWE", "DNK", "FIN", "ISL"),
+            release: Annotated[str, OneOf(RELEASES)] = "latest", include_flagged: Annotated[bool, Flag()] = False,
+            confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
     """Victims detected and persons convicted by country and year, per inhabitant, and victims per conviction, pooled over the years.
 
     Rates per inhabitant divide by the World Bank's mid-year population; each

@@ -1,23 +1,26 @@
-"""What every analysis returns, and how its parameters are declared and checked.
+"""What every analysis returns, and how it is declared the analysis of its notebook.
 
 Each notebook makes one call: ``<module>.analyse(**parameters)``. The function's
 keyword arguments are the notebook's ``parameters`` cell, with the same
 defaults (a test keeps the two equal), so the package knows which values a
-run changed and can say so under the chart. Values whose domain the data
-define (years present, known measures, a positive rate) are checked before
-any work, by the same code the runner calls before it starts a kernel.
+run changed and can say so under the chart. Each parameter declares in the
+signature the values it may take (:mod:`analysis.analyses.domains`); they are
+checked before any work, by the same code the runner calls before it starts a kernel.
 """
 
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from ..data import Dataset, load
+from ..data.parameters import ParameterError, changed_from_defaults, plain
+from .domains import checker, declared
+
+__all__ = ["ANALYSES", "ParameterError", "Prose", "Result", "analysis_of", "topic"]
 
 
 class Prose(str):
@@ -25,22 +28,6 @@ class Prose(str):
 
     def _repr_markdown_(self) -> str:
         return str(self)
-
-
-class ParameterError(ValueError):
-    """A parameter value outside what the data or the analysis allow; lists every problem."""
-
-    def __init__(self, notebook: str, problems: list[str]):
-        self.notebook = notebook
-        self.problems = list(problems)
-        super().__init__(f"{notebook}: " + "; ".join(self.problems))
-
-
-def plain(value) -> object:
-    """A parameter value as compared and recorded: tuples become lists, as papermill and YAML give them."""
-    if isinstance(value, tuple | list):
-        return [plain(v) for v in value]
-    return value
 
 
 @dataclass(frozen=True)
@@ -99,7 +86,7 @@ class Result:
     @property
     def changed(self) -> dict:
         """The parameters whose value differs from the published default."""
-        return {k: v for k, v in self.parameters.items() if plain(v) != plain(self.defaults.get(k))}
+        return changed_from_defaults(self.parameters, self.defaults)
 
 
 def topic(notebook: str) -> str:
@@ -113,20 +100,21 @@ def topic(notebook: str) -> str:
 #: Every analysis, by the notebook that calls it.
 ANALYSES: dict[str, Callable[..., Result]] = {}
 
-Check = Callable[[Dataset, dict], list[str]]
-
-
-def analysis_of(notebook: str, check: Check | None = None, glotip: bool = False, headline: tuple[str, str] | None = None,
-                world_bank: bool = False):
+def analysis_of(notebook: str, glotip: bool = False, headline: tuple[str, str] | None = None, world_bank: bool = False):
     """Declare ``func(data, **parameters)`` the analysis of ``notebook``, summed up by the fact ``headline``.
 
     The wrapped function takes the notebook's parameters as keywords (``data``
     optional: the curated data are loaded when it is not given, with UNODC's
     counts when ``glotip`` and the World Bank's population and prices when
     ``world_bank``), refuses
-    unknown names and values ``check`` finds wrong with :class:`ParameterError`,
-    and returns its :class:`Result` with ``name``, ``parameters`` and
-    ``defaults`` filled in.
+    unknown names and values outside the domains the signature declares with
+    :class:`ParameterError`, and returns its :class:`Result` with ``name``,
+    ``parameters`` and ``defaults`` filled in.
+
+    Raises:
+        ImportError: For an analysis outside the module of its notebook's name.
+        TypeError: For a parameter declared without a default or a domain (see
+            :func:`~analysis.analyses.domains.declared`), when the module is imported.
     """
 
     def wrap(func: Callable[..., Result]) -> Callable[..., Result]:
@@ -134,12 +122,13 @@ def analysis_of(notebook: str, check: Check | None = None, glotip: bool = False,
         if module != topic(notebook):
             raise ImportError(f"the analysis of {notebook} must live in analyses/{topic(notebook)}.py, not {module}.py: "
                               "a notebook, its analysis and its drawing share one name")
-        signature = inspect.signature(func)
-        defaults = {name: plain(p.default) for name, p in signature.parameters.items() if name != "data"}
+        parameters = declared(func)
+        defaults = {name: plain(p.default) for name, p in parameters.items()}
+        check = checker(parameters)
 
         def problems(data: Dataset, values: dict) -> list[str]:
             unknown = [f"unknown parameter {name!r}: expected one of {', '.join(defaults)}" for name in values if name not in defaults]
-            return unknown or (check(data, {**defaults, **values}) if check else [])
+            return unknown or check(data, {**defaults, **{k: plain(v) for k, v in values.items()}})
 
         @functools.wraps(func)
         def analyse(data: Dataset | None = None, **values) -> Result:
@@ -150,47 +139,17 @@ def analysis_of(notebook: str, check: Check | None = None, glotip: bool = False,
                 raise ValueError(f"{notebook} needs the World Bank's population and prices: pass analysis.load(world_bank=True)")
             found = problems(data, values)
             if found:
-                raise ParameterError(notebook, found)
+                raise ParameterError(found, notebook=notebook)
             values = {**defaults, **{k: plain(v) for k, v in values.items()}}
             result = func(data, **values)
             return replace(result, name=notebook, parameters=values, defaults=defaults, headline=headline)
 
         analyse.notebook = notebook
         analyse.defaults = defaults
+        analyse.domains = {name: p.domain for name, p in parameters.items()}
         analyse.problems = problems
         analyse.headline = headline
         ANALYSES[notebook] = analyse
         return analyse
 
     return wrap
-
-
-# --- checks shared by the analyses: each returns a list of problems, empty when the value is fine ---
-
-def one_of(name: str, value, allowed) -> list[str]:
-    allowed = list(allowed)
-    return [] if value in allowed else [f"{name} must be one of {', '.join(map(str, allowed))}; got {value!r}"]
-
-
-def years_in(name: str, years, available) -> list[str]:
-    """Every year of ``years`` is one the data hold."""
-    available = sorted(set(int(y) for y in available))
-    if not years:
-        return [f"{name} must name at least one year"]
-    absent = [y for y in years if y not in available]
-    return [f"{name}: no data for {', '.join(map(str, absent))}; expected years among {', '.join(map(str, available))}"] if absent else []
-
-
-def year_range(first_name: str, first: int, last_name: str, last: int, available) -> list[str]:
-    """``first`` <= ``last``, and the range holds at least one year of the data."""
-    available = sorted(set(int(y) for y in available))
-    if first > last:
-        return [f"{first_name} ({first}) must not be after {last_name} ({last})"]
-    if not any(first <= y <= last for y in available):
-        return [f"{first_name}-{last_name} {first}-{last} holds no year of the data; they cover {available[0]}-{available[-1]}"]
-    return []
-
-
-def source_with_figures(name: str, value: str, data: Dataset) -> list[str]:
-    have = sorted(data.figures.source_id.unique())
-    return [] if value in have else [f"{name} must be a source with figures, one of {', '.join(have)}; got {value!r}"]

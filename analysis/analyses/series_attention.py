@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import pandas as pd
 
 from ..data import Dataset, sources_of, with_series
-from .result import Prose, Result, analysis_of, year_range
+from .domains import CONFIDENCE, Range
+from .result import Prose, Result, analysis_of
 from .uncertainty import (
     UNRELIABLE,
     WHAT_INTERVALS_COVER,
     ci_label,
     compare_shares,
-    confidence_problems,
     share_interval,
     shown_interval,
     shown_p,
@@ -22,10 +24,12 @@ from .uncertainty import (
 CASE_COUNTS = ((("TIP", "investigations"), "investigations"), (("KOM", "police_reports"), "police reports"))
 
 
-def _check(data: Dataset, p: dict) -> list[str]:
-    counts = data.figures[data.figures.metric.isin(["investigations", "police_reports", "police_reports_share"])]
-    return year_range("first_year", p["first_year"], "last_year", p["last_year"], counts.period_start) + confidence_problems(
-        "confidence", p["confidence"])
+def _counted_years(data: Dataset, p: dict) -> pd.Series:
+    """The years of the counts of cases: investigations, police reports and their shares."""
+    return data.figures[data.figures.metric.isin(["investigations", "police_reports", "police_reports_share"])].period_start
+
+
+YEARS = Range("first_year", "last_year", _counted_years)
 
 
 def sex_share_by_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[int], confidence: float = 0.95) -> pd.DataFrame:
@@ -65,8 +69,9 @@ def _with_ci(row, label: str) -> str:
     return f"{row.share_sex:.0%}" + ("" if pd.isna(row.share_ci_low) else f" ({label} {shown_interval((row.share_ci_low, row.share_ci_high), percent=True)})")
 
 
-@analysis_of("07_series_attention", _check)
-def analyse(data: Dataset, first_year: int = 2010, last_year: int = 2024, confidence: float = 0.95) -> Result:
+@analysis_of("07_series_attention")
+def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2010, last_year: Annotated[int, YEARS] = 2024,
+            confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
     """Sexual exploitation's share of investigations (TIP) and police reports (KOM), for every year a source splits them.
 
     The title sets the first and last year of the series with counts in the

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import pandas as pd
 
 from ..data import Dataset, choose_vintage, sources_of, victim_count
 from ..data.measures import GOVERNMENT_COUNTS
 from ..data.vintages import RULES, choose_release
+from .domains import CONFIDENCE, Flag, OneOf, Range
 from .intervals import ratio, shown
-from .result import Prose, Result, analysis_of, one_of, year_range
+from .result import Prose, Result, analysis_of
 from .uncertainty import (
     RELIABLE_EVENTS,
     UNRELIABLE,
     WHAT_INTERVALS_COVER,
     ci_label,
     compare_rates,
-    confidence_problems,
     count_interval,
     ratio_interval,
     shown_interval,
@@ -31,11 +33,13 @@ def _tip(figures: pd.DataFrame, sources: pd.DataFrame, rule: str) -> pd.DataFram
     return chosen[(chosen.series == "TIP") & (chosen.period_kind == "calendar_year")]
 
 
-def _check(data: Dataset, p: dict) -> list[str]:
-    problems = one_of("rule", p["rule"], RULES) + one_of("release", p["release"], RELEASES) + confidence_problems("confidence", p["confidence"])
+def _covered_years(data: Dataset, p: dict) -> list[int]:
+    """The calendar years of the government's counts and convictions, and of UNODC's counts."""
     years = data.figures[data.figures.metric.isin([*GOVERNMENT_COUNTS, "convictions"]) & (data.figures.period_kind == "calendar_year")]
-    covered = [*years.period_start, *([] if data.glotip is None else data.glotip.year)]
-    return problems + year_range("first_year", p["first_year"], "last_year", p["last_year"], covered)
+    return [*years.period_start, *([] if data.glotip is None else data.glotip.year)]
+
+
+YEARS = Range("first_year", "last_year", _covered_years)
 
 
 def victims_per_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[int], rule: str = "latest") -> pd.DataFrame:
@@ -125,9 +129,10 @@ def _unreliable_mark(flag: bool) -> str:
     return f" ({UNRELIABLE})" if flag else ""
 
 
-@analysis_of("06_series_conviction_gap", _check, glotip=True)
-def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, rule: str = "latest", release: str = "latest",
-            include_flagged: bool = False, confidence: float = 0.95) -> Result:
+@analysis_of("06_series_conviction_gap", glotip=True)
+def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: Annotated[int, YEARS] = 2022,
+            rule: Annotated[str, OneOf(RULES)] = "latest", release: Annotated[str, OneOf(RELEASES)] = "latest",
+            include_flagged: Annotated[bool, Flag()] = False, confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
     """Victims per person convicted, year by year: UNODC's counts (as intervals where censored) beside the TIP's and KOM's.
 
     ``rule`` picks the TIP edition where editions restate a figure; ``release``

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import pandas as pd
 
 from ..data import Dataset, choose_vintage, sources_of
 from ..data.vintages import choose_release
 from ..data.world_bank import price_index
-from .result import Prose, Result, analysis_of, one_of, year_range
+from .domains import CONFIDENCE, Holds, OneOf, Range
+from .result import Prose, Result, analysis_of
 from .series_conviction_gap import victims_per_year
-from .uncertainty import WHAT_INTERVALS_COVER, ci_label, confidence_problems, count_interval, shown_interval, unreliable
+from .uncertainty import WHAT_INTERVALS_COVER, ci_label, count_interval, shown_interval, unreliable
 from .unodc import RELEASES, yearly_counts
 
 #: The victim counts funding can be divided by.
@@ -22,17 +25,18 @@ def _money(figures: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
                   & (chosen.period_start == chosen.period_end) & chosen.value.notna()]
 
 
-def _check(data: Dataset, p: dict) -> list[str]:
-    money = data.figures[(data.figures.metric == "funding_allocated") & data.figures.value.notna()]
-    problems = (year_range("first_year", p["first_year"], "last_year", p["last_year"], money.period_start)
-                + one_of("denominator", p["denominator"], DENOMINATORS) + one_of("release", p["release"], RELEASES)
-                + confidence_problems("confidence", p["confidence"]))
-    if not problems and data.world_bank is not None:
-        try:
-            price_index(data.world_bank, "NOR", list(range(p["first_year"], p["last_year"] + 1)), p["base_year"])
-        except LookupError as error:
-            problems.append(f"base_year: {error}")
-    return problems
+def _funded_years(data: Dataset, p: dict) -> pd.Series:
+    """The years of the funding lines."""
+    return data.figures[(data.figures.metric == "funding_allocated") & data.figures.value.notna()].period_start
+
+
+def _prices(data: Dataset, p: dict) -> None:
+    """Raises LookupError when the World Bank lacks Norway's prices for a year of the range or the base year."""
+    if data.world_bank is not None:
+        price_index(data.world_bank, "NOR", list(range(p["first_year"], p["last_year"] + 1)), p["base_year"])
+
+
+YEARS = Range("first_year", "last_year", _funded_years)
 
 
 def funding_by_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[int]) -> pd.DataFrame:
@@ -77,10 +81,12 @@ def per_victim(totals: pd.Series, victims: pd.DataFrame, index: pd.DataFrame, ba
     return table.reset_index()
 
 
-@analysis_of("08_series_funding", _check, glotip=True, world_bank=True,
+@analysis_of("08_series_funding", glotip=True, world_bank=True,
              headline=("per_victim_constant_first", "NOK per victim in the first year with both, constant kroner of {base_year}"))
-def analyse(data: Dataset, first_year: int = 2014, last_year: int = 2018, denominator: str = "unodc_detected", base_year: int = 2018,
-            release: str = "latest", confidence: float = 0.95) -> Result:
+def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2014, last_year: Annotated[int, YEARS] = 2018,
+            denominator: Annotated[str, OneOf(DENOMINATORS)] = "unodc_detected",
+            base_year: Annotated[int, Holds(_prices, needs=("first_year", "last_year"))] = 2018,
+            release: Annotated[str, OneOf(RELEASES)] = "latest", confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
     """The lines each year and their total, and the total per victim in current and constant kroner; a year without lines is "none
     reported", not zero, and a year without a victim count has no amount per victim.
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import pandas as pd
 
 from ..data import Dataset, sources_of, with_series
-from .result import Prose, Result, analysis_of, year_range
+from .domains import Range
+from .result import Prose, Result, analysis_of
 
 
-def _check(data: Dataset, p: dict) -> list[str]:
-    tiers = data.figures[data.figures.metric == "tier"]
-    return year_range("first_edition", p["first_edition"], "last_edition", p["last_edition"], tiers.report_year)
+def _editions(data: Dataset, p: dict) -> pd.Series:
+    """The editions that rank Norway in a tier."""
+    return data.figures[data.figures.metric == "tier"].report_year
+
+
+EDITIONS = Range("first_edition", "last_edition", _editions)
 
 
 def tier_timeline(figures: pd.DataFrame, editions: list[int] | None = None) -> pd.DataFrame:
@@ -37,8 +43,8 @@ def cumulative_drift(figures: pd.DataFrame, sources: pd.DataFrame, metric: str =
     return table.reset_index(drop=True)
 
 
-@analysis_of("09_tiers_and_drift", _check)
-def analyse(data: Dataset, first_edition: int = 2011, last_edition: int = 2025) -> Result:
+@analysis_of("09_tiers_and_drift")
+def analyse(data: Dataset, first_edition: Annotated[int, EDITIONS] = 2011, last_edition: Annotated[int, EDITIONS] = 2025) -> Result:
     """Tier changes, and how the count of convictions since 2003 moves from one statement to the next."""
     editions = list(range(first_edition, last_edition + 1))
     tiers = tier_timeline(data.figures, editions)

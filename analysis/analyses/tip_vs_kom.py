@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import pandas as pd
 
 from ..data import Dataset, choose_vintage, restatements, sources_of
 from ..data.vintages import RULES, choose_release
-from .result import Prose, Result, analysis_of, one_of
+from .domains import OneOf
+from .result import Prose, Result, analysis_of
 from .series_conviction_gap import kom_victims
 from .unodc import RELEASES, yearly_counts
 
@@ -16,10 +19,6 @@ TIP_KOM_PAIRS = {
     "investigations": "police_reports",
     "convictions": "judgments",
 }
-
-
-def _check(data: Dataset, p: dict) -> list[str]:
-    return one_of("rule", p["rule"], RULES) + one_of("release", p["release"], RELEASES)
 
 
 def reconcile(figures: pd.DataFrame, sources: pd.DataFrame, rule: str = "latest") -> pd.DataFrame:
@@ -85,8 +84,9 @@ def three_sources(pairs: pd.DataFrame, figures: pd.DataFrame, sources: pd.DataFr
     return pd.DataFrame(rows)
 
 
-@analysis_of("10_tip_vs_kom", _check, glotip=True, headline=("agree", "comparisons in which TIP and KOM agree"))
-def analyse(data: Dataset, rule: str = "latest", release: str = "latest") -> Result:
+@analysis_of("10_tip_vs_kom", glotip=True, headline=("agree", "comparisons in which TIP and KOM agree"))
+def analyse(data: Dataset, rule: Annotated[str, OneOf(RULES)] = "latest",
+            release: Annotated[str, OneOf(RELEASES)] = "latest") -> Result:
     """Where TIP, KOM and UNODC agree and differ, the widest gap between TIP and KOM, and the TIP's restatements of itself."""
     pairs = reconcile(data.figures, data.sources, rule)
     pairs.insert(0, "label", [label(r) for r in pairs.itertuples()])

@@ -39,6 +39,8 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.rates import confint_poisson, test_poisson_2indep
 
+from .domains import CONFIDENCE
+
 #: A value built on fewer events than this is marked unreliable (the ONS and NCHS rule: its relative standard error exceeds about 23 %).
 RELIABLE_EVENTS = 20
 #: How the prose marks such a value.
@@ -49,10 +51,8 @@ NAN_PAIR: Bounds = (math.nan, math.nan)
 
 
 def confidence_problems(name: str, value) -> list[str]:
-    """A parameter check: ``value`` is a number strictly between 0 and 1."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
-        return [f"{name} must be a number strictly between 0 and 1, such as 0.95 for 95 % intervals; got {value!r}"]
-    return []
+    """A parameter check: ``value`` is a number strictly between 0 and 1 (the domain :data:`~.domains.CONFIDENCE`)."""
+    return CONFIDENCE.problems(name, None, {name: value})
 
 
 def _alpha(confidence: float) -> float:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import pandas as pd
 
 from ..data import Dataset, from_source, sources_of, victim_count
-from .result import Prose, Result, analysis_of, source_with_figures, years_in
+from .domains import CONFIDENCE, SourceWithFigures, YearsOf
+from .result import Prose, Result, analysis_of
 from .uncertainty import (
     UNRELIABLE,
     WHAT_INTERVALS_COVER,
     ci_label,
     compare_shares,
-    confidence_problems,
     share_interval,
     shown_interval,
     shown_p,
@@ -23,13 +25,10 @@ MEASURES = ("reflection_periods_granted", "temporary_residence_permits_granted",
 PER = "victims_identified_assisted"
 
 
-def _check(data: Dataset, p: dict) -> list[str]:
-    problems = source_with_figures("source", p["source"], data) + confidence_problems("confidence", p["confidence"])
-    if problems:
-        return problems
+def _counted_years(data: Dataset, p: dict) -> pd.Series:
+    """The calendar years in which the source counts the victims the measures are set against."""
     figures = from_source(data.figures, p["source"])
-    counted = figures[(figures.metric == PER) & figures.value.notna() & (figures.period_kind == "calendar_year")]
-    return years_in("years", p["years"], counted.period_start)
+    return figures[(figures.metric == PER) & figures.value.notna() & (figures.period_kind == "calendar_year")].period_start
 
 
 def protection_table(figures: pd.DataFrame, years: list[int], measures: tuple[str, ...] = MEASURES, confidence: float = 0.95) -> pd.DataFrame:
@@ -56,8 +55,10 @@ def protection_table(figures: pd.DataFrame, years: list[int], measures: tuple[st
     return pd.DataFrame(rows)
 
 
-@analysis_of("04_victim_protection", _check, headline=("permits_per_100", "temporary residence permits per 100 victims identified"))
-def analyse(data: Dataset, source: str = "tip2015", years: tuple[int, ...] = (2013, 2014), confidence: float = 0.95) -> Result:
+@analysis_of("04_victim_protection", headline=("permits_per_100", "temporary residence permits per 100 victims identified"))
+def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip2015",
+            years: Annotated[tuple[int, ...], YearsOf(_counted_years, needs=("source",))] = (2013, 2014),
+            confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
     """Reflection periods, residence permits, asylum and shelter per 100 victims identified, by year, with Wilson intervals."""
     figures = from_source(data.figures, source)
     table = protection_table(figures, list(years), confidence=confidence)

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import pandas as pd
 
 from ..data import Dataset
+from .domains import SomeOf
 from .result import Prose, Result, analysis_of
 
 TOPICS = ("country_role", "form_of_exploitation", "sector", "origin_region", "origin_country", "vulnerable_group")
 
 
-def _check(data: Dataset, p: dict) -> list[str]:
-    have = sorted(data.statements.source_id.unique())
-    unknown = [s for s in p["sources"] if s not in have]
-    if unknown or len(p["sources"]) < 2:
-        return [f"sources must be two or more sources with statements, among {', '.join(have)}; got {p['sources']!r}"]
-    return []
+def _with_statements(data: Dataset, p: dict) -> list[str]:
+    """The sources with statements."""
+    return sorted(data.statements.source_id.unique())
 
 
 def side_by_side(statements: pd.DataFrame, sources: list[str], topics: tuple[str, ...] = TOPICS) -> pd.DataFrame:
@@ -51,8 +51,10 @@ def policy_timeline(statements: pd.DataFrame, sources_register: pd.DataFrame, so
     return table.sort_values(["year", "dated", "subject"], ascending=[True, False, True], ignore_index=True)
 
 
-@analysis_of("05_what_the_sources_name", _check, headline=("measures", "policy measures named"))
-def analyse(data: Dataset, sources: tuple[str, ...] = ("tip2015", "gcm2017")) -> Result:
+@analysis_of("05_what_the_sources_name", headline=("measures", "policy measures named"))
+def analyse(data: Dataset, sources: Annotated[tuple[str, ...], SomeOf(
+        _with_statements, at_least=2, message="{name} must be two or more sources with statements, among {allowed}; got {value}")]
+        = ("tip2015", "gcm2017")) -> Result:
     """What each source names (forms, sectors, origins, groups) and the policy measures they date."""
     sources = list(sources)
     named = side_by_side(data.statements, sources)
