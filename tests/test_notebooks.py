@@ -1,14 +1,16 @@
 """The notebooks tell the story and the package does the work: each makes one call into the package.
 
 A notebook's ``parameters`` cell and its analysis function declare the same
-parameters with the same defaults, so the package can tell a published run
-from an exploratory one; the other code cells only show what the call returned.
+parameters with the same defaults and types, so the package can tell a published run
+from an exploratory one and the runner's check of types before a kernel starts is the analysis's; the other code cells only show what the call returned.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+import types
+import typing
 
 import nbformat
 import papermill
@@ -28,6 +30,23 @@ ALLOWED = re.compile(
 )
 
 
+def spelled(annotation) -> str:
+    """A type as a ``parameters`` cell writes it: a tuple as a list (papermill and YAML give lists),
+    ``X | None`` as ``Optional[X]`` (papermill reads no other form)."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType) and type(None) in args:
+        (inner,) = [a for a in args if a is not type(None)]
+        return f"Optional[{spelled(inner)}]"
+    if origin in (tuple, list):
+        return f"list[{spelled(args[0])}]"
+    return annotation.__name__
+
+
+def test_a_type_is_spelled_as_a_parameters_cell_writes_it():
+    assert [spelled(t) for t in (int, tuple[int, ...], list[str], float | None, typing.Optional[float])] == [  # noqa: UP045 -- the form papermill reads
+        "int", "list[int]", "list[str]", "Optional[float]", "Optional[float]"]
+
+
 def _code(path):
     nb = nbformat.read(path, as_version=4)
     return [c for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
@@ -38,6 +57,9 @@ def test_parameters_cell_and_analysis_function_agree(path):
     declared = papermill.inspect_notebook(str(path))
     defaults = {name: ast.literal_eval(spec["default"]) for name, spec in declared.items()}
     assert defaults == ANALYSES[path.stem].defaults
+    hints = typing.get_type_hints(ANALYSES[path.stem].__wrapped__)  # without extras: the base types, domains left out
+    signature = {name: spelled(hint) for name, hint in hints.items() if name not in ("data", "return")}
+    assert {name: spec["inferred_type_name"] for name, spec in declared.items()} == signature
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
