@@ -35,7 +35,8 @@ def test_every_parameter_of_every_analysis_declares_one_domain(notebook):
     for name in names:
         domains = [m for m in getattr(hints[name], "__metadata__", ()) if isinstance(m, Domain)]
         assert len(domains) == 1, f"{notebook}: {name}"
-        assert type(ANALYSES[notebook].domains[name]) is type(domains[0])  # the annotation, evaluated again: a new object
+        # the annotation is evaluated again here, so the domain is a new object of the same kind
+        assert type(ANALYSES[notebook].domains[name]) is type(domains[0])
 
 
 def _declare(func):
@@ -49,7 +50,8 @@ def _declare(func):
 
 
 def test_a_parameter_without_a_domain_is_refused_when_declared():
-    def analyse(data, source: Annotated[str, SourceWithFigures()] = "tip2015", years: tuple[int, ...] = (2014,)) -> Result:
+    def analyse(data, source: Annotated[str, SourceWithFigures()] = "tip2015",
+                years: tuple[int, ...] = (2014,)) -> Result:
         raise AssertionError("never called")
 
     with pytest.raises(TypeError, match=r"conviction_gap\..*analyse: parameter 'years' declares 0 domains; "
@@ -68,10 +70,12 @@ def test_two_domains_a_missing_default_a_need_of_no_parameter_and_a_half_declare
     def no_default(data, rule: Annotated[str, OneOf(["latest"])]) -> Result:
         raise AssertionError("never called")
 
-    def needs_nothing_declared(data, years: Annotated[tuple[int, ...], YearsOf(lambda d, p: [], needs=("source",))] = ()) -> Result:
+    def needs_nothing_declared(data, years: Annotated[tuple[int, ...], YearsOf(lambda d, p: [], needs=("source",))]
+                               = ()) -> Result:
         raise AssertionError("never called")
 
-    def half_range(data, first_year: Annotated[int, HALF] = 2007, last_year: Annotated[int, OneOf([2022])] = 2022) -> Result:
+    def half_range(data, first_year: Annotated[int, HALF] = 2007,
+                   last_year: Annotated[int, OneOf([2022])] = 2022) -> Result:
         raise AssertionError("never called")
 
     with pytest.raises(TypeError, match="parameter 'rule' declares 2 domains; expected one"):
@@ -80,7 +84,8 @@ def test_two_domains_a_missing_default_a_need_of_no_parameter_and_a_half_declare
         _declare(no_default)
     with pytest.raises(TypeError, match="the domain of 'years' needs source; expected parameters among years"):
         _declare(needs_nothing_declared)
-    with pytest.raises(TypeError, match=r"Range\('first_year', 'last_year'\) is declared on first_year; expected on both"):
+    with pytest.raises(TypeError, match=r"Range\('first_year', 'last_year'\) is declared on first_year; "
+                                        "expected on both"):
         _declare(half_range)
 
 
@@ -105,7 +110,8 @@ def test_a_domain_declared_once_refuses_a_value_through_the_analysis_and_through
     assert info.value.notebook == notebook
     assert [p for p in info.value.problems if p.startswith(message)], info.value.problems
 
-    code = main(["run", notebook[:2], "-p", name, written, "--output-dir", str(tmp_path / "out"), "--figures-dir", str(tmp_path / "fig")])
+    code = main(["run", notebook[:2], "-p", name, written,
+                 "--output-dir", str(tmp_path / "out"), "--figures-dir", str(tmp_path / "fig")])
     err = capsys.readouterr().err
     assert code == 2, err
     assert f"{notebook}: {message}" in err
@@ -126,7 +132,7 @@ def test_a_value_judged_against_another_is_judged_only_when_that_one_is_fine(loa
     with pytest.raises(ParameterError) as info:  # two independent problems are both listed, in the signature's order
         conviction_gap.analyse(loaded_all, years=[1999], confidence=2)
     assert [p.split(" ")[0] for p in info.value.problems] == ["years:", "confidence"]
-    with pytest.raises(ParameterError) as info:  # the denominator's count for the year, asked only of a year with funding
+    with pytest.raises(ParameterError) as info:  # the count for the year is asked only of a year with funding
         funding_per_victim.analyse(loaded_all, year=2013, denominator="victims_estimated")
     assert [p.split(" ")[0] for p in info.value.problems] == ["year:"]
 
@@ -158,4 +164,5 @@ def test_changed_gives_one_answer_for_tuple_and_list_and_for_int_and_float(value
                     defaults={"x": default})
     assert result.changed == expected
     notebook = Notebook(path=None, parameters={"x": {"default": repr(default)}})
-    assert parameters.changed(notebook, {"x": value}) == ({"x": {"default": default, "value": value}} if is_changed else {})
+    recorded = {"x": {"default": default, "value": value}} if is_changed else {}
+    assert parameters.changed(notebook, {"x": value}) == recorded

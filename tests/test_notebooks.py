@@ -2,7 +2,8 @@
 
 A notebook's ``parameters`` cell and its analysis function declare the same
 parameters with the same defaults and types, so the package can tell a published run
-from an exploratory one and the runner's check of types before a kernel starts is the analysis's; the other code cells only show what the call returned.
+from an exploratory one, and the runner checks a value's type against the
+analysis's own; the other code cells only show what the call returned.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def spelled(annotation) -> str:
 
 
 def test_a_type_is_spelled_as_a_parameters_cell_writes_it():
-    assert [spelled(t) for t in (int, tuple[int, ...], list[str], float | None, typing.Optional[float])] == [  # noqa: UP045 -- the form papermill reads
+    optional = typing.Optional[float]  # noqa: UP045 -- the form papermill reads
+    assert [spelled(t) for t in (int, tuple[int, ...], list[str], float | None, optional)] == [
         "int", "list[int]", "list[str]", "Optional[float]", "Optional[float]"]
 
 

@@ -27,8 +27,8 @@ def _convicted_and_counted(data: Dataset, p: dict) -> set[int]:
     figures = from_source(data.figures, p["source"])
     convicted = select(figures, "convictions", period=None)
     counted = figures[(figures.metric == p["denominator"]) & figures.value.notna() & (figures.period_kind == "calendar_year")]
-    return set(convicted[convicted.form.isin(["sex", "labor"]) & (convicted.period_kind == "calendar_year")].period_start) \
-        & set(counted.period_start)
+    by_form = convicted[convicted.form.isin(["sex", "labor"]) & (convicted.period_kind == "calendar_year")]
+    return set(by_form.period_start) & set(counted.period_start)
 
 
 def victims_per_conviction(figures: pd.DataFrame, denominator: str, years: list[int], confidence: float = 0.95) -> pd.DataFrame:
@@ -100,7 +100,8 @@ def _about(hedge: str) -> str:
 @analysis_of("01_conviction_gap", headline=("victims_per_conviction", "victims per person convicted"))
 def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip2015",
             denominator: Annotated[str, OneOf(VICTIM_MEASURES)] = "victims_identified_assisted",
-            years: Annotated[tuple[int, ...], YearsOf(_convicted_and_counted, needs=("source", "denominator"))] = (2013, 2014),
+            years: Annotated[tuple[int, ...], YearsOf(_convicted_and_counted, needs=("source", "denominator"))]
+            = (2013, 2014),
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
     """Victims per trafficker convicted, for each year and for the narrative's cumulative windows, with exact conditional intervals."""
     figures = from_source(data.figures, source)

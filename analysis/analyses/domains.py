@@ -100,7 +100,8 @@ class Between(Domain):
     def problems(self, name: str, data: Dataset | None, values: dict) -> list[str]:
         value = values[name]
         if isinstance(value, bool) or not isinstance(value, int | float) or not self.low < value < self.high:
-            return [f"{name} must be a number strictly between {self.low} and {self.high}, such as {self.such_as}; got {value!r}"]
+            return [f"{name} must be a number strictly between {self.low} and {self.high}, such as {self.such_as}; "
+                    f"got {value!r}"]
         return []
 
 
@@ -172,7 +173,10 @@ class SomeOf(Domain):
 
 @dataclass(frozen=True, eq=False)
 class Holds(Domain):
-    """A value the data hold what it asks for: ``lookup(data, values)`` raises :class:`LookupError` saying what is missing."""
+    """A value for which the data hold what it asks for.
+
+    ``lookup(data, values)`` raises :class:`LookupError` saying what is missing.
+    """
 
     lookup: Callable[[Dataset, dict], object]
     needs: tuple[str, ...] = ()
@@ -202,11 +206,7 @@ class Range(Domain):
     needs: tuple[str, ...] = ()
 
     def problems(self, name: str, data: Dataset, values: dict) -> list[str]:
-        first, last = values[self.first], values[self.last]
-        if first > last:
-            return [f"{self.first} ({first}) must not be after {self.last} ({last})"]
-        available = self.years(data, values)
-        return year_range(self.first, first, self.last, last, available) if len(available) else []
+        return year_range(self.first, values[self.first], self.last, values[self.last], self.years(data, values))
 
     def parts(self) -> list[tuple[Domain, tuple[str, ...]]]:
         checks: list[tuple[Domain, tuple[str, ...]]] = [(self, ())]
@@ -242,7 +242,8 @@ def declared(func: Callable) -> dict[str, Declared]:
         domains = [m for m in getattr(hint, "__metadata__", ()) if isinstance(m, Domain)]
         if len(domains) != 1:
             raise TypeError(f"{where}: parameter {name!r} declares {len(domains)} domains; expected one, "
-                            f"as in {name}: Annotated[<type>, OneOf(...)] = <default> (see analysis/analyses/domains.py)")
+                            f"as in {name}: Annotated[<type>, OneOf(...)] = <default> "
+                            "(see analysis/analyses/domains.py)")
         if parameter.default is inspect.Parameter.empty:
             raise TypeError(f"{where}: parameter {name!r} has no default; expected the published one")
         found[name] = Declared(name, parameter.default, domains[0])
@@ -250,13 +251,13 @@ def declared(func: Callable) -> dict[str, Declared]:
         needs = {n for _, part_needs in item.domain.parts() for n in part_needs if n != _SELF} | set(item.domain.needs)
         unknown = sorted(needs - set(found))
         if unknown:
-            raise TypeError(f"{where}: the domain of {item.name!r} needs {', '.join(unknown)}; expected parameters among "
-                            f"{', '.join(found)}")
+            raise TypeError(f"{where}: the domain of {item.name!r} needs {', '.join(unknown)}; "
+                            f"expected parameters among {', '.join(found)}")
         if isinstance(item.domain, Range):
             on = sorted(n for n, other in found.items() if other.domain is item.domain)
             if on != sorted((item.domain.first, item.domain.last)):
-                raise TypeError(f"{where}: Range({item.domain.first!r}, {item.domain.last!r}) is declared on {', '.join(on)}; "
-                                "expected on both of its parameters")
+                raise TypeError(f"{where}: Range({item.domain.first!r}, {item.domain.last!r}) is declared on "
+                                f"{', '.join(on)}; expected on both of its parameters")
     return found
 
 
@@ -313,16 +314,19 @@ def years_in(name: str, years, available) -> list[str]:
     if not years:
         return [f"{name} must name at least one year"]
     absent = [y for y in years if y not in available]
-    return [f"{name}: no data for {', '.join(map(str, absent))}; expected years among {', '.join(map(str, available))}"] if absent else []
+    if not absent:
+        return []
+    return [f"{name}: no data for {', '.join(map(str, absent))}; expected years among {', '.join(map(str, available))}"]
 
 
 def year_range(first_name: str, first: int, last_name: str, last: int, available) -> list[str]:
-    """``first`` <= ``last``, and the range holds at least one year of the data."""
+    """``first`` <= ``last``, and the range holds at least one year of the data (when they hold any)."""
     available = sorted(set(int(y) for y in available))
     if first > last:
         return [f"{first_name} ({first}) must not be after {last_name} ({last})"]
-    if not any(first <= y <= last for y in available):
-        return [f"{first_name}-{last_name} {first}-{last} holds no year of the data; they cover {available[0]}-{available[-1]}"]
+    if available and not any(first <= y <= last for y in available):
+        return [f"{first_name}-{last_name} {first}-{last} holds no year of the data; "
+                f"they cover {available[0]}-{available[-1]}"]
     return []
 
 

@@ -89,8 +89,10 @@ def _counted_in_year(data: Dataset, p: dict) -> None:
     figures = from_source(data.figures, p["source"])
     victims = figures[(figures.metric == p["denominator"]) & figures.value.notna()]
     if p["year"] not in set(victims.period_start):
-        counted = [m for m in VICTIM_MEASURES if ((figures.metric == m) & (figures.period_start == p["year"]) & figures.value.notna()).any()]
-        raise LookupError(f"{p['source']} gives no count of {p['denominator']} for {p['year']}; expected one of {', '.join(counted)}")
+        in_year = figures[(figures.period_start == p["year"]) & figures.value.notna()]
+        counted = [m for m in VICTIM_MEASURES if (in_year.metric == m).any()]
+        raise LookupError(f"{p['source']} gives no count of {p['denominator']} for {p['year']}; "
+                          f"expected one of {', '.join(counted)}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,7 +104,8 @@ class _Rate(Domain):
     def problems(self, name: str, data: Dataset, values: dict) -> list[str]:
         rate, currency = values[name], values["currency"]
         if rate is not None and not rate > 0:
-            return [f"{name} must be a positive number of NOK per {currency}, or None for the report's rate; got {rate!r}"]
+            return [f"{name} must be a positive number of NOK per {currency}, or None for the report's rate; "
+                    f"got {rate!r}"]
         if rate is None and currency != "USD":
             return [f"{name}: the data hold no rate for {currency}; give one (NOK per {currency})"]
         return []
@@ -113,11 +116,12 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
             year: Annotated[int, YearsOf(_funded_years, needs=("source",))] = 2014,
             denominator: Annotated[str, OneOf(VICTIM_MEASURES) & Holds(_counted_in_year, needs=("source", "year"))]
             = "victims_identified_assisted",
-            currency: Annotated[str, Matches(r"[A-Z]{3}", "a three-letter ISO 4217 code in capitals (USD, EUR)")] = "USD",
+            currency: Annotated[str, Matches(r"[A-Z]{3}", "a three-letter ISO 4217 code in capitals (USD, EUR)")]
+            = "USD",
             exchange_rate: Annotated[float | None, _Rate()] = None,
-            funding_lines: Annotated[tuple[str, ...], SomeOf(_lines_of_year, at_least=0, needs=("source", "year"),
-                                                             message="{name}: unknown id(s) {unknown}; expected ids among {allowed}")]
-            = (),
+            funding_lines: Annotated[tuple[str, ...], SomeOf(
+                _lines_of_year, at_least=0, needs=("source", "year"),
+                message="{name}: unknown id(s) {unknown}; expected ids among {allowed}")] = (),
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
     """Each funding line and their total per victim, in NOK and in ``currency``.
 

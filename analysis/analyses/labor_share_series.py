@@ -70,7 +70,8 @@ def _shaky(shares: pd.DataFrame) -> str:
     return (f"Resting on fewer than {RELIABLE_EVENTS} events, so unreliable on their own: " + "; ".join(parts) + ".") if parts else ""
 
 
-@analysis_of("11_labor_share_series", glotip=True, headline=("pooled.detected victims", "forced labour's share of detected victims, pooled"))
+@analysis_of("11_labor_share_series", glotip=True,
+             headline=("pooled.detected victims", "forced labour's share of detected victims, pooled"))
 def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: Annotated[int, YEARS] = 2022,
             release: Annotated[str, OneOf(RELEASES)] = "latest", include_flagged: Annotated[bool, Flag()] = False,
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:

@@ -81,11 +81,12 @@ def attrition(stages: pd.DataFrame, first: str = "investigations", last: str = "
     return wide
 
 
-@analysis_of("02_labor_vs_sex_attention", headline=("share_labor_last_stage", "labour trafficking's share of the last stage"))
+@analysis_of("02_labor_vs_sex_attention",
+             headline=("share_labor_last_stage", "labour trafficking's share of the last stage"))
 def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip2015",
             years: Annotated[tuple[int, ...], YearsOf(_complete_years, needs=("source", "stages"))] = (2013, 2014),
-            stages: Annotated[tuple[str, ...], SomeOf(STAGES, at_least=2, message="{name} must be two or more of {allowed}; got {value}")]
-            = STAGES,
+            stages: Annotated[tuple[str, ...], SomeOf(
+                STAGES, at_least=2, message="{name} must be two or more of {allowed}; got {value}")] = STAGES,
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
     """Labor trafficking's share of each stage with its Wilson interval, the throughput between stages, and the narrative's assessment."""
     figures = from_source(data.figures, source)

@@ -40,7 +40,8 @@ def _populations(data: Dataset, p: dict) -> None:
     """Raises LookupError when the World Bank lacks the population of a country chosen in a year UNODC counts it."""
     if data.glotip is None or data.world_bank is None:
         return
-    counted = data.glotip[data.glotip.iso3.isin(p["countries"]) & data.glotip.year.between(p["first_year"], p["last_year"])]
+    glotip = data.glotip
+    counted = glotip[glotip.iso3.isin(p["countries"]) & glotip.year.between(p["first_year"], p["last_year"])]
     population(data.world_bank, list(p["countries"]), sorted(set(int(y) for y in counted.year)))
 
 
@@ -134,7 +135,8 @@ def _rate(row, name: str, digits: int = 1) -> str:
 @analysis_of("12_nordic_comparison", glotip=True, world_bank=True,
              headline=("pooled.NOR", "detected victims per person convicted in Norway, pooled"))
 def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: Annotated[int, YEARS] = 2022,
-            countries: Annotated[tuple[str, ...], SomeOf(COUNTRIES, message="{name} must be ISO3 codes among {allowed}; got {value}")]
+            countries: Annotated[tuple[str, ...], SomeOf(
+                COUNTRIES, message="{name} must be ISO3 codes among {allowed}; got {value}")]
             = ("NOR", "SWE", "DNK", "FIN", "ISL"),
             release: Annotated[str, OneOf(RELEASES)] = "latest", include_flagged: Annotated[bool, Flag()] = False,
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:

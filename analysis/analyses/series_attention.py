@@ -26,7 +26,8 @@ CASE_COUNTS = ((("TIP", "investigations"), "investigations"), (("KOM", "police_r
 
 def _counted_years(data: Dataset, p: dict) -> pd.Series:
     """The years of the counts of cases: investigations, police reports and their shares."""
-    return data.figures[data.figures.metric.isin(["investigations", "police_reports", "police_reports_share"])].period_start
+    figures = data.figures
+    return figures[figures.metric.isin(["investigations", "police_reports", "police_reports_share"])].period_start
 
 
 YEARS = Range("first_year", "last_year", _counted_years)

@@ -132,7 +132,8 @@ def _unreliable_mark(flag: bool) -> str:
 @analysis_of("06_series_conviction_gap", glotip=True)
 def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: Annotated[int, YEARS] = 2022,
             rule: Annotated[str, OneOf(RULES)] = "latest", release: Annotated[str, OneOf(RELEASES)] = "latest",
-            include_flagged: Annotated[bool, Flag()] = False, confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
+            include_flagged: Annotated[bool, Flag()] = False,
+            confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
     """Victims per person convicted, year by year: UNODC's counts (as intervals where censored) beside the TIP's and KOM's.
 
     ``rule`` picks the TIP edition where editions restate a figure; ``release``

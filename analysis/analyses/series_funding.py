@@ -86,7 +86,8 @@ def per_victim(totals: pd.Series, victims: pd.DataFrame, index: pd.DataFrame, ba
 def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2014, last_year: Annotated[int, YEARS] = 2018,
             denominator: Annotated[str, OneOf(DENOMINATORS)] = "unodc_detected",
             base_year: Annotated[int, Holds(_prices, needs=("first_year", "last_year"))] = 2018,
-            release: Annotated[str, OneOf(RELEASES)] = "latest", confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
+            release: Annotated[str, OneOf(RELEASES)] = "latest",
+            confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
     """The lines each year and their total, and the total per victim in current and constant kroner; a year without lines is "none
     reported", not zero, and a year without a victim count has no amount per victim.
 

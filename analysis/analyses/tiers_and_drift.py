@@ -44,7 +44,8 @@ def cumulative_drift(figures: pd.DataFrame, sources: pd.DataFrame, metric: str =
 
 
 @analysis_of("09_tiers_and_drift")
-def analyse(data: Dataset, first_edition: Annotated[int, EDITIONS] = 2011, last_edition: Annotated[int, EDITIONS] = 2025) -> Result:
+def analyse(data: Dataset, first_edition: Annotated[int, EDITIONS] = 2011,
+            last_edition: Annotated[int, EDITIONS] = 2025) -> Result:
     """Tier changes, and how the count of convictions since 2003 moves from one statement to the next."""
     editions = list(range(first_edition, last_edition + 1))
     tiers = tier_timeline(data.figures, editions)

@@ -28,7 +28,8 @@ PER = "victims_identified_assisted"
 def _counted_years(data: Dataset, p: dict) -> pd.Series:
     """The calendar years in which the source counts the victims the measures are set against."""
     figures = from_source(data.figures, p["source"])
-    return figures[(figures.metric == PER) & figures.value.notna() & (figures.period_kind == "calendar_year")].period_start
+    counted = figures[(figures.metric == PER) & figures.value.notna() & (figures.period_kind == "calendar_year")]
+    return counted.period_start
 
 
 def protection_table(figures: pd.DataFrame, years: list[int], measures: tuple[str, ...] = MEASURES, confidence: float = 0.95) -> pd.DataFrame:
@@ -55,7 +56,8 @@ def protection_table(figures: pd.DataFrame, years: list[int], measures: tuple[st
     return pd.DataFrame(rows)
 
 
-@analysis_of("04_victim_protection", headline=("permits_per_100", "temporary residence permits per 100 victims identified"))
+@analysis_of("04_victim_protection",
+             headline=("permits_per_100", "temporary residence permits per 100 victims identified"))
 def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip2015",
             years: Annotated[tuple[int, ...], YearsOf(_counted_years, needs=("source",))] = (2013, 2014),
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:

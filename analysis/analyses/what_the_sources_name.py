@@ -18,6 +18,10 @@ def _with_statements(data: Dataset, p: dict) -> list[str]:
     return sorted(data.statements.source_id.unique())
 
 
+SOURCES = SomeOf(_with_statements, at_least=2,
+                 message="{name} must be two or more sources with statements, among {allowed}; got {value}")
+
+
 def side_by_side(statements: pd.DataFrame, sources: list[str], topics: tuple[str, ...] = TOPICS) -> pd.DataFrame:
     """One row per (topic, subject): whether each source names it, and whether they agree.
 
@@ -52,9 +56,7 @@ def policy_timeline(statements: pd.DataFrame, sources_register: pd.DataFrame, so
 
 
 @analysis_of("05_what_the_sources_name", headline=("measures", "policy measures named"))
-def analyse(data: Dataset, sources: Annotated[tuple[str, ...], SomeOf(
-        _with_statements, at_least=2, message="{name} must be two or more sources with statements, among {allowed}; got {value}")]
-        = ("tip2015", "gcm2017")) -> Result:
+def analyse(data: Dataset, sources: Annotated[tuple[str, ...], SOURCES] = ("tip2015", "gcm2017")) -> Result:
     """What each source names (forms, sectors, origins, groups) and the policy measures they date."""
     sources = list(sources)
     named = side_by_side(data.statements, sources)
