@@ -31,7 +31,7 @@ help: ## list the targets
 
 setup: $(STAMP) ## create .venv and install exactly uv.lock: the project with its test, lab and dev extras
 
-lock: | $(UV) ## resolve pyproject.toml again into uv.lock (after editing its dependencies; `make setup` then installs it)
+lock: | $(UV) ## update uv.lock after editing pyproject.toml's dependencies (locked versions that still fit are kept; `make setup` then installs it)
 	$(UV) lock
 
 run: $(STAMP) ## set up, then regenerate the figures whose inputs changed, validating the data first (the scheduled job)
