@@ -7,17 +7,32 @@ STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 
-$(STAMP): pyproject.toml
+UV := $(BIN)/uv
+# uv.lock's entry for uv itself, as a pip requirement with the hashes of its files
+UV_REQUIREMENT := import tomllib; uv = next(p for p in tomllib.load(open("uv.lock", "rb"))["package"] if p["name"] == "uv"); \
+	print("uv==" + uv["version"], *("--hash=" + f["hash"] for f in [*uv["wheels"], uv["sdist"]]))
+
+# uv, bootstrapped with the standard library's venv and pip at the version and hashes uv.lock holds for it;
+# `uv sync` then keeps it (it is in the dev extra) and removes pip.
+$(UV):
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --quiet --editable '.[test,lab,dev]'
+	$(PYTHON) -c '$(UV_REQUIREMENT)' > $(VENV)/uv-requirement.txt
+	$(BIN)/python -m pip install --quiet --quiet --require-hashes --requirement $(VENV)/uv-requirement.txt
+
+# Exactly uv.lock (packages not in it are removed), with the project editable and every extra; --locked
+# stops when uv.lock was not made from this pyproject.toml (run `make lock`).
+$(STAMP): uv.lock pyproject.toml | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --all-extras --quiet
 	touch $(STAMP)
 
-.PHONY: help setup run check extract list refresh lab test lint bench
+.PHONY: help setup lock run check extract list refresh lab test lint bench
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-setup: $(STAMP) ## create .venv and install the project with its test, lab and dev extras
+setup: $(STAMP) ## create .venv and install exactly uv.lock: the project with its test, lab and dev extras
+
+lock: | $(UV) ## update uv.lock after editing pyproject.toml's dependencies (locked versions that still fit are kept; `make setup` then installs it)
+	$(UV) lock
 
 run: $(STAMP) ## set up, then regenerate the figures whose inputs changed, validating the data first (the scheduled job)
 	$(BIN)/tip-norway run

@@ -91,6 +91,20 @@ def test_changing_a_data_file_reruns_every_notebook(project, capsys):
     assert sorted(n["name"] for n in latest(project)["notebooks"]) == ["01_tiny", "02_tiny"]
 
 
+def test_changing_the_environment_lock_reruns_every_notebook(project, capsys, tmp_path, monkeypatch):
+    """uv.lock pins libraries the recorded versions leave out (scipy, pillow): a new lock makes every chart again."""
+    lock = tmp_path / "uv.lock"
+    shutil.copyfile(paths.ENVIRONMENT_LOCK, lock)
+    monkeypatch.setattr(paths, "ENVIRONMENT_LOCK", lock)
+    _run(project, capsys)
+    assert latest(project)["inputs"][paths.display(lock)] == incremental.sha256(lock)
+    with open(lock, "a", encoding="utf-8") as handle:
+        handle.write("\n")
+    code, lines = _run(project, capsys)
+    assert code == 0
+    assert lines[:2] == [f"01_tiny: to run ({paths.display(lock)} changed)", f"02_tiny: to run ({paths.display(lock)} changed)"]
+
+
 def test_a_chart_changed_by_hand_is_made_again_and_force_runs_everything(project, capsys):
     _run(project, capsys)
     (project["figures"] / "01_tiny.csv").write_text("edited")

@@ -211,6 +211,7 @@ def test_runs_with_non_default_parameters(tmp_path):
     assert funding["parameters"]["exchange_rate"] == 10.0 and funding["parameters"]["year"] == 2014
     assert funding["outputs"]["03_funding_per_victim.csv"] == sha256(figures / "03_funding_per_victim.csv")
     assert "data/processed/figures.csv" in manifest["inputs"]
+    assert manifest["inputs"]["uv.lock"] == sha256(paths.ROOT / "uv.lock")  # the environment's lock
     assert manifest["versions"]["pandas"].startswith("3.")
     # only the charts of the notebooks run were written
     assert sorted(p.name[:3] for p in figures.iterdir()) == ["01_"] * 4 + ["03_"] * 4 + ["04_"] * 4  # PNG, SVG, CSV, JSON

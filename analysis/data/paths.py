@@ -15,6 +15,8 @@ DATA = ROOT / "data"
 RAW = DATA / "raw"
 PROCESSED = DATA / "processed"
 DATAPACKAGE = DATA / "datapackage.json"
+#: The locked environment ``make setup`` installs (docs/environment.md); a run manifest records its sha256.
+ENVIRONMENT_LOCK = ROOT / "uv.lock"
 NOTEBOOKS = ROOT / "notebooks"
 FIGURES = ROOT / "figures"
 #: Executed notebooks, run manifests and failed runs (ignored by git).

@@ -3,8 +3,8 @@
 A notebook's published charts are up to date when everything they were made
 from is as it was at their last publishing run: the notebook's cells (their
 source; the outputs stored with them change no chart, and ``tip-norway
-refresh`` rewrites them), its parameters, every data and raw file, the package's own source, and the
-versions of the libraries a manifest records; and the chart files themselves
+refresh`` rewrites them), its parameters, every data and raw file, the package's own source, the
+versions of the libraries a manifest records and the environment's lock (uv.lock); and the chart files themselves
 are still the ones that run wrote. The record is ``output/published.json``,
 one entry per notebook, written by every publishing run.
 
@@ -28,8 +28,9 @@ RECORD = "published.json"
 
 
 def shared_inputs() -> dict[str, str]:
-    """What every notebook is made from: the data package, raw and processed files, the package source, library versions."""
-    files = [paths.DATAPACKAGE, *sorted(paths.RAW.iterdir()), *sorted(paths.PROCESSED.iterdir()),
+    """What every notebook is made from: the data package, raw and processed files, the package source, library versions,
+    and the environment's lock (which pins libraries the versions leave out, scipy and pillow among them)."""
+    files = [paths.DATAPACKAGE, paths.ENVIRONMENT_LOCK, *sorted(paths.RAW.iterdir()), *sorted(paths.PROCESSED.iterdir()),
              *sorted((paths.ROOT / "analysis").rglob("*.py"))]
     found = {paths.display(p): sha256(p) for p in files if p.is_file()}
     found.update({f"version of {name}": number for name, number in versions().items()})

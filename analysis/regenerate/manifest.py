@@ -1,7 +1,8 @@
 """The record of a run: what went in, what came out, with which software, and whether it was published.
 
 A chart in ``figures/`` can be traced to the run that made it: the manifest
-holds the sha256 of every input (data files and notebooks) and of every chart
+holds the sha256 of every input (data files, notebooks and uv.lock, the
+environment's lock) and of every chart
 written, the versions of the libraries that computed them, and for each
 notebook the parameters it ran with and which of them differ from its
 defaults (the reason a run was not published).
@@ -39,12 +40,13 @@ def versions() -> dict[str, str]:
 
 
 def inputs(notebooks: list[Notebook], known: dict[str, str] | None = None) -> dict[str, str]:
-    """The sha256 of the data package, the raw and processed files, and the notebooks run.
+    """The sha256 of the data package, the environment's lock, the raw and processed files, and the notebooks run.
 
     ``known`` holds digests already computed in this run, by displayed path, so no file is read twice.
     """
     known = known or {}
-    files = [paths.DATAPACKAGE, *sorted(paths.RAW.iterdir()), *sorted(paths.PROCESSED.iterdir()), *(nb.path for nb in notebooks)]
+    files = [paths.DATAPACKAGE, paths.ENVIRONMENT_LOCK, *sorted(paths.RAW.iterdir()), *sorted(paths.PROCESSED.iterdir()),
+             *(nb.path for nb in notebooks)]
     return {paths.display(p): known.get(paths.display(p)) or sha256(p) for p in files if p.is_file()}
 
 
