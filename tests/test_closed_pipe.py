@@ -24,7 +24,8 @@ def test_output_to_a_pipe_closed_before_it_is_written_ends_quietly():
 
 def test_list_into_head_prints_the_first_notebook_and_nothing_else():
     first = sorted(p.stem for p in paths.NOTEBOOKS.glob("*.ipynb"))[0]
-    piped = subprocess.run(f"{shlex.join(COMMAND)} | head -1", shell=True, cwd=paths.ROOT, capture_output=True, text=True, timeout=60)
+    pipeline = f"{shlex.join(COMMAND)} | head -1"
+    piped = subprocess.run(pipeline, shell=True, cwd=paths.ROOT, capture_output=True, text=True, timeout=60)
     assert piped.stdout == f"{first}\n"
     assert "Traceback" not in piped.stderr and "BrokenPipeError" not in piped.stderr
     assert piped.stderr == ""

@@ -1,4 +1,4 @@
-"""notebooks/exploratory/: notebooks that are linted but neither published, run by ``tip-norway``, nor checked by nbval."""
+"""notebooks/exploratory/: notebooks that are linted, but not published, run by ``tip-norway`` or checked by nbval."""
 
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ def test_the_folder_holds_a_readme_and_an_example():
 
 def test_nbval_collects_the_published_notebooks_and_nothing_exploratory():
     # the project's own options (pyproject.toml's addopts), with the workers off: collecting is quick
-    collected = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-n", "0", "notebooks"],
-                               cwd=paths.ROOT, capture_output=True, text=True, check=True).stdout
+    command = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-n", "0", "notebooks"]
+    collected = subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True, check=True).stdout
     items = [line for line in collected.splitlines() if "::" in line]
     assert sorted({item.split("::")[0] for item in items}) == [f"notebooks/{name}" for name in PUBLISHED]
     assert "exploratory" not in collected
@@ -49,9 +49,9 @@ def test_a_lint_error_in_an_exploratory_notebook_is_reported():
     cell = nbformat.v4.new_code_cell("import os\n\nx = 1")
     probe = nbformat.writes(nbformat.v4.new_notebook(cells=[cell]))
     # --force-exclude applies the project's exclusions to the name given, as a run over the folder would
-    found = subprocess.run([str(Path(sys.executable).parent / "ruff"), "check", "--force-exclude", "--output-format", "concise",
-                            "--stdin-filename", "notebooks/exploratory/probe.ipynb", "-"],
-                           cwd=paths.ROOT, input=probe, capture_output=True, text=True)
+    command = [str(Path(sys.executable).parent / "ruff"), "check", "--force-exclude", "--output-format", "concise",
+               "--stdin-filename", "notebooks/exploratory/probe.ipynb", "-"]
+    found = subprocess.run(command, cwd=paths.ROOT, input=probe, capture_output=True, text=True)
     assert found.returncode == 1, found.stdout + found.stderr
     assert "notebooks/exploratory/probe.ipynb:cell 1:1:8: F401" in found.stdout
 
@@ -59,15 +59,17 @@ def test_a_lint_error_in_an_exploratory_notebook_is_reported():
 def test_exploratory_notebooks_are_committed_without_outputs():
     for path in EXAMPLES:
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-        kept = [index for index, cell in enumerate(cells) if cell.get("outputs") or cell.get("execution_count") is not None]
-        assert not kept, f"{path.name}: cells {kept} keep outputs; nothing checks them (see notebooks/exploratory/README.md)"
+        kept = [number for number, cell in enumerate(cells) if cell.get("outputs") or cell.get("execution_count")]
+        assert not kept, f"{path.name}: cells {kept} keep outputs, which nothing checks (see the folder's README.md)"
 
 
 def test_the_example_runs_and_shows_every_curated_conviction_figure(tmp_path, monkeypatch):
     monkeypatch.setenv(paths.FIGURES_DIR_ENV, str(tmp_path))  # should it save a chart, not into figures/
     nb = nbformat.read(EXAMPLES[0], as_version=4)
     assert nb.metadata.kernelspec.name == "python3"
-    nbclient.NotebookClient(nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(EXPLORATORY)}}).execute()
+    where = {"metadata": {"path": str(EXPLORATORY)}}  # run from its folder, as JupyterLab runs it
+    client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=300, resources=where)
+    client.execute()
     outputs = [output for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs]
     assert not [output for output in outputs if output.output_type == "error"]
     with open(paths.PROCESSED / "figures.csv", encoding="utf-8", newline="") as handle:
