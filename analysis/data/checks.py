@@ -1,7 +1,7 @@
 """Checks across tables and against the raw documents.
 
-Each function returns a list of :class:`~analysis.errors.Problem`; the loader
-gathers them all and raises one :class:`~analysis.errors.DataError`, so a
+Each function returns a list of :class:`~analysis.data.errors.Problem`; the loader
+gathers them all and raises one :class:`~analysis.data.errors.DataError`, so a
 curator sees every mistake of an edit at once.
 """
 

@@ -18,6 +18,8 @@ one table and one chart under ``output/sweeps/``;
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -278,12 +280,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stdout_closed() -> int:
+    """What a command does when the reader of its output has gone (``tip-norway list | head -1``): stop quietly.
+
+    Python ignores SIGPIPE, so a write to a closed pipe raises BrokenPipeError
+    instead of ending the process. Standard output is pointed at /dev/null, so
+    that flushing it at exit cannot raise again, and the command ends with the
+    status a shell gives a command killed by SIGPIPE (as the Python docs'
+    "Note on SIGPIPE" of the signal module advises).
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + signal.SIGPIPE
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns 0 on success, 1 on bad data or a failed run, 2 on bad parameters,
-    128 + the signal's number when stopped by Ctrl-C (130) or SIGTERM (143)."""
+    128 + the signal's number when stopped by Ctrl-C (130) or SIGTERM (143), or when the
+    reader of its output has gone (141, as for SIGPIPE)."""
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # inside the try: a closed pipe is found here rather than at exit
+        return code
+    except BrokenPipeError:
+        return _stdout_closed()
     except DataError as exc:
         print(f"tip-norway {args.command}: {exc}", file=sys.stderr)
         return 1
