@@ -42,7 +42,7 @@ def figures_dir(exploratory: bool = False) -> Path:
 
 
 def data_files(data_dir: Path | None = None) -> list[Path]:
-    """Every file the curated data are made of: the data package, then every file under ``raw/``, then under ``processed/``.
+    """Every file the curated data are made of: the data package, then every file under ``raw/``, then ``processed/``.
 
     ``data_dir`` is a folder laid out as ``data/`` is; by default the project's own, where :data:`DATAPACKAGE`,
     :data:`RAW` and :data:`PROCESSED` say (a test may point one of them elsewhere).

@@ -72,7 +72,7 @@ class Progress:
         self._lock = threading.Lock()
 
     def ended(self, what: str, outcome: Outcome) -> None:
-        """Say that ``what`` (a notebook, a run of a sweep) ended, how (see :func:`.execute.progress`) and in how long."""
+        """Say that ``what`` (a notebook, a run of a sweep) ended, how (:func:`.execute.progress`) and in how long."""
         with self._lock:
             self.done += 1
             self.say(f"[{self.done}/{self.total}] {what} {progress(outcome, self.stop.requested.is_set())} "

@@ -1,4 +1,4 @@
-"""The grid of a sweep: the values given for each parameter, and every combination of them, checked before anything runs.
+"""The grid of a sweep: the values given for each parameter, and every combination of them, checked before any run.
 
 A grid comes from ``-p NAME V1 V2 ...`` on the command line or from a YAML file
 (:func:`load_grid_file`). :func:`combinations` refuses a bad grid, listing every

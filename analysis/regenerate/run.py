@@ -122,7 +122,7 @@ def run(
         with run_lock(output, wait, lock_timeout, say):
             decision = _decide(chosen, force, figures, output, say)
             if chosen.defaults_only and decision.to_run:
-                _check(chosen, decision.to_run, data)  # the data changed, or a notebook: they must load and allow the defaults
+                _check(chosen, decision.to_run, data)  # the data or a notebook changed: they must allow the defaults
             workers = workers_for(workers, len(decision.to_run))
             run_dir, manifest = _start(decision, workers, output)
             if not decision.to_run:
@@ -175,7 +175,7 @@ def _decide(chosen: Selection, force: bool, figures: Path, output: Path, say: Ca
 
 
 def _start(decision: Decision, workers: int, output: Path) -> tuple[Path, dict]:
-    """The run's folder, made, and the start of its manifest: the inputs, and which notebooks are reused or run, and why."""
+    """The run's folder, made, and the start of its manifest: the inputs, which notebooks are reused or run, and why."""
     run_id, run_dir = new_folder(output / "runs")
     manifest = {
         "run_id": run_id,
@@ -237,7 +237,8 @@ def _execute_all(notebooks: list[Notebook], parameters: dict[str, dict], run_dir
     return sorted(outcomes, key=lambda o: order.index(o.name))
 
 
-def _end_if_unfinished(outcomes: list[Outcome], manifest: dict, stop: Stop, run_dir: Path, output: Path, figures: Path) -> None:
+def _end_if_unfinished(outcomes: list[Outcome], manifest: dict, stop: Stop, run_dir: Path, output: Path,
+                       figures: Path) -> None:
     """End a run that was stopped or in which a notebook failed, its manifest written and nothing published.
 
     Raises:
@@ -282,8 +283,8 @@ def _publish(decision: Decision, outcomes: list[Outcome], manifest: dict, stop: 
     """
 
     def remember() -> None:
-        incremental.write_record(output, decision.before, {o.name: {"inputs": decision.current[o.name], "outputs": o.outputs}
-                                                           for o in outcomes})
+        published = {o.name: {"inputs": decision.current[o.name], "outputs": o.outputs} for o in outcomes}
+        incremental.write_record(output, decision.before, published)
 
     with stop.deferred():  # a signal now is noted, not raised mid-move
         try:
@@ -313,14 +314,16 @@ def _report_up_to_date(manifest: dict, decision: Decision, run_dir: Path, output
     return manifest
 
 
-def _report(chosen: Selection, decision: Decision, manifest: dict, figures: Path, staged: Path, say: Callable[[str], None]) -> None:
+def _report(chosen: Selection, decision: Decision, manifest: dict, figures: Path, staged: Path,
+            say: Callable[[str], None]) -> None:
     """Say how a run in which every notebook succeeded ended: where its charts are, and why when not in ``figures``."""
     done = f"all {len(manifest['notebooks'])} notebook(s) succeeded in {manifest['seconds']:.1f} s"
+    differences = _differences(chosen.changes)
     if chosen.defaults_only:
         kept = f" ({len(decision.reused)} more up to date, left as they were)" if decision.reused else ""
         say(f"{done}; charts replaced in {figures}{kept}")
     elif manifest["published"]:
-        say(f"{done}; charts replaced in {figures}, published with parameters other than the defaults ({_differences(chosen.changes)})")
+        say(f"{done}; charts replaced in {figures}, published with parameters other than the defaults ({differences})")
     else:
-        say(f"{done} with parameters other than the defaults ({_differences(chosen.changes)}); {figures} left as it was. "
+        say(f"{done} with parameters other than the defaults ({differences}); {figures} left as it was. "
             f"The charts are in {staged} (run again with --publish to replace them in {figures})")
