@@ -219,11 +219,11 @@ def test_check_command_prints_the_summary(capsys):
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
     """An empty folder for the verdicts, instead of output/cache/."""
-    from analysis.data import loader
+    from analysis.data import verdicts
 
     folder = tmp_path / "cache"
-    monkeypatch.setattr(loader, "CACHE", folder)
-    monkeypatch.delenv(loader.NO_CACHE_ENV, raising=False)
+    monkeypatch.setattr(verdicts, "CACHE", folder)
+    monkeypatch.delenv(verdicts.NO_CACHE_ENV, raising=False)
     return folder
 
 
@@ -243,13 +243,13 @@ def _key(data_dir) -> str:
 
 
 def test_a_load_that_passed_leaves_a_verdict_and_the_next_gives_the_tables_validation_gives(cache, data_copy, monkeypatch):
-    from analysis.data import loader
+    from analysis.data import verdicts
 
     first = analysis.load(data_copy, glotip=True)
     (entry,) = _entries(cache)
     trusted = analysis.load(data_copy, glotip=True)
     assert _entries(cache) == [entry]
-    monkeypatch.setenv(loader.NO_CACHE_ENV, "1")
+    monkeypatch.setenv(verdicts.NO_CACHE_ENV, "1")
     validated = analysis.load(data_copy, glotip=True)
     for name in ("sources", "metrics", "figures", "statements", "glotip"):
         pd.testing.assert_frame_equal(getattr(trusted, name), getattr(validated, name))
@@ -299,12 +299,12 @@ def test_one_changed_byte_is_validated_again_and_a_failure_leaves_no_verdict(cac
 
 
 def test_a_damaged_verdict_is_validated_again_and_rewritten(cache, data_copy):
-    from analysis.data import loader
+    from analysis.data import verdicts
 
     analysis.load(data_copy)
     (entry,) = cache.glob("verdict-*.json")
     entry.write_bytes(b"not json")
-    assert loader.validated_parts(_key(data_copy)) == set()
+    assert verdicts.validated_parts(_key(data_copy)) == set()
     assert len(analysis.load(data_copy).figures) == len(analysis.load(data_copy, fresh=True).figures) > 0
     assert _verdict(cache)["validated"] == ["core"]
 
@@ -322,12 +322,12 @@ def test_a_verdict_covers_the_parts_validated_and_check_validates_them_all(cache
 
 def test_a_cache_that_cannot_be_written_is_passed_over_in_silence(tmp_path, data_copy, monkeypatch, capsys):
     """In a kernel, stderr is a cell's output: a note about the cache would end up in every notebook."""
-    from analysis.data import loader
+    from analysis.data import verdicts
 
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder", encoding="utf-8")
-    monkeypatch.setattr(loader, "CACHE", blocker / "cache")
-    monkeypatch.delenv(loader.NO_CACHE_ENV, raising=False)
+    monkeypatch.setattr(verdicts, "CACHE", blocker / "cache")
+    monkeypatch.delenv(verdicts.NO_CACHE_ENV, raising=False)
     assert len(analysis.load(data_copy).figures) > 0
     assert capsys.readouterr() == ("", "")
 
@@ -337,8 +337,8 @@ def test_a_process_that_finds_a_verdict_imports_no_pandera(cache, data_copy):
     import sys
 
     analysis.load(data_copy)
-    code = ("import sys; from pathlib import Path; from analysis.data import loader; "
-            f"loader.CACHE = Path({str(cache)!r}); data = loader.load(Path({str(data_copy)!r})); "
+    code = ("import sys; from pathlib import Path; from analysis.data import loader, verdicts; "
+            f"verdicts.CACHE = Path({str(cache)!r}); data = loader.load(Path({str(data_copy)!r})); "
             "print(len(data.figures), 'pandera' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == [str(len(analysis.load(data_copy).figures)), "False"]
@@ -347,9 +347,9 @@ def test_a_process_that_finds_a_verdict_imports_no_pandera(cache, data_copy):
 def test_only_the_newest_verdicts_are_kept(cache, data_copy, monkeypatch):
     import os
 
-    from analysis.data import loader
+    from analysis.data import verdicts
 
-    monkeypatch.setattr(loader, "CACHE_ENTRIES", 2)
+    monkeypatch.setattr(verdicts, "CACHE_ENTRIES", 2)
     cache.mkdir()
     for age, name in enumerate(["verdict-old1.json", "verdict-old2.json", "verdict-old3.json"]):
         (cache / name).write_bytes(b"{}")

@@ -14,10 +14,11 @@ from analysis.data import paths
 from analysis.data.paths import FIGURES_DIR_ENV
 from analysis.regenerate.cli import main
 from analysis.regenerate.errors import ParameterError, RunError
+from analysis.regenerate.grid import combinations, load_grid_file
 from analysis.regenerate.kernel import Kernel
 from analysis.regenerate.manifest import sha256
 from analysis.regenerate.notebooks import discover, select
-from analysis.regenerate.sweep import MAX_RUNS, combinations, load_grid_file, sweep
+from analysis.regenerate.sweep import MAX_RUNS, sweep
 
 #: Notebook 03's funding lines for 2014, as the TIP 2015 narrative reports them: NOK 2.5 million and 4.5 million.
 NOK_2014 = 2_500_000 + 4_500_000

@@ -159,14 +159,14 @@ def test_loading_without_world_bank_does_not_read_it(data_copy):
 
 
 def test_a_verdict_covers_the_world_bank_series_only_once_they_are_validated(data_copy, tmp_path, monkeypatch):
-    from analysis.data import loader
+    from analysis.data import verdicts
 
-    monkeypatch.setattr(loader, "CACHE", tmp_path / "cache")
-    monkeypatch.delenv(loader.NO_CACHE_ENV, raising=False)
+    monkeypatch.setattr(verdicts, "CACHE", tmp_path / "cache")
+    monkeypatch.delenv(verdicts.NO_CACHE_ENV, raising=False)
     analysis.load(data_copy)
-    assert loader.validated_parts(loader.cache_key(data_copy)) == {"core"}
+    assert verdicts.validated_parts(verdicts.cache_key(data_copy)) == {"core"}
     validated = analysis.load(data_copy, world_bank=True)
-    assert loader.validated_parts(loader.cache_key(data_copy)) == {"core", "world_bank"}
+    assert verdicts.validated_parts(verdicts.cache_key(data_copy)) == {"core", "world_bank"}
     kept = analysis.load(data_copy, world_bank=True)
     pd.testing.assert_frame_equal(kept.world_bank, validated.world_bank)
     assert analysis.load(data_copy).world_bank is None

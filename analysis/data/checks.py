@@ -8,7 +8,6 @@ curator sees every mistake of an edit at once.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import re
 from collections import defaultdict
 from functools import lru_cache
@@ -17,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
+from .digest import sha256
 from .errors import Problem
 from .numbers import occurs_as_token, parse_number
 
@@ -37,15 +37,6 @@ UNNAMED = {"form": "unsplit", "population": "all"}
 
 def _line(index) -> int:
     return int(index) + 2
-
-
-def sha256(path: Path) -> str:
-    """SHA-256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def paragraphs(text: str) -> list[str]:

@@ -1,45 +1,21 @@
 """Loaders for the curated tables: each returns a validated pandas DataFrame.
 
-Every load reads the data files themselves. What is kept between processes is
-only a *verdict*: ``output/cache/verdict-<key>.json`` says that the files whose
-bytes make up ``<key>`` passed validation, and which parts (the core tables,
-GLOTIP, the World Bank series) were validated. The key is the digest of every
-file in ``data/``, the source of this package's data layer and the versions of
-Python, pandas, numpy and pandera: the checks are a function of exactly these.
-A process that finds a verdict for its key reads and types the tables but skips
-pandera and the checks across tables (about half a second in every notebook
-kernel); any other change, even of one byte, validates again, and a verdict is
-written only for a load that passed.
-
-So an edited or forged cache entry cannot change a number: numbers come from
-the data files only, the verdict holds no data and nothing executable, and a
-verdict whose key does not match the files is never found. (Until 2026-12 this
-module kept the validated tables themselves as pickles, which an edit of the
-cache could change and which ran code when loaded; such files are deleted,
-never read.) $TIP_NORWAY_NO_CACHE=1 validates every time.
+Every load reads and types the tables from the data files; whether it also
+runs the checks depends on the verdict cache (:mod:`.verdicts`): the same bytes
+that passed before are not checked again.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import platform
-import threading
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
-from . import checks, paths, quality
+from . import checks, paths, quality, verdicts
 from .errors import DataError
-
-#: Environment variable that turns the cache of validated tables off (any non-empty value).
-NO_CACHE_ENV = "TIP_NORWAY_NO_CACHE"
-#: Where verdicts on validated files are kept, and how many of them (the newest are kept).
-CACHE = paths.OUTPUT / "cache"
-CACHE_ENTRIES = 8
+from .verdicts import CORE, GLOTIP, WORLD_BANK
 
 
 @dataclass(frozen=True)
@@ -101,46 +77,12 @@ def load_statements(data_dir: Path = paths.DATA) -> pd.DataFrame:
     return load(data_dir).statements
 
 
-#: The parts of the data a load can ask for, each validated on its own terms.
-CORE, GLOTIP, WORLD_BANK = "core", "glotip", "world_bank"
-
-
-def cache_key(data_dir: Path = paths.DATA) -> str:
-    """The digest a verdict is kept under: every file under ``data_dir`` (name and bytes), the data layer's
-    source, and the versions its checks depend on."""
-    digest = hashlib.sha256(f"python={platform.python_version()}\n".encode())
-    for package in ("pandas", "numpy", "pandera"):
-        digest.update(f"{package}={metadata.version(package)}\n".encode())
-    data_dir = Path(data_dir)
-    code = Path(__file__).parent
-    for root, files in ((data_dir, sorted(data_dir.rglob("*"))), (code, sorted(code.glob("*.py")))):
-        for path in files:
-            if path.is_file():
-                digest.update(f"{path.relative_to(root).as_posix()} {checks.sha256(path)}\n".encode())
-    return digest.hexdigest()
-
-
-def _verdict_file(key: str) -> Path:
-    return CACHE / f"verdict-{key}.json"
-
-
-def validated_parts(key: str) -> set[str]:
-    """The parts a verdict says passed validation for the files of ``key``; empty when there is none (or it cannot be read)."""
-    try:
-        found = json.loads(_verdict_file(key).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return set()
-    if not isinstance(found, dict) or found.get("key") != key or not isinstance(found.get("validated"), list):
-        return set()
-    return {part for part in found["validated"] if part in (CORE, GLOTIP, WORLD_BANK)}
-
-
 def load(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool = False, fresh: bool = False) -> Dataset:
     """Read every curated table at once, validated now or, for the same bytes, validated before.
 
     All problems of all tables are gathered before anything is raised, so one
     run shows everything an edit broke. A load that passed leaves a verdict
-    (see the module's description); a later load of the same files reads them
+    (see :mod:`.verdicts`); a later load of the same files reads them
     again but need not check them again.
 
     Args:
@@ -159,65 +101,20 @@ def load(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool 
         DataError: Listing each problem with its file, line, column and what was expected.
     """
     data_dir = Path(data_dir)
-    if os.environ.get(NO_CACHE_ENV):
+    if os.environ.get(verdicts.NO_CACHE_ENV):
         return validate(data_dir, glotip, world_bank)
     wanted = {CORE} | ({GLOTIP} if glotip else set()) | ({WORLD_BANK} if world_bank else set())
-    stamp = _stamp(data_dir)  # taken before the key: a file written after it changes the stamp
-    key = cache_key(data_dir)
-    known = validated_parts(key)
+    stamp = verdicts.stamp(data_dir)  # taken before the key: a file written after it changes the stamp
+    key = verdicts.cache_key(data_dir)
+    known = verdicts.validated_parts(key)
     if not fresh and wanted <= known:
         dataset = _read(data_dir, glotip, world_bank)
-        if dataset is not None and _stamp(data_dir) == stamp:  # the files did not change while they were read
+        if dataset is not None and verdicts.stamp(data_dir) == stamp:  # the files did not change while they were read
             return dataset
     dataset = validate(data_dir, glotip, world_bank)
-    if _stamp(data_dir) == stamp:
-        _keep_verdict(key, known | wanted)
+    if verdicts.stamp(data_dir) == stamp:
+        verdicts.keep(key, known | wanted)
     return dataset
-
-
-def _stamp(data_dir: Path) -> list[tuple[str, int, int]]:
-    """Every file under ``data_dir`` with its size and modification time (in ns): what tells, without hashing
-    again, that no file changed between computing the key and reading the tables."""
-    return [(path.as_posix(), info.st_size, info.st_mtime_ns)
-            for path in sorted(Path(data_dir).rglob("*")) if path.is_file() and (info := path.stat())]
-
-
-def _keep_verdict(key: str, parts: set[str]) -> None:
-    """Write the verdict for ``key`` atomically (concurrent kernels may write the same one) and drop old entries.
-
-    A cache that cannot be written is passed over in silence: the load still
-    validates every time, and a note here would end up in every notebook's
-    outputs (in a kernel, stderr is a cell's output).
-    """
-    target = _verdict_file(key)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
-        try:
-            partial.write_text(json.dumps({"key": key, "validated": sorted(parts)}) + "\n", encoding="utf-8")
-            os.replace(partial, target)
-        finally:
-            partial.unlink(missing_ok=True)
-    except OSError:
-        return
-    _prune(target.parent)
-
-
-def _prune(folder: Path) -> None:
-    """Keep the CACHE_ENTRIES newest verdicts and delete the pickles of earlier versions (never read).
-    Another process may be pruning too: an entry gone already is skipped."""
-    dated = []
-    for entry in folder.glob("verdict-*.json"):
-        try:
-            dated.append((entry.stat().st_mtime, entry))
-        except OSError:
-            continue
-    old = [entry for _, entry in sorted(dated, reverse=True)[CACHE_ENTRIES:]] + list(folder.glob("load-*.pickle"))
-    for entry in old:
-        try:
-            entry.unlink(missing_ok=True)
-        except OSError:
-            pass
 
 
 def _names(glotip: bool, world_bank: bool) -> tuple[str, ...]:

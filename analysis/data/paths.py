@@ -1,4 +1,4 @@
-"""Every path the project uses, in one place.
+"""Every path the project uses, and the list of data files, in one place.
 
 Notebooks and scripts ask this module for locations instead of writing
 ``"../data"``, so they run the same from ``notebooks/``, from the project root,
@@ -41,6 +41,20 @@ def figures_dir(exploratory: bool = False) -> Path:
     if os.environ.get(FIGURES_DIR_ENV):
         return Path(os.environ[FIGURES_DIR_ENV])
     return EXPLORATORY if exploratory else FIGURES
+
+
+def data_files(data_dir: Path | None = None) -> list[Path]:
+    """Every file the curated data are made of: the data package, then every file under ``raw/``, then ``processed/``.
+
+    ``data_dir`` is a folder laid out as ``data/`` is; by default the project's own, where :data:`DATAPACKAGE`,
+    :data:`RAW` and :data:`PROCESSED` say (a test may point one of them elsewhere).
+    """
+    if data_dir is None:
+        package, folders = DATAPACKAGE, (RAW, PROCESSED)
+    else:
+        package, folders = Path(data_dir) / "datapackage.json", (Path(data_dir) / "raw", Path(data_dir) / "processed")
+    files = [package, *(path for folder in folders for path in sorted(folder.rglob("*")))]
+    return [path for path in files if path.is_file()]
 
 
 def display(path: Path) -> str:

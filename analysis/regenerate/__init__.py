@@ -7,5 +7,7 @@
 - :mod:`.publish`: swapping charts into ``figures/``;
 - :mod:`.manifest`: the record of a run;
 - :mod:`.run`: a whole run; :mod:`.reference`: the committed reference outputs;
+- :mod:`.sweep`: one notebook over a grid of values (:mod:`.grid`), its results as tables (:mod:`.sweep_results`);
+- :mod:`.batch`: what a run and a sweep share (kernels at once, the folder, the progress line);
 - :mod:`.cli`: the ``tip-norway`` command.
 """

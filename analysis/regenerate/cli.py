@@ -29,14 +29,16 @@ import yaml
 
 from ..data import paths
 from ..data.errors import DataError, Problem
+from .batch import MAX_WORKERS
 from .errors import ParameterError, RunError
 from .execute import CELL_TIMEOUT
+from .grid import load_grid_file
 from .notebooks import discover
 from .parameters import load_parameter_file
 from .reference import clean_reference, refresh
-from .run import MAX_WORKERS, run
+from .run import run
 from .stopping import Stopped
-from .sweep import MAX_RUNS, load_grid_file, sweep
+from .sweep import MAX_RUNS, sweep
 
 if TYPE_CHECKING:
     from ..data import Dataset

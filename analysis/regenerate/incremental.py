@@ -21,7 +21,8 @@ import json
 from pathlib import Path
 
 from ..data import paths
-from .manifest import sha256, versions
+from ..data.digest import sha256
+from .manifest import versions
 from .notebooks import Notebook, cells
 
 RECORD = "published.json"
@@ -30,8 +31,7 @@ RECORD = "published.json"
 def shared_inputs() -> dict[str, str]:
     """What every notebook is made from: the data package, raw and processed files, the package source, library versions,
     and the environment's lock (which pins libraries the versions leave out, scipy and pillow among them)."""
-    files = [paths.DATAPACKAGE, paths.ENVIRONMENT_LOCK, *sorted(paths.RAW.iterdir()), *sorted(paths.PROCESSED.iterdir()),
-             *sorted((paths.ROOT / "analysis").rglob("*.py"))]
+    files = [paths.ENVIRONMENT_LOCK, *paths.data_files(), *sorted((paths.ROOT / "analysis").rglob("*.py"))]
     found = {paths.display(p): sha256(p) for p in files if p.is_file()}
     found.update({f"version of {name}": number for name, number in versions().items()})
     return found

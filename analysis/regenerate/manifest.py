@@ -10,22 +10,18 @@ defaults (the reason a run was not published).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from ..data import paths
+from ..data.digest import sha256
 from .execute import Outcome
 from .notebooks import Notebook, defaults
 
 #: Libraries whose versions a manifest records.
 RECORDED_PACKAGES = ("tip-norway", "pandas", "numpy", "pandera", "matplotlib", "seaborn", "papermill", "nbclient", "ipykernel")
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def versions() -> dict[str, str]:
@@ -45,8 +41,7 @@ def inputs(notebooks: list[Notebook], known: dict[str, str] | None = None) -> di
     ``known`` holds digests already computed in this run, by displayed path, so no file is read twice.
     """
     known = known or {}
-    files = [paths.DATAPACKAGE, paths.ENVIRONMENT_LOCK, *sorted(paths.RAW.iterdir()), *sorted(paths.PROCESSED.iterdir()),
-             *(nb.path for nb in notebooks)]
+    files = [paths.ENVIRONMENT_LOCK, *paths.data_files(), *(nb.path for nb in notebooks)]
     return {paths.display(p): known.get(paths.display(p)) or sha256(p) for p in files if p.is_file()}
 
 

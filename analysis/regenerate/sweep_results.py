@@ -1,0 +1,75 @@
+"""What a sweep computed, as tables: one row per run, and every run's own table stacked.
+
+Each run of a sweep writes its chart's table (CSV) and its analysis's facts
+(JSON) beside its chart, as :func:`analysis.charts.show` does for every
+notebook; :func:`collect` reads them back into tidy tables, a parameter or a
+fact per column.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from .execute import Outcome, progress
+from .notebooks import Notebook
+
+
+def status(outcome: Outcome, stopping: bool = False) -> str:
+    """A run's status in the results and the manifest: ok, failed, interrupted (failed once a stop was requested), not started."""
+    return progress(outcome, stopping).lower()
+
+
+def _cell(value):
+    """A parameter or fact as one cell of a tidy table: lists as JSON text."""
+    return json.dumps(value) if isinstance(value, list | dict) else value
+
+
+def _flatten(facts: dict, prefix: str = "facts.") -> dict:
+    """``{"pooled": {"NOR": [27.1, 30.6]}}`` -> ``{"facts.pooled.NOR": "[27.1, 30.6]"}``."""
+    flat = {}
+    for key, value in facts.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = _cell(value)
+    return flat
+
+
+def collect(nb: Notebook, combos: list[dict], outcomes: list[Outcome], sweep_dir: Path, stopping: bool = False):
+    """The tidy tables of a sweep: one row per run (``results``) and every run's table stacked (``tables``)."""
+    import pandas as pd
+
+    rows, tables, headline, labels = [], [], None, set()
+    for k, (combo, outcome) in enumerate(zip(combos, outcomes, strict=True), start=1):
+        figures = sweep_dir / "runs" / f"{k:03d}" / "figures"
+        row = {"run": k, **{name: _cell(value) for name, value in combo.items()},
+               "status": status(outcome, stopping), "seconds": round(outcome.seconds, 3)}
+        facts_file = figures / f"{nb.name}.json"
+        if not outcome.error and facts_file.is_file():
+            stated = json.loads(facts_file.read_text(encoding="utf-8"))
+            if stated["headline"] is not None:
+                headline = headline or stated["headline"]
+                labels.add(stated["headline"]["label"])
+                value = stated["headline"]["value"]
+                if isinstance(value, list):
+                    row.update({"headline_low": value[0], "headline_high": value[1]})
+                else:
+                    row["headline"] = value
+            row.update(_flatten(stated["facts"]))
+            table = pd.read_csv(figures / f"{nb.name}.csv")
+            for name, value in combo.items():  # a table may name a parameter too (03's "denominator")
+                if name in table.columns:
+                    same = table[name].astype(str).eq(str(_cell(value))).all()
+                    table = table.drop(columns=name) if same else table.rename(columns={name: f"{name}_in_table"})
+            tables.append(table.assign(**{"run": k, **{name: _cell(value) for name, value in combo.items()}}))
+        row["error"] = outcome.error or ""
+        rows.append(row)
+    results = pd.DataFrame(rows)
+    front = ["run", *combos[0]]
+    stacked = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=front)
+    stacked = stacked[front + [c for c in stacked.columns if c not in front]]
+    if headline is not None and len(labels) > 1:  # "funding per victim, in {currency}" with currency swept
+        headline = {**headline, "label": re.sub(r"\{(\w+)\}", lambda m: f"the run's {m.group(1).replace('_', ' ')}", headline["label_template"])}
+    return results, stacked, headline
