@@ -1,0 +1,138 @@
+"""The story in words: the title, summary, caveats and closing of each analysis, in a template a researcher edits.
+
+``words/<topic>.md`` shares its name with ``notebooks/NN_<topic>.ipynb`` and
+``analyses/<topic>.py``. It is Markdown with one section per part of the
+story, each under a second-level heading: ``## title`` (drawn on the chart,
+one line: a line break in the section is a space), ``## summary`` (the
+finding), ``## caveats`` (what the numbers do not say; the notebook shows it
+after the summary, a blank line between) and ``## what this shows`` (the
+closing words of the notebook). Text before the first heading (comments,
+macros) belongs to every section.
+
+Each section is a Jinja2 template. The analysis computes the values (numbers,
+intervals, flags such as ``differ``) and :func:`render` fills them in, so the
+words, including those chosen by a condition, live in the template and the
+numbers come from the data. A name the analysis does not give is an error
+naming the template, its line and the name. The filters format numbers:
+
+- ``number(spec)``: ``format(value, spec)``, as in ``{{ victims | number(",.0f") }}``;
+- ``interval(digits=0, percent=False)``: a chance interval, "22-135", "at least 3", "n/a";
+- ``shown(digits=0, percent=False)``: a value that may be a range, "24" or "64-256";
+- ``p``: a p-value, "p = 0.27", "p < 0.001";
+- ``ci``: the label of a confidence level, 0.95 -> "95% CI";
+- ``signed(digits=0)``: a number with its sign, "+3", "-12.5".
+
+Shared values every template may use: ``what_intervals_cover`` (the sentence
+said wherever intervals are shown), ``unreliable`` (the mark of a value on too
+few events) and ``reliable_events``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from importlib.resources import files
+from pathlib import Path
+from typing import NamedTuple
+
+import jinja2
+
+from ..intervals import shown
+from ..result import Prose
+from ..uncertainty import RELIABLE_EVENTS, UNRELIABLE, WHAT_INTERVALS_COVER, ci_label, shown_interval, shown_p
+
+#: The sections of a template, in the order they are written.
+SECTIONS = ("title", "summary", "caveats", "what this shows")
+_HEADING = re.compile(r"## (.+?)\s*")
+
+
+class WordsError(LookupError):
+    """A template that cannot be read or rendered: names the file, the line and what is wrong."""
+
+
+class Words(NamedTuple):
+    """The rendered story: the chart's title, the summary with its caveats, and the closing words."""
+
+    title: str
+    summary: Prose
+    closing: Prose
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(number=format, interval=shown_interval, shown=shown, p=shown_p, ci=ci_label,
+                       signed=lambda value, digits=0: f"{value:+.{digits}f}")
+    env.globals.update(what_intervals_cover=WHAT_INTERVALS_COVER, unreliable=UNRELIABLE, reliable_events=RELIABLE_EVENTS)
+    return env
+
+
+ENVIRONMENT = _environment()
+
+
+def path_of(topic: str) -> Path:
+    """The template of ``topic``: ``analysis/analyses/words/<topic>.md``."""
+    return Path(str(files(__name__) / f"{topic}.md"))
+
+
+@functools.cache
+def sections(topic: str) -> dict[str, jinja2.Template]:
+    """The template of ``topic``, one compiled Jinja2 template per section; line numbers in errors are the file's."""
+    path = path_of(topic)
+    if not path.is_file():
+        raise WordsError(f"{path}: no template for the analysis {topic!r}; expected one section each of {', '.join(SECTIONS)}")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    starts = {}
+    for number, line in enumerate(lines, 1):
+        heading = _HEADING.fullmatch(line)
+        if heading:
+            name = heading.group(1)
+            if name not in SECTIONS or name in starts:
+                raise WordsError(f"{path}, line {number}: heading {line!r}: expected each of {', '.join(SECTIONS)} once")
+            starts[name] = number
+    missing = [name for name in SECTIONS if name not in starts]
+    if missing:
+        raise WordsError(f"{path}: no section {', '.join(f'## {m}' for m in missing)}; expected one each of {', '.join(SECTIONS)}")
+    preamble = lines[: min(starts.values()) - 1]
+    ends = sorted(starts.values()) + [len(lines) + 1]
+    templates = {}
+    for name, start in starts.items():
+        end = ends[ends.index(start) + 1]
+        # Blank lines in place of the lines before it, so Jinja2's line numbers are the file's.
+        source = "\n".join(preamble + [""] * (start - len(preamble)) + lines[start: end - 1])
+        try:
+            templates[name] = ENVIRONMENT.from_string(source)
+        except jinja2.TemplateSyntaxError as error:
+            raise WordsError(f"{path}, line {error.lineno} (## {name}): {error.message}") from None
+        templates[name].filename = str(path)
+    return templates
+
+
+def _line(error: BaseException, path: str) -> str:
+    """The line of the template at which ``error`` arose, from the traceback Jinja2 rewrites to point at it."""
+    tb, found = error.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            found = tb.tb_lineno
+        tb = tb.tb_next
+    return "" if found is None else f", line {found}"
+
+
+def section(topic: str, name: str, values: dict) -> str:
+    """The section ``name`` of ``topic``'s template filled in with ``values``, without the blank lines around it."""
+    template = sections(topic)[name]
+    try:
+        text = template.render(values)
+    except jinja2.UndefinedError as error:
+        raise WordsError(f"{template.filename}{_line(error, template.filename)} (## {name}): {error.message}; "
+                         f"the analysis gives {', '.join(sorted(values))}") from None
+    return text.strip("\n")
+
+
+def render(module: str, values: dict) -> Words:
+    """The story of the analysis in ``module`` (its ``__name__``), its words from the template and its numbers from ``values``."""
+    topic = module.rsplit(".", 1)[-1]
+    summary, caveats = section(topic, "summary", values), section(topic, "caveats", values)
+    return Words(title=section(topic, "title", values).replace("\n", " "),
+                 summary=Prose("\n\n".join(part for part in (summary, caveats) if part)),
+                 closing=Prose(section(topic, "what this shows", values)))
