@@ -6,8 +6,9 @@ story, each under a second-level heading: ``## title`` (drawn on the chart,
 one line: a line break in the section is a space), ``## summary`` (the
 finding), ``## caveats`` (what the numbers do not say; the notebook shows it
 after the summary, a blank line between) and ``## what this shows`` (the
-closing words of the notebook). Text before the first heading (comments,
-macros) belongs to every section.
+closing words of the notebook). A template may hold other sections, such as a
+label the chart draws, which the analysis asks for by name with :func:`section`.
+Text before the first heading (comments, macros) belongs to every section.
 
 Each section is a Jinja2 template. The analysis computes the values (numbers,
 intervals, flags such as ``differ``) and :func:`render` fills them in, so the
@@ -87,24 +88,29 @@ def sections(topic: str) -> dict[str, jinja2.Template]:
         heading = _HEADING.fullmatch(line)
         if heading:
             name = heading.group(1)
-            if name not in SECTIONS or name in starts:
-                raise WordsError(f"{path}, line {number}: heading {line!r}: expected each of {', '.join(SECTIONS)} once")
+            if name in starts:
+                raise WordsError(f"{path}, line {number}: a second section {line!r}; expected each section once")
             starts[name] = number
     missing = [name for name in SECTIONS if name not in starts]
     if missing:
         raise WordsError(f"{path}: no section {', '.join(f'## {m}' for m in missing)}; expected one each of {', '.join(SECTIONS)}")
-    preamble = lines[: min(starts.values()) - 1]
+    preamble = "\n".join(lines[: min(starts.values()) - 1])
     ends = sorted(starts.values()) + [len(lines) + 1]
     templates = {}
     for name, start in starts.items():
-        end = ends[ends.index(start) + 1]
-        # Blank lines in place of the lines before it, so Jinja2's line numbers are the file's.
-        source = "\n".join(preamble + [""] * (start - len(preamble)) + lines[start: end - 1])
+        body = lines[start: ends[ends.index(start) + 1] - 1]
+        while body and not body[0].strip():
+            body, start = body[1:], start + 1
+        while body and not body[-1].strip():
+            body = body[:-1]
+        # The preamble, then a comment of line breaks, so Jinja2's line numbers are the file's; the text the
+        # preamble alone renders (its blank lines) is cut from the front of every section.
+        prefix = preamble + "\n{#" + "\n" * (start - preamble.count("\n") - 1) + "#}"
         try:
-            templates[name] = ENVIRONMENT.from_string(source)
+            templates[name] = ENVIRONMENT.from_string(prefix + "\n".join(body))
+            templates[name].filename, templates[name].prefix = str(path), ENVIRONMENT.from_string(prefix).render()
         except jinja2.TemplateSyntaxError as error:
             raise WordsError(f"{path}, line {error.lineno} (## {name}): {error.message}") from None
-        templates[name].filename = str(path)
     return templates
 
 
@@ -112,27 +118,30 @@ def _line(error: BaseException, path: str) -> str:
     """The line of the template at which ``error`` arose, from the traceback Jinja2 rewrites to point at it."""
     tb, found = error.__traceback__, None
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename == "<template>":
+        if tb.tb_frame.f_code.co_filename in (path, "<template>"):
             found = tb.tb_lineno
         tb = tb.tb_next
     return "" if found is None else f", line {found}"
 
 
-def section(topic: str, name: str, values: dict) -> str:
-    """The section ``name`` of ``topic``'s template filled in with ``values``, without the blank lines around it."""
+def section(module: str, name: str, values: dict) -> str:
+    """The section ``name`` of the template of ``module`` (an analysis's ``__name__``, or its topic) filled in with ``values``,
+    without the blank lines around it in the file."""
+    topic = module.rsplit(".", 1)[-1]
+    if name not in sections(topic):
+        raise WordsError(f"{path_of(topic)}: no section '## {name}'; it has {', '.join(sections(topic))}")
     template = sections(topic)[name]
     try:
         text = template.render(values)
     except jinja2.UndefinedError as error:
         raise WordsError(f"{template.filename}{_line(error, template.filename)} (## {name}): {error.message}; "
                          f"the analysis gives {', '.join(sorted(values))}") from None
-    return text.strip("\n")
+    return text.removeprefix(template.prefix).rstrip("\n")
 
 
 def render(module: str, values: dict) -> Words:
     """The story of the analysis in ``module`` (its ``__name__``), its words from the template and its numbers from ``values``."""
-    topic = module.rsplit(".", 1)[-1]
-    summary, caveats = section(topic, "summary", values), section(topic, "caveats", values)
-    return Words(title=section(topic, "title", values).replace("\n", " "),
+    summary, caveats = section(module, "summary", values), section(module, "caveats", values)
+    return Words(title=section(module, "title", values).replace("\n", " "),
                  summary=Prose("\n\n".join(part for part in (summary, caveats) if part)),
-                 closing=Prose(section(topic, "what this shows", values)))
+                 closing=Prose(section(module, "what this shows", values)))
