@@ -21,7 +21,9 @@ naming the template, its line and the name. The filters format numbers:
 - ``shown(digits=0, percent=False)``: a value that may be a range, "24" or "64-256";
 - ``p``: a p-value, "p = 0.27", "p < 0.001";
 - ``ci``: the label of a confidence level, 0.95 -> "95% CI";
-- ``signed(digits=0)``: a number with its sign, "+3", "-12.5".
+- ``signed(digits=0)``: a number with its sign, "+3", "-12.5";
+
+and the test ``missing`` tells a value the source does not give (None, NaN).
 
 Shared values every template may use: ``what_intervals_cover`` (the sentence
 said wherever intervals are shown), ``unreliable`` (the mark of a value on too
@@ -31,12 +33,14 @@ few events) and ``reliable_events``.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from importlib.resources import files
 from pathlib import Path
 from typing import NamedTuple
 
 import jinja2
+import pandas as pd
 
 from ..intervals import shown
 from ..result import Prose
@@ -59,11 +63,17 @@ class Words(NamedTuple):
     closing: Prose
 
 
+def _missing(value) -> bool:
+    """Whether a value is absent (None, NaN): ``{% if r.kom_victims is missing %}``."""
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True,
                              trim_blocks=True, lstrip_blocks=True)
     env.filters.update(number=format, interval=shown_interval, shown=shown, p=shown_p, ci=ci_label,
                        signed=lambda value, digits=0: f"{value:+.{digits}f}")
+    env.tests["missing"] = _missing
     env.globals.update(what_intervals_cover=WHAT_INTERVALS_COVER, unreliable=UNRELIABLE, reliable_events=RELIABLE_EVENTS)
     return env
 
