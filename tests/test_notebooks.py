@@ -25,6 +25,7 @@ ALLOWED = re.compile(
     r"|result = \w+\.analyse\((\w+=\w+(, )?)*\)"
     r"|result\.(summary|table|tables\[\"\w+\"\])(\[\[[\"\w, ]+\]\])?"
     r"|show\(result\)"
+    r"|result\.closing"
 )
 
 
@@ -49,7 +50,7 @@ def test_notebook_makes_one_call_and_only_shows_what_it_returns(path):
     assert len(calls) == 1
     passed = set(re.findall(r"(\w+)=\1", calls[0]))
     assert passed == set(ANALYSES[path.stem].defaults), f"{path.name}: pass every parameter to the analysis"
-    assert lines[-1] == "show(result)"
+    assert lines[-2:] == ["show(result)", "result.closing"]
 
 
 def test_the_rule_catches_computation_in_a_notebook():
