@@ -115,7 +115,8 @@ def analyse(data: Dataset, source: str = "tip2015", denominator: str = "victims_
     story = words.render(__name__, {
         "per_year": list(per_year.itertuples()), "first": per_year.iloc[0], "latest": latest, "compared": compared,
         "measure_described": measure.describe(), "measure_plural": measure.plural, "confidence": confidence,
-        "windows_match": match, "victims_window": victims_row, "convictions_window": convictions_row, "cumulative": cumulative})
+        "windows_match": match, "victims_window": victims_row, "convictions_window": convictions_row,
+        "cumulative": cumulative})
     return Result(
         title=story.title,
         table=pd.concat([per_year.assign(panel="per_year"), windows.assign(panel="cumulative")], ignore_index=True),

@@ -119,7 +119,8 @@ def analyse(data: Dataset, source: str = "tip2015", year: int = 2014, denominato
     ids = [*lines.id, *lines.usd_id.dropna(), *victims.ids]
     story = words.render(__name__, {
         "nok_total": every.nok.sum(), "usd_total": every.usd_as_reported.sum(), "report_rate": report_rate,
-        "exchange_rate": exchange_rate, "currency": currency, "per": victims.measure.singular, "victims_label": victims.label,
+        "exchange_rate": exchange_rate, "currency": currency, "per": victims.measure.singular,
+        "victims_label": victims.label,
         "nok_per_victim": total.nok_per_victim, "per_victim": total[f"{cur}_per_victim"], "nok_per_victim_ci": total_ci,
         "year": year, "confidence": confidence})
     return Result(

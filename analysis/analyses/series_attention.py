@@ -82,7 +82,8 @@ def analyse(data: Dataset, first_year: int = 2010, last_year: int = 2024, confid
     first_row, last_row = shares.iloc[0], shares.iloc[-1]
     facts.update({"first": (int(first_row.year), first_row.series, float(first_row.share_sex)),
                   "last": (int(last_row.year), last_row.series, float(last_row.share_sex))})
-    story = words.render(__name__, {"rows": list(shares.itertuples()), "compared": compared, "first": first_row, "last": last_row,
+    story = words.render(__name__, {"rows": list(shares.itertuples()), "compared": compared, "first": first_row,
+                                    "last": last_row,
                                     "missing": missing, "confidence": confidence})
     return Result(
         title=story.title,

@@ -164,7 +164,8 @@ def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, rule: 
     ids += [i for i in (*table.kom_id, *table.glotip_detected_id, *table.glotip_convicted_id) if isinstance(i, str)]
     story = words.render(__name__, {
         "release": release, "include_flagged": include_flagged, "first_year": first_year, "last_year": last_year,
-        "confidence": confidence, "rows": list(table.itertuples()), "points": len(points), "ranges": len(ranges), "unreported": none,
+        "confidence": confidence, "rows": list(table.itertuples()), "points": len(points), "ranges": len(ranges),
+        "unreported": none,
         "extremes": extremes, "lowest": lowest, "highest": highest, "shaky": shaky, "with_ratio": len(with_value),
         "fitted": fitted, "counted": counted, "trend_years": TREND_YEARS})
     return Result(

@@ -49,8 +49,10 @@ def analyse(data: Dataset, first_edition: int = 2011, last_edition: int = 2025) 
     tip, kom = drift[drift.series == "TIP"], drift[drift.series == "KOM"]
     ids = [*known.id, *drift.id]
     story = words.render(__name__, {
-        "first_tier": known.tier.iloc[0], "change": changes.iloc[0] if len(changes) else None, "changes": list(changes.itertuples()),
-        "first_edition": int(known.edition.min()), "last_edition": int(known.edition.max()), "tip": list(tip.itertuples()),
+        "first_tier": known.tier.iloc[0], "change": changes.iloc[0] if len(changes) else None,
+        "changes": list(changes.itertuples()),
+        "first_edition": int(known.edition.min()), "last_edition": int(known.edition.max()),
+        "tip": list(tip.itertuples()),
         "kom": list(kom.itertuples())})
     return Result(
         title=story.title,

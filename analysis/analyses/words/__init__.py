@@ -74,7 +74,8 @@ def _environment() -> jinja2.Environment:
     env.filters.update(number=format, interval=shown_interval, shown=shown, p=shown_p, ci=ci_label,
                        signed=lambda value, digits=0: f"{value:+.{digits}f}")
     env.tests["missing"] = _missing
-    env.globals.update(what_intervals_cover=WHAT_INTERVALS_COVER, unreliable=UNRELIABLE, reliable_events=RELIABLE_EVENTS)
+    env.globals.update(what_intervals_cover=WHAT_INTERVALS_COVER, unreliable=UNRELIABLE,
+                       reliable_events=RELIABLE_EVENTS)
     return env
 
 
@@ -91,7 +92,8 @@ def sections(topic: str) -> dict[str, jinja2.Template]:
     """The template of ``topic``, one compiled Jinja2 template per section; line numbers in errors are the file's."""
     path = path_of(topic)
     if not path.is_file():
-        raise WordsError(f"{path}: no template for the analysis {topic!r}; expected one section each of {', '.join(SECTIONS)}")
+        raise WordsError(f"{path}: no template for the analysis {topic!r}; "
+                         f"expected one section each of {', '.join(SECTIONS)}")
     lines = path.read_text(encoding="utf-8").splitlines()
     starts = {}
     for number, line in enumerate(lines, 1):
@@ -103,7 +105,8 @@ def sections(topic: str) -> dict[str, jinja2.Template]:
             starts[name] = number
     missing = [name for name in SECTIONS if name not in starts]
     if missing:
-        raise WordsError(f"{path}: no section {', '.join(f'## {m}' for m in missing)}; expected one each of {', '.join(SECTIONS)}")
+        raise WordsError(f"{path}: no section {', '.join(f'## {m}' for m in missing)}; "
+                         f"expected one each of {', '.join(SECTIONS)}")
     preamble = "\n".join(lines[: min(starts.values()) - 1])
     ends = sorted(starts.values()) + [len(lines) + 1]
     templates = {}
@@ -135,8 +138,8 @@ def _line(error: BaseException, path: str) -> str:
 
 
 def section(module: str, name: str, values: dict) -> str:
-    """The section ``name`` of the template of ``module`` (an analysis's ``__name__``, or its topic) filled in with ``values``,
-    without the blank lines around it in the file."""
+    """The section ``name`` of the template of ``module`` (an analysis's ``__name__``, or its topic) filled in
+    with ``values``, without the blank lines around it in the file."""
     topic = module.rsplit(".", 1)[-1]
     if name not in sections(topic):
         raise WordsError(f"{path_of(topic)}: no section '## {name}'; it has {', '.join(sections(topic))}")
@@ -150,7 +153,7 @@ def section(module: str, name: str, values: dict) -> str:
 
 
 def render(module: str, values: dict) -> Words:
-    """The story of the analysis in ``module`` (its ``__name__``), its words from the template and its numbers from ``values``."""
+    """The story of the analysis in ``module`` (its ``__name__``): words from its template, numbers from ``values``."""
     summary, caveats = section(module, "summary", values), section(module, "caveats", values)
     return Words(title=section(module, "title", values).replace("\n", " "),
                  summary=Prose("\n\n".join(part for part in (summary, caveats) if part)),
