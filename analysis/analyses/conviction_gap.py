@@ -7,17 +7,13 @@ from typing import Annotated
 import pandas as pd
 
 from ..data import VICTIM_MEASURES, Dataset, from_source, select, sources_of, victim_count
+from . import words
 from .domains import CONFIDENCE, OneOf, SourceWithFigures, YearsOf
-from .result import Prose, Result, analysis_of
+from .result import Result, analysis_of
 from .uncertainty import (
-    UNRELIABLE,
-    WHAT_INTERVALS_COVER,
-    ci_label,
     compare_rates,
     rate_interval,
     ratio_interval,
-    shown_interval,
-    shown_p,
     unreliable,
 )
 
@@ -93,9 +89,6 @@ def cumulative_comparison(figures: pd.DataFrame, confidence: float = 0.95) -> pd
     return table
 
 
-def _about(hedge: str) -> str:
-    return "about " if hedge == "approximately" else ""
-
 
 @analysis_of("01_conviction_gap", headline=("victims_per_conviction", "victims per person convicted"))
 def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip2015",
@@ -108,40 +101,25 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
     per_year = victims_per_conviction(figures, denominator, list(years), confidence)
     windows = cumulative_comparison(figures, confidence)
     measure = VICTIM_MEASURES[denominator]
-    label = ci_label(confidence)
     latest = per_year.iloc[-1]
     victims_row = windows.set_index("measure").loc["potential_victims_assisted"]
     convictions_row = windows.set_index("measure").loc["convictions"]
     match = bool(windows.windows_match.all())
     # The cumulative contrast as a ratio of two rates per year, each count over its own window.
     cumulative = compare_rates((victims_row.value,) * 2, victims_row.years, (convictions_row.value,) * 2, convictions_row.years, confidence)
-    lines = [f"- {r.year}: {_about(r.victims_hedge)}{r.victims:,.0f} {measure.describe()} against {r.convictions:.0f} convictions, "
-             f"{_about(r.victims_hedge)}{r.victims_per_conviction:.0f} per conviction ({label} {shown_interval((r.ci_low, r.ci_high))}"
-             + (f", {UNRELIABLE})" if r.unreliable else ")") for r in per_year.itertuples()]
     compared = None
     if len(per_year) > 1:
         first = per_year.iloc[0]
         # Convictions per victim, first year against the last: the exact conditional test (convictions are the small counts).
         compared = compare_rates((first.convictions,) * 2, first.victims, (latest.convictions,) * 2, latest.victims, confidence)
-        lines.append(f"\n{first.year} and {latest.year} {'differ' if compared.differs else 'do not differ'} beyond chance "
-                     f"(exact conditional test of convictions per victim, {shown_p(compared.p_value)}).")
-    lines.append("")
-    lines.append(
-        f"Windows {'match' if match else 'do NOT match'}: potential victims {victims_row.period_start}-{victims_row.period_end} "
-        f"({victims_row.years} years), convictions {convictions_row.period_start}-{convictions_row.period_end} ({convictions_row.years} years). "
-        f"Per year: about {victims_row.per_year:.0f} potential victims assisted against {convictions_row.per_year:.1f} convictions, "
-        f"about {victims_row.per_year / convictions_row.per_year:.0f} to one ({label} {shown_interval((cumulative.low, cumulative.high))}).")
-    lines += ["", "The victim counts are the report's own, some of them approximate ('about'); the intervals treat each count as a "
-              "Poisson count and the split between victims and convictions as binomial. " + WHAT_INTERVALS_COVER]
     ids = [i for cell in (*per_year.victims_ids, *per_year.convictions_ids) for i in cell] + list(windows.id)
-    title = (f"{_about(latest.victims_hedge).capitalize()}{latest.victims_per_conviction:.0f} {measure.plural} "
-             f"for every trafficker convicted in {latest.year} ({label} {shown_interval((latest.ci_low, latest.ci_high))})")
-    if compared is not None:
-        first = per_year.iloc[0]
-        title += (f"; {'a difference' if compared.differs else 'no difference'} beyond chance from {first.year}'s "
-                  f"{_about(first.victims_hedge)}{first.victims_per_conviction:.0f}")
+    story = words.render(__name__, {
+        "per_year": list(per_year.itertuples()), "first": per_year.iloc[0], "latest": latest, "compared": compared,
+        "measure_described": measure.describe(), "measure_plural": measure.plural, "confidence": confidence,
+        "windows_match": match, "victims_window": victims_row, "convictions_window": convictions_row,
+        "cumulative": cumulative})
     return Result(
-        title=title,
+        title=story.title,
         table=pd.concat([per_year.assign(panel="per_year"), windows.assign(panel="cumulative")], ignore_index=True),
         facts={"year": int(latest.year), "victims_per_conviction": float(latest.victims_per_conviction),
                "ci": (float(latest.ci_low), float(latest.ci_high)), "unreliable": bool(latest.unreliable), "confidence": confidence,
@@ -150,6 +128,7 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
                "cumulative_ratio_ci": (cumulative.low, cumulative.high)},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids),
-        summary=Prose("\n".join(lines)),
+        summary=story.summary,
+        closing=story.closing,
         tables={"per_year": per_year, "windows": windows},
     )

@@ -8,9 +8,10 @@ from typing import Annotated
 import pandas as pd
 
 from ..data import VICTIM_MEASURES, Dataset, from_source, sources_of, victim_count
+from . import words
 from .domains import CONFIDENCE, Domain, Holds, Matches, OneOf, SomeOf, SourceWithFigures, YearsOf
-from .result import Prose, Result, analysis_of
-from .uncertainty import ci_label, count_interval, shown_interval
+from .result import Result, analysis_of
+from .uncertainty import count_interval
 
 
 def lines_for(figures: pd.DataFrame, year: int, lines: list[str] | None = None) -> pd.DataFrame:
@@ -134,27 +135,23 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
     every = lines_for(figures, year)  # the rate is the report's, from all its pairs, whichever lines are shown
     report_rate = implied_rate(every)
     supplied = {}
-    if exchange_rate is None:
-        rate, rate_note = report_rate, f"{report_rate:.4f} NOK per USD, implied by the report's own NOK/USD pairs"
-    else:
-        rate, rate_note = exchange_rate, f"{exchange_rate:g} NOK per {currency}, supplied by the user, not from a source"
-        supplied["exchange_rate"] = f"NOK per {currency}, supplied by the user, not from a source"
+    rate = report_rate if exchange_rate is None else exchange_rate
+    if exchange_rate is not None:
+        supplied["exchange_rate"] = words.section(__name__, "exchange rate label", {"currency": currency})
     victims = victim_count(figures, denominator, year)
     table = per_victim(lines, victims.value, currency, rate, confidence)
     total = table.set_index("id").loc["total"]
     cur = currency.lower()
-    label = ci_label(confidence)
     total_ci = (float(total.nok_per_victim_ci_low), float(total.nok_per_victim_ci_high))
-    summary = (f"Rate implied by the report: {every.nok.sum():,.0f} NOK / {every.usd_as_reported.sum():,.0f} USD = "
-               f"**{report_rate:.4f} NOK per USD**. Rate used here: {rate_note}.\n\n"
-               f"Per {victims.measure.singular} ({victims.label}): NOK {total.nok_per_victim:,.0f} ({label} {shown_interval(total_ci)}), "
-               f"or {currency} {total[f'{cur}_per_victim']:,.0f}.\n\n"
-               f"The interval takes the amounts as known and the victim count as a Poisson count: it says how far the amount per "
-               f"victim could move by chance in the count alone, not how the lines the report names relate to what was spent.")
     ids = [*lines.id, *lines.usd_id.dropna(), *victims.ids]
+    story = words.render(__name__, {
+        "nok_total": every.nok.sum(), "usd_total": every.usd_as_reported.sum(), "report_rate": report_rate,
+        "exchange_rate": exchange_rate, "currency": currency, "per": victims.measure.singular,
+        "victims_label": victims.label,
+        "nok_per_victim": total.nok_per_victim, "per_victim": total[f"{cur}_per_victim"], "nok_per_victim_ci": total_ci,
+        "year": year, "confidence": confidence})
     return Result(
-        title=f"NOK {total.nok_per_victim:,.0f} ({currency} {total[f'{cur}_per_victim']:,.0f}) of the reported funding "
-              f"per {victims.measure.singular} in {year} ({label} NOK {shown_interval(total_ci)})",
+        title=story.title,
         table=table.assign(denominator=denominator, victims=victims.value, nok_per_unit=rate),
         facts={"year": year, "nok_per_victim": float(total.nok_per_victim), "per_victim": float(total[f"{cur}_per_victim"]),
                "nok_per_victim_ci": total_ci, "confidence": confidence,
@@ -162,7 +159,8 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
                "victims_label": victims.label, "per": victims.measure.singular},
         figure_ids=tuple(ids),
         sources=sources_of(data.figures, data.sources, ids),
-        summary=Prose(summary),
+        summary=story.summary,
+        closing=story.closing,
         tables={"lines": lines},
         supplied=supplied,
     )

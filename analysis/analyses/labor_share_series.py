@@ -8,18 +8,15 @@ import pandas as pd
 
 from ..data import Dataset, sources_of
 from ..data.vintages import choose_release
+from . import words
 from .domains import CONFIDENCE, Flag, OneOf, Range
 from .intervals import share, shown
-from .result import Prose, Result, analysis_of
+from .result import Result, analysis_of
 from .uncertainty import (
-    RELIABLE_EVENTS,
-    WHAT_INTERVALS_COVER,
-    ci_label,
     compare_shares,
     pooled,
     share_interval,
     shown_interval,
-    shown_p,
     unreliable,
 )
 from .unodc import RELEASES, yearly_counts
@@ -62,13 +59,6 @@ def pooled_counts(shares: pd.DataFrame, glotip: pd.DataFrame) -> dict[str, tuple
     return result
 
 
-def _shaky(shares: pd.DataFrame) -> str:
-    """How many yearly shares of each stage rest on fewer than :data:`RELIABLE_EVENTS` events."""
-    parts = []
-    for stage, rows in shares.dropna(subset=["share_low"]).groupby("stage", sort=False):
-        parts.append(f"{int(rows.unreliable.sum())} of {len(rows)} yearly shares of {stage}")
-    return (f"Resting on fewer than {RELIABLE_EVENTS} events, so unreliable on their own: " + "; ".join(parts) + ".") if parts else ""
-
 
 @analysis_of("11_labor_share_series", glotip=True,
              headline=("pooled.detected victims", "forced labour's share of detected victims, pooled"))
@@ -86,7 +76,6 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     victims_ci, convicted_ci = (chance.get(stage, nan) for stage in STAGES.values())
     both = all(stage in counts for stage in STAGES.values())
     compared = compare_shares(*counts["detected victims"], *counts["persons convicted"], confidence) if both else None
-    label = ci_label(confidence)
     wide = shares.pivot(index="year", columns="stage", values="share").reset_index()
     wide = wide.rename(columns={"detected victims": "share_of_victims", "persons convicted": "share_of_convicted"})
     wide.columns.name = None
@@ -94,34 +83,24 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     wide_ci = cis.pivot(index="year", columns="stage", values="ci")
     wide["ci_of_victims"] = wide.year.map(wide_ci["detected victims"])
     wide["ci_of_convicted"] = wide.year.map(wide_ci["persons convicted"])
-    lines = [f"- {r.year}: {r.share_of_victims}" + ("" if r.ci_of_victims == "n/a" else f" ({label} {r.ci_of_victims})")
-             + f" of detected victims, {r.share_of_convicted}" + ("" if r.ci_of_convicted == "n/a" else f" ({label} {r.ci_of_convicted})")
-             + " of persons convicted" for r in wide.itertuples()]
     counted = {stage: len(rows.dropna(subset=["share_low"])) for stage, rows in shares.groupby("stage")}
-    verdict = ("" if compared is None else
-               f" The two pooled shares {'differ' if compared.differs else 'do not differ'} beyond chance "
-               f"(Fisher's exact test, {shown_p(compared.p_value)}, the largest over the values the '<5' counts may take).")
-    summary = (f"Forced labour's share (UNODC, {release} release{'' if include_flagged else ', flagged rows left out'}), "
-               f"{first_year}-{last_year}, with Wilson {label}s:\n" + "\n".join(lines)
-               + f"\n\nPooled over the years with both counts: {shown(victims, percent=True)} ({label} {shown_interval(victims_ci, percent=True)}) "
-               f"of detected victims ({counted.get('detected victims', 0)} years), {shown(convicted, percent=True)} "
-               f"({label} {shown_interval(convicted_ci, percent=True)}) of persons convicted ({counted.get('persons convicted', 0)} years)."
-               + verdict + " A share with a '<5' count is a range, and its interval spans every value the count may take; n/a: a count "
-               "not reported. " + _shaky(shares) + "\n\n"
-               + WHAT_INTERVALS_COVER)
+    # How many yearly shares of each stage rest on fewer than RELIABLE_EVENTS events.
+    shaky = [{"stage": stage, "unreliable": int(rows.unreliable.sum()), "years": len(rows)}
+             for stage, rows in shares.dropna(subset=["share_low"]).groupby("stage", sort=False)]
+    story = words.render(__name__, {
+        "release": release, "include_flagged": include_flagged, "first_year": first_year, "last_year": last_year,
+        "confidence": confidence, "by_year": list(wide.itertuples()), "victims": victims, "convicted": convicted,
+        "victims_ci": victims_ci, "convicted_ci": convicted_ci, "victims_years": counted.get("detected victims", 0),
+        "convicted_years": counted.get("persons convicted", 0), "compared": compared, "shaky": shaky})
     ids = [i for cell in shares.ids for i in cell]
-    title = (f"Forced labour: {shown(victims, percent=True)} of detected victims, {shown(convicted, percent=True)} of persons convicted "
-             f"in Norway, {first_year}-{last_year} pooled")
-    if compared is not None:
-        title += (f"; {'a difference beyond chance' if compared.differs else 'no difference beyond chance'} "
-                  f"({label} {shown_interval(victims_ci, percent=True)} and {shown_interval(convicted_ci, percent=True)})")
     return Result(
-        title=title,
+        title=story.title,
         table=shares,
         facts={"pooled": together, "pooled_ci": chance, "years_with_share": counted, "confidence": confidence,
                "differ": None if compared is None else compared.differs, "p_value": None if compared is None else compared.p_value},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids, data.glotip),
-        summary=Prose(summary),
+        summary=story.summary,
+        closing=story.closing,
         tables={"by_year": wide},
     )

@@ -7,17 +7,13 @@ from typing import Annotated
 import pandas as pd
 
 from ..data import Dataset, from_source, sources_of
+from . import words
 from .domains import CONFIDENCE, SomeOf, SourceWithFigures, YearsOf
-from .result import Prose, Result, analysis_of
+from .result import Result, analysis_of
 from .uncertainty import (
-    UNRELIABLE,
-    WHAT_INTERVALS_COVER,
-    ci_label,
     compare_shares,
     ratio_interval,
     share_interval,
-    shown_interval,
-    shown_p,
     unreliable,
 )
 
@@ -94,26 +90,18 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
     by_stage = stage_table(figures, list(years), stages, confidence)
     throughput = attrition(by_stage, first=stages[0], last=stages[-1], confidence=confidence)
     claims = data.statements[(data.statements.topic == "assessment") & (data.statements.source_id == source)]
-    label = ci_label(confidence)
     last_year = max(years)
     latest = by_stage[by_stage.year == last_year].set_index("stage")
     first_share, last_share = float(latest.share_labor[stages[0]]), float(latest.share_labor[stages[-1]])
     first_row, last_row = latest.loc[stages[0]], latest.loc[stages[-1]]
     compared = compare_shares((first_row.labor,) * 2, (first_row.total,) * 2, (last_row.labor,) * 2, (last_row.total,) * 2, confidence)
-    first_ci, last_ci = (shown_interval((r.share_ci_low, r.share_ci_high), percent=True) for r in (first_row, last_row))
-    lines = [f"- *{r.subject}* ({r.locator}): \u201c{r.quote}\u201d" for r in claims.itertuples()]
-    lines += ["", *(f"- {r.year}, {r.stage}: labor {r.labor:,.0f} of {r.total:,.0f}, {r.share_labor:.0%} "
-                    f"({label} {shown_interval((r.share_ci_low, r.share_ci_high), percent=True)}"
-                    + (f", {UNRELIABLE})" if r.unreliable else ")") for r in by_stage.itertuples())]
-    lines += ["", f"In {last_year}, labor trafficking made up {first_share:.0%} of {stages[0]} ({label} {first_ci}) but {last_share:.0%} "
-              f"of {stages[-1]} ({label} {last_ci}); the two shares {'differ' if compared.differs else 'do not differ'} beyond chance "
-              f"(Fisher's exact test, {shown_p(compared.p_value)}). The stages count different units (cases, suspects, traffickers), "
-              "so the test treats them as two independent samples, which they are not quite.", "", WHAT_INTERVALS_COVER]
     ids = [i for cell in by_stage.ids for i in cell]
+    story = words.render(__name__, {
+        "claims": list(claims.itertuples()), "by_stage": list(by_stage.itertuples()), "year": last_year,
+        "first_stage": stages[0], "last_stage": stages[-1], "first_share": first_share, "last_share": last_share,
+        "first_row": first_row, "last_row": last_row, "compared": compared, "confidence": confidence})
     return Result(
-        title=f"Labor trafficking: {first_share:.0%} of {stages[0]}, {last_share:.0%} of {stages[-1]} in {last_year}; "
-              + (f"a difference beyond chance ({label} {first_ci} and {last_ci})" if compared.differs
-                 else f"within chance of each other ({label} {first_ci} and {last_ci})"),
+        title=story.title,
         table=by_stage,
         facts={"year": last_year, "share_labor_first_stage": first_share, "share_labor_last_stage": last_share,
                "ci_first_stage": (float(first_row.share_ci_low), float(first_row.share_ci_high)),
@@ -121,6 +109,7 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
                "differ": compared.differs, "p_value": compared.p_value, "confidence": confidence},
         figure_ids=tuple(ids),
         sources=sources_of(data.figures, data.sources, ids),
-        summary=Prose("\n".join(lines)),
+        summary=story.summary,
+        closing=story.closing,
         tables={"throughput": throughput, "assessments": claims},
     )

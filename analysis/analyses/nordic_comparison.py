@@ -10,19 +10,14 @@ from ..data import Dataset, sources_of
 from ..data.glotip import COUNTRIES
 from ..data.vintages import choose_release
 from ..data.world_bank import population
+from . import words
 from .domains import CONFIDENCE, Flag, OneOf, Range, SomeOf
 from .intervals import ratio, shown
-from .result import Prose, Result, analysis_of
+from .result import Result, analysis_of
 from .uncertainty import (
-    RELIABLE_EVENTS,
-    UNRELIABLE,
-    WHAT_INTERVALS_COVER,
-    ci_label,
     compare_rates,
     rate_interval,
     ratio_interval,
-    shown_interval,
-    shown_p,
     unreliable,
 )
 from .unodc import RELEASES, yearly_counts
@@ -127,10 +122,6 @@ def against(together: pd.DataFrame, name: str, reference: str = "NOR", confidenc
     return pd.DataFrame(rows)
 
 
-def _rate(row, name: str, digits: int = 1) -> str:
-    value = shown((row[f"{name}_rate_low"], row[f"{name}_rate_high"]), digits)
-    return f"{value} ({shown_interval((row[f'{name}_rate_ci_low'], row[f'{name}_rate_ci_high']), digits)})"
-
 
 @analysis_of("12_nordic_comparison", glotip=True, world_bank=True,
              headline=("pooled.NOR", "detected victims per person convicted in Norway, pooled"))
@@ -148,46 +139,18 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     years = list(range(first_year, last_year + 1))
     table = by_country(data.glotip, list(countries), years, release, include_flagged, data.world_bank, confidence)
     together = pooled(table, confidence)
-    label = ci_label(confidence)
     versus = {name: against(together, name, confidence=confidence) for name in ("detected", "convicted")}
-    lines = [f"- {r.country}: {r.ratio} detected victims per person convicted ({label} {shown_interval((r.ratio_ci_low, r.ratio_ci_high))}) "
-             f"over {r.years} years with both counts "
-             f"({r.detected_low:,.0f}{'' if r.detected_low == r.detected_high else f'-{r.detected_high:,.0f}'} detected, "
-             f"{r.convicted_low:,.0f}{'' if r.convicted_low == r.convicted_high else f'-{r.convicted_high:,.0f}'} convicted)"
-             + (f"; {UNRELIABLE}" if r.unreliable else "")
-             for r in together.itertuples()]
-    rates = [f"- {r['country']}: {_rate(r, 'detected')} detected victims per 100,000 inhabitants a year ({r['detected_years']} years), "
-             f"{_rate(r, 'convicted')} persons convicted per million ({r['convicted_years']} years)"
-             + (f"; the conviction rate rests on fewer than {RELIABLE_EVENTS} events" if r["convicted_rate_unreliable"] else "")
-             for _, r in together.iterrows()]
-    verdicts = []
-    for name, what in (("detected", "detected victims"), ("convicted", "persons convicted")):
-        rows = versus[name]
-        if len(rows):
-            verdicts.append(f"Norway's rate of {what} per inhabitant against each: " + "; ".join(
-                f"{r.country} {'differs' if r.differs else 'does not differ'} beyond chance (rate ratio Norway/{r.country} "
-                f"{shown((r.rate_ratio_low, r.rate_ratio_high), 1)}, {label} {shown_interval((r.ci_low, r.ci_high), 1)}, {shown_p(r.p_value)})"
-                for r in rows.itertuples()) + ".")
-    summary = (f"UNODC counts, {first_year}-{last_year} ({release} release{'' if include_flagged else ', flagged rows left out'}), "
-               f"pooled, with {label}s:\n" + "\n".join(lines)
-               + "\n\nPer inhabitant (World Bank mid-year population), pooled over the years each count is given:\n" + "\n".join(rates)
-               + ("\n\n" + "\n".join(verdicts) if verdicts else "")
-               + "\n\nA detection rate measures how many victims a country's agencies find and record, which follows the effort spent, "
-               "the law and the recording rules, not how much trafficking there is: a higher rate may mean more searching, not more "
-               "trafficking. Each country counts what its own law and agencies record; compare a country with itself over time first, "
-               "and countries with each other only with that in mind. " + WHAT_INTERVALS_COVER)
     ids = [i for cell in table.ids for i in cell]
     ranked = together.sort_values("detected_rate_low", ascending=False)
-    title = ("Detected victims per 100,000 inhabitants a year, pooled: "
-             + ", ".join(f"{r.country} {shown((r.detected_rate_low, r.detected_rate_high), 1)}" for r in ranked.itertuples()))
     detected_vs = versus["detected"]
-    if len(detected_vs):
-        differ = list(detected_vs[detected_vs.differs].country)
-        same = list(detected_vs[~detected_vs.differs].country)
-        title += ("; Norway's differs beyond chance from " + (", ".join(differ) if differ else "none")
-                  + (f", not from {', '.join(same)}" if same and differ else ""))
+    story = words.render(__name__, {
+        "first_year": first_year, "last_year": last_year, "release": release, "include_flagged": include_flagged,
+        "confidence": confidence, "pooled": list(together.itertuples()), "ranked": list(ranked.itertuples()),
+        "against_detected": list(detected_vs.itertuples()), "against_convicted": list(versus["convicted"].itertuples()),
+        "differ": list(detected_vs[detected_vs.differs].country) if len(detected_vs) else [],
+        "same": list(detected_vs[~detected_vs.differs].country) if len(detected_vs) else []})
     return Result(
-        title=title,
+        title=story.title,
         table=table,
         facts={"pooled": {r.iso3: (float(r.ratio_low), float(r.ratio_high)) for r in together.itertuples()},
                "pooled_ci": {r.iso3: (float(r.ratio_ci_low), float(r.ratio_ci_high)) for r in together.itertuples()},
@@ -200,7 +163,8 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
                "years_with_both": {r.iso3: int(r.years) for r in together.itertuples()}, "confidence": confidence},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids, data.glotip, world_bank=data.world_bank),
-        summary=Prose(summary),
+        summary=story.summary,
+        closing=story.closing,
         tables={"by_year": table[["country", "year", "detected", "convicted", "ratio", "ratio_ci_low", "ratio_ci_high", "unreliable",
                                   "detected_rate_low", "detected_rate_ci_low", "detected_rate_ci_high", "convicted_rate_low",
                                   "convicted_rate_high"]],

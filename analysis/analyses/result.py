@@ -41,7 +41,7 @@ class Result:
         facts: The numbers the title and the prose state, by name.
         figure_ids: The curated figures used, in the order used.
         sources: The register rows of the sources of those figures.
-        summary: The prose with the numbers, as Markdown.
+        summary: The prose with the numbers, as Markdown: the finding, then its caveats.
         tables: Other tables the notebook shows, by name.
         supplied: For a parameter whose value is the user's and not a source's
             (a rate, a currency), how the chart should label it.
@@ -53,6 +53,9 @@ class Result:
             and what it measures (``{name}`` stands for the fact ``name``, as
             in "funding per victim, in {currency}"), for a chart of how it moves
             with a parameter; set by :func:`analysis_of`, None where no single number does.
+        closing: What the chart shows, in words, as Markdown: the notebook's last cell.
+            The words of ``title``, ``summary`` and ``closing`` come from the template
+            ``analyses/words/<topic>.md`` (see :mod:`analysis.analyses.words`).
     """
 
     title: str
@@ -67,6 +70,7 @@ class Result:
     parameters: dict = field(default_factory=dict)
     defaults: dict = field(default_factory=dict)
     headline: tuple[str, str] | None = None
+    closing: Prose = Prose("")
 
     def headline_label(self) -> str | None:
         """The headline's label with the facts it names filled in: "funding per victim, in EUR"."""

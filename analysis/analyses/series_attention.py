@@ -7,16 +7,12 @@ from typing import Annotated
 import pandas as pd
 
 from ..data import Dataset, sources_of, with_series
+from . import words
 from .domains import CONFIDENCE, Range
-from .result import Prose, Result, analysis_of
+from .result import Result, analysis_of
 from .uncertainty import (
-    UNRELIABLE,
-    WHAT_INTERVALS_COVER,
-    ci_label,
     compare_shares,
     share_interval,
-    shown_interval,
-    shown_p,
     unreliable,
 )
 
@@ -66,9 +62,6 @@ def sex_share_by_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[
     return pd.DataFrame(rows).sort_values(["year", "series"], ignore_index=True)
 
 
-def _with_ci(row, label: str) -> str:
-    return f"{row.share_sex:.0%}" + ("" if pd.isna(row.share_ci_low) else f" ({label} {shown_interval((row.share_ci_low, row.share_ci_high), percent=True)})")
-
 
 @analysis_of("07_series_attention")
 def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2010, last_year: Annotated[int, YEARS] = 2024,
@@ -80,41 +73,30 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2010, last_year: 
     """
     years = list(range(first_year, last_year + 1))
     shares = sex_share_by_year(data.figures, data.sources, years, confidence)
-    label = ci_label(confidence)
     missing = sorted(set(years) - set(shares.year))
     ids = [i for cell in shares.ids for i in cell]
     counted = shares[shares.basis == "counts"]
     spans = {name: rows for name, rows in counted.groupby("series") if rows.year.nunique() > 1}
-    lines = [f"- {r.year}, {r.series} {r.measure}: {_with_ci(r, label)}"
-             + (f", {r.sex:,.0f} of {r.total:,.0f}" if r.basis == "counts" else f", {r.basis}, no counts")
-             + (f" ({UNRELIABLE})" if r.unreliable else "") for r in shares.itertuples()]
     facts = {"years_without_split": missing, "confidence": confidence}
+    compared = None
     if spans:
         name, rows = max(spans.items(), key=lambda item: (len(item[1]), int(item[1].year.max() - item[1].year.min()), item[0]))
         first, last = rows.iloc[0], rows.iloc[-1]
         test = compare_shares((first.sex,) * 2, (first.total,) * 2, (last.sex,) * 2, (last.total,) * 2, confidence)
-        verdict = "a difference beyond chance" if test.differs else "no difference beyond chance"
-        title = (f"Sexual exploitation was {first.share_sex:.0%} of {first.measure} ({name}) in {first.year} and {last.share_sex:.0%} in "
-                 f"{last.year}: {verdict} ({label} {shown_interval((first.share_ci_low, first.share_ci_high), percent=True)} and "
-                 f"{shown_interval((last.share_ci_low, last.share_ci_high), percent=True)})")
-        lines.append(f"\n{name} {first.measure}, {first.year} against {last.year}: {verdict} (Fisher's exact test, {shown_p(test.p_value)}).")
+        compared = {"series": name, "first": first, "last": last, "test": test}
         facts.update({"compared": (name, int(first.year), int(last.year)), "differ": test.differs, "p_value": test.p_value})
-    else:
-        first, last = shares.iloc[0], shares.iloc[-1]
-        title = (f"Sexual exploitation was {_with_ci(first, label)} of {first.measure} in {first.year} "
-                 f"and {_with_ci(last, label)} of {last.measure} in {last.year}")
     first_row, last_row = shares.iloc[0], shares.iloc[-1]
     facts.update({"first": (int(first_row.year), first_row.series, float(first_row.share_sex)),
                   "last": (int(last_row.year), last_row.series, float(last_row.share_sex))})
-    summary = ("Sexual exploitation's share of cases, with Wilson intervals where the source gives counts:\n" + "\n".join(lines)
-               + f"\n\nTIP investigations count cases and KOM police reports count reports, so the two series are not set against each "
-               f"other. No split by form in the readable sources for {len(missing)} years: {', '.join(map(str, missing))}.\n\n"
-               + WHAT_INTERVALS_COVER)
+    story = words.render(__name__, {"rows": list(shares.itertuples()), "compared": compared, "first": first_row,
+                                    "last": last_row,
+                                    "missing": missing, "confidence": confidence})
     return Result(
-        title=title,
+        title=story.title,
         table=shares,
         facts=facts,
         figure_ids=tuple(ids),
         sources=sources_of(data.figures, data.sources, ids),
-        summary=Prose(summary),
+        summary=story.summary,
+        closing=story.closing,
     )

@@ -9,19 +9,14 @@ import pandas as pd
 from ..data import Dataset, choose_vintage, sources_of, victim_count
 from ..data.measures import GOVERNMENT_COUNTS
 from ..data.vintages import RULES, choose_release
+from . import words
 from .domains import CONFIDENCE, Flag, OneOf, Range
 from .intervals import ratio, shown
-from .result import Prose, Result, analysis_of
+from .result import Result, analysis_of
 from .uncertainty import (
-    RELIABLE_EVENTS,
-    UNRELIABLE,
-    WHAT_INTERVALS_COVER,
-    ci_label,
     compare_rates,
     count_interval,
     ratio_interval,
-    shown_interval,
-    shown_p,
     trend,
     unreliable,
 )
@@ -107,26 +102,10 @@ def _kom_victims(figures: pd.DataFrame, sources: pd.DataFrame, years: list[int])
                          "kom_definition": found.definition.to_numpy(), "kom_id": found.id.to_numpy()})
 
 
-def _written(value) -> str:
-    return "not reported" if pd.isna(value) else value
-
 
 #: The fewest years with a count over which a trend is fitted.
 TREND_YEARS = 5
 
-
-def _trend_prose(fitted, counted: int) -> str:
-    if fitted is None:
-        return f"Persons convicted: {counted} years with a count, too few for a trend (at least {TREND_YEARS})."
-    return (f"Persons convicted, {fitted.years[0]}-{fitted.years[-1]}: {fitted.describe()} (fitted over {len(fitted.years)} years, "
-            f"{', '.join(map(str, fitted.censored_years)) or 'none'} as '<5'; Pearson chi-square per degree of freedom "
-            f"{fitted.dispersion:.2f} under Poisson, {shown_p(fitted.dispersion_p)}"
-            + (", so the counts vary more than Poisson allows and the negative binomial is used)." if fitted.model != "Poisson"
-               else ", within what Poisson allows)."))
-
-
-def _unreliable_mark(flag: bool) -> str:
-    return f" ({UNRELIABLE})" if flag else ""
 
 
 @analysis_of("06_series_conviction_gap", glotip=True)
@@ -177,7 +156,6 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     fitted = trend(years, c_bounds, confidence) if counted >= TREND_YEARS else None
     table["glotip_convicted_fitted"] = table.year.map(dict(zip(fitted.years, fitted.fitted, strict=True)) if fitted else {})
 
-    label = ci_label(confidence)
     points = table[table.glotip_ratio_low == table.glotip_ratio_high]
     ranges = table[(table.glotip_ratio_low < table.glotip_ratio_high)]
     lowest, highest = points.loc[points.glotip_ratio_low.idxmin()], points.loc[points.glotip_ratio_low.idxmax()]
@@ -185,36 +163,19 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     extremes = compare_rates((lowest.glotip_convicted_low,) * 2, lowest.glotip_detected_low,
                              (highest.glotip_convicted_low,) * 2, highest.glotip_detected_low, confidence) if len(points) > 1 else None
     tip = table.dropna(subset=["tip_victims_per_conviction"])
-    lines = [f"- {r.year}: UNODC {_written(r.glotip_detected)} detected / {_written(r.glotip_convicted)} convicted = {r.glotip_ratio}"
-             + ("" if pd.isna(r.glotip_ratio_ci_low) else f" ({label} {shown_interval((r.glotip_ratio_ci_low, r.glotip_ratio_ci_high))})")
-             + _unreliable_mark(r.glotip_unreliable)
-             + (f"; TIP {'about ' if r.tip_hedge == 'approximately' else ''}{r.tip_victims:,.0f} / {r.tip_convictions:,.0f} = "
-                f"{r.tip_victims_per_conviction:,.0f} ({label} {shown_interval((r.tip_ratio_ci_low, r.tip_ratio_ci_high))})"
-                if r.Index in tip.index else "")
-             + (f"; KOM followed up {r.kom_victims:,.0f}" if not pd.isna(r.kom_victims) else "")
-             for r in table.itertuples()]
     none = table[table.glotip_ratio == "n/a"].year.tolist()
-    differ = None if extremes is None else ("differ beyond chance" if extremes.differs else "do not differ beyond chance")
     with_value = table.dropna(subset=["glotip_ratio_ci_low"])
     shaky = int(with_value.glotip_unreliable.sum())
-    summary = (f"Detected victims per person convicted (UNODC, {release} release"
-               + ("" if include_flagged else ", flagged rows left out") + f"), {first_year}-{last_year}, with {label}s:\n" + "\n".join(lines)
-               + f"\n\nA single value for {len(points)} years, only a range for {len(ranges)} (a count written '<5', 1 to 4: "
-               "its interval spans every value it may take), "
-               + (f"none for {', '.join(map(str, none))} (a count not reported)." if none else "a value or a range for every year.")
-               + ("" if extremes is None else f" The lowest ({lowest.year}) and highest ({highest.year}) single values {differ} "
-                  f"(exact conditional test of persons convicted per detected victim, {shown_p(extremes.p_value)}).")
-               + " "
-               f"{shaky} of the {len(with_value)} years with a ratio rest on fewer than {RELIABLE_EVENTS} events (persons convicted), "
-               "so each year's ratio is unreliable on its own.\n\n"
-               + _trend_prose(fitted, counted) + f"\n\n{WHAT_INTERVALS_COVER}")
     ids = [i for cell in (*table.tip_victims_ids, *table.tip_convictions_ids) for i in cell]
     ids += [i for i in (*table.kom_id, *table.glotip_detected_id, *table.glotip_convicted_id) if isinstance(i, str)]
+    story = words.render(__name__, {
+        "release": release, "include_flagged": include_flagged, "first_year": first_year, "last_year": last_year,
+        "confidence": confidence, "rows": list(table.itertuples()), "points": len(points), "ranges": len(ranges),
+        "unreported": none,
+        "extremes": extremes, "lowest": lowest, "highest": highest, "shaky": shaky, "with_ratio": len(with_value),
+        "fitted": fitted, "counted": counted, "trend_years": TREND_YEARS})
     return Result(
-        title=f"UNODC's counts give {lowest.glotip_ratio_low:,.0f} ({lowest.year}) to {highest.glotip_ratio_low:,.0f} ({highest.year}) "
-              "detected victims per person convicted in Norway"
-              + ("" if extremes is None else ", a difference beyond chance" if extremes.differs else ", within chance of each other")
-              + ("" if fitted is None else f"; {fitted.claim(f'persons convicted {fitted.years[0]}-{fitted.years[-1]}')}"),
+        title=story.title,
         table=table,
         facts={"glotip_ratio": {int(r.year): (float(r.glotip_ratio_low), float(r.glotip_ratio_high)) for r in table.itertuples()
                                 if not pd.isna(r.glotip_ratio_low)},
@@ -232,7 +193,8 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
                "ranges": [int(y) for y in ranges.year], "none": [int(y) for y in none]},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids, data.glotip),
-        summary=Prose(summary),
+        summary=story.summary,
+        closing=story.closing,
         tables={"by_year": table[["year", "glotip_detected", "glotip_convicted", "glotip_ratio", "glotip_ratio_ci_low", "glotip_ratio_ci_high",
                                   "glotip_unreliable", "tip_victims", "tip_convictions", "tip_victims_per_conviction", "tip_ratio_ci_low",
                                   "tip_ratio_ci_high", "kom_victims"]]},

@@ -9,10 +9,11 @@ import pandas as pd
 from ..data import Dataset, choose_vintage, sources_of
 from ..data.vintages import choose_release
 from ..data.world_bank import price_index
+from . import words
 from .domains import CONFIDENCE, Holds, OneOf, Range
-from .result import Prose, Result, analysis_of
+from .result import Result, analysis_of
 from .series_conviction_gap import victims_per_year
-from .uncertainty import WHAT_INTERVALS_COVER, ci_label, count_interval, shown_interval, unreliable
+from .uncertainty import count_interval, unreliable
 from .unodc import RELEASES, yearly_counts
 
 #: The victim counts funding can be divided by.
@@ -103,37 +104,19 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2014, last_year: 
     index = price_index(data.world_bank, "NOR", years, base_year)
     victims = victims_by_year(data, years, denominator, release)
     amounts = per_victim(totals, victims, index, base_year, confidence)
-    label = ci_label(confidence)
     both = amounts.dropna(subset=["nok_per_victim"])
     measure = DENOMINATORS[denominator]
-    rows = [f"- {r.year}: " + ("none reported" if pd.isna(r.nok) else f"NOK {r.nok / 1e6:.2f} million")
-            + ("" if pd.isna(r.victims) else f" over {'about ' if r.hedge == 'approximately' else ''}{r.victims:,.0f} {measure}")
-            + ("" if pd.isna(r.nok_per_victim) else
-               f" = NOK {r.nok_per_victim:,.0f} per victim ({label} {shown_interval((r.ci_low, r.ci_high))}), "
-               f"NOK {r.nok_per_victim_constant:,.0f} in {base_year} kroner ({shown_interval((r.ci_low_constant, r.ci_high_constant))})")
-            + (f"; no amount per victim: {r.missing_reason}" if pd.isna(r.victims) and not pd.isna(r.nok) else "")
-            for r in amounts.itertuples()]
     per_year = lines.groupby("year").size().reindex(years, fill_value=0)
-    counts = "lines named: " + ", ".join(f"{y}: {n}" for y, n in per_year.items())
-    summary = ("Reported lines, total per year, and per victim:\n" + "\n".join(rows)
-               + f"\n\nConstant kroner of {base_year}: a consumer price index chained from the World Bank's annual inflation for Norway "
-               f"(a percentage change on the year before, not an index level), equal to 1 in {base_year}. The lines the TIP names "
-               f"change in scope from edition to edition ({counts}; their items are in the table), so the "
-               "series follows what the TIP names, not what Norway spent; a rise or fall may be a change of scope. "
-               "The interval of an amount per victim comes from the victim count alone, the amounts taken as known. "
-               + WHAT_INTERVALS_COVER)
-    title = (f"Funding lines the TIP names: NOK {reported.iloc[0] / 1e6:.1f} million for {reported.index[0]}, "
-             f"NOK {reported.iloc[-1] / 1e6:.1f} million for {reported.index[-1]}")
-    if len(both):
-        first, last = both.iloc[0], both.iloc[-1]
-        title += (f"; per {measure.split(' (')[0].replace('victims', 'victim')}, NOK {first.nok_per_victim_constant:,.0f} ({first.year}) "
-                  + (f"to {last.nok_per_victim_constant:,.0f} ({last.year}) " if last.year != first.year else "")
-                  + f"in {base_year} kroner, lines of changing scope")
+    first, last = (both.iloc[0], both.iloc[-1]) if len(both) else (None, None)
+    story = words.render(__name__, {
+        "rows": list(amounts.itertuples()), "measure": measure, "base_year": base_year, "confidence": confidence,
+        "lines_named": list(per_year.items()), "first_total": reported.iloc[0], "first_total_year": reported.index[0],
+        "last_total": reported.iloc[-1], "last_total_year": reported.index[-1], "first": first, "last": last})
     price_ids = [i for cell in amounts.price_ids for i in cell]
     victim_ids = [i for cell in amounts.victims_ids for i in cell]
     ids = [*lines.id, *victim_ids, *price_ids]
     return Result(
-        title=title,
+        title=story.title,
         table=lines.merge(amounts[["year", "nok", "victims", "hedge", "nok_per_victim", "ci_low", "ci_high", "nok_per_victim_constant",
                                    "ci_low_constant", "ci_high_constant", "unreliable", "base_year"]].rename(
                                        columns={"nok": "year_total_nok", "hedge": "victims_hedge"}), on="year", how="outer"),
@@ -145,6 +128,7 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2014, last_year: 
                "base_year": base_year, "denominator": denominator, "confidence": confidence},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids, data.glotip, world_bank=data.world_bank),
-        summary=Prose(summary),
+        summary=story.summary,
+        closing=story.closing,
         tables={"totals": totals.rename("nok").rename_axis("year").reset_index(), "per_victim": amounts},
     )

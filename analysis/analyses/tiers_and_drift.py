@@ -7,8 +7,9 @@ from typing import Annotated
 import pandas as pd
 
 from ..data import Dataset, sources_of, with_series
+from . import words
 from .domains import Range
-from .result import Prose, Result, analysis_of
+from .result import Result, analysis_of
 
 
 def _editions(data: Dataset, p: dict) -> pd.Series:
@@ -53,25 +54,21 @@ def analyse(data: Dataset, first_edition: Annotated[int, EDITIONS] = 2011,
     known = tiers.dropna(subset=["tier"])
     changes = known[known.tier.diff().fillna(0) != 0]
     tip, kom = drift[drift.series == "TIP"], drift[drift.series == "KOM"]
-    if len(changes):
-        change = changes.iloc[0]
-        placed = (f"Tier {known.tier.iloc[0]:.0f} until the {int(change.edition) - 1} edition, "
-                  f"Tier {change.tier:.0f} from {int(change.edition)}")
-    else:
-        placed = f"Tier {known.tier.iloc[0]:.0f} in every edition {int(known.edition.min())}-{int(known.edition.max())}"
-    summary = (
-        "Tier changes: " + ("; ".join(f"Tier {int(r.tier)} from the {r.edition} edition" for r in changes.itertuples()) or "none") + ". "
-        "Convictions since 2003: " + ", ".join(f"{r.value:.0f} in the {r.report_year} edition (to {r.period_end})" for r in tip.itertuples())
-        + "; KOM counted " + ", ".join(f"{r.value:.0f} ({r.definition})" for r in kom.itertuples()) + ".")
     ids = [*known.id, *drift.id]
+    story = words.render(__name__, {
+        "first_tier": known.tier.iloc[0], "change": changes.iloc[0] if len(changes) else None,
+        "changes": list(changes.itertuples()),
+        "first_edition": int(known.edition.min()), "last_edition": int(known.edition.max()),
+        "tip": list(tip.itertuples()),
+        "kom": list(kom.itertuples())})
     return Result(
-        title=f"{placed}; convictions since 2003 went from {tip.value.iloc[0]:.0f} to {tip.value.iloc[-1]:.0f} "
-              f"in {len(tip) - 1} editions",
+        title=story.title,
         table=pd.concat([tiers.assign(panel="tier"), drift.assign(panel="cumulative_convictions")], ignore_index=True),
         facts={"tier_changes": {int(r.edition): int(r.tier) for r in changes.itertuples()},
                "convictions_since_2003": {int(r.report_year): float(r.value) for r in tip.itertuples()}},
         figure_ids=tuple(ids),
         sources=sources_of(data.figures, data.sources, ids),
-        summary=Prose(summary),
+        summary=story.summary,
+        closing=story.closing,
         tables={"tiers": tiers, "drift": drift},
     )

@@ -8,8 +8,9 @@ import pandas as pd
 
 from ..data import Dataset, choose_vintage, restatements, sources_of
 from ..data.vintages import RULES, choose_release
+from . import words
 from .domains import OneOf
-from .result import Prose, Result, analysis_of
+from .result import Result, analysis_of
 from .series_conviction_gap import kom_victims
 from .unodc import RELEASES, yearly_counts
 
@@ -96,27 +97,19 @@ def analyse(data: Dataset, rule: Annotated[str, OneOf(RULES)] = "latest",
     agree = int((pairs.difference == 0).sum())
     three = three_sources(pairs, data.figures, data.sources, data.glotip, release)
     equal, differ = three[three.glotip_equals_kom], three[~three.glotip_equals_kom]
-    summary = (
-        f"UNODC's detected victims equal KOM's count in {', '.join(map(str, equal.year)) or 'no year'} and differ in "
-        + (", ".join(f"{r.year} (UNODC {r.glotip}, KOM {r.kom:,.0f})" for r in differ.itertuples()) or "no year")
-        + ": where they agree, UNODC reports KOM's count; where they do not, the two count different things. "
-        f"{len(pairs)} TIP-KOM comparisons; the largest gap: {widest.label} ({widest.population}), "
-        f"TIP {widest.value_tip:.0f} ({widest.definition_tip}) against KOM {widest.value_kom:.0f} ({widest.definition_kom}). "
-        f"{restated.id.nunique()} figures are restated by later TIP editions; "
-        + ("all agree." if differs.empty else f"{differs.id.nunique()} differ: " + ", ".join(differs.id))
-        + "\n\nNo interval for chance is given here: the sources count the same people and cases under different definitions "
-        "and at different times, so their differences are of definition and recording, not of chance.")
     ids = [*pairs.id_tip, *pairs.id_kom, *(i for cell in three.ids for i in cell)]
+    story = words.render(__name__, {
+        "agree": agree, "comparisons": len(pairs), "widest": widest, "equal_years": list(equal.year),
+        "differ": list(differ.itertuples()), "restated": restated.id.nunique(), "restated_differ": list(differs.id)})
     return Result(
-        title=f"TIP and KOM agree in {agree} of {len(pairs)} comparisons; "
-              f"the widest gap is {widest.label}: {widest.value_tip:.0f} against {widest.value_kom:.0f}; "
-              f"UNODC's count equals KOM's in {', '.join(map(str, equal.year)) or 'no year'}",
+        title=story.title,
         table=pd.concat([pairs.assign(panel="tip_vs_kom"), restated.assign(panel="restatements")], ignore_index=True),
         facts={"glotip_equals_kom": [int(y) for y in equal.year], "glotip_differs_from_kom": [int(y) for y in differ.year],
                "comparisons": len(pairs), "agree": agree, "widest": widest.label,
                "widest_values": (float(widest.value_tip), float(widest.value_kom)), "restated_differ": list(differs.id)},
         figure_ids=tuple(ids),
         sources=sources_of(data.figures, data.sources, ids, data.glotip),
-        summary=Prose(summary),
+        summary=story.summary,
+        closing=story.closing,
         tables={"pairs": pairs, "restated": restated, "three_sources": three},
     )

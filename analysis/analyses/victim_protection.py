@@ -7,16 +7,12 @@ from typing import Annotated
 import pandas as pd
 
 from ..data import Dataset, from_source, sources_of, victim_count
+from . import words
 from .domains import CONFIDENCE, SourceWithFigures, YearsOf
-from .result import Prose, Result, analysis_of
+from .result import Result, analysis_of
 from .uncertainty import (
-    UNRELIABLE,
-    WHAT_INTERVALS_COVER,
-    ci_label,
     compare_shares,
     share_interval,
-    shown_interval,
-    shown_p,
     unreliable,
 )
 
@@ -65,7 +61,6 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
     figures = from_source(data.figures, source)
     table = protection_table(figures, list(years), confidence=confidence)
     wide = table.pivot(index="measure", columns="year", values="per_100_victims").reindex(list(MEASURES))
-    label = ci_label(confidence)
     last = max(years)
     latest = table[table.year == last].set_index("measure")
     permits, reflection = float(latest.per_100_victims["temporary_residence_permits_granted"]), float(latest.per_100_victims["reflection_periods_granted"])
@@ -73,9 +68,6 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
                                  for m in ("temporary_residence_permits_granted", "reflection_periods_granted"))
     ids = [i for cell in table.ids for i in cell]
     missing = table[table["count"].isna()]
-    lines = [f"- {r.year}, {r.measure.replace('_', ' ')}: {r.count:,.0f} of {'about ' if r.victims_hedge == 'approximately' else ''}"
-             f"{r.victims_identified:,.0f}, {r.per_100_victims:.1f} per 100 ({label} {shown_interval((r.ci_low, r.ci_high), digits=1)}"
-             + (f", {UNRELIABLE})" if r.unreliable else ")") for r in table.dropna(subset=["count"]).itertuples()]
     changes = []
     if len(years) > 1:
         first = min(years)
@@ -84,22 +76,19 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
             if pd.isna(a["count"]) or pd.isna(b["count"]):
                 continue
             test = compare_shares((a["count"],) * 2, (a.victims_identified,) * 2, (b["count"],) * 2, (b.victims_identified,) * 2, confidence)
-            changes.append(f"{measure.replace('_', ' ')}: {'a difference' if test.differs else 'no difference'} beyond chance ({shown_p(test.p_value)})")
-    summary = (f"In {last}, {permits:.1f} temporary residence permits ({label} {shown_interval(permits_ci, digits=1)}) and {reflection:.1f} "
-               f"reflection periods ({label} {shown_interval(reflection_ci, digits=1)}) per 100 victims identified.\n\n" + "\n".join(lines)
-               + ("\n\n" + f"{min(years)} against {last}, Fisher's exact test: " + "; ".join(changes) + "." if changes else "")
-               + "\n\n" + ("Not given by the source (missing, not zero): " + ", ".join(f"{r.measure.replace('_', ' ')} {r.year}" for r in missing.itertuples()) + "."
-                            if len(missing) else "Every measure is given for every year.")
-               + " Each interval treats a measure as the share of the victims identified who received it; the victim counts are the "
-               "report's own, some of them approximate. " + WHAT_INTERVALS_COVER)
+            changes.append({"measure": measure, "differs": test.differs, "p_value": test.p_value})
+    story = words.render(__name__, {
+        "year": last, "first_year": min(years), "permits": permits, "reflection": reflection, "permits_ci": permits_ci,
+        "reflection_ci": reflection_ci, "rows": list(table.dropna(subset=["count"]).itertuples()), "changes": changes,
+        "missing": list(missing.itertuples()), "confidence": confidence})
     return Result(
-        title=f"In {last}, about {permits:.0f} in 100 victims identified got a temporary residence permit ({label} "
-              f"{shown_interval(permits_ci)}) and {reflection:.0f} a reflection period ({shown_interval(reflection_ci)})",
+        title=story.title,
         table=table,
         facts={"year": last, "permits_per_100": permits, "reflection_per_100": reflection, "permits_ci": permits_ci,
                "reflection_ci": reflection_ci, "confidence": confidence},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids),
-        summary=Prose(summary),
+        summary=story.summary,
+        closing=story.closing,
         tables={"per_100_victims": wide},
     )

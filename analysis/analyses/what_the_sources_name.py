@@ -7,8 +7,9 @@ from typing import Annotated
 import pandas as pd
 
 from ..data import Dataset
+from . import words
 from .domains import SomeOf
-from .result import Prose, Result, analysis_of
+from .result import Result, analysis_of
 
 TOPICS = ("country_role", "form_of_exploitation", "sector", "origin_region", "origin_country", "vulnerable_group")
 
@@ -65,15 +66,17 @@ def analyse(data: Dataset, sources: Annotated[tuple[str, ...], SOURCES] = ("tip2
     agree = named[named.named_by.isin(["both", "all"])]
     undated = int((~timeline.dated).sum())
     first, last = int(timeline.year.min()), int(timeline.year.max())
-    summary = (f"Named by every source: {', '.join(agree.subject) or 'nothing'}. "
-               f"{len(named) - len(agree)} of {len(named)} subjects are named by one source only.")
+    story = words.render(__name__, {
+        "measures": len(timeline), "first_year": first, "last_year": last, "undated": undated,
+        "named_by_all": list(agree.subject), "one_source": len(named) - len(agree), "subjects": len(named)})
     return Result(
-        title=f"{len(timeline)} policy measures named, {first}-{last}; {undated} without a stated year",
+        title=story.title,
         table=timeline,
         facts={"measures": len(timeline), "first_year": first, "last_year": last, "undated": undated,
                "named_by_all": list(agree.subject)},
         figure_ids=(),
         sources=data.sources.set_index("source_id").loc[list(dict.fromkeys(timeline.source_id))].reset_index(),
-        summary=Prose(summary),
+        summary=story.summary,
+        closing=story.closing,
         tables={"named": named, "counts": counts},
     )
