@@ -99,6 +99,11 @@ def _about(hedge: str) -> str:
     return "about " if hedge == "approximately" else ""
 
 
+#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
+#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+READS = ("figures", "sources")
+
+
 @analysis_of("01_conviction_gap", _check, headline=("victims_per_conviction", "victims per person convicted"))
 def analyse(data: Dataset, source: str = "tip2015", denominator: str = "victims_identified_assisted",
             years: tuple[int, ...] = (2013, 2014), confidence: float = 0.95) -> Result:

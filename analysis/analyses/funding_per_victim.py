@@ -93,6 +93,11 @@ def _check(data: Dataset, p: dict) -> list[str]:
     return problems
 
 
+#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
+#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+READS = ("figures", "sources")
+
+
 @analysis_of("03_funding_per_victim", _check, headline=("per_victim", "funding per victim, in {currency}"))
 def analyse(data: Dataset, source: str = "tip2015", year: int = 2014, denominator: str = "victims_identified_assisted",
             currency: str = "USD", exchange_rate: float | None = None, funding_lines: tuple[str, ...] = (), confidence: float = 0.95) -> Result:

@@ -66,6 +66,11 @@ def _shaky(shares: pd.DataFrame) -> str:
     return (f"Resting on fewer than {RELIABLE_EVENTS} events, so unreliable on their own: " + "; ".join(parts) + ".") if parts else ""
 
 
+#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
+#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+READS = ("figures", "glotip", "sources")
+
+
 @analysis_of("11_labor_share_series", _check, glotip=True, headline=("pooled.detected victims", "forced labour's share of detected victims, pooled"))
 def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, release: str = "latest", include_flagged: bool = False,
             confidence: float = 0.95) -> Result:

@@ -85,6 +85,11 @@ def attrition(stages: pd.DataFrame, first: str = "investigations", last: str = "
     return wide
 
 
+#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
+#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+READS = ("figures", "sources", "statements")
+
+
 @analysis_of("02_labor_vs_sex_attention", _check, headline=("share_labor_last_stage", "labour trafficking's share of the last stage"))
 def analyse(data: Dataset, source: str = "tip2015", years: tuple[int, ...] = (2013, 2014),
             stages: tuple[str, ...] = STAGES, confidence: float = 0.95) -> Result:

@@ -130,6 +130,11 @@ def _rate(row, name: str, digits: int = 1) -> str:
     return f"{value} ({shown_interval((row[f'{name}_rate_ci_low'], row[f'{name}_rate_ci_high']), digits)})"
 
 
+#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
+#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+READS = ("figures", "glotip", "sources", "world_bank")
+
+
 @analysis_of("12_nordic_comparison", _check, glotip=True, world_bank=True,
              headline=("pooled.NOR", "detected victims per person convicted in Norway, pooled"))
 def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, countries: tuple[str, ...] = ("NOR", "SWE", "DNK", "FIN", "ISL"),

@@ -65,6 +65,11 @@ def _with_ci(row, label: str) -> str:
     return f"{row.share_sex:.0%}" + ("" if pd.isna(row.share_ci_low) else f" ({label} {shown_interval((row.share_ci_low, row.share_ci_high), percent=True)})")
 
 
+#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
+#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+READS = ("figures", "sources")
+
+
 @analysis_of("07_series_attention", _check)
 def analyse(data: Dataset, first_year: int = 2010, last_year: int = 2024, confidence: float = 0.95) -> Result:
     """Sexual exploitation's share of investigations (TIP) and police reports (KOM), for every year a source splits them.

@@ -125,6 +125,11 @@ def _unreliable_mark(flag: bool) -> str:
     return f" ({UNRELIABLE})" if flag else ""
 
 
+#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
+#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+READS = ("figures", "glotip", "sources")
+
+
 @analysis_of("06_series_conviction_gap", _check, glotip=True)
 def analyse(data: Dataset, first_year: int = 2007, last_year: int = 2022, rule: str = "latest", release: str = "latest",
             include_flagged: bool = False, confidence: float = 0.95) -> Result:

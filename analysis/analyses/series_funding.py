@@ -77,6 +77,11 @@ def per_victim(totals: pd.Series, victims: pd.DataFrame, index: pd.DataFrame, ba
     return table.reset_index()
 
 
+#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
+#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+READS = ("figures", "glotip", "sources", "world_bank")
+
+
 @analysis_of("08_series_funding", _check, glotip=True, world_bank=True,
              headline=("per_victim_constant_first", "NOK per victim in the first year with both, constant kroner of {base_year}"))
 def analyse(data: Dataset, first_year: int = 2014, last_year: int = 2018, denominator: str = "unodc_detected", base_year: int = 2018,

@@ -85,6 +85,11 @@ def three_sources(pairs: pd.DataFrame, figures: pd.DataFrame, sources: pd.DataFr
     return pd.DataFrame(rows)
 
 
+#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
+#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+READS = ("figures", "glotip", "sources")
+
+
 @analysis_of("10_tip_vs_kom", _check, glotip=True, headline=("agree", "comparisons in which TIP and KOM agree"))
 def analyse(data: Dataset, rule: str = "latest", release: str = "latest") -> Result:
     """Where TIP, KOM and UNODC agree and differ, the widest gap between TIP and KOM, and the TIP's restatements of itself."""
