@@ -31,7 +31,9 @@ from (:func:`inputs`):
   chart. (If the edit breaks the import, notebook 08 is stale, runs, and the
   run fails.) Everything else in those ``__init__`` files counts, and an
   analysis importing another (``series_funding`` uses ``series_conviction_gap``)
-  is followed as any import;
+  is followed as any import. A test runs each notebook's analysis and chart
+  in a process of its own, the other notebooks' modules stubbed, and checks
+  that every module it loads is among these;
 - the data it reads (:func:`data_inputs`): ``data/datapackage.json``, which
   describes every table, and the files of the tables the notebook's analysis
   declares in ``READS`` (a test runs each analysis and checks that it reads
@@ -45,6 +47,10 @@ from (:func:`inputs`):
   name or whose cells import the data layer themselves. So every data file is
   an input of some notebook: a data edit always leaves one to run, and a run
   with one to run validates all the data before any kernel starts.
+
+A run says why a notebook is to run by the first input, by name, that differs:
+"analysis/charts/finish.py changed", "... is new" (a file newly imported or
+read), "... is no longer among its inputs", "its parameters changed".
 
 jupyter-cache was considered and not used: it keys an executed notebook on its
 code cells (and kernel), not on the files the code reads or the package it
