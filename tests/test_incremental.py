@@ -320,3 +320,22 @@ def test_a_notebook_depends_on_every_module_it_runs_and_on_no_other_notebooks_to
         assert {f"analysis/charts/{topics[name]}.py", "analysis/charts/finish.py", "analysis/data/loader.py"} <= loaded[name]
         assert loaded[name] <= set(inputs), (name, loaded[name] - set(inputs))
         assert every & set(inputs) == own[name], name
+
+
+def test_a_descriptor_that_cannot_be_read_makes_every_data_file_an_input_and_a_bad_declaration_is_named(tree, capsys):
+    from analysis.regenerate.notebooks import discover
+
+    nb = next(n for n in discover(tree["notebooks"]) if n.name == "05_what_the_sources_name")
+    every = {paths.display(p) for p in (tree["root"] / "data").rglob("*") if p.is_file()}
+    assert incremental.data_inputs(nb, incremental.shared_inputs()) < every  # it reads no figures
+    described = paths.DATAPACKAGE.read_text(encoding="utf-8")
+    paths.DATAPACKAGE.write_text("{", encoding="utf-8")  # the run's check of the data names what is wrong
+    assert incremental.data_inputs(nb, incremental.shared_inputs()) == every
+    module = tree["root"] / "analysis" / "analyses" / "what_the_sources_name.py"
+    module.write_text(module.read_text(encoding="utf-8").replace('READS = ("sources"', 'READS = ("sauces"'), encoding="utf-8")
+    paths.DATAPACKAGE.write_text(described, encoding="utf-8")
+    code, lines = _run(tree, capsys, "05")
+    assert code == 1
+    assert lines[-1] == ("tip-norway run: analysis/analyses/what_the_sources_name.py: READS names 'sauces'; expected tables of "
+                         "data/datapackage.json: figures, forms, glotip, glotip_flags, metrics, populations, sources, "
+                         "statements, world_bank")

@@ -249,15 +249,17 @@ def code_inputs(nb: Notebook, shared: dict[str, str], stored: list[dict] | None 
 # --- the data files a notebook reads -------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=4)
-def _tables(datapackage: Path, digest: str) -> dict[str, tuple[str, frozenset[str]]]:
+def _tables(datapackage: Path, digest: str) -> dict[str, tuple[str, frozenset[str]]] | None:
     """Each table of the data package (read once for each ``digest``): its file, displayed, and the tables it
-    refers to by foreign key."""
-    described = json.loads(Path(datapackage).read_text(encoding="utf-8"))
+    refers to by foreign key; None when the descriptor cannot be read so (the run's check of the data says why)."""
     tables = {}
-    for resource in described["resources"]:
-        keys = resource.get("schema", {}).get("foreignKeys", [])
-        refers = {k["reference"]["resource"] for k in keys} - {"", resource["name"]}  # "": a key within the table
-        tables[resource["name"]] = (paths.display(Path(datapackage).parent / resource["path"]), frozenset(refers))
+    try:
+        for resource in json.loads(Path(datapackage).read_text(encoding="utf-8"))["resources"]:
+            keys = resource.get("schema", {}).get("foreignKeys", [])
+            refers = {k["reference"]["resource"] for k in keys} - {"", resource["name"]}  # "": a key within the table
+            tables[resource["name"]] = (paths.display(Path(datapackage).parent / resource["path"]), frozenset(refers))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
     return tables
 
 
@@ -276,11 +278,13 @@ def data_inputs(nb: Notebook, shared: dict[str, str], stored: list[dict] | None 
             or any(m == "analysis" or m.startswith("analysis.data") for m in imported)):
         return everything
     tables = _tables(paths.DATAPACKAGE, shared.get(paths.display(paths.DATAPACKAGE), "missing"))
+    if tables is None or "sources" not in tables:
+        return everything
     unknown = [t for t in own.reads if t not in tables]
     if unknown:
         raise RunError(f"{own.shown}: READS names {', '.join(map(repr, unknown))}; expected tables "
                        f"of {paths.display(paths.DATAPACKAGE)}: {', '.join(sorted(tables))}")
-    raw = {paths.display(p) for p in paths.RAW.iterdir() if p.is_file()}
+    raw = {k for k in everything if (paths.ROOT / k).parent == paths.RAW}
 
     def files(table: str) -> set[str]:
         return {tables[table][0]} | (raw if table == "sources" else set())  # the register pins every raw file
@@ -290,7 +294,7 @@ def data_inputs(nb: Notebook, shared: dict[str, str], stored: list[dict] | None 
         table = todo.pop()
         if table not in read:
             read.add(table)
-            todo += [*tables[table][1], *JOINED.get(table, ())]
+            todo += [t for t in (*tables[table][1], *JOINED.get(table, ())) if t in tables]
     owned = set().union(*(files(t) for t in tables))
     return ({paths.display(paths.DATAPACKAGE)} | set().union(*(files(t) for t in read))
             | {k for k in everything if k not in owned})
