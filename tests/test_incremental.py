@@ -134,3 +134,222 @@ def test_the_record_names_what_each_chart_was_made_from(project, capsys):
     entry = record["01_tiny"]
     assert entry["outputs"] == {"01_tiny.csv": incremental.sha256(project["figures"] / "01_tiny.csv")}
     assert {"parameters", "version of pandas", paths.display(paths.DATAPACKAGE), "analysis/regenerate/run.py"} <= set(entry["inputs"])
+
+
+# --- each notebook's own inputs: the modules it runs, the data it reads ---------------------------------------
+#
+# The project's twelve notebooks, in a copy of analysis/ and data/ that a test may edit. Their stand-ins here
+# write a chart and nothing else: what a notebook is made from is told by its name and the package's source
+# (see analysis/regenerate/incremental.py), not by running it, and a stand-in's kernel starts in a second.
+
+NOTEBOOKS = sorted(p.stem for p in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+STAND_IN = ("import os, pathlib\n"
+            "folder = pathlib.Path(os.environ['TIP_NORWAY_FIGURES_DIR'])\n"
+            "folder.mkdir(parents=True, exist_ok=True)\n"
+            "(folder / '{NAME}.csv').write_text(label)")
+
+#: The tables each notebook's analysis reads, as read in analysis/analyses/<topic>.py by hand: the ``data.<table>``
+#: it and the analyses it imports use (05 reads no figures), UNODC's counts where ``analysis_of`` says glotip=True,
+#: the World Bank's series where it says world_bank=True. Written out here, not taken from the code under test.
+READ = {
+    "01_conviction_gap": {"figures", "sources"},
+    "02_labor_vs_sex_attention": {"figures", "sources", "statements"},
+    "03_funding_per_victim": {"figures", "sources"},
+    "04_victim_protection": {"figures", "sources"},
+    "05_what_the_sources_name": {"sources", "statements"},
+    "06_series_conviction_gap": {"figures", "glotip", "sources"},
+    "07_series_attention": {"figures", "sources"},
+    "08_series_funding": {"figures", "glotip", "sources", "world_bank"},
+    "09_tiers_and_drift": {"figures", "sources"},
+    "10_tip_vs_kom": {"figures", "glotip", "sources"},
+    "11_labor_share_series": {"figures", "glotip", "sources"},
+    "12_nordic_comparison": {"figures", "glotip", "sources", "world_bank"},
+}
+#: Analyses that import another notebook's analysis (``grep "from .series_conviction_gap" analysis/analyses``).
+IMPORTS_ANALYSIS = {"08_series_funding": "series_conviction_gap", "10_tip_vs_kom": "series_conviction_gap"}
+
+
+def readers(table: str) -> set[str]:
+    return {name for name, tables in READ.items() if table in tables}
+
+
+@pytest.fixture
+def tree(tmp_path, monkeypatch, folders):
+    """A copy of analysis/ and data/ that the incremental check reads, and stand-ins for the twelve notebooks."""
+    root = tmp_path / "root"
+    for part in ("analysis", "data"):
+        shutil.copytree(paths.ROOT / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
+    for name, value in (("ROOT", root), ("DATA", root / "data"), ("RAW", root / "data" / "raw"),
+                        ("PROCESSED", root / "data" / "processed"), ("DATAPACKAGE", root / "data" / "datapackage.json")):
+        monkeypatch.setattr(paths, name, value)
+    for name in NOTEBOOKS:
+        write_notebook(folders["notebooks"] / f"{name}.ipynb", STAND_IN.replace("{NAME}", name))
+    return {**folders, "root": root}
+
+
+def _append(path, text: str) -> str:
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(text)
+    return paths.display(path)
+
+
+def _verdicts(tree, capsys) -> dict[str, str]:
+    """Run; each notebook's verdict ("up to date", or the reason it runs); check that exactly the stale ones ran."""
+    code, lines = _run(tree, capsys)
+    assert code == 0, lines
+    said = dict(line.split(": ", 1) for line in lines if line.split(": ", 1)[0] in NOTEBOOKS)
+    assert set(said) == set(NOTEBOOKS)
+    ran = [n["name"] for n in latest(tree)["notebooks"]]
+    assert ran == [name for name in NOTEBOOKS if said[name] != "up to date"]
+    return said
+
+
+def _stale_for(said: dict[str, str], edited: str, expected: set[str]) -> None:
+    assert {name for name, verdict in said.items() if verdict != "up to date"} == expected
+    assert all(said[name] == f"to run ({edited} changed)" for name in expected)
+
+
+def test_an_edited_module_reruns_the_notebooks_that_run_it(tree, capsys):
+    assert set(_verdicts(tree, capsys).values()) == {"to run (no publishing run recorded)"}
+    package = tree["root"] / "analysis"
+
+    # one notebook's drawing: only that notebook
+    edited = _append(package / "charts" / "series_funding.py", "# an edit\n")
+    _stale_for(_verdicts(tree, capsys), edited, {"08_series_funding"})
+
+    # a module an analysis newly imports is noticed: the analysis changed, and from then on so does the module
+    helper = package / "analyses" / "a_new_helper.py"
+    helper.write_text('"""A helper."""\n', encoding="utf-8")
+    _append(package / "analyses" / "conviction_gap.py", "from . import a_new_helper  # noqa: E402, F401\n")
+    said = _verdicts(tree, capsys)
+    assert {name for name, verdict in said.items() if verdict != "up to date"} == {"01_conviction_gap"}
+    assert said["01_conviction_gap"] == f"to run ({paths.display(helper)} is new)"  # the first of the two, by name
+    edited = _append(helper, "# an edit\n")
+    _stale_for(_verdicts(tree, capsys), edited, {"01_conviction_gap"})
+
+    # an analysis other analyses import: its notebook and theirs
+    edited = _append(package / "analyses" / "series_conviction_gap.py", "# an edit\n")
+    _stale_for(_verdicts(tree, capsys), edited, {"06_series_conviction_gap", *IMPORTS_ANALYSIS})
+
+    # a module every chart is finished with: every notebook
+    edited = _append(package / "charts" / "finish.py", "# an edit\n")
+    _stale_for(_verdicts(tree, capsys), edited, set(NOTEBOOKS))
+
+
+def test_an_edited_data_file_reruns_the_notebooks_that_read_it(tree, capsys):
+    _verdicts(tree, capsys)
+    processed = tree["root"] / "data" / "processed"
+    for file, table in (("world_bank.csv", "world_bank"), ("glotip.csv", "glotip"), ("statements.csv", "statements"),
+                        ("figures.csv", "figures")):
+        edited = _append(processed / file, "\n")
+        _stale_for(_verdicts(tree, capsys), edited, readers(table))
+
+
+def test_each_analysis_reads_the_tables_it_declares():
+    """Every analysis run with its defaults on data that note which tables are asked for: exactly READ, and READS."""
+    import importlib
+
+    from analysis.analyses import ANALYSES
+    from analysis.data import load
+
+    data = load(glotip=True, world_bank=True)
+
+    class Noting:
+        def __init__(self):
+            self.asked = set()
+
+        def __getattr__(self, table):
+            self.asked.add(table)
+            return getattr(data, table)
+
+    assert sorted(ANALYSES) == NOTEBOOKS
+    for name, analyse in ANALYSES.items():
+        noting = Noting()
+        analyse(noting)
+        assert noting.asked == READ[name], name
+        assert set(importlib.import_module(analyse.__module__).READS) == READ[name], name
+
+
+def _inputs_of_the_project() -> dict[str, dict[str, str]]:
+    from analysis.regenerate.notebooks import discover
+
+    shared = incremental.shared_inputs()
+    return {nb.name: incremental.inputs(nb, {}, shared) for nb in discover()}
+
+
+def test_each_notebook_depends_on_the_files_of_the_tables_it_reads_and_every_file_on_one():
+    """The project's notebooks: a table's file is an input of the notebooks reading it or a table referring to it
+    (figures refer to sources, metrics, forms and populations; GLOTIP's rows carry its flags; every table refers
+    to sources, which pin the raw files); and every data file is some notebook's input, so any data edit is
+    validated by the run it starts."""
+    found = _inputs_of_the_project()
+    tables = {"figures": {"figures", "metrics", "forms", "populations"}, "statements": {"statements"},
+              "glotip": {"glotip", "glotip_flags"}, "world_bank": {"world_bank"}, "sources": {"sources"}}
+    processed = {p.stem for p in paths.PROCESSED.glob("*.csv")}
+    for name, inputs in found.items():
+        files = {paths.display(paths.PROCESSED / f"{t}.csv") for read in READ[name] for t in tables[read]} & {
+            paths.display(paths.PROCESSED / f"{t}.csv") for t in processed}
+        assert {k for k in inputs if k.startswith("data/processed/")} == files, name
+        assert {paths.display(p) for p in paths.RAW.iterdir()} | {paths.display(paths.DATAPACKAGE)} <= set(inputs), name
+    every = {paths.display(p) for p in paths.DATA.rglob("*") if p.is_file()}
+    assert set().union(*found.values()) >= every
+
+
+RUN_EACH = """
+import importlib, json, os, sys, types
+import matplotlib.pyplot, numpy, pandas, pandera, scipy.stats, seaborn, statsmodels.api  # loaded once, forked after
+for name, stubbed in json.loads(sys.argv[1]).items():
+    sys.stdout.flush()
+    if os.fork():
+        assert os.wait()[1] == 0, name
+        continue
+    for module in stubbed:  # another notebook's analysis or drawing: what its registry would import
+        sys.modules[module] = types.SimpleNamespace(draw=None)
+    import analysis.regenerate.run
+    from analysis.charts import show
+    show(importlib.import_module("analysis.analyses." + name.split("_", 1)[1]).analyse())
+    loaded = sorted(m.__file__ for n, m in sys.modules.items() if n.split(".")[0] == "analysis" and n not in stubbed)
+    print(json.dumps({name: loaded}), flush=True)
+    os._exit(0)
+"""
+
+
+def test_a_notebook_depends_on_every_module_it_runs_and_on_no_other_notebooks_topic():
+    """What a notebook loads, in a process of its own, with the analyses and drawings of the other notebooks stubbed
+    (its registries import them only to find them by name; an analysis its analysis imports is kept): the runner's
+    modules, then its analysis run and its chart shown. The static reading must have found every module loaded,
+    and of the topic modules only its own and the analyses its analysis imports."""
+    topics = {nb: nb.split("_", 1)[1] for nb in NOTEBOOKS}
+    own = {name: {f"analysis/analyses/{topic}.py", f"analysis/charts/{topic}.py"}
+           | ({f"analysis/analyses/{IMPORTS_ANALYSIS[name]}.py"} if name in IMPORTS_ANALYSIS else set())
+           for name, topic in topics.items()}
+    every = {f"analysis/{layer}/{topic}.py" for topic in topics.values() for layer in ("analyses", "charts")}
+    stubbed = {name: [f.removesuffix(".py").replace("/", ".") for f in sorted(every - own[name])] for name in NOTEBOOKS}
+    done = subprocess.run([sys.executable, "-c", RUN_EACH, json.dumps(stubbed)], capture_output=True, text=True,
+                          check=True, cwd=paths.ROOT)
+    loaded = {name: {paths.display(file) for file in files}
+              for line in done.stdout.splitlines() if line.startswith("{") for name, files in json.loads(line).items()}
+    assert sorted(loaded) == NOTEBOOKS
+    for name, inputs in _inputs_of_the_project().items():
+        assert {f"analysis/charts/{topics[name]}.py", "analysis/charts/finish.py", "analysis/data/loader.py"} <= loaded[name]
+        assert loaded[name] <= set(inputs), (name, loaded[name] - set(inputs))
+        assert every & set(inputs) == own[name], name
+
+
+def test_a_descriptor_that_cannot_be_read_makes_every_data_file_an_input_and_a_bad_declaration_is_named(tree, capsys):
+    from analysis.regenerate.notebooks import discover
+
+    nb = next(n for n in discover(tree["notebooks"]) if n.name == "05_what_the_sources_name")
+    every = {paths.display(p) for p in (tree["root"] / "data").rglob("*") if p.is_file()}
+    assert incremental.data_inputs(nb, incremental.shared_inputs()) < every  # it reads no figures
+    described = paths.DATAPACKAGE.read_text(encoding="utf-8")
+    paths.DATAPACKAGE.write_text("{", encoding="utf-8")  # the run's check of the data names what is wrong
+    assert incremental.data_inputs(nb, incremental.shared_inputs()) == every
+    module = tree["root"] / "analysis" / "analyses" / "what_the_sources_name.py"
+    module.write_text(module.read_text(encoding="utf-8").replace('READS = ("sources"', 'READS = ("sauces"'), encoding="utf-8")
+    paths.DATAPACKAGE.write_text(described, encoding="utf-8")
+    code, lines = _run(tree, capsys, "05")
+    assert code == 1
+    assert lines[-1] == ("tip-norway run: analysis/analyses/what_the_sources_name.py: READS names 'sauces'; expected tables of "
+                         "data/datapackage.json: figures, forms, glotip, glotip_flags, metrics, populations, sources, "
+                         "statements, world_bank")

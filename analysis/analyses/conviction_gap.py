@@ -89,6 +89,10 @@ def cumulative_comparison(figures: pd.DataFrame, confidence: float = 0.95) -> pd
     return table
 
 
+#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
+#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+READS = ("figures", "sources")
+
 
 @analysis_of("01_conviction_gap", headline=("victims_per_conviction", "victims per person convicted"))
 def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip2015",

@@ -96,6 +96,11 @@ def _counted_in_year(data: Dataset, p: dict) -> None:
                           f"expected one of {', '.join(counted)}")
 
 
+#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
+#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+READS = ("figures", "sources")
+
+
 @dataclass(frozen=True, eq=False)
 class _Rate(Domain):
     """NOK per unit of ``currency``, positive; or None for the rate the report's NOK/USD pairs imply (USD only)."""

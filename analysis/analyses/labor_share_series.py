@@ -59,6 +59,10 @@ def pooled_counts(shares: pd.DataFrame, glotip: pd.DataFrame) -> dict[str, tuple
     return result
 
 
+#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
+#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+READS = ("figures", "glotip", "sources")
+
 
 @analysis_of("11_labor_share_series", glotip=True,
              headline=("pooled.detected victims", "forced labour's share of detected victims, pooled"))

@@ -77,6 +77,11 @@ def attrition(stages: pd.DataFrame, first: str = "investigations", last: str = "
     return wide
 
 
+#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
+#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+READS = ("figures", "sources", "statements")
+
+
 @analysis_of("02_labor_vs_sex_attention",
              headline=("share_labor_last_stage", "labour trafficking's share of the last stage"))
 def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip2015",

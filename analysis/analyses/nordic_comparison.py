@@ -122,6 +122,10 @@ def against(together: pd.DataFrame, name: str, reference: str = "NOR", confidenc
     return pd.DataFrame(rows)
 
 
+#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
+#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+READS = ("figures", "glotip", "sources", "world_bank")
+
 
 @analysis_of("12_nordic_comparison", glotip=True, world_bank=True,
              headline=("pooled.NOR", "detected victims per person convicted in Norway, pooled"))

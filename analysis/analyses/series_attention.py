@@ -62,6 +62,10 @@ def sex_share_by_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[
     return pd.DataFrame(rows).sort_values(["year", "series"], ignore_index=True)
 
 
+#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
+#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+READS = ("figures", "sources")
+
 
 @analysis_of("07_series_attention")
 def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2010, last_year: Annotated[int, YEARS] = 2024,

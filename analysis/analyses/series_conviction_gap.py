@@ -102,10 +102,13 @@ def _kom_victims(figures: pd.DataFrame, sources: pd.DataFrame, years: list[int])
                          "kom_definition": found.definition.to_numpy(), "kom_id": found.id.to_numpy()})
 
 
-
 #: The fewest years with a count over which a trend is fitted.
 TREND_YEARS = 5
 
+
+#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
+#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+READS = ("figures", "glotip", "sources")
 
 
 @analysis_of("06_series_conviction_gap", glotip=True)

@@ -82,6 +82,11 @@ def per_victim(totals: pd.Series, victims: pd.DataFrame, index: pd.DataFrame, ba
     return table.reset_index()
 
 
+#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
+#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+READS = ("figures", "glotip", "sources", "world_bank")
+
+
 @analysis_of("08_series_funding", glotip=True, world_bank=True,
              headline=("per_victim_constant_first", "NOK per victim in the first year with both, constant kroner of {base_year}"))
 def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2014, last_year: Annotated[int, YEARS] = 2018,

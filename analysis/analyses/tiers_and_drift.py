@@ -44,6 +44,11 @@ def cumulative_drift(figures: pd.DataFrame, sources: pd.DataFrame, metric: str =
     return table.reset_index(drop=True)
 
 
+#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
+#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+READS = ("figures", "sources")
+
+
 @analysis_of("09_tiers_and_drift")
 def analyse(data: Dataset, first_edition: Annotated[int, EDITIONS] = 2011,
             last_edition: Annotated[int, EDITIONS] = 2025) -> Result:

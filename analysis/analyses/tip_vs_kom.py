@@ -85,6 +85,11 @@ def three_sources(pairs: pd.DataFrame, figures: pd.DataFrame, sources: pd.DataFr
     return pd.DataFrame(rows)
 
 
+#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
+#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+READS = ("figures", "glotip", "sources")
+
+
 @analysis_of("10_tip_vs_kom", glotip=True, headline=("agree", "comparisons in which TIP and KOM agree"))
 def analyse(data: Dataset, rule: Annotated[str, OneOf(RULES)] = "latest",
             release: Annotated[str, OneOf(RELEASES)] = "latest") -> Result:

@@ -52,6 +52,11 @@ def protection_table(figures: pd.DataFrame, years: list[int], measures: tuple[st
     return pd.DataFrame(rows)
 
 
+#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
+#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+READS = ("figures", "sources")
+
+
 @analysis_of("04_victim_protection",
              headline=("permits_per_100", "temporary residence permits per 100 victims identified"))
 def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip2015",
