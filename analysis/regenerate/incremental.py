@@ -18,7 +18,7 @@ from (:func:`inputs`):
   together with everything these import, followed through the source with
   :mod:`ast` (relative imports resolved, imports inside functions included,
   and every package ``__init__.py`` on the way, since importing
-  ``analysis.charts.x`` runs ``analysis/charts/__init__.py``); and the code
+  a drawing module runs ``analysis/charts/__init__.py``); and the code
   that runs a notebook and collects its charts (``analysis/regenerate/run.py``
   and what it imports). A dynamic import is followed too: with a literal name
   to that module, with a computed one to every module of its package (so all
@@ -273,7 +273,7 @@ def data_inputs(nb: Notebook, shared: dict[str, str], stored: list[dict] | None 
     Raises:
         RunError: When its analysis's ``READS`` names a table the data package does not describe.
     """
-    everything = {k for k in shared if not k.startswith(("analysis/", "version of "))}
+    everything = {k for k in shared if not k.startswith(("analysis/", "version of "))} - {paths.display(paths.ENVIRONMENT_LOCK)}
     modules = _package_modules(shared)
     own = _analysis(nb, modules)
     imported = _cell_imports(cells(nb.path) if stored is None else stored, set(modules))
