@@ -30,7 +30,7 @@ def pytest_configure(config):
 #: Test modules whose tests share nothing but function-scoped fixtures and temporary folders, and take seconds
 #: each (real runs of the regeneration command): each test is a unit of its own.
 INDEPENDENT = {"test_runner.py", "test_incremental.py"}
-#: Test modules whose parametrized tests share one module-scoped object per case (tests/test_charts.py draws each
+#: Test modules whose parametrized tests share one module-scoped object per case (tests/charts/test_charts.py draws each
 #: chart the first time a test asks for it): the tests of one case are a unit, so each chart is drawn once.
 PER_CASE = {"test_charts.py"}
 #: Files whose units are sent out first, longest first: the browser test (every notebook in one JupyterLab page),
@@ -70,6 +70,16 @@ def pytest_collection_modifyitems(config, items):
     xdist sends the units out in this order."""
     rank = {name: index for index, name in enumerate(FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(FIRST)))
+
+
+@pytest.fixture(scope="session")
+def data():
+    """The curated data with UNODC's counts and the World Bank's series, loaded once in each worker (shared by the
+    tests of analyses, charts and the GLOTIP and World Bank tables; a test that needs a table to break takes
+    :func:`data_copy` instead)."""
+    import analysis
+
+    return analysis.load(glotip=True, world_bank=True)
 
 
 @pytest.fixture

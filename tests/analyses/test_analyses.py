@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
 import pytest
 from scipy import stats
 from second_routes import exact_ratio, wilson
 
 import analysis
 from analysis.analyses import ParameterError, conviction_gap, funding_per_victim, labor_vs_sex_attention, victim_protection, what_the_sources_name
-from analysis.charts import save, source_line
-from analysis.data import sources_of, victim_count
+from analysis.data import victim_count
 
 
 @pytest.fixture(scope="module")
@@ -315,47 +313,3 @@ def test_sources_named_for_every_documented_parameter(loaded, sources):
     assert list(result.sources.source_id) == sorted(sources, key=["tip2015", "gcm2017"].index)  # in the order the timeline names them
     with pytest.raises(ParameterError, match="sources must be two or more sources with statements"):
         what_the_sources_name.analyse(loaded, sources=["tip2015"])
-
-
-# --- look-ups and the chart helpers -----------------------------------------------------------
-
-def test_get_figure_and_compare_periods(data):
-    fig = analysis.get_figure(data.figures, "asylum_grants", sources=data.sources, period=2013)
-    assert fig.value == 19 and fig.url.startswith("https://2009-2017.state.gov/")
-    assert fig.label == "19 victims" and fig.period == "2013"
-    table = analysis.compare_periods(data.figures, "investigations", 2013, 2014).set_index("form")
-    assert table.loc["labor", "change"] == 68 - 39
-    assert table.loc["sex", "change_share"] == pytest.approx((36 - 30) / 30)
-    shares = analysis.compare_periods(data.figures, "victims_identified_assisted_share", 2013, 2014)
-    assert shares.value_before.isna().all()
-
-
-def test_source_line_is_built_from_the_register(data):
-    line = source_line(sources_of(data.figures, data.sources, ["tip2015-tier", "tip2015-victims-2014"]))
-    assert line.count("Trafficking in Persons Report 2015") == 1
-    assert "https://2009-2017.state.gov/j/tip/rls/tiprpt/countries/2015/243506.htm" in line
-    with pytest.raises(LookupError, match="unknown figure id"):
-        sources_of(data.figures, data.sources, ["no-such-figure"])
-
-
-def test_saved_figures_are_byte_stable(tmp_path, loaded):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from analysis.charts import DRAWINGS, apply_theme, finish
-
-    apply_theme()
-    result = conviction_gap.analyse(loaded)
-    digests = []
-    for attempt in range(2):
-        fig = finish(DRAWINGS[result.name](result), result)
-        written = save(fig, "probe", pd.DataFrame({"x": [1.0, 2.0], "ids": [("a", "b"), ("c",)]}), tmp_path / str(attempt))
-        plt.close(fig)
-        digests.append([p.read_bytes() for p in written])
-    assert digests[0] == digests[1]
-    svg = digests[0][1].decode()
-    assert "<dc:date>" not in svg and "Matplotlib v" not in svg
-    assert b"Software" not in digests[0][0]
-    assert digests[0][2].decode() == "x,ids\n1,a;b\n2,c\n"

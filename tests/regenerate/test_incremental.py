@@ -18,6 +18,9 @@ from analysis.data import paths
 from analysis.regenerate import incremental
 from analysis.regenerate.cli import main
 
+#: Starts kernels or the command line in processes of their own: left out of `make test-fast`.
+pytestmark = pytest.mark.kernel
+
 
 @pytest.fixture
 def project(tmp_path, monkeypatch, folders):

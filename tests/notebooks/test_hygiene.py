@@ -13,6 +13,9 @@ import yaml
 from analysis.data import paths
 from analysis.regenerate.cli import main
 
+#: Starts kernels or the command line in processes of their own: left out of `make test-fast`.
+pytestmark = pytest.mark.kernel
+
 BIN = Path(sys.executable).parent
 HOOKS = yaml.safe_load((paths.ROOT / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
 

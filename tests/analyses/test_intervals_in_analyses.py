@@ -21,11 +21,6 @@ from analysis.data import paths
 from analysis.regenerate.cli import main
 
 
-@pytest.fixture(scope="module")
-def data():
-    return analysis.load(glotip=True, world_bank=True)
-
-
 def _raw(name: str, column: str) -> dict[tuple[str, int], float]:
     with open(paths.RAW / name, newline="", encoding="utf-8") as handle:
         return {(row["Country Code"], int(row["Year"])): float(row[column]) for row in csv.DictReader(handle)}

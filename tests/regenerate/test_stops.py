@@ -26,6 +26,9 @@ from analysis.data import paths
 from analysis.regenerate.kernel import SOCKETS_PREFIX, remove_orphaned_sockets
 from analysis.regenerate.lock import run_lock
 
+#: Starts kernels or the command line in processes of their own: left out of `make test-fast`.
+pytestmark = pytest.mark.kernel
+
 #: A cell that kills its kernel for step 2 and outlives any timeout for step 3.
 DIE_OR_SLEEP = "import os, time\nif step == 2:\n    os._exit(1)\nif step == 3:\n    time.sleep(600)\nprint('step', step)"
 #: Longer than any wait below: a run still going when the test gives up has not been stopped.

@@ -16,6 +16,9 @@ from analysis.data import paths
 from analysis.regenerate.cli import main
 from analysis.regenerate.notebooks import discover
 
+#: Starts kernels or the command line in processes of their own: left out of `make test-fast`.
+pytestmark = pytest.mark.kernel
+
 EXPLORATORY = paths.NOTEBOOKS / "exploratory"
 EXAMPLES = sorted(EXPLORATORY.glob("*.ipynb"))
 #: The published notebooks, named here as the files are named, not as the code under test finds them.

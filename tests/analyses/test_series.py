@@ -11,14 +11,8 @@ import math
 import pandas as pd
 import pytest
 
-import analysis
 from analysis.analyses import ParameterError, series_attention, series_conviction_gap, series_funding, tiers_and_drift, tip_vs_kom
 from analysis.data import choose_vintage, paths, restatements
-
-
-@pytest.fixture(scope="module")
-def data():
-    return analysis.load(glotip=True, world_bank=True)
 
 
 def test_every_edition_2011_to_2025_has_its_tier(data):

@@ -20,6 +20,9 @@ from analysis.regenerate.manifest import sha256
 from analysis.regenerate.notebooks import discover, select
 from analysis.regenerate.sweep import MAX_RUNS, sweep
 
+#: Starts kernels or the command line in processes of their own: left out of `make test-fast`.
+pytestmark = pytest.mark.kernel
+
 #: Notebook 03's funding lines for 2014, as the TIP 2015 narrative reports them: NOK 2.5 million and 4.5 million.
 NOK_2014 = 2_500_000 + 4_500_000
 #: Its victim counts for 2014: about 270 identified and assisted; 139 initial contacts at one care institution.

@@ -47,11 +47,6 @@ def sheets():
     return {source: read_sheet_xml(paths.RAW / name) for source, name in WORKBOOKS.items()}
 
 
-@pytest.fixture(scope="module")
-def data():
-    return analysis.load(glotip=True)
-
-
 def test_every_value_reads_from_its_cell_and_no_row_is_left_out(data, sheets):
     kept_dimensions = {"Total", "by form of exploitation"}
     for source, rows in sheets.items():

@@ -22,7 +22,6 @@ from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-import analysis  # noqa: E402
 from analysis import analyses, charts  # noqa: E402
 from analysis.analyses.uncertainty import ci_label  # noqa: E402
 from analysis.charts import marks  # noqa: E402
@@ -55,11 +54,6 @@ CASES = [(name, {}) for name in sorted(analyses.ANALYSES)] + OTHER_VALUES
 TOLERANCE = 1.0
 #: How far past its data an axis may run, as a share of the data's span (room for labels), with a floor in data units.
 SLACK, FLOOR = 0.25, 0.75
-
-
-@pytest.fixture(scope="module")
-def data():
-    return analysis.load(glotip=True, world_bank=True)
 
 
 class Rendered:

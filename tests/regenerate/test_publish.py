@@ -19,6 +19,9 @@ from test_runner import TINY, write_notebook
 
 from analysis.regenerate.publish import PublishError, replace_charts
 
+#: Starts kernels or the command line in processes of their own: left out of `make test-fast`.
+pytestmark = pytest.mark.kernel
+
 
 def _root_tool(*args: str) -> None:
     done = subprocess.run(args, capture_output=True, text=True)

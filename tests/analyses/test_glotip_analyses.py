@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-import analysis
 from analysis.analyses import ParameterError, labor_share_series, nordic_comparison
 
 #: Norway, 2025 release, as written: year -> (detected victims, of them forced labour), for the years that give both.
 VICTIMS = {2007: (203, 32), 2008: (256, 71), 2009: (292, 80), 2011: (134, 45), 2012: (136, 47), 2013: (124, 41), 2014: (324, 103),
            2015: (301, 86), 2016: (262, 59), 2019: (241, 80), 2020: (254, 96)}
-
-
-@pytest.fixture(scope="module")
-def data():
-    return analysis.load(glotip=True, world_bank=True)
 
 
 def test_labor_share_of_detected_victims(data):

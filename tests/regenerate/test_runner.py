@@ -27,6 +27,9 @@ from analysis.regenerate.notebooks import discover, read_parameters, select
 from analysis.regenerate.parameters import conforms, resolve_parameters
 from analysis.regenerate.reference import refresh
 
+#: Starts kernels or the command line in processes of their own: left out of `make test-fast`.
+pytestmark = pytest.mark.kernel
+
 #: How notebook 03 annotates its exchange rate: a float, or None for the report's own rate.
 EXCHANGE_RATE_TYPE = r"(?:float \| None|Optional\[float\])"
 EXCHANGE_RATE = r"exchange_rate: " + EXCHANGE_RATE_TYPE
