@@ -22,10 +22,10 @@ $(UV):
 # Exactly uv.lock (packages not in it are removed), with the project editable and every extra; --locked
 # stops when uv.lock was not made from this pyproject.toml (run `make lock`).
 $(STAMP): uv.lock pyproject.toml | $(UV)
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --all-extras --quiet
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --all-extras --compile-bytecode --quiet
 	touch $(STAMP)
 
-.PHONY: help setup lock run check extract list refresh lab test lint bench
+.PHONY: help setup lock run check extract list refresh lab test test-fast lint bench
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
@@ -58,6 +58,9 @@ bench: $(STAMP) ## time regeneration against the papermill CLI and the kernel fl
 
 test: $(STAMP) ## set up and run the whole test suite
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP) ## the edit-and-test loop: the tests that start no kernel, no browser and take under a second, in one process
+	$(BIN)/python -m pytest -o addopts="-ra" -m "not kernel and not browser and not slow" tests
 
 lint: $(STAMP) ## ruff on the package, tests, benchmarks and notebooks
 	$(BIN)/ruff check analysis tests benchmarks notebooks

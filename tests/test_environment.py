@@ -130,6 +130,7 @@ def test_the_environment_running_the_tests_is_the_lock():
     assert set(figures) <= set(locked)
 
 
+@pytest.mark.slow
 def test_reading_a_notebook_does_not_build_a_grammar_at_import():
     """Every process that reads a notebook (papermill, nbval, the runner, JupyterLab) imports nbformat, and so
     jsonschema; the bound on jsonschema in pyproject.toml keeps it from importing rfc3987-syntax, whose import

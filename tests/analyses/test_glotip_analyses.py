@@ -23,6 +23,7 @@ def test_labor_share_of_detected_victims(data):
     assert result.title.startswith(f"Forced labour: {pooled:.0%} of detected victims")
 
 
+@pytest.mark.slow
 def test_labor_share_of_persons_convicted_is_a_range_where_a_count_is_censored(data):
     convicted = labor_share_series.analyse(data).table
     convicted = convicted[convicted.stage == "persons convicted"].set_index("year")
@@ -43,6 +44,7 @@ def test_labor_share_refuses_values_outside_the_data(data, values, message):
         labor_share_series.analyse(data, **values)
 
 
+@pytest.mark.slow
 def test_nordic_pooled_victims_per_conviction(data):
     result = nordic_comparison.analyse(data)
     # Norway: 2,846 detected over the 14 years with both counts; 89 convicted where written, plus four "<5" (1 to 4 each)

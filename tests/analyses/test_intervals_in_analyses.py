@@ -32,6 +32,7 @@ INFLATION = _raw("world_bank_cpi_inflation.csv", "CPI")
 
 # --- 06: Norway's detected victims per person convicted, and the trend in persons convicted ---
 
+@pytest.mark.slow
 def test_series_gap_intervals_by_year(data):
     result = series_conviction_gap.analyse(data)
     ci = result.facts["glotip_ratio_ci"]
@@ -44,6 +45,7 @@ def test_series_gap_intervals_by_year(data):
     assert result.facts["tip_ratio_ci"][2014] == pytest.approx(exact_ratio(270, 5))
 
 
+@pytest.mark.slow
 def test_series_gap_compares_its_extremes_and_fits_the_trend(data):
     result = series_conviction_gap.analyse(data)
     # 2018 (13 of 106) against 2009 (5 of 292): convictions per detected victim, conditional on 18.
@@ -70,6 +72,7 @@ NORWAY_DETECTED = {2007: 203, 2008: 256, 2009: 292, 2010: 127, 2011: 134, 2012: 
                    2018: 106, 2019: 241, 2020: 254, 2021: 86, 2022: 86}
 
 
+@pytest.mark.slow
 def test_nordic_detection_rate_per_inhabitant_with_its_interval(data):
     result = nordic_comparison.analyse(data)
     person_years = sum(POPULATION[("NOR", y)] for y in NORWAY_DETECTED)
@@ -83,12 +86,14 @@ def test_nordic_detection_rate_per_inhabitant_with_its_interval(data):
     assert pooled.loc["NOR", "detected_years"] == 15
 
 
+@pytest.mark.slow
 def test_nordic_pooled_ratio_interval_spans_the_censored_convictions(data):
     result = nordic_comparison.analyse(data)
     # 2,846 detected over the 14 years with both counts, 93 to 105 convicted (four "<5").
     assert result.facts["pooled_ci"]["NOR"] == pytest.approx((exact_ratio(2846, 105)[0], exact_ratio(2846, 93)[1]))
 
 
+@pytest.mark.slow
 def test_nordic_norway_against_denmark_is_the_exact_conditional_test(data):
     result = nordic_comparison.analyse(data)
     pooled = result.tables["pooled"].set_index("iso3")
@@ -159,6 +164,7 @@ def test_confidence_outside_zero_one_stops_a_run_before_any_kernel(tmp_path, cap
     assert not (tmp_path / "fig").exists() or not any((tmp_path / "fig").iterdir())
 
 
+@pytest.mark.slow
 def test_a_different_confidence_changes_the_interval_and_its_label(data):
     wide = series_conviction_gap.analyse(data, confidence=0.99)
     assert wide.facts["glotip_ratio_ci"][2014] == pytest.approx(exact_ratio(324, 8, 0.99))

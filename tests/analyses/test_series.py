@@ -151,6 +151,7 @@ def _expected_ratio(victims, convicted):
 @pytest.mark.parametrize("rule", ["latest", "first"])
 @pytest.mark.parametrize("release", ["latest", "first"])
 @pytest.mark.parametrize(("first", "last"), [(2007, 2022), (2013, 2014), (2016, 2022)])
+@pytest.mark.slow
 def test_series_gap_for_every_documented_parameter(data, rule, release, first, last):
     result = series_conviction_gap.analyse(data, first_year=first, last_year=last, rule=rule, release=release)
     # TIP: 2013 ~350 / (3 + 2); 2014 ~270 / (4 + 1) (2015 edition); 2020: an estimate of 100 / 1 conviction (2021 edition)
@@ -165,6 +166,7 @@ def test_series_gap_for_every_documented_parameter(data, rule, release, first, l
     assert result.facts["ranges"] == [y for y, (_, c) in covered.items() if c == "<5" and _expected_ratio(*covered[y])]
 
 
+@pytest.mark.slow
 def test_series_gap_with_flagged_rows_and_the_kom_counts(data):
     result = series_conviction_gap.analyse(data, include_flagged=True).table.set_index("year")
     assert result.loc[2014, "kom_victims"] == 324 and result.loc[2012, "kom_victims"] == 349

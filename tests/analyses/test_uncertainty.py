@@ -295,6 +295,7 @@ def test_share_comparison_is_fishers_exact_test():
     assert result.first == pytest.approx((68 / 104,) * 2)
 
 
+@pytest.mark.slow
 def test_share_comparison_with_censored_counts_takes_the_largest_p_value():
     from analysis.analyses.uncertainty import compare_shares
     result = compare_shares((20, 44), (77, 80), (742, 742), (2534, 2534))

@@ -44,6 +44,7 @@ def test_every_notebook_has_a_template_with_every_section():
 
 
 @pytest.mark.parametrize("name", sorted(ANALYSES))
+@pytest.mark.slow
 def test_every_template_renders_for_the_defaults(results, name):
     result = results[name]
     assert result.title and "\n" not in result.title and "{" not in result.title
@@ -147,6 +148,7 @@ def test_the_closing_is_the_last_cell_of_every_notebook():
         assert cells[-2].source == "## What this shows" and cells[-1].source == "result.closing", path.name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_the_stored_closing_is_the_closing_the_analysis_renders(results, path):
     stored = "".join(nbformat.read(path, as_version=4).cells[-1].outputs[0].data["text/markdown"])
@@ -161,6 +163,7 @@ def _section(path: Path, name: str) -> str:
     return preamble + "\n" + body
 
 
+@pytest.mark.slow
 def test_the_stored_closing_of_notebook_05_is_its_template_filled_in_with_its_facts(results):
     """Rendered here with Jinja2 alone, from the facts and tables of the result, against the notebook's stored output."""
     result = results["05_what_the_sources_name"]

@@ -27,6 +27,9 @@ from analysis.analyses.uncertainty import ci_label  # noqa: E402
 from analysis.charts import marks  # noqa: E402
 from analysis.data import paths  # noqa: E402
 
+#: Draws every chart, with every documented parameter value: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 #: Charts with other parameters than the published defaults, as the notebooks document them.
 OTHER_VALUES = [
     ("01_conviction_gap", {"denominator": "initial_contacts", "years": [2014]}),

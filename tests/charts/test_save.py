@@ -19,6 +19,7 @@ def test_source_line_is_built_from_the_register(data):
         sources_of(data.figures, data.sources, ["no-such-figure"])
 
 
+@pytest.mark.slow
 def test_saved_figures_are_byte_stable(tmp_path, data):
     import matplotlib
 

@@ -205,6 +205,7 @@ def test_dtypes_are_pandas_3_dtypes(data):
     assert str(data.sources.date_accessed.dtype).startswith("datetime64")
 
 
+@pytest.mark.slow
 def test_check_command_prints_the_summary(capsys):
     from analysis.regenerate.cli import main
 
@@ -242,6 +243,7 @@ def _key(data_dir) -> str:
     return data_digest(data_dir)
 
 
+@pytest.mark.slow
 def test_a_load_that_passed_leaves_a_verdict_and_the_next_gives_the_tables_validation_gives(cache, data_copy, monkeypatch):
     from analysis.data import verdicts
 
@@ -260,6 +262,7 @@ def test_a_load_that_passed_leaves_a_verdict_and_the_next_gives_the_tables_valid
     assert _verdict(cache) == {"key": _key(data_copy), "validated": ["core", "glotip"]}
 
 
+@pytest.mark.slow
 def test_the_verdict_holds_no_number_so_an_edited_cache_changes_none(cache, data_copy):
     """What output/cache/ holds cannot reach a table: a verdict with numbers written into it, or a pickle of
     edited tables as this project once kept, leaves every value as the data files give it."""
@@ -298,6 +301,7 @@ def test_one_changed_byte_is_validated_again_and_a_failure_leaves_no_verdict(cac
     assert analysis.load(data_copy).figures.set_index("id").loc["tip2015-investigations-sex-2014", "value"] == 36
 
 
+@pytest.mark.slow
 def test_a_damaged_verdict_is_validated_again_and_rewritten(cache, data_copy):
     from analysis.data import verdicts
 
@@ -309,6 +313,7 @@ def test_a_damaged_verdict_is_validated_again_and_rewritten(cache, data_copy):
     assert _verdict(cache)["validated"] == ["core"]
 
 
+@pytest.mark.slow
 def test_a_verdict_covers_the_parts_validated_and_check_validates_them_all(cache, data_copy, capsys):
     from analysis.regenerate.cli import main
 
@@ -332,6 +337,7 @@ def test_a_cache_that_cannot_be_written_is_passed_over_in_silence(tmp_path, data
     assert capsys.readouterr() == ("", "")
 
 
+@pytest.mark.slow
 def test_a_process_that_finds_a_verdict_imports_no_pandera(cache, data_copy):
     import subprocess
     import sys
@@ -344,6 +350,7 @@ def test_a_process_that_finds_a_verdict_imports_no_pandera(cache, data_copy):
     assert done.stdout.split() == [str(len(analysis.load(data_copy).figures)), "False"]
 
 
+@pytest.mark.slow
 def test_only_the_newest_verdicts_are_kept(cache, data_copy, monkeypatch):
     import os
 

@@ -16,11 +16,13 @@ DESCRIPTOR = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
 FIELDS = [(res["name"], field) for res in DESCRIPTOR["resources"] for field in res["schema"]["fields"]]
 
 
+@pytest.mark.slow
 def test_frictionless_validates_the_package_and_its_foreign_keys():
     report = Package(str(paths.DATAPACKAGE)).validate()
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
 
 
+@pytest.mark.slow
 def test_frictionless_also_catches_a_broken_foreign_key(data_copy):
     edit_csv(data_copy / "processed" / "figures.csv", "tip2015-tier", "source_id", "nowhere")
     report = Package(str(data_copy / "datapackage.json")).validate()

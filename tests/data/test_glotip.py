@@ -47,6 +47,7 @@ def sheets():
     return {source: read_sheet_xml(paths.RAW / name) for source, name in WORKBOOKS.items()}
 
 
+@pytest.mark.slow
 def test_every_value_reads_from_its_cell_and_no_row_is_left_out(data, sheets):
     kept_dimensions = {"Total", "by form of exploitation"}
     for source, rows in sheets.items():
@@ -133,6 +134,7 @@ def test_differences_between_the_releases(data):
     assert len(norway) == 6
 
 
+@pytest.mark.slow
 def test_removing_a_record_makes_loading_fail_naming_the_row(data_copy):
     flags = data_copy / "processed" / "glotip_flags.csv"
     lines = flags.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -148,6 +150,7 @@ def test_removing_a_record_makes_loading_fail_naming_the_row(data_copy):
                         messages[0].replace(str(data_copy.parent) + "/", "")), messages[0]
 
 
+@pytest.mark.slow
 def test_a_record_the_data_no_longer_bear_out_fails(data_copy):
     # were Norway's 2010 total 400, its parts by form (105 + 194) would fit it and their records would be stale
     for column in ("value_as_written", "count", "count_low", "count_high"):
@@ -160,6 +163,7 @@ def test_a_record_the_data_no_longer_bear_out_fails(data_copy):
         "expected the record to be removed or the data restored" for row in (33325, 33326)]
 
 
+@pytest.mark.slow
 def test_a_hand_edited_count_is_caught(data_copy):
     line = edit_csv(data_copy / "processed" / "glotip.csv", "glotip2025-r33308", "count", "128")
     with pytest.raises(DataError) as info:
@@ -235,6 +239,7 @@ def test_an_unregistered_workbook_is_refused(data_copy):
         "data/raw/unodc_glotip_2026-01-01.xlsx: raw file is not in the source register data/raw/sources.csv"]
 
 
+@pytest.mark.slow
 def test_extract_command_writes_the_committed_table_again(data_copy, capsys):
     """The extraction reruns to the committed bytes: the table is written by script only (one reading of both
     workbooks, about 4 s, serves this and the command's own checks)."""

@@ -158,6 +158,7 @@ def test_loading_without_world_bank_does_not_read_it(data_copy):
         analysis.load(data_copy, world_bank=True)
 
 
+@pytest.mark.slow
 def test_a_verdict_covers_the_world_bank_series_only_once_they_are_validated(data_copy, tmp_path, monkeypatch):
     from analysis.data import verdicts
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import nbclient
 import nbformat
+import pytest
 
 from analysis.data import paths
 from analysis.regenerate.cli import main

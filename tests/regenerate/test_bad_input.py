@@ -12,6 +12,9 @@ from conftest import edit_csv
 import analysis
 from analysis.regenerate.cli import main
 
+#: Each test validates a broken copy of the data, or runs the command line on one: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 
 def problems_of(data_dir: Path) -> list[str]:
     with pytest.raises(analysis.DataError) as info:

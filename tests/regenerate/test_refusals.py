@@ -102,6 +102,7 @@ def _workbook_with_a_row_twice(path):
     return path
 
 
+@pytest.mark.slow
 def test_extract_checks_what_it_would_write_as_load_does_and_writes_nothing_on_a_problem(data_copy, capsys):
     workbook = _workbook_with_a_row_twice(data_copy / "raw" / "unodc_glotip_2025-04-14.xlsx")
     edit_csv(data_copy / "raw" / "sources.csv", "glotip2025", "sha256", hashlib.sha256(workbook.read_bytes()).hexdigest())
@@ -116,6 +117,7 @@ def test_extract_checks_what_it_would_write_as_load_does_and_writes_nothing_on_a
     assert {p.name: p.read_bytes() for p in (data_copy / "processed").iterdir()} == processed
 
 
+@pytest.mark.kernel
 def test_refresh_under_a_cache_that_cannot_be_written_gives_the_same_references(tmp_path):
     """A note about the cache printed in a kernel would be a cell's output; with nothing printed the references match."""
     cache = paths.OUTPUT / "cache"
@@ -149,6 +151,7 @@ def _pickle_key(glotip: bool, world_bank: bool) -> str:
     return data_digest(paths.DATA, f"glotip={glotip}\nworld_bank={world_bank}\n")
 
 
+@pytest.mark.kernel
 def test_an_edited_cache_entry_does_not_reach_a_published_chart(tmp_path):
     """Numbers written into every verdict of output/cache/, and a pickle of edited tables as this project once kept
     there: a run of 02 still publishes the chart the data give, byte for byte the committed one."""
