@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 #: The parts of the suite, each as the pytest arguments that select it.
 PARTS = {
-    "browser test (every notebook in JupyterLab)": ["-n", "0", "-m", "browser", "tests/test_browser.py"],
+    "browser test (every notebook in JupyterLab)": ["-n", "0", "-m", "browser", "tests/browser/test_browser.py"],
     "nbval (every committed notebook run and compared)": ["-n", "0", "notebooks"],
     "everything else": ["-n", "0", "-m", "not browser", "tests"],
 }

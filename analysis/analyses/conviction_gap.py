@@ -90,7 +90,7 @@ def cumulative_comparison(figures: pd.DataFrame, confidence: float = 0.95) -> pd
 
 
 #: The tables of the data this analysis reads: its notebook is run again when one of their files changes
-#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+#: (see analysis.regenerate.incremental; tests/regenerate/test_incremental.py runs it and checks).
 READS = ("figures", "sources")
 
 

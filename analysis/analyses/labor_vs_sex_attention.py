@@ -78,7 +78,7 @@ def attrition(stages: pd.DataFrame, first: str = "investigations", last: str = "
 
 
 #: The tables of the data this analysis reads: its notebook is run again when one of their files changes
-#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+#: (see analysis.regenerate.incremental; tests/regenerate/test_incremental.py runs it and checks).
 READS = ("figures", "sources", "statements")
 
 

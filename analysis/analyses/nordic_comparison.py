@@ -123,7 +123,7 @@ def against(together: pd.DataFrame, name: str, reference: str = "NOR", confidenc
 
 
 #: The tables of the data this analysis reads: its notebook is run again when one of their files changes
-#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+#: (see analysis.regenerate.incremental; tests/regenerate/test_incremental.py runs it and checks).
 READS = ("figures", "glotip", "sources", "world_bank")
 
 

@@ -107,7 +107,7 @@ TREND_YEARS = 5
 
 
 #: The tables of the data this analysis reads: its notebook is run again when one of their files changes
-#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+#: (see analysis.regenerate.incremental; tests/regenerate/test_incremental.py runs it and checks).
 READS = ("figures", "glotip", "sources")
 
 

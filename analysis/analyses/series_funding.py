@@ -83,7 +83,7 @@ def per_victim(totals: pd.Series, victims: pd.DataFrame, index: pd.DataFrame, ba
 
 
 #: The tables of the data this analysis reads: its notebook is run again when one of their files changes
-#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+#: (see analysis.regenerate.incremental; tests/regenerate/test_incremental.py runs it and checks).
 READS = ("figures", "glotip", "sources", "world_bank")
 
 

@@ -86,7 +86,7 @@ def three_sources(pairs: pd.DataFrame, figures: pd.DataFrame, sources: pd.DataFr
 
 
 #: The tables of the data this analysis reads: its notebook is run again when one of their files changes
-#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+#: (see analysis.regenerate.incremental; tests/regenerate/test_incremental.py runs it and checks).
 READS = ("figures", "glotip", "sources")
 
 

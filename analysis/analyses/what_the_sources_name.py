@@ -57,7 +57,7 @@ def policy_timeline(statements: pd.DataFrame, sources_register: pd.DataFrame, so
 
 
 #: The tables of the data this analysis reads: its notebook is run again when one of their files changes
-#: (see analysis.regenerate.incremental; tests/test_incremental.py runs it and checks).
+#: (see analysis.regenerate.incremental; tests/regenerate/test_incremental.py runs it and checks).
 READS = ("sources", "statements")
 
 
