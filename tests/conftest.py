@@ -37,7 +37,8 @@ PER_CASE = {"test_charts.py"}
 #: the sweeps (one unit), the real runs of the regeneration command, the workbooks read twice and the hooks run
 #: over every notebook; the short units follow, so that the workers finish together rather than one waiting
 #: for the other's last long unit.
-FIRST = ["test_browser.py", "test_sweep.py", "test_incremental.py", "test_runner.py", "test_glotip.py", "test_hygiene.py"]
+FIRST = ["test_browser.py", "test_sweep.py", "test_incremental.py", "test_runner.py", "test_glotip.py",
+         "test_hygiene.py"]
 
 
 def work_unit(nodeid: str) -> str:
@@ -106,7 +107,8 @@ def data_digest(data_dir: Path, head: str = "") -> str:
     code = Path(loader.__file__).parent
     for root, files in ((data_dir, sorted(data_dir.rglob("*"))), (code, sorted(code.glob("*.py")))):
         for path in (f for f in files if f.is_file()):
-            digest.update(f"{path.relative_to(root).as_posix()} {hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
+            digest.update(f"{path.relative_to(root).as_posix()} "
+                          f"{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
     return digest.hexdigest()
 
 

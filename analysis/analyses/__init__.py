@@ -30,7 +30,9 @@ def parameter_problems(notebook: str, values: dict, data: Dataset) -> list[str]:
 
 
 __all__ = [
-    "ANALYSES", "ParameterError", "Prose", "Result", "labor_vs_sex_attention", "conviction_gap", "labor_share_series", "funding_per_victim", "nordic_comparison",
+    "ANALYSES", "ParameterError", "Prose", "Result", "labor_vs_sex_attention", "conviction_gap", "labor_share_series",
+    "funding_per_victim", "nordic_comparison",
     "parameter_problems", "victim_protection",
-    "series_attention", "series_funding", "series_conviction_gap", "what_the_sources_name", "tip_vs_kom", "tiers_and_drift", "topic",
+    "series_attention", "series_funding", "series_conviction_gap", "what_the_sources_name", "tip_vs_kom",
+    "tiers_and_drift", "topic",
 ]

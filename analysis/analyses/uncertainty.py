@@ -188,7 +188,8 @@ class Comparison(_Verdict):
     confidence: float
 
 
-def compare_rates(count1: Bounds, exposure1: float, count2: Bounds, exposure2: float, confidence: float = 0.95) -> Comparison:
+def compare_rates(count1: Bounds, exposure1: float, count2: Bounds, exposure2: float,
+                  confidence: float = 0.95) -> Comparison:
     """Rate 1 (count1 / exposure1) against rate 2: the exact conditional test and the rate ratio's interval.
 
     Given the total count, count1 is binomial with p = E1 R / (E1 R + E2); the
@@ -230,7 +231,8 @@ class ShareComparison(_Verdict):
 MAX_COMBINATIONS = 100_000
 
 
-def compare_shares(part1: Bounds, whole1: Bounds, part2: Bounds, whole2: Bounds, confidence: float = 0.95) -> ShareComparison:
+def compare_shares(part1: Bounds, whole1: Bounds, part2: Bounds, whole2: Bounds,
+                   confidence: float = 0.95) -> ShareComparison:
     """Share 1 (part1 / whole1) against share 2: Fisher's exact test (two-sided), over every value censored counts may take."""
     _alpha(confidence)
     grids = [_values(b) for b in (part1, whole1, part2, whole2)]
@@ -238,7 +240,8 @@ def compare_shares(part1: Bounds, whole1: Bounds, part2: Bounds, whole2: Bounds,
         return ShareComparison(NAN_PAIR, NAN_PAIR, math.nan, confidence)
     size = math.prod(len(g) for g in grids)
     if size > MAX_COMBINATIONS:
-        raise ValueError(f"{size:,} combinations of censored values to compare; at most {MAX_COMBINATIONS:,} are enumerated")
+        raise ValueError(f"{size:,} combinations of censored values to compare; at most "
+                         f"{MAX_COMBINATIONS:,} are enumerated")
     p_values, firsts, seconds = [], [], []
     for k1, n1, k2, n2 in itertools.product(*grids):
         if k1 > n1 or k2 > n2 or n1 == 0 or n2 == 0:
@@ -320,7 +323,8 @@ class Trend:
     def claim(self, what: str) -> str:
         """What a title may say of the trend in ``what``: "no detectable trend in ..." or "... fell/rose by about x% a year"."""
         if not self.detectable:
-            return f"no detectable trend in {what} ({self.percent_a_year:+.0f}% a year, {ci_label(self.confidence)} {self.low:+.0f} to {self.high:+.0f})"
+            return (f"no detectable trend in {what} ({self.percent_a_year:+.0f}% a year, {ci_label(self.confidence)} "
+                    f"{self.low:+.0f} to {self.high:+.0f})")
         verb = "rose" if self.percent_a_year > 0 else "fell"
         return (f"{what} {verb} by about {abs(self.percent_a_year):.0f}% a year ({ci_label(self.confidence)} "
                 f"{self.low:+.0f} to {self.high:+.0f})")
@@ -350,7 +354,8 @@ def trend(years, counts, confidence: float = 0.95) -> Trend:
         counts: Each year's bounds, ``(n, n)`` or ``(1, 4)`` or ``(nan, nan)``.
     """
     alpha = _alpha(confidence)
-    rows = [(int(y), lo, hi) for y, (lo, hi) in zip(years, counts, strict=True) if not (math.isnan(lo) or math.isnan(hi))]
+    rows = [(int(y), lo, hi)
+            for y, (lo, hi) in zip(years, counts, strict=True) if not (math.isnan(lo) or math.isnan(hi))]
     if len(rows) < 3:
         raise ValueError(f"a trend needs at least three years with a count; got {len(rows)}")
     year = np.array([r[0] for r in rows], float)
@@ -368,12 +373,13 @@ def trend(years, counts, confidence: float = 0.95) -> Trend:
     dispersion_p = float(stats.chi2.sf(pearson, df)) if df > 0 else math.nan
     fit, model = poisson, "Poisson"
     if df > 0 and dispersion_p < DISPERSION_LEVEL:
-        fit = _censored_counts()(low, high, exog, dispersed=True).fit(start_params=np.append(poisson.params, math.log(0.1)),
-                                                                    method="bfgs", maxiter=2000, disp=False)
+        fit = _censored_counts()(low, high, exog, dispersed=True).fit(
+            start_params=np.append(poisson.params, math.log(0.1)), method="bfgs", maxiter=2000, disp=False)
         model = "negative binomial"
     slope, se = float(fit.params[1]), float(fit.bse[1])
     z = stats.norm.ppf(1 - alpha / 2)
-    return Trend(percent_a_year=100 * math.expm1(slope), low=100 * math.expm1(slope - z * se), high=100 * math.expm1(slope + z * se),
+    return Trend(percent_a_year=100 * math.expm1(slope), low=100 * math.expm1(slope - z * se),
+                 high=100 * math.expm1(slope + z * se),
                  model=model, dispersion=dispersion, dispersion_p=dispersion_p, years=tuple(int(y) for y in year),
                  censored_years=tuple(int(y) for y, e in zip(year, exact, strict=True) if not e), confidence=confidence,
                  fitted=tuple(float(m) for m in np.exp(exog @ fit.params[: exog.shape[1]])))
@@ -382,9 +388,12 @@ def trend(years, counts, confidence: float = 0.95) -> Trend:
 # --- as a reader writes them ---
 
 #: Said once wherever intervals are shown.
-WHAT_INTERVALS_COVER = ("The intervals cover chance only: how far a count could move from year to year if nothing behind it changed. "
-                        "They do not cover differences of definition, recording or effort between sources, years and countries, "
-                        f"which can be larger. A value built on fewer than {RELIABLE_EVENTS} events is marked unreliable.")
+WHAT_INTERVALS_COVER = ("The intervals cover chance only: how far a count could move from year to year if nothing "
+                        "behind it changed. "
+                        "They do not cover differences of definition, recording or effort between "
+                        "sources, years and countries, "
+                        f"which can be larger. A value built on fewer than {RELIABLE_EVENTS} "
+                        "events is marked unreliable.")
 
 def shown_interval(interval: Bounds, digits: int = 0, percent: bool = False) -> str:
     """A chance interval as printed: "22-135", "0-61%", "3.2-inf"; "n/a" when there is none."""

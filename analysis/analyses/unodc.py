@@ -14,7 +14,8 @@ from ..data.vintages import RULES
 RELEASES = RULES
 
 
-def yearly_counts(chosen: pd.DataFrame, iso3: str, metric: str, years: list[int], form: str = "unsplit") -> pd.DataFrame:
+def yearly_counts(chosen: pd.DataFrame, iso3: str, metric: str, years: list[int],
+                  form: str = "unsplit") -> pd.DataFrame:
     """One row per year of ``years``: the count as written, its bounds, and where it comes from.
 
     Args:

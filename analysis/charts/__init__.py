@@ -37,5 +37,6 @@ def show(result: Result):
     return _show(result, DRAWINGS[result.name](result))
 
 
-__all__ = ["DRAWINGS", "EXPLORATORY", "FIGURES_DIR_ENV", "apply_theme", "figures_dir", "finish", "parameter_note", "render", "save",
+__all__ = ["DRAWINGS", "EXPLORATORY", "FIGURES_DIR_ENV", "apply_theme", "figures_dir", "finish", "parameter_note",
+           "render", "save",
            "show", "source_line"]

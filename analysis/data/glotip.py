@@ -44,7 +44,8 @@ INDICATORS = {
     "Persons brought into formal contact": "persons_formal_contact",
 }
 #: UNODC category of a "by form of exploitation" row -> the form names of the curated figures.
-FORMS = {"Total": "unsplit", "Sexual exploitation": "sex", "Forced labour": "labor", "Other forms of exploitation": "other"}
+FORMS = {"Total": "unsplit", "Sexual exploitation": "sex", "Forced labour": "labor",
+         "Other forms of exploitation": "other"}
 #: Dimensions kept: the total and the split by form (by citizenship and by country of repatriation are left out).
 DIMENSIONS = ("Total", "by form of exploitation")
 #: Bounds of a count written "<5".
@@ -66,18 +67,21 @@ def _read(path: Path) -> tuple[str, pd.DataFrame]:
 
 def _header_problems(cells: pd.DataFrame, show: str, sheet: str) -> list[Problem]:
     """The column names stand on row 3, exactly as UNODC writes them."""
-    found = [str(c).strip() if not pd.isna(c) else "" for c in cells.iloc[HEADER_ROW - 1].tolist()] if len(cells) >= HEADER_ROW else []
+    found = [str(c).strip() if not pd.isna(c) else ""
+             for c in cells.iloc[HEADER_ROW - 1].tolist()] if len(cells) >= HEADER_ROW else []
     if found[: len(COLUMNS)] == COLUMNS:
         return []
     where = f"sheet {sheet!r}, row {HEADER_ROW}"
     for index in range(min(len(cells), 50)):
         if [str(c).strip() for c in cells.iloc[index].tolist()[: len(COLUMNS)]] == COLUMNS:
-            return [Problem(show, None, None, f"{where}: expected the column names {', '.join(COLUMNS)}; they stand on row {index + 1} instead "
-                                              "(the header rows above them have changed)")]
+            return [Problem(show, None, None,
+                            f"{where}: expected the column names {', '.join(COLUMNS)}; they stand on row {index + 1} "
+                            "instead (the header rows above them have changed)")]
     missing = [c for c in COLUMNS if c not in found]
     extra = [c for c in found if c and c not in COLUMNS]
     return [Problem(show, None, None, f"{where}: expected the column names {', '.join(COLUMNS)}; "
-                                      f"missing {', '.join(missing) or 'none'}, unexpected {', '.join(extra) or 'none'}")]
+                                      f"missing {', '.join(missing) or 'none'}, unexpected "
+                                      f"{', '.join(extra) or 'none'}")]
 
 
 def read_release(path: Path, source_id: str, published: str) -> tuple[pd.DataFrame, list[Problem]]:
@@ -95,11 +99,14 @@ def read_release(path: Path, source_id: str, published: str) -> tuple[pd.DataFra
         return pd.DataFrame(columns=FIELDS), problems
     stated = str(cells.iloc[1, 0]).strip()
     if stated != "/".join(reversed(published.split("-"))):
-        return pd.DataFrame(columns=FIELDS), [Problem(show, None, None, f"sheet {sheet!r}, row 2: expected the release date "
-                                                      f"{published} of the register, written DD/MM/YYYY; found {stated!r}")]
+        return pd.DataFrame(columns=FIELDS), [Problem(show, None, None,
+                                                      f"sheet {sheet!r}, row 2: expected the release date "
+                                                      f"{published} of the register, written "
+                                                      f"DD/MM/YYYY; found {stated!r}")]
     table = cells.iloc[HEADER_ROW:, : len(COLUMNS)].set_axis(COLUMNS, axis=1)
     table.insert(0, "row", table.index + 1)  # the row number a spreadsheet program shows
-    kept = table[table.Iso3_code.isin(list(COUNTRIES)) & table.Dimension.isin(DIMENSIONS) & table.Indicator.isin(list(INDICATORS))]
+    kept = table[table.Iso3_code.isin(list(COUNTRIES)) & table.Dimension.isin(DIMENSIONS)
+                 & table.Indicator.isin(list(INDICATORS))]
     rows = []
     for r in kept.itertuples(index=False):
         where = f"sheet {sheet!r}, row {r.row}"
@@ -116,7 +123,8 @@ def read_release(path: Path, source_id: str, published: str) -> tuple[pd.DataFra
             continue
         category = r.Category if r.Dimension != "Total" else "Total"
         if category not in FORMS:
-            problems.append(Problem(show, None, "Category", f"{where}: expected one of {', '.join(FORMS)}, found {category!r}"))
+            problems.append(Problem(show, None, "Category",
+                                    f"{where}: expected one of {', '.join(FORMS)}, found {category!r}"))
             continue
         rows.append({
             "id": f"{source_id}-r{r.row}", "source_id": source_id, "file": path.name, "sheet": sheet, "row": r.row,

@@ -77,7 +77,8 @@ def load_statements(data_dir: Path = paths.DATA) -> pd.DataFrame:
     return load(data_dir).statements
 
 
-def load(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool = False, fresh: bool = False) -> Dataset:
+def load(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool = False,
+         fresh: bool = False) -> Dataset:
     """Read every curated table at once, validated now or, for the same bytes, validated before.
 
     All problems of all tables are gathered before anything is raised, so one
@@ -119,7 +120,8 @@ def load(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool 
 
 def _names(glotip: bool, world_bank: bool) -> tuple[str, ...]:
     """The tables a load reads."""
-    return (("sources", "metrics", "forms", "populations", "figures", "statements") + (("glotip", "glotip_flags") if glotip else ())
+    return (("sources", "metrics", "forms", "populations", "figures",
+             "statements") + (("glotip", "glotip_flags") if glotip else ())
             + (("world_bank",) if world_bank else ()))
 
 
@@ -127,7 +129,8 @@ def _finish(tables: dict, glotip: bool) -> Dataset:
     """The dataset from its tables: GLOTIP's rows get the reason each is flagged, if any."""
     if glotip:
         flags = tables.pop("glotip_flags")
-        tables["glotip"] = tables["glotip"].assign(flag=tables["glotip"].id.map(quality.flag_reasons(flags)).astype("str"))
+        tables["glotip"] = tables["glotip"].assign(
+            flag=tables["glotip"].id.map(quality.flag_reasons(flags)).astype("str"))
     return Dataset(**tables)
 
 
@@ -179,7 +182,8 @@ def validate(data_dir: Path, glotip: bool, world_bank: bool = False) -> Dataset:
         cross += quotes
         cross += checks.check_values(figures, show)
         misquoted = {p.row_id for p in quotes if p.column == "quote"}
-        cross += checks.check_counted_as(figures, show, tables["metrics"], tables["forms"], tables["populations"], misquoted)
+        cross += checks.check_counted_as(figures, show, tables["metrics"], tables["forms"], tables["populations"],
+                                         misquoted)
         cross += checks.check_parts(figures, show)
         cross += checks.check_currency_pairs(figures, show)
     if tables["statements"] is not None:
@@ -194,7 +198,8 @@ def validate(data_dir: Path, glotip: bool, world_bank: bool = False) -> Dataset:
         from . import world_bank as wb
 
         # every row, readable or not: a cell that failed its own check is reported once (below), the rest of its row compared
-        cross += wb.check_against_raw(tables["world_bank"], _file("world_bank", data_dir), tables["sources"], register, data_dir / "raw", raw_failed)
+        cross += wb.check_against_raw(tables["world_bank"], _file("world_bank", data_dir), tables["sources"], register,
+                                      data_dir / "raw", raw_failed)
     for problem in cross:  # one problem per cell: the first check to find it names it
         if (problem.file, problem.line, problem.column) not in reported:
             reported.add((problem.file, problem.line, problem.column))

@@ -44,7 +44,8 @@ class Series:
 #: Registered source_id -> the layout of its raw file. The value is the last column.
 SERIES = {
     "wb-population": Series(("Country Name", "Country Code", "Year", "Value"), "population", "persons", "SP.POP.TOTL"),
-    "wb-cpi-inflation": Series(("Country", "Country Code", "Year", "CPI"), "cpi_inflation", "percent change on the previous year",
+    "wb-cpi-inflation": Series(("Country", "Country Code", "Year", "CPI"), "cpi_inflation",
+                               "percent change on the previous year",
                                "FP.CPI.TOTL.ZG"),
 }
 COUNTRIES = {"NOR": "Norway", "SWE": "Sweden", "DNK": "Denmark", "FIN": "Finland", "ISL": "Iceland"}
@@ -85,7 +86,8 @@ def read_series(path: Path, source_id: str) -> tuple[pd.DataFrame, list[Problem]
     try:
         cells = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8")
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
-        return empty, [Problem(show, None, None, f"not readable as a CSV table of {', '.join(series.columns)}: {error}")]
+        return empty, [Problem(show, None, None,
+                               f"not readable as a CSV table of {', '.join(series.columns)}: {error}")]
     found = [str(c) for c in cells.columns]
     if found != list(series.columns):
         at = 0  # the first column that differs
@@ -97,40 +99,48 @@ def read_series(path: Path, source_id: str) -> tuple[pd.DataFrame, list[Problem]
         message = f"expected the header {','.join(series.columns)}; column {at + 1} should be {want}, found {have}"
         return empty, [Problem(show, 1, column, message)]
     if len(cells) + 1 != _line_count(path):
-        return empty, [Problem(show, None, None, f"expected one row per line ({_line_count(path)} lines), found {len(cells)} rows "
-                                                 "after the header: a quoted cell holds a line break")]
+        return empty, [Problem(show, None, None,
+                               f"expected one row per line ({_line_count(path)} lines), found {len(cells)} rows "
+                               "after the header: a quoted cell holds a line break")]
     code, year, value = series.columns[1], series.columns[2], series.columns[3]
     cells.insert(0, "line", cells.index + 2)
     kept = cells[cells[code].isin(list(COUNTRIES))]
     problems, rows, seen = [], [], {}
     for line, iso3, written_year, written in zip(kept.line, kept[code], kept[year], kept[value], strict=True):
         if not re.fullmatch(r"\d{4}", written_year):
-            problems.append(Problem(show, line, year, f"expected a year of four digits for {_country(iso3)}, found {written_year!r}"))
+            problems.append(Problem(show, line, year,
+                                    f"expected a year of four digits for {_country(iso3)}, found {written_year!r}"))
             continue
         number = int(written_year)
         if not FIRST_YEAR <= number <= LAST_YEAR:
             continue
         if (iso3, number) in seen:
-            problems.append(Problem(show, line, year, f"a second row for {_country(iso3)} in {number} (the first is line "
-                                                      f"{seen[(iso3, number)]}): expected one row per country and year"))
+            problems.append(Problem(show, line, year,
+                                    f"a second row for {_country(iso3)} in {number} (the first is line "
+                                    f"{seen[(iso3, number)]}): expected one row per country and year"))
             continue
         seen[(iso3, number)] = line
         if not _NUMBER.fullmatch(written):
             cell = repr(written) if written else "an empty cell"
-            problems.append(Problem(show, line, value, f"expected a number for {_country(iso3)} in {number}, found {cell}"))
+            problems.append(Problem(show, line, value,
+                                    f"expected a number for {_country(iso3)} in {number}, found {cell}"))
             continue
         if series.indicator == "population" and not _WHOLE.fullmatch(written):
-            problems.append(Problem(show, line, value, f"expected a whole number of persons for {_country(iso3)} in {number}, found {written!r}"))
+            problems.append(Problem(show, line, value,
+                                    f"expected a whole number of persons for {_country(iso3)} in "
+                                    f"{number}, found {written!r}"))
             continue
         rows.append({
-            "id": f"{source_id}-{iso3}-{number}", "source_id": source_id, "indicator": series.indicator, "unit": series.unit,
+            "id": f"{source_id}-{iso3}-{number}", "source_id": source_id, "indicator": series.indicator,
+            "unit": series.unit,
             "iso3": iso3, "year": number, "value": float(written), "value_as_written": written, "line": line,
         })
     for iso3 in COUNTRIES:
         absent = [y for y in range(FIRST_YEAR, LAST_YEAR + 1) if (iso3, y) not in seen]
         if absent:
             problems.append(Problem(show, None, year, f"no row for {_country(iso3)} in {', '.join(map(str, absent))}: "
-                                                      f"expected every year {FIRST_YEAR}-{LAST_YEAR} for {', '.join(COUNTRIES)}"))
+                                                      f"expected every year {FIRST_YEAR}-{LAST_YEAR} for "
+                                                      f"{', '.join(COUNTRIES)}"))
     if problems:
         return empty, problems
     return pd.DataFrame(rows, columns=FIELDS), []
@@ -144,8 +154,9 @@ def _registered(sources: pd.DataFrame, register: str) -> tuple[pd.DataFrame, lis
         register: Its file, as messages name it.
     """
     rows = sources[sources.series == "World Bank"]
-    problems = [Problem(register, int(index) + 2, "source_id", f"a World Bank series this project cannot read: expected one of "
-                                                               f"{', '.join(SERIES)} (analysis.data.world_bank.SERIES)", source_id)
+    problems = [Problem(register, int(index) + 2, "source_id",
+                        f"a World Bank series this project cannot read: expected one of "
+                        f"{', '.join(SERIES)} (analysis.data.world_bank.SERIES)", source_id)
                 for index, source_id in rows.source_id.items() if source_id not in SERIES]
     return rows[rows.source_id.isin(list(SERIES)) & rows.file.notna()], problems
 
@@ -207,8 +218,9 @@ def check_against_raw(table: pd.DataFrame, show: str, sources: pd.DataFrame, reg
     known = set(registered.source_id)
     for index, row_id, source_id in zip(table.index, table.id, table.source_id, strict=True):
         if source_id not in known:
-            problems.append(Problem(show, int(index) + 2, "source_id", f"expected a World Bank series registered in "
-                                                                       f"data/raw/sources.csv, found {source_id!r}", row_id))
+            problems.append(Problem(show, int(index) + 2, "source_id",
+                                    "expected a World Bank series registered in "
+                                    f"data/raw/sources.csv, found {source_id!r}", row_id))
     for source in registered.itertuples():
         if source.source_id in unchecked:
             continue
@@ -222,10 +234,12 @@ def check_against_raw(table: pd.DataFrame, show: str, sources: pd.DataFrame, reg
         both = have.merge(expected, on="id", how="outer", suffixes=("", "_raw"), indicator=True)
         for row in both[both._merge == "right_only"].itertuples():
             problems.append(Problem(show, None, "id", f"no row {row.id}: expected the row of line {row.line_raw} of "
-                                                      f"{paths.display(raw)} (run make extract: the table is written by script only)"))
+                                                      f"{paths.display(raw)} (run make extract: the table "
+                                                      "is written by script only)"))
         for row in both[both._merge == "left_only"].itertuples():
-            problems.append(Problem(show, int(row.table_line), "id", f"expected no such row: {paths.display(raw)} gives {source.source_id} "
-                                                                     f"for {', '.join(COUNTRIES)} in {FIRST_YEAR}-{LAST_YEAR} only", row.id))
+            problems.append(Problem(show, int(row.table_line), "id",
+                                    f"expected no such row: {paths.display(raw)} gives {source.source_id} "
+                                    f"for {', '.join(COUNTRIES)} in {FIRST_YEAR}-{LAST_YEAR} only", row.id))
         both = both[both._merge == "both"]
         for column in FIELDS[1:]:
             rows = zip(both.id.tolist(), both.table_line.tolist(), both.line_raw.tolist(), both[column].tolist(),
@@ -233,10 +247,12 @@ def check_against_raw(table: pd.DataFrame, show: str, sources: pd.DataFrame, reg
             for row_id, line, raw_line, value, wanted in rows:
                 if pd.notna(value) and value == wanted:
                     continue
-                shown = "an empty cell" if pd.isna(value) else repr(value) if isinstance(value, str) else _number_text(value)
+                shown = ("an empty cell" if pd.isna(value) else repr(value) if isinstance(value, str)
+                         else _number_text(value))
                 expect = repr(wanted) if isinstance(wanted, str) else _number_text(wanted)
-                problems.append(Problem(show, int(line), column, f"expected {expect}, as line {raw_line} of {paths.display(raw)} gives, "
-                                                                 f"found {shown}", row_id))
+                problems.append(Problem(show, int(line), column,
+                                        f"expected {expect}, as line {raw_line} of "
+                                        f"{paths.display(raw)} gives, found {shown}", row_id))
     return problems
 
 
@@ -311,7 +327,8 @@ def price_index(table: pd.DataFrame, iso3: str, years: list[int], base_year: int
     missing = [year for year in span if year not in by_year.index]
     if missing:
         every = table[table.indicator == "cpi_inflation"]
-        raise LookupError(f"no World Bank consumer price inflation for {_country(iso3)} in {', '.join(map(str, missing))} "
+        raise LookupError(f"no World Bank consumer price inflation for {_country(iso3)} in "
+                          f"{', '.join(map(str, missing))} "
                           f"(the index from {shown[0]} to {shown[-1]} chains every year between); {_covers(every)}")
     inflation = {year: float(by_year.value[year]) for year in span}
     ids = {year: str(by_year.id[year]) for year in span}
@@ -343,6 +360,7 @@ def to_constant(amount: float, year: int, base_year: int, index_table: pd.DataFr
     by_year = index_table.set_index("year")["index"]
     for wanted in (year, base_year):
         if wanted not in by_year.index:
-            raise LookupError(f"no price index for {wanted}: the index table holds {', '.join(map(str, by_year.index))}; "
+            raise LookupError(f"no price index for {wanted}: the index table holds "
+                              f"{', '.join(map(str, by_year.index))}; "
                               "ask price_index() for that year too")
     return float(amount) * float(by_year[base_year]) / float(by_year[year])

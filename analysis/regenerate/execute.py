@@ -132,7 +132,8 @@ def execute(nb: Notebook, params: dict, run_dir: Path, environ: dict[str, str] |
     from .kernel import Kernel
 
     if stop is not None and stop.is_set():
-        return Outcome(nb.name, params, run_dir / f"{nb.name}.ipynb", error=f"{nb.name}: not started (the run was stopped)", started=False)
+        return Outcome(nb.name, params, run_dir / f"{nb.name}.ipynb",
+                       error=f"{nb.name}: not started (the run was stopped)", started=False)
     kernel = Kernel(environ=environ)
     try:
         return kernel.run(nb, params, run_dir / f"{nb.name}.ipynb", timeout=timeout, stop=stop)  # starts the kernel

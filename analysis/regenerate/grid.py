@@ -38,7 +38,8 @@ def load_grid_file(path: Path) -> dict[str, list]:
 
 def described(parameters: dict) -> str:
     """``exchange_rate=8.0, denominator=initial_contacts``."""
-    return ", ".join(f"{name}={json.dumps(value) if not isinstance(value, str) else value}" for name, value in parameters.items())
+    return ", ".join(f"{name}={json.dumps(value) if not isinstance(value, str) else value}"
+                     for name, value in parameters.items())
 
 
 def combinations(nb: Notebook, grid: dict[str, list], max_runs: int) -> list[dict]:

@@ -213,7 +213,8 @@ def _cell_imports(stored: list[dict], known: set[str]) -> set[str] | None:
     found = set()
     for cell in stored:
         if cell["cell_type"] == "code":
-            source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in cell["source"].splitlines())
+            source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                               for line in cell["source"].splitlines())
             try:
                 found |= _imports(ast.parse(source), "__main__", "", known)
             except SyntaxError:
@@ -273,7 +274,9 @@ def data_inputs(nb: Notebook, shared: dict[str, str], stored: list[dict] | None 
     Raises:
         RunError: When its analysis's ``READS`` names a table the data package does not describe.
     """
-    everything = {k for k in shared if not k.startswith(("analysis/", "version of "))} - {paths.display(paths.ENVIRONMENT_LOCK)}
+    everything = {k
+                  for k in shared if not k.startswith(("analysis/",
+                                                       "version of "))} - {paths.display(paths.ENVIRONMENT_LOCK)}
     modules = _package_modules(shared)
     own = _analysis(nb, modules)
     imported = _cell_imports(cells(nb.path) if stored is None else stored, set(modules))

@@ -59,7 +59,8 @@ class CellStopped(RuntimeError):
     def __init__(self, cell_index: int | None, source: str, what: str) -> None:
         self.cell_index = cell_index
         first = next((line.strip() for line in source.splitlines() if line.strip()), "")
-        where = f"cell {cell_index + 1}, counting from 1 ({first[:60]!r})" if cell_index is not None else "before the first cell"
+        where = (f"cell {cell_index + 1}, counting from 1 "
+                 f"({first[:60]!r})") if cell_index is not None else "before the first cell"
         super().__init__(f"{where}: {what}")
 
 
@@ -98,7 +99,8 @@ def _describe_stop(exc: Exception, execution_timeout: int | None, kernel: Kernel
         return f"ran past the cell timeout of {execution_timeout} s and was stopped (--cell-timeout sets the limit)"
     if isinstance(exc, DeadKernelError):
         code = kernel.exit_code()
-        status = f"exit status {code}" if code is not None and code >= 0 else f"signal {-code}" if code is not None else "status unknown"
+        status = (f"exit status {code}" if code is not None and code >= 0
+                  else f"signal {-code}" if code is not None else "status unknown")
         return f"the kernel died while it ran ({status})"
     return f"{type(exc).__name__}: {exc}"
 
@@ -136,7 +138,8 @@ def _register_engine() -> None:
             self.kc = kernel.async_client
             return self.kc
 
-        start_new_kernel_client = run_sync(async_start_new_kernel_client)  # what papermill calls: nbclient's is bound to its own
+        # what papermill calls: nbclient's is bound to its own
+        start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
         def execute_cell(self, cell, cell_index, *args, **kwargs):
             self.cell_index = cell_index
@@ -149,10 +152,12 @@ def _register_engine() -> None:
             from nbclient.exceptions import CellControlSignal, DeadKernelError
 
             client = Client(nb_man, km=kernel.manager, timeout=execution_timeout, startup_timeout=start_timeout,
-                            kernel_name=kernel_name, log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+                            kernel_name=kernel_name, log_output=log_output, stdout_file=stdout_file,
+                            stderr_file=stderr_file)
             client.tip_norway_kernel = kernel
             try:
-                return client.execute()  # nbclient leaves a kernel and a client it was given running; Kernel.stop ends them
+                # nbclient leaves a kernel and a client it was given running; Kernel.stop ends them
+                return client.execute()
             except (CellControlSignal, DeadKernelError, TimeoutError, RuntimeError) as exc:
                 index = client.cell_index
                 source = nb_man.nb.cells[index].source if index is not None else ""
@@ -282,12 +287,15 @@ class Kernel:
                 return outcome
             if self.warm:
                 environ = json.dumps({FIGURES_DIR_ENV: str(figures)})
-                self._call(f"__import__('analysis.regenerate.clean_slate', fromlist=['reset']).reset({environ})", "resetting the kernel")
+                self._call(f"__import__('analysis.regenerate.clean_slate', fromlist=['reset']).reset({environ})",
+                           "resetting the kernel")
             executed.parent.mkdir(parents=True, exist_ok=True)
             prepare(nb, params, executed)
-            papermill.execute_notebook(str(executed), str(executed), kernel_name=KERNEL, engine_name=_ENGINE, kernel=self,
+            papermill.execute_notebook(str(executed), str(executed), kernel_name=KERNEL, engine_name=_ENGINE,
+                                       kernel=self,
                                        progress_bar=False, log_output=False, execution_timeout=timeout,
-                                       request_save_on_cell_execute=False)  # the executed copy is written once, at the end
+                                       # the executed copy is written once, at the end
+                                       request_save_on_cell_execute=False)
         except Exception as exc:  # a cell's error; or a timeout, a dead kernel, a notebook that cannot be read
             outcome.error = failure(nb, exc, executed)
             trusted = isinstance(exc, papermill.PapermillExecutionError)

@@ -98,8 +98,8 @@ def read_yaml(path: Path, kind: str):
         raise ParameterError(f"{kind} {path} not found") from None
     except UnicodeDecodeError as exc:
         line = Path(path).read_bytes()[:exc.start].count(b"\n") + 1
-        raise ParameterError(f"{kind} {path}, line {line}: byte {exc.object[exc.start:exc.start + 1]!r} at offset {exc.start} "
-                             f"is not UTF-8; expected a UTF-8 text file") from None
+        raise ParameterError(f"{kind} {path}, line {line}: byte {exc.object[exc.start:exc.start + 1]!r} at offset "
+                             f"{exc.start} is not UTF-8; expected a UTF-8 text file") from None
     except OSError as exc:  # a folder, or a file this user may not read
         raise ParameterError(f"{kind} {path} cannot be read: {exc.strerror}") from None
     except yaml.YAMLError as exc:
@@ -165,7 +165,8 @@ def resolve_parameters(notebooks: list[Notebook], given: dict) -> dict[str, dict
         for name, value in per_notebook[nb.name].items():
             type_name = nb.parameters[name]["inferred_type_name"]
             if not conforms(value, type_name):
-                problems.append(f"parameter {name!r} of {nb.name} expects {type_name}, got {value!r} ({type(value).__name__})")
+                problems.append(f"parameter {name!r} of {nb.name} expects {type_name}, got {value!r} "
+                                f"({type(value).__name__})")
             elif refused := _refused(value):
                 problems.append(f"parameter {name!r} of {nb.name}: {refused}")
             else:
@@ -187,7 +188,8 @@ def check_domains(notebooks: list[Notebook], parameters: dict[str, dict], data: 
     """
     from ..analyses import parameter_problems  # pandas and the analyses: only when a value must be checked
 
-    problems = [f"{nb.name}: {problem}" for nb in notebooks for problem in parameter_problems(nb.name, parameters[nb.name], data)]
+    problems = [f"{nb.name}: {problem}" for nb in notebooks
+                for problem in parameter_problems(nb.name, parameters[nb.name], data)]
     if problems:
         raise _refuse(problems, notebooks)
 

@@ -79,8 +79,10 @@ def replace_charts(staged: Path, target: Path, prefixes: list[str]) -> None:
             shutil.copy2(new, fresh / new.name)
     except OSError as error:  # shutil.Error (copytree's, listing each file that failed) is an OSError too
         _remove(fresh)
-        cause = f"{error.args[0][0][2]} ({paths.display(Path(error.args[0][0][1]))})" if isinstance(error, shutil.Error) else _cause(error)
-        raise PublishError(f"could not publish the charts: {cause} while assembling them beside {shown}; {shown} left as it was") from None
+        cause = (f"{error.args[0][0][2]} ({paths.display(Path(error.args[0][0][1]))})"
+                 if isinstance(error, shutil.Error) else _cause(error))
+        raise PublishError(f"could not publish the charts: {cause} while assembling them beside "
+                           f"{shown}; {shown} left as it was") from None
     if target.exists():
         try:
             target.rename(stale)
@@ -89,7 +91,8 @@ def replace_charts(staged: Path, target: Path, prefixes: list[str]) -> None:
             if error.errno in _CANNOT_MOVE:
                 _replace_in_place(staged, target, prefixes)
                 return
-            raise PublishError(f"could not publish the charts: {shown} cannot be replaced: {_cause(error)}; {shown} left as it was") from None
+            raise PublishError(f"could not publish the charts: {shown} cannot be replaced: "
+                               f"{_cause(error)}; {shown} left as it was") from None
     try:
         fresh.rename(target)
     except OSError as error:
@@ -98,8 +101,8 @@ def replace_charts(staged: Path, target: Path, prefixes: list[str]) -> None:
         _remove(fresh)
         raise PublishError(f"could not publish the charts: {_cause(error)}; {shown} left as it was") from None
     if stale.exists() and (errors := _remove_all(stale)):
-        raise PublishError(f"the charts are published in {shown}, but the previous folder {paths.display(stale)} could not be "
-                           f"removed: {_cause(errors[0])}; remove it by hand", in_place=True)
+        raise PublishError(f"the charts are published in {shown}, but the previous folder {paths.display(stale)} could "
+                           f"not be removed: {_cause(errors[0])}; remove it by hand", in_place=True)
 
 
 def _remove_all(folder: Path) -> list[OSError]:
@@ -126,7 +129,8 @@ def _replace_in_place(staged: Path, target: Path, prefixes: list[str]) -> None:
         for temporary, _ in written:
             with contextlib.suppress(OSError):
                 temporary.unlink(missing_ok=True)
-        raise PublishError(f"could not publish the charts: {_cause(error)} while writing them into {shown}; {shown} left as it was") from None
+        raise PublishError(f"could not publish the charts: {_cause(error)} while writing them into "
+                           f"{shown}; {shown} left as it was") from None
     names = {final.name for _, final in written}
     try:
         for temporary, final in written:
@@ -138,4 +142,5 @@ def _replace_in_place(staged: Path, target: Path, prefixes: list[str]) -> None:
         for temporary, _ in written:
             with contextlib.suppress(OSError):
                 temporary.unlink(missing_ok=True)
-        raise PublishError(f"the charts were only partly published in {shown}: {_cause(error)}; run again once it is writable") from None
+        raise PublishError(f"the charts were only partly published in {shown}: {_cause(error)}; run "
+                           "again once it is writable") from None

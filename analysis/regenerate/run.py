@@ -166,7 +166,8 @@ def _decide(chosen: Selection, force: bool, figures: Path, output: Path, say: Ca
     current = {nb.name: incremental.inputs(nb, chosen.parameters[nb.name], shared) for nb in chosen.notebooks}
     reasons = {}
     if chosen.defaults_only:
-        reasons = {nb.name: "run with --force" if force else incremental.why_stale(nb.name, current[nb.name], before, figures)
+        reasons = {nb.name: "run with --force" if force
+                   else incremental.why_stale(nb.name, current[nb.name], before, figures)
                    for nb in chosen.notebooks}
         for nb in chosen.notebooks:
             say(f"{nb.name}: up to date" if reasons[nb.name] is None else f"{nb.name}: to run ({reasons[nb.name]})")
@@ -229,7 +230,8 @@ def _execute_all(notebooks: list[Notebook], parameters: dict[str, dict], run_dir
     progress = Progress(len(notebooks), say, stop)
     outcomes: list[Outcome] = []
     with parallel(workers, stop) as pool:
-        futures = [pool.submit(execute, nb, parameters[nb.name], run_dir, environ, timeout, stop.requested) for nb in notebooks]
+        futures = [pool.submit(execute, nb, parameters[nb.name], run_dir, environ, timeout, stop.requested)
+                   for nb in notebooks]
         for future in as_completed(futures):
             outcomes.append(future.result())
             progress.ended(outcomes[-1].name, outcomes[-1])
@@ -300,8 +302,8 @@ def _publish(decision: Decision, outcomes: list[Outcome], manifest: dict, stop: 
     manifest.update({"published": True, "figures_replaced": True, "charts": str(figures)})
     if stop.requested.is_set():
         record.write(manifest, run_dir, output)
-        raise stop.stopped(f"the request came while the charts were being published: they were published in full in {figures} "
-                           f"and recorded, so the run is complete")
+        raise stop.stopped("the request came while the charts were being published: they were published in full in "
+                           f"{figures} and recorded, so the run is complete")
 
 
 def _report_up_to_date(manifest: dict, decision: Decision, run_dir: Path, output: Path, figures: Path,

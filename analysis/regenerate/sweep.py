@@ -73,7 +73,8 @@ def _execute(nb: Notebook, combos: list[dict], sweep_dir: Path, workers: int, fr
         return sweep_dir / "runs" / f"{k:03d}" / f"{nb.name}.ipynb"
 
     def one(kernel: Kernel, k: int, combo: dict) -> None:
-        outcome = kernel.run(nb, combo, executed(k), executed(k).parent / "figures", timeout=timeout, stop=stop.requested)
+        outcome = kernel.run(nb, combo, executed(k), executed(k).parent / "figures", timeout=timeout,
+                             stop=stop.requested)
         outcomes[k] = outcome
         said.ended(f"run {k} ({described(combo) or 'defaults'})", outcome)
 
@@ -92,8 +93,10 @@ def _execute(nb: Notebook, combos: list[dict], sweep_dir: Path, workers: int, fr
                     kernel = Kernel(warm=True)
                     try:
                         kernel.start()
-                    except Exception as exc:  # noqa: BLE001 - reported as this combination's failure; the next one tries again
-                        outcomes[k] = Outcome(nb.name, combo, executed(k), error=f"{nb.name}: the kernel did not start: {type(exc).__name__}: {exc}")
+                    # noqa: BLE001 - reported as this combination's failure; the next one tries again
+                    except Exception as exc:
+                        outcomes[k] = Outcome(nb.name, combo, executed(k),
+                                              error=f"{nb.name}: the kernel did not start: {type(exc).__name__}: {exc}")
                         continue
                 one(kernel, k, combo)
         finally:
@@ -105,7 +108,9 @@ def _execute(nb: Notebook, combos: list[dict], sweep_dir: Path, workers: int, fr
         for future in [pool.submit(worker) for _ in range(workers)]:
             future.result()
     for k, combo in enumerate(combos, start=1):
-        outcomes.setdefault(k, Outcome(nb.name, combo, executed(k), error=f"{nb.name}: not started (the sweep was stopped)", started=False))
+        outcomes.setdefault(k,
+                            Outcome(nb.name, combo, executed(k),
+                                    error=f"{nb.name}: not started (the sweep was stopped)", started=False))
     return [outcomes[k] for k in sorted(outcomes)], sum(starts)
 
 
@@ -200,7 +205,8 @@ def _sweep(nb: Notebook, grid: dict[str, list], combos: list[dict], workers: int
         "seconds": round(time.perf_counter() - started, 3),
         "headline": headline and {"fact": headline["fact"], "label": headline["label"]},
         "files": ["results.csv", "tables.csv", *(p.name for p in charts)],
-        "run_list": [{"run": k, "parameters": combo, "status": status(o, stop.requested.is_set()), "seconds": round(o.seconds, 3),
+        "run_list": [{"run": k, "parameters": combo, "status": status(o, stop.requested.is_set()),
+                      "seconds": round(o.seconds, 3),
                       "executed": paths.display(o.executed), "error": o.error}
                      for k, (combo, o) in enumerate(zip(combos, outcomes, strict=True), start=1)],
     })
@@ -212,7 +218,9 @@ def _sweep(nb: Notebook, grid: dict[str, list], combos: list[dict], workers: int
         raise stop.stopped(f"{len(finished)} run(s) finished, {len(failed)} interrupted or failed, "
                            f"{len(waiting)} not started; what finished is in {where} (its manifest says 'stopped')")
     if failed:
-        raise RunError("\n".join([f"{len(failed)} of {len(combos)} run(s) of the sweep failed; the other results are in {where}:",
-                                  *(f"  - run {combos.index(o.parameters) + 1} ({described(o.parameters)}): {o.error}" for o in failed)]))
+        raise RunError("\n".join([f"{len(failed)} of {len(combos)} run(s) of the sweep failed; the "
+                                  f"other results are in {where}:",
+                                  *(f"  - run {combos.index(o.parameters) + 1} ({described(o.parameters)}): {o.error}"
+                                    for o in failed)]))
     say(f"all {len(combos)} run(s) succeeded in {manifest['seconds']:.1f} s; results in {where}")
     return manifest

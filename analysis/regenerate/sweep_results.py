@@ -71,5 +71,7 @@ def collect(nb: Notebook, combos: list[dict], outcomes: list[Outcome], sweep_dir
     stacked = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=front)
     stacked = stacked[front + [c for c in stacked.columns if c not in front]]
     if headline is not None and len(labels) > 1:  # "funding per victim, in {currency}" with currency swept
-        headline = {**headline, "label": re.sub(r"\{(\w+)\}", lambda m: f"the run's {m.group(1).replace('_', ' ')}", headline["label_template"])}
+        headline = {**headline,
+                    "label": re.sub(r"\{(\w+)\}", lambda m: f"the run's {m.group(1).replace('_', ' ')}",
+                                    headline["label_template"])}
     return results, stacked, headline

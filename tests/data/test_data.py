@@ -117,7 +117,8 @@ def test_care_institution_and_protection_counts(data):
         ("initial_contacts", "all", 2014): 139, ("initial_contacts", "all", 2013): 132,
         ("shelter_accepted", "women", 2014): 41, ("shelter_accepted", "men", 2014): 1,
         ("reflection_periods_granted", "all", 2014): 27, ("reflection_periods_granted", "all", 2013): 30,
-        ("temporary_residence_permits_granted", "all", 2014): 41, ("temporary_residence_permits_granted", "all", 2013): 38,
+        ("temporary_residence_permits_granted", "all", 2014): 41,
+        ("temporary_residence_permits_granted", "all", 2013): 38,
         ("asylum_grants", "all", 2014): 11, ("asylum_grants", "all", 2013): 19,
     }
     for (metric, population, year), value in expected.items():
@@ -173,14 +174,16 @@ def test_every_quoted_figure_is_bound_to_its_words_or_says_why(data):
     assert len(bound) > 3 * len(unbound) > 0
     tiers = [r for r in quoted if r["metric"] == "tier"]
     assert tiers and {r["unbound_reason"] for r in tiers} == {"the number follows what it counts"}
-    assert {r["id"]: r["counted_as"] for r in rows} == dict(zip(data.figures.id, data.figures.counted_as.fillna(""), strict=True))
+    assert {r["id"]: r["counted_as"]
+            for r in rows} == dict(zip(data.figures.id, data.figures.counted_as.fillna(""), strict=True))
 
 
 def test_the_2015_law_enforcement_counts_are_bound_to_the_words_the_raw_text_gives_them():
     # the words after each number of the narrative, read here with a regex: "36 sex trafficking cases", "one labor trafficker"
     found = re.findall(r"(\w+) (sex|labor) (trafficking cases|trafficking suspects?|traffickers?)\b", RAW_TIP)
     words = {f"{number} {form} {noun}" for number, form, noun in found}
-    rows = [r for r in _figures_as_written() if r["source_id"] == "tip2015" and r["metric"] in ("investigations", "prosecutions", "convictions")
+    rows = [r for r in _figures_as_written()
+            if r["source_id"] == "tip2015" and r["metric"] in ("investigations", "prosecutions", "convictions")
             and r["form"] != "unsplit"]
     assert len(rows) == 12
     for r in rows:
@@ -194,7 +197,8 @@ def test_words_are_matched_whole_and_regardless_of_case():
     assert words_in(("man", "men"), "41 women and one man") == ["man"]
     assert words_in(("sex",), "andre seksuelle formål, sexual purposes") == []
     assert words_in(("$", "kroner"), "$314,000") == ["$"]
-    assert words_in(("fulgt opp", "Prostitusjon"), "fulgt  opp som ofre for prostitusjon") == ["fulgt opp", "Prostitusjon"]
+    assert (words_in(("fulgt opp", "Prostitusjon"), "fulgt  opp som ofre for prostitusjon")
+            == ["fulgt opp", "Prostitusjon"])
 
 
 def test_dtypes_are_pandas_3_dtypes(data):
@@ -244,7 +248,8 @@ def _key(data_dir) -> str:
 
 
 @pytest.mark.slow
-def test_a_load_that_passed_leaves_a_verdict_and_the_next_gives_the_tables_validation_gives(cache, data_copy, monkeypatch):
+def test_a_load_that_passed_leaves_a_verdict_and_the_next_gives_the_tables_validation_gives(
+        cache, data_copy, monkeypatch):
     from analysis.data import verdicts
 
     first = analysis.load(data_copy, glotip=True)
