@@ -153,8 +153,9 @@ print(statistics.median(times))
 
 
 def load_ms(repeat: int = 30, processes: int = 7, fresh: bool = False) -> tuple[float, float]:
-    """Time of ``analysis.load()`` once the libraries are imported, as in a notebook kernel; with ``fresh``,
-    of validating every table again (as ``tip-norway check`` does).
+    """Time of ``analysis.load()`` once the libraries are imported, as in a notebook kernel.
+
+    With ``fresh``, of validating every table again (as ``tip-norway check`` does).
 
     Measured in fresh interpreters (not in this process, whose heap the runs
     fill): the median of ``repeat`` loads in each of ``processes`` processes.

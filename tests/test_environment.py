@@ -1,5 +1,7 @@
-"""uv.lock was made from pyproject.toml and is what `make setup` installed; environment.yml (for conda users) lists
-what pyproject.toml lists, with the same bounds."""
+"""uv.lock was made from pyproject.toml and is what `make setup` installed.
+
+environment.yml (for conda users) lists what pyproject.toml lists, with the same bounds.
+"""
 
 from __future__ import annotations
 
@@ -99,8 +101,10 @@ def test_uv_is_pinned_once_and_the_lock_holds_that_version():
 
 
 def _locked_here() -> dict[str, str]:
-    """The packages uv.lock installs on this Python and platform with every extra, by name: its graph from the
-    project down, following each dependency whose marker holds here."""
+    """The packages uv.lock installs on this Python and platform with every extra, by name.
+
+    Its graph from the project down, following each dependency whose marker holds here.
+    """
     from packaging.markers import Marker
 
     def holds(marker: str | None) -> bool:
@@ -139,9 +143,11 @@ def test_the_environment_running_the_tests_is_the_lock():
 
 @pytest.mark.slow
 def test_reading_a_notebook_does_not_build_a_grammar_at_import():
-    """Every process that reads a notebook (papermill, nbval, the runner, JupyterLab) imports nbformat, and so
-    jsonschema; the bound on jsonschema in pyproject.toml keeps it from importing rfc3987-syntax, whose import
-    alone takes seconds (see the comment there)."""
+    """Reading a notebook does not import rfc3987-syntax, whose import alone takes seconds.
+
+    Every process that reads a notebook (papermill, nbval, the runner, JupyterLab) imports nbformat, and so jsonschema;
+    the bound on jsonschema in pyproject.toml keeps it from importing rfc3987-syntax (see the comment there).
+    """
     import subprocess
     import sys
 

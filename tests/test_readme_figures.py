@@ -1,5 +1,6 @@
 """The README's speed table quotes the benchmarks' own records (benchmarks/results.json and suite.json), not
-numbers typed in from memory: after ``make bench``, a figure that moved must be updated in the README too."""
+numbers typed in from memory: after ``make bench``, a figure that moved must be updated in the README too.
+"""
 
 from __future__ import annotations
 

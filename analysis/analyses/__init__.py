@@ -24,7 +24,10 @@ from .result import ANALYSES, ParameterError, Prose, Result, topic
 
 
 def parameter_problems(notebook: str, values: dict, data: Dataset) -> list[str]:
-    """What is wrong with ``values`` for ``notebook`` given the data; empty when they are fine (or it has no analysis)."""
+    """What is wrong with ``values`` for ``notebook`` given the data.
+
+    Empty when they are fine (or it has no analysis).
+    """
     analyse = ANALYSES.get(notebook)
     return analyse.problems(data, values) if analyse else []
 

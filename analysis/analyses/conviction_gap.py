@@ -30,7 +30,9 @@ def _convicted_and_counted(data: Dataset, p: dict) -> set[int]:
 
 def victims_per_conviction(figures: pd.DataFrame, denominator: str, years: list[int],
                            confidence: float = 0.95) -> pd.DataFrame:
-    """Victims and convictions (sex and labor added) per calendar year, and their ratio with its exact conditional interval.
+    """Victims and convictions (sex and labor added) per calendar year, and their ratio.
+
+    The ratio comes with its exact conditional interval.
 
     Returns:
         One row per year: ``victims``, ``victims_hedge``, ``convictions``,
@@ -102,7 +104,10 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
             years: Annotated[tuple[int, ...], YearsOf(_convicted_and_counted, needs=("source", "denominator"))]
             = (2013, 2014),
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
-    """Victims per trafficker convicted, for each year and for the narrative's cumulative windows, with exact conditional intervals."""
+    """Victims per trafficker convicted, for each year and for the narrative's cumulative windows.
+
+    Each ratio comes with its exact conditional interval.
+    """
     figures = from_source(data.figures, source)
     per_year = victims_per_conviction(figures, denominator, list(years), confidence)
     windows = cumulative_comparison(figures, confidence)
@@ -117,7 +122,8 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
     compared = None
     if len(per_year) > 1:
         first = per_year.iloc[0]
-        # Convictions per victim, first year against the last: the exact conditional test (convictions are the small counts).
+        # Convictions per victim, first year against the last: the exact conditional test (convictions are the small
+        # counts).
         compared = compare_rates((first.convictions,) * 2, first.victims, (latest.convictions,) * 2, latest.victims,
                                  confidence)
     ids = [i for cell in (*per_year.victims_ids, *per_year.convictions_ids) for i in cell] + list(windows.id)

@@ -192,8 +192,10 @@ class Holds(Domain):
 
 @dataclass(frozen=True, eq=False)
 class Range(Domain):
-    """The domain of two parameters, ``first`` and ``last``, declared on both: ``first`` <= ``last``, and
-    the range holds at least one year of ``years(data, values)`` (not asked when that is empty: no data to judge).
+    """The domain of two parameters, ``first`` and ``last``, declared on both.
+
+    ``first`` <= ``last``, and the range holds at least one year of ``years(data, values)`` (not asked when that is
+    empty: no data to judge).
 
     ``holds``, when given, is then asked of the whole range, with the values of ``needs`` fine too
     (a population for every year and country counted), and its problems named ``first-last``.

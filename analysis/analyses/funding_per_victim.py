@@ -18,6 +18,8 @@ def lines_for(figures: pd.DataFrame, year: int, lines: list[str] | None = None) 
     """The funding lines of a year, one row per line, NOK and USD side by side.
 
     Args:
+        figures: The curated figures.
+        year: The calendar year the funding lines cover.
         lines: ids of NOK funding figures to keep; None or empty keeps all.
     """
     money = figures[(figures.metric == "funding_allocated") & (figures.period_start == year)

@@ -1,4 +1,7 @@
-"""Notebook 11: forced labour's share among detected victims against its share among persons convicted, year by year (UNODC)."""
+"""Notebook 11: forced labour's share among detected victims against its share among persons convicted.
+
+Year by year, from UNODC's counts.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +37,10 @@ YEARS = Range("first_year", "last_year", _norway_years)
 
 def labor_shares(glotip: pd.DataFrame, years: list[int], release: str, include_flagged: bool,
                  confidence: float = 0.95) -> pd.DataFrame:
-    """Per year and stage: forced labour's count, the total, labour's share as a range (censoring) and its Wilson interval (chance)."""
+    """Per year and stage: forced labour's count, the total, and labour's share.
+
+    The share is given as a range (censoring) and with its Wilson interval (chance).
+    """
     chosen = choose_release(glotip, release, include_flagged)
     rows = []
     for metric, stage in STAGES.items():
@@ -72,7 +78,10 @@ READS = ("figures", "glotip", "sources")
 def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: Annotated[int, YEARS] = 2022,
             release: Annotated[str, OneOf(RELEASES)] = "latest", include_flagged: Annotated[bool, Flag()] = False,
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
-    """Forced labour's share of detected victims and of persons convicted in Norway, by year and pooled, with Wilson intervals."""
+    """Forced labour's share of detected victims and of persons convicted in Norway, by year and pooled.
+
+    Each share comes with its Wilson interval.
+    """
     years = list(range(first_year, last_year + 1))
     shares = labor_shares(data.glotip, years, release, include_flagged, confidence)
     counts = pooled_counts(shares, data.glotip)

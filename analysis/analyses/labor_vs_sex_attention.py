@@ -66,7 +66,9 @@ def stage_table(figures: pd.DataFrame, years: list[int], stages: list[str], conf
 
 def attrition(stages: pd.DataFrame, first: str = "investigations", last: str = "convictions",
               confidence: float = 0.95) -> pd.DataFrame:
-    """Convictions per investigation (or any later stage per earlier one), by year and form, with the exact conditional interval.
+    """Convictions per investigation (or any later stage per earlier one), by year and form.
+
+    Each ratio comes with its exact conditional interval.
 
     The stages count different units (cases, suspects, traffickers), so the
     ratio is a rough measure of throughput, not the fate of the same cases.
@@ -94,7 +96,10 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
             stages: Annotated[tuple[str, ...], SomeOf(
                 STAGES, at_least=2, message="{name} must be two or more of {allowed}; got {value}")] = STAGES,
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
-    """Labor trafficking's share of each stage with its Wilson interval, the throughput between stages, and the narrative's assessment."""
+    """Labor trafficking's share of each stage with its Wilson interval, and the throughput between stages.
+
+    Also the narrative's assessment of them.
+    """
     figures = from_source(data.figures, source)
     stages = list(stages)
     by_stage = stage_table(figures, list(years), stages, confidence)

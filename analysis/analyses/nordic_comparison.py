@@ -45,8 +45,11 @@ YEARS = Range("first_year", "last_year", _counted_years, holds=_populations, nee
 
 def by_country(glotip: pd.DataFrame, countries: list[str], years: list[int], release: str, include_flagged: bool,
                world_bank: pd.DataFrame | None = None, confidence: float = 0.95) -> pd.DataFrame:
-    """Per country and year: victims detected, persons convicted (as written and bounded), victims per conviction with its
-    exact conditional interval, and, given the World Bank's population, both counts per inhabitant with Garwood intervals."""
+    """Per country and year: victims detected and persons convicted (as written and bounded).
+
+    Also victims per conviction with its exact conditional interval, and, given the World Bank's population, both counts
+    per inhabitant with Garwood intervals.
+    """
     chosen = choose_release(glotip, release, include_flagged)
     people = None if world_bank is None else population(world_bank, countries, years).set_index(["iso3", "year"])
     rows = []
@@ -78,7 +81,9 @@ def by_country(glotip: pd.DataFrame, countries: list[str], years: list[int], rel
 
 
 def pooled(table: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Per country, over the years where both counts are given: detected victims per person convicted, as a range and an interval.
+    """Per country, over the years where both counts are given.
+
+    Detected victims per person convicted, as a range and an interval.
 
     With population in ``table``, also each count per inhabitant a year, pooled
     over the years where that count is given: the summed count over the summed
@@ -115,7 +120,10 @@ def pooled(table: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
 
 
 def against(together: pd.DataFrame, name: str, reference: str = "NOR", confidence: float = 0.95) -> pd.DataFrame:
-    """Each country's pooled rate of ``name`` (detected or convicted) per inhabitant against ``reference``'s: the exact conditional test."""
+    """Each country's pooled rate of ``name`` (detected or convicted) per inhabitant against ``reference``'s.
+
+    The exact conditional test.
+    """
     by = together.set_index("iso3")
     if reference not in by.index:
         return pd.DataFrame(columns=["iso3", "country", "rate_ratio_low", "rate_ratio_high", "ci_low", "ci_high",
@@ -145,7 +153,9 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
             = ("NOR", "SWE", "DNK", "FIN", "ISL"),
             release: Annotated[str, OneOf(RELEASES)] = "latest", include_flagged: Annotated[bool, Flag()] = False,
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
-    """Victims detected and persons convicted by country and year, per inhabitant, and victims per conviction, pooled over the years.
+    """Victims detected and persons convicted by country and year, per inhabitant.
+
+    Also victims per conviction, pooled over the years.
 
     Rates per inhabitant divide by the World Bank's mid-year population; each
     country's pooled rates are set against Norway's with the exact conditional test.

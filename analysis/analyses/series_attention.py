@@ -75,7 +75,9 @@ READS = ("figures", "sources")
 @analysis_of("07_series_attention")
 def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2010, last_year: Annotated[int, YEARS] = 2024,
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
-    """Sexual exploitation's share of investigations (TIP) and police reports (KOM), for every year a source splits them.
+    """Sexual exploitation's share of investigations (TIP) and police reports (KOM).
+
+    Given for every year a source splits them.
 
     The title sets the first and last year of the series with counts in the
     most years against each other, with Fisher's exact test.

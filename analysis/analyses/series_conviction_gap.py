@@ -123,7 +123,9 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
             rule: Annotated[str, OneOf(RULES)] = "latest", release: Annotated[str, OneOf(RELEASES)] = "latest",
             include_flagged: Annotated[bool, Flag()] = False,
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
-    """Victims per person convicted, year by year: UNODC's counts (as intervals where censored) beside the TIP's and KOM's.
+    """Victims per person convicted, year by year.
+
+    UNODC's counts (as intervals where censored) beside the TIP's and KOM's.
 
     ``rule`` picks the TIP edition where editions restate a figure; ``release``
     the GLOTIP release where both give a count; flagged GLOTIP rows are left
@@ -174,7 +176,8 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     points = table[table.glotip_ratio_low == table.glotip_ratio_high]
     ranges = table[(table.glotip_ratio_low < table.glotip_ratio_high)]
     lowest, highest = points.loc[points.glotip_ratio_low.idxmin()], points.loc[points.glotip_ratio_low.idxmax()]
-    # Lowest against highest year: persons convicted per detected victim, the exact conditional test (the smaller counts are the convictions).
+    # Lowest against highest year: persons convicted per detected victim, the exact conditional test (the smaller counts
+    # are the convictions).
     extremes = compare_rates((lowest.glotip_convicted_low,) * 2, lowest.glotip_detected_low,
                              (highest.glotip_convicted_low,) * 2, highest.glotip_detected_low,
                              confidence) if len(points) > 1 else None

@@ -1,4 +1,7 @@
-"""Notebook 08: the funding lines in kroner that the TIP editions report, year by year, and per victim in current and constant kroner."""
+"""Notebook 08: the funding lines in kroner that the TIP editions report, year by year.
+
+Also per victim, in current and constant kroner.
+"""
 
 from __future__ import annotations
 
@@ -50,7 +53,10 @@ def funding_by_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[in
 
 
 def victims_by_year(data: Dataset, years: list[int], denominator: str, release: str) -> pd.DataFrame:
-    """The victim count of each year by ``denominator``: ``victims``, ``hedge``, ``victims_ids`` and, where none, ``missing_reason``."""
+    """The victim count of each year by ``denominator``.
+
+    ``victims``, ``hedge``, ``victims_ids`` and, where none, ``missing_reason``.
+    """
     if denominator == "tip":
         tip = victims_per_year(data.figures, data.sources, years)
         return pd.DataFrame({"year": years, "victims": tip.victims.to_numpy(), "hedge": tip.hedge.to_numpy(),
@@ -66,7 +72,9 @@ def victims_by_year(data: Dataset, years: list[int], denominator: str, release: 
 
 def per_victim(totals: pd.Series, victims: pd.DataFrame, index: pd.DataFrame, base_year: int,
                confidence: float) -> pd.DataFrame:
-    """Each year's total NOK per victim, in current kroner and in kroner of ``base_year``, with the interval of the victim count.
+    """Each year's total NOK per victim, in current kroner and in kroner of ``base_year``.
+
+    Each comes with the interval of the victim count.
 
     The amounts are taken as known; the interval divides them by the exact
     (Garwood) Poisson interval of the year's victim count.
@@ -100,8 +108,9 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2014, last_year: 
             base_year: Annotated[int, Holds(_prices, needs=("first_year", "last_year"))] = 2018,
             release: Annotated[str, OneOf(RELEASES)] = "latest",
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
-    """The lines each year and their total, and the total per victim in current and constant kroner; a year without lines is "none
-    reported", not zero, and a year without a victim count has no amount per victim.
+    """The lines each year and their total, and the total per victim in current and constant kroner.
+
+    A year without lines is "none reported", not zero, and a year without a victim count has no amount per victim.
 
     ``denominator``: UNODC's detected victims (``release`` picks the GLOTIP
     release) or the TIP's government count. Constant kroner deflate with a

@@ -96,7 +96,10 @@ READS = ("figures", "glotip", "sources")
 @analysis_of("10_tip_vs_kom", glotip=True, headline=("agree", "comparisons in which TIP and KOM agree"))
 def analyse(data: Dataset, rule: Annotated[str, OneOf(RULES)] = "latest",
             release: Annotated[str, OneOf(RELEASES)] = "latest") -> Result:
-    """Where TIP, KOM and UNODC agree and differ, the widest gap between TIP and KOM, and the TIP's restatements of itself."""
+    """Where TIP, KOM and UNODC agree and differ, and the widest gap between TIP and KOM.
+
+    Also the TIP's restatements of itself.
+    """
     pairs = reconcile(data.figures, data.sources, rule)
     pairs.insert(0, "label", [label(r) for r in pairs.itertuples()])
     restated = restatements(data.figures, data.sources)

@@ -41,7 +41,8 @@ from statsmodels.stats.rates import confint_poisson, test_poisson_2indep
 
 from .domains import CONFIDENCE
 
-#: A value built on fewer events than this is marked unreliable (the ONS and NCHS rule: its relative standard error exceeds about 23 %).
+#: A value built on fewer events than this is marked unreliable (the ONS and NCHS rule: its relative standard error
+#: exceeds about 23 %).
 RELIABLE_EVENTS = 20
 #: How the prose marks such a value.
 UNRELIABLE = f"unreliable: fewer than {RELIABLE_EVENTS} events"
@@ -233,7 +234,10 @@ MAX_COMBINATIONS = 100_000
 
 def compare_shares(part1: Bounds, whole1: Bounds, part2: Bounds, whole2: Bounds,
                    confidence: float = 0.95) -> ShareComparison:
-    """Share 1 (part1 / whole1) against share 2: Fisher's exact test (two-sided), over every value censored counts may take."""
+    """Share 1 (part1 / whole1) against share 2.
+
+    Fisher's exact test (two-sided), over every value censored counts may take.
+    """
     _alpha(confidence)
     grids = [_values(b) for b in (part1, whole1, part2, whole2)]
     if any(g is None for g in grids):
@@ -258,11 +262,16 @@ def compare_shares(part1: Bounds, whole1: Bounds, part2: Bounds, whole2: Bounds,
 
 @functools.cache
 def _censored_counts():
-    """The model class, built on first use: statsmodels' likelihood machinery is imported only by the one notebook that fits a trend."""
+    """The model class, built on first use.
+
+    statsmodels' likelihood machinery is imported only by the one notebook that fits a trend.
+    """
     from statsmodels.base.model import GenericLikelihoodModel
 
     class CensoredCounts(GenericLikelihoodModel):
-        """A log-linear model of counts known to lie in [low, high]: Poisson, or negative binomial (NB2) when ``dispersed``.
+        """A log-linear model of counts known to lie in [low, high].
+
+        Poisson, or negative binomial (NB2) when ``dispersed``.
 
         An exact count contributes its probability, a censored one the
         probability of its range. Distributions are scipy.stats'.
@@ -321,7 +330,10 @@ class Trend:
         return self.low > 0 or self.high < 0
 
     def claim(self, what: str) -> str:
-        """What a title may say of the trend in ``what``: "no detectable trend in ..." or "... fell/rose by about x% a year"."""
+        """What a title may say of the trend in ``what``: "no detectable trend in ..." or "...
+
+        fell/rose by about x% a year".
+        """
         if not self.detectable:
             return (f"no detectable trend in {what} ({self.percent_a_year:+.0f}% a year, {ci_label(self.confidence)} "
                     f"{self.low:+.0f} to {self.high:+.0f})")
@@ -335,7 +347,8 @@ class Trend:
                 f"{self.model}")
 
 
-#: The overdispersion test's level: a Pearson chi-square above its 95th percentile moves the fit to the negative binomial.
+#: The overdispersion test's level: a Pearson chi-square above its 95th percentile moves the fit to the negative
+#: binomial.
 DISPERSION_LEVEL = 0.05
 
 
@@ -352,6 +365,7 @@ def trend(years, counts, confidence: float = 0.95) -> Trend:
     Args:
         years: The calendar years.
         counts: Each year's bounds, ``(n, n)`` or ``(1, 4)`` or ``(nan, nan)``.
+        confidence: The level of the interval of the change a year.
     """
     alpha = _alpha(confidence)
     rows = [(int(y), lo, hi)

@@ -64,7 +64,10 @@ READS = ("figures", "sources")
 def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip2015",
             years: Annotated[tuple[int, ...], YearsOf(_counted_years, needs=("source",))] = (2013, 2014),
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
-    """Reflection periods, residence permits, asylum and shelter per 100 victims identified, by year, with Wilson intervals."""
+    """Reflection periods, residence permits, asylum and shelter per 100 victims identified, by year.
+
+    Each rate comes with its Wilson interval.
+    """
     figures = from_source(data.figures, source)
     table = protection_table(figures, list(years), confidence=confidence)
     wide = table.pivot(index="measure", columns="year", values="per_100_victims").reindex(list(MEASURES))

@@ -1,4 +1,6 @@
-"""How every chart draws a chance interval, a censoring range and an unreliable value, so that a reader learns them once.
+"""How every chart draws a chance interval, a censoring range and an unreliable value.
+
+All charts draw them alike, so that a reader learns them once.
 
 - A **chance interval** is a thin error bar with caps (gid ``chance-interval``);
   its legend entry names the level ("95% CI, chance").

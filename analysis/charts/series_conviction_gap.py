@@ -45,7 +45,8 @@ def draw(result: Result) -> plt.Figure:
     marks.add_key(top,
                   marks.key_entries(confidence, censoring=len(span) > 0,
                                     unreliable=bool(table.glotip_unreliable.any()),
-                                    reliable=bool((~table.glotip_unreliable & table.glotip_ratio_ci_low.notna()).any())),
+                                    reliable=bool((~table.glotip_unreliable
+                                                   & table.glotip_ratio_ci_low.notna()).any())),
                   loc="upper right", ncols=2)
     low = min(table.glotip_ratio_ci_low.min(), have_tip.tip_ratio_ci_low.min() if len(have_tip) else float("inf"))
     top.set_ylim(low / 1.5, high * 5)

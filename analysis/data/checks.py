@@ -119,6 +119,8 @@ def check_quotes(table: pd.DataFrame, show: str, texts: dict[str, str], local: s
     """Quotes from documents held in data/raw/ stand verbatim in them, in the paragraph the locator names.
 
     Args:
+        table: The figures or statements, with ``quote`` and ``locator``.
+        show: The table's file, as messages name it.
         texts: Text of each readable registered file, by source_id.
         local: source_ids whose document data/raw/ holds (their rows must quote it).
     """
@@ -230,7 +232,10 @@ def _clause(quote: str, at: int) -> str:
 
 
 def _reads(clause: str, form: str, form_words: dict[str, tuple[str, ...]]) -> str:
-    """A clause of the quote, and the forms it names if the row's form is not among them: "'68 labor trafficking cases' (the form 'labor')"."""
+    """A clause of the quote, and the forms it names if the row's form is not among them.
+
+    "'68 labor trafficking cases' (the form 'labor')".
+    """
     named = [other for other, words in form_words.items() if words_in(words, clause)]
     return f"{clause!r} (the form {' and '.join(map(repr, named))})" if named and form not in named else repr(clause)
 
@@ -269,7 +274,11 @@ def check_counted_as(
     that is not in its codebook is reported by the schema and check_references.
 
     Args:
-        metrics, forms, populations: The codebooks, with their ``named_by`` words (None if unreadable: not checked).
+        figures: The curated figures.
+        show: Their file, as messages name it.
+        metrics: The metric codebook, with its ``named_by`` words (None if unreadable: not checked).
+        forms: The form codebook, likewise.
+        populations: The population codebook, likewise.
         misquoted: ids of rows whose quote check_quotes found not to stand in its document: their words are
             not checked against a quote that is itself wrong (one problem per mistake).
     """
@@ -285,7 +294,10 @@ def check_counted_as(
     rows = {row.id: row for row in figures[columns].itertuples()}
 
     def split_of(part) -> object | None:
-        """The figure ``part`` splits by form or population, if it is one of the same metric (a subset counted alike is not)."""
+        """The figure ``part`` splits by form or population, if it is one of the same metric.
+
+        A subset counted alike is not a split.
+        """
         whole = rows.get(part.part_of) if not pd.isna(part.part_of) else None
         if whole is None or (whole.metric, whole.unit) != (part.metric, part.unit):
             return None

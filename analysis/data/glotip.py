@@ -158,6 +158,6 @@ def extract(data_dir: Path = paths.DATA) -> pd.DataFrame:
 
 
 def write(table: pd.DataFrame, target: Path) -> None:
-    """Write the table as the committed CSV: fixed column order, "\\n" line ends, booleans as true/false."""
+    r"""Write the table as the committed CSV: fixed column order, "\n" line ends, booleans as true/false."""
     out = table[FIELDS].assign(censored=table.censored.map({True: "true", False: "false"}))
     out.to_csv(target, index=False, lineterminator="\n")

@@ -135,7 +135,10 @@ def _finish(tables: dict, glotip: bool) -> Dataset:
 
 
 def _read(data_dir: Path, glotip: bool, world_bank: bool) -> Dataset | None:
-    """The tables read and typed from their files without the checks (their verdict says they pass); None if any cannot be read."""
+    """The tables read and typed from their files without the checks (their verdict says they pass).
+
+    None if any cannot be read.
+    """
     from .schema import read_table_with_problems
 
     tables = {}
@@ -147,7 +150,10 @@ def _read(data_dir: Path, glotip: bool, world_bank: bool) -> Dataset | None:
 
 
 def validate(data_dir: Path, glotip: bool, world_bank: bool = False) -> Dataset:
-    """Read and check every table, whatever any verdict says (:func:`load` without its cache; `tip-norway extract` checks what it would write with it)."""
+    """Read and check every table, whatever any verdict says.
+
+    This is :func:`load` without its cache; `tip-norway extract` checks what it would write with it.
+    """
     from .schema import read_table_with_problems
 
     problems, tables = [], {}
@@ -197,7 +203,8 @@ def validate(data_dir: Path, glotip: bool, world_bank: bool = False) -> Dataset:
     if world_bank and tables["world_bank"] is not None:
         from . import world_bank as wb
 
-        # every row, readable or not: a cell that failed its own check is reported once (below), the rest of its row compared
+        # every row, readable or not: a cell that failed its own check is reported once (below), the rest of its row
+        # compared
         cross += wb.check_against_raw(tables["world_bank"], _file("world_bank", data_dir), tables["sources"], register,
                                       data_dir / "raw", raw_failed)
     for problem in cross:  # one problem per cell: the first check to find it names it

@@ -42,8 +42,10 @@ CORE, GLOTIP, WORLD_BANK = "core", "glotip", "world_bank"
 
 
 def cache_key(data_dir: Path = paths.DATA) -> str:
-    """The digest a verdict is kept under: every data file under ``data_dir`` (name and bytes), the data layer's
-    source, and the versions its checks depend on."""
+    """The digest a verdict is kept under.
+
+    Every data file under ``data_dir`` (name and bytes), the data layer's source, and the versions its checks depend on.
+    """
     digest = hashlib.sha256(f"python={platform.python_version()}\n".encode())
     for package in ("pandas", "numpy", "pandera"):
         digest.update(f"{package}={metadata.version(package)}\n".encode())
@@ -57,8 +59,10 @@ def cache_key(data_dir: Path = paths.DATA) -> str:
 
 
 def stamp(data_dir: Path) -> list[tuple[str, int, int]]:
-    """Every data file under ``data_dir`` with its size and modification time (in ns): what tells, without hashing
-    again, that no file changed between computing the key and reading the tables."""
+    """Every data file under ``data_dir`` with its size and modification time (in ns).
+
+    What tells, without hashing again, that no file changed between computing the key and reading the tables.
+    """
     return [(path.as_posix(), info.st_size, info.st_mtime_ns)
             for path in paths.data_files(data_dir) if path.is_file() and (info := path.stat())]
 
@@ -68,7 +72,10 @@ def _verdict_file(key: str) -> Path:
 
 
 def validated_parts(key: str) -> set[str]:
-    """The parts a verdict says passed validation for the files of ``key``; empty when there is none (or it cannot be read)."""
+    """The parts a verdict says passed validation for the files of ``key``.
+
+    Empty when there is none (or it cannot be read).
+    """
     try:
         found = json.loads(_verdict_file(key).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -101,7 +108,9 @@ def keep(key: str, parts: set[str]) -> None:
 
 def _prune(folder: Path) -> None:
     """Keep the CACHE_ENTRIES newest verdicts and delete the pickles of earlier versions (never read).
-    Another process may be pruning too: an entry gone already is skipped."""
+
+    Another process may be pruning too: an entry gone already is skipped.
+    """
     dated = []
     for entry in folder.glob("verdict-*.json"):
         try:

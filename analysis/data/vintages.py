@@ -23,6 +23,8 @@ def choose_vintage(figures: pd.DataFrame, sources: pd.DataFrame, rule: str = "la
     """One row per figure: the first-reported or the latest edition's value.
 
     Args:
+        figures: The curated figures, every edition's.
+        sources: The source register, which says each source's series and edition.
         rule: ``"first"`` keeps the earliest edition that gives a value,
             ``"latest"`` the most recent one. An edition that gives no value
             (missing, with its reason) is chosen only when no edition gives one.

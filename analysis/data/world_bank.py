@@ -1,4 +1,6 @@
-"""World Bank population and consumer price inflation: from the raw CSV files to ``data/processed/world_bank.csv``, and look-ups.
+"""World Bank population and consumer price inflation.
+
+From the raw CSV files to ``data/processed/world_bank.csv``, and look-ups.
 
 Two World Development Indicators series are held byte for byte in ``data/raw/``,
 as the Frictionless core data sets keep them (see ``licence_note`` in the
@@ -187,12 +189,15 @@ def extract(data_dir: Path = paths.DATA) -> pd.DataFrame:
 
 
 def _number_text(value: float) -> str:
-    """A value as the CSV writes it: a whole number without ".0", any other the shortest text that reads back the same."""
+    """A value as the CSV writes it.
+
+    A whole number without ".0", any other the shortest text that reads back the same.
+    """
     return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
 
 
 def write(table: pd.DataFrame, target: Path) -> None:
-    """Write the table as the committed CSV: fixed column order, "\\n" line ends, values that read back exactly."""
+    r"""Write the table as the committed CSV: fixed column order, "\n" line ends, values that read back exactly."""
     out = table[FIELDS].assign(value=table.value.map(_number_text))
     out.to_csv(target, index=False, lineterminator="\n")
 
@@ -293,7 +298,9 @@ def population(table: pd.DataFrame, countries: list[str], years: list[int]) -> p
 
 
 def price_index(table: pd.DataFrame, iso3: str, years: list[int], base_year: int) -> pd.DataFrame:
-    """A consumer price index for one country, chained from the World Bank's yearly inflation, equal to 1.0 in ``base_year``.
+    """A consumer price index for one country, chained from the World Bank's yearly inflation.
+
+    It equals 1.0 in ``base_year``.
 
     The World Bank's ``FP.CPI.TOTL.ZG`` (the raw file's column ``CPI``) is the
     annual percentage change of consumer prices on the previous year, not an

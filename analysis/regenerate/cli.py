@@ -1,8 +1,9 @@
 """Command line of the project.
 
 ``tip-norway check`` validates the curated data and summarises it;
-``tip-norway extract`` reads the GLOTIP workbooks of ``data/raw/`` into ``data/processed/glotip.csv``, and the World Bank
-files into ``data/processed/world_bank.csv``;
+``tip-norway extract`` reads the GLOTIP workbooks of ``data/raw/`` into
+``data/processed/glotip.csv``, and the World Bank files into
+``data/processed/world_bank.csv``;
 ``tip-norway list`` shows the notebooks and their parameters;
 ``tip-norway run`` regenerates the figures through papermill: a run with the
 default parameters publishes its charts into ``figures/``; a run with other
@@ -131,7 +132,8 @@ def _checked_before_writing(data_dir: Path, written: dict[str, Callable[[Path], 
 def _extract(args: argparse.Namespace) -> int:
     from ..data import glotip, world_bank
 
-    # both read, and checked as load() checks them, before anything is written: a bad file leaves both tables as they were
+    # both read, and checked as load() checks them, before anything is written: a bad file leaves both tables as
+    # they were
     table = glotip.extract(args.data_dir)
     series = world_bank.extract(args.data_dir)
     written = {"glotip.csv": lambda target: glotip.write(table, target),
@@ -184,7 +186,8 @@ def given_parameters(args: argparse.Namespace) -> dict:
 
 
 def _run(args: argparse.Namespace) -> int:
-    # the data are loaded and checked by run() once it knows a notebook must run: bad data still stop it before any starts
+    # the data are loaded and checked by run() once it knows a notebook must run: bad data still stop it before any
+    # starts
     run(args.notebooks, given_parameters(args), publish=args.publish, force=args.force, workers=args.workers,
         notebooks_dir=args.notebooks_dir,
         output=args.output_dir, figures=args.figures_dir, wait=not args.no_wait, lock_timeout=args.lock_timeout,
@@ -331,9 +334,13 @@ def _stdout_closed() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns 0 on success, 1 on bad data or a failed run, 2 on bad parameters,
-    128 + the signal's number when stopped by Ctrl-C (130) or SIGTERM (143), or when the
-    reader of its output has gone (141, as for SIGPIPE)."""
+    """Entry point of ``tip-norway``.
+
+    Returns:
+        0 on success, 1 on bad data or a failed run, 2 on bad parameters, 128 + the signal's
+        number when stopped by Ctrl-C (130) or SIGTERM (143), or when the reader of its output
+        has gone (141, as for SIGPIPE).
+    """
     args = build_parser().parse_args(argv)
     try:
         code = args.func(args)

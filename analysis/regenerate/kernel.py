@@ -54,7 +54,10 @@ _live_lock = threading.Lock()
 
 
 class CellStopped(RuntimeError):
-    """A cell that did not end with its own error: it ran past the timeout, its kernel died, or the kernel did not start."""
+    """A cell that did not end with its own error.
+
+    It ran past the timeout, its kernel died, or the kernel did not start.
+    """
 
     def __init__(self, cell_index: int | None, source: str, what: str) -> None:
         self.cell_index = cell_index
@@ -245,7 +248,10 @@ class Kernel:
         return process.poll()
 
     def signal(self, number: int) -> None:
-        """Send ``number`` to the kernel's process group (a kernel starts in a session of its own); safe in a signal handler."""
+        """Send ``number`` to the kernel's process group (a kernel starts in a session of its own).
+
+        Safe in a signal handler.
+        """
         pid = self.pid()
         if pid is None:
             return
@@ -268,6 +274,9 @@ class Kernel:
         """Run ``nb`` with ``params`` into ``executed``; never raises (see :func:`.execute.failure`).
 
         Args:
+            nb: The notebook.
+            params: The parameters injected into it.
+            executed: Where the executed copy is written.
             figures: Where a warm kernel's run writes its charts (a fresh kernel has it from ``environ``).
             timeout: Seconds one cell may run.
             stop: Set when a stop was requested: the notebook is then not started (see :mod:`.stopping`).
@@ -314,7 +323,10 @@ def kill_all(number: int = signal.SIGKILL) -> None:
 
 @atexit.register
 def end_all() -> None:
-    """Kill every live kernel and remove its socket folder: at exit (normally, or on an exception), and on a second Ctrl-C."""
+    """Kill every live kernel and remove its socket folder.
+
+    At exit (normally, or on an exception), and on a second Ctrl-C.
+    """
     for kernel in live():
         kernel.signal(signal.SIGKILL)
         if kernel._sockets is not None:

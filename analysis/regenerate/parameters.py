@@ -25,7 +25,10 @@ if TYPE_CHECKING:
 
 
 def _members(type_name: str) -> list[str]:
-    """The alternatives of an annotation, spaces removed: ``float | None`` and ``Optional[float]`` give ``float``, ``None``."""
+    """The alternatives of an annotation, spaces removed.
+
+    ``float | None`` and ``Optional[float]`` give ``float``, ``None``.
+    """
     kind = type_name.replace(" ", "")
     optional = re.fullmatch(r"(?:typing\.)?Optional\[(.+)\]", kind)
     if optional:
@@ -68,8 +71,11 @@ def conforms(value, type_name: str) -> bool:
 
 
 def _refused(value) -> str | None:
-    """Why a value of the right type is still refused: a number that is not finite (YAML's ``.inf``, ``.nan``),
-    which no analysis can use and JSON cannot hold, or a list that names a value twice; None when it is fine."""
+    """Why a value of the right type is still refused.
+
+    A number that is not finite (YAML's ``.inf``, ``.nan``), which no analysis can use and JSON cannot hold, or a list
+    that names a value twice; None when it is fine.
+    """
     if isinstance(value, float) and not math.isfinite(value):
         return f"{value!r} is not a finite number; expected a finite one"
     if isinstance(value, list):
@@ -91,7 +97,10 @@ def _normalise(value, type_name: str):
 
 
 def read_yaml(path: Path, kind: str):
-    """The content of the YAML file ``path``; a missing or unreadable file is a :class:`ParameterError` naming the ``kind`` of file."""
+    """The content of the YAML file ``path``.
+
+    A missing or unreadable file is a :class:`ParameterError` naming the ``kind`` of file.
+    """
     try:
         return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -107,8 +116,10 @@ def read_yaml(path: Path, kind: str):
 
 
 def load_parameter_file(path: Path) -> dict:
-    """Parameters from YAML: top-level names apply to every notebook that declares them;
-    a top-level key naming a notebook holds parameters for that notebook only."""
+    """Parameters from YAML: top-level names apply to every notebook that declares them.
+
+    A top-level key naming a notebook holds parameters for that notebook only.
+    """
     content = read_yaml(path, "parameter file")
     if content is None:
         return {}

@@ -117,7 +117,10 @@ def _remove_all(folder: Path) -> list[OSError]:
 
 
 def _replace_in_place(staged: Path, target: Path, prefixes: list[str]) -> None:
-    """Publish into ``target`` without moving it: every new chart written first under a temporary name, then renamed over the old."""
+    """Publish into ``target`` without moving it.
+
+    Every new chart written first under a temporary name, then renamed over the old.
+    """
     shown = paths.display(target)
     written: list[tuple[Path, Path]] = []
     try:

@@ -152,15 +152,21 @@ def _resolve(names: Iterable[str], given: dict | None, notebooks_dir: Path, work
 
 
 def _check(chosen: Selection, notebooks: list[Notebook], data: Dataset | None) -> None:
-    """Load and validate the data, UNODC's counts included (bad data stop the run here), and check the values, before any kernel starts."""
+    """Load and validate the data, UNODC's counts included, and check the values, before any kernel starts.
+
+    Bad data stop the run here.
+    """
     from ..data import load
 
     check_domains(notebooks, chosen.parameters, load(glotip=True, world_bank=True) if data is None else data)
 
 
 def _decide(chosen: Selection, force: bool, figures: Path, output: Path, say: Callable[[str], None]) -> Decision:
-    """Which notebooks must run: with the defaults, those whose published charts are not up to date (all of them
-    with ``force``), each said with its reason; with other values, every one selected."""
+    """Which notebooks must run, each said with its reason.
+
+    With the defaults, those whose published charts are not up to date (all of them with ``force``); with other values,
+    every one selected.
+    """
     before = incremental.read_record(output)
     shared = incremental.shared_inputs()
     current = {nb.name: incremental.inputs(nb, chosen.parameters[nb.name], shared) for nb in chosen.notebooks}
@@ -275,8 +281,9 @@ def _differences(changes: dict[str, dict]) -> str:
 
 def _publish(decision: Decision, outcomes: list[Outcome], manifest: dict, stop: Stop, run_dir: Path, output: Path,
              figures: Path) -> None:
-    """Move the charts staged in ``run_dir/figures`` into ``figures`` and, once they are in place, record them as
-    published (see :func:`.incremental.write_record`).
+    """Move the charts staged in ``run_dir/figures`` into ``figures``, then record them as published.
+
+    They are recorded once they are in place (see :func:`.incremental.write_record`).
 
     A stop request that comes while the charts are moved is kept until they are
     all in place and recorded: a half-published folder would be worse than a

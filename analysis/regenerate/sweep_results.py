@@ -17,7 +17,10 @@ from .notebooks import Notebook
 
 
 def status(outcome: Outcome, stopping: bool = False) -> str:
-    """A run's status in the results and the manifest: ok, failed, interrupted (failed once a stop was requested), not started."""
+    """A run's status in the results and the manifest.
+
+    ok, failed, interrupted (failed once a stop was requested), not started.
+    """
     return progress(outcome, stopping).lower()
 
 

@@ -100,7 +100,8 @@ def test_conviction_gap_headline(loaded):
     result = conviction_gap.analyse(loaded)
     low, high = exact_ratio(270, 5)
     assert (round(low), round(high)) == (23, 168)
-    # 2013 against 2014: 5 convictions of 355 events against 5 of 275, the exact conditional test of convictions per victim.
+    # 2013 against 2014: 5 convictions of 355 events against 5 of 275, the exact conditional test of convictions per
+    # victim.
     p = stats.binomtest(5, 10, 350 / (350 + 270)).pvalue
     assert p > 0.05 and result.facts["p_value"] == pytest.approx(p)
     assert result.title == ("About 54 victims identified and assisted for every trafficker convicted in 2014 (95% CI "

@@ -50,7 +50,8 @@ def test_labor_share_refuses_values_outside_the_data(data, values, message):
 @pytest.mark.slow
 def test_nordic_pooled_victims_per_conviction(data):
     result = nordic_comparison.analyse(data)
-    # Norway: 2,846 detected over the 14 years with both counts; 89 convicted where written, plus four "<5" (1 to 4 each)
+    # Norway: 2,846 detected over the 14 years with both counts; 89 convicted where written, plus four "<5" (1 to 4
+    # each)
     assert result.facts["pooled"]["NOR"] == pytest.approx((2846 / (89 + 16), 2846 / (89 + 4)))
     assert result.facts["years_with_both"]["NOR"] == 14
     assert set(result.facts["pooled"]) == {"NOR", "SWE", "DNK", "FIN", "ISL"}

@@ -1,4 +1,6 @@
-"""The intervals the analyses print, rates per inhabitant and funding per victim over the years, against values worked out here.
+"""The intervals the analyses print, against values worked out here.
+
+Rates per inhabitant and funding per victim over the years.
 
 Counts come from the workbook cells as the README states them and from the
 World Bank's raw CSV files read with the csv module; intervals from scipy's
@@ -73,7 +75,8 @@ def test_series_gap_with_too_few_years_for_a_trend_says_so(data):
 
 # --- 12: rates per inhabitant ---
 
-#: Norway, 2025 release: detected victims in the 15 years that give them (2017 not reported), as the workbook writes them.
+#: Norway, 2025 release: detected victims in the 15 years that give them (2017 not reported), as the workbook writes
+#: them.
 NORWAY_DETECTED = {2007: 203, 2008: 256, 2009: 292, 2010: 127, 2011: 134, 2012: 136, 2013: 124, 2014: 324, 2015: 301,
                    2016: 262,
                    2018: 106, 2019: 241, 2020: 254, 2021: 86, 2022: 86}

@@ -1,4 +1,6 @@
-"""Across editions and sources: vintages, the series analyses of notebooks 06-10, and the rules of the multi-source data.
+"""Across editions and sources.
+
+Vintages, the series analyses of notebooks 06-10, and the rules of the multi-source data.
 
 Expected values are the numbers as the sources print them (TIP 2015-2024 editions,
 KOM via the police and the press), worked out by hand here.
@@ -167,11 +169,13 @@ def _expected_ratio(victims, convicted):
 @pytest.mark.slow
 def test_series_gap_for_every_documented_parameter(data, rule, release, first, last):
     result = series_conviction_gap.analyse(data, first_year=first, last_year=last, rule=rule, release=release)
-    # TIP: 2013 ~350 / (3 + 2); 2014 ~270 / (4 + 1) (2015 edition); 2020: an estimate of 100 / 1 conviction (2021 edition)
+    # TIP: 2013 ~350 / (3 + 2); 2014 ~270 / (4 + 1) (2015 edition); 2020: an estimate of 100 / 1 conviction (2021
+    # edition)
     expected_tip = {year: r
                     for year, r in {2013: 350 / 5, 2014: 270 / 5, 2020: 100 / 1}.items() if first <= year <= last}
     assert result.facts["tip_ratio"] == pytest.approx(expected_tip)
-    # the releases agree on these totals; a year only the 2025 release gives (2021, 2022) comes from it under either rule
+    # the releases agree on these totals; a year only the 2025 release gives (2021, 2022) comes from it under either
+    # rule
     covered = {y: v for y, v in UNODC_NORWAY.items() if first <= y <= last}
     expected = {y: _expected_ratio(*v) for y, v in covered.items() if _expected_ratio(*v)}
     assert sorted(result.facts["glotip_ratio"]) == sorted(expected)
@@ -239,12 +243,14 @@ def test_tiers_for_every_documented_parameter(data, first, last, title):
 def test_tip_vs_kom_for_every_documented_parameter(data, rule, release):
     result = tip_vs_kom.analyse(data, rule=rule, release=release)
     # TIP against KOM as the sources print them: victims 2013 350/300, 2014 270/324, 2015 290/301, 2016 262/262,
-    # women 199/197, men 46/46, children 17/18; investigations 2013 labor 39/39, 2014 labor 68/68, sex 36/37; convictions 2023 0/0
+    # women 199/197, men 46/46, children 17/18; investigations 2013 labor 39/39, 2014 labor 68/68, sex 36/37;
+    # convictions 2023 0/0
     assert result.facts["comparisons"] == 11 and result.facts["agree"] == 5
     assert result.facts["widest"] == "victims 2014" and result.facts["widest_values"] == (270, 324)
     assert result.title == ("TIP and KOM agree in 5 of 11 comparisons; the widest gap is victims 2014: 270 against "
                             "324; UNODC's count equals KOM's in 2014, 2015, 2016")
-    # UNODC's detected victims as the workbook writes them against KOM's followed up: 2012 136/349, 2013 124/300, 2014-2016 equal
+    # UNODC's detected victims as the workbook writes them against KOM's followed up: 2012 136/349, 2013 124/300,
+    # 2014-2016 equal
     three = result.tables["three_sources"].set_index("year")
     assert three.glotip.to_dict() == {2012: "136", 2013: "124", 2014: "324", 2015: "301", 2016: "262"}
     assert three.kom.to_dict() == {2012: 349, 2013: 300, 2014: 324, 2015: 301, 2016: 262}

@@ -185,7 +185,8 @@ def test_trend_without_censoring_equals_statsmodels_poisson_glm():
 
 
 def test_trend_with_censored_years_maximises_the_censored_likelihood():
-    # Counts 2007-2022 with four "<5" years and one not reported, shaped like Norway's persons convicted but within Poisson's spread.
+    # Counts 2007-2022 with four "<5" years and one not reported, shaped like Norway's persons convicted but within
+    # Poisson's spread.
     counts = {2007: 9, 2008: None, 2009: 5, 2010: 8, 2011: None, 2012: 8, 2013: 5, 2014: 8, 2015: 9, 2016: 10, 2017: 5,
               2018: 9,
               2019: 5, 2020: None, 2022: None}
@@ -195,7 +196,8 @@ def test_trend_with_censored_years_maximises_the_censored_likelihood():
     assert fit.censored_years == (2008, 2011, 2020, 2022)
     assert 2021 not in fit.years
 
-    # The same Poisson likelihood written out: log p(y) = y log mu - mu - log y!; a censored year adds log sum_{k=1..4} p(k).
+    # The same Poisson likelihood written out: log p(y) = y log mu - mu - log y!; a censored year adds log sum_{k=1..4}
+    # p(k).
     x = np.array([y for y in YEARS if y in counts], float) - np.mean([y for y in YEARS if y in counts])
     ys = [counts[y] for y in YEARS if y in counts]
 

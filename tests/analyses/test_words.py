@@ -83,10 +83,12 @@ def test_values_left_out_are_named_with_the_line_that_wants_them():
 
 
 def sentences(source: str) -> list[tuple[int, str]]:
-    """Each string literal or f-string of more than WORDS words in ``source``, outside docstrings, raise statements,
-    the declarations of parameters (their domains' messages, in a signature's annotations, a ``message=`` or a
-    ``Domain`` subclass: about parameters, not the story) and decorators (the headline's label, declared with the
-    analysis), as (line, its literal text)."""
+    """Each string literal or f-string of more than WORDS words in ``source``, as (line, its literal text).
+
+    Left out: docstrings, raise statements, the declarations of parameters (their domains' messages, in a signature's
+    annotations, a ``message=`` or a ``Domain`` subclass: about parameters, not the story) and decorators (the
+    headline's label, declared with the analysis).
+    """
     tree = ast.parse(source)
     skip = set()
     for node in ast.walk(tree):
@@ -172,7 +174,10 @@ def _section(path: Path, name: str) -> str:
 
 @pytest.mark.slow
 def test_the_stored_closing_of_notebook_05_is_its_template_filled_in_with_its_facts(results):
-    """Rendered here with Jinja2 alone, from the facts and tables of the result, against the notebook's stored output."""
+    """Rendered here with Jinja2 alone, from the facts and tables of the result.
+
+    Compared against the notebook's stored output.
+    """
     result = results["05_what_the_sources_name"]
     values = {**{k: result.facts[k] for k in ("measures", "first_year", "last_year", "undated")},
               "subjects": len(result.tables["named"]),

@@ -142,8 +142,9 @@ def _look_at(page, name: str, panel: str, lab: bh.LabServer, started: float) -> 
 
 
 def _run_all_at_once(page, names: list[str], failures: dict[str, str]) -> dict[str, dict]:
-    """Open every notebook and run it with Run All Cells as soon as its kernel is idle, AT_ONCE notebooks at a time;
-    wait until each has finished (its command settled, its kernel seen busy and idle again), dismissing dialogs
+    """Open every notebook and run it with Run All Cells as soon as its kernel is idle, AT_ONCE notebooks at a time.
+
+    Wait until each has finished (its command settled, its kernel seen busy and idle again), dismissing dialogs
     meanwhile.
 
     A notebook that has not started within OPEN_TIMEOUT of its turn, or not finished within RUN_TIMEOUT of starting,
@@ -228,8 +229,10 @@ def lab_runs(lab: bh.LabServer) -> dict[str, dict]:
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
 def test_notebook_runs_in_jupyterlab(notebook: Path, lab: bh.LabServer, lab_runs: dict[str, dict]) -> None:
-    """The notebook, opened in JupyterLab and run with Run All Cells from the menu, has run every cell without
-    an error and shows its chart."""
+    """The notebook, run in JupyterLab with Run All Cells from the menu, shows its chart.
+
+    It has run every cell without an error.
+    """
     name = notebook.name
     record = lab_runs[name]
     if "failure" in record:

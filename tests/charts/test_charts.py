@@ -1,5 +1,7 @@
-"""Every chart the notebooks write, looked at as a reader would: nothing overlaps, nothing is cut off,
-axes span what they show, big numbers carry thousands separators, labels are words, not identifiers.
+"""Every chart the notebooks write, looked at as a reader would.
+
+Nothing overlaps, nothing is cut off, axes span what they show, big numbers carry thousands separators, labels are
+words, not identifiers.
 
 Each chart is drawn by the package exactly as its notebook draws it (``charts.render``: the
 drawing, then the one finish step), with the published defaults and with the other values
@@ -138,7 +140,7 @@ def test_no_two_texts_overlap_and_all_stay_on_the_canvas(rendered, name, values)
 
 
 def _data_extent(ax):
-    """x and y extents of what the axes show: its artists' data limits and the text placed in data coordinates."""
+    """X and y extents of what the axes show: its artists' data limits and the text placed in data coordinates."""
     xs = [ax.dataLim.x0, ax.dataLim.x1] if ax.dataLim.width >= 0 and ax.has_data() else []
     ys = [ax.dataLim.y0, ax.dataLim.y1] if ax.dataLim.height >= 0 and ax.has_data() else []
     for text in ax.texts:
@@ -198,8 +200,10 @@ def _legend_texts(fig) -> list[str]:
 
 @pytest.mark.parametrize(("name", "values"), CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
 def test_chance_intervals_are_drawn_and_keyed_apart_from_censoring_ranges(rendered, name, values):
-    """A chart of an analysis with intervals draws them as error bars, keyed with their level; a '<5' range is keyed apart;
-    open markers (fewer than 20 events) appear exactly when the key explains them."""
+    """A chart of an analysis with intervals draws them as error bars, keyed with their level.
+
+    A '<5' range is keyed apart; open markers (fewer than 20 events) appear exactly when the key explains them.
+    """
     fig = _figure(rendered, name, values)
     kinds = {artist.get_gid() for artist in fig.findobj() if artist.get_gid()}
     keys = _legend_texts(fig)

@@ -1,5 +1,7 @@
-"""Finishing and saving a chart: the source line built from the register, and files that are the same bytes on
-every save."""
+"""Finishing and saving a chart.
+
+The source line built from the register, and files that are the same bytes on every save.
+"""
 
 from __future__ import annotations
 

@@ -261,8 +261,11 @@ def test_an_unregistered_workbook_is_refused(data_copy):
 
 @pytest.mark.slow
 def test_extract_command_writes_the_committed_table_again(data_copy, capsys):
-    """The extraction reruns to the committed bytes: the table is written by script only (one reading of both
-    workbooks, about 4 s, serves this and the command's own checks)."""
+    """The extraction reruns to the committed bytes.
+
+    The table is written by script only (one reading of both workbooks, about 4 s, serves this and the command's own
+    checks).
+    """
     target = data_copy / "processed" / "glotip.csv"
     target.unlink()
     (data_copy / "processed" / "world_bank.csv").unlink()

@@ -313,7 +313,10 @@ def test_a_bad_raw_file_names_the_place(tmp_path, header, change, message):
 
 
 def test_a_bad_value_in_a_registered_file_stops_the_extraction(data_copy):
-    """A registered file whose value is not a number (its register row updated to its new sha256) is refused by the extraction."""
+    """A registered file whose value is not a number is refused by the extraction.
+
+    Its register row is updated to its new sha256, so that only the value is wrong.
+    """
     from analysis.data.checks import sha256
 
     path = data_copy / "raw" / "world_bank_cpi_inflation.csv"

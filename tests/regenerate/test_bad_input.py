@@ -374,8 +374,10 @@ def test_byte_that_is_not_utf8_is_placed_in_the_whole_file(data_copy):
 # --- a value is bound to the words of its quote that say what it counts (issue 17) ---------------------
 
 def misread(path, row: str, value: str, words: str | None = None) -> int:
-    """Record ``value`` for ``row`` as its value and as written (and ``words`` as what it counts), as a misreading
-    of its quote would; the row's line."""
+    """Record ``value`` for ``row`` as its value and as written, as a misreading of its quote would.
+
+    Also record ``words`` as what it counts; return the row's line.
+    """
     line = edit_csv(path, row, "value", value)
     edit_csv(path, row, "value_as_written", value)
     if words is not None:
@@ -384,7 +386,8 @@ def misread(path, row: str, value: str, words: str | None = None) -> int:
 
 
 def test_a_value_swapped_for_another_number_of_its_quote(data_copy):
-    # "36 sex trafficking cases and 68 labor trafficking cases": 68 stands in the quote, but not as a count of sex trafficking cases
+    # "36 sex trafficking cases and 68 labor trafficking cases": 68 stands in the quote, but not as a count of sex
+    # trafficking cases
     path = data_copy / "processed" / "figures.csv"
     line = misread(path, "tip2015-investigations-sex-2014", "68")
     message = only(problems_of(data_copy))
@@ -511,7 +514,8 @@ def test_a_quoted_row_gives_its_words_or_why_it_has_none(data_copy, counted_as, 
 
 
 def test_a_part_whose_whole_is_not_bound_names_its_metric_itself(data_copy):
-    # "37 prostitusjon eller andre seksuelle formål" leaves "anmeldelser" to its whole, "106 anmeldelser for menneskehandel"
+    # "37 prostitusjon eller andre seksuelle formål" leaves "anmeldelser" to its whole, "106 anmeldelser for
+    # menneskehandel"
     path = data_copy / "processed" / "figures.csv"
     edit_csv(path, "kom2014-police-reports-2014", "counted_as", "")
     edit_csv(path, "kom2014-police-reports-2014", "unbound_reason", "the number follows what it counts")

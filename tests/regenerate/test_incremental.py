@@ -286,10 +286,12 @@ def _inputs_of_the_project() -> dict[str, dict[str, str]]:
 
 
 def test_each_notebook_depends_on_the_files_of_the_tables_it_reads_and_every_file_on_one():
-    """The project's notebooks: a table's file is an input of the notebooks reading it or a table referring to it
-    (figures refer to sources, metrics, forms and populations; GLOTIP's rows carry its flags; every table refers
-    to sources, which pin the raw files); and every data file is some notebook's input, so any data edit is
-    validated by the run it starts."""
+    """The project's notebooks: every data file is some notebook's input, so a data edit is validated by a run.
+
+    A table's file is an input of the notebooks reading it or a table referring to it (figures refer to sources,
+    metrics, forms and populations; GLOTIP's rows carry its flags; every table refers to sources, which pin the raw
+    files).
+    """
     found = _inputs_of_the_project()
     tables = {"figures": {"figures", "metrics", "forms", "populations"}, "statements": {"statements"},
               "glotip": {"glotip", "glotip_flags"}, "world_bank": {"world_bank"}, "sources": {"sources"}}
@@ -323,10 +325,12 @@ for name, stubbed in json.loads(sys.argv[1]).items():
 
 
 def test_a_notebook_depends_on_every_module_it_runs_and_on_no_other_notebooks_topic():
-    """What a notebook loads, in a process of its own, with the analyses and drawings of the other notebooks stubbed
-    (its registries import them only to find them by name; an analysis its analysis imports is kept): the runner's
-    modules, then its analysis run and its chart shown. The static reading must have found every module loaded,
-    and of the topic modules only its own and the analyses its analysis imports."""
+    """What a notebook loads, in a process of its own, with the analyses and drawings of the other notebooks stubbed.
+
+    Its registries import them only to find them by name; an analysis its analysis imports is kept. It loads the
+    runner's modules, then runs its analysis and shows its chart. The static reading must have found every module
+    loaded, and of the topic modules only its own and the analyses its analysis imports.
+    """
     topics = {nb: nb.split("_", 1)[1] for nb in NOTEBOOKS}
     own = {name: {f"analysis/analyses/{topic}.py", f"analysis/charts/{topic}.py"}
            | ({f"analysis/analyses/{IMPORTS_ANALYSIS[name]}.py"} if name in IMPORTS_ANALYSIS else set())

@@ -125,7 +125,10 @@ def test_extract_checks_what_it_would_write_as_load_does_and_writes_nothing_on_a
 
 @pytest.mark.kernel
 def test_refresh_under_a_cache_that_cannot_be_written_gives_the_same_references(tmp_path):
-    """A note about the cache printed in a kernel would be a cell's output; with nothing printed the references match."""
+    """A note about the cache printed in a kernel would be a cell's output.
+
+    With nothing printed the references match.
+    """
     cache = paths.OUTPUT / "cache"
     cache.mkdir(parents=True, exist_ok=True)
     source = write_notebook(tmp_path / "01_loads.ipynb",
@@ -162,8 +165,11 @@ def _pickle_key(glotip: bool, world_bank: bool) -> str:
 
 @pytest.mark.kernel
 def test_an_edited_cache_entry_does_not_reach_a_published_chart(tmp_path):
-    """Numbers written into every verdict of output/cache/, and a pickle of edited tables as this project once kept
-    there: a run of 02 still publishes the chart the data give, byte for byte the committed one."""
+    """Edited cache entries do not reach a run: it publishes the chart the data give.
+
+    Numbers are written into every verdict of output/cache/, and a pickle of edited tables kept there as this project
+    once kept it; a run of 02 still publishes the chart the data give, byte for byte the committed one.
+    """
     import dataclasses
     import json
     import pickle

@@ -130,8 +130,10 @@ def test_a_run_reports_a_dead_kernel_and_a_timeout_and_publishes_nothing(tmp_pat
 # --- Ctrl-C and SIGTERM: no new notebook, the running ones interrupted, nothing published, exit 128 + N -------
 
 def slow_notebooks(folder: Path, count: int, deaf: bool = False) -> Path:
-    """``count`` notebooks that each mark, in $MARKS, that they have started, then sleep for ten minutes
-    (``deaf``: ignoring an interrupt, as a cell stuck in compiled code does)."""
+    """``count`` notebooks that each mark, in $MARKS, that they have started, then sleep for ten minutes.
+
+    With ``deaf``, they ignore an interrupt, as a cell stuck in compiled code does.
+    """
     folder.mkdir()
     ignore = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n" if deaf else ""
     for n in range(1, count + 1):

@@ -40,7 +40,10 @@ def _only_sweep(output: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def funding_sweep(tmp_path_factory):
-    """One real sweep of notebook 03 through the command line: three rates from a YAML file, two denominators on the line."""
+    """One real sweep of notebook 03 through the command line.
+
+    Three rates from a YAML file, two denominators on the line.
+    """
     output = tmp_path_factory.mktemp("sweep")
     grid = output / "grid.yaml"
     grid.write_text("exchange_rate: [7.5, 8, 9.25]\n", encoding="utf-8")
