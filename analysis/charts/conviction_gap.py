@@ -18,6 +18,7 @@ def _about(hedge: str) -> str:
 
 
 def draw(result: Result) -> plt.Figure:
+    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
     per_year, windows = result.tables["per_year"], result.tables["windows"]
     measure = VICTIM_MEASURES[result.parameters["denominator"]]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 5), gridspec_kw={"width_ratios": [1, 1.5]})

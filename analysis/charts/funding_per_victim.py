@@ -13,6 +13,7 @@ from .theme import OKABE_ITO, THOUSANDS
 
 
 def draw(result: Result) -> plt.Figure:
+    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
     table, facts = result.table, result.facts
     currency = facts["currency"]
     shown = table[table.id != "total"]

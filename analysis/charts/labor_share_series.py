@@ -13,6 +13,7 @@ from .theme import OKABE_ITO
 
 
 def draw(result: Result) -> plt.Figure:
+    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
     shares = result.table
     fig, ax = plt.subplots(figsize=(10, 5.5))
     styles = {"detected victims": (OKABE_ITO[1], -0.14, "o"), "persons convicted": (OKABE_ITO[5], 0.14, "D")}

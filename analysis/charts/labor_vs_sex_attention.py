@@ -13,6 +13,7 @@ from .theme import NOTE_GREY, OKABE_ITO
 
 
 def draw(result: Result) -> plt.Figure:
+    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
     by_stage = result.table
     stages, years = list(result.parameters["stages"]), sorted(by_stage.year.unique())
     fig, ax = plt.subplots(figsize=(10, 5.5))

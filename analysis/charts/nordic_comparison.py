@@ -14,6 +14,7 @@ from .theme import OKABE_ITO
 
 
 def draw(result: Result) -> plt.Figure:
+    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
     table, pooled = result.table, result.tables["pooled"]
     confidence = result.parameters["confidence"]
     colours = dict(zip(["NOR", "SWE", "DNK", "FIN", "ISL"],

@@ -13,6 +13,7 @@ from .theme import NOTE_GREY, OKABE_ITO
 
 
 def draw(result: Result) -> plt.Figure:
+    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
     shares = result.table
     fig, ax = plt.subplots(figsize=(9, 5))
     styles = {"TIP": ("o", OKABE_ITO[5]), "KOM": ("s", OKABE_ITO[4])}

@@ -13,6 +13,7 @@ from .theme import OKABE_ITO, THOUSANDS
 
 
 def draw(result: Result) -> plt.Figure:
+    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
     table = result.table
     years = list(table.year)
     fig, (top, middle, bottom) = plt.subplots(3, 1, figsize=(10, 9), sharex=True,

@@ -17,6 +17,7 @@ from .theme import OKABE_ITO, THOUSANDS
 
 
 def draw(result: Result) -> plt.Figure:
+    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
     lines, totals = result.table.dropna(subset=["id"]), result.tables["totals"].set_index("year").nok
     amounts = result.tables["per_victim"]
     base_year = result.parameters["base_year"]

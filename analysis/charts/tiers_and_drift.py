@@ -12,6 +12,7 @@ from .theme import OKABE_ITO
 
 
 def draw(result: Result) -> plt.Figure:
+    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
     tiers, drift = result.tables["tiers"], result.tables["drift"]
     editions = list(tiers.edition)
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 5))

@@ -12,6 +12,7 @@ from .theme import OKABE_ITO, THOUSANDS
 
 
 def draw(result: Result) -> plt.Figure:
+    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
     pairs = result.tables["pairs"]
     fig, ax = plt.subplots(figsize=(10, 5.5))
     y = range(len(pairs))

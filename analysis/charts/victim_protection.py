@@ -18,6 +18,7 @@ _PROTECTION_LABELS = {"reflection_periods_granted": "reflection periods",
 
 
 def draw(result: Result) -> plt.Figure:
+    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
     table = result.table.assign(label=lambda t: t.measure.map(_PROTECTION_LABELS))
     years = sorted(table.year.unique())
     labels = list(dict.fromkeys(table.label))

@@ -12,6 +12,7 @@ from .theme import NOTE_GREY, OKABE_ITO
 
 
 def draw(result: Result) -> plt.Figure:
+    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
     timeline = result.table
     sources = list(result.parameters["sources"])
     colours = dict(zip(sources, [OKABE_ITO[5], OKABE_ITO[4], OKABE_ITO[2], OKABE_ITO[0]], strict=False))

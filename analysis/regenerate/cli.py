@@ -232,6 +232,7 @@ def positive_seconds(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of the ``tip-norway`` command line: one subcommand each, its options and help."""
     parser = argparse.ArgumentParser(prog="tip-norway", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)

@@ -203,6 +203,7 @@ class Kernel:
         self.stop()
 
     def start(self) -> None:
+        """Start the kernel in a socket folder of its own; a warm kernel is also connected and its imports run."""
         load_engine()
         _register_engine()
         from jupyter_client.manager import KernelManager
@@ -221,6 +222,7 @@ class Kernel:
             self._call(f"{WARM_IMPORTS}\nanalysis.regenerate.clean_slate.remember()", "warming the kernel")
 
     def stop(self) -> None:
+        """Shut the kernel down and remove its socket folder; safe to call twice."""
         with _live_lock:
             _live.discard(self)
         for client in (self.client, self.async_client):

@@ -31,6 +31,7 @@ class Notebook:
 
     @property
     def name(self) -> str:
+        """The notebook's name, its file name without ``.ipynb``: ``03_funding_per_victim``."""
         return self.path.stem
 
     @property

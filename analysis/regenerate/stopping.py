@@ -57,6 +57,7 @@ class Stop:
 
     @property
     def name(self) -> str:
+        """The name of the signal that came, as messages say it: ``Ctrl-C (SIGINT)``."""
         return _NAMES.get(self.number, f"signal {self.number}")
 
     def stopped(self, message: str) -> Stopped:
