@@ -156,7 +156,8 @@ def check_quotes(table: pd.DataFrame, show: str, texts: dict[str, str], local: s
     return problems
 
 
-def check_values(figures: pd.DataFrame, show: str) -> list[Problem]:
+# a check-list, one rule after another, each with its own message: read best in one place
+def check_values(figures: pd.DataFrame, show: str) -> list[Problem]:  # noqa: C901
     """Each value can be read from its quote, with the stated hedge; missing values say why."""
     problems = []
     for row in figures[["id", "value", "value_as_written", "missing_reason", "quote", "hedge"]].itertuples():
@@ -245,7 +246,8 @@ def _named(found: dict[str, list[str]], what: str) -> str:
     return ", ".join(f"the {what} {value!r} ({', '.join(map(repr, words))})" for value, words in found.items())
 
 
-def check_counted_as(
+# a check-list, one rule after another, each with its own message: read best in one place
+def check_counted_as(  # noqa: C901
     figures: pd.DataFrame, show: str, metrics: pd.DataFrame | None, forms: pd.DataFrame | None,
     populations: pd.DataFrame | None,
     misquoted: set[str] = frozenset(),

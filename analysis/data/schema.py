@@ -176,6 +176,20 @@ def read_table(name: str, data_dir: Path = paths.DATA) -> pd.DataFrame:
     return table
 
 
+def _header_problem(show: str, header: list[str], expected: list[str]) -> Problem:
+    """The header is not ``expected``: the problem says which columns are missing or unexpected, or out of order."""
+    missing = [c for c in expected if c not in header]
+    extra = [c for c in header if c not in expected]
+    detail = []
+    if missing:
+        detail.append(f"missing column(s) {', '.join(missing)}")
+    if extra:
+        detail.append(f"unexpected column(s) {', '.join(extra)}")
+    if not detail:
+        detail.append("columns in the wrong order")
+    return Problem(show, 1, None, f"{'; '.join(detail)}: expected the header {','.join(expected)}")
+
+
 def read_table_with_problems(name: str, data_dir: Path = paths.DATA,
                              validate: bool = True) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Like :func:`read_table`, but return the problems with the table instead of raising.
@@ -209,16 +223,7 @@ def read_table_with_problems(name: str, data_dir: Path = paths.DATA,
     expected = [f["name"] for f in fields]
     header, body = rows[0], rows[1:]
     if header != expected:
-        missing = [c for c in expected if c not in header]
-        extra = [c for c in header if c not in expected]
-        detail = []
-        if missing:
-            detail.append(f"missing column(s) {', '.join(missing)}")
-        if extra:
-            detail.append(f"unexpected column(s) {', '.join(extra)}")
-        if not detail:
-            detail.append("columns in the wrong order")
-        return None, [Problem(show, 1, None, f"{'; '.join(detail)}: expected the header {','.join(expected)}")]
+        return None, [_header_problem(show, header, expected)]
     problems: list[Problem] = check_rows(header, body, show)
     if problems:
         return None, problems

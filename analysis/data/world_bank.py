@@ -70,6 +70,30 @@ def _line_count(path: Path) -> int:
     return data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
 
 
+def _header_problem(show: str, found: list[str], columns: tuple[str, ...]) -> Problem:
+    """The header ``found`` is not ``columns``: the problem names the first column that differs."""
+    at = 0  # the first column that differs
+    while at < len(found) and at < len(columns) and found[at] == columns[at]:
+        at += 1
+    want = repr(columns[at]) if at < len(columns) else "absent"
+    have = repr(found[at]) if at < len(found) else "nothing"
+    column = columns[at] if at < len(columns) else found[at]
+    return Problem(show, 1, column,
+                   f"expected the header {','.join(columns)}; column {at + 1} should be {want}, found {have}")
+
+
+def _absent_years(show: str, year: str, seen: dict[tuple[str, int], int]) -> list[Problem]:
+    """One problem per country without a row in some year of the span (``seen``: the rows read, by country and year)."""
+    problems = []
+    for iso3 in COUNTRIES:
+        absent = [y for y in range(FIRST_YEAR, LAST_YEAR + 1) if (iso3, y) not in seen]
+        if absent:
+            problems.append(Problem(show, None, year, f"no row for {_country(iso3)} in {', '.join(map(str, absent))}: "
+                                                      f"expected every year {FIRST_YEAR}-{LAST_YEAR} for "
+                                                      f"{', '.join(COUNTRIES)}"))
+    return problems
+
+
 def read_series(path: Path, source_id: str) -> tuple[pd.DataFrame, list[Problem]]:
     """The rows of one raw file this project uses, each with its line, or the problems found reading it.
 
@@ -92,14 +116,7 @@ def read_series(path: Path, source_id: str) -> tuple[pd.DataFrame, list[Problem]
                                f"not readable as a CSV table of {', '.join(series.columns)}: {error}")]
     found = [str(c) for c in cells.columns]
     if found != list(series.columns):
-        at = 0  # the first column that differs
-        while at < len(found) and at < len(series.columns) and found[at] == series.columns[at]:
-            at += 1
-        want = repr(series.columns[at]) if at < len(series.columns) else "absent"
-        have = repr(found[at]) if at < len(found) else "nothing"
-        column = series.columns[at] if at < len(series.columns) else found[at]
-        message = f"expected the header {','.join(series.columns)}; column {at + 1} should be {want}, found {have}"
-        return empty, [Problem(show, 1, column, message)]
+        return empty, [_header_problem(show, found, series.columns)]
     if len(cells) + 1 != _line_count(path):
         return empty, [Problem(show, None, None,
                                f"expected one row per line ({_line_count(path)} lines), found {len(cells)} rows "
@@ -134,15 +151,10 @@ def read_series(path: Path, source_id: str) -> tuple[pd.DataFrame, list[Problem]
             continue
         rows.append({
             "id": f"{source_id}-{iso3}-{number}", "source_id": source_id, "indicator": series.indicator,
-            "unit": series.unit,
-            "iso3": iso3, "year": number, "value": float(written), "value_as_written": written, "line": line,
+            "unit": series.unit, "iso3": iso3, "year": number, "value": float(written), "value_as_written": written,
+            "line": line,
         })
-    for iso3 in COUNTRIES:
-        absent = [y for y in range(FIRST_YEAR, LAST_YEAR + 1) if (iso3, y) not in seen]
-        if absent:
-            problems.append(Problem(show, None, year, f"no row for {_country(iso3)} in {', '.join(map(str, absent))}: "
-                                                      f"expected every year {FIRST_YEAR}-{LAST_YEAR} for "
-                                                      f"{', '.join(COUNTRIES)}"))
+    problems += _absent_years(show, year, seen)
     if problems:
         return empty, problems
     return pd.DataFrame(rows, columns=FIELDS), []

@@ -133,6 +133,20 @@ def _refuse(problems: list[str], notebooks: list[Notebook]) -> ParameterError:
     return ParameterError("\n".join(problems) + "\n\nThe selected notebooks take:\n" + listing)
 
 
+def _scoped_and_common(notebooks: list[Notebook], given: dict) -> tuple[dict[str, dict], dict]:
+    """Split ``given`` into the mappings for one notebook (by its name) and the parameters for any that takes them."""
+    scoped, common = {}, {}
+    for key, value in given.items():
+        if isinstance(key, int) and not isinstance(key, bool):
+            key = f"{key:02d}"  # YAML reads a bare 03 as the number 3
+        target = [nb for nb in notebooks if key in (nb.name, nb.figure_prefix[:-1])]
+        if target and isinstance(value, dict):
+            scoped[target[0].name] = value
+        else:
+            common[key] = value
+    return scoped, common
+
+
 def resolve_parameters(notebooks: list[Notebook], given: dict) -> dict[str, dict]:
     """Assign the given parameters to the notebooks that declare them, checking names and types.
 
@@ -150,15 +164,7 @@ def resolve_parameters(notebooks: list[Notebook], given: dict) -> dict[str, dict
     """
     per_notebook: dict[str, dict] = {nb.name: {} for nb in notebooks}
     problems = []
-    scoped, common = {}, {}
-    for key, value in given.items():
-        if isinstance(key, int) and not isinstance(key, bool):
-            key = f"{key:02d}"  # YAML reads a bare 03 as the number 3
-        target = [nb for nb in notebooks if key in (nb.name, nb.figure_prefix[:-1])]
-        if target and isinstance(value, dict):
-            scoped[target[0].name] = value
-        else:
-            common[key] = value
+    scoped, common = _scoped_and_common(notebooks, given)
     for name, value in common.items():
         takers = [nb for nb in notebooks if name in nb.parameters]
         if not takers:

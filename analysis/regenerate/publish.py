@@ -43,6 +43,31 @@ def _remove(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+def _assemble(staged: Path, target: Path, fresh: Path, prefixes: list[str]) -> None:
+    """Build ``fresh`` beside ``target``: its charts, those of ``prefixes`` replaced by the staged ones.
+
+    Raises:
+        PublishError: When it cannot be built (``fresh`` removed, ``target`` as it was).
+    """
+    shown = paths.display(target)
+    try:
+        if target.exists():
+            shutil.copytree(target, fresh)
+            for old in fresh.iterdir():
+                if old.is_file() and old.name.startswith(tuple(prefixes)):
+                    old.unlink()
+        else:
+            fresh.mkdir(parents=True)
+        for new in staged.iterdir():
+            shutil.copy2(new, fresh / new.name)
+    except OSError as error:  # shutil.Error (copytree's, listing each file that failed) is an OSError too
+        _remove(fresh)
+        cause = (f"{error.args[0][0][2]} ({paths.display(Path(error.args[0][0][1]))})"
+                 if isinstance(error, shutil.Error) else _cause(error))
+        raise PublishError(f"could not publish the charts: {cause} while assembling them beside "
+                           f"{shown}; {shown} left as it was") from None
+
+
 def replace_charts(staged: Path, target: Path, prefixes: list[str]) -> None:
     """Replace the charts of the notebooks run (by prefix) in ``target`` with the staged ones.
 
@@ -67,22 +92,7 @@ def replace_charts(staged: Path, target: Path, prefixes: list[str]) -> None:
     stale = target.with_name(f".{target.name}.old")
     for leftover in (fresh, stale):
         _remove(leftover)
-    try:
-        if target.exists():
-            shutil.copytree(target, fresh)
-            for old in fresh.iterdir():
-                if old.is_file() and old.name.startswith(tuple(prefixes)):
-                    old.unlink()
-        else:
-            fresh.mkdir(parents=True)
-        for new in staged.iterdir():
-            shutil.copy2(new, fresh / new.name)
-    except OSError as error:  # shutil.Error (copytree's, listing each file that failed) is an OSError too
-        _remove(fresh)
-        cause = (f"{error.args[0][0][2]} ({paths.display(Path(error.args[0][0][1]))})"
-                 if isinstance(error, shutil.Error) else _cause(error))
-        raise PublishError(f"could not publish the charts: {cause} while assembling them beside "
-                           f"{shown}; {shown} left as it was") from None
+    _assemble(staged, target, fresh, prefixes)
     if target.exists():
         try:
             target.rename(stale)

@@ -56,6 +56,14 @@ if TYPE_CHECKING:
 MAX_RUNS = 100
 
 
+def _new_kernel(old: Kernel | None, starts: list[int]) -> Kernel:
+    """A warm kernel, not yet started, in place of ``old`` (stopped, its starts counted in ``starts``)."""
+    if old is not None:
+        starts.append(old.starts)
+        old.stop()
+    return Kernel(warm=True)
+
+
 def _execute(nb: Notebook, combos: list[dict], sweep_dir: Path, workers: int, fresh_kernels: bool,
              say: Callable[[str], None], stop: Stop, timeout: int | None) -> tuple[list[Outcome], int]:
     """Run every combination on ``workers`` kernels; the outcomes in the grid's order, and how many kernels started.
@@ -87,14 +95,10 @@ def _execute(nb: Notebook, combos: list[dict], sweep_dir: Path, workers: int, fr
                 except Empty:
                     return
                 if kernel is None or fresh_kernels:
-                    if kernel is not None:
-                        starts.append(kernel.starts)
-                        kernel.stop()
-                    kernel = Kernel(warm=True)
+                    kernel = _new_kernel(kernel, starts)
                     try:
                         kernel.start()
-                    # noqa: BLE001 - reported as this combination's failure; the next one tries again
-                    except Exception as exc:
+                    except Exception as exc:  # noqa: BLE001 - this combination's failure; the next one tries again
                         outcomes[k] = Outcome(nb.name, combo, executed(k),
                                               error=f"{nb.name}: the kernel did not start: {type(exc).__name__}: {exc}")
                         continue
