@@ -90,8 +90,8 @@ def load(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool 
         data_dir: The ``data/`` folder.
         glotip: Also read UNODC's GLOTIP counts and check them against the
             record of known inconsistencies. Off by default: the GLOTIP table
-            has 3,474 rows and its checks take a few hundred milliseconds,
-            which the notebooks that do not use it should not pay.
+            has thousands of rows, and checking them costs time the notebooks
+            that do not use it should not pay.
         world_bank: Also read the World Bank's population and consumer price
             inflation (``data/processed/world_bank.csv``) and check every row
             against the line of the raw file it names. Off by default, like ``glotip``.

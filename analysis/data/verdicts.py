@@ -7,16 +7,15 @@ GLOTIP, the World Bank series) were validated. The key is the digest of every
 data file (:func:`analysis.data.paths.data_files`), the source of this package's data layer and the versions of
 Python, pandas, numpy and pandera: the checks are a function of exactly these.
 A process that finds a verdict for its key reads and types the tables but skips
-pandera and the checks across tables (about half a second in every notebook
-kernel); any other change, even of one byte, validates again, and a verdict is
+pandera and the checks across tables, the costly part of a load in every
+notebook kernel; any other change, even of one byte, validates again, and a verdict is
 written only for a load that passed.
 
 So an edited or forged cache entry cannot change a number: numbers come from
 the data files only, the verdict holds no data and nothing executable, and a
-verdict whose key does not match the files is never found. (Until 2026-12 the
-loader kept the validated tables themselves as pickles, which an edit of the
-cache could change and which ran code when loaded; such files are deleted,
-never read.) $TIP_NORWAY_NO_CACHE=1 validates every time.
+verdict whose key does not match the files is never found. A pickle of tables
+found in the cache is deleted, never read: an edit of the cache could change it,
+and loading it would run code. $TIP_NORWAY_NO_CACHE=1 validates every time.
 """
 
 from __future__ import annotations
@@ -107,7 +106,7 @@ def keep(key: str, parts: set[str]) -> None:
 
 
 def _prune(folder: Path) -> None:
-    """Keep the CACHE_ENTRIES newest verdicts and delete the pickles of earlier versions (never read).
+    """Keep the CACHE_ENTRIES newest verdicts and delete any pickle of tables (never read).
 
     Another process may be pruning too: an entry gone already is skipped.
     """

@@ -218,9 +218,9 @@ def check_against_raw(table: pd.DataFrame, show: str, sources: pd.DataFrame, reg
                       unchecked: set[str]) -> list[Problem]:
     """The processed table is what the raw files give: every row as read again from its line, no row missing or added.
 
-    The extraction is run again on each registered file (a few tens of
-    milliseconds) and compared with the table cell by cell, so a hand edit of
-    any column is named with its row and column.
+    The extraction is run again on each registered file (small files, cheap to
+    read) and compared with the table cell by cell, so a hand edit of any
+    column is named with its row and column.
 
     Args:
         table: ``data/processed/world_bank.csv``, as read and typed by the loader.

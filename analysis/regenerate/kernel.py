@@ -129,7 +129,7 @@ def _register_engine() -> None:
             # A session of its own (load_connection_info copies the key, not the session): a client's session id is
             # its identity at the kernel's sockets, which a warm kernel's own client would otherwise share and lose.
             # One per kernel, kept for its later runs (papermill runs them on the same thread, so in the same event
-            # loop): a new one would wait for the kernel and its subscription again, about 0.3 s a run.
+            # loop): a new one would wait for the kernel and its subscription again on every run.
             kernel = self.tip_norway_kernel
             if kernel.async_client is None:
                 client = AsyncKernelClient(parent=self.km)

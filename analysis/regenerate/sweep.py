@@ -21,10 +21,9 @@ its parameters; the others' results are kept.
 
 What a run computed is read from what it writes: :func:`analysis.charts.show`
 writes the analysis's facts as JSON beside the chart's CSV. scrapbook, papermill's
-companion for recording values, was tried: it still works with nbformat 5.11 and
-papermill 2.7 for JSON values, but it has had no release since 2020, it
-needs pyarrow for a table, and it records through an extra output in every
-notebook, which nbval would compare and a reader in JupyterLab would see.
+companion for recording values, is not used: it is unmaintained, it needs
+pyarrow for a table, and it records through an extra output in every notebook,
+which nbval would compare and a reader in JupyterLab would see.
 
 Runs reuse warm kernels (see :mod:`.kernel`) unless ``fresh_kernels``.
 """
