@@ -79,7 +79,8 @@ def cli_loop_seconds(notebooks: list[Path], scratch: Path, parameters: list[dict
     started = time.perf_counter()
     for k, (nb, given) in enumerate(jobs):
         options = [part for name, value in given.items() for part in ("-p", name, str(value))]
-        subprocess.run([str(papermill), str(nb), str(scratch / f"cli-{k}-{nb.name}"), "-k", "python3", "--no-progress-bar", *options],
+        subprocess.run([str(papermill), str(nb), str(scratch / f"cli-{k}-{nb.name}"), "-k", "python3",
+                        "--no-progress-bar", *options],
                        check=True, capture_output=True, cwd=nb.parent, env=env)
     return time.perf_counter() - started
 
@@ -152,8 +153,9 @@ print(statistics.median(times))
 
 
 def load_ms(repeat: int = 30, processes: int = 7, fresh: bool = False) -> tuple[float, float]:
-    """Time of ``analysis.load()`` once the libraries are imported, as in a notebook kernel; with ``fresh``,
-    of validating every table again (as ``tip-norway check`` does).
+    """Time of ``analysis.load()`` once the libraries are imported, as in a notebook kernel.
+
+    With ``fresh``, of validating every table again (as ``tip-norway check`` does).
 
     Measured in fresh interpreters (not in this process, whose heap the runs
     fill): the median of ``repeat`` loads in each of ``processes`` processes.
@@ -166,14 +168,16 @@ def load_ms(repeat: int = 30, processes: int = 7, fresh: bool = False) -> tuple[
     """
     medians = []
     for _ in range(processes):
-        done = subprocess.run([sys.executable, "-c", LOAD_SCRIPT.format(repeat=repeat, fresh=fresh)], check=True, capture_output=True, text=True)
+        done = subprocess.run([sys.executable, "-c", LOAD_SCRIPT.format(repeat=repeat, fresh=fresh)], check=True,
+                              capture_output=True, text=True)
         medians.append(float(done.stdout.strip()))
     return min(medians), statistics.median(medians)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="repetitions of each timing; the median is kept (default: 3)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="repetitions of each timing; the median is kept (default: 3)")
     args = parser.parse_args()
     notebooks = [nb.path for nb in discover()]
     load_best, load_median = load_ms()  # first, while no kernel is starting or stopping
@@ -184,16 +188,19 @@ def main() -> None:
         loops = [cli_loop_seconds(notebooks, scratch) for _ in range(args.repeat)]
         runs = [regenerate(scratch, f"run{i}") for i in range(args.repeat)]
         combos = [dict(zip(SWEEP, values, strict=True)) for values in itertools.product(*SWEEP.values())]
-        sweep_loops = [cli_loop_seconds([paths.NOTEBOOKS / f"{SWEPT}.ipynb"], scratch, combos) for _ in range(args.repeat)]
+        sweep_loops = [cli_loop_seconds([paths.NOTEBOOKS / f"{SWEPT}.ipynb"], scratch, combos)
+                       for _ in range(args.repeat)]
         sweeps = [sweep_seconds(scratch, f"sweep{i}") for i in range(args.repeat)]
-        forced = [command_seconds(scratch, "--force") for _ in range(args.repeat)]  # the first publishes; the no-op runs follow
+        # the first publishes; the no-op runs follow
+        forced = [command_seconds(scratch, "--force") for _ in range(args.repeat)]
         noops = [command_seconds(scratch) for _ in range(args.repeat)]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     floor = statistics.median(floors)
     loop = statistics.median(loops)
     full = statistics.median(r[0] for r in runs)
-    per_notebook = {nb.stem: statistics.median(next(n["seconds"] for n in r[1]["notebooks"] if n["name"] == nb.stem) for r in runs)
+    per_notebook = {nb.stem: statistics.median(next(n["seconds"] for n in r[1]["notebooks"] if n["name"] == nb.stem)
+                                               for r in runs)
                     for nb in notebooks}
     peak_mb = max(max(r[2].values(), default=0) for r in runs) / 2**20
     sweep_loop, swept = statistics.median(sweep_loops), statistics.median(s[0] for s in sweeps)
@@ -234,18 +241,23 @@ def main() -> None:
     print(f"| `tip-norway run`, {results['workers']} workers | {full:.2f} s | |")
     print(f"| regeneration / CLI loop | {full / loop:.2f} | <= {TARGETS['ratio_to_cli_loop']} |")
     for name, seconds in per_notebook.items():
-        print(f"| {name} (floor + {seconds - floor:.2f} s) | {seconds:.2f} s | <= floor + {TARGETS['notebook_over_floor_s']} s |")
+        print(f"| {name} (floor + {seconds - floor:.2f} s) | {seconds:.2f} s | <= floor + "
+              f"{TARGETS['notebook_over_floor_s']} s |")
     print(f"| peak memory of a kernel | {peak_mb:.0f} MB | < {TARGETS['kernel_peak_mb']} MB |")
     print(f"| sequential `papermill` CLI loop, {len(combos)} runs of {SWEPT} | {sweep_loop:.2f} s | |")
-    print(f"| `tip-norway sweep`, the same {len(combos)} runs, {results['sweep_workers']} warm kernels | {swept:.2f} s | |")
+    print(f"| `tip-norway sweep`, the same {len(combos)} runs, {results['sweep_workers']} warm "
+          f"kernels | {swept:.2f} s | |")
     print(f"| sweep / CLI loop | {swept / sweep_loop:.2f} | <= {TARGETS['sweep_ratio_to_cli_loop']} |")
-    print(f"| peak memory of a reused kernel in the sweep | {sweep_peak_mb:.0f} MB | <= {TARGETS['kernel_peak_mb']} MB |")
+    print(f"| peak memory of a reused kernel in the sweep | {sweep_peak_mb:.0f} MB | <= "
+          f"{TARGETS['kernel_peak_mb']} MB |")
     print(f"| `tip-norway run --force` (command, every notebook) | {full_cmd:.2f} s | |")
     print(f"| `tip-norway run`, nothing changed (command) | {noop:.2f} s | <= {TARGETS['noop_s']} s |")
     print(f"| no-op / forced run | {noop / full_cmd:.3f} | <= {TARGETS['noop_ratio_to_full']} |")
-    print(f"| `analysis.load()` after imports, best of 7 processes (median of 30 loads each) | {load_best:.1f} ms | < {TARGETS['load_ms']} ms |")
+    print(f"| `analysis.load()` after imports, best of 7 processes (median of 30 loads each) | {load_best:.1f} ms | < "
+          f"{TARGETS['load_ms']} ms |")
     print(f"| the same, median of the 7 processes | {load_median:.1f} ms | |")
-    print(f"| `analysis.load(fresh=True)`, validating every table again, best of 7 processes | {validate_best:.1f} ms | |")
+    print("| `analysis.load(fresh=True)`, validating every table again, best of 7 processes | "
+          f"{validate_best:.1f} ms | |")
     print(f"| the same, median of the 7 processes | {validate_median:.1f} ms | |")
     print(f"\nwritten to {paths.display(out)}")
 

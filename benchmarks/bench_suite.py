@@ -61,7 +61,8 @@ def timed(args: list[str]) -> dict:
         sys.exit(f"pytest {' '.join(args)} failed (exit {done.returncode}): {summary}")
     passed = re.search(r"(\d+) passed", summary)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"args": args, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "passed": int(passed.group(1)) if passed else None}
+    return {"args": args, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
+            "passed": int(passed.group(1)) if passed else None}
 
 
 def main() -> None:
@@ -79,8 +80,10 @@ def main() -> None:
     }
     out = Path(__file__).with_name("suite.json")
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"| part of the suite ({date.today()}, {cores} cores) | tests | wall | CPU (user + system) |\n|---|---|---|---|")
-    print(f"| `make test`'s pytest, {cores} workers | {whole['passed']} | {whole['wall_s']:.1f} s | {whole['cpu_s']:.1f} s |")
+    print(f"| part of the suite ({date.today()}, {cores} cores) | tests | wall | CPU (user + system) "
+          "|\n|---|---|---|---|")
+    print(f"| `make test`'s pytest, {cores} workers | {whole['passed']} | {whole['wall_s']:.1f} s | "
+          f"{whole['cpu_s']:.1f} s |")
     for name, part in parts.items():
         print(f"| {name}, one process | {part['passed']} | {part['wall_s']:.1f} s | {part['cpu_s']:.1f} s |")
     print(f"\nCPU time / {cores} cores = {results['cpu_bound_s']} s, the least wall time this work can take here "

@@ -1,5 +1,8 @@
-"""Shared fixtures (a private copy of the data folder that a test may break), and how the suite is shared out
-between pytest-xdist's workers (``-n auto --dist loadfile`` in pyproject.toml)."""
+"""Shared fixtures, and how the suite is shared out between pytest-xdist's workers.
+
+The fixtures include a private copy of the data folder that a test may break; the workers are set in pyproject.toml
+(``-n auto --dist loadfile``).
+"""
 
 from __future__ import annotations
 
@@ -37,7 +40,8 @@ PER_CASE = {"test_charts.py"}
 #: the sweeps (one unit), the real runs of the regeneration command, the workbooks read twice and the hooks run
 #: over every notebook; the short units follow, so that the workers finish together rather than one waiting
 #: for the other's last long unit.
-FIRST = ["test_browser.py", "test_sweep.py", "test_incremental.py", "test_runner.py", "test_glotip.py", "test_hygiene.py"]
+FIRST = ["test_browser.py", "test_sweep.py", "test_incremental.py", "test_runner.py", "test_glotip.py",
+         "test_hygiene.py"]
 
 
 def work_unit(nodeid: str) -> str:
@@ -66,17 +70,21 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Put the long units first (see FIRST); the order is kept otherwise. With ``--no-loadscope-reorder``,
-    xdist sends the units out in this order."""
+    """Put the long units first (see FIRST); the order is kept otherwise.
+
+    With ``--no-loadscope-reorder``, xdist sends the units out in this order.
+    """
     rank = {name: index for index, name in enumerate(FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(FIRST)))
 
 
 @pytest.fixture(scope="session")
 def data():
-    """The curated data with UNODC's counts and the World Bank's series, loaded once in each worker (shared by the
-    tests of analyses, charts and the GLOTIP and World Bank tables; a test that needs a table to break takes
-    :func:`data_copy` instead)."""
+    """The curated data with UNODC's counts and the World Bank's series, loaded once in each worker.
+
+    Shared by the tests of analyses, charts and the GLOTIP and World Bank tables; a test that needs a table to break
+    takes :func:`data_copy` instead.
+    """
     import analysis
 
     return analysis.load(glotip=True, world_bank=True)
@@ -91,9 +99,12 @@ def data_copy(tmp_path: Path) -> Path:
 
 
 def data_digest(data_dir: Path, head: str = "") -> str:
-    """The loader's cache key worked out here: the sha256 of ``head``, the versions of Python, pandas, numpy and
-    pandera, then of each file of ``data_dir`` and of the data layer, by name. The verdicts are kept under it with
-    an empty ``head``; until 2026-12 the pickled tables were, with the flags of the load in ``head``."""
+    """The loader's cache key worked out here.
+
+    The sha256 of ``head``, the versions of Python, pandas, numpy and pandera, then of each file of ``data_dir`` and of
+    the data layer, by name. The verdicts are kept under it with an empty ``head``; until 2026-12 the pickled tables
+    were, with the flags of the load in ``head``.
+    """
     import hashlib
     from importlib import metadata
     from platform import python_version
@@ -106,7 +117,8 @@ def data_digest(data_dir: Path, head: str = "") -> str:
     code = Path(loader.__file__).parent
     for root, files in ((data_dir, sorted(data_dir.rglob("*"))), (code, sorted(code.glob("*.py")))):
         for path in (f for f in files if f.is_file()):
-            digest.update(f"{path.relative_to(root).as_posix()} {hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
+            digest.update(f"{path.relative_to(root).as_posix()} "
+                          f"{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
     return digest.hexdigest()
 
 

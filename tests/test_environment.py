@@ -1,5 +1,7 @@
-"""uv.lock was made from pyproject.toml and is what `make setup` installed; environment.yml (for conda users) lists
-what pyproject.toml lists, with the same bounds."""
+"""uv.lock was made from pyproject.toml and is what `make setup` installed.
+
+environment.yml (for conda users) lists what pyproject.toml lists, with the same bounds.
+"""
 
 from __future__ import annotations
 
@@ -80,8 +82,10 @@ def test_uv_finds_the_lock_up_to_date_offline(tmp_path):
 
 
 def test_the_lock_covers_linux_and_macos_with_a_hash_for_every_file():
-    assert LOCK["supported-markers"] == PYPROJECT["tool"]["uv"]["environments"] == ["sys_platform == 'linux'", "sys_platform == 'darwin'"]
-    files = [f for p in LOCK["package"] if "registry" in p["source"] for f in [*p.get("wheels", []), p.get("sdist")] if f]
+    assert (LOCK["supported-markers"] == PYPROJECT["tool"]["uv"]["environments"]
+            == ["sys_platform == 'linux'", "sys_platform == 'darwin'"])
+    files = [f for p in LOCK["package"] if "registry" in p["source"]
+             for f in [*p.get("wheels", []), p.get("sdist")] if f]
     assert len(files) > 1000 and all(re.fullmatch(r"sha256:[0-9a-f]{64}", f["hash"]) for f in files)
     numpy = [f["url"] for p in LOCK["package"] if p["name"] == "numpy" for f in p["wheels"]]
     for platform in ("manylinux_2_27_x86_64", "manylinux_2_27_aarch64", "macosx_11_0_arm64", "macosx_10_9_x86_64"):
@@ -97,21 +101,26 @@ def test_uv_is_pinned_once_and_the_lock_holds_that_version():
 
 
 def _locked_here() -> dict[str, str]:
-    """The packages uv.lock installs on this Python and platform with every extra, by name: its graph from the
-    project down, following each dependency whose marker holds here."""
+    """The packages uv.lock installs on this Python and platform with every extra, by name.
+
+    Its graph from the project down, following each dependency whose marker holds here.
+    """
     from packaging.markers import Marker
 
     def holds(marker: str | None) -> bool:
         return marker is None or Marker(marker).evaluate({"extra": ""})
 
     def target(dependency: dict) -> dict:
-        return next(p for p in LOCK["package"] if p["name"] == dependency["name"] and p["version"] == dependency.get("version", p["version"])
+        return next(p
+                    for p in LOCK["package"] if p["name"] == dependency["name"]
+                    and p["version"] == dependency.get("version", p["version"])
                     and any(holds(m) for m in p.get("resolution-markers", [None])))
 
     found, queue = {}, [(PROJECT, list(PROJECT.get("optional-dependencies", {})))]
     while queue:
         package, extras = queue.pop()
-        edges = [*package.get("dependencies", []), *(d for e in extras for d in package.get("optional-dependencies", {}).get(e, []))]
+        edges = [*package.get("dependencies", []),
+                 *(d for e in extras for d in package.get("optional-dependencies", {}).get(e, []))]
         for dependency in edges:
             key = dependency["name"], tuple(dependency.get("extra", []))
             if holds(dependency.get("marker")) and key not in found:
@@ -120,21 +129,25 @@ def _locked_here() -> dict[str, str]:
     return {name: package["version"] for (name, _), package in found.items()}
 
 
-@pytest.mark.skipif(Path(sys.prefix) != paths.ROOT / ".venv", reason="not the project's .venv (a conda environment installs within bounds)")
+@pytest.mark.skipif(Path(sys.prefix) != paths.ROOT / ".venv",
+                    reason="not the project's .venv (a conda environment installs within bounds)")
 def test_the_environment_running_the_tests_is_the_lock():
     """`make setup` installed exactly uv.lock: every package it locks for this Python and platform, at its version."""
     locked = _locked_here()
     assert len(locked) > 100
     assert {name: version(name) for name in locked} == locked
-    figures = ("pandas", "numpy", "matplotlib", "seaborn", "scipy", "statsmodels", "papermill", "nbval", "ipykernel", "jupyterlab", "playwright")
+    figures = ("pandas", "numpy", "matplotlib", "seaborn", "scipy", "statsmodels", "papermill", "nbval", "ipykernel",
+               "jupyterlab", "playwright")
     assert set(figures) <= set(locked)
 
 
 @pytest.mark.slow
 def test_reading_a_notebook_does_not_build_a_grammar_at_import():
-    """Every process that reads a notebook (papermill, nbval, the runner, JupyterLab) imports nbformat, and so
-    jsonschema; the bound on jsonschema in pyproject.toml keeps it from importing rfc3987-syntax, whose import
-    alone takes seconds (see the comment there)."""
+    """Reading a notebook does not import rfc3987-syntax, whose import alone takes seconds.
+
+    Every process that reads a notebook (papermill, nbval, the runner, JupyterLab) imports nbformat, and so jsonschema;
+    the bound on jsonschema in pyproject.toml keeps it from importing rfc3987-syntax (see the comment there).
+    """
     import subprocess
     import sys
 

@@ -1,6 +1,8 @@
-"""The speed table (docs/speed.md, linked from the README) quotes the benchmarks' own records
-(benchmarks/results.json and suite.json), not numbers typed in from memory: after ``make bench``, a figure that
-moved must be updated there too."""
+"""The speed table in docs/speed.md quotes the benchmarks' own records, not numbers typed in from memory.
+
+Its figures come from benchmarks/results.json and suite.json: after ``make bench``, a figure that moved must be
+updated there too.
+"""
 
 from __future__ import annotations
 
@@ -42,7 +44,8 @@ def _row(start: str) -> str:
      f"{PARTS['browser test (every notebook in JupyterLab)']['cpu_s']:.1f} s CPU"),
     ("nbval", f"{PARTS['nbval (every committed notebook run and compared)']['wall_s']:.1f} s wall, "
               f"{PARTS['nbval (every committed notebook run and compared)']['cpu_s']:.1f} s CPU"),
-    ("everything else", f"{PARTS['everything else']['wall_s']:.1f} s wall, {PARTS['everything else']['cpu_s']:.1f} s CPU"),
+    ("everything else",
+     f"{PARTS['everything else']['wall_s']:.1f} s wall, {PARTS['everything else']['cpu_s']:.1f} s CPU"),
 ])
 def test_the_speed_table_shows_what_the_benchmarks_recorded(row, shown):
     value = _row(row).split(" | ")[1]

@@ -24,13 +24,18 @@ from .result import ANALYSES, ParameterError, Prose, Result, topic
 
 
 def parameter_problems(notebook: str, values: dict, data: Dataset) -> list[str]:
-    """What is wrong with ``values`` for ``notebook`` given the data; empty when they are fine (or it has no analysis)."""
+    """What is wrong with ``values`` for ``notebook`` given the data.
+
+    Empty when they are fine (or it has no analysis).
+    """
     analyse = ANALYSES.get(notebook)
     return analyse.problems(data, values) if analyse else []
 
 
 __all__ = [
-    "ANALYSES", "ParameterError", "Prose", "Result", "labor_vs_sex_attention", "conviction_gap", "labor_share_series", "funding_per_victim", "nordic_comparison",
+    "ANALYSES", "ParameterError", "Prose", "Result", "labor_vs_sex_attention", "conviction_gap", "labor_share_series",
+    "funding_per_victim", "nordic_comparison",
     "parameter_problems", "victim_protection",
-    "series_attention", "series_funding", "series_conviction_gap", "what_the_sources_name", "tip_vs_kom", "tiers_and_drift", "topic",
+    "series_attention", "series_funding", "series_conviction_gap", "what_the_sources_name", "tip_vs_kom",
+    "tiers_and_drift", "topic",
 ]

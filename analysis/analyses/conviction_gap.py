@@ -22,13 +22,17 @@ def _convicted_and_counted(data: Dataset, p: dict) -> set[int]:
     """The calendar years in which the source counts both the victims of ``denominator`` and convictions by form."""
     figures = from_source(data.figures, p["source"])
     convicted = select(figures, "convictions", period=None)
-    counted = figures[(figures.metric == p["denominator"]) & figures.value.notna() & (figures.period_kind == "calendar_year")]
+    counted = figures[(figures.metric == p["denominator"]) & figures.value.notna()
+                      & (figures.period_kind == "calendar_year")]
     by_form = convicted[convicted.form.isin(["sex", "labor"]) & (convicted.period_kind == "calendar_year")]
     return set(by_form.period_start) & set(counted.period_start)
 
 
-def victims_per_conviction(figures: pd.DataFrame, denominator: str, years: list[int], confidence: float = 0.95) -> pd.DataFrame:
-    """Victims and convictions (sex and labor added) per calendar year, and their ratio with its exact conditional interval.
+def victims_per_conviction(figures: pd.DataFrame, denominator: str, years: list[int],
+                           confidence: float = 0.95) -> pd.DataFrame:
+    """Victims and convictions (sex and labor added) per calendar year, and their ratio.
+
+    The ratio comes with its exact conditional interval.
 
     Returns:
         One row per year: ``victims``, ``victims_hedge``, ``convictions``,
@@ -100,7 +104,10 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
             years: Annotated[tuple[int, ...], YearsOf(_convicted_and_counted, needs=("source", "denominator"))]
             = (2013, 2014),
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
-    """Victims per trafficker convicted, for each year and for the narrative's cumulative windows, with exact conditional intervals."""
+    """Victims per trafficker convicted, for each year and for the narrative's cumulative windows.
+
+    Each ratio comes with its exact conditional interval.
+    """
     figures = from_source(data.figures, source)
     per_year = victims_per_conviction(figures, denominator, list(years), confidence)
     windows = cumulative_comparison(figures, confidence)
@@ -110,12 +117,15 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
     convictions_row = windows.set_index("measure").loc["convictions"]
     match = bool(windows.windows_match.all())
     # The cumulative contrast as a ratio of two rates per year, each count over its own window.
-    cumulative = compare_rates((victims_row.value,) * 2, victims_row.years, (convictions_row.value,) * 2, convictions_row.years, confidence)
+    cumulative = compare_rates((victims_row.value,) * 2, victims_row.years, (convictions_row.value,) * 2,
+                               convictions_row.years, confidence)
     compared = None
     if len(per_year) > 1:
         first = per_year.iloc[0]
-        # Convictions per victim, first year against the last: the exact conditional test (convictions are the small counts).
-        compared = compare_rates((first.convictions,) * 2, first.victims, (latest.convictions,) * 2, latest.victims, confidence)
+        # Convictions per victim, first year against the last: the exact conditional test (convictions are the small
+        # counts).
+        compared = compare_rates((first.convictions,) * 2, first.victims, (latest.convictions,) * 2, latest.victims,
+                                 confidence)
     ids = [i for cell in (*per_year.victims_ids, *per_year.convictions_ids) for i in cell] + list(windows.id)
     story = words.render(__name__, {
         "per_year": list(per_year.itertuples()), "first": per_year.iloc[0], "latest": latest, "compared": compared,
@@ -126,9 +136,11 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
         title=story.title,
         table=pd.concat([per_year.assign(panel="per_year"), windows.assign(panel="cumulative")], ignore_index=True),
         facts={"year": int(latest.year), "victims_per_conviction": float(latest.victims_per_conviction),
-               "ci": (float(latest.ci_low), float(latest.ci_high)), "unreliable": bool(latest.unreliable), "confidence": confidence,
+               "ci": (float(latest.ci_low), float(latest.ci_high)), "unreliable": bool(latest.unreliable),
+               "confidence": confidence,
                "hedge": latest.victims_hedge, "windows_match": match,
-               "years_differ": None if compared is None else compared.differs, "p_value": None if compared is None else compared.p_value,
+               "years_differ": None if compared is None else compared.differs,
+               "p_value": None if compared is None else compared.p_value,
                "cumulative_ratio_ci": (cumulative.low, cumulative.high)},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids),

@@ -66,6 +66,7 @@ class Both(Domain):
     then: Domain
 
     def parts(self) -> list[tuple[Domain, tuple[str, ...]]]:
+        """``first``'s checks, then ``then``'s, each asked once everything ``first`` needs is fine."""
         first = self.first.parts()
         before = tuple(n for _, needs in first for n in needs)
         return [*first, *((part, (*before, *needs, _SELF)) for part, needs in self.then.parts())]
@@ -86,6 +87,7 @@ class OneOf(Domain):
     allowed: Collection
 
     def problems(self, name: str, data: Dataset, values: dict) -> list[str]:
+        """Not one of ``allowed``."""
         return one_of(name, values[name], self.allowed)
 
 
@@ -98,6 +100,7 @@ class Between(Domain):
     such_as: str
 
     def problems(self, name: str, data: Dataset | None, values: dict) -> list[str]:
+        """Not a number strictly between ``low`` and ``high`` (a bool is not a number here)."""
         value = values[name]
         if isinstance(value, bool) or not isinstance(value, int | float) or not self.low < value < self.high:
             return [f"{name} must be a number strictly between {self.low} and {self.high}, such as {self.such_as}; "
@@ -114,6 +117,7 @@ class Flag(Domain):
     """True or False."""
 
     def problems(self, name: str, data: Dataset, values: dict) -> list[str]:
+        """Not True or False."""
         return [] if isinstance(values[name], bool) else [f"{name} must be True or False; got {values[name]!r}"]
 
 
@@ -125,6 +129,7 @@ class Matches(Domain):
     what: str
 
     def problems(self, name: str, data: Dataset, values: dict) -> list[str]:
+        """Not text matching ``pattern`` whole (a number is read as its text)."""
         value = values[name]
         return [] if re.fullmatch(self.pattern, str(value)) else [f"{name} must be {self.what}; got {value!r}"]
 
@@ -134,6 +139,7 @@ class SourceWithFigures(Domain):
     """The id of a source with figures in the curated data."""
 
     def problems(self, name: str, data: Dataset, values: dict) -> list[str]:
+        """Not the id of a source with figures."""
         return source_with_figures(name, values[name], data)
 
 
@@ -145,6 +151,7 @@ class YearsOf(Domain):
     needs: tuple[str, ...] = ()
 
     def problems(self, name: str, data: Dataset, values: dict) -> list[str]:
+        """A year the data do not hold for this analysis, or no year at all."""
         value = values[name]
         return years_in(name, [value] if isinstance(value, int) else value, self.available(data, values))
 
@@ -163,6 +170,7 @@ class SomeOf(Domain):
     needs: tuple[str, ...] = ()
 
     def problems(self, name: str, data: Dataset, values: dict) -> list[str]:
+        """Fewer than ``at_least`` values, or a value not allowed: one problem, in ``message``."""
         value, allowed = values[name], _given(self.allowed, data, values)
         unknown = sorted(set(value) - set(allowed))
         if unknown or len(value) < self.at_least:
@@ -183,6 +191,7 @@ class Holds(Domain):
     label: str = ""
 
     def problems(self, name: str, data: Dataset, values: dict) -> list[str]:
+        """The data do not hold what the value asks for."""
         try:
             self.lookup(data, values)
         except LookupError as error:
@@ -192,8 +201,10 @@ class Holds(Domain):
 
 @dataclass(frozen=True, eq=False)
 class Range(Domain):
-    """The domain of two parameters, ``first`` and ``last``, declared on both: ``first`` <= ``last``, and
-    the range holds at least one year of ``years(data, values)`` (not asked when that is empty: no data to judge).
+    """The domain of two parameters, ``first`` and ``last``, declared on both.
+
+    ``first`` <= ``last``, and the range holds at least one year of ``years(data, values)`` (not asked when that is
+    empty: no data to judge).
 
     ``holds``, when given, is then asked of the whole range, with the values of ``needs`` fine too
     (a population for every year and country counted), and its problems named ``first-last``.
@@ -206,9 +217,11 @@ class Range(Domain):
     needs: tuple[str, ...] = ()
 
     def problems(self, name: str, data: Dataset, values: dict) -> list[str]:
+        """``first`` after ``last``, or a range that holds no year of the data."""
         return year_range(self.first, values[self.first], self.last, values[self.last], self.years(data, values))
 
     def parts(self) -> list[tuple[Domain, tuple[str, ...]]]:
+        """This range's own check, then, with ``holds``, that the data hold what the range asks for."""
         checks: list[tuple[Domain, tuple[str, ...]]] = [(self, ())]
         if self.holds is not None:
             checks.append((Holds(self.holds, label=f"{self.first}-{self.last}"), (*self.needs, _SELF)))
@@ -304,6 +317,7 @@ def checker(parameters: dict[str, Declared]) -> Callable[[Dataset, dict], list[s
 # --- the checks the domains make: each returns a list of problems, empty when the value is fine ---
 
 def one_of(name: str, value, allowed) -> list[str]:
+    """``value`` is one of ``allowed``."""
     allowed = list(allowed)
     return [] if value in allowed else [f"{name} must be one of {', '.join(map(str, allowed))}; got {value!r}"]
 
@@ -331,5 +345,6 @@ def year_range(first_name: str, first: int, last_name: str, last: int, available
 
 
 def source_with_figures(name: str, value: str, data: Dataset) -> list[str]:
+    """``value`` is the id of a source with figures in the curated data."""
     have = sorted(data.figures.source_id.unique())
     return [] if value in have else [f"{name} must be a source with figures, one of {', '.join(have)}; got {value!r}"]

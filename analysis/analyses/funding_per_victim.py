@@ -18,9 +18,12 @@ def lines_for(figures: pd.DataFrame, year: int, lines: list[str] | None = None) 
     """The funding lines of a year, one row per line, NOK and USD side by side.
 
     Args:
+        figures: The curated figures.
+        year: The calendar year the funding lines cover.
         lines: ids of NOK funding figures to keep; None or empty keeps all.
     """
-    money = figures[(figures.metric == "funding_allocated") & (figures.period_start == year) & (figures.period_end == year)]
+    money = figures[(figures.metric == "funding_allocated") & (figures.period_start == year)
+                    & (figures.period_end == year)]
     nok = money[money.unit == "NOK"]
     if lines:
         unknown = sorted(set(lines) - set(nok.id))
@@ -49,7 +52,8 @@ def implied_rate(lines: pd.DataFrame) -> float:
     return float(both.nok.sum() / both.usd_as_reported.sum())
 
 
-def per_victim(lines: pd.DataFrame, victims: float, currency: str, nok_per_unit: float, confidence: float = 0.95) -> pd.DataFrame:
+def per_victim(lines: pd.DataFrame, victims: float, currency: str, nok_per_unit: float,
+               confidence: float = 0.95) -> pd.DataFrame:
     """Each line and the total, per victim, in NOK and in ``currency`` at ``nok_per_unit``.
 
     ``nok_per_victim_ci_low``-``_high``: the amount over the exact (Garwood)
@@ -65,7 +69,8 @@ def per_victim(lines: pd.DataFrame, victims: float, currency: str, nok_per_unit:
     table[currency.lower()] = table.nok / nok_per_unit
     table["nok_per_victim"] = table.nok / victims
     low, high = count_interval((victims, victims), confidence)
-    table["nok_per_victim_ci_low"], table["nok_per_victim_ci_high"] = table.nok / high, table.nok / low if low > 0 else float("inf")
+    table["nok_per_victim_ci_low"], table["nok_per_victim_ci_high"] = (table.nok / high,
+                                                                       table.nok / low if low > 0 else float("inf"))
     table[f"{currency.lower()}_per_victim"] = table[currency.lower()] / victims
     return table
 
@@ -158,7 +163,8 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
     return Result(
         title=story.title,
         table=table.assign(denominator=denominator, victims=victims.value, nok_per_unit=rate),
-        facts={"year": year, "nok_per_victim": float(total.nok_per_victim), "per_victim": float(total[f"{cur}_per_victim"]),
+        facts={"year": year, "nok_per_victim": float(total.nok_per_victim),
+               "per_victim": float(total[f"{cur}_per_victim"]),
                "nok_per_victim_ci": total_ci, "confidence": confidence,
                "currency": currency, "rate": rate, "rate_implied_by_report": report_rate, "victims": victims.value,
                "victims_label": victims.label, "per": victims.measure.singular},

@@ -11,7 +11,10 @@ import math
 
 
 def ratio(numerator: tuple[float, float], denominator: tuple[float, float]) -> tuple[float, float]:
-    """The smallest and the largest ``numerator / denominator`` the two intervals allow (nan when the denominator can be 0)."""
+    """The smallest and the largest ``numerator / denominator`` the two intervals allow.
+
+    Both are nan when the denominator can be 0.
+    """
     (n_low, n_high), (d_low, d_high) = numerator, denominator
     if any(math.isnan(v) for v in (n_low, n_high, d_low, d_high)) or d_low <= 0:
         return (math.nan, math.nan)

@@ -1,4 +1,7 @@
-"""Notebook 11: forced labour's share among detected victims against its share among persons convicted, year by year (UNODC)."""
+"""Notebook 11: forced labour's share among detected victims against its share among persons convicted.
+
+Year by year, from UNODC's counts.
+"""
 
 from __future__ import annotations
 
@@ -32,8 +35,12 @@ def _norway_years(data: Dataset, p: dict) -> list[int]:
 YEARS = Range("first_year", "last_year", _norway_years)
 
 
-def labor_shares(glotip: pd.DataFrame, years: list[int], release: str, include_flagged: bool, confidence: float = 0.95) -> pd.DataFrame:
-    """Per year and stage: forced labour's count, the total, labour's share as a range (censoring) and its Wilson interval (chance)."""
+def labor_shares(glotip: pd.DataFrame, years: list[int], release: str, include_flagged: bool,
+                 confidence: float = 0.95) -> pd.DataFrame:
+    """Per year and stage: forced labour's count, the total, and labour's share.
+
+    The share is given as a range (censoring) and with its Wilson interval (chance).
+    """
     chosen = choose_release(glotip, release, include_flagged)
     rows = []
     for metric, stage in STAGES.items():
@@ -42,14 +49,16 @@ def labor_shares(glotip: pd.DataFrame, years: list[int], release: str, include_f
         for lab, tot in zip(labor.itertuples(), total.itertuples(), strict=True):
             low, high = share((lab.low, lab.high), (tot.low, tot.high))
             ci_low, ci_high = share_interval((lab.low, lab.high), (tot.low, tot.high), confidence)
-            rows.append({"year": lab.year, "stage": stage, "labor": lab.written, "total": tot.written, "share_low": low, "share_high": high,
+            rows.append({"year": lab.year, "stage": stage, "labor": lab.written, "total": tot.written, "share_low": low,
+                         "share_high": high,
                          "share": shown((low, high), percent=True), "share_ci_low": ci_low, "share_ci_high": ci_high,
                          "unreliable": unreliable((lab.low, lab.high), (tot.low, tot.high)) and not pd.isna(low),
                          "ids": tuple(i for i in (lab.id, tot.id) if isinstance(i, str))})
     return pd.DataFrame(rows)
 
 
-def pooled_counts(shares: pd.DataFrame, glotip: pd.DataFrame) -> dict[str, tuple[tuple[float, float], tuple[float, float]]]:
+def pooled_counts(shares: pd.DataFrame,
+                  glotip: pd.DataFrame) -> dict[str, tuple[tuple[float, float], tuple[float, float]]]:
     """Per stage, over every year where both counts are given: the bounds of labour's count and of the total, summed."""
     bounds = glotip.set_index("id")[["count_low", "count_high"]]
     result = {}
@@ -69,7 +78,10 @@ READS = ("figures", "glotip", "sources")
 def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: Annotated[int, YEARS] = 2022,
             release: Annotated[str, OneOf(RELEASES)] = "latest", include_flagged: Annotated[bool, Flag()] = False,
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
-    """Forced labour's share of detected victims and of persons convicted in Norway, by year and pooled, with Wilson intervals."""
+    """Forced labour's share of detected victims and of persons convicted in Norway, by year and pooled.
+
+    Each share comes with its Wilson interval.
+    """
     years = list(range(first_year, last_year + 1))
     shares = labor_shares(data.glotip, years, release, include_flagged, confidence)
     counts = pooled_counts(shares, data.glotip)
@@ -83,7 +95,8 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     wide = shares.pivot(index="year", columns="stage", values="share").reset_index()
     wide = wide.rename(columns={"detected victims": "share_of_victims", "persons convicted": "share_of_convicted"})
     wide.columns.name = None
-    cis = shares.assign(ci=[shown_interval((r.share_ci_low, r.share_ci_high), percent=True) for r in shares.itertuples()])
+    cis = shares.assign(ci=[shown_interval((r.share_ci_low, r.share_ci_high), percent=True)
+                            for r in shares.itertuples()])
     wide_ci = cis.pivot(index="year", columns="stage", values="ci")
     wide["ci_of_victims"] = wide.year.map(wide_ci["detected victims"])
     wide["ci_of_convicted"] = wide.year.map(wide_ci["persons convicted"])
@@ -101,7 +114,8 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
         title=story.title,
         table=shares,
         facts={"pooled": together, "pooled_ci": chance, "years_with_share": counted, "confidence": confidence,
-               "differ": None if compared is None else compared.differs, "p_value": None if compared is None else compared.p_value},
+               "differ": None if compared is None else compared.differs,
+               "p_value": None if compared is None else compared.p_value},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids, data.glotip),
         summary=story.summary,

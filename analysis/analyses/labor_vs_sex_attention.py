@@ -44,24 +44,31 @@ def stage_table(figures: pd.DataFrame, years: list[int], stages: list[str], conf
     missing = {(y, s) for y in years for s in stages} - set(zip(rows.period_start, rows.metric, strict=True))
     if missing:
         raise LookupError(f"no figures for (year, stage) {sorted(missing)}")
-    wide = rows.pivot_table(index=["period_start", "metric", "unit"], columns="form", values="value", aggfunc="sum").reset_index()
+    wide = rows.pivot_table(index=["period_start", "metric", "unit"], columns="form", values="value",
+                            aggfunc="sum").reset_index()
     wide = wide.rename(columns={"period_start": "year", "metric": "stage"})
     wide.columns.name = None
     wide["total"] = wide.sex + wide.labor
     wide["share_labor"] = wide.labor / wide.total
-    chance = [share_interval((lab, lab), (tot, tot), confidence) for lab, tot in zip(wide.labor, wide.total, strict=True)]
+    chance = [share_interval((lab, lab), (tot, tot), confidence)
+              for lab, tot in zip(wide.labor, wide.total, strict=True)]
     wide["share_ci_low"], wide["share_ci_high"] = [c[0] for c in chance], [c[1] for c in chance]
     wide["unreliable"] = [unreliable((lab, lab), (tot, tot)) for lab, tot in zip(wide.labor, wide.total, strict=True)]
     order = {s: i for i, s in enumerate(stages)}
-    wide = wide.sort_values(["year", "stage"], key=lambda c: c.map(order) if c.name == "stage" else c, ignore_index=True)
+    wide = wide.sort_values(["year", "stage"], key=lambda c: c.map(order) if c.name == "stage" else c,
+                            ignore_index=True)
     wide["year"] = wide.year.astype(int)
     ids = rows.groupby(["period_start", "metric"]).id.agg(tuple)
     wide["ids"] = [ids[(y, s)] for y, s in zip(wide.year, wide.stage, strict=True)]
-    return wide[["year", "stage", "unit", "sex", "labor", "total", "share_labor", "share_ci_low", "share_ci_high", "unreliable", "ids"]]
+    return wide[["year", "stage", "unit", "sex", "labor", "total", "share_labor", "share_ci_low", "share_ci_high",
+                 "unreliable", "ids"]]
 
 
-def attrition(stages: pd.DataFrame, first: str = "investigations", last: str = "convictions", confidence: float = 0.95) -> pd.DataFrame:
-    """Convictions per investigation (or any later stage per earlier one), by year and form, with the exact conditional interval.
+def attrition(stages: pd.DataFrame, first: str = "investigations", last: str = "convictions",
+              confidence: float = 0.95) -> pd.DataFrame:
+    """Convictions per investigation (or any later stage per earlier one), by year and form.
+
+    Each ratio comes with its exact conditional interval.
 
     The stages count different units (cases, suspects, traffickers), so the
     ratio is a rough measure of throughput, not the fate of the same cases.
@@ -89,7 +96,10 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
             stages: Annotated[tuple[str, ...], SomeOf(
                 STAGES, at_least=2, message="{name} must be two or more of {allowed}; got {value}")] = STAGES,
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
-    """Labor trafficking's share of each stage with its Wilson interval, the throughput between stages, and the narrative's assessment."""
+    """Labor trafficking's share of each stage with its Wilson interval, and the throughput between stages.
+
+    Also the narrative's assessment of them.
+    """
     figures = from_source(data.figures, source)
     stages = list(stages)
     by_stage = stage_table(figures, list(years), stages, confidence)
@@ -99,7 +109,8 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
     latest = by_stage[by_stage.year == last_year].set_index("stage")
     first_share, last_share = float(latest.share_labor[stages[0]]), float(latest.share_labor[stages[-1]])
     first_row, last_row = latest.loc[stages[0]], latest.loc[stages[-1]]
-    compared = compare_shares((first_row.labor,) * 2, (first_row.total,) * 2, (last_row.labor,) * 2, (last_row.total,) * 2, confidence)
+    compared = compare_shares((first_row.labor,) * 2, (first_row.total,) * 2, (last_row.labor,) * 2,
+                              (last_row.total,) * 2, confidence)
     ids = [i for cell in by_stage.ids for i in cell]
     story = words.render(__name__, {
         "claims": list(claims.itertuples()), "by_stage": list(by_stage.itertuples()), "year": last_year,

@@ -124,14 +124,15 @@ def analysis_of(notebook: str, glotip: bool = False, headline: tuple[str, str] |
     def wrap(func: Callable[..., Result]) -> Callable[..., Result]:
         module = func.__module__.rsplit(".", 1)[-1]
         if module != topic(notebook):
-            raise ImportError(f"the analysis of {notebook} must live in analyses/{topic(notebook)}.py, not {module}.py: "
-                              "a notebook, its analysis and its drawing share one name")
+            raise ImportError(f"the analysis of {notebook} must live in analyses/{topic(notebook)}.py, not "
+                              f"{module}.py: a notebook, its analysis and its drawing share one name")
         parameters = declared(func)
         defaults = {name: plain(p.default) for name, p in parameters.items()}
         check = checker(parameters)
 
         def problems(data: Dataset, values: dict) -> list[str]:
-            unknown = [f"unknown parameter {name!r}: expected one of {', '.join(defaults)}" for name in values if name not in defaults]
+            unknown = [f"unknown parameter {name!r}: expected one of {', '.join(defaults)}"
+                       for name in values if name not in defaults]
             return unknown or check(data, {**defaults, **{k: plain(v) for k, v in values.items()}})
 
         @functools.wraps(func)
@@ -140,7 +141,8 @@ def analysis_of(notebook: str, glotip: bool = False, headline: tuple[str, str] |
             if glotip and data.glotip is None:
                 raise ValueError(f"{notebook} needs UNODC's counts: pass analysis.load(glotip=True)")
             if world_bank and data.world_bank is None:
-                raise ValueError(f"{notebook} needs the World Bank's population and prices: pass analysis.load(world_bank=True)")
+                raise ValueError(f"{notebook} needs the World Bank's population and prices: pass "
+                                 "analysis.load(world_bank=True)")
             found = problems(data, values)
             if found:
                 raise ParameterError(found, notebook=notebook)

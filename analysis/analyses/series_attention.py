@@ -29,7 +29,8 @@ def _counted_years(data: Dataset, p: dict) -> pd.Series:
 YEARS = Range("first_year", "last_year", _counted_years)
 
 
-def sex_share_by_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[int], confidence: float = 0.95) -> pd.DataFrame:
+def sex_share_by_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[int],
+                      confidence: float = 0.95) -> pd.DataFrame:
     """Sexual exploitation's share of cases by year: TIP investigations and KOM police reports.
 
     Computed from counts by form where the source gives them (sex over the total,
@@ -50,15 +51,19 @@ def sex_share_by_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[
                 continue
             low, high = share_interval((by_form["sex"],) * 2, (total, total), confidence)
             rows.append({"year": int(year), "series": series, "measure": measure, "share_sex": by_form["sex"] / total,
-                         "sex": float(by_form["sex"]), "total": float(total), "share_ci_low": low, "share_ci_high": high,
-                         "unreliable": unreliable((by_form["sex"],) * 2, (total, total)), "basis": "counts", "ids": tuple(group.id)})
+                         "sex": float(by_form["sex"]), "total": float(total), "share_ci_low": low,
+                         "share_ci_high": high,
+                         "unreliable": unreliable((by_form["sex"],) * 2, (total, total)), "basis": "counts",
+                         "ids": tuple(group.id)})
     shares = table[(table.metric == "police_reports_share") & (table.form == "sex")]
     have = {(r["year"], r["series"]) for r in rows}
     for row in shares.itertuples():
         if (int(row.period_start), row.series) not in have:
             rows.append({"year": int(row.period_start), "series": row.series, "measure": "police reports",
-                         "share_sex": row.value / 100, "sex": float("nan"), "total": float("nan"), "share_ci_low": float("nan"),
-                         "share_ci_high": float("nan"), "unreliable": False, "basis": f"stated share ({row.hedge})", "ids": (row.id,)})
+                         "share_sex": row.value / 100, "sex": float("nan"), "total": float("nan"),
+                         "share_ci_low": float("nan"),
+                         "share_ci_high": float("nan"), "unreliable": False, "basis": f"stated share ({row.hedge})",
+                         "ids": (row.id,)})
     return pd.DataFrame(rows).sort_values(["year", "series"], ignore_index=True)
 
 
@@ -70,7 +75,9 @@ READS = ("figures", "sources")
 @analysis_of("07_series_attention")
 def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2010, last_year: Annotated[int, YEARS] = 2024,
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
-    """Sexual exploitation's share of investigations (TIP) and police reports (KOM), for every year a source splits them.
+    """Sexual exploitation's share of investigations (TIP) and police reports (KOM).
+
+    Given for every year a source splits them.
 
     The title sets the first and last year of the series with counts in the
     most years against each other, with Fisher's exact test.
@@ -84,11 +91,13 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2010, last_year: 
     facts = {"years_without_split": missing, "confidence": confidence}
     compared = None
     if spans:
-        name, rows = max(spans.items(), key=lambda item: (len(item[1]), int(item[1].year.max() - item[1].year.min()), item[0]))
+        name, rows = max(spans.items(),
+                         key=lambda item: (len(item[1]), int(item[1].year.max() - item[1].year.min()), item[0]))
         first, last = rows.iloc[0], rows.iloc[-1]
         test = compare_shares((first.sex,) * 2, (first.total,) * 2, (last.sex,) * 2, (last.total,) * 2, confidence)
         compared = {"series": name, "first": first, "last": last, "test": test}
-        facts.update({"compared": (name, int(first.year), int(last.year)), "differ": test.differs, "p_value": test.p_value})
+        facts.update({"compared": (name, int(first.year), int(last.year)), "differ": test.differs,
+                      "p_value": test.p_value})
     first_row, last_row = shares.iloc[0], shares.iloc[-1]
     facts.update({"first": (int(first_row.year), first_row.series, float(first_row.share_sex)),
                   "last": (int(last_row.year), last_row.series, float(last_row.share_sex))})

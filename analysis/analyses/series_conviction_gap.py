@@ -30,14 +30,16 @@ def _tip(figures: pd.DataFrame, sources: pd.DataFrame, rule: str) -> pd.DataFram
 
 def _covered_years(data: Dataset, p: dict) -> list[int]:
     """The calendar years of the government's counts and convictions, and of UNODC's counts."""
-    years = data.figures[data.figures.metric.isin([*GOVERNMENT_COUNTS, "convictions"]) & (data.figures.period_kind == "calendar_year")]
+    years = data.figures[data.figures.metric.isin([*GOVERNMENT_COUNTS,
+                                                   "convictions"]) & (data.figures.period_kind == "calendar_year")]
     return [*years.period_start, *([] if data.glotip is None else data.glotip.year)]
 
 
 YEARS = Range("first_year", "last_year", _covered_years)
 
 
-def victims_per_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[int], rule: str = "latest") -> pd.DataFrame:
+def victims_per_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[int],
+                     rule: str = "latest") -> pd.DataFrame:
     """The TIP's government count of victims for each year, by the best measure the editions give.
 
     Identified-and-assisted counts come first; then victims identified (adding
@@ -55,7 +57,8 @@ def victims_per_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[i
             except LookupError:
                 continue
             definitions = tip[tip.id.isin(count.ids)].set_index("id").definition.loc[list(count.ids)]
-            found = {"measure": name, "victims": count.value, "hedge": count.hedge, "definition": " + ".join(definitions),
+            found = {"measure": name, "victims": count.value, "hedge": count.hedge,
+                     "definition": " + ".join(definitions),
                      "ids": count.ids, "missing_reason": None}
             break
         if found is None:
@@ -67,7 +70,8 @@ def victims_per_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[i
     return pd.DataFrame(rows)
 
 
-def convictions_per_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[int], rule: str = "latest") -> pd.DataFrame:
+def convictions_per_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[int],
+                         rule: str = "latest") -> pd.DataFrame:
     """Traffickers convicted per year in the TIP series: the unsplit count, or sex and labor added."""
     tip = _tip(figures, sources, rule)
     tip = tip[tip.metric == "convictions"]
@@ -78,11 +82,14 @@ def convictions_per_year(figures: pd.DataFrame, sources: pd.DataFrame, years: li
         unsplit = given[given.form == "unsplit"]
         split = given[given.form.isin(["sex", "labor"])]
         if len(unsplit):
-            rows.append({"year": year, "convictions": float(unsplit.value.iloc[0]), "ids": tuple(unsplit.id), "missing_reason": None})
+            rows.append({"year": year, "convictions": float(unsplit.value.iloc[0]), "ids": tuple(unsplit.id),
+                         "missing_reason": None})
         elif set(split.form) == {"sex", "labor"}:
-            rows.append({"year": year, "convictions": float(split.value.sum()), "ids": tuple(split.id), "missing_reason": None})
+            rows.append({"year": year, "convictions": float(split.value.sum()), "ids": tuple(split.id),
+                         "missing_reason": None})
         else:
-            reason = here.missing_reason.dropna().iloc[0] if here.missing_reason.notna().any() else "no source covers this year"
+            reason = (here.missing_reason.dropna().iloc[0] if here.missing_reason.notna().any()
+                      else "no source covers this year")
             rows.append({"year": year, "convictions": float("nan"), "ids": tuple(here.id), "missing_reason": reason})
     return pd.DataFrame(rows)
 
@@ -116,7 +123,9 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
             rule: Annotated[str, OneOf(RULES)] = "latest", release: Annotated[str, OneOf(RELEASES)] = "latest",
             include_flagged: Annotated[bool, Flag()] = False,
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
-    """Victims per person convicted, year by year: UNODC's counts (as intervals where censored) beside the TIP's and KOM's.
+    """Victims per person convicted, year by year.
+
+    UNODC's counts (as intervals where censored) beside the TIP's and KOM's.
 
     ``rule`` picks the TIP edition where editions restate a figure; ``release``
     the GLOTIP release where both give a count; flagged GLOTIP rows are left
@@ -130,8 +139,10 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     table = victims.merge(convictions, on="year", suffixes=("_victims", "_convictions"))
     table["victims_per_conviction"] = table.victims / table.convictions.where(table.convictions > 0)
     table = table.rename(columns={"measure": "tip_measure", "victims": "tip_victims", "convictions": "tip_convictions",
-                                  "victims_per_conviction": "tip_victims_per_conviction", "ids_victims": "tip_victims_ids",
-                                  "ids_convictions": "tip_convictions_ids", "hedge": "tip_hedge", "definition": "tip_definition"})
+                                  "victims_per_conviction": "tip_victims_per_conviction",
+                                  "ids_victims": "tip_victims_ids",
+                                  "ids_convictions": "tip_convictions_ids", "hedge": "tip_hedge",
+                                  "definition": "tip_definition"})
     tip_ci = [ratio_interval((r.tip_victims,) * 2, (r.tip_convictions,) * 2, confidence) for r in table.itertuples()]
     table["tip_ratio_ci_low"], table["tip_ratio_ci_high"] = [c[0] for c in tip_ci], [c[1] for c in tip_ci]
     table["tip_unreliable"] = [unreliable((r.tip_victims,) * 2, (r.tip_convictions,) * 2) for r in table.itertuples()]
@@ -153,18 +164,23 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     chance = [ratio_interval(d, c, confidence) for d, c in zip(d_bounds, c_bounds, strict=True)]
     table["glotip_ratio_ci_low"], table["glotip_ratio_ci_high"] = [c[0] for c in chance], [c[1] for c in chance]
     convicted_ci = [count_interval(c, confidence) for c in c_bounds]
-    table["glotip_convicted_ci_low"], table["glotip_convicted_ci_high"] = [c[0] for c in convicted_ci], [c[1] for c in convicted_ci]
-    table["glotip_unreliable"] = [unreliable(d, c) and not pd.isna(b[0]) for d, c, b in zip(d_bounds, c_bounds, bounds, strict=True)]
+    table["glotip_convicted_ci_low"], table["glotip_convicted_ci_high"] = ([c[0] for c in convicted_ci],
+                                                                           [c[1] for c in convicted_ci])
+    table["glotip_unreliable"] = [unreliable(d, c) and not pd.isna(b[0])
+                                  for d, c, b in zip(d_bounds, c_bounds, bounds, strict=True)]
     counted = sum(not pd.isna(low) for low, _ in c_bounds)
     fitted = trend(years, c_bounds, confidence) if counted >= TREND_YEARS else None
-    table["glotip_convicted_fitted"] = table.year.map(dict(zip(fitted.years, fitted.fitted, strict=True)) if fitted else {})
+    table["glotip_convicted_fitted"] = table.year.map(dict(zip(fitted.years, fitted.fitted,
+                                                               strict=True)) if fitted else {})
 
     points = table[table.glotip_ratio_low == table.glotip_ratio_high]
     ranges = table[(table.glotip_ratio_low < table.glotip_ratio_high)]
     lowest, highest = points.loc[points.glotip_ratio_low.idxmin()], points.loc[points.glotip_ratio_low.idxmax()]
-    # Lowest against highest year: persons convicted per detected victim, the exact conditional test (the smaller counts are the convictions).
+    # Lowest against highest year: persons convicted per detected victim, the exact conditional test (the smaller counts
+    # are the convictions).
     extremes = compare_rates((lowest.glotip_convicted_low,) * 2, lowest.glotip_detected_low,
-                             (highest.glotip_convicted_low,) * 2, highest.glotip_detected_low, confidence) if len(points) > 1 else None
+                             (highest.glotip_convicted_low,) * 2, highest.glotip_detected_low,
+                             confidence) if len(points) > 1 else None
     tip = table.dropna(subset=["tip_victims_per_conviction"])
     none = table[table.glotip_ratio == "n/a"].year.tolist()
     with_value = table.dropna(subset=["glotip_ratio_ci_low"])
@@ -180,25 +196,32 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     return Result(
         title=story.title,
         table=table,
-        facts={"glotip_ratio": {int(r.year): (float(r.glotip_ratio_low), float(r.glotip_ratio_high)) for r in table.itertuples()
+        facts={"glotip_ratio": {int(r.year): (float(r.glotip_ratio_low), float(r.glotip_ratio_high))
+                                for r in table.itertuples()
                                 if not pd.isna(r.glotip_ratio_low)},
-               "glotip_ratio_ci": {int(r.year): (float(r.glotip_ratio_ci_low), float(r.glotip_ratio_ci_high)) for r in table.itertuples()
+               "glotip_ratio_ci": {int(r.year): (float(r.glotip_ratio_ci_low), float(r.glotip_ratio_ci_high))
+                                   for r in table.itertuples()
                                    if not pd.isna(r.glotip_ratio_ci_low)},
                "unreliable": [int(r.year) for r in table.itertuples() if r.glotip_unreliable],
                "tip_ratio": {int(r.year): float(r.tip_victims_per_conviction) for r in tip.itertuples()},
-               "tip_ratio_ci": {int(r.year): (float(r.tip_ratio_ci_low), float(r.tip_ratio_ci_high)) for r in tip.itertuples()},
-               "extremes": None if extremes is None else {"years": (int(lowest.year), int(highest.year)), "p_value": extremes.p_value,
+               "tip_ratio_ci": {int(r.year): (float(r.tip_ratio_ci_low), float(r.tip_ratio_ci_high))
+                                for r in tip.itertuples()},
+               "extremes": None if extremes is None else {"years": (int(lowest.year), int(highest.year)),
+                                                          "p_value": extremes.p_value,
                                                           "differ": extremes.differs},
                "trend_convicted": None if fitted is None else {
                    "percent_a_year": fitted.percent_a_year, "ci": (fitted.low, fitted.high), "model": fitted.model,
-                   "dispersion": fitted.dispersion, "dispersion_p": fitted.dispersion_p, "censored_years": list(fitted.censored_years)},
+                   "dispersion": fitted.dispersion, "dispersion_p": fitted.dispersion_p,
+                   "censored_years": list(fitted.censored_years)},
                "confidence": confidence,
                "ranges": [int(y) for y in ranges.year], "none": [int(y) for y in none]},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids, data.glotip),
         summary=story.summary,
         closing=story.closing,
-        tables={"by_year": table[["year", "glotip_detected", "glotip_convicted", "glotip_ratio", "glotip_ratio_ci_low", "glotip_ratio_ci_high",
-                                  "glotip_unreliable", "tip_victims", "tip_convictions", "tip_victims_per_conviction", "tip_ratio_ci_low",
+        tables={"by_year": table[["year", "glotip_detected", "glotip_convicted", "glotip_ratio", "glotip_ratio_ci_low",
+                                  "glotip_ratio_ci_high",
+                                  "glotip_unreliable", "tip_victims", "tip_convictions", "tip_victims_per_conviction",
+                                  "tip_ratio_ci_low",
                                   "tip_ratio_ci_high", "kom_victims"]]},
     )

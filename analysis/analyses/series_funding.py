@@ -1,4 +1,7 @@
-"""Notebook 08: the funding lines in kroner that the TIP editions report, year by year, and per victim in current and constant kroner."""
+"""Notebook 08: the funding lines in kroner that the TIP editions report, year by year.
+
+Also per victim, in current and constant kroner.
+"""
 
 from __future__ import annotations
 
@@ -44,25 +47,34 @@ def funding_by_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[in
     """Funding lines in NOK by year as the TIP editions report them (the latest edition where restated)."""
     money = _money(figures, sources)
     money = money[money.period_start.isin(years)]
-    table = money[["period_start", "item", "value", "report_year", "id"]].rename(columns={"period_start": "year", "value": "nok"})
+    table = money[["period_start", "item", "value", "report_year", "id"]].rename(
+        columns={"period_start": "year", "value": "nok"})
     return table.sort_values(["year", "item"], ignore_index=True)
 
 
 def victims_by_year(data: Dataset, years: list[int], denominator: str, release: str) -> pd.DataFrame:
-    """The victim count of each year by ``denominator``: ``victims``, ``hedge``, ``victims_ids`` and, where none, ``missing_reason``."""
+    """The victim count of each year by ``denominator``.
+
+    ``victims``, ``hedge``, ``victims_ids`` and, where none, ``missing_reason``.
+    """
     if denominator == "tip":
         tip = victims_per_year(data.figures, data.sources, years)
         return pd.DataFrame({"year": years, "victims": tip.victims.to_numpy(), "hedge": tip.hedge.to_numpy(),
                              "victims_ids": list(tip.ids), "missing_reason": tip.missing_reason.to_numpy()})
     counts = yearly_counts(choose_release(data.glotip, release), "NOR", "victims_detected", years)
-    exact = counts.low == counts.high  # a "<5" count of victims would make the amount per victim a range; none stands 2014-2018
+    # a "<5" count of victims would make the amount per victim a range; none stands 2014-2018
+    exact = counts.low == counts.high
     return pd.DataFrame({"year": years, "victims": counts.low.where(exact).to_numpy(), "hedge": ["exact"] * len(years),
                          "victims_ids": [(i,) if isinstance(i, str) else () for i in counts.id],
-                         "missing_reason": [None if isinstance(w, str) else "not reported to UNODC" for w in counts.written]})
+                         "missing_reason": [None if isinstance(w, str) else "not reported to UNODC"
+                                            for w in counts.written]})
 
 
-def per_victim(totals: pd.Series, victims: pd.DataFrame, index: pd.DataFrame, base_year: int, confidence: float) -> pd.DataFrame:
-    """Each year's total NOK per victim, in current kroner and in kroner of ``base_year``, with the interval of the victim count.
+def per_victim(totals: pd.Series, victims: pd.DataFrame, index: pd.DataFrame, base_year: int,
+               confidence: float) -> pd.DataFrame:
+    """Each year's total NOK per victim, in current kroner and in kroner of ``base_year``.
+
+    Each comes with the interval of the victim count.
 
     The amounts are taken as known; the interval divides them by the exact
     (Garwood) Poisson interval of the year's victim count.
@@ -70,7 +82,8 @@ def per_victim(totals: pd.Series, victims: pd.DataFrame, index: pd.DataFrame, ba
     table = victims.set_index("year").join(totals.rename("nok")).join(index.set_index("year")[["index", "ids"]].rename(
         columns={"ids": "price_ids"}))
     table["nok_per_victim"] = table.nok / table.victims.where(table.victims > 0)
-    chance = [count_interval((v, v), confidence) if not pd.isna(v) else (float("nan"), float("nan")) for v in table.victims]
+    chance = [count_interval((v, v), confidence) if not pd.isna(v) else (float("nan"), float("nan"))
+              for v in table.victims]
     table["ci_low"] = table.nok / [c[1] for c in chance]
     table["ci_high"] = table.nok / [c[0] if c[0] > 0 else float("nan") for c in chance]
     base = float(index.set_index("year").loc[base_year, "index"])
@@ -88,14 +101,16 @@ READS = ("figures", "glotip", "sources", "world_bank")
 
 
 @analysis_of("08_series_funding", glotip=True, world_bank=True,
-             headline=("per_victim_constant_first", "NOK per victim in the first year with both, constant kroner of {base_year}"))
+             headline=("per_victim_constant_first",
+                       "NOK per victim in the first year with both, constant kroner of {base_year}"))
 def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2014, last_year: Annotated[int, YEARS] = 2018,
             denominator: Annotated[str, OneOf(DENOMINATORS)] = "unodc_detected",
             base_year: Annotated[int, Holds(_prices, needs=("first_year", "last_year"))] = 2018,
             release: Annotated[str, OneOf(RELEASES)] = "latest",
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
-    """The lines each year and their total, and the total per victim in current and constant kroner; a year without lines is "none
-    reported", not zero, and a year without a victim count has no amount per victim.
+    """The lines each year and their total, and the total per victim in current and constant kroner.
+
+    A year without lines is "none reported", not zero, and a year without a victim count has no amount per victim.
 
     ``denominator``: UNODC's detected victims (``release`` picks the GLOTIP
     release) or the TIP's government count. Constant kroner deflate with a
@@ -122,9 +137,11 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2014, last_year: 
     ids = [*lines.id, *victim_ids, *price_ids]
     return Result(
         title=story.title,
-        table=lines.merge(amounts[["year", "nok", "victims", "hedge", "nok_per_victim", "ci_low", "ci_high", "nok_per_victim_constant",
+        table=lines.merge(amounts[["year", "nok", "victims", "hedge", "nok_per_victim", "ci_low", "ci_high",
+                                   "nok_per_victim_constant",
                                    "ci_low_constant", "ci_high_constant", "unreliable", "base_year"]].rename(
-                                       columns={"nok": "year_total_nok", "hedge": "victims_hedge"}), on="year", how="outer"),
+                                       columns={"nok": "year_total_nok", "hedge": "victims_hedge"}), on="year",
+                          how="outer"),
         facts={"totals": {int(y): (None if pd.isna(v) else float(v)) for y, v in totals.items()},
                "per_victim": {int(r.year): float(r.nok_per_victim) for r in both.itertuples()},
                "per_victim_ci": {int(r.year): (float(r.ci_low), float(r.ci_high)) for r in both.itertuples()},

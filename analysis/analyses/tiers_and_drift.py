@@ -39,7 +39,8 @@ def cumulative_drift(figures: pd.DataFrame, sources: pd.DataFrame, metric: str =
     tip = table.series == "TIP"
     table["change_from_previous_edition"] = table.value.where(tip).diff().where(tip)
     table["years_since_previous_edition"] = table.period_end.where(tip).diff().where(tip)
-    table["label"] = [f"{r.value:,.0f} ({r.report_year} edition)" if r.series == "TIP" else f"{r.value:,.0f} ({r.series}, {r.report_year})"
+    table["label"] = [f"{r.value:,.0f} ({r.report_year} edition)" if r.series == "TIP"
+                      else f"{r.value:,.0f} ({r.series}, {r.report_year})"
                       for r in table.itertuples()]
     return table.reset_index(drop=True)
 

@@ -63,21 +63,24 @@ def label(row) -> str:
     return " ".join(words)
 
 
-def three_sources(pairs: pd.DataFrame, figures: pd.DataFrame, sources: pd.DataFrame, glotip: pd.DataFrame, release: str) -> pd.DataFrame:
+def three_sources(pairs: pd.DataFrame, figures: pd.DataFrame, sources: pd.DataFrame, glotip: pd.DataFrame,
+                  release: str) -> pd.DataFrame:
     """Norway's victims by year in UNODC's count beside KOM's (and the TIP's where it has one), with each definition.
 
     One row per year where UNODC and KOM both give a count for everyone.
     """
     kom = kom_victims(figures, sources)
     unodc = yearly_counts(choose_release(glotip, release), "NOR", "victims_detected", list(kom.index)).set_index("year")
-    tip = pairs[(pairs.tip_metric == "victims_identified_assisted") & (pairs.population == "all") & (pairs.form == "unsplit")].set_index("year")
+    tip = pairs[(pairs.tip_metric == "victims_identified_assisted") & (pairs.population == "all")
+                & (pairs.form == "unsplit")].set_index("year")
     rows = []
     for row in kom.itertuples():
         year = int(row.Index)
         if pd.isna(unodc.loc[year, "written"]):
             continue
         glotip_count = unodc.loc[year, "low"] if unodc.loc[year, "low"] == unodc.loc[year, "high"] else float("nan")
-        rows.append({"year": year, "glotip": unodc.loc[year, "written"], "glotip_definition": "detected trafficking victims (UNODC)",
+        rows.append({"year": year, "glotip": unodc.loc[year, "written"],
+                     "glotip_definition": "detected trafficking victims (UNODC)",
                      "kom": float(row.value), "kom_definition": row.definition,
                      "tip": float(tip.loc[year, "value_tip"]) if year in tip.index else float("nan"),
                      "tip_definition": tip.loc[year, "definition_tip"] if year in tip.index else None,
@@ -93,7 +96,10 @@ READS = ("figures", "glotip", "sources")
 @analysis_of("10_tip_vs_kom", glotip=True, headline=("agree", "comparisons in which TIP and KOM agree"))
 def analyse(data: Dataset, rule: Annotated[str, OneOf(RULES)] = "latest",
             release: Annotated[str, OneOf(RELEASES)] = "latest") -> Result:
-    """Where TIP, KOM and UNODC agree and differ, the widest gap between TIP and KOM, and the TIP's restatements of itself."""
+    """Where TIP, KOM and UNODC agree and differ, and the widest gap between TIP and KOM.
+
+    Also the TIP's restatements of itself.
+    """
     pairs = reconcile(data.figures, data.sources, rule)
     pairs.insert(0, "label", [label(r) for r in pairs.itertuples()])
     restated = restatements(data.figures, data.sources)
@@ -109,9 +115,11 @@ def analyse(data: Dataset, rule: Annotated[str, OneOf(RULES)] = "latest",
     return Result(
         title=story.title,
         table=pd.concat([pairs.assign(panel="tip_vs_kom"), restated.assign(panel="restatements")], ignore_index=True),
-        facts={"glotip_equals_kom": [int(y) for y in equal.year], "glotip_differs_from_kom": [int(y) for y in differ.year],
+        facts={"glotip_equals_kom": [int(y) for y in equal.year],
+               "glotip_differs_from_kom": [int(y) for y in differ.year],
                "comparisons": len(pairs), "agree": agree, "widest": widest.label,
-               "widest_values": (float(widest.value_tip), float(widest.value_kom)), "restated_differ": list(differs.id)},
+               "widest_values": (float(widest.value_tip), float(widest.value_kom)),
+               "restated_differ": list(differs.id)},
         figure_ids=tuple(ids),
         sources=sources_of(data.figures, data.sources, ids, data.glotip),
         summary=story.summary,

@@ -41,7 +41,8 @@ from statsmodels.stats.rates import confint_poisson, test_poisson_2indep
 
 from .domains import CONFIDENCE
 
-#: A value built on fewer events than this is marked unreliable (the ONS and NCHS rule: its relative standard error exceeds about 23 %).
+#: A value built on fewer events than this is marked unreliable (the ONS and NCHS rule: its relative standard error
+#: exceeds about 23 %).
 RELIABLE_EVENTS = 20
 #: How the prose marks such a value.
 UNRELIABLE = f"unreliable: fewer than {RELIABLE_EVENTS} events"
@@ -188,7 +189,8 @@ class Comparison(_Verdict):
     confidence: float
 
 
-def compare_rates(count1: Bounds, exposure1: float, count2: Bounds, exposure2: float, confidence: float = 0.95) -> Comparison:
+def compare_rates(count1: Bounds, exposure1: float, count2: Bounds, exposure2: float,
+                  confidence: float = 0.95) -> Comparison:
     """Rate 1 (count1 / exposure1) against rate 2: the exact conditional test and the rate ratio's interval.
 
     Given the total count, count1 is binomial with p = E1 R / (E1 R + E2); the
@@ -230,15 +232,20 @@ class ShareComparison(_Verdict):
 MAX_COMBINATIONS = 100_000
 
 
-def compare_shares(part1: Bounds, whole1: Bounds, part2: Bounds, whole2: Bounds, confidence: float = 0.95) -> ShareComparison:
-    """Share 1 (part1 / whole1) against share 2: Fisher's exact test (two-sided), over every value censored counts may take."""
+def compare_shares(part1: Bounds, whole1: Bounds, part2: Bounds, whole2: Bounds,
+                   confidence: float = 0.95) -> ShareComparison:
+    """Share 1 (part1 / whole1) against share 2.
+
+    Fisher's exact test (two-sided), over every value censored counts may take.
+    """
     _alpha(confidence)
     grids = [_values(b) for b in (part1, whole1, part2, whole2)]
     if any(g is None for g in grids):
         return ShareComparison(NAN_PAIR, NAN_PAIR, math.nan, confidence)
     size = math.prod(len(g) for g in grids)
     if size > MAX_COMBINATIONS:
-        raise ValueError(f"{size:,} combinations of censored values to compare; at most {MAX_COMBINATIONS:,} are enumerated")
+        raise ValueError(f"{size:,} combinations of censored values to compare; at most "
+                         f"{MAX_COMBINATIONS:,} are enumerated")
     p_values, firsts, seconds = [], [], []
     for k1, n1, k2, n2 in itertools.product(*grids):
         if k1 > n1 or k2 > n2 or n1 == 0 or n2 == 0:
@@ -255,11 +262,16 @@ def compare_shares(part1: Bounds, whole1: Bounds, part2: Bounds, whole2: Bounds,
 
 @functools.cache
 def _censored_counts():
-    """The model class, built on first use: statsmodels' likelihood machinery is imported only by the one notebook that fits a trend."""
+    """The model class, built on first use.
+
+    statsmodels' likelihood machinery is imported only by the one notebook that fits a trend.
+    """
     from statsmodels.base.model import GenericLikelihoodModel
 
     class CensoredCounts(GenericLikelihoodModel):
-        """A log-linear model of counts known to lie in [low, high]: Poisson, or negative binomial (NB2) when ``dispersed``.
+        """A log-linear model of counts known to lie in [low, high].
+
+        Poisson, or negative binomial (NB2) when ``dispersed``.
 
         An exact count contributes its probability, a censored one the
         probability of its range. Distributions are scipy.stats'.
@@ -318,9 +330,13 @@ class Trend:
         return self.low > 0 or self.high < 0
 
     def claim(self, what: str) -> str:
-        """What a title may say of the trend in ``what``: "no detectable trend in ..." or "... fell/rose by about x% a year"."""
+        """What a title may say of the trend in ``what``: "no detectable trend in ..." or "...
+
+        fell/rose by about x% a year".
+        """
         if not self.detectable:
-            return f"no detectable trend in {what} ({self.percent_a_year:+.0f}% a year, {ci_label(self.confidence)} {self.low:+.0f} to {self.high:+.0f})"
+            return (f"no detectable trend in {what} ({self.percent_a_year:+.0f}% a year, {ci_label(self.confidence)} "
+                    f"{self.low:+.0f} to {self.high:+.0f})")
         verb = "rose" if self.percent_a_year > 0 else "fell"
         return (f"{what} {verb} by about {abs(self.percent_a_year):.0f}% a year ({ci_label(self.confidence)} "
                 f"{self.low:+.0f} to {self.high:+.0f})")
@@ -331,7 +347,8 @@ class Trend:
                 f"{self.model}")
 
 
-#: The overdispersion test's level: a Pearson chi-square above its 95th percentile moves the fit to the negative binomial.
+#: The overdispersion test's level: a Pearson chi-square above its 95th percentile moves the fit to the negative
+#: binomial.
 DISPERSION_LEVEL = 0.05
 
 
@@ -348,9 +365,11 @@ def trend(years, counts, confidence: float = 0.95) -> Trend:
     Args:
         years: The calendar years.
         counts: Each year's bounds, ``(n, n)`` or ``(1, 4)`` or ``(nan, nan)``.
+        confidence: The level of the interval of the change a year.
     """
     alpha = _alpha(confidence)
-    rows = [(int(y), lo, hi) for y, (lo, hi) in zip(years, counts, strict=True) if not (math.isnan(lo) or math.isnan(hi))]
+    rows = [(int(y), lo, hi)
+            for y, (lo, hi) in zip(years, counts, strict=True) if not (math.isnan(lo) or math.isnan(hi))]
     if len(rows) < 3:
         raise ValueError(f"a trend needs at least three years with a count; got {len(rows)}")
     year = np.array([r[0] for r in rows], float)
@@ -368,12 +387,13 @@ def trend(years, counts, confidence: float = 0.95) -> Trend:
     dispersion_p = float(stats.chi2.sf(pearson, df)) if df > 0 else math.nan
     fit, model = poisson, "Poisson"
     if df > 0 and dispersion_p < DISPERSION_LEVEL:
-        fit = _censored_counts()(low, high, exog, dispersed=True).fit(start_params=np.append(poisson.params, math.log(0.1)),
-                                                                    method="bfgs", maxiter=2000, disp=False)
+        fit = _censored_counts()(low, high, exog, dispersed=True).fit(
+            start_params=np.append(poisson.params, math.log(0.1)), method="bfgs", maxiter=2000, disp=False)
         model = "negative binomial"
     slope, se = float(fit.params[1]), float(fit.bse[1])
     z = stats.norm.ppf(1 - alpha / 2)
-    return Trend(percent_a_year=100 * math.expm1(slope), low=100 * math.expm1(slope - z * se), high=100 * math.expm1(slope + z * se),
+    return Trend(percent_a_year=100 * math.expm1(slope), low=100 * math.expm1(slope - z * se),
+                 high=100 * math.expm1(slope + z * se),
                  model=model, dispersion=dispersion, dispersion_p=dispersion_p, years=tuple(int(y) for y in year),
                  censored_years=tuple(int(y) for y, e in zip(year, exact, strict=True) if not e), confidence=confidence,
                  fitted=tuple(float(m) for m in np.exp(exog @ fit.params[: exog.shape[1]])))
@@ -382,9 +402,12 @@ def trend(years, counts, confidence: float = 0.95) -> Trend:
 # --- as a reader writes them ---
 
 #: Said once wherever intervals are shown.
-WHAT_INTERVALS_COVER = ("The intervals cover chance only: how far a count could move from year to year if nothing behind it changed. "
-                        "They do not cover differences of definition, recording or effort between sources, years and countries, "
-                        f"which can be larger. A value built on fewer than {RELIABLE_EVENTS} events is marked unreliable.")
+WHAT_INTERVALS_COVER = ("The intervals cover chance only: how far a count could move from year to year if nothing "
+                        "behind it changed. "
+                        "They do not cover differences of definition, recording or effort between "
+                        "sources, years and countries, "
+                        f"which can be larger. A value built on fewer than {RELIABLE_EVENTS} "
+                        "events is marked unreliable.")
 
 def shown_interval(interval: Bounds, digits: int = 0, percent: bool = False) -> str:
     """A chance interval as printed: "22-135", "0-61%", "3.2-inf"; "n/a" when there is none."""

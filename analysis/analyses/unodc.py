@@ -14,12 +14,17 @@ from ..data.vintages import RULES
 RELEASES = RULES
 
 
-def yearly_counts(chosen: pd.DataFrame, iso3: str, metric: str, years: list[int], form: str = "unsplit") -> pd.DataFrame:
+def yearly_counts(chosen: pd.DataFrame, iso3: str, metric: str, years: list[int],
+                  form: str = "unsplit") -> pd.DataFrame:
     """One row per year of ``years``: the count as written, its bounds, and where it comes from.
 
     Args:
         chosen: GLOTIP rows with one release per count, from ``choose_release``
             (which leaves flagged rows out unless told otherwise).
+        iso3: The country.
+        metric: The count, as the GLOTIP table names it.
+        years: The calendar years, one row each.
+        form: The form of trafficking (``"unsplit"``: all forms together).
 
     A year without a row has an empty ``written`` and missing bounds: not
     reported, which is neither zero nor censored.

@@ -28,7 +28,8 @@ def _counted_years(data: Dataset, p: dict) -> pd.Series:
     return counted.period_start
 
 
-def protection_table(figures: pd.DataFrame, years: list[int], measures: tuple[str, ...] = MEASURES, confidence: float = 0.95) -> pd.DataFrame:
+def protection_table(figures: pd.DataFrame, years: list[int], measures: tuple[str, ...] = MEASURES,
+                     confidence: float = 0.95) -> pd.DataFrame:
     """Each measure per year, as a count and per 100 victims identified, with a Wilson interval.
 
     A measure the source does not give for a year is a missing value, not zero.
@@ -40,7 +41,8 @@ def protection_table(figures: pd.DataFrame, years: list[int], measures: tuple[st
     for year in years:
         victims = victim_count(figures, PER, year)
         for measure in measures:
-            found = figures[(figures.metric == measure) & (figures.period_kind == "calendar_year") & (figures.period_start == year)]
+            found = figures[(figures.metric == measure) & (figures.period_kind == "calendar_year")
+                            & (figures.period_start == year)]
             value = float(found.value.sum()) if len(found) else float("nan")
             low, high = share_interval((value, value), (victims.value, victims.value), confidence)
             rows.append({
@@ -62,13 +64,17 @@ READS = ("figures", "sources")
 def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip2015",
             years: Annotated[tuple[int, ...], YearsOf(_counted_years, needs=("source",))] = (2013, 2014),
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
-    """Reflection periods, residence permits, asylum and shelter per 100 victims identified, by year, with Wilson intervals."""
+    """Reflection periods, residence permits, asylum and shelter per 100 victims identified, by year.
+
+    Each rate comes with its Wilson interval.
+    """
     figures = from_source(data.figures, source)
     table = protection_table(figures, list(years), confidence=confidence)
     wide = table.pivot(index="measure", columns="year", values="per_100_victims").reindex(list(MEASURES))
     last = max(years)
     latest = table[table.year == last].set_index("measure")
-    permits, reflection = float(latest.per_100_victims["temporary_residence_permits_granted"]), float(latest.per_100_victims["reflection_periods_granted"])
+    permits, reflection = (float(latest.per_100_victims["temporary_residence_permits_granted"]),
+                           float(latest.per_100_victims["reflection_periods_granted"]))
     permits_ci, reflection_ci = ((float(latest.ci_low[m]), float(latest.ci_high[m]))
                                  for m in ("temporary_residence_permits_granted", "reflection_periods_granted"))
     ids = [i for cell in table.ids for i in cell]
@@ -80,7 +86,8 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
             a, b = (table[(table.year == y) & (table.measure == measure)].iloc[0] for y in (first, last))
             if pd.isna(a["count"]) or pd.isna(b["count"]):
                 continue
-            test = compare_shares((a["count"],) * 2, (a.victims_identified,) * 2, (b["count"],) * 2, (b.victims_identified,) * 2, confidence)
+            test = compare_shares((a["count"],) * 2, (a.victims_identified,) * 2, (b["count"],) * 2,
+                                  (b.victims_identified,) * 2, confidence)
             changes.append({"measure": measure, "differs": test.differs, "p_value": test.p_value})
     story = words.render(__name__, {
         "year": last, "first_year": min(years), "permits": permits, "reflection": reflection, "permits_ci": permits_ci,

@@ -43,7 +43,8 @@ def side_by_side(statements: pd.DataFrame, sources: list[str], topics: tuple[str
 
     table["named_by"] = table.apply(named_by, axis=1)
     order = {t: i for i, t in enumerate(topics)}
-    return table.sort_values(["topic", "named_by", "subject"], key=lambda c: c.map(order) if c.name == "topic" else c, ignore_index=True)
+    return table.sort_values(["topic", "named_by", "subject"], key=lambda c: c.map(order) if c.name == "topic" else c,
+                             ignore_index=True)
 
 
 def policy_timeline(statements: pd.DataFrame, sources_register: pd.DataFrame, sources: list[str]) -> pd.DataFrame:

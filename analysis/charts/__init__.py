@@ -1,4 +1,6 @@
-"""The charts layer: the theme, one drawing per notebook (a module named after its topic), and the one step that finishes and saves a chart.
+"""The charts layer: the theme, one drawing per notebook, and the one step that finishes and saves a chart.
+
+Each drawing is a module named after its topic.
 
 Builds on :mod:`analysis.data` and :mod:`analysis.analyses`. A notebook calls
 ``charts.show(result)``: the drawing of its analysis, finished with the title,
@@ -37,5 +39,6 @@ def show(result: Result):
     return _show(result, DRAWINGS[result.name](result))
 
 
-__all__ = ["DRAWINGS", "EXPLORATORY", "FIGURES_DIR_ENV", "apply_theme", "figures_dir", "finish", "parameter_note", "render", "save",
+__all__ = ["DRAWINGS", "EXPLORATORY", "FIGURES_DIR_ENV", "apply_theme", "figures_dir", "finish", "parameter_note",
+           "render", "save",
            "show", "source_line"]

@@ -18,6 +18,7 @@ def _about(hedge: str) -> str:
 
 
 def draw(result: Result) -> plt.Figure:
+    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
     per_year, windows = result.tables["per_year"], result.tables["windows"]
     measure = VICTIM_MEASURES[result.parameters["denominator"]]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 5), gridspec_kw={"width_ratios": [1, 1.5]})
@@ -26,22 +27,26 @@ def draw(result: Result) -> plt.Figure:
     marks.chance_bars(left, positions, per_year.victims_per_conviction, per_year.ci_low, per_year.ci_high, "#333333")
     marks.points(left, positions, per_year.victims_per_conviction, per_year.unreliable, "#333333", size=30)
     for x, row in zip(positions, per_year.itertuples(), strict=True):
-        left.annotate(f"{_about(row.victims_hedge)}{row.victims_per_conviction:,.0f}", (x, row.victims_per_conviction), textcoords="offset points",
+        left.annotate(f"{_about(row.victims_hedge)}{row.victims_per_conviction:,.0f}", (x, row.victims_per_conviction),
+                      textcoords="offset points",
                       xytext=(8, 0), ha="left", va="center", fontsize=9)
     left.set_xticks(positions, [str(y) for y in per_year.year])
     left.set_xlim(-0.6, len(per_year) - 0.4)
     left.set_ylabel(f"{measure.plural}\nper trafficker convicted")
     left.set_title("Per calendar year")
     left.set_ylim(0, per_year.ci_high.replace(float("inf"), float("nan")).max() * 1.22)
-    marks.add_key(left, marks.key_entries(result.parameters["confidence"], censoring=False, unreliable=bool(per_year.unreliable.any()),
-                                          reliable=bool((~per_year.unreliable).any())), loc="upper left", ncols=1)
+    marks.add_key(left,
+                  marks.key_entries(result.parameters["confidence"], censoring=False,
+                                    unreliable=bool(per_year.unreliable.any()),
+                                    reliable=bool((~per_year.unreliable).any())), loc="upper left", ncols=1)
     left.yaxis.set_major_formatter(THOUSANDS)
 
     for i, row in enumerate(windows.itertuples()):
         colour = OKABE_ITO[4] if row.measure == "convictions" else OKABE_ITO[0]
         right.barh(i, row.years, left=row.period_start - 0.5, color=colour, height=0.5)
-    right.set_yticks(range(len(windows)), [f"{_about(r.hedge)}{r.value:,.0f} {r.measure.replace('_', ' ')}\n{r.period_start}-{r.period_end}"
-                                           for r in windows.itertuples()])
+    right.set_yticks(range(len(windows)),
+                     [f"{_about(r.hedge)}{r.value:,.0f} {r.measure.replace('_', ' ')}\n{r.period_start}-{r.period_end}"
+                      for r in windows.itertuples()])
     right.set_xlim(windows.period_start.min() - 0.5, windows.period_end.max() + 0.5)
     right.set_title("Cumulative windows" + ("" if result.facts["windows_match"] else " (they do not match)"))
     right.grid(axis="y", visible=False)

@@ -43,8 +43,10 @@ def source_line(sources: pd.DataFrame) -> str:
             group = group.sort_values("edition", kind="stable")
             editions = ", ".join(str(e) for e in sorted(group.edition.unique()))
             noun = "document" if len(group) == 1 else "documents"
-            parts.append(f"{producer}: {len(group)} {noun}, edition{'s' if len(group) > 1 else ''} {editions} ({', '.join(group.index)})")
-    return "Source: " + "; ".join(parts) + ". Addresses in data/raw/sources.csv; curated in tip-norway, data/processed/."
+            parts.append(f"{producer}: {len(group)} {noun}, edition{'s' if len(group) > 1 else ''} {editions} "
+                         f"({', '.join(group.index)})")
+    return "Source: " + "; ".join(parts) + (". Addresses in data/raw/sources.csv; curated in tip-norway, "
+                                            "data/processed/.")
 
 
 def _shown(value) -> str:
@@ -114,7 +116,8 @@ def show(result: Result, drawing: plt.Figure):
     from IPython.display import Image
 
     finish(drawing, result)
-    written = save(drawing, result.name, result.table, figures_dir(exploratory=bool(result.changed)), facts=record(result))
+    written = save(drawing, result.name, result.table, figures_dir(exploratory=bool(result.changed)),
+                   facts=record(result))
     plt.close(drawing)
     where = f" to {paths.display(written[0].parent)} (exploratory: not published)" if result.changed else ""
     print("wrote", ", ".join(p.name for p in written) + where)

@@ -1,4 +1,6 @@
-"""How every chart draws a chance interval, a censoring range and an unreliable value, so that a reader learns them once.
+"""How every chart draws a chance interval, a censoring range and an unreliable value.
+
+All charts draw them alike, so that a reader learns them once.
 
 - A **chance interval** is a thin error bar with caps (gid ``chance-interval``);
   its legend entry names the level ("95% CI, chance").
@@ -64,21 +66,25 @@ def points(ax: Axes, x, value, unreliable, colour: str, marker: str = "o", size:
     if (~shaky).any():
         ax.scatter(xy[0][~shaky], xy[1][~shaky], color=colour, marker=marker, s=size, zorder=3, label=label)
     if shaky.any():
-        ax.scatter(xy[0][shaky], xy[1][shaky], facecolor="white", edgecolor=colour, linewidth=1.5, marker=marker, s=size, zorder=3,
+        ax.scatter(xy[0][shaky], xy[1][shaky], facecolor="white", edgecolor=colour, linewidth=1.5, marker=marker,
+                   s=size, zorder=3,
                    label=None if (~shaky).any() else label)
 
 
-def key_entries(confidence: float, censoring: bool, unreliable: bool, reliable: bool = True) -> list[tuple[Line2D, str]]:
+def key_entries(confidence: float, censoring: bool, unreliable: bool,
+                reliable: bool = True) -> list[tuple[Line2D, str]]:
     """Legend handles for the marks: the chance interval, the censoring range and the open marker, as each is used."""
     grey = "#555555"
-    entries = [(Line2D([], [], color=grey, marker="_", markersize=8, linewidth=1.2), f"{ci_label(confidence)} (chance)")]
+    entries = [(Line2D([], [], color=grey, marker="_", markersize=8, linewidth=1.2),
+                f"{ci_label(confidence)} (chance)")]
     if censoring:
         entries.append((Line2D([], [], color=grey, linewidth=6, alpha=0.45), "range of a '<5' count (1 to 4)"))
     if unreliable:
         entries.append((Line2D([], [], color=grey, marker="o", markerfacecolor="white", linestyle="none"),
                         f"open: fewer than {RELIABLE_EVENTS} events (unreliable)"))
     if unreliable and reliable:
-        entries.append((Line2D([], [], color=grey, marker="o", linestyle="none"), f"filled: {RELIABLE_EVENTS} events or more"))
+        entries.append((Line2D([], [], color=grey, marker="o", linestyle="none"),
+                        f"filled: {RELIABLE_EVENTS} events or more"))
     return entries
 
 

@@ -48,7 +48,9 @@ def write_figure(fig: plt.Figure, folder: Path, name: str) -> list[Path]:
 
 
 def save(fig: plt.Figure, name: str, table: pd.DataFrame, folder: str | Path, facts: dict | None = None) -> list[Path]:
-    """Write ``name``.png, .svg and .csv (exactly what is plotted) to ``folder``, and ``name``.json when ``facts`` are given.
+    """Write ``name``.png, .svg and .csv (exactly what is plotted) to ``folder``.
+
+    Also ``name``.json when ``facts`` are given.
 
     The JSON file holds the facts the chart states (its title, headline,
     parameters, figure ids), so that what a run computed can be read back

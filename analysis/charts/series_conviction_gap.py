@@ -13,36 +13,47 @@ from .theme import OKABE_ITO, THOUSANDS
 
 
 def draw(result: Result) -> plt.Figure:
+    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
     table = result.table
     years = list(table.year)
-    fig, (top, middle, bottom) = plt.subplots(3, 1, figsize=(10, 9), sharex=True, gridspec_kw={"height_ratios": [1.3, 1, 1]})
+    fig, (top, middle, bottom) = plt.subplots(3, 1, figsize=(10, 9), sharex=True,
+                                              gridspec_kw={"height_ratios": [1.3, 1, 1]})
     unodc, tip, kom = OKABE_ITO[4], OKABE_ITO[5], OKABE_ITO[2]
 
     confidence = result.parameters["confidence"]
     point = table[table.glotip_ratio_low == table.glotip_ratio_high]
     span = table[table.glotip_ratio_low < table.glotip_ratio_high]
     have_tip = table.dropna(subset=["tip_victims_per_conviction"])
-    high = max(table.glotip_ratio_ci_high.replace(float("inf"), float("nan")).max(), have_tip.tip_ratio_ci_high.max() if len(have_tip) else 0)
+    high = max(table.glotip_ratio_ci_high.replace(float("inf"), float("nan")).max(),
+               have_tip.tip_ratio_ci_high.max() if len(have_tip) else 0)
     marks.censoring_bars(top, span.year, span.glotip_ratio_low, span.glotip_ratio_high, unodc)
-    marks.chance_bars(top, table.year, table.glotip_ratio_low.where(table.glotip_ratio_low == table.glotip_ratio_high,
-                                                                       (table.glotip_ratio_low * table.glotip_ratio_high) ** 0.5),
+    marks.chance_bars(top, table.year,
+                      table.glotip_ratio_low.where(table.glotip_ratio_low == table.glotip_ratio_high,
+                                                   (table.glotip_ratio_low * table.glotip_ratio_high) ** 0.5),
                       table.glotip_ratio_ci_low, table.glotip_ratio_ci_high, unodc, cap=high)
-    marks.points(top, point.year, point.glotip_ratio_low, point.glotip_unreliable, unodc, label="UNODC: detected victims / persons convicted")
-    marks.chance_bars(top, have_tip.year + 0.25, have_tip.tip_victims_per_conviction, have_tip.tip_ratio_ci_low, have_tip.tip_ratio_ci_high,
+    marks.points(top, point.year, point.glotip_ratio_low, point.glotip_unreliable, unodc,
+                 label="UNODC: detected victims / persons convicted")
+    marks.chance_bars(top, have_tip.year + 0.25, have_tip.tip_victims_per_conviction, have_tip.tip_ratio_ci_low,
+                      have_tip.tip_ratio_ci_high,
                       tip, cap=high)
-    marks.points(top, have_tip.year + 0.25, have_tip.tip_victims_per_conviction, have_tip.tip_unreliable, tip, marker="D",
+    marks.points(top, have_tip.year + 0.25, have_tip.tip_victims_per_conviction, have_tip.tip_unreliable, tip,
+                 marker="D",
                  label="TIP: government count / convictions")
     top.set_yscale("log")
     top.set_ylabel("victims per person convicted\n(log scale)")
     top.yaxis.set_major_formatter(THOUSANDS)
     top.legend(frameon=False, fontsize=8, loc="upper left", ncols=1)
-    marks.add_key(top, marks.key_entries(confidence, censoring=len(span) > 0, unreliable=bool(table.glotip_unreliable.any()),
-                                         reliable=bool((~table.glotip_unreliable & table.glotip_ratio_ci_low.notna()).any())),
+    marks.add_key(top,
+                  marks.key_entries(confidence, censoring=len(span) > 0,
+                                    unreliable=bool(table.glotip_unreliable.any()),
+                                    reliable=bool((~table.glotip_unreliable
+                                                   & table.glotip_ratio_ci_low.notna()).any())),
                   loc="upper right", ncols=2)
     low = min(table.glotip_ratio_ci_low.min(), have_tip.tip_ratio_ci_low.min() if len(have_tip) else float("inf"))
     top.set_ylim(low / 1.5, high * 5)
 
-    middle.plot(table.year, table.glotip_detected_low, color=unodc, marker="o", label="UNODC: detected")  # a gap where none is reported
+    # a gap where none is reported
+    middle.plot(table.year, table.glotip_detected_low, color=unodc, marker="o", label="UNODC: detected")
     middle.scatter(have_tip.year, have_tip.tip_victims, color=tip, marker="D", zorder=3, label="TIP: government count")
     followed = table.dropna(subset=["kom_victims"])
     middle.scatter(followed.year, followed.kom_victims, color=kom, marker="s", zorder=3, label="KOM: followed up")
@@ -56,8 +67,9 @@ def draw(result: Result) -> plt.Figure:
     bottom.bar(exact.year, exact.glotip_convicted_low, color=unodc, alpha=0.8, label="UNODC: persons convicted")
     bottom.bar(censored.year, censored.glotip_convicted_high, color="white", edgecolor=unodc, hatch="///",
                label="UNODC: '<5' (1 to 4)")
-    marks.chance_bars(bottom, table.year, table.glotip_convicted_low.where(table.glotip_convicted_low == table.glotip_convicted_high,
-                                                                           table.glotip_convicted_high),
+    marks.chance_bars(bottom, table.year,
+                      table.glotip_convicted_low.where(table.glotip_convicted_low == table.glotip_convicted_high,
+                                                       table.glotip_convicted_high),
                       table.glotip_convicted_ci_low, table.glotip_convicted_ci_high, "#333333")
     trend = result.facts["trend_convicted"]
     if trend is not None:
@@ -70,10 +82,12 @@ def draw(result: Result) -> plt.Figure:
     bottom.set_ylim(0, table.glotip_convicted_ci_high.max() * 1.25)
     handles, labels = bottom.get_legend_handles_labels()
     (chance_handle, chance_label), = marks.key_entries(confidence, censoring=False, unreliable=False)
-    bottom.legend([*handles, chance_handle], [*labels, chance_label], frameon=False, fontsize=8, loc="upper left", ncols=3)
+    bottom.legend([*handles, chance_handle], [*labels, chance_label], frameon=False, fontsize=8, loc="upper left",
+                  ncols=3)
     for ax, column in ((middle, "glotip_detected_low"), (bottom, "glotip_convicted_low")):
         for row in table[table[column].isna()].itertuples():
-            ax.text(row.year, ax.get_ylim()[1] * 0.03, "n/a", ha="center", va="bottom", fontsize=7, color="#666666", rotation=90)
+            ax.text(row.year, ax.get_ylim()[1] * 0.03, "n/a", ha="center", va="bottom", fontsize=7, color="#666666",
+                    rotation=90)
     bottom.set_xticks(years, [str(y) for y in years], rotation=45)
     bottom.set_xlim(years[0] - 0.6, years[-1] + 0.6)
     return fig

@@ -55,7 +55,8 @@ def sweep_chart(results: pd.DataFrame, swept: list[str], label: str, notebook: s
             ax.vlines(xs, low, high, color=colour, linewidth=4, alpha=0.7, label=name)
             ax.plot(xs, (low + high) / 2, color=colour, linewidth=1, linestyle=":")
         else:
-            ax.plot(xs, rows.headline.astype(float), color=colour, marker="o", label=name, linestyle="-" if numeric else "none")
+            ax.plot(xs, rows.headline.astype(float), color=colour, marker="o", label=name,
+                    linestyle="-" if numeric else "none")
     if not numeric:
         ax.set_xticks(range(len(order)), [str(v) for v in order])
     ax.set_xlabel(x_name.replace("_", " "))
@@ -65,9 +66,11 @@ def sweep_chart(results: pd.DataFrame, swept: list[str], label: str, notebook: s
     if others:
         ax.legend(fontsize=7, frameon=False, loc="best")
     failed = int((results.status != "ok").sum())
-    shown = "each bar is one run's headline, the range its counts allow (a count published as '<5' is 1 to 4)" if interval \
+    shown = ("each bar is one run's headline, the range its counts allow (a count "
+             "published as '<5' is 1 to 4)") if interval \
         else "each point is one run's headline fact; lines that coincide are drawn over each other"
-    note = f"Sweep of notebook {notebook}: {len(ok)} run(s)" + (f", {failed} failed and not shown" if failed else "") + \
+    note = f"Sweep of notebook {notebook}: {len(ok)} run(s)" + (f", {failed} failed and not shown" if failed
+                                                                else "") + \
         f"; {shown}. Values from the facts each run wrote (results.csv)."
     fig.suptitle(textwrap.fill(f"{label[:1].upper()}{label[1:]}, by {x_name.replace('_', ' ')}", 70),
                  x=0.01, ha="left", fontsize=12, fontweight="bold")

@@ -12,6 +12,7 @@ from .theme import OKABE_ITO
 
 
 def draw(result: Result) -> plt.Figure:
+    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
     tiers, drift = result.tables["tiers"], result.tables["drift"]
     editions = list(tiers.edition)
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 5))
@@ -27,7 +28,8 @@ def draw(result: Result) -> plt.Figure:
     for name, rows in drift.groupby("series"):
         tip = name == "TIP"
         colour = OKABE_ITO[5] if tip else OKABE_ITO[2]
-        right.plot(rows.period_end, rows.value, marker="o" if tip else "s", color=colour, linestyle="-" if tip else "none", label=name)
+        right.plot(rows.period_end, rows.value, marker="o" if tip else "s", color=colour,
+                   linestyle="-" if tip else "none", label=name)
         for row in rows.itertuples():
             right.annotate(row.label.replace(" (", "\n("), (row.period_end, row.value), textcoords="offset points",
                            xytext=(7, -4), ha="left", va="top", fontsize=8)

@@ -12,6 +12,7 @@ from .theme import OKABE_ITO, THOUSANDS
 
 
 def draw(result: Result) -> plt.Figure:
+    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
     pairs = result.tables["pairs"]
     fig, ax = plt.subplots(figsize=(10, 5.5))
     y = range(len(pairs))
@@ -20,8 +21,10 @@ def draw(result: Result) -> plt.Figure:
     ax.scatter(pairs.value_kom, y, color=OKABE_ITO[4], marker="s", label="KOM / police", zorder=3)
     unodc = result.tables["three_sources"].set_index("year").glotip
     victims = [(i, float(unodc[r.year].replace(",", ""))) for i, r in enumerate(pairs.itertuples())
-               if r.tip_metric == "victims_identified_assisted" and r.population == "all" and r.form == "unsplit" and r.year in unodc.index]
-    ax.scatter([v for _, v in victims], [i for i, _ in victims], facecolor="none", edgecolor=OKABE_ITO[2], marker="o", s=110,
+               if r.tip_metric == "victims_identified_assisted" and r.population == "all" and r.form == "unsplit"
+               and r.year in unodc.index]
+    ax.scatter([v for _, v in victims], [i for i, _ in victims], facecolor="none", edgecolor=OKABE_ITO[2], marker="o",
+               s=110,
                linewidth=1.8, label="UNODC: detected victims", zorder=4)
     ax.set_yticks(list(y), list(pairs.label), fontsize=8)
     ax.invert_yaxis()

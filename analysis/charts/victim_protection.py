@@ -12,11 +12,13 @@ from ..analyses import Result
 from . import marks
 from .theme import OKABE_ITO
 
-_PROTECTION_LABELS = {"reflection_periods_granted": "reflection periods", "temporary_residence_permits_granted": "temporary residence permits",
+_PROTECTION_LABELS = {"reflection_periods_granted": "reflection periods",
+                      "temporary_residence_permits_granted": "temporary residence permits",
                       "asylum_grants": "asylum grants", "shelter_accepted": "shelter accepted\n(one institution)"}
 
 
 def draw(result: Result) -> plt.Figure:
+    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
     table = result.table.assign(label=lambda t: t.measure.map(_PROTECTION_LABELS))
     years = sorted(table.year.unique())
     labels = list(dict.fromkeys(table.label))
@@ -28,10 +30,12 @@ def draw(result: Result) -> plt.Figure:
         y = [labels.index(lab) + (i - (len(years) - 1) / 2) * height for lab in labels]
         ax.barh(y, rows.per_100_victims, height=height * 0.95, color=colour, alpha=0.6, label=str(year))
         marks.chance_bars(ax, y, rows.per_100_victims, rows.ci_low, rows.ci_high, "#333333", horizontal=True)
-        marks.points(ax, y, rows.per_100_victims, rows.unreliable.fillna(False).astype(bool), "#333333", size=22, horizontal=True)
+        marks.points(ax, y, rows.per_100_victims, rows.unreliable.fillna(False).astype(bool), "#333333", size=22,
+                     horizontal=True)
         for yi, row in zip(y, rows.itertuples(), strict=True):
             if not pd.isna(row.per_100_victims):
-                ax.annotate(f"{row.per_100_victims:.1f}", (row.ci_high, yi), textcoords="offset points", xytext=(4, 0), ha="left",
+                ax.annotate(f"{row.per_100_victims:.1f}", (row.ci_high, yi), textcoords="offset points", xytext=(4, 0),
+                            ha="left",
                             va="center", fontsize=8)
     ax.set_yticks(range(len(labels)), labels)
     ax.invert_yaxis()
@@ -39,7 +43,9 @@ def draw(result: Result) -> plt.Figure:
     ax.set_xlabel("per 100 victims identified and assisted")
     ax.grid(axis="y", visible=False)
     ax.legend(title="Year", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    marks.add_key(ax, marks.key_entries(result.parameters["confidence"], censoring=False, unreliable=bool(table.unreliable.any()),
-                                        reliable=bool((~table.unreliable & table["count"].notna()).any())),
+    marks.add_key(ax,
+                  marks.key_entries(result.parameters["confidence"], censoring=False,
+                                    unreliable=bool(table.unreliable.any()),
+                                    reliable=bool((~table.unreliable & table["count"].notna()).any())),
                   loc="upper left", bbox_to_anchor=(1.0, 0.6))
     return fig

@@ -12,6 +12,7 @@ from .theme import NOTE_GREY, OKABE_ITO
 
 
 def draw(result: Result) -> plt.Figure:
+    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
     timeline = result.table
     sources = list(result.parameters["sources"])
     colours = dict(zip(sources, [OKABE_ITO[5], OKABE_ITO[4], OKABE_ITO[2], OKABE_ITO[0]], strict=False))
@@ -19,7 +20,8 @@ def draw(result: Result) -> plt.Figure:
     for i, row in enumerate(timeline.itertuples()):
         ax.scatter(row.year, i, s=60, color=colours[row.source_id] if row.dated else "white",
                    edgecolor=colours[row.source_id], linewidth=1.5, zorder=3)
-    ax.set_yticks(range(len(timeline)), [f"{r.subject} ({r.event}{'' if r.dated else ', by then'})" for r in timeline.itertuples()],
+    ax.set_yticks(range(len(timeline)),
+                  [f"{r.subject} ({r.event}{'' if r.dated else ', by then'})" for r in timeline.itertuples()],
                   fontsize=8)
     ax.set_xlim(timeline.year.min() - 1, timeline.year.max() + 1)
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))

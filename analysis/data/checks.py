@@ -58,21 +58,24 @@ def check_raw_files(sources: pd.DataFrame, raw_dir: Path, register: str) -> tupl
         registered.add(row.file)
         path = Path(raw_dir) / row.file
         if not path.is_file():
-            problems.append(Problem(register, _line(row.Index), "file", f"registered file {paths.display(path)} not found", row.source_id))
+            problems.append(Problem(register, _line(row.Index), "file",
+                                    f"registered file {paths.display(path)} not found", row.source_id))
             continue
         actual = sha256(path)
         if pd.isna(row.sha256) or actual != row.sha256:
             problems.append(Problem(
                 register, _line(row.Index), "sha256",
-                f"raw file {paths.display(path)} has changed: its sha256 is {actual}, the register expects {row.sha256}. "
-                "Raw files are kept byte for byte; restore the published copy or register a new source.",
+                f"raw file {paths.display(path)} has changed: its sha256 is {actual}, the register expects "
+                f"{row.sha256}. Raw files are kept byte for byte; restore the published copy or register a new source.",
                 row.source_id))
             continue
         if path.suffix == ".txt":  # documents quoted verbatim; a workbook is read by the extraction step
             texts[row.source_id] = path.read_text(encoding="utf-8")
     for path in sorted(Path(raw_dir).iterdir()):
-        if path.is_file() and path.name != Path(register).name and path.name not in registered and not path.name.startswith("."):
-            problems.append(Problem(paths.display(path), None, None, f"raw file is not in the source register {register}"))
+        if (path.is_file() and path.name != Path(register).name and path.name not in registered
+                and not path.name.startswith(".")):
+            problems.append(Problem(paths.display(path), None, None,
+                                    f"raw file is not in the source register {register}"))
     return problems, texts
 
 
@@ -93,18 +96,22 @@ def check_references(
             close = difflib.get_close_matches(str(row.source_id), list(editions), n=3)
             hint = f" (closest: {', '.join(close)})" if close else ""
             problems.append(Problem(show, _line(row.Index), "source_id",
-                                    f"unknown source {row.source_id!r}: expected a source_id registered in data/raw/sources.csv{hint}", row.id))
+                                    f"unknown source {row.source_id!r}: expected a source_id registered in "
+                                    f"data/raw/sources.csv{hint}", row.id))
         elif row.report_year != editions[row.source_id]:
             problems.append(Problem(show, _line(row.Index), "report_year",
-                                    f"expected {editions[row.source_id]}, the edition of source {row.source_id}, found {row.report_year}", row.id))
+                                    f"expected {editions[row.source_id]}, the edition of source {row.source_id}, found "
+                                    f"{row.report_year}", row.id))
         if metrics is not None:
             if (row.metric, row.unit) not in pairs:
                 units = sorted(u for m, u in pairs if m == row.metric)
                 expected = f"unit {' or '.join(units)}" if units else "a metric listed in data/processed/metrics.csv"
                 problems.append(Problem(show, _line(row.Index), "metric" if not units else "unit",
-                                        f"({row.metric}, {row.unit}) is not in the metric codebook: expected {expected}", row.id))
+                                        f"({row.metric}, {row.unit}) is not in the metric "
+                                        f"codebook: expected {expected}", row.id))
             if not pd.isna(row.part_of) and row.part_of not in ids:
-                problems.append(Problem(show, _line(row.Index), "part_of", f"expected the id of another figure, found {row.part_of!r}", row.id))
+                problems.append(Problem(show, _line(row.Index), "part_of",
+                                        f"expected the id of another figure, found {row.part_of!r}", row.id))
     return problems
 
 
@@ -112,6 +119,8 @@ def check_quotes(table: pd.DataFrame, show: str, texts: dict[str, str], local: s
     """Quotes from documents held in data/raw/ stand verbatim in them, in the paragraph the locator names.
 
     Args:
+        table: The figures or statements, with ``quote`` and ``locator``.
+        show: The table's file, as messages name it.
         texts: Text of each readable registered file, by source_id.
         local: source_ids whose document data/raw/ holds (their rows must quote it).
     """
@@ -121,28 +130,34 @@ def check_quotes(table: pd.DataFrame, show: str, texts: dict[str, str], local: s
         if row.source_id not in local:
             continue  # no local copy: the quote is as read at the address, checked against the value only
         if pd.isna(row.quote):
-            problems.append(Problem(show, _line(row.Index), "quote", f"expected the passage of {row.source_id}, which data/raw/ holds", row.id))
+            problems.append(Problem(show, _line(row.Index), "quote",
+                                    f"expected the passage of {row.source_id}, which data/raw/ holds", row.id))
             continue
         located = re.match(r"paragraph (\d+)( \(.+\))?$", row.locator)
         if not located:
             problems.append(Problem(show, _line(row.Index), "locator",
-                                    f"expected 'paragraph N (section)' for a document held in data/raw/, found {row.locator!r}", row.id))
+                                    "expected 'paragraph N (section)' for a document held in "
+                                    f"data/raw/, found {row.locator!r}", row.id))
             continue
         if row.source_id not in texts:
             continue  # the copy failed its own check, reported with the register
         if row.quote not in texts[row.source_id]:
-            problems.append(Problem(show, _line(row.Index), "quote", f"quote not found verbatim in the raw document of {row.source_id}: {row.quote!r}", row.id))
+            problems.append(Problem(show, _line(row.Index), "quote",
+                                    f"quote not found verbatim in the raw document of {row.source_id}: {row.quote!r}",
+                                    row.id))
             continue
         number = int(located.group(1))
         blocks = split[row.source_id]
         if not (1 <= number <= len(blocks)) or row.quote not in blocks[number - 1]:
             found = [str(i) for i, block in enumerate(blocks, start=1) if row.quote in block]
             problems.append(Problem(show, _line(row.Index), "locator",
-                                    f"the quote is not in paragraph {number}; expected paragraph {' or '.join(found)}", row.id))
+                                    f"the quote is not in paragraph {number}; expected paragraph {' or '.join(found)}",
+                                    row.id))
     return problems
 
 
-def check_values(figures: pd.DataFrame, show: str) -> list[Problem]:
+# a check-list, one rule after another, each with its own message: read best in one place
+def check_values(figures: pd.DataFrame, show: str) -> list[Problem]:  # noqa: C901
     """Each value can be read from its quote, with the stated hedge; missing values say why."""
     problems = []
     for row in figures[["id", "value", "value_as_written", "missing_reason", "quote", "hedge"]].itertuples():
@@ -153,7 +168,8 @@ def check_values(figures: pd.DataFrame, show: str) -> list[Problem]:
 
         if pd.isna(row.value):
             if pd.isna(row.missing_reason):
-                add("missing_reason", "the value is empty: expected the reason it is missing (a missing value is not zero)")
+                add("missing_reason",
+                    "the value is empty: expected the reason it is missing (a missing value is not zero)")
             if not pd.isna(row.value_as_written):
                 add("value", f"expected the value written as {row.value_as_written!r}, found an empty cell")
             continue
@@ -180,7 +196,8 @@ def check_values(figures: pd.DataFrame, show: str) -> list[Problem]:
         if row.hedge in HEDGE_WORDS:
             words = HEDGE_WORDS[row.hedge]
             if not any(w in b for w in words for b in before):
-                add("hedge", f"expected one of {', '.join(repr(w) for w in words)} before {row.value_as_written!r} in the quote")
+                add("hedge",
+                    f"expected one of {', '.join(repr(w) for w in words)} before {row.value_as_written!r} in the quote")
         else:
             near = [b[-15:] for b in before]
             hedges = sorted({w for ws in HEDGE_WORDS.values() for w in ws if all(w in n for n in near)})
@@ -216,7 +233,10 @@ def _clause(quote: str, at: int) -> str:
 
 
 def _reads(clause: str, form: str, form_words: dict[str, tuple[str, ...]]) -> str:
-    """A clause of the quote, and the forms it names if the row's form is not among them: "'68 labor trafficking cases' (the form 'labor')"."""
+    """A clause of the quote, and the forms it names if the row's form is not among them.
+
+    "'68 labor trafficking cases' (the form 'labor')".
+    """
     named = [other for other, words in form_words.items() if words_in(words, clause)]
     return f"{clause!r} (the form {' and '.join(map(repr, named))})" if named and form not in named else repr(clause)
 
@@ -226,8 +246,10 @@ def _named(found: dict[str, list[str]], what: str) -> str:
     return ", ".join(f"the {what} {value!r} ({', '.join(map(repr, words))})" for value, words in found.items())
 
 
-def check_counted_as(
-    figures: pd.DataFrame, show: str, metrics: pd.DataFrame | None, forms: pd.DataFrame | None, populations: pd.DataFrame | None,
+# a check-list, one rule after another, each with its own message: read best in one place
+def check_counted_as(  # noqa: C901
+    figures: pd.DataFrame, show: str, metrics: pd.DataFrame | None, forms: pd.DataFrame | None,
+    populations: pd.DataFrame | None,
     misquoted: set[str] = frozenset(),
 ) -> list[Problem]:
     """Each quoted value is bound to the words of its quote that say what it counts, and they say what its row says.
@@ -254,7 +276,11 @@ def check_counted_as(
     that is not in its codebook is reported by the schema and check_references.
 
     Args:
-        metrics, forms, populations: The codebooks, with their ``named_by`` words (None if unreadable: not checked).
+        figures: The curated figures.
+        show: Their file, as messages name it.
+        metrics: The metric codebook, with its ``named_by`` words (None if unreadable: not checked).
+        forms: The form codebook, likewise.
+        populations: The population codebook, likewise.
         misquoted: ids of rows whose quote check_quotes found not to stand in its document: their words are
             not checked against a quote that is itself wrong (one problem per mistake).
     """
@@ -264,12 +290,16 @@ def check_counted_as(
     form_words = {} if forms is None else {row.form: named_words(row.named_by) for row in forms.itertuples()}
     population_words = {} if populations is None else {
         row.population: named_words(row.named_by) for row in populations.itertuples()}
-    columns = ["id", "metric", "unit", "form", "population", "value", "value_as_written", "counted_as", "unbound_reason",
+    columns = ["id", "metric", "unit", "form", "population", "value", "value_as_written", "counted_as",
+               "unbound_reason",
                "part_of", "quote"]
     rows = {row.id: row for row in figures[columns].itertuples()}
 
     def split_of(part) -> object | None:
-        """The figure ``part`` splits by form or population, if it is one of the same metric (a subset counted alike is not)."""
+        """The figure ``part`` splits by form or population, if it is one of the same metric.
+
+        A subset counted alike is not a split.
+        """
         whole = rows.get(part.part_of) if not pd.isna(part.part_of) else None
         if whole is None or (whole.metric, whole.unit) != (part.metric, part.unit):
             return None
@@ -291,8 +321,9 @@ def check_counted_as(
                         add(column, f"expected an empty cell, since the row has no quote to bind, found {cell!r}")
             continue
         if pd.isna(counted) and pd.isna(reason):
-            add("counted_as", "expected the words of the quote that say what the value counts, beginning with the value as "
-                              "written (e.g. '36 sex trafficking cases'), or in unbound_reason why the quote has none")
+            add("counted_as",
+                "expected the words of the quote that say what the value counts, beginning with the value as "
+                "written (e.g. '36 sex trafficking cases'), or in unbound_reason why the quote has none")
             continue
         if not pd.isna(counted) and not pd.isna(reason):
             add("unbound_reason", f"expected an empty cell, since counted_as binds the value to {counted!r}; "
@@ -308,8 +339,9 @@ def check_counted_as(
             places = occurs_as_token(written, row.quote)
             if places and 0 not in occurs_as_token(written, counted):  # absent from the quote: check_values says so
                 reads = " or ".join(_reads(_clause(row.quote, at), row.form, form_words) for at in places)
-                add("counted_as", f"{counted!r} does not begin with the value as written, {written!r}: expected the words "
-                                  f"that follow {written!r} in the quote, where it reads {reads}")
+                add("counted_as",
+                    f"{counted!r} does not begin with the value as written, {written!r}: expected the words "
+                    f"that follow {written!r} in the quote, where it reads {reads}")
                 continue
         faults = []
         if (row.metric, row.unit) in metric_words:
@@ -317,8 +349,10 @@ def check_counted_as(
             whole = split_of(row)  # its own row checks that the whole's words name the metric
             if not words_in(words, counted) and (whole is None or pd.isna(whole.counted_as)):
                 unbound = "" if whole is None else f" (its whole, {whole.id}, has no counted_as to name it)"
-                faults.append(f"does not name the metric {row.metric} ({row.unit}): expected one of the words {', '.join(words)}{unbound}")
-        for value, vocabulary, what in ((row.form, form_words, "form"), (row.population, population_words, "population")):
+                faults.append(f"does not name the metric {row.metric} ({row.unit}): expected one of the words "
+                              f"{', '.join(words)}{unbound}")
+        for value, vocabulary, what in ((row.form, form_words, "form"),
+                                        (row.population, population_words, "population")):
             none = UNNAMED[what]
             if value not in vocabulary:
                 continue
@@ -327,12 +361,15 @@ def check_counted_as(
                       if other != value and (found := words_in(words, counted))}
             if value == none:
                 if others:
-                    faults.append(f"names {_named(others, what)}, expected no word naming a {what}, since the row's {what} is {none}")
+                    faults.append(f"names {_named(others, what)}, expected no word naming a {what}, since the row's "
+                                  f"{what} is {none}")
             elif not own:
                 expected = f"expected words naming {value!r} ({', '.join(vocabulary[value])})"
-                faults.append(f"names {_named(others, what)}, {expected}" if others else f"does not name the {what} {value!r}: {expected}")
+                faults.append(f"names {_named(others, what)}, {expected}" if others
+                              else f"does not name the {what} {value!r}: {expected}")
             elif others and what == "form":  # a count of men may say it is 41 women and one man; a form is one form
-                faults.append(f"names {_named(others, what)} as well as {value!r}: expected words naming {value!r} only")
+                faults.append(f"names {_named(others, what)} as well as {value!r}: expected "
+                              f"words naming {value!r} only")
         if faults:
             add("counted_as", f"{counted!r} " + "; it ".join(faults))
     return problems
@@ -364,7 +401,8 @@ def check_parts(figures: pd.DataFrame, show: str) -> list[Problem]:
         if part.unit == "percent":
             if part.value > 100:
                 problems.append(Problem(show, _line(part.Index), "value",
-                                        f"a share of {whole.id} must be at most 100 percent, found {part.value:g}", part.id))
+                                        f"a share of {whole.id} must be at most 100 percent, found {part.value:g}",
+                                        part.id))
             continue
         way = "population" if part.population != whole.population else "form" if part.form != whole.form else "subset"
         groups[(whole.id, way)].append(part)
@@ -374,7 +412,8 @@ def check_parts(figures: pd.DataFrame, show: str) -> list[Problem]:
         if not pd.isna(whole.value) and whole.hedge in ("exact", "approximately") and total > whole.value:
             listed = ", ".join(f"{p.id}={p.value:g}" for p in split)
             problems.append(Problem(show, _line(split[-1].Index), "value",
-                                    f"the parts of {whole_id} by {way} add up to {total:g} ({listed}), more than the whole, {whole.value:g}",
+                                    f"the parts of {whole_id} by {way} add up to {total:g} ({listed}), more than the "
+                                    f"whole, {whole.value:g}",
                                     split[-1].id))
     return problems
 
@@ -394,7 +433,8 @@ def check_currency_pairs(figures: pd.DataFrame, show: str) -> list[Problem]:
             listed = ", ".join(f"{key[0]} ({key[1]}): {rate:.3f}" for key, rate in rates.items())
             row = last[source]
             problems.append(Problem(show, _line(row.Index), "value",
-                                    f"the NOK/USD pairs of {source} imply rates more than {RATE_TOLERANCE:.0%} apart ({listed})", row.id))
+                                    f"the NOK/USD pairs of {source} imply rates more than "
+                                    f"{RATE_TOLERANCE:.0%} apart ({listed})", row.id))
     return problems
 
 
@@ -407,7 +447,8 @@ def check_counts(table: pd.DataFrame, show: str, sources: pd.DataFrame) -> list[
     """
     problems = []
     releases = set(sources.source_id[sources.series == "GLOTIP"])
-    for row in table[["id", "source_id", "value_as_written", "count", "censored", "count_low", "count_high"]].itertuples():
+    for row in table[["id", "source_id", "value_as_written", "count", "censored", "count_low",
+                      "count_high"]].itertuples():
         line = _line(row.Index)
 
         def add(column, message, line=line, row_id=row.id):
@@ -420,9 +461,12 @@ def check_counts(table: pd.DataFrame, show: str, sources: pd.DataFrame) -> list[
         else:
             number = int(row.value_as_written.replace(",", ""))
             expected = (False, number, number, number)
-        found = (bool(row.censored), None if pd.isna(row.count) else int(row.count), int(row.count_low), int(row.count_high))
+        found = (bool(row.censored), None if pd.isna(row.count) else int(row.count), int(row.count_low),
+                 int(row.count_high))
         for column, want, have in zip(("censored", "count", "count_low", "count_high"), expected, found, strict=True):
             if want != have:
-                add(column, f"expected {want if want is not None else 'an empty cell'} for the cell written {row.value_as_written!r}, "
-                            f"found {have if have is not None else 'an empty cell'}")
+                add(column,
+                    f"expected {want if want is not None else 'an empty cell'} for the cell written "
+                    f"{row.value_as_written!r}, "
+                    f"found {have if have is not None else 'an empty cell'}")
     return problems

@@ -61,7 +61,8 @@ def check_rows(header: list[str], body: list[list[str]], show: str) -> list[Prob
     return problems
 
 
-def _first_break(text: str) -> tuple[int, int, str | None, list[str], list[str]] | None:
+# one state machine over the characters, as the csv module's: split, its states would be read apart
+def _first_break(text: str) -> tuple[int, int, str | None, list[str], list[str]] | None:  # noqa: C901
     """Walk the text by the csv module's strict rules to the first place they break.
 
     The csv module says only what broke (a character after a closing quote, or the

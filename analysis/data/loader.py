@@ -77,7 +77,8 @@ def load_statements(data_dir: Path = paths.DATA) -> pd.DataFrame:
     return load(data_dir).statements
 
 
-def load(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool = False, fresh: bool = False) -> Dataset:
+def load(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool = False,
+         fresh: bool = False) -> Dataset:
     """Read every curated table at once, validated now or, for the same bytes, validated before.
 
     All problems of all tables are gathered before anything is raised, so one
@@ -89,8 +90,8 @@ def load(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool 
         data_dir: The ``data/`` folder.
         glotip: Also read UNODC's GLOTIP counts and check them against the
             record of known inconsistencies. Off by default: the GLOTIP table
-            has 3,474 rows and its checks take a few hundred milliseconds,
-            which the notebooks that do not use it should not pay.
+            has thousands of rows, and checking them costs time the notebooks
+            that do not use it should not pay.
         world_bank: Also read the World Bank's population and consumer price
             inflation (``data/processed/world_bank.csv``) and check every row
             against the line of the raw file it names. Off by default, like ``glotip``.
@@ -119,7 +120,8 @@ def load(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool 
 
 def _names(glotip: bool, world_bank: bool) -> tuple[str, ...]:
     """The tables a load reads."""
-    return (("sources", "metrics", "forms", "populations", "figures", "statements") + (("glotip", "glotip_flags") if glotip else ())
+    return (("sources", "metrics", "forms", "populations", "figures",
+             "statements") + (("glotip", "glotip_flags") if glotip else ())
             + (("world_bank",) if world_bank else ()))
 
 
@@ -127,12 +129,16 @@ def _finish(tables: dict, glotip: bool) -> Dataset:
     """The dataset from its tables: GLOTIP's rows get the reason each is flagged, if any."""
     if glotip:
         flags = tables.pop("glotip_flags")
-        tables["glotip"] = tables["glotip"].assign(flag=tables["glotip"].id.map(quality.flag_reasons(flags)).astype("str"))
+        tables["glotip"] = tables["glotip"].assign(
+            flag=tables["glotip"].id.map(quality.flag_reasons(flags)).astype("str"))
     return Dataset(**tables)
 
 
 def _read(data_dir: Path, glotip: bool, world_bank: bool) -> Dataset | None:
-    """The tables read and typed from their files without the checks (their verdict says they pass); None if any cannot be read."""
+    """The tables read and typed from their files without the checks (their verdict says they pass).
+
+    None if any cannot be read.
+    """
     from .schema import read_table_with_problems
 
     tables = {}
@@ -144,7 +150,10 @@ def _read(data_dir: Path, glotip: bool, world_bank: bool) -> Dataset | None:
 
 
 def validate(data_dir: Path, glotip: bool, world_bank: bool = False) -> Dataset:
-    """Read and check every table, whatever any verdict says (:func:`load` without its cache; `tip-norway extract` checks what it would write with it)."""
+    """Read and check every table, whatever any verdict says.
+
+    This is :func:`load` without its cache; `tip-norway extract` checks what it would write with it.
+    """
     from .schema import read_table_with_problems
 
     problems, tables = [], {}
@@ -179,7 +188,8 @@ def validate(data_dir: Path, glotip: bool, world_bank: bool = False) -> Dataset:
         cross += quotes
         cross += checks.check_values(figures, show)
         misquoted = {p.row_id for p in quotes if p.column == "quote"}
-        cross += checks.check_counted_as(figures, show, tables["metrics"], tables["forms"], tables["populations"], misquoted)
+        cross += checks.check_counted_as(figures, show, tables["metrics"], tables["forms"], tables["populations"],
+                                         misquoted)
         cross += checks.check_parts(figures, show)
         cross += checks.check_currency_pairs(figures, show)
     if tables["statements"] is not None:
@@ -193,8 +203,10 @@ def validate(data_dir: Path, glotip: bool, world_bank: bool = False) -> Dataset:
     if world_bank and tables["world_bank"] is not None:
         from . import world_bank as wb
 
-        # every row, readable or not: a cell that failed its own check is reported once (below), the rest of its row compared
-        cross += wb.check_against_raw(tables["world_bank"], _file("world_bank", data_dir), tables["sources"], register, data_dir / "raw", raw_failed)
+        # every row, readable or not: a cell that failed its own check is reported once (below), the rest of its row
+        # compared
+        cross += wb.check_against_raw(tables["world_bank"], _file("world_bank", data_dir), tables["sources"], register,
+                                      data_dir / "raw", raw_failed)
     for problem in cross:  # one problem per cell: the first check to find it names it
         if (problem.file, problem.line, problem.column) not in reported:
             reported.add((problem.file, problem.line, problem.column))

@@ -29,15 +29,18 @@ CHECKS = {
     "parts_by_form_exceed_total": "the counts by form of exploitation add up to more than the total",
     "parts_by_sex_exceed_total": "the counts by sex add up to more than the total",
     "parts_by_age_exceed_total": "the counts by age add up to more than the total",
-    "duplicate_key": "several rows share country, indicator, form, sex, age and year (sub-forms not named in the export)",
+    "duplicate_key": "several rows share country, indicator, form, sex, age and year "
+                     "(sub-forms not named in the export)",
 }
 _KEY = ["source_id", "iso3", "metric", "year"]
 
 
 #: Which rows split a total each way, and the column that names each part.
 _SPLITS = {
-    "parts_by_form_exceed_total": (lambda t: (t.form != "unsplit") & (t.sex == "Total") & (t.age == "Total"), "category"),
-    "parts_by_sex_exceed_total": (lambda t: (t.form == "unsplit") & t.sex.isin(["Female", "Male", "Other"]) & (t.age == "Total"), "sex"),
+    "parts_by_form_exceed_total": (lambda t: (t.form != "unsplit") & (t.sex == "Total") & (t.age == "Total"),
+                                   "category"),
+    "parts_by_sex_exceed_total": (lambda t: (t.form == "unsplit") & t.sex.isin(["Female", "Male", "Other"])
+                                  & (t.age == "Total"), "sex"),
     "parts_by_age_exceed_total": (lambda t: (t.form == "unsplit") & (t.sex == "Total") & (t.age != "Total"), "age"),
 }
 
@@ -77,12 +80,15 @@ def reconcile_flags(table: pd.DataFrame, flags: pd.DataFrame, show_table: str, s
     problems = []
     for (row_id, check), message in found.items():
         if (row_id, check) not in recorded:
-            problems.append(Problem(show_table, lines.get(row_id), "count", f"{CHECKS[check]}: {message}. Not recorded in "
-                                    f"{show_flags}: expected a row '{row_id},{check},<reason>' once the inconsistency has been looked at",
+            problems.append(Problem(show_table, lines.get(row_id), "count",
+                                    f"{CHECKS[check]}: {message}. Not recorded in "
+                                    f"{show_flags}: expected a row '{row_id},{check},<reason>' once the inconsistency "
+                                    "has been looked at",
                                     row_id))
     for index, (row_id, check) in enumerate(zip(flags.id, flags.check, strict=True)):
         if (row_id, check) not in found:
-            problems.append(Problem(show_flags, index + 2, "check", f"recorded as {check}, but the data no longer show it: "
+            problems.append(Problem(show_flags, index + 2, "check",
+                                    f"recorded as {check}, but the data no longer show it: "
                                     "expected the record to be removed or the data restored", row_id))
     return problems
 

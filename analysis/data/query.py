@@ -113,7 +113,8 @@ def get_figure(figures: pd.DataFrame, metric: str, sources: pd.DataFrame | None 
             for r in available.itertuples()
         ) or "none: the metric has no figures"
         wanted = ", ".join(f"{k}={v!r}" for k, v in criteria.items())
-        raise LookupError(f"{'no' if found.empty else len(found)} figures match metric={metric!r}, {wanted}. Available: {options}")
+        raise LookupError(f"{'no' if found.empty else len(found)} figures match metric={metric!r}, {wanted}. "
+                          f"Available: {options}")
     row = found.iloc[0]
     url = ""
     if sources is not None:

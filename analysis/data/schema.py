@@ -48,7 +48,8 @@ def descriptor(data_dir: Path = paths.DATA) -> dict:
     """The parsed ``datapackage.json`` of ``data_dir``."""
     path = Path(data_dir) / "datapackage.json"
     if not path.is_file():
-        raise DataError([Problem(paths.display(path), None, None, "file not found: the data package descriptor is missing")])
+        raise DataError([Problem(paths.display(path), None, None,
+                                 "file not found: the data package descriptor is missing")])
     return _descriptor(path, path.stat().st_mtime)
 
 
@@ -95,7 +96,8 @@ def _checks(field: dict) -> list[pa.Check]:
         allowed = ", ".join(map(str, cons["enum"]))
         checks.append(pa.Check.isin(cons["enum"], error=f"expected one of: {allowed}"))
     if "pattern" in cons:
-        checks.append(pa.Check.str_matches(f"^(?:{cons['pattern']})$", error=f"expected text matching {cons['pattern']!r}"))
+        checks.append(pa.Check.str_matches(f"^(?:{cons['pattern']})$",
+                                           error=f"expected text matching {cons['pattern']!r}"))
     if "minimum" in cons:
         checks.append(pa.Check.ge(cons["minimum"], error=f"expected a value of at least {cons['minimum']}"))
     if "maximum" in cons:
@@ -174,7 +176,22 @@ def read_table(name: str, data_dir: Path = paths.DATA) -> pd.DataFrame:
     return table
 
 
-def read_table_with_problems(name: str, data_dir: Path = paths.DATA, validate: bool = True) -> tuple[pd.DataFrame | None, list[Problem]]:
+def _header_problem(show: str, header: list[str], expected: list[str]) -> Problem:
+    """The header is not ``expected``: the problem says which columns are missing or unexpected, or out of order."""
+    missing = [c for c in expected if c not in header]
+    extra = [c for c in header if c not in expected]
+    detail = []
+    if missing:
+        detail.append(f"missing column(s) {', '.join(missing)}")
+    if extra:
+        detail.append(f"unexpected column(s) {', '.join(extra)}")
+    if not detail:
+        detail.append("columns in the wrong order")
+    return Problem(show, 1, None, f"{'; '.join(detail)}: expected the header {','.join(expected)}")
+
+
+def read_table_with_problems(name: str, data_dir: Path = paths.DATA,
+                             validate: bool = True) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Like :func:`read_table`, but return the problems with the table instead of raising.
 
     The table is None when the file cannot be read as a table at all (missing,
@@ -194,7 +211,8 @@ def read_table_with_problems(name: str, data_dir: Path = paths.DATA, validate: b
     path = Path(data_dir) / res["path"]
     show = paths.display(path)
     if not path.is_file():
-        return None, [Problem(show, None, None, f"file not found: expected the '{name}' table ({res.get('title', name)})")]
+        return None, [Problem(show, None, None,
+                              f"file not found: expected the '{name}' table ({res.get('title', name)})")]
     rows, problems = read_rows(path, show)
     if problems:
         return None, problems
@@ -205,16 +223,7 @@ def read_table_with_problems(name: str, data_dir: Path = paths.DATA, validate: b
     expected = [f["name"] for f in fields]
     header, body = rows[0], rows[1:]
     if header != expected:
-        missing = [c for c in expected if c not in header]
-        extra = [c for c in header if c not in expected]
-        detail = []
-        if missing:
-            detail.append(f"missing column(s) {', '.join(missing)}")
-        if extra:
-            detail.append(f"unexpected column(s) {', '.join(extra)}")
-        if not detail:
-            detail.append("columns in the wrong order")
-        return None, [Problem(show, 1, None, f"{'; '.join(detail)}: expected the header {','.join(expected)}")]
+        return None, [_header_problem(show, header, expected)]
     problems: list[Problem] = check_rows(header, body, show)
     if problems:
         return None, problems

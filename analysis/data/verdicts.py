@@ -7,16 +7,15 @@ GLOTIP, the World Bank series) were validated. The key is the digest of every
 data file (:func:`analysis.data.paths.data_files`), the source of this package's data layer and the versions of
 Python, pandas, numpy and pandera: the checks are a function of exactly these.
 A process that finds a verdict for its key reads and types the tables but skips
-pandera and the checks across tables (about half a second in every notebook
-kernel); any other change, even of one byte, validates again, and a verdict is
+pandera and the checks across tables, the costly part of a load in every
+notebook kernel; any other change, even of one byte, validates again, and a verdict is
 written only for a load that passed.
 
 So an edited or forged cache entry cannot change a number: numbers come from
 the data files only, the verdict holds no data and nothing executable, and a
-verdict whose key does not match the files is never found. (Until 2026-12 the
-loader kept the validated tables themselves as pickles, which an edit of the
-cache could change and which ran code when loaded; such files are deleted,
-never read.) $TIP_NORWAY_NO_CACHE=1 validates every time.
+verdict whose key does not match the files is never found. A pickle of tables
+found in the cache is deleted, never read: an edit of the cache could change it,
+and loading it would run code. $TIP_NORWAY_NO_CACHE=1 validates every time.
 """
 
 from __future__ import annotations
@@ -42,8 +41,10 @@ CORE, GLOTIP, WORLD_BANK = "core", "glotip", "world_bank"
 
 
 def cache_key(data_dir: Path = paths.DATA) -> str:
-    """The digest a verdict is kept under: every data file under ``data_dir`` (name and bytes), the data layer's
-    source, and the versions its checks depend on."""
+    """The digest a verdict is kept under.
+
+    Every data file under ``data_dir`` (name and bytes), the data layer's source, and the versions its checks depend on.
+    """
     digest = hashlib.sha256(f"python={platform.python_version()}\n".encode())
     for package in ("pandas", "numpy", "pandera"):
         digest.update(f"{package}={metadata.version(package)}\n".encode())
@@ -57,8 +58,10 @@ def cache_key(data_dir: Path = paths.DATA) -> str:
 
 
 def stamp(data_dir: Path) -> list[tuple[str, int, int]]:
-    """Every data file under ``data_dir`` with its size and modification time (in ns): what tells, without hashing
-    again, that no file changed between computing the key and reading the tables."""
+    """Every data file under ``data_dir`` with its size and modification time (in ns).
+
+    What tells, without hashing again, that no file changed between computing the key and reading the tables.
+    """
     return [(path.as_posix(), info.st_size, info.st_mtime_ns)
             for path in paths.data_files(data_dir) if path.is_file() and (info := path.stat())]
 
@@ -68,7 +71,10 @@ def _verdict_file(key: str) -> Path:
 
 
 def validated_parts(key: str) -> set[str]:
-    """The parts a verdict says passed validation for the files of ``key``; empty when there is none (or it cannot be read)."""
+    """The parts a verdict says passed validation for the files of ``key``.
+
+    Empty when there is none (or it cannot be read).
+    """
     try:
         found = json.loads(_verdict_file(key).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -100,8 +106,10 @@ def keep(key: str, parts: set[str]) -> None:
 
 
 def _prune(folder: Path) -> None:
-    """Keep the CACHE_ENTRIES newest verdicts and delete the pickles of earlier versions (never read).
-    Another process may be pruning too: an entry gone already is skipped."""
+    """Keep the CACHE_ENTRIES newest verdicts and delete any pickle of tables (never read).
+
+    Another process may be pruning too: an entry gone already is skipped.
+    """
     dated = []
     for entry in folder.glob("verdict-*.json"):
         try:

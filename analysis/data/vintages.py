@@ -23,6 +23,8 @@ def choose_vintage(figures: pd.DataFrame, sources: pd.DataFrame, rule: str = "la
     """One row per figure: the first-reported or the latest edition's value.
 
     Args:
+        figures: The curated figures, every edition's.
+        sources: The source register, which says each source's series and edition.
         rule: ``"first"`` keeps the earliest edition that gives a value,
             ``"latest"`` the most recent one. An edition that gives no value
             (missing, with its reason) is chosen only when no edition gives one.
@@ -41,7 +43,8 @@ def choose_vintage(figures: pd.DataFrame, sources: pd.DataFrame, rule: str = "la
     chosen = grouped.tail(1).copy()
     counts = grouped.report_year.transform("nunique")
     chosen["editions"] = counts.loc[chosen.index].astype(int)
-    return chosen.drop(columns=["_has_value", "_order"]).sort_values(["metric", "period_start", "id"], ignore_index=True)
+    return chosen.drop(columns=["_has_value", "_order"]).sort_values(["metric", "period_start", "id"],
+                                                                     ignore_index=True)
 
 
 def restatements(figures: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
@@ -57,12 +60,14 @@ def restatements(figures: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     grouped = table.groupby(FIGURE_KEY, dropna=False)
     table = table[grouped.report_year.transform("nunique") > 1].sort_values([*FIGURE_KEY, "report_year"])
     if table.empty:
-        return table.assign(first_value=pd.Series(dtype="Float64"), difference=pd.Series(dtype="Float64"), agrees=pd.Series(dtype=bool))
+        return table.assign(first_value=pd.Series(dtype="Float64"), difference=pd.Series(dtype="Float64"),
+                            agrees=pd.Series(dtype=bool))
     grouped = table.groupby(FIGURE_KEY, dropna=False)
     table["first_value"] = grouped.value.transform("first")
     table["difference"] = table.value - table.first_value
     table["agrees"] = grouped.value.transform("nunique").eq(1)
-    return table[["id", *FIGURE_KEY, "report_year", "value", "hedge", "definition", "first_value", "difference", "agrees"]].reset_index(drop=True)
+    return table[["id", *FIGURE_KEY, "report_year", "value", "hedge", "definition", "first_value", "difference",
+                  "agrees"]].reset_index(drop=True)
 
 
 
@@ -96,10 +101,14 @@ def release_differences(glotip: pd.DataFrame) -> pd.DataFrame:
     single = glotip[~glotip.duplicated(["source_id", *GLOTIP_KEY], keep=False)]
     releases = sorted(single.source_id.unique())
     if len(releases) < 2:
-        return pd.DataFrame(columns=[*GLOTIP_KEY, "first_release", "first_value", "first_id", "latest_release", "latest_value", "latest_id"])
-    first, latest = (single[single.source_id == r][[*GLOTIP_KEY, "source_id", "value_as_written", "id"]] for r in (releases[0], releases[-1]))
+        return pd.DataFrame(columns=[*GLOTIP_KEY, "first_release", "first_value", "first_id", "latest_release",
+                                     "latest_value", "latest_id"])
+    first, latest = (single[single.source_id == r][[*GLOTIP_KEY, "source_id", "value_as_written", "id"]]
+                     for r in (releases[0], releases[-1]))
     both = first.merge(latest, on=GLOTIP_KEY, suffixes=("_first", "_latest"))
     both = both[both.value_as_written_first != both.value_as_written_latest]
-    both = both.rename(columns={"source_id_first": "first_release", "value_as_written_first": "first_value", "id_first": "first_id",
-                                "source_id_latest": "latest_release", "value_as_written_latest": "latest_value", "id_latest": "latest_id"})
+    both = both.rename(columns={"source_id_first": "first_release", "value_as_written_first": "first_value",
+                                "id_first": "first_id",
+                                "source_id_latest": "latest_release", "value_as_written_latest": "latest_value",
+                                "id_latest": "latest_id"})
     return both.sort_values(GLOTIP_KEY, ignore_index=True)

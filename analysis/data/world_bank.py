@@ -1,4 +1,6 @@
-"""World Bank population and consumer price inflation: from the raw CSV files to ``data/processed/world_bank.csv``, and look-ups.
+"""World Bank population and consumer price inflation.
+
+From the raw CSV files to ``data/processed/world_bank.csv``, and look-ups.
 
 Two World Development Indicators series are held byte for byte in ``data/raw/``,
 as the Frictionless core data sets keep them (see ``licence_note`` in the
@@ -44,7 +46,8 @@ class Series:
 #: Registered source_id -> the layout of its raw file. The value is the last column.
 SERIES = {
     "wb-population": Series(("Country Name", "Country Code", "Year", "Value"), "population", "persons", "SP.POP.TOTL"),
-    "wb-cpi-inflation": Series(("Country", "Country Code", "Year", "CPI"), "cpi_inflation", "percent change on the previous year",
+    "wb-cpi-inflation": Series(("Country", "Country Code", "Year", "CPI"), "cpi_inflation",
+                               "percent change on the previous year",
                                "FP.CPI.TOTL.ZG"),
 }
 COUNTRIES = {"NOR": "Norway", "SWE": "Sweden", "DNK": "Denmark", "FIN": "Finland", "ISL": "Iceland"}
@@ -67,6 +70,30 @@ def _line_count(path: Path) -> int:
     return data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
 
 
+def _header_problem(show: str, found: list[str], columns: tuple[str, ...]) -> Problem:
+    """The header ``found`` is not ``columns``: the problem names the first column that differs."""
+    at = 0  # the first column that differs
+    while at < len(found) and at < len(columns) and found[at] == columns[at]:
+        at += 1
+    want = repr(columns[at]) if at < len(columns) else "absent"
+    have = repr(found[at]) if at < len(found) else "nothing"
+    column = columns[at] if at < len(columns) else found[at]
+    return Problem(show, 1, column,
+                   f"expected the header {','.join(columns)}; column {at + 1} should be {want}, found {have}")
+
+
+def _absent_years(show: str, year: str, seen: dict[tuple[str, int], int]) -> list[Problem]:
+    """One problem per country without a row in some year of the span (``seen``: the rows read, by country and year)."""
+    problems = []
+    for iso3 in COUNTRIES:
+        absent = [y for y in range(FIRST_YEAR, LAST_YEAR + 1) if (iso3, y) not in seen]
+        if absent:
+            problems.append(Problem(show, None, year, f"no row for {_country(iso3)} in {', '.join(map(str, absent))}: "
+                                                      f"expected every year {FIRST_YEAR}-{LAST_YEAR} for "
+                                                      f"{', '.join(COUNTRIES)}"))
+    return problems
+
+
 def read_series(path: Path, source_id: str) -> tuple[pd.DataFrame, list[Problem]]:
     """The rows of one raw file this project uses, each with its line, or the problems found reading it.
 
@@ -85,52 +112,49 @@ def read_series(path: Path, source_id: str) -> tuple[pd.DataFrame, list[Problem]
     try:
         cells = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8")
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
-        return empty, [Problem(show, None, None, f"not readable as a CSV table of {', '.join(series.columns)}: {error}")]
+        return empty, [Problem(show, None, None,
+                               f"not readable as a CSV table of {', '.join(series.columns)}: {error}")]
     found = [str(c) for c in cells.columns]
     if found != list(series.columns):
-        at = 0  # the first column that differs
-        while at < len(found) and at < len(series.columns) and found[at] == series.columns[at]:
-            at += 1
-        want = repr(series.columns[at]) if at < len(series.columns) else "absent"
-        have = repr(found[at]) if at < len(found) else "nothing"
-        column = series.columns[at] if at < len(series.columns) else found[at]
-        message = f"expected the header {','.join(series.columns)}; column {at + 1} should be {want}, found {have}"
-        return empty, [Problem(show, 1, column, message)]
+        return empty, [_header_problem(show, found, series.columns)]
     if len(cells) + 1 != _line_count(path):
-        return empty, [Problem(show, None, None, f"expected one row per line ({_line_count(path)} lines), found {len(cells)} rows "
-                                                 "after the header: a quoted cell holds a line break")]
+        return empty, [Problem(show, None, None,
+                               f"expected one row per line ({_line_count(path)} lines), found {len(cells)} rows "
+                               "after the header: a quoted cell holds a line break")]
     code, year, value = series.columns[1], series.columns[2], series.columns[3]
     cells.insert(0, "line", cells.index + 2)
     kept = cells[cells[code].isin(list(COUNTRIES))]
     problems, rows, seen = [], [], {}
     for line, iso3, written_year, written in zip(kept.line, kept[code], kept[year], kept[value], strict=True):
         if not re.fullmatch(r"\d{4}", written_year):
-            problems.append(Problem(show, line, year, f"expected a year of four digits for {_country(iso3)}, found {written_year!r}"))
+            problems.append(Problem(show, line, year,
+                                    f"expected a year of four digits for {_country(iso3)}, found {written_year!r}"))
             continue
         number = int(written_year)
         if not FIRST_YEAR <= number <= LAST_YEAR:
             continue
         if (iso3, number) in seen:
-            problems.append(Problem(show, line, year, f"a second row for {_country(iso3)} in {number} (the first is line "
-                                                      f"{seen[(iso3, number)]}): expected one row per country and year"))
+            problems.append(Problem(show, line, year,
+                                    f"a second row for {_country(iso3)} in {number} (the first is line "
+                                    f"{seen[(iso3, number)]}): expected one row per country and year"))
             continue
         seen[(iso3, number)] = line
         if not _NUMBER.fullmatch(written):
             cell = repr(written) if written else "an empty cell"
-            problems.append(Problem(show, line, value, f"expected a number for {_country(iso3)} in {number}, found {cell}"))
+            problems.append(Problem(show, line, value,
+                                    f"expected a number for {_country(iso3)} in {number}, found {cell}"))
             continue
         if series.indicator == "population" and not _WHOLE.fullmatch(written):
-            problems.append(Problem(show, line, value, f"expected a whole number of persons for {_country(iso3)} in {number}, found {written!r}"))
+            problems.append(Problem(show, line, value,
+                                    f"expected a whole number of persons for {_country(iso3)} in "
+                                    f"{number}, found {written!r}"))
             continue
         rows.append({
-            "id": f"{source_id}-{iso3}-{number}", "source_id": source_id, "indicator": series.indicator, "unit": series.unit,
-            "iso3": iso3, "year": number, "value": float(written), "value_as_written": written, "line": line,
+            "id": f"{source_id}-{iso3}-{number}", "source_id": source_id, "indicator": series.indicator,
+            "unit": series.unit, "iso3": iso3, "year": number, "value": float(written), "value_as_written": written,
+            "line": line,
         })
-    for iso3 in COUNTRIES:
-        absent = [y for y in range(FIRST_YEAR, LAST_YEAR + 1) if (iso3, y) not in seen]
-        if absent:
-            problems.append(Problem(show, None, year, f"no row for {_country(iso3)} in {', '.join(map(str, absent))}: "
-                                                      f"expected every year {FIRST_YEAR}-{LAST_YEAR} for {', '.join(COUNTRIES)}"))
+    problems += _absent_years(show, year, seen)
     if problems:
         return empty, problems
     return pd.DataFrame(rows, columns=FIELDS), []
@@ -144,8 +168,9 @@ def _registered(sources: pd.DataFrame, register: str) -> tuple[pd.DataFrame, lis
         register: Its file, as messages name it.
     """
     rows = sources[sources.series == "World Bank"]
-    problems = [Problem(register, int(index) + 2, "source_id", f"a World Bank series this project cannot read: expected one of "
-                                                               f"{', '.join(SERIES)} (analysis.data.world_bank.SERIES)", source_id)
+    problems = [Problem(register, int(index) + 2, "source_id",
+                        f"a World Bank series this project cannot read: expected one of "
+                        f"{', '.join(SERIES)} (analysis.data.world_bank.SERIES)", source_id)
                 for index, source_id in rows.source_id.items() if source_id not in SERIES]
     return rows[rows.source_id.isin(list(SERIES)) & rows.file.notna()], problems
 
@@ -176,12 +201,15 @@ def extract(data_dir: Path = paths.DATA) -> pd.DataFrame:
 
 
 def _number_text(value: float) -> str:
-    """A value as the CSV writes it: a whole number without ".0", any other the shortest text that reads back the same."""
+    """A value as the CSV writes it.
+
+    A whole number without ".0", any other the shortest text that reads back the same.
+    """
     return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
 
 
 def write(table: pd.DataFrame, target: Path) -> None:
-    """Write the table as the committed CSV: fixed column order, "\\n" line ends, values that read back exactly."""
+    r"""Write the table as the committed CSV: fixed column order, "\n" line ends, values that read back exactly."""
     out = table[FIELDS].assign(value=table.value.map(_number_text))
     out.to_csv(target, index=False, lineterminator="\n")
 
@@ -190,9 +218,9 @@ def check_against_raw(table: pd.DataFrame, show: str, sources: pd.DataFrame, reg
                       unchecked: set[str]) -> list[Problem]:
     """The processed table is what the raw files give: every row as read again from its line, no row missing or added.
 
-    The extraction is run again on each registered file (a few tens of
-    milliseconds) and compared with the table cell by cell, so a hand edit of
-    any column is named with its row and column.
+    The extraction is run again on each registered file (small files, cheap to
+    read) and compared with the table cell by cell, so a hand edit of any
+    column is named with its row and column.
 
     Args:
         table: ``data/processed/world_bank.csv``, as read and typed by the loader.
@@ -207,8 +235,9 @@ def check_against_raw(table: pd.DataFrame, show: str, sources: pd.DataFrame, reg
     known = set(registered.source_id)
     for index, row_id, source_id in zip(table.index, table.id, table.source_id, strict=True):
         if source_id not in known:
-            problems.append(Problem(show, int(index) + 2, "source_id", f"expected a World Bank series registered in "
-                                                                       f"data/raw/sources.csv, found {source_id!r}", row_id))
+            problems.append(Problem(show, int(index) + 2, "source_id",
+                                    "expected a World Bank series registered in "
+                                    f"data/raw/sources.csv, found {source_id!r}", row_id))
     for source in registered.itertuples():
         if source.source_id in unchecked:
             continue
@@ -222,10 +251,12 @@ def check_against_raw(table: pd.DataFrame, show: str, sources: pd.DataFrame, reg
         both = have.merge(expected, on="id", how="outer", suffixes=("", "_raw"), indicator=True)
         for row in both[both._merge == "right_only"].itertuples():
             problems.append(Problem(show, None, "id", f"no row {row.id}: expected the row of line {row.line_raw} of "
-                                                      f"{paths.display(raw)} (run make extract: the table is written by script only)"))
+                                                      f"{paths.display(raw)} (run make extract: the table "
+                                                      "is written by script only)"))
         for row in both[both._merge == "left_only"].itertuples():
-            problems.append(Problem(show, int(row.table_line), "id", f"expected no such row: {paths.display(raw)} gives {source.source_id} "
-                                                                     f"for {', '.join(COUNTRIES)} in {FIRST_YEAR}-{LAST_YEAR} only", row.id))
+            problems.append(Problem(show, int(row.table_line), "id",
+                                    f"expected no such row: {paths.display(raw)} gives {source.source_id} "
+                                    f"for {', '.join(COUNTRIES)} in {FIRST_YEAR}-{LAST_YEAR} only", row.id))
         both = both[both._merge == "both"]
         for column in FIELDS[1:]:
             rows = zip(both.id.tolist(), both.table_line.tolist(), both.line_raw.tolist(), both[column].tolist(),
@@ -233,10 +264,12 @@ def check_against_raw(table: pd.DataFrame, show: str, sources: pd.DataFrame, reg
             for row_id, line, raw_line, value, wanted in rows:
                 if pd.notna(value) and value == wanted:
                     continue
-                shown = "an empty cell" if pd.isna(value) else repr(value) if isinstance(value, str) else _number_text(value)
+                shown = ("an empty cell" if pd.isna(value) else repr(value) if isinstance(value, str)
+                         else _number_text(value))
                 expect = repr(wanted) if isinstance(wanted, str) else _number_text(wanted)
-                problems.append(Problem(show, int(line), column, f"expected {expect}, as line {raw_line} of {paths.display(raw)} gives, "
-                                                                 f"found {shown}", row_id))
+                problems.append(Problem(show, int(line), column,
+                                        f"expected {expect}, as line {raw_line} of "
+                                        f"{paths.display(raw)} gives, found {shown}", row_id))
     return problems
 
 
@@ -277,7 +310,9 @@ def population(table: pd.DataFrame, countries: list[str], years: list[int]) -> p
 
 
 def price_index(table: pd.DataFrame, iso3: str, years: list[int], base_year: int) -> pd.DataFrame:
-    """A consumer price index for one country, chained from the World Bank's yearly inflation, equal to 1.0 in ``base_year``.
+    """A consumer price index for one country, chained from the World Bank's yearly inflation.
+
+    It equals 1.0 in ``base_year``.
 
     The World Bank's ``FP.CPI.TOTL.ZG`` (the raw file's column ``CPI``) is the
     annual percentage change of consumer prices on the previous year, not an
@@ -311,7 +346,8 @@ def price_index(table: pd.DataFrame, iso3: str, years: list[int], base_year: int
     missing = [year for year in span if year not in by_year.index]
     if missing:
         every = table[table.indicator == "cpi_inflation"]
-        raise LookupError(f"no World Bank consumer price inflation for {_country(iso3)} in {', '.join(map(str, missing))} "
+        raise LookupError(f"no World Bank consumer price inflation for {_country(iso3)} in "
+                          f"{', '.join(map(str, missing))} "
                           f"(the index from {shown[0]} to {shown[-1]} chains every year between); {_covers(every)}")
     inflation = {year: float(by_year.value[year]) for year in span}
     ids = {year: str(by_year.id[year]) for year in span}
@@ -343,6 +379,7 @@ def to_constant(amount: float, year: int, base_year: int, index_table: pd.DataFr
     by_year = index_table.set_index("year")["index"]
     for wanted in (year, base_year):
         if wanted not in by_year.index:
-            raise LookupError(f"no price index for {wanted}: the index table holds {', '.join(map(str, by_year.index))}; "
+            raise LookupError(f"no price index for {wanted}: the index table holds "
+                              f"{', '.join(map(str, by_year.index))}; "
                               "ask price_index() for that year too")
     return float(amount) * float(by_year[base_year]) / float(by_year[year])

@@ -32,7 +32,9 @@ def say_on_stderr(text: str) -> None:
 
 
 def workers_for(workers: int | None, tasks: int) -> int:
-    """Kernels to run at once: ``workers`` when given (at least 1), else the cores; at most :data:`MAX_WORKERS` and ``tasks``.
+    """Kernels to run at once: ``workers`` when given (at least 1), else the cores.
+
+    At most :data:`MAX_WORKERS` and ``tasks``.
 
     Raises:
         ParameterError: For a count below 1.
@@ -81,9 +83,11 @@ class Progress:
 
 @contextlib.contextmanager
 def parallel(workers: int, stop: Stop) -> Iterator[ThreadPoolExecutor]:
-    """A pool of ``workers`` threads, each to drive a kernel, during which a stop request is noted and interrupts
-    the kernels rather than raising (see :meth:`.stopping.Stop.deferred`); socket folders that killed runs left
-    behind are removed first."""
+    """A pool of ``workers`` threads, each to drive a kernel.
+
+    While it is open, a stop request is noted and interrupts the kernels rather than raising (see
+    :meth:`.stopping.Stop.deferred`); socket folders that killed runs left behind are removed first.
+    """
     remove_orphaned_sockets()
     with stop.deferred(), ThreadPoolExecutor(max_workers=workers) as pool:
         yield pool

@@ -1,8 +1,9 @@
 """Command line of the project.
 
 ``tip-norway check`` validates the curated data and summarises it;
-``tip-norway extract`` reads the GLOTIP workbooks of ``data/raw/`` into ``data/processed/glotip.csv``, and the World Bank
-files into ``data/processed/world_bank.csv``;
+``tip-norway extract`` reads the GLOTIP workbooks of ``data/raw/`` into
+``data/processed/glotip.csv``, and the World Bank files into
+``data/processed/world_bank.csv``;
 ``tip-norway list`` shows the notebooks and their parameters;
 ``tip-norway run`` regenerates the figures through papermill: a run with the
 default parameters publishes its charts into ``figures/``; a run with other
@@ -52,24 +53,30 @@ def summary(data: Dataset) -> str:
         if row.series == "GLOTIP" and data.glotip is not None:
             rows = data.glotip[data.glotip.source_id == row.source_id]
             lines.append(f"  {row.source_id}: UNODC GLOTIP release {row.date_published}: {len(rows)} rows extracted "
-                         f"({int(rows.censored.sum())} written '<5', {int(rows.flag.notna().sum())} flagged by the quality checks)")
+                         f"({int(rows.censored.sum())} written '<5', {int(rows.flag.notna().sum())} "
+                         "flagged by the quality checks)")
             continue
         if row.series == "World Bank" and data.world_bank is not None:
             rows = data.world_bank[data.world_bank.source_id == row.source_id]
-            lines.append(f"  {row.source_id}: World Bank, {', '.join(sorted(set(rows.indicator)))}: {len(rows)} rows extracted "
-                         f"({', '.join(sorted(set(rows.iso3)))}, {rows.year.min()}-{rows.year.max()}), each checked against its line of the raw file")
+            lines.append(f"  {row.source_id}: World Bank, {', '.join(sorted(set(rows.indicator)))}: "
+                         f"{len(rows)} rows extracted "
+                         f"({', '.join(sorted(set(rows.iso3)))}, {rows.year.min()}-{rows.year.max()}), each checked "
+                         "against its line of the raw file")
             continue
         count = int((figures.source_id == row.source_id).sum())
         said = int((statements.source_id == row.source_id).sum())
-        lines.append(f"  {row.source_id}: {row.producer}, edition {row.edition}: {count} figures, {said} statements, every quote checked")
+        lines.append(f"  {row.source_id}: {row.producer}, edition {row.edition}: {count} figures, {said} statements, "
+                     "every quote checked")
     remote = sources[sources.file.isna()]
     for series, group in remote.groupby("series"):
         rows = figures[figures.source_id.isin(group.source_id)]
-        lines.append(f"  {series}: {len(group)} pages read at their address, editions {group.edition.min()}-{group.edition.max()}: "
+        lines.append(f"  {series}: {len(group)} pages read at their address, editions "
+                     f"{group.edition.min()}-{group.edition.max()}: "
                      f"{rows.value.notna().sum()} figures, {rows.value.isna().sum()} explicit gaps")
     missing = int(figures.value.isna().sum())
     used = len(figures[["metric", "unit"]].drop_duplicates())
-    lines.append(f"Figures: {len(figures)} ({missing} explicitly missing), using {used} of the {len(data.metrics)} (metric, unit) pairs of the codebook")
+    lines.append(f"Figures: {len(figures)} ({missing} explicitly missing), using {used} of the {len(data.metrics)} "
+                 "(metric, unit) pairs of the codebook")
     for kind, group in figures.groupby("period_kind"):
         lines.append(f"  {kind}: {len(group)}")
     lines.append(f"Statements: {len(statements)}")
@@ -117,14 +124,16 @@ def _checked_before_writing(data_dir: Path, written: dict[str, Callable[[Path], 
             validate(mirror, glotip=True, world_bank=True)
         except DataError as error:
             shown = paths.display(data_dir)
-            raise DataError([Problem(p.file.replace(str(mirror), shown), p.line, p.column, p.message.replace(str(mirror), shown),
+            raise DataError([Problem(p.file.replace(str(mirror), shown), p.line, p.column,
+                                     p.message.replace(str(mirror), shown),
                                      p.row_id, p.unreadable) for p in error.problems]) from None
 
 
 def _extract(args: argparse.Namespace) -> int:
     from ..data import glotip, world_bank
 
-    # both read, and checked as load() checks them, before anything is written: a bad file leaves both tables as they were
+    # both read, and checked as load() checks them, before anything is written: a bad file leaves both tables as
+    # they were
     table = glotip.extract(args.data_dir)
     series = world_bank.extract(args.data_dir)
     written = {"glotip.csv": lambda target: glotip.write(table, target),
@@ -133,7 +142,8 @@ def _extract(args: argparse.Namespace) -> int:
         _checked_before_writing(args.data_dir, written)
     except DataError as error:
         raise DataError([*error.problems, Problem(paths.display(Path(args.data_dir) / "processed"), None, None,
-                                                  "nothing written: the extracted tables would not pass these checks")]) from None
+                                                  "nothing written: the extracted tables "
+                                                  "would not pass these checks")]) from None
     for name, write in written.items():
         target = Path(args.data_dir) / "processed" / name
         staged = target.with_name(f".{target.name}.new")
@@ -143,7 +153,8 @@ def _extract(args: argparse.Namespace) -> int:
         print(f"{source_id} {country}: {len(rows)} rows")
     print(f"wrote {len(table)} rows to {paths.display(Path(args.data_dir) / 'processed' / 'glotip.csv')}")
     for source_id, rows in series.groupby("source_id"):
-        print(f"{source_id}: {len(rows)} rows ({', '.join(sorted(rows.iso3.unique()))}, {rows.year.min()}-{rows.year.max()})")
+        print(f"{source_id}: {len(rows)} rows ({', '.join(sorted(rows.iso3.unique()))}, "
+              f"{rows.year.min()}-{rows.year.max()})")
     print(f"wrote {len(series)} rows to {paths.display(Path(args.data_dir) / 'processed' / 'world_bank.csv')}")
     return 0
 
@@ -175,8 +186,10 @@ def given_parameters(args: argparse.Namespace) -> dict:
 
 
 def _run(args: argparse.Namespace) -> int:
-    # the data are loaded and checked by run() once it knows a notebook must run: bad data still stop it before any starts
-    run(args.notebooks, given_parameters(args), publish=args.publish, force=args.force, workers=args.workers, notebooks_dir=args.notebooks_dir,
+    # the data are loaded and checked by run() once it knows a notebook must run: bad data still stop it before any
+    # starts
+    run(args.notebooks, given_parameters(args), publish=args.publish, force=args.force, workers=args.workers,
+        notebooks_dir=args.notebooks_dir,
         output=args.output_dir, figures=args.figures_dir, wait=not args.no_wait, lock_timeout=args.lock_timeout,
         cell_timeout=args.cell_timeout)
     return 0
@@ -219,14 +232,17 @@ def positive_seconds(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tip-norway", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    """The parser of the ``tip-norway`` command line: one subcommand each, its options and help."""
+    parser = argparse.ArgumentParser(prog="tip-norway", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate the curated data against the raw sources and print a summary")
     check.add_argument("--data-dir", type=Path, default=paths.DATA, help="data folder (default: %(default)s)")
     check.set_defaults(func=_check)
 
-    extract = commands.add_parser("extract", help="read the GLOTIP workbooks and the World Bank files in data/raw/ into "
-                                                  "data/processed/glotip.csv and world_bank.csv")
+    extract = commands.add_parser("extract",
+                                  help="read the GLOTIP workbooks and the World Bank files in data/raw/ into "
+                                       "data/processed/glotip.csv and world_bank.csv")
     extract.add_argument("--data-dir", type=Path, default=paths.DATA, help="data folder (default: %(default)s)")
     extract.set_defaults(func=_extract)
 
@@ -234,49 +250,70 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS, help=argparse.SUPPRESS)
     listing.set_defaults(func=_list)
 
-    for name, func, text in (("run", _run, "run notebooks through papermill; with the default parameters, replace their figures if all succeed"),
-                             ("refresh", _refresh, "run every notebook with its defaults, publish the figures and rewrite the committed reference outputs")):
+    for name, func, text in (("run", _run,
+                              "run notebooks through papermill; with the default parameters, replace "
+                              "their figures if all succeed"),
+                             ("refresh", _refresh,
+                              "run every notebook with its defaults, publish the figures and rewrite the committed "
+                              "reference outputs")):
         sub = commands.add_parser(name, help=text, description=text)
         if name == "run":
             sub.add_argument("notebooks", nargs="*", help="notebook names or numbers (default: all)")
             sub.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                             help="set a parameter of every notebook that declares it; VALUE is read as YAML ([2014], 7.5, USD, null)")
+                             help="set a parameter of every notebook that declares it; VALUE is read as "
+                                  "YAML ([2014], 7.5, USD, null)")
             sub.add_argument("-f", "--parameters-file", type=Path, metavar="YAML",
                              help="parameters from a YAML file: NAME: VALUE, or NOTEBOOK: {NAME: VALUE}")
             sub.add_argument("--force", action="store_true",
                              help="run every selected notebook, even one whose published charts are up to date "
-                                  "(its cells, parameters, data, package source and library versions unchanged since it was published)")
+                                  "(its cells, parameters, data, package source and library versions unchanged since "
+                                  "it was published)")
             sub.add_argument("--publish", action="store_true",
                              help="replace the figures even when parameters differ from the defaults "
-                                  "(otherwise such a run leaves figures/ as it was and keeps its charts in its run folder)")
-        sub.add_argument("--workers", type=int, default=None, help=f"parallel kernels (default: the number of cores, at most {MAX_WORKERS})")
+                                  "(otherwise such a run leaves figures/ as it was and keeps its "
+                                  "charts in its run folder)")
+        sub.add_argument("--workers", type=int, default=None,
+                         help=f"parallel kernels (default: the number of cores, at most {MAX_WORKERS})")
         sub.add_argument("--cell-timeout", type=positive_seconds, default=CELL_TIMEOUT, metavar="SECONDS",
-                         help="seconds one cell may run before its notebook is stopped and reported as failed (default: %(default)s)")
-        sub.add_argument("--no-wait", action="store_true", help="refuse at once if another run is in progress instead of waiting")
-        sub.add_argument("--lock-timeout", type=float, default=1800, help="seconds to wait for another run (default: %(default)s)")
+                         help="seconds one cell may run before its notebook is stopped and reported as failed "
+                              "(default: %(default)s)")
+        sub.add_argument("--no-wait", action="store_true",
+                         help="refuse at once if another run is in progress instead of waiting")
+        sub.add_argument("--lock-timeout", type=float, default=1800,
+                         help="seconds to wait for another run (default: %(default)s)")
         sub.add_argument("--output-dir", type=Path, default=paths.OUTPUT,
                          help="executed notebooks, run manifests and the lock (default: output/)")
-        sub.add_argument("--figures-dir", type=Path, default=paths.FIGURES, help="published charts, replaced by a successful run with the defaults (default: figures/)")
-        sub.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS, help="notebooks to run (default: notebooks/)")
+        sub.add_argument("--figures-dir", type=Path, default=paths.FIGURES,
+                         help="published charts, replaced by a successful run with the defaults (default: figures/)")
+        sub.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS,
+                         help="notebooks to run (default: notebooks/)")
         sub.set_defaults(func=func)
-    text = "run one notebook over every combination of parameter values and collect the results (never touches figures/)"
+    text = ("run one notebook over every combination of parameter values and collect the "
+            "results (never touches figures/)")
     swept = commands.add_parser("sweep", help=text, description=text)
     swept.add_argument("notebook", help="the notebook's name or number")
     swept.add_argument("-p", "--parameter", nargs="+", action="append", metavar="NAME VALUE",
                        help="a parameter and the values to try, each read as YAML ([2014], 7.5, USD, null)")
-    swept.add_argument("-f", "--grid-file", type=Path, metavar="YAML", help="the values to try from a YAML file: NAME: [V1, V2, ...]")
+    swept.add_argument("-f", "--grid-file", type=Path, metavar="YAML",
+                       help="the values to try from a YAML file: NAME: [V1, V2, ...]")
     swept.add_argument("--max-runs", type=int, default=MAX_RUNS,
                        help="refuse a grid of more runs than this, before anything runs (default: %(default)s)")
     swept.add_argument("--fresh-kernels", action="store_true",
-                       help="start a new kernel for every run instead of reusing warm ones (slower; the results are the same)")
-    swept.add_argument("--workers", type=int, default=None, help=f"parallel kernels (default: the number of cores, at most {MAX_WORKERS})")
+                       help="start a new kernel for every run instead of reusing warm ones (slower; "
+                            "the results are the same)")
+    swept.add_argument("--workers", type=int, default=None,
+                       help=f"parallel kernels (default: the number of cores, at most {MAX_WORKERS})")
     swept.add_argument("--cell-timeout", type=positive_seconds, default=CELL_TIMEOUT, metavar="SECONDS",
-                       help="seconds one cell may run before its run is stopped and reported as failed (default: %(default)s)")
-    swept.add_argument("--output-dir", type=Path, default=paths.OUTPUT, help="the sweep goes to OUTPUT_DIR/sweeps/<id>/ (default: output/)")
+                       help="seconds one cell may run before its run is stopped and reported as "
+                            "failed (default: %(default)s)")
+    swept.add_argument("--output-dir", type=Path, default=paths.OUTPUT,
+                       help="the sweep goes to OUTPUT_DIR/sweeps/<id>/ (default: output/)")
     swept.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS, help="notebooks (default: notebooks/)")
     swept.set_defaults(func=_sweep)
 
-    normalize = commands.add_parser("normalize", help="drop injected-parameter cells and papermill metadata from notebooks, in place")
+    normalize = commands.add_parser("normalize",
+                                    help="drop injected-parameter cells and papermill "
+                                         "metadata from notebooks, in place")
     normalize.add_argument("files", nargs="+", type=Path, help="notebooks to normalise")
     normalize.set_defaults(func=_normalize)
     return parser
@@ -298,9 +335,13 @@ def _stdout_closed() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns 0 on success, 1 on bad data or a failed run, 2 on bad parameters,
-    128 + the signal's number when stopped by Ctrl-C (130) or SIGTERM (143), or when the
-    reader of its output has gone (141, as for SIGPIPE)."""
+    """Entry point of ``tip-norway``.
+
+    Returns:
+        0 on success, 1 on bad data or a failed run, 2 on bad parameters, 128 + the signal's
+        number when stopped by Ctrl-C (130) or SIGTERM (143), or when the reader of its output
+        has gone (141, as for SIGPIPE).
+    """
     args = build_parser().parse_args(argv)
     try:
         code = args.func(args)
@@ -321,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tip-norway {args.command}: {exc}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:  # check, extract, list: nothing to stop but the command itself, which writes atomically
-        print(f"tip-norway {args.command}: stopped by Ctrl-C (SIGINT); a file it writes is replaced whole or not at all", file=sys.stderr)
+        print(f"tip-norway {args.command}: stopped by Ctrl-C (SIGINT); a file it writes is "
+              "replaced whole or not at all", file=sys.stderr)
         return 130
 
 

@@ -55,7 +55,10 @@ class Outcome:
 
 
 def progress(outcome: Outcome, stopping: bool) -> str:
-    """How a progress line names an outcome: ``ok``, ``FAILED``, ``interrupted`` (failed once a stop was requested) or ``not started``."""
+    """How a progress line names an outcome.
+
+    ``ok``, ``FAILED``, ``interrupted`` (failed once a stop was requested) or ``not started``.
+    """
     if not outcome.error:
         return "ok"
     if not outcome.started:
@@ -101,9 +104,11 @@ def prepare(nb: Notebook, params: dict, target: Path) -> None:
 
 
 def failure(nb: Notebook, exc: Exception, executed: Path) -> str:
-    """What went wrong in a run of ``nb``: the cell (counting from 1, as a reader counts, and by
-    execution count, as Jupyter shows it) and the exception, or what stopped the cell (a timeout, a dead
-    kernel); and where the executed copy is."""
+    """What went wrong in a run of ``nb``.
+
+    The cell (counting from 1, as a reader counts, and by execution count, as Jupyter shows it) and the exception, or
+    what stopped the cell (a timeout, a dead kernel); and where the executed copy is.
+    """
     import papermill
 
     from .kernel import CellStopped
@@ -121,6 +126,9 @@ def execute(nb: Notebook, params: dict, run_dir: Path, environ: dict[str, str] |
     """Run ``nb`` with ``params`` into ``run_dir/<name>.ipynb`` in a kernel of its own; never raises.
 
     Args:
+        nb: The notebook.
+        params: The parameters injected into it.
+        run_dir: The run's folder, where the executed copy is written.
         environ: Environment variables for the kernel (the runner's figures folder).
         timeout: Seconds one cell may run.
         stop: Set when a stop was requested: the notebook is then not started.
@@ -132,7 +140,8 @@ def execute(nb: Notebook, params: dict, run_dir: Path, environ: dict[str, str] |
     from .kernel import Kernel
 
     if stop is not None and stop.is_set():
-        return Outcome(nb.name, params, run_dir / f"{nb.name}.ipynb", error=f"{nb.name}: not started (the run was stopped)", started=False)
+        return Outcome(nb.name, params, run_dir / f"{nb.name}.ipynb",
+                       error=f"{nb.name}: not started (the run was stopped)", started=False)
     kernel = Kernel(environ=environ)
     try:
         return kernel.run(nb, params, run_dir / f"{nb.name}.ipynb", timeout=timeout, stop=stop)  # starts the kernel

@@ -38,12 +38,14 @@ def load_grid_file(path: Path) -> dict[str, list]:
 
 def described(parameters: dict) -> str:
     """``exchange_rate=8.0, denominator=initial_contacts``."""
-    return ", ".join(f"{name}={json.dumps(value) if not isinstance(value, str) else value}" for name, value in parameters.items())
+    return ", ".join(f"{name}={json.dumps(value) if not isinstance(value, str) else value}"
+                     for name, value in parameters.items())
 
 
 def combinations(nb: Notebook, grid: dict[str, list], max_runs: int) -> list[dict]:
-    """Every combination of the grid's values, the first parameter varying slowest, as it will be injected
-    (a whole number given for a float parameter becomes a float); checked before anything runs.
+    """Every combination of the grid's values, as it will be injected, checked before anything runs.
+
+    The first parameter varies slowest; a whole number given for a float parameter becomes a float.
 
     Raises:
         ParameterError: For an empty or oversized grid, an unknown name, a value

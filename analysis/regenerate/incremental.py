@@ -84,9 +84,11 @@ JOINED = {"glotip": ("glotip_flags",)}
 
 
 def shared_inputs() -> dict[str, str]:
-    """Every file a notebook may be made from, with its digest: the environment's lock, the data package, raw and
-    processed files, the package's source; and the library versions. :func:`inputs` picks each notebook's own from
-    these."""
+    """Every file a notebook may be made from, with its digest.
+
+    The environment's lock, the data package, raw and processed files, the package's source; and the library versions.
+    :func:`inputs` picks each notebook's own from these.
+    """
     files = [paths.ENVIRONMENT_LOCK, *paths.data_files(), *sorted((paths.ROOT / "analysis").rglob("*.py"))]
     found = {paths.display(p): sha256(p) for p in files if p.is_file()}
     found.update({f"version of {name}": number for name, number in versions().items()})
@@ -97,8 +99,11 @@ def shared_inputs() -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Module:
-    """One module of the package as its source says: the modules it imports, whether it declares an analysis,
-    and the tables that analysis reads (its ``READS``; None without one)."""
+    """One module of the package as its source says.
+
+    The modules it imports, whether it declares an analysis, and the tables that analysis reads (its ``READS``; None
+    without one).
+    """
 
     path: Path
     shown: str
@@ -116,8 +121,10 @@ def _absolute(name: str, level: int, package: str) -> str:
 
 
 def _dynamic(call: ast.Call, name: str, package: str, known: set[str]) -> set[str]:
-    """What ``importlib.import_module(...)`` in module ``name`` may import: the module a literal name gives,
-    else every module of ``package``."""
+    """What ``importlib.import_module(...)`` in module ``name`` may import.
+
+    The module a literal name gives, else every module of ``package``.
+    """
     if not (call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)):
         return {m for m in known if m.rpartition(".")[0] == package}
     target = call.args[0].value
@@ -127,8 +134,10 @@ def _dynamic(call: ast.Call, name: str, package: str, known: set[str]) -> set[st
 
 
 def _imports(tree: ast.AST, name: str, package: str, known: set[str]) -> set[str]:
-    """Every module ``tree`` (module ``name`` of ``package``) imports anywhere in it, as absolute dotted names,
-    other packages' included; ``known`` are the package's modules."""
+    """Every module ``tree`` (module ``name`` of ``package``) imports anywhere in it, as absolute dotted names.
+
+    Other packages' modules are included; ``known`` are the package's modules.
+    """
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -164,9 +173,12 @@ def _import_statements(text: str) -> ast.Module | None:
 
 
 def _module(path: Path, name: str, package: str, known: set[str]) -> Module:
-    """What ``path`` imports and declares. A module that uses ``importlib`` or has a line that looks like an import
-    but is not one is parsed whole; one that cannot be parsed is taken to import the whole package (its
-    notebooks are stale, since it changed, and fail when they run)."""
+    """What ``path`` imports and declares.
+
+    A module that uses ``importlib`` or has a line that looks like an import but is not one is parsed whole; one that
+    cannot be parsed is taken to import the whole package (its notebooks are stale, since it changed, and fail when they
+    run).
+    """
     text = path.read_text(encoding="utf-8")
     tree = None if "import_module" in text else _import_statements(text)
     try:
@@ -202,18 +214,24 @@ def _package_modules(shared: dict[str, str]) -> dict[str, Module]:
 
 
 def _analysis(nb: Notebook, modules: dict[str, Module]) -> Module | None:
-    """The module of ``nb``'s analysis by the naming rule (``NN_topic`` -> ``analysis.analyses.topic``), if it has one."""
+    """The module of ``nb``'s analysis by the naming rule, if it has one.
+
+    The rule: ``NN_topic`` -> ``analysis.analyses.topic``.
+    """
     module = modules.get(f"analysis.analyses.{nb.name.partition('_')[2]}")
     return module if module is not None and module.analysis else None
 
 
 def _cell_imports(stored: list[dict], known: set[str]) -> set[str] | None:
-    """The modules a notebook's code cells (``stored``, see :func:`.notebooks.cells`) import; None when a cell cannot
-    be read as Python."""
+    """The modules a notebook's code cells (``stored``, see :func:`.notebooks.cells`) import.
+
+    None when a cell cannot be read as Python.
+    """
     found = set()
     for cell in stored:
         if cell["cell_type"] == "code":
-            source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in cell["source"].splitlines())
+            source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                               for line in cell["source"].splitlines())
             try:
                 found |= _imports(ast.parse(source), "__main__", "", known)
             except SyntaxError:
@@ -222,8 +240,10 @@ def _cell_imports(stored: list[dict], known: set[str]) -> set[str] | None:
 
 
 def code_inputs(nb: Notebook, shared: dict[str, str], stored: list[dict] | None = None) -> set[str]:
-    """The package's source files ``nb`` runs, as displayed paths (see the module's description); ``shared`` as
-    :func:`shared_inputs` gives it, ``stored`` the notebook's cells when they have been read already."""
+    """The package's source files ``nb`` runs, as displayed paths (see the module's description).
+
+    ``shared`` as :func:`shared_inputs` gives it, ``stored`` the notebook's cells when they have been read already.
+    """
     modules = _package_modules(shared)
     imported = _cell_imports(cells(nb.path) if stored is None else stored, set(modules))
     if imported is None:  # what it imports cannot be told: all of it
@@ -253,8 +273,11 @@ def code_inputs(nb: Notebook, shared: dict[str, str], stored: list[dict] | None 
 
 @functools.lru_cache(maxsize=4)
 def _tables(datapackage: Path, digest: str) -> dict[str, tuple[str, frozenset[str]]] | None:
-    """Each table of the data package (read once for each ``digest``): its file, displayed, and the tables it
-    refers to by foreign key; None when the descriptor cannot be read so (the run's check of the data says why)."""
+    """Each table of the data package (read once for each ``digest``).
+
+    Its file, displayed, and the tables it refers to by foreign key; None when the descriptor cannot be read so (the
+    run's check of the data says why).
+    """
     tables = {}
     try:
         for resource in json.loads(Path(datapackage).read_text(encoding="utf-8"))["resources"]:
@@ -267,13 +290,16 @@ def _tables(datapackage: Path, digest: str) -> dict[str, tuple[str, frozenset[st
 
 
 def data_inputs(nb: Notebook, shared: dict[str, str], stored: list[dict] | None = None) -> set[str]:
-    """The data files ``nb`` reads, as displayed paths (see the module's description); ``shared`` and ``stored``
-    as for :func:`code_inputs`.
+    """The data files ``nb`` reads, as displayed paths (see the module's description).
+
+    ``shared`` and ``stored`` as for :func:`code_inputs`.
 
     Raises:
         RunError: When its analysis's ``READS`` names a table the data package does not describe.
     """
-    everything = {k for k in shared if not k.startswith(("analysis/", "version of "))} - {paths.display(paths.ENVIRONMENT_LOCK)}
+    everything = {k
+                  for k in shared if not k.startswith(("analysis/",
+                                                       "version of "))} - {paths.display(paths.ENVIRONMENT_LOCK)}
     modules = _package_modules(shared)
     own = _analysis(nb, modules)
     imported = _cell_imports(cells(nb.path) if stored is None else stored, set(modules))
@@ -308,9 +334,11 @@ def _digest(value) -> str:
 
 
 def inputs(nb: Notebook, parameters: dict, shared: dict[str, str]) -> dict[str, str]:
-    """Everything ``nb``'s charts are made from, with a digest (or version) each: its cells and parameters, its
-    code and data inputs picked from ``shared`` (:func:`shared_inputs`; "missing" for a file it names that is not
-    there), and the library versions."""
+    """Everything ``nb``'s charts are made from, with a digest (or version) each.
+
+    Its cells and parameters, its code and data inputs picked from ``shared`` (:func:`shared_inputs`; "missing" for a
+    file it names that is not there), and the library versions.
+    """
     stored = cells(nb.path)
     sources = [(c["cell_type"], c["source"]) for c in stored]
     files = code_inputs(nb, shared, stored) | data_inputs(nb, shared, stored)

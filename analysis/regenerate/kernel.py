@@ -54,12 +54,16 @@ _live_lock = threading.Lock()
 
 
 class CellStopped(RuntimeError):
-    """A cell that did not end with its own error: it ran past the timeout, its kernel died, or the kernel did not start."""
+    """A cell that did not end with its own error.
+
+    It ran past the timeout, its kernel died, or the kernel did not start.
+    """
 
     def __init__(self, cell_index: int | None, source: str, what: str) -> None:
         self.cell_index = cell_index
         first = next((line.strip() for line in source.splitlines() if line.strip()), "")
-        where = f"cell {cell_index + 1}, counting from 1 ({first[:60]!r})" if cell_index is not None else "before the first cell"
+        where = (f"cell {cell_index + 1}, counting from 1 "
+                 f"({first[:60]!r})") if cell_index is not None else "before the first cell"
         super().__init__(f"{where}: {what}")
 
 
@@ -98,7 +102,8 @@ def _describe_stop(exc: Exception, execution_timeout: int | None, kernel: Kernel
         return f"ran past the cell timeout of {execution_timeout} s and was stopped (--cell-timeout sets the limit)"
     if isinstance(exc, DeadKernelError):
         code = kernel.exit_code()
-        status = f"exit status {code}" if code is not None and code >= 0 else f"signal {-code}" if code is not None else "status unknown"
+        status = (f"exit status {code}" if code is not None and code >= 0
+                  else f"signal {-code}" if code is not None else "status unknown")
         return f"the kernel died while it ran ({status})"
     return f"{type(exc).__name__}: {exc}"
 
@@ -124,7 +129,7 @@ def _register_engine() -> None:
             # A session of its own (load_connection_info copies the key, not the session): a client's session id is
             # its identity at the kernel's sockets, which a warm kernel's own client would otherwise share and lose.
             # One per kernel, kept for its later runs (papermill runs them on the same thread, so in the same event
-            # loop): a new one would wait for the kernel and its subscription again, about 0.3 s a run.
+            # loop): a new one would wait for the kernel and its subscription again on every run.
             kernel = self.tip_norway_kernel
             if kernel.async_client is None:
                 client = AsyncKernelClient(parent=self.km)
@@ -136,7 +141,8 @@ def _register_engine() -> None:
             self.kc = kernel.async_client
             return self.kc
 
-        start_new_kernel_client = run_sync(async_start_new_kernel_client)  # what papermill calls: nbclient's is bound to its own
+        # what papermill calls: nbclient's is bound to its own
+        start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
         def execute_cell(self, cell, cell_index, *args, **kwargs):
             self.cell_index = cell_index
@@ -149,10 +155,12 @@ def _register_engine() -> None:
             from nbclient.exceptions import CellControlSignal, DeadKernelError
 
             client = Client(nb_man, km=kernel.manager, timeout=execution_timeout, startup_timeout=start_timeout,
-                            kernel_name=kernel_name, log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+                            kernel_name=kernel_name, log_output=log_output, stdout_file=stdout_file,
+                            stderr_file=stderr_file)
             client.tip_norway_kernel = kernel
             try:
-                return client.execute()  # nbclient leaves a kernel and a client it was given running; Kernel.stop ends them
+                # nbclient leaves a kernel and a client it was given running; Kernel.stop ends them
+                return client.execute()
             except (CellControlSignal, DeadKernelError, TimeoutError, RuntimeError) as exc:
                 index = client.cell_index
                 source = nb_man.nb.cells[index].source if index is not None else ""
@@ -195,6 +203,7 @@ class Kernel:
         self.stop()
 
     def start(self) -> None:
+        """Start the kernel in a socket folder of its own; a warm kernel is also connected and its imports run."""
         load_engine()
         _register_engine()
         from jupyter_client.manager import KernelManager
@@ -213,6 +222,7 @@ class Kernel:
             self._call(f"{WARM_IMPORTS}\nanalysis.regenerate.clean_slate.remember()", "warming the kernel")
 
     def stop(self) -> None:
+        """Shut the kernel down and remove its socket folder; safe to call twice."""
         with _live_lock:
             _live.discard(self)
         for client in (self.client, self.async_client):
@@ -240,7 +250,10 @@ class Kernel:
         return process.poll()
 
     def signal(self, number: int) -> None:
-        """Send ``number`` to the kernel's process group (a kernel starts in a session of its own); safe in a signal handler."""
+        """Send ``number`` to the kernel's process group (a kernel starts in a session of its own).
+
+        Safe in a signal handler.
+        """
         pid = self.pid()
         if pid is None:
             return
@@ -263,6 +276,9 @@ class Kernel:
         """Run ``nb`` with ``params`` into ``executed``; never raises (see :func:`.execute.failure`).
 
         Args:
+            nb: The notebook.
+            params: The parameters injected into it.
+            executed: Where the executed copy is written.
             figures: Where a warm kernel's run writes its charts (a fresh kernel has it from ``environ``).
             timeout: Seconds one cell may run.
             stop: Set when a stop was requested: the notebook is then not started (see :mod:`.stopping`).
@@ -282,12 +298,15 @@ class Kernel:
                 return outcome
             if self.warm:
                 environ = json.dumps({FIGURES_DIR_ENV: str(figures)})
-                self._call(f"__import__('analysis.regenerate.clean_slate', fromlist=['reset']).reset({environ})", "resetting the kernel")
+                self._call(f"__import__('analysis.regenerate.clean_slate', fromlist=['reset']).reset({environ})",
+                           "resetting the kernel")
             executed.parent.mkdir(parents=True, exist_ok=True)
             prepare(nb, params, executed)
-            papermill.execute_notebook(str(executed), str(executed), kernel_name=KERNEL, engine_name=_ENGINE, kernel=self,
+            papermill.execute_notebook(str(executed), str(executed), kernel_name=KERNEL, engine_name=_ENGINE,
+                                       kernel=self,
                                        progress_bar=False, log_output=False, execution_timeout=timeout,
-                                       request_save_on_cell_execute=False)  # the executed copy is written once, at the end
+                                       # the executed copy is written once, at the end
+                                       request_save_on_cell_execute=False)
         except Exception as exc:  # a cell's error; or a timeout, a dead kernel, a notebook that cannot be read
             outcome.error = failure(nb, exc, executed)
             trusted = isinstance(exc, papermill.PapermillExecutionError)
@@ -306,7 +325,10 @@ def kill_all(number: int = signal.SIGKILL) -> None:
 
 @atexit.register
 def end_all() -> None:
-    """Kill every live kernel and remove its socket folder: at exit (normally, or on an exception), and on a second Ctrl-C."""
+    """Kill every live kernel and remove its socket folder.
+
+    At exit (normally, or on an exception), and on a second Ctrl-C.
+    """
     for kernel in live():
         kernel.signal(signal.SIGKILL)
         if kernel._sockets is not None:

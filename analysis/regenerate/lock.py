@@ -42,7 +42,8 @@ def run_lock(output: Path, wait: bool, timeout: float, say: Callable[[str], None
             handle.seek(0)
             holder = handle.read().strip() or "another process"
             if not wait:
-                raise RunError(f"another run holds {lock_path} ({holder}); not starting (run again without --no-wait to wait)") from None
+                raise RunError(f"another run holds {lock_path} ({holder}); not starting (run again "
+                               "without --no-wait to wait)") from None
             say(f"another run holds {lock_path} ({holder}); waiting up to {timeout:.0f} s")
             deadline = time.monotonic() + timeout
             while True:

@@ -21,7 +21,8 @@ from .execute import Outcome
 from .notebooks import Notebook, defaults
 
 #: Libraries whose versions a manifest records.
-RECORDED_PACKAGES = ("tip-norway", "pandas", "numpy", "pandera", "matplotlib", "seaborn", "papermill", "nbclient", "ipykernel")
+RECORDED_PACKAGES = ("tip-norway", "pandas", "numpy", "pandera", "matplotlib", "seaborn", "papermill", "nbclient",
+                     "ipykernel")
 
 
 def versions() -> dict[str, str]:
@@ -83,5 +84,6 @@ def write_incomplete(manifest: dict, folder: Path) -> None:
     power cut) leaves this one, so its folder says it is incomplete.
     """
     marked = {**manifest, "status": INCOMPLETE,
-              "note": "written when it started and replaced when it ends: if this is still here, it was killed before it finished"}
+              "note": "written when it started and replaced when it ends: if this is still here, it was "
+                      "killed before it finished"}
     (folder / "manifest.json").write_text(json.dumps(marked, indent=2, default=str) + "\n", encoding="utf-8")

@@ -31,6 +31,7 @@ class Notebook:
 
     @property
     def name(self) -> str:
+        """The notebook's name, its file name without ``.ipynb``: ``03_funding_per_victim``."""
         return self.path.stem
 
     @property
@@ -74,13 +75,15 @@ def declared_parameters(source: str) -> dict[str, dict] | None:
     comments = _comments(source)
     found = {}
     for statement in tree.body:
-        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) and statement.value is not None:
+        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target,
+                                                               ast.Name) and statement.value is not None:
             name, annotation = statement.target.id, statement.annotation
             if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
                 type_name = annotation.value  # a quoted annotation: "float | None"
             else:
                 type_name = ast.get_source_segment(source, annotation)
-        elif isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name):
+        elif (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+              and isinstance(statement.targets[0], ast.Name)):
             name, type_name = statement.targets[0].id, "None"
         else:
             continue
@@ -101,7 +104,8 @@ def cells(path: Path) -> list[dict]:
     costs seconds, which a run that finds every notebook up to date never needs.
     """
     stored = json.loads(Path(path).read_text(encoding="utf-8"))
-    return [{"cell_type": c["cell_type"], "source": "".join(c["source"]) if isinstance(c["source"], list) else c["source"],
+    return [{"cell_type": c["cell_type"],
+             "source": "".join(c["source"]) if isinstance(c["source"], list) else c["source"],
              "metadata": c.get("metadata", {})} for c in stored["cells"]]
 
 
@@ -132,7 +136,8 @@ def select(notebooks: list[Notebook], names: Iterable[str]) -> list[Notebook]:
     for wanted in names:
         wanted = Path(wanted).stem
         match = [nb for nb in notebooks if nb.name == wanted or nb.figure_prefix == wanted + "_"
-                 or (wanted.isdigit() and nb.figure_prefix[:-1].isdigit() and int(nb.figure_prefix[:-1]) == int(wanted))]
+                 or (wanted.isdigit() and nb.figure_prefix[:-1].isdigit()
+                     and int(nb.figure_prefix[:-1]) == int(wanted))]
         if not match:
             raise RunError(f"unknown notebook {wanted!r}: expected one of {', '.join(nb.name for nb in notebooks)}")
         chosen.extend(m for m in match if m not in chosen)

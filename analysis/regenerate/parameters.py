@@ -25,7 +25,10 @@ if TYPE_CHECKING:
 
 
 def _members(type_name: str) -> list[str]:
-    """The alternatives of an annotation, spaces removed: ``float | None`` and ``Optional[float]`` give ``float``, ``None``."""
+    """The alternatives of an annotation, spaces removed.
+
+    ``float | None`` and ``Optional[float]`` give ``float``, ``None``.
+    """
     kind = type_name.replace(" ", "")
     optional = re.fullmatch(r"(?:typing\.)?Optional\[(.+)\]", kind)
     if optional:
@@ -68,8 +71,11 @@ def conforms(value, type_name: str) -> bool:
 
 
 def _refused(value) -> str | None:
-    """Why a value of the right type is still refused: a number that is not finite (YAML's ``.inf``, ``.nan``),
-    which no analysis can use and JSON cannot hold, or a list that names a value twice; None when it is fine."""
+    """Why a value of the right type is still refused.
+
+    A number that is not finite (YAML's ``.inf``, ``.nan``), which no analysis can use and JSON cannot hold, or a list
+    that names a value twice; None when it is fine.
+    """
     if isinstance(value, float) and not math.isfinite(value):
         return f"{value!r} is not a finite number; expected a finite one"
     if isinstance(value, list):
@@ -91,15 +97,18 @@ def _normalise(value, type_name: str):
 
 
 def read_yaml(path: Path, kind: str):
-    """The content of the YAML file ``path``; a missing or unreadable file is a :class:`ParameterError` naming the ``kind`` of file."""
+    """The content of the YAML file ``path``.
+
+    A missing or unreadable file is a :class:`ParameterError` naming the ``kind`` of file.
+    """
     try:
         return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ParameterError(f"{kind} {path} not found") from None
     except UnicodeDecodeError as exc:
         line = Path(path).read_bytes()[:exc.start].count(b"\n") + 1
-        raise ParameterError(f"{kind} {path}, line {line}: byte {exc.object[exc.start:exc.start + 1]!r} at offset {exc.start} "
-                             f"is not UTF-8; expected a UTF-8 text file") from None
+        raise ParameterError(f"{kind} {path}, line {line}: byte {exc.object[exc.start:exc.start + 1]!r} at offset "
+                             f"{exc.start} is not UTF-8; expected a UTF-8 text file") from None
     except OSError as exc:  # a folder, or a file this user may not read
         raise ParameterError(f"{kind} {path} cannot be read: {exc.strerror}") from None
     except yaml.YAMLError as exc:
@@ -107,8 +116,10 @@ def read_yaml(path: Path, kind: str):
 
 
 def load_parameter_file(path: Path) -> dict:
-    """Parameters from YAML: top-level names apply to every notebook that declares them;
-    a top-level key naming a notebook holds parameters for that notebook only."""
+    """Parameters from YAML: top-level names apply to every notebook that declares them.
+
+    A top-level key naming a notebook holds parameters for that notebook only.
+    """
     content = read_yaml(path, "parameter file")
     if content is None:
         return {}
@@ -120,6 +131,20 @@ def load_parameter_file(path: Path) -> dict:
 def _refuse(problems: list[str], notebooks: list[Notebook]) -> ParameterError:
     listing = "\n".join(nb.describe() for nb in notebooks)
     return ParameterError("\n".join(problems) + "\n\nThe selected notebooks take:\n" + listing)
+
+
+def _scoped_and_common(notebooks: list[Notebook], given: dict) -> tuple[dict[str, dict], dict]:
+    """Split ``given`` into the mappings for one notebook (by its name) and the parameters for any that takes them."""
+    scoped, common = {}, {}
+    for key, value in given.items():
+        if isinstance(key, int) and not isinstance(key, bool):
+            key = f"{key:02d}"  # YAML reads a bare 03 as the number 3
+        target = [nb for nb in notebooks if key in (nb.name, nb.figure_prefix[:-1])]
+        if target and isinstance(value, dict):
+            scoped[target[0].name] = value
+        else:
+            common[key] = value
+    return scoped, common
 
 
 def resolve_parameters(notebooks: list[Notebook], given: dict) -> dict[str, dict]:
@@ -139,15 +164,7 @@ def resolve_parameters(notebooks: list[Notebook], given: dict) -> dict[str, dict
     """
     per_notebook: dict[str, dict] = {nb.name: {} for nb in notebooks}
     problems = []
-    scoped, common = {}, {}
-    for key, value in given.items():
-        if isinstance(key, int) and not isinstance(key, bool):
-            key = f"{key:02d}"  # YAML reads a bare 03 as the number 3
-        target = [nb for nb in notebooks if key in (nb.name, nb.figure_prefix[:-1])]
-        if target and isinstance(value, dict):
-            scoped[target[0].name] = value
-        else:
-            common[key] = value
+    scoped, common = _scoped_and_common(notebooks, given)
     for name, value in common.items():
         takers = [nb for nb in notebooks if name in nb.parameters]
         if not takers:
@@ -165,7 +182,8 @@ def resolve_parameters(notebooks: list[Notebook], given: dict) -> dict[str, dict
         for name, value in per_notebook[nb.name].items():
             type_name = nb.parameters[name]["inferred_type_name"]
             if not conforms(value, type_name):
-                problems.append(f"parameter {name!r} of {nb.name} expects {type_name}, got {value!r} ({type(value).__name__})")
+                problems.append(f"parameter {name!r} of {nb.name} expects {type_name}, got {value!r} "
+                                f"({type(value).__name__})")
             elif refused := _refused(value):
                 problems.append(f"parameter {name!r} of {nb.name}: {refused}")
             else:
@@ -187,7 +205,8 @@ def check_domains(notebooks: list[Notebook], parameters: dict[str, dict], data: 
     """
     from ..analyses import parameter_problems  # pandas and the analyses: only when a value must be checked
 
-    problems = [f"{nb.name}: {problem}" for nb in notebooks for problem in parameter_problems(nb.name, parameters[nb.name], data)]
+    problems = [f"{nb.name}: {problem}" for nb in notebooks
+                for problem in parameter_problems(nb.name, parameters[nb.name], data)]
     if problems:
         raise _refuse(problems, notebooks)
 

@@ -43,6 +43,31 @@ def _remove(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+def _assemble(staged: Path, target: Path, fresh: Path, prefixes: list[str]) -> None:
+    """Build ``fresh`` beside ``target``: its charts, those of ``prefixes`` replaced by the staged ones.
+
+    Raises:
+        PublishError: When it cannot be built (``fresh`` removed, ``target`` as it was).
+    """
+    shown = paths.display(target)
+    try:
+        if target.exists():
+            shutil.copytree(target, fresh)
+            for old in fresh.iterdir():
+                if old.is_file() and old.name.startswith(tuple(prefixes)):
+                    old.unlink()
+        else:
+            fresh.mkdir(parents=True)
+        for new in staged.iterdir():
+            shutil.copy2(new, fresh / new.name)
+    except OSError as error:  # shutil.Error (copytree's, listing each file that failed) is an OSError too
+        _remove(fresh)
+        cause = (f"{error.args[0][0][2]} ({paths.display(Path(error.args[0][0][1]))})"
+                 if isinstance(error, shutil.Error) else _cause(error))
+        raise PublishError(f"could not publish the charts: {cause} while assembling them beside "
+                           f"{shown}; {shown} left as it was") from None
+
+
 def replace_charts(staged: Path, target: Path, prefixes: list[str]) -> None:
     """Replace the charts of the notebooks run (by prefix) in ``target`` with the staged ones.
 
@@ -67,20 +92,7 @@ def replace_charts(staged: Path, target: Path, prefixes: list[str]) -> None:
     stale = target.with_name(f".{target.name}.old")
     for leftover in (fresh, stale):
         _remove(leftover)
-    try:
-        if target.exists():
-            shutil.copytree(target, fresh)
-            for old in fresh.iterdir():
-                if old.is_file() and old.name.startswith(tuple(prefixes)):
-                    old.unlink()
-        else:
-            fresh.mkdir(parents=True)
-        for new in staged.iterdir():
-            shutil.copy2(new, fresh / new.name)
-    except OSError as error:  # shutil.Error (copytree's, listing each file that failed) is an OSError too
-        _remove(fresh)
-        cause = f"{error.args[0][0][2]} ({paths.display(Path(error.args[0][0][1]))})" if isinstance(error, shutil.Error) else _cause(error)
-        raise PublishError(f"could not publish the charts: {cause} while assembling them beside {shown}; {shown} left as it was") from None
+    _assemble(staged, target, fresh, prefixes)
     if target.exists():
         try:
             target.rename(stale)
@@ -89,7 +101,8 @@ def replace_charts(staged: Path, target: Path, prefixes: list[str]) -> None:
             if error.errno in _CANNOT_MOVE:
                 _replace_in_place(staged, target, prefixes)
                 return
-            raise PublishError(f"could not publish the charts: {shown} cannot be replaced: {_cause(error)}; {shown} left as it was") from None
+            raise PublishError(f"could not publish the charts: {shown} cannot be replaced: "
+                               f"{_cause(error)}; {shown} left as it was") from None
     try:
         fresh.rename(target)
     except OSError as error:
@@ -98,8 +111,8 @@ def replace_charts(staged: Path, target: Path, prefixes: list[str]) -> None:
         _remove(fresh)
         raise PublishError(f"could not publish the charts: {_cause(error)}; {shown} left as it was") from None
     if stale.exists() and (errors := _remove_all(stale)):
-        raise PublishError(f"the charts are published in {shown}, but the previous folder {paths.display(stale)} could not be "
-                           f"removed: {_cause(errors[0])}; remove it by hand", in_place=True)
+        raise PublishError(f"the charts are published in {shown}, but the previous folder {paths.display(stale)} could "
+                           f"not be removed: {_cause(errors[0])}; remove it by hand", in_place=True)
 
 
 def _remove_all(folder: Path) -> list[OSError]:
@@ -114,7 +127,10 @@ def _remove_all(folder: Path) -> list[OSError]:
 
 
 def _replace_in_place(staged: Path, target: Path, prefixes: list[str]) -> None:
-    """Publish into ``target`` without moving it: every new chart written first under a temporary name, then renamed over the old."""
+    """Publish into ``target`` without moving it.
+
+    Every new chart written first under a temporary name, then renamed over the old.
+    """
     shown = paths.display(target)
     written: list[tuple[Path, Path]] = []
     try:
@@ -126,7 +142,8 @@ def _replace_in_place(staged: Path, target: Path, prefixes: list[str]) -> None:
         for temporary, _ in written:
             with contextlib.suppress(OSError):
                 temporary.unlink(missing_ok=True)
-        raise PublishError(f"could not publish the charts: {_cause(error)} while writing them into {shown}; {shown} left as it was") from None
+        raise PublishError(f"could not publish the charts: {_cause(error)} while writing them into "
+                           f"{shown}; {shown} left as it was") from None
     names = {final.name for _, final in written}
     try:
         for temporary, final in written:
@@ -138,4 +155,5 @@ def _replace_in_place(staged: Path, target: Path, prefixes: list[str]) -> None:
         for temporary, _ in written:
             with contextlib.suppress(OSError):
                 temporary.unlink(missing_ok=True)
-        raise PublishError(f"the charts were only partly published in {shown}: {_cause(error)}; run again once it is writable") from None
+        raise PublishError(f"the charts were only partly published in {shown}: {_cause(error)}; run "
+                           "again once it is writable") from None

@@ -14,8 +14,10 @@ from .run import run
 
 
 def clean_reference(executed: Path, target: Path) -> None:
-    """Write an executed notebook as the committed reference: outputs and counts kept,
-    papermill's timings and the run's metadata dropped, kernel ``python3``."""
+    """Write an executed notebook as the committed reference.
+
+    Outputs and counts kept, papermill's timings and the run's metadata dropped, kernel ``python3``.
+    """
     import nbformat  # imported here: a run that only checks what is up to date never needs it
 
     nb = nbformat.read(executed, as_version=4)

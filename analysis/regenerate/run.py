@@ -152,21 +152,28 @@ def _resolve(names: Iterable[str], given: dict | None, notebooks_dir: Path, work
 
 
 def _check(chosen: Selection, notebooks: list[Notebook], data: Dataset | None) -> None:
-    """Load and validate the data, UNODC's counts included (bad data stop the run here), and check the values, before any kernel starts."""
+    """Load and validate the data, UNODC's counts included, and check the values, before any kernel starts.
+
+    Bad data stop the run here.
+    """
     from ..data import load
 
     check_domains(notebooks, chosen.parameters, load(glotip=True, world_bank=True) if data is None else data)
 
 
 def _decide(chosen: Selection, force: bool, figures: Path, output: Path, say: Callable[[str], None]) -> Decision:
-    """Which notebooks must run: with the defaults, those whose published charts are not up to date (all of them
-    with ``force``), each said with its reason; with other values, every one selected."""
+    """Which notebooks must run, each said with its reason.
+
+    With the defaults, those whose published charts are not up to date (all of them with ``force``); with other values,
+    every one selected.
+    """
     before = incremental.read_record(output)
     shared = incremental.shared_inputs()
     current = {nb.name: incremental.inputs(nb, chosen.parameters[nb.name], shared) for nb in chosen.notebooks}
     reasons = {}
     if chosen.defaults_only:
-        reasons = {nb.name: "run with --force" if force else incremental.why_stale(nb.name, current[nb.name], before, figures)
+        reasons = {nb.name: "run with --force" if force
+                   else incremental.why_stale(nb.name, current[nb.name], before, figures)
                    for nb in chosen.notebooks}
         for nb in chosen.notebooks:
             say(f"{nb.name}: up to date" if reasons[nb.name] is None else f"{nb.name}: to run ({reasons[nb.name]})")
@@ -229,7 +236,8 @@ def _execute_all(notebooks: list[Notebook], parameters: dict[str, dict], run_dir
     progress = Progress(len(notebooks), say, stop)
     outcomes: list[Outcome] = []
     with parallel(workers, stop) as pool:
-        futures = [pool.submit(execute, nb, parameters[nb.name], run_dir, environ, timeout, stop.requested) for nb in notebooks]
+        futures = [pool.submit(execute, nb, parameters[nb.name], run_dir, environ, timeout, stop.requested)
+                   for nb in notebooks]
         for future in as_completed(futures):
             outcomes.append(future.result())
             progress.ended(outcomes[-1].name, outcomes[-1])
@@ -273,8 +281,9 @@ def _differences(changes: dict[str, dict]) -> str:
 
 def _publish(decision: Decision, outcomes: list[Outcome], manifest: dict, stop: Stop, run_dir: Path, output: Path,
              figures: Path) -> None:
-    """Move the charts staged in ``run_dir/figures`` into ``figures`` and, once they are in place, record them as
-    published (see :func:`.incremental.write_record`).
+    """Move the charts staged in ``run_dir/figures`` into ``figures``, then record them as published.
+
+    They are recorded once they are in place (see :func:`.incremental.write_record`).
 
     A stop request that comes while the charts are moved is kept until they are
     all in place and recorded: a half-published folder would be worse than a
@@ -300,8 +309,8 @@ def _publish(decision: Decision, outcomes: list[Outcome], manifest: dict, stop: 
     manifest.update({"published": True, "figures_replaced": True, "charts": str(figures)})
     if stop.requested.is_set():
         record.write(manifest, run_dir, output)
-        raise stop.stopped(f"the request came while the charts were being published: they were published in full in {figures} "
-                           f"and recorded, so the run is complete")
+        raise stop.stopped("the request came while the charts were being published: they were published in full in "
+                           f"{figures} and recorded, so the run is complete")
 
 
 def _report_up_to_date(manifest: dict, decision: Decision, run_dir: Path, output: Path, figures: Path,

@@ -45,7 +45,10 @@ class Stopped(Exception):
 
 
 class Stop:
-    """What a run or a sweep asks of a stop request: whether one came, and whether it is to be noted rather than raised."""
+    """What a run or a sweep asks of a stop request.
+
+    Whether one came, and whether it is to be noted rather than raised.
+    """
 
     def __init__(self) -> None:
         self.requested = threading.Event()
@@ -54,6 +57,7 @@ class Stop:
 
     @property
     def name(self) -> str:
+        """The name of the signal that came, as messages say it: ``Ctrl-C (SIGINT)``."""
         return _NAMES.get(self.number, f"signal {self.number}")
 
     def stopped(self, message: str) -> Stopped:
@@ -62,8 +66,10 @@ class Stop:
 
     @contextlib.contextmanager
     def deferred(self):
-        """While notebooks run (or their charts are published), a stop request is noted and interrupts the
-        kernels, instead of raising at once; the run or sweep then ends itself, cleanly."""
+        """While notebooks run (or their charts are published), a stop request is noted and interrupts the kernels.
+
+        It does not raise at once: the run or sweep then ends itself, cleanly.
+        """
         self.deferring = True
         try:
             yield
@@ -72,7 +78,10 @@ class Stop:
 
 
 def _interrupt_kernels(stop: Stop) -> None:
-    """Interrupt every kernel now, and kill those still running after :data:`GRACE` seconds if the notebooks have not ended."""
+    """Interrupt every kernel now.
+
+    Kill those still running after :data:`GRACE` seconds if the notebooks have not ended.
+    """
     kernels.kill_all(signal.SIGINT)
 
     def kill_if_still_running() -> None:
@@ -93,7 +102,10 @@ def _end_now(number: int, say: Callable[[str], None]) -> None:
 
 @contextlib.contextmanager
 def stoppable(say: Callable[[str], None]):
-    """Handle SIGINT and SIGTERM as described in the module, for the time of a run or a sweep; yields its :class:`Stop`."""
+    """Handle SIGINT and SIGTERM as described in the module, for the time of a run or a sweep.
+
+    Yields its :class:`Stop`.
+    """
     stop = Stop()
     if threading.current_thread() is not threading.main_thread():
         yield stop

@@ -21,10 +21,9 @@ its parameters; the others' results are kept.
 
 What a run computed is read from what it writes: :func:`analysis.charts.show`
 writes the analysis's facts as JSON beside the chart's CSV. scrapbook, papermill's
-companion for recording values, was tried: it still works with nbformat 5.11 and
-papermill 2.7 for JSON values, but it has had no release since 2020, it
-needs pyarrow for a table, and it records through an extra output in every
-notebook, which nbval would compare and a reader in JupyterLab would see.
+companion for recording values, is not used: it is unmaintained, it needs
+pyarrow for a table, and it records through an extra output in every notebook,
+which nbval would compare and a reader in JupyterLab would see.
 
 Runs reuse warm kernels (see :mod:`.kernel`) unless ``fresh_kernels``.
 """
@@ -56,6 +55,14 @@ if TYPE_CHECKING:
 MAX_RUNS = 100
 
 
+def _new_kernel(old: Kernel | None, starts: list[int]) -> Kernel:
+    """A warm kernel, not yet started, in place of ``old`` (stopped, its starts counted in ``starts``)."""
+    if old is not None:
+        starts.append(old.starts)
+        old.stop()
+    return Kernel(warm=True)
+
+
 def _execute(nb: Notebook, combos: list[dict], sweep_dir: Path, workers: int, fresh_kernels: bool,
              say: Callable[[str], None], stop: Stop, timeout: int | None) -> tuple[list[Outcome], int]:
     """Run every combination on ``workers`` kernels; the outcomes in the grid's order, and how many kernels started.
@@ -73,7 +80,8 @@ def _execute(nb: Notebook, combos: list[dict], sweep_dir: Path, workers: int, fr
         return sweep_dir / "runs" / f"{k:03d}" / f"{nb.name}.ipynb"
 
     def one(kernel: Kernel, k: int, combo: dict) -> None:
-        outcome = kernel.run(nb, combo, executed(k), executed(k).parent / "figures", timeout=timeout, stop=stop.requested)
+        outcome = kernel.run(nb, combo, executed(k), executed(k).parent / "figures", timeout=timeout,
+                             stop=stop.requested)
         outcomes[k] = outcome
         said.ended(f"run {k} ({described(combo) or 'defaults'})", outcome)
 
@@ -86,14 +94,12 @@ def _execute(nb: Notebook, combos: list[dict], sweep_dir: Path, workers: int, fr
                 except Empty:
                     return
                 if kernel is None or fresh_kernels:
-                    if kernel is not None:
-                        starts.append(kernel.starts)
-                        kernel.stop()
-                    kernel = Kernel(warm=True)
+                    kernel = _new_kernel(kernel, starts)
                     try:
                         kernel.start()
-                    except Exception as exc:  # noqa: BLE001 - reported as this combination's failure; the next one tries again
-                        outcomes[k] = Outcome(nb.name, combo, executed(k), error=f"{nb.name}: the kernel did not start: {type(exc).__name__}: {exc}")
+                    except Exception as exc:  # noqa: BLE001 - this combination's failure; the next one tries again
+                        outcomes[k] = Outcome(nb.name, combo, executed(k),
+                                              error=f"{nb.name}: the kernel did not start: {type(exc).__name__}: {exc}")
                         continue
                 one(kernel, k, combo)
         finally:
@@ -105,7 +111,9 @@ def _execute(nb: Notebook, combos: list[dict], sweep_dir: Path, workers: int, fr
         for future in [pool.submit(worker) for _ in range(workers)]:
             future.result()
     for k, combo in enumerate(combos, start=1):
-        outcomes.setdefault(k, Outcome(nb.name, combo, executed(k), error=f"{nb.name}: not started (the sweep was stopped)", started=False))
+        outcomes.setdefault(k,
+                            Outcome(nb.name, combo, executed(k),
+                                    error=f"{nb.name}: not started (the sweep was stopped)", started=False))
     return [outcomes[k] for k in sorted(outcomes)], sum(starts)
 
 
@@ -200,7 +208,8 @@ def _sweep(nb: Notebook, grid: dict[str, list], combos: list[dict], workers: int
         "seconds": round(time.perf_counter() - started, 3),
         "headline": headline and {"fact": headline["fact"], "label": headline["label"]},
         "files": ["results.csv", "tables.csv", *(p.name for p in charts)],
-        "run_list": [{"run": k, "parameters": combo, "status": status(o, stop.requested.is_set()), "seconds": round(o.seconds, 3),
+        "run_list": [{"run": k, "parameters": combo, "status": status(o, stop.requested.is_set()),
+                      "seconds": round(o.seconds, 3),
                       "executed": paths.display(o.executed), "error": o.error}
                      for k, (combo, o) in enumerate(zip(combos, outcomes, strict=True), start=1)],
     })
@@ -212,7 +221,9 @@ def _sweep(nb: Notebook, grid: dict[str, list], combos: list[dict], workers: int
         raise stop.stopped(f"{len(finished)} run(s) finished, {len(failed)} interrupted or failed, "
                            f"{len(waiting)} not started; what finished is in {where} (its manifest says 'stopped')")
     if failed:
-        raise RunError("\n".join([f"{len(failed)} of {len(combos)} run(s) of the sweep failed; the other results are in {where}:",
-                                  *(f"  - run {combos.index(o.parameters) + 1} ({described(o.parameters)}): {o.error}" for o in failed)]))
+        raise RunError("\n".join([f"{len(failed)} of {len(combos)} run(s) of the sweep failed; the "
+                                  f"other results are in {where}:",
+                                  *(f"  - run {combos.index(o.parameters) + 1} ({described(o.parameters)}): {o.error}"
+                                    for o in failed)]))
     say(f"all {len(combos)} run(s) succeeded in {manifest['seconds']:.1f} s; results in {where}")
     return manifest

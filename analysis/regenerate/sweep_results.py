@@ -17,7 +17,10 @@ from .notebooks import Notebook
 
 
 def status(outcome: Outcome, stopping: bool = False) -> str:
-    """A run's status in the results and the manifest: ok, failed, interrupted (failed once a stop was requested), not started."""
+    """A run's status in the results and the manifest.
+
+    ok, failed, interrupted (failed once a stop was requested), not started.
+    """
     return progress(outcome, stopping).lower()
 
 
@@ -71,5 +74,7 @@ def collect(nb: Notebook, combos: list[dict], outcomes: list[Outcome], sweep_dir
     stacked = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=front)
     stacked = stacked[front + [c for c in stacked.columns if c not in front]]
     if headline is not None and len(labels) > 1:  # "funding per victim, in {currency}" with currency swept
-        headline = {**headline, "label": re.sub(r"\{(\w+)\}", lambda m: f"the run's {m.group(1).replace('_', ' ')}", headline["label_template"])}
+        headline = {**headline,
+                    "label": re.sub(r"\{(\w+)\}", lambda m: f"the run's {m.group(1).replace('_', ' ')}",
+                                    headline["label_template"])}
     return results, stacked, headline

@@ -1,4 +1,6 @@
-"""Second routes to the intervals the package computes, for the tests to check against: closed forms and scipy's binomial test.
+"""Second routes to the intervals the package computes, for the tests to check against.
+
+Closed forms and scipy's binomial test.
 
 The package computes Garwood intervals with statsmodels' ``confint_poisson``,
 ratio intervals through statsmodels' Clopper-Pearson interval and Wilson

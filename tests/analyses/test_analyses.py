@@ -15,7 +15,14 @@ from scipy import stats
 from second_routes import exact_ratio, wilson
 
 import analysis
-from analysis.analyses import ParameterError, conviction_gap, funding_per_victim, labor_vs_sex_attention, victim_protection, what_the_sources_name
+from analysis.analyses import (
+    ParameterError,
+    conviction_gap,
+    funding_per_victim,
+    labor_vs_sex_attention,
+    victim_protection,
+    what_the_sources_name,
+)
 from analysis.data import victim_count
 
 
@@ -27,13 +34,15 @@ def loaded():
 @pytest.fixture(scope="module")
 def data(loaded):
     # the 2015 narrative's own figures; other editions restate some of them
-    return analysis.Dataset(loaded.sources, loaded.metrics, analysis.from_source(loaded.figures, "tip2015"), loaded.statements)
+    return analysis.Dataset(loaded.sources, loaded.metrics, analysis.from_source(loaded.figures, "tip2015"),
+                            loaded.statements)
 
 
 # --- 01: the conviction gap ---------------------------------------------------------------
 
 def test_victims_per_conviction_per_year(data):
-    table = conviction_gap.victims_per_conviction(data.figures, "victims_identified_assisted", [2013, 2014]).set_index("year")
+    table = conviction_gap.victims_per_conviction(data.figures, "victims_identified_assisted",
+                                                  [2013, 2014]).set_index("year")
     assert table.loc[2014, "convictions"] == 4 + 1
     assert table.loc[2013, "convictions"] == 3 + 2
     assert table.loc[2014, "victims_per_conviction"] == pytest.approx(270 / 5)
@@ -47,7 +56,8 @@ def test_victims_per_conviction_with_another_denominator(data):
 
 
 def test_victims_per_conviction_refuses_unknown_measure_and_missing_year(data):
-    with pytest.raises(ValueError, match="unknown victim measure 'victims': expected one of victims_identified_assisted"):
+    with pytest.raises(ValueError,
+                       match="unknown victim measure 'victims': expected one of victims_identified_assisted"):
         conviction_gap.victims_per_conviction(data.figures, "victims", [2014])
     with pytest.raises(LookupError, match="no count of victims identified and assisted for 2012"):
         conviction_gap.victims_per_conviction(data.figures, "victims_identified_assisted", [2012])
@@ -90,19 +100,22 @@ def test_conviction_gap_headline(loaded):
     result = conviction_gap.analyse(loaded)
     low, high = exact_ratio(270, 5)
     assert (round(low), round(high)) == (23, 168)
-    # 2013 against 2014: 5 convictions of 355 events against 5 of 275, the exact conditional test of convictions per victim.
+    # 2013 against 2014: 5 convictions of 355 events against 5 of 275, the exact conditional test of convictions per
+    # victim.
     p = stats.binomtest(5, 10, 350 / (350 + 270)).pvalue
     assert p > 0.05 and result.facts["p_value"] == pytest.approx(p)
-    assert result.title == ("About 54 victims identified and assisted for every trafficker convicted in 2014 (95% CI 23-168); "
-                            "no difference beyond chance from 2013's about 70")
+    assert result.title == ("About 54 victims identified and assisted for every trafficker convicted in 2014 (95% CI "
+                            "23-168); no difference beyond chance from 2013's about 70")
     assert result.facts["ci"] == pytest.approx((low, high)) and result.facts["unreliable"]
     per_year = result.tables["per_year"].set_index("year")
     assert (per_year.loc[2013, "ci_low"], per_year.loc[2013, "ci_high"]) == pytest.approx(exact_ratio(350, 5))
     # The cumulative contrast: 2,000 potential victims over 7 years against 35 convictions over 12.
     ci = stats.binomtest(2000, 2035).proportion_ci(method="exact")
-    assert result.facts["cumulative_ratio_ci"] == pytest.approx((ci.low / (1 - ci.low) * 12 / 7, ci.high / (1 - ci.high) * 12 / 7))
+    assert result.facts["cumulative_ratio_ci"] == pytest.approx((ci.low / (1 - ci.low) * 12 / 7,
+                                                                 ci.high / (1 - ci.high) * 12 / 7))
     assert result.changed == {}
-    assert set(result.figure_ids) >= {"tip2015-victims-2014", "tip2015-convictions-sex-2014", "tip2015-convictions-labor-2014",
+    assert set(result.figure_ids) >= {"tip2015-victims-2014", "tip2015-convictions-sex-2014",
+                                      "tip2015-convictions-labor-2014",
                                       "tip2015-potential-victims-assisted-2007-2013", "tip2015-convictions-since-2003"}
     assert "Windows do NOT match" in result.summary
 
@@ -155,8 +168,9 @@ LABOR = {(2013, "investigations"): (39, 30), (2014, "investigations"): (68, 36),
 
 
 @pytest.mark.parametrize("years", [[2013, 2014], [2013], [2014]])
-@pytest.mark.parametrize("stages", [["investigations", "prosecutions", "convictions"], ["investigations", "convictions"],
-                                    ["prosecutions", "convictions"]])
+@pytest.mark.parametrize("stages",
+                         [["investigations", "prosecutions", "convictions"], ["investigations", "convictions"],
+                          ["prosecutions", "convictions"]])
 def test_attention_for_every_documented_parameter(loaded, years, stages):
     result = labor_vs_sex_attention.analyse(loaded, years=years, stages=stages)
     last = max(years)
@@ -164,7 +178,8 @@ def test_attention_for_every_documented_parameter(loaded, years, stages):
     last_share = LABOR[(last, stages[-1])][0] / sum(LABOR[(last, stages[-1])])
     assert result.facts["share_labor_first_stage"] == pytest.approx(first_share)
     assert result.facts["share_labor_last_stage"] == pytest.approx(last_share)
-    assert result.title.startswith(f"Labor trafficking: {first_share:.0%} of {stages[0]}, {last_share:.0%} of {stages[-1]} in {last}; ")
+    assert result.title.startswith(f"Labor trafficking: {first_share:.0%} of {stages[0]}, {last_share:.0%} of "
+                                   f"{stages[-1]} in {last}; ")
     first, final = LABOR[(last, stages[0])], LABOR[(last, stages[-1])]
     p = stats.fisher_exact([[first[0], first[1]], [final[0], final[1]]]).pvalue
     assert result.facts["p_value"] == pytest.approx(p)
@@ -222,13 +237,15 @@ VICTIMS_2014 = {"victims_identified_assisted": 270, "initial_contacts": 139, "sh
 @pytest.mark.parametrize(("currency", "rate"), [("USD", None), ("USD", 10.5), ("EUR", 11.5), ("SEK", 0.95)])
 @pytest.mark.parametrize("lines", [[], ["tip2015-funding-ngo-nok"], ["tip2015-funding-safe-houses-nok"]])
 def test_funding_for_every_documented_parameter(loaded, denominator, currency, rate, lines):
-    result = funding_per_victim.analyse(loaded, denominator=denominator, currency=currency, exchange_rate=rate, funding_lines=lines)
+    result = funding_per_victim.analyse(loaded, denominator=denominator, currency=currency, exchange_rate=rate,
+                                        funding_lines=lines)
     nok = {"tip2015-funding-ngo-nok": 2_500_000, "tip2015-funding-safe-houses-nok": 4_500_000}
     total = sum(nok[i] for i in (lines or nok))
     used = REPORT_RATE if rate is None else rate
     assert result.facts["nok_per_victim"] == pytest.approx(total / VICTIMS_2014[denominator])
     assert result.facts["per_victim"] == pytest.approx(total / used / VICTIMS_2014[denominator])
-    assert result.table.set_index("id").loc["total", f"{currency.lower()}_per_victim"] == pytest.approx(total / used / VICTIMS_2014[denominator])
+    assert (result.table.set_index("id").loc["total", f"{currency.lower()}_per_victim"]
+            == pytest.approx(total / used / VICTIMS_2014[denominator]))
     if rate is None:
         assert result.supplied == {} and "implied by the report's own NOK/USD pairs" in result.summary
     else:
@@ -240,12 +257,14 @@ def test_funding_for_every_documented_parameter(loaded, denominator, currency, r
 @pytest.mark.parametrize(("values", "message"), [
     ({"currency": "EUR"}, "exchange_rate: the data hold no rate for EUR; give one (NOK per EUR)"),
     ({"currency": "euro", "exchange_rate": 11.0}, "currency must be a three-letter ISO 4217 code in capitals"),
-    ({"exchange_rate": 0.0}, "exchange_rate must be a positive number of NOK per USD, or None for the report's rate; got 0.0"),
+    ({"exchange_rate": 0.0},
+     "exchange_rate must be a positive number of NOK per USD, or None for the report's rate; got 0.0"),
     ({"exchange_rate": -7.9}, "exchange_rate must be a positive number"),
     ({"year": 2013}, "year: no data for 2013; expected years among 2014"),
     ({"denominator": "reflection_periods"}, "denominator must be one of"),
-    ({"denominator": "victims_estimated"}, "denominator: tip2015 gives no count of victims_estimated for 2014; expected one of "
-                                           "victims_identified_assisted, initial_contacts, shelter_accepted"),
+    ({"denominator": "victims_estimated"},
+     "denominator: tip2015 gives no count of victims_estimated for 2014; expected one of "
+     "victims_identified_assisted, initial_contacts, shelter_accepted"),
     ({"funding_lines": ["tip2015-funding-ngo-usd"]}, "funding_lines: unknown id(s) tip2015-funding-ngo-usd"),
 ])
 def test_funding_refuses_values_outside_the_data(loaded, values, message):
@@ -277,7 +296,8 @@ def test_protection_for_every_documented_parameter(loaded, years):
     permit_ci = [100 * v for v in wilson(round(permits * victims / 100), victims)]
     reflection_ci = [100 * v for v in wilson(round(reflection * victims / 100), victims)]
     assert result.facts["permits_ci"] == pytest.approx(permit_ci)
-    assert result.title == (f"In {max(years)}, about {permits:.0f} in 100 victims identified got a temporary residence permit "
+    assert result.title == (f"In {max(years)}, about {permits:.0f} in 100 victims identified got a "
+                            "temporary residence permit "
                             f"(95% CI {permit_ci[0]:.0f}-{permit_ci[1]:.0f}) and {reflection:.0f} a reflection period "
                             f"({reflection_ci[0]:.0f}-{reflection_ci[1]:.0f})")
     assert ("shelter accepted 2013" in result.summary) == (2013 in years)
@@ -309,7 +329,9 @@ def test_policy_timeline(data):
 def test_sources_named_for_every_documented_parameter(loaded, sources):
     result = what_the_sources_name.analyse(loaded, sources=sources)
     assert result.title == "8 policy measures named, 2003-2017; 4 without a stated year"
-    assert set(result.facts["named_by_all"]) == {"destination", "sex trafficking", "forced labor", "forced begging", "construction"}
-    assert list(result.sources.source_id) == sorted(sources, key=["tip2015", "gcm2017"].index)  # in the order the timeline names them
+    assert set(result.facts["named_by_all"]) == {"destination", "sex trafficking", "forced labor", "forced begging",
+                                                 "construction"}
+    # in the order the timeline names them
+    assert list(result.sources.source_id) == sorted(sources, key=["tip2015", "gcm2017"].index)
     with pytest.raises(ParameterError, match="sources must be two or more sources with statements"):
         what_the_sources_name.analyse(loaded, sources=["tip2015"])

@@ -7,7 +7,8 @@ import pytest
 from analysis.analyses import ParameterError, labor_share_series, nordic_comparison
 
 #: Norway, 2025 release, as written: year -> (detected victims, of them forced labour), for the years that give both.
-VICTIMS = {2007: (203, 32), 2008: (256, 71), 2009: (292, 80), 2011: (134, 45), 2012: (136, 47), 2013: (124, 41), 2014: (324, 103),
+VICTIMS = {2007: (203, 32), 2008: (256, 71), 2009: (292, 80), 2011: (134, 45), 2012: (136, 47), 2013: (124, 41),
+           2014: (324, 103),
            2015: (301, 86), 2016: (262, 59), 2019: (241, 80), 2020: (254, 96)}
 
 
@@ -27,12 +28,14 @@ def test_labor_share_of_detected_victims(data):
 def test_labor_share_of_persons_convicted_is_a_range_where_a_count_is_censored(data):
     convicted = labor_share_series.analyse(data).table
     convicted = convicted[convicted.stage == "persons convicted"].set_index("year")
-    assert (convicted.loc[2007, "share_low"], convicted.loc[2007, "share_high"]) == pytest.approx((1 / 9, 4 / 9))  # "<5" of 9
+    # "<5" of 9
+    assert (convicted.loc[2007, "share_low"], convicted.loc[2007, "share_high"]) == pytest.approx((1 / 9, 4 / 9))
     assert convicted.loc[2018, "share"] == "92%"  # 12 of 13
     assert convicted.loc[2020, "share"] == "25-100%"  # "<5" of "<5" (the 2023 release's; the 2025 one is flagged)
     with_flagged = labor_share_series.analyse(data, include_flagged=True).table
     row = with_flagged[(with_flagged.stage == "persons convicted") & (with_flagged.year == 2019)].iloc[0]
-    assert (row.labor, row.total, row.share) == ("80", "5", "100%")  # the repeated victim count, capped: why it is flagged
+    # the repeated victim count, capped: why it is flagged
+    assert (row.labor, row.total, row.share) == ("80", "5", "100%")
 
 
 @pytest.mark.parametrize(("values", "message"), [
@@ -47,13 +50,15 @@ def test_labor_share_refuses_values_outside_the_data(data, values, message):
 @pytest.mark.slow
 def test_nordic_pooled_victims_per_conviction(data):
     result = nordic_comparison.analyse(data)
-    # Norway: 2,846 detected over the 14 years with both counts; 89 convicted where written, plus four "<5" (1 to 4 each)
+    # Norway: 2,846 detected over the 14 years with both counts; 89 convicted where written, plus four "<5" (1 to 4
+    # each)
     assert result.facts["pooled"]["NOR"] == pytest.approx((2846 / (89 + 16), 2846 / (89 + 4)))
     assert result.facts["years_with_both"]["NOR"] == 14
     assert set(result.facts["pooled"]) == {"NOR", "SWE", "DNK", "FIN", "ISL"}
     norway = result.table[result.table.iso3 == "NOR"].set_index("year")
     assert norway.loc[2020, "ratio"] == "64-254" and norway.loc[2021, "ratio"] == "n/a"
-    assert "27-31 detected victims per person convicted" in result.summary  # the pooled ratio moved from the title to the summary
+    # the pooled ratio moved from the title to the summary
+    assert "27-31 detected victims per person convicted" in result.summary
 
 
 @pytest.mark.parametrize("countries", [["NOR", "SWE"], ["NOR"], ["DNK", "FIN", "ISL"]])
@@ -64,5 +69,6 @@ def test_nordic_for_other_countries_and_years(data, countries):
 
 
 def test_nordic_refuses_an_unknown_country(data):
-    with pytest.raises(ParameterError, match="countries must be ISO3 codes among NOR, SWE, DNK, FIN, ISL; got \\['NOR', 'DEU'\\]"):
+    with pytest.raises(ParameterError,
+                       match="countries must be ISO3 codes among NOR, SWE, DNK, FIN, ISL; got \\['NOR', 'DEU'\\]"):
         nordic_comparison.analyse(data, countries=["NOR", "DEU"])

@@ -1,4 +1,6 @@
-"""The intervals the analyses print, rates per inhabitant and funding per victim over the years, against values worked out here.
+"""The intervals the analyses print, against values worked out here.
+
+Rates per inhabitant and funding per victim over the years.
 
 Counts come from the workbook cells as the README states them and from the
 World Bank's raw CSV files read with the csv module; intervals from scipy's
@@ -16,7 +18,13 @@ from scipy import stats
 from second_routes import exact_ratio, garwood
 
 import analysis
-from analysis.analyses import ParameterError, nordic_comparison, parameter_problems, series_conviction_gap, series_funding
+from analysis.analyses import (
+    ParameterError,
+    nordic_comparison,
+    parameter_problems,
+    series_conviction_gap,
+    series_funding,
+)
 from analysis.data import paths
 from analysis.regenerate.cli import main
 
@@ -67,8 +75,10 @@ def test_series_gap_with_too_few_years_for_a_trend_says_so(data):
 
 # --- 12: rates per inhabitant ---
 
-#: Norway, 2025 release: detected victims in the 15 years that give them (2017 not reported), as the workbook writes them.
-NORWAY_DETECTED = {2007: 203, 2008: 256, 2009: 292, 2010: 127, 2011: 134, 2012: 136, 2013: 124, 2014: 324, 2015: 301, 2016: 262,
+#: Norway, 2025 release: detected victims in the 15 years that give them (2017 not reported), as the workbook writes
+#: them.
+NORWAY_DETECTED = {2007: 203, 2008: 256, 2009: 292, 2010: 127, 2011: 134, 2012: 136, 2013: 124, 2014: 324, 2015: 301,
+                   2016: 262,
                    2018: 106, 2019: 241, 2020: 254, 2021: 86, 2022: 86}
 
 
@@ -80,7 +90,8 @@ def test_nordic_detection_rate_per_inhabitant_with_its_interval(data):
     rate = total / person_years * 1e5
     assert result.facts["detected_per_100000"]["NOR"] == pytest.approx((rate, rate))
     low, high = garwood(total)
-    assert result.facts["detected_per_100000_ci"]["NOR"] == pytest.approx((low / person_years * 1e5, high / person_years * 1e5))
+    assert result.facts["detected_per_100000_ci"]["NOR"] == pytest.approx((low / person_years * 1e5,
+                                                                           high / person_years * 1e5))
     assert f"Norway {rate:.1f}" in result.title
     pooled = result.tables["pooled"].set_index("iso3")
     assert pooled.loc["NOR", "detected_years"] == 15
@@ -143,24 +154,30 @@ def test_funding_per_victim_in_current_and_constant_kroner(data, denominator, vi
 
 
 def test_funding_refuses_a_base_year_without_prices(data):
-    with pytest.raises(ParameterError, match=r"base_year: no World Bank consumer price inflation for Norway \(NOR\) in 2025, 2026"):
+    with pytest.raises(ParameterError,
+                       match=r"base_year: no World Bank consumer price inflation for Norway \(NOR\) in 2025, 2026"):
         series_funding.analyse(data, base_year=2026)
 
 
 # --- the confidence level, before any kernel starts ---
 
-@pytest.mark.parametrize("notebook", ["01_conviction_gap", "06_series_conviction_gap", "11_labor_share_series", "12_nordic_comparison"])
+@pytest.mark.parametrize("notebook",
+                         ["01_conviction_gap", "06_series_conviction_gap", "11_labor_share_series",
+                          "12_nordic_comparison"])
 @pytest.mark.parametrize("bad", [0, 1, 1.5])
 def test_confidence_outside_zero_one_is_refused_by_the_analysis(data, notebook, bad):
     problems = parameter_problems(notebook, {"confidence": bad}, data)
-    assert any(p.startswith("confidence must be a number strictly between 0 and 1") and repr(bad) in p for p in problems), problems
+    assert any(p.startswith("confidence must be a number strictly between 0 and 1") and repr(bad) in p
+               for p in problems), problems
 
 
 def test_confidence_outside_zero_one_stops_a_run_before_any_kernel(tmp_path, capsys):
-    code = main(["run", "06", "-p", "confidence", "1.5", "--output-dir", str(tmp_path / "out"), "--figures-dir", str(tmp_path / "fig")])
+    code = main(["run", "06", "-p", "confidence", "1.5", "--output-dir", str(tmp_path / "out"), "--figures-dir",
+                 str(tmp_path / "fig")])
     assert code == 2
     err = capsys.readouterr().err
-    assert "06_series_conviction_gap" in err and "confidence must be a number strictly between 0 and 1" in err and "got 1.5" in err
+    assert "06_series_conviction_gap" in err and ("confidence must be a "
+                                                  "number strictly between 0 and 1") in err and "got 1.5" in err
     assert not (tmp_path / "fig").exists() or not any((tmp_path / "fig").iterdir())
 
 

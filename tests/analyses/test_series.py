@@ -1,4 +1,6 @@
-"""Across editions and sources: vintages, the series analyses of notebooks 06-10, and the rules of the multi-source data.
+"""Across editions and sources.
+
+Vintages, the series analyses of notebooks 06-10, and the rules of the multi-source data.
 
 Expected values are the numbers as the sources print them (TIP 2015-2024 editions,
 KOM via the police and the press), worked out by hand here.
@@ -11,7 +13,14 @@ import math
 import pandas as pd
 import pytest
 
-from analysis.analyses import ParameterError, series_attention, series_conviction_gap, series_funding, tiers_and_drift, tip_vs_kom
+from analysis.analyses import (
+    ParameterError,
+    series_attention,
+    series_conviction_gap,
+    series_funding,
+    tiers_and_drift,
+    tip_vs_kom,
+)
 from analysis.data import choose_vintage, paths, restatements
 
 
@@ -34,7 +43,8 @@ def test_values_without_a_local_copy_still_read_from_their_quote(data):
     given = remote[remote.value.notna()]
     assert given.quote.notna().all() and given.value_as_written.notna().all()
     gaps = remote[remote.value.isna()]
-    assert gaps.missing_reason.isin(["not reported by the government", "source not readable", "not stated in the source"]).all()
+    assert gaps.missing_reason.isin(["not reported by the government", "source not readable",
+                                     "not stated in the source"]).all()
 
 
 def test_missing_is_never_zero(data):
@@ -42,7 +52,8 @@ def test_missing_is_never_zero(data):
     assert pd.isna(gap.value) and gap.missing_reason == "not reported by the government"
     victims = series_conviction_gap.victims_per_year(data.figures, data.sources, [2017, 2018, 2023]).set_index("year")
     assert victims.victims.isna().all()
-    assert victims.missing_reason.to_dict() == {2017: "not reported by the government", 2018: "not reported by the government",
+    assert victims.missing_reason.to_dict() == {2017: "not reported by the government",
+                                                2018: "not reported by the government",
                                                 2023: "source not readable"}
 
 
@@ -58,7 +69,8 @@ def test_choose_vintage_first_and_latest(data):
     assert (pick("latest").report_year, pick("latest").value) == (2023, 262)
     # a value beats an edition that could not give one: 2013 victims, unreadable in the 2014 edition, 350 in 2015
     chosen = choose_vintage(data.figures, data.sources, "first")
-    row = chosen[(chosen.metric == "victims_identified_assisted") & (chosen.period_start == 2013) & (chosen.series == "TIP")
+    row = chosen[(chosen.metric == "victims_identified_assisted") & (chosen.period_start == 2013)
+                 & (chosen.series == "TIP")
                  & (chosen.population == "all") & (chosen.form == "unsplit")].iloc[0]
     assert (row.report_year, row.value) == (2015, 350)
     with pytest.raises(ValueError, match="rule must be"):
@@ -119,7 +131,8 @@ def test_reconcile_tip_against_kom(data):
 
 def test_restatements_agree_or_appear_in_the_reconciliation(data):
     restated = restatements(data.figures, data.sources)
-    assert {"tip2017-victims-2016", "tip2023-victims-2016", "tip2015-potential-victims-assisted-2007-2013"} <= set(restated.id)
+    assert {"tip2017-victims-2016", "tip2023-victims-2016",
+            "tip2015-potential-victims-assisted-2007-2013"} <= set(restated.id)
     differing = set(restated[~restated.agrees].id)
     shown = pd.read_csv(paths.FIGURES / "10_tip_vs_kom.csv")
     assert differing <= set(shown[shown.panel == "restatements"].id)
@@ -137,8 +150,10 @@ def test_a_restatement_that_differs_is_flagged(data):
 # --- the analyses of notebooks 06-10, for every parameter value their notebooks document ------
 
 #: UNODC's Norway counts as the 2025 workbook writes them (detected victims, persons convicted), read by hand.
-UNODC_NORWAY = {2007: (203, 9), 2008: (256, "<5"), 2009: (292, 5), 2010: (127, 8), 2011: (134, "<5"), 2012: (136, 8), 2013: (124, 5),
-                2014: (324, 8), 2015: (301, 12), 2016: (262, 16), 2017: (None, 5), 2018: (106, 13), 2019: (241, 5), 2020: (254, "<5"),
+UNODC_NORWAY = {2007: (203, 9), 2008: (256, "<5"), 2009: (292, 5), 2010: (127, 8), 2011: (134, "<5"), 2012: (136, 8),
+                2013: (124, 5),
+                2014: (324, 8), 2015: (301, 12), 2016: (262, 16), 2017: (None, 5), 2018: (106, 13), 2019: (241, 5),
+                2020: (254, "<5"),
                 2021: (86, None), 2022: (86, "<5")}
 
 
@@ -154,10 +169,13 @@ def _expected_ratio(victims, convicted):
 @pytest.mark.slow
 def test_series_gap_for_every_documented_parameter(data, rule, release, first, last):
     result = series_conviction_gap.analyse(data, first_year=first, last_year=last, rule=rule, release=release)
-    # TIP: 2013 ~350 / (3 + 2); 2014 ~270 / (4 + 1) (2015 edition); 2020: an estimate of 100 / 1 conviction (2021 edition)
-    expected_tip = {year: r for year, r in {2013: 350 / 5, 2014: 270 / 5, 2020: 100 / 1}.items() if first <= year <= last}
+    # TIP: 2013 ~350 / (3 + 2); 2014 ~270 / (4 + 1) (2015 edition); 2020: an estimate of 100 / 1 conviction (2021
+    # edition)
+    expected_tip = {year: r
+                    for year, r in {2013: 350 / 5, 2014: 270 / 5, 2020: 100 / 1}.items() if first <= year <= last}
     assert result.facts["tip_ratio"] == pytest.approx(expected_tip)
-    # the releases agree on these totals; a year only the 2025 release gives (2021, 2022) comes from it under either rule
+    # the releases agree on these totals; a year only the 2025 release gives (2021, 2022) comes from it under either
+    # rule
     covered = {y: v for y, v in UNODC_NORWAY.items() if first <= y <= last}
     expected = {y: _expected_ratio(*v) for y, v in covered.items() if _expected_ratio(*v)}
     assert sorted(result.facts["glotip_ratio"]) == sorted(expected)
@@ -225,16 +243,19 @@ def test_tiers_for_every_documented_parameter(data, first, last, title):
 def test_tip_vs_kom_for_every_documented_parameter(data, rule, release):
     result = tip_vs_kom.analyse(data, rule=rule, release=release)
     # TIP against KOM as the sources print them: victims 2013 350/300, 2014 270/324, 2015 290/301, 2016 262/262,
-    # women 199/197, men 46/46, children 17/18; investigations 2013 labor 39/39, 2014 labor 68/68, sex 36/37; convictions 2023 0/0
+    # women 199/197, men 46/46, children 17/18; investigations 2013 labor 39/39, 2014 labor 68/68, sex 36/37;
+    # convictions 2023 0/0
     assert result.facts["comparisons"] == 11 and result.facts["agree"] == 5
     assert result.facts["widest"] == "victims 2014" and result.facts["widest_values"] == (270, 324)
-    assert result.title == ("TIP and KOM agree in 5 of 11 comparisons; the widest gap is victims 2014: 270 against 324; "
-                            "UNODC's count equals KOM's in 2014, 2015, 2016")
-    # UNODC's detected victims as the workbook writes them against KOM's followed up: 2012 136/349, 2013 124/300, 2014-2016 equal
+    assert result.title == ("TIP and KOM agree in 5 of 11 comparisons; the widest gap is victims 2014: 270 against "
+                            "324; UNODC's count equals KOM's in 2014, 2015, 2016")
+    # UNODC's detected victims as the workbook writes them against KOM's followed up: 2012 136/349, 2013 124/300,
+    # 2014-2016 equal
     three = result.tables["three_sources"].set_index("year")
     assert three.glotip.to_dict() == {2012: "136", 2013: "124", 2014: "324", 2015: "301", 2016: "262"}
     assert three.kom.to_dict() == {2012: 349, 2013: 300, 2014: 324, 2015: 301, 2016: 262}
-    assert result.facts["glotip_equals_kom"] == [2014, 2015, 2016] and result.facts["glotip_differs_from_kom"] == [2012, 2013]
+    assert result.facts["glotip_equals_kom"] == [2014, 2015, 2016] and result.facts["glotip_differs_from_kom"] == [2012,
+                                                                                                                   2013]
 
 
 def test_widest_gap_is_relative_and_ignores_zero_against_zero():

@@ -144,7 +144,9 @@ def test_comparison_p_value_is_scipys_exact_binomial_test_and_the_interval_maps_
     result = compare_rates((5, 5), 350, (5, 5), 270)
     assert result.p_value == pytest.approx(stats.binomtest(5, 10, 350 / 620).pvalue, rel=1e-9)
     ci = stats.binomtest(5, 10).proportion_ci(method="exact")
-    assert (result.low, result.high) == pytest.approx((ci.low / (1 - ci.low) * 270 / 350, ci.high / (1 - ci.high) * 270 / 350), rel=1e-9)
+    assert (result.low,
+            result.high) == pytest.approx((ci.low / (1 - ci.low) * 270 / 350, ci.high / (1 - ci.high) * 270 / 350),
+                                          rel=1e-9)
     assert result.ratio == pytest.approx(((5 / 350) / (5 / 270),) * 2)
     assert not result.differs
 
@@ -175,21 +177,27 @@ def test_trend_without_censoring_equals_statsmodels_poisson_glm():
     b, se = glm.params[1], glm.bse[1]
     assert fit.model == "Poisson"
     assert fit.percent_a_year == pytest.approx(100 * math.expm1(b), abs=1e-3)
-    assert (fit.low, fit.high) == pytest.approx((100 * math.expm1(b - 1.959964 * se), 100 * math.expm1(b + 1.959964 * se)), abs=1e-2)
+    assert (fit.low,
+            fit.high) == pytest.approx((100 * math.expm1(b - 1.959964 * se), 100 * math.expm1(b + 1.959964 * se)),
+                                       abs=1e-2)
     assert fit.dispersion == pytest.approx(glm.pearson_chi2 / glm.df_resid, rel=1e-4)
     assert fit.censored_years == ()
 
 
 def test_trend_with_censored_years_maximises_the_censored_likelihood():
-    # Counts 2007-2022 with four "<5" years and one not reported, shaped like Norway's persons convicted but within Poisson's spread.
-    counts = {2007: 9, 2008: None, 2009: 5, 2010: 8, 2011: None, 2012: 8, 2013: 5, 2014: 8, 2015: 9, 2016: 10, 2017: 5, 2018: 9,
+    # Counts 2007-2022 with four "<5" years and one not reported, shaped like Norway's persons convicted but within
+    # Poisson's spread.
+    counts = {2007: 9, 2008: None, 2009: 5, 2010: 8, 2011: None, 2012: 8, 2013: 5, 2014: 8, 2015: 9, 2016: 10, 2017: 5,
+              2018: 9,
               2019: 5, 2020: None, 2022: None}
-    bounds = [(math.nan, math.nan) if y not in counts else ((1, 4) if counts[y] is None else (counts[y], counts[y])) for y in YEARS]
+    bounds = [(math.nan, math.nan) if y not in counts else ((1, 4) if counts[y] is None else (counts[y], counts[y]))
+              for y in YEARS]
     fit = trend(YEARS, bounds)
     assert fit.censored_years == (2008, 2011, 2020, 2022)
     assert 2021 not in fit.years
 
-    # The same Poisson likelihood written out: log p(y) = y log mu - mu - log y!; a censored year adds log sum_{k=1..4} p(k).
+    # The same Poisson likelihood written out: log p(y) = y log mu - mu - log y!; a censored year adds log sum_{k=1..4}
+    # p(k).
     x = np.array([y for y in YEARS if y in counts], float) - np.mean([y for y in YEARS if y in counts])
     ys = [counts[y] for y in YEARS if y in counts]
 
@@ -203,7 +211,8 @@ def test_trend_with_censored_years_maximises_the_censored_likelihood():
                 total += y * math.log(mu) - mu - special.gammaln(y + 1)
         return -total
 
-    best = optimize.minimize(minus_loglike, [1.5, 0.0], method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 10000})
+    best = optimize.minimize(minus_loglike, [1.5, 0.0], method="Nelder-Mead",
+                             options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 10000})
     poisson_slope_pct = 100 * math.expm1(best.x[1])
     # The dispersion check is over the exact years, from the Poisson fit.
     mean = np.exp(best.x[0] + best.x[1] * x)
@@ -224,7 +233,9 @@ def test_overdispersed_series_moves_to_the_negative_binomial_as_statsmodels_fits
     nb = sm.NegativeBinomial(np.array(counts), x, loglike_method="nb2").fit(disp=False, maxiter=500)
     b, se = nb.params[1], nb.bse[1]
     assert fit.percent_a_year == pytest.approx(100 * math.expm1(b), abs=0.05)
-    assert (fit.low, fit.high) == pytest.approx((100 * math.expm1(b - 1.959964 * se), 100 * math.expm1(b + 1.959964 * se)), abs=0.1)
+    assert (fit.low,
+            fit.high) == pytest.approx((100 * math.expm1(b - 1.959964 * se), 100 * math.expm1(b + 1.959964 * se)),
+                                       abs=0.1)
 
 
 def test_trend_needs_three_years():
@@ -237,7 +248,8 @@ def test_trend_needs_three_years():
 @pytest.mark.parametrize("bad", [0, 1, 1.5, -0.1, True, "0.95", None, math.nan])
 def test_confidence_outside_zero_one_is_refused_with_its_name(bad):
     problems = confidence_problems("confidence", bad)
-    assert problems and "confidence must be a number strictly between 0 and 1" in problems[0] and repr(bad) in problems[0]
+    assert problems and ("confidence must be a "
+                         "number strictly between 0 and 1") in problems[0] and repr(bad) in problems[0]
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
         count_interval((5, 5), bad)
 
@@ -252,9 +264,11 @@ def test_labels():
 
 def test_overdispersed_series_with_censored_years_maximises_the_censored_negative_binomial_likelihood():
     # Norway's persons convicted 2007-2022 as UNODC's 2025 release writes them: four "<5" years, 2021 not reported.
-    counts = {2007: 9, 2008: None, 2009: 5, 2010: 8, 2011: None, 2012: 8, 2013: 5, 2014: 8, 2015: 12, 2016: 16, 2017: 5, 2018: 13,
+    counts = {2007: 9, 2008: None, 2009: 5, 2010: 8, 2011: None, 2012: 8, 2013: 5, 2014: 8, 2015: 12, 2016: 16, 2017: 5,
+              2018: 13,
               2019: 5, 2020: None, 2022: None}
-    bounds = [(math.nan, math.nan) if y not in counts else ((1, 4) if counts[y] is None else (counts[y], counts[y])) for y in YEARS]
+    bounds = [(math.nan, math.nan) if y not in counts else ((1, 4) if counts[y] is None else (counts[y], counts[y]))
+              for y in YEARS]
     fit = trend(YEARS, bounds)
     assert fit.model == "negative binomial" and fit.dispersion_p < 0.05
 
@@ -264,14 +278,16 @@ def test_overdispersed_series_with_censored_years_maximises_the_censored_negativ
     def nb_logpmf(k, mu, a):
         # NB2: variance mu + a mu^2; size r = 1 / a.
         r = 1 / a
-        return special.gammaln(k + r) - special.gammaln(r) - special.gammaln(k + 1) + r * math.log(r / (r + mu)) + k * math.log(mu / (r + mu))
+        return (special.gammaln(k + r) - special.gammaln(r) - special.gammaln(k + 1)
+                + r * math.log(r / (r + mu)) + k * math.log(mu / (r + mu)))
 
     def minus_loglike(theta):
         a = math.exp(theta[2])
         total = 0.0
         for xi, y in zip(x, (counts[y] for y in kept), strict=True):
             mu = math.exp(theta[0] + theta[1] * xi)
-            total += math.log(sum(math.exp(nb_logpmf(k, mu, a)) for k in range(1, 5))) if y is None else nb_logpmf(y, mu, a)
+            total += (math.log(sum(math.exp(nb_logpmf(k, mu, a)) for k in range(1, 5))) if y is None
+                      else nb_logpmf(y, mu, a))
         return -total
 
     best = optimize.minimize(minus_loglike, [2.0, 0.0, math.log(0.1)], method="Nelder-Mead",
@@ -284,7 +300,8 @@ def fisher_by_hand(k1, n1, k2, n2):
     total, parts = n1 + n2, k1 + k2
     dist = stats.hypergeom(total, parts, n1)
     observed = dist.pmf(k1)
-    return sum(dist.pmf(k) for k in range(max(0, parts - n2), min(parts, n1) + 1) if dist.pmf(k) <= observed * (1 + 1e-7))
+    return sum(dist.pmf(k)
+               for k in range(max(0, parts - n2), min(parts, n1) + 1) if dist.pmf(k) <= observed * (1 + 1e-7))
 
 
 def test_share_comparison_is_fishers_exact_test():

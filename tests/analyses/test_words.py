@@ -22,7 +22,8 @@ WORDS = 4  # a literal with more words than this is a sentence, not a label
 #: Longer labels that name a thing rather than say something of it, and may stay in the code.
 LABELS = {
     ("series_funding.py", "victims in the TIP's government count"),  # a denominator's name, in DENOMINATORS
-    ("series_conviction_gap.py", "no source covers this year"),  # a table's missing_reason, as the curated data write it
+    # a table's missing_reason, as the curated data write it
+    ("series_conviction_gap.py", "no source covers this year"),
 }
 
 
@@ -40,7 +41,9 @@ def test_every_notebook_has_a_template_with_every_section():
     assert sorted(p.stem for p in (ANALYSES_DIR / "words").glob("*.md")) == sorted(topic(name) for name in ANALYSES)
     for name in ANALYSES:
         text = words.path_of(topic(name)).read_text(encoding="utf-8")
-        assert [h for h in re.findall(r"^## (.+)$", text, flags=re.M) if h in words.SECTIONS] == list(words.SECTIONS), name
+        assert [h
+                for h in re.findall(r"^## (.+)$", text,
+                                    flags=re.M) if h in words.SECTIONS] == list(words.SECTIONS), name
 
 
 @pytest.mark.parametrize("name", sorted(ANALYSES))
@@ -53,7 +56,8 @@ def test_every_template_renders_for_the_defaults(results, name):
         assert "{{" not in text and "{%" not in text and "Undefined" not in text
 
 
-def test_a_name_the_analysis_does_not_give_is_an_error_naming_the_template_its_line_and_the_name(data, tmp_path, monkeypatch):
+def test_a_name_the_analysis_does_not_give_is_an_error_naming_the_template_its_line_and_the_name(
+        data, tmp_path, monkeypatch):
     template = words.path_of("conviction_gap").read_text(encoding="utf-8")
     line = template.splitlines().index("## what this shows") + 3
     broken = template.replace("## what this shows\n\n", "## what this shows\n\n{{ victims_per_convicton }}\n")
@@ -73,21 +77,25 @@ def test_a_name_the_analysis_does_not_give_is_an_error_naming_the_template_its_l
 def test_values_left_out_are_named_with_the_line_that_wants_them():
     path = words.path_of("what_the_sources_name")
     line = 1 + path.read_text(encoding="utf-8").splitlines().index("## title") + 2
-    with pytest.raises(words.WordsError, match=rf"what_the_sources_name\.md, line {line} \(## title\): 'measures' is undefined"):
+    with pytest.raises(words.WordsError,
+                       match=rf"what_the_sources_name\.md, line {line} \(## title\): 'measures' is undefined"):
         words.section("analysis.analyses.what_the_sources_name", "title", {})
 
 
 def sentences(source: str) -> list[tuple[int, str]]:
-    """Each string literal or f-string of more than WORDS words in ``source``, outside docstrings, raise statements,
-    the declarations of parameters (their domains' messages, in a signature's annotations, a ``message=`` or a
-    ``Domain`` subclass: about parameters, not the story) and decorators (the headline's label, declared with the
-    analysis), as (line, its literal text)."""
+    """Each string literal or f-string of more than WORDS words in ``source``, as (line, its literal text).
+
+    Left out: docstrings, raise statements, the declarations of parameters (their domains' messages, in a signature's
+    annotations, a ``message=`` or a ``Domain`` subclass: about parameters, not the story) and decorators (the
+    headline's label, declared with the analysis).
+    """
     tree = ast.parse(source)
     skip = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef) and node.body:
             first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                    and isinstance(first.value.value, str)):
                 skip.add(id(first.value))
         domain = isinstance(node, ast.ClassDef) and any(getattr(b, "id", None) == "Domain" for b in node.bases)
         if isinstance(node, ast.Raise) or domain or (isinstance(node, ast.keyword) and node.arg == "message"):
@@ -113,7 +121,8 @@ def sentences(source: str) -> list[tuple[int, str]]:
 
 
 def test_no_analysis_module_writes_a_sentence():
-    offenders = [f"{path.name}:{line}: {text!r}" for path in TOPIC_MODULES for line, text in sentences(path.read_text(encoding="utf-8"))
+    offenders = [f"{path.name}:{line}: {text!r}" for path in TOPIC_MODULES
+                 for line, text in sentences(path.read_text(encoding="utf-8"))
                  if (path.name, text) not in LABELS]
     assert not offenders, "sentences belong in analyses/words/<topic>.md:\n" + "\n".join(offenders)
 
@@ -165,12 +174,17 @@ def _section(path: Path, name: str) -> str:
 
 @pytest.mark.slow
 def test_the_stored_closing_of_notebook_05_is_its_template_filled_in_with_its_facts(results):
-    """Rendered here with Jinja2 alone, from the facts and tables of the result, against the notebook's stored output."""
+    """Rendered here with Jinja2 alone, from the facts and tables of the result.
+
+    Compared against the notebook's stored output.
+    """
     result = results["05_what_the_sources_name"]
     values = {**{k: result.facts[k] for k in ("measures", "first_year", "last_year", "undated")},
-              "subjects": len(result.tables["named"]), "one_source": len(result.tables["named"]) - len(result.facts["named_by_all"])}
+              "subjects": len(result.tables["named"]),
+              "one_source": len(result.tables["named"]) - len(result.facts["named_by_all"])}
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    expected = env.from_string(_section(words.path_of("what_the_sources_name"), "what this shows")).render(values).strip()
+    expected = env.from_string(_section(words.path_of("what_the_sources_name"),
+                                        "what this shows")).render(values).strip()
     notebook = json.loads((paths.NOTEBOOKS / "05_what_the_sources_name.ipynb").read_text(encoding="utf-8"))
     stored = "".join(notebook["cells"][-1]["outputs"][0]["data"]["text/markdown"])
     assert stored == expected

@@ -152,7 +152,8 @@ def start_lab(root: Path, base: Path, env: dict[str, str], timeout: float = 60.0
     while True:
         if process.poll() is not None:
             stop_lab(server)
-            raise RuntimeError(f"jupyter lab exited with code {process.returncode} before answering; log:\n{server.log_tail()}")
+            raise RuntimeError(f"jupyter lab exited with code {process.returncode} before answering; "
+                               f"log:\n{server.log_tail()}")
         try:
             with urllib.request.urlopen(f"{server.base_url}/api/status?token={token}", timeout=2) as answer:
                 if answer.status == 200:
@@ -161,7 +162,8 @@ def start_lab(root: Path, base: Path, env: dict[str, str], timeout: float = 60.0
             pass  # not listening yet
         if time.monotonic() > deadline:
             stop_lab(server)
-            raise RuntimeError(f"jupyter lab did not answer {server.base_url}/api/status within {timeout:.0f} s; log:\n{server.log_tail()}")
+            raise RuntimeError(f"jupyter lab did not answer {server.base_url}/api/status within {timeout:.0f} s; "
+                               f"log:\n{server.log_tail()}")
         time.sleep(0.25)
 
 

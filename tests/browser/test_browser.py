@@ -59,7 +59,8 @@ def _require_tools() -> None:
     if not (bh.CHROMIUM.is_file() and shutil.which(str(bh.CHROMIUM))):
         missing.append(f"Chromium at {bh.CHROMIUM}: apt-get install -y chromium (or point $TIP_NORWAY_CHROMIUM at one)")
     if missing:
-        pytest.fail("The browser test needs:\n  - " + "\n  - ".join(missing) + '\nDeselect it with: pytest -m "not browser"', pytrace=False)
+        pytest.fail("The browser test needs:\n  - " + "\n  - ".join(missing)
+                    + '\nDeselect it with: pytest -m "not browser"', pytrace=False)
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +126,8 @@ def _look_at(page, name: str, panel: str, lab: bh.LabServer, started: float) -> 
         chart = images.last
         chart.evaluate("img => img.scrollIntoView({block: 'center'})")
         try:
-            page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=chart.element_handle(), timeout=10_000)
+            page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=chart.element_handle(),
+                                   timeout=10_000)
             record["chart_loaded"] = True
         except PlaywrightTimeoutError:
             pass
@@ -140,8 +142,9 @@ def _look_at(page, name: str, panel: str, lab: bh.LabServer, started: float) -> 
 
 
 def _run_all_at_once(page, names: list[str], failures: dict[str, str]) -> dict[str, dict]:
-    """Open every notebook and run it with Run All Cells as soon as its kernel is idle, AT_ONCE notebooks at a time;
-    wait until each has finished (its command settled, its kernel seen busy and idle again), dismissing dialogs
+    """Open every notebook and run it with Run All Cells as soon as its kernel is idle, AT_ONCE notebooks at a time.
+
+    Wait until each has finished (its command settled, its kernel seen busy and idle again), dismissing dialogs
     meanwhile.
 
     A notebook that has not started within OPEN_TIMEOUT of its turn, or not finished within RUN_TIMEOUT of starting,
@@ -159,14 +162,15 @@ def _run_all_at_once(page, names: list[str], failures: dict[str, str]) -> dict[s
             late = None
             if run.get("started"):
                 started_at.setdefault(name, now)
-                late = now - started_at[name] > RUN_TIMEOUT and f'Run All Cells did not go busy and back to "| Idle" within {RUN_TIMEOUT} s'
+                late = now - started_at[name] > RUN_TIMEOUT and ('Run All Cells did not go busy and back to "| Idle" '
+                                                                 f'within {RUN_TIMEOUT} s')
             elif run.get("admitted"):
                 admitted_at.setdefault(name, now)
                 late = (now - admitted_at[name] > OPEN_TIMEOUT
                         and f'did not open with its kernel "| Idle" and start Run All Cells within {OPEN_TIMEOUT} s')
             if late:
-                failures[name] = (f"{name}: {late} ({AT_ONCE} notebooks at a time); progress: {run}; dialogs closed: {dialogs}; "
-                                  f"console errors: {page.console_errors[-5:]}")
+                failures[name] = (f"{name}: {late} ({AT_ONCE} notebooks at a time); progress: {run}; dialogs closed: "
+                                  f"{dialogs}; console errors: {page.console_errors[-5:]}")
             else:
                 waiting.append(name)
         if not waiting:
@@ -225,8 +229,10 @@ def lab_runs(lab: bh.LabServer) -> dict[str, dict]:
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
 def test_notebook_runs_in_jupyterlab(notebook: Path, lab: bh.LabServer, lab_runs: dict[str, dict]) -> None:
-    """The notebook, opened in JupyterLab and run with Run All Cells from the menu, has run every cell without
-    an error and shows its chart."""
+    """The notebook, run in JupyterLab with Run All Cells from the menu, shows its chart.
+
+    It has run every cell without an error.
+    """
     name = notebook.name
     record = lab_runs[name]
     if "failure" in record:
@@ -236,7 +242,8 @@ def test_notebook_runs_in_jupyterlab(notebook: Path, lab: bh.LabServer, lab_runs
     assert "| Idle" in state["statusBar"], f"{name}: the status bar reads {state['statusBar']!r}, not Idle"
     run = state["run"]
     assert run["error"] is None, f"{name}: runmenu:run-all failed: {run['error']}"
-    assert run["inFront"] and run["sawBusy"] and run["done"], f"{name}: Run All Cells did not run in its tab, go busy and finish: {run}"
+    assert run["inFront"] and run["sawBusy"] and run["done"], (f"{name}: Run All Cells did not run in its tab, go busy "
+                                                               f"and finish: {run}")
 
     code = [c for c in record["cells"] if c["cellType"] == "code"]
     errors = [f"cell {c['index']} ({c['source'].splitlines()[0] if c['source'] else ''!r}): {o['ename']}: {o['evalue']}"
@@ -244,7 +251,8 @@ def test_notebook_runs_in_jupyterlab(notebook: Path, lab: bh.LabServer, lab_runs
     assert not errors, f"{name}: error output in " + "; ".join(errors)
     not_run = [c["index"] for c in code if c["executionCount"] is None]
     assert not not_run, f"{name}: code cells {not_run} have no execution count (did not run)"
-    assert any("image/png" in o["mimeTypes"] for c in code for o in c["outputs"]), f"{name}: no cell has an image/png output"
+    assert any("image/png" in o["mimeTypes"] for c in code
+               for o in c["outputs"]), f"{name}: no cell has an image/png output"
 
     # The model says a PNG is there; the DOM must show it: its last chart, scrolled into view, loaded and visible.
     assert record["img_count"] > 0, f"{name}: no <img> in any .jp-OutputArea-output"
@@ -257,6 +265,9 @@ def test_notebook_runs_in_jupyterlab(notebook: Path, lab: bh.LabServer, lab_runs
     # Asking the kernel is exact even while something else on the machine writes figures/.
     facts = record["facts"]
     assert len(facts) == 2, f"{name}: could not ask the kernel where it runs: {facts}"
-    assert Path(facts[0]).resolve() == Path(sys.prefix).resolve(), f"{name}: kernel runs in {facts[0]}, not in {sys.prefix}"
-    assert Path(facts[1]).resolve() == lab.figures.resolve(), f"{name}: kernel saves charts to {facts[1]}, not to {lab.figures}"
-    assert record["written"], f"{name}: saved no chart of its own ({notebook.stem[:3]}*.png) to $TIP_NORWAY_FIGURES_DIR ({lab.figures})"
+    assert Path(facts[0]).resolve() == Path(sys.prefix).resolve(), (f"{name}: kernel runs in "
+                                                                    f"{facts[0]}, not in {sys.prefix}")
+    assert Path(facts[1]).resolve() == lab.figures.resolve(), (f"{name}: kernel saves charts to "
+                                                               f"{facts[1]}, not to {lab.figures}")
+    assert record["written"], (f"{name}: saved no chart of its own ({notebook.stem[:3]}*.png) to "
+                               f"$TIP_NORWAY_FIGURES_DIR ({lab.figures})")

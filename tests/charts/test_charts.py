@@ -1,5 +1,7 @@
-"""Every chart the notebooks write, looked at as a reader would: nothing overlaps, nothing is cut off,
-axes span what they show, big numbers carry thousands separators, labels are words, not identifiers.
+"""Every chart the notebooks write, looked at as a reader would.
+
+Nothing overlaps, nothing is cut off, axes span what they show, big numbers carry thousands separators, labels are
+words, not identifiers.
 
 Each chart is drawn by the package exactly as its notebook draws it (``charts.render``: the
 drawing, then the one finish step), with the published defaults and with the other values
@@ -97,7 +99,8 @@ def _shown_tick_labels(ax) -> list[Text]:
         low, high = sorted(bound)
         for tick in axis.get_major_ticks():
             if low - 1e-9 <= tick.get_loc() <= high + 1e-9:
-                shown += [label for label in (tick.label1, tick.label2) if label.get_visible() and label.get_text().strip()]
+                shown += [label
+                          for label in (tick.label1, tick.label2) if label.get_visible() and label.get_text().strip()]
     return shown
 
 
@@ -137,7 +140,7 @@ def test_no_two_texts_overlap_and_all_stay_on_the_canvas(rendered, name, values)
 
 
 def _data_extent(ax):
-    """x and y extents of what the axes show: its artists' data limits and the text placed in data coordinates."""
+    """X and y extents of what the axes show: its artists' data limits and the text placed in data coordinates."""
     xs = [ax.dataLim.x0, ax.dataLim.x1] if ax.dataLim.width >= 0 and ax.has_data() else []
     ys = [ax.dataLim.y0, ax.dataLim.y1] if ax.dataLim.height >= 0 and ax.has_data() else []
     for text in ax.texts:
@@ -158,15 +161,21 @@ def test_axes_span_the_data_they_show(rendered, name, values):
                 continue
             label = (ax.get_xlabel() if axis == "x" else ax.get_ylabel())
             if (ax.get_xscale() if axis == "x" else ax.get_yscale()) == "log":  # judged in orders of magnitude
-                extent, view, label = [math.log10(v) for v in extent if v > 0], [math.log10(v) for v in view], label + " (log)"
+                extent, view, label = ([math.log10(v) for v in extent if v > 0], [math.log10(v) for v in view],
+                                       label + " (log)")
             low, high = min(extent), max(extent)
             view_low, view_high = sorted(view)
-            assert view_low <= low + 1e-9 and high - 1e-9 <= view_high, f"{name}: the {axis} axis ({label!r}) cuts off data {low}-{high}"
+            assert view_low <= low + 1e-9 and high - 1e-9 <= view_high, \
+                f"{name}: the {axis} axis ({label!r}) cuts off data {low}-{high}"
             slack = max(SLACK * (high - low), FLOOR)
             floor = 0 if low >= 0 and "(log)" not in label else low  # a count axis may start at zero
             ceiling = 100 if "%" in label and high <= 100 else high  # a percentage axis may run to 100
-            assert view_low >= min(floor, low - slack) - 1e-9, f"{name}: the {axis} axis ({label!r}) starts at {view_low}, data at {low}"
-            assert view_high <= max(ceiling, high + slack) + 1e-9, f"{name}: the {axis} axis ({label!r}) runs to {view_high}, data to {high}"
+            assert view_low >= min(floor,
+                                   low - slack) - 1e-9, (f"{name}: the {axis} axis ({label!r}) starts at "
+                                                         f"{view_low}, data at {low}")
+            assert view_high <= max(ceiling,
+                                    high + slack) + 1e-9, (f"{name}: the {axis} axis ({label!r}) runs to "
+                                                           f"{view_high}, data to {high}")
 
 
 def _unseparated_numbers(text: str) -> list[str]:
@@ -191,8 +200,10 @@ def _legend_texts(fig) -> list[str]:
 
 @pytest.mark.parametrize(("name", "values"), CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
 def test_chance_intervals_are_drawn_and_keyed_apart_from_censoring_ranges(rendered, name, values):
-    """A chart of an analysis with intervals draws them as error bars, keyed with their level; a '<5' range is keyed apart;
-    open markers (fewer than 20 events) appear exactly when the key explains them."""
+    """A chart of an analysis with intervals draws them as error bars, keyed with their level.
+
+    A '<5' range is keyed apart; open markers (fewer than 20 events) appear exactly when the key explains them.
+    """
     fig = _figure(rendered, name, values)
     kinds = {artist.get_gid() for artist in fig.findobj() if artist.get_gid()}
     keys = _legend_texts(fig)
@@ -206,11 +217,13 @@ def test_chance_intervals_are_drawn_and_keyed_apart_from_censoring_ranges(render
         assert any("'<5'" in k for k in keys), f"{name}: censoring ranges drawn without a key"
     open_markers = any(isinstance(c, PathCollection) and len(c.get_offsets()) and len(c.get_facecolors())
                        and (c.get_facecolors()[:, :3] == 1).all() for ax in fig.axes for c in ax.collections)
-    assert open_markers == any("fewer than 20 events" in k for k in keys), f"{name}: open markers and their key disagree"
+    assert open_markers == any("fewer than 20 events" in k
+                               for k in keys), f"{name}: open markers and their key disagree"
     for ax in fig.axes:
         (x_low, x_high), (y_low, y_high) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
         for bar in (a for a in ax.get_children() if a.get_gid() == marks.CHANCE):
-            points = bar.get_xydata() if isinstance(bar, Line2D) else [p for segment in bar.get_segments() for p in segment]
+            points = (bar.get_xydata() if isinstance(bar, Line2D)
+                      else [p for segment in bar.get_segments() for p in segment])
             assert all(x_low - 1e-9 <= x <= x_high + 1e-9 and y_low - 1e-9 <= y <= y_high + 1e-9 for x, y in points), \
                 f"{name}: a chance interval runs past its axes"
 
@@ -244,10 +257,12 @@ def test_every_notebook_has_a_drawing_and_every_published_chart_exists():
 
 
 def test_a_chart_with_other_parameters_says_so_and_labels_a_supplied_rate(rendered):
-    fig = _figure(rendered, "03_funding_per_victim", {"currency": "EUR", "exchange_rate": 11.5, "denominator": "shelter_accepted"})
+    fig = _figure(rendered, "03_funding_per_victim",
+                  {"currency": "EUR", "exchange_rate": 11.5, "denominator": "shelter_accepted"})
     note = " ".join(t.get_text().replace("\n", " ") for t in fig.texts)
     assert "Made with parameters changed from the published defaults: " in note
     assert "exchange rate = 11.5 (NOK per EUR, supplied by the user, not from a source)" in note
     assert "currency = EUR" in note and "denominator = shelter accepted" in note
     published = " ".join(t.get_text() for t in _figure(rendered, "03_funding_per_victim", {}).texts)
-    assert "changed from the published defaults" not in published and "Source: U.S. Department of State" in published.replace("\n", " ")
+    assert ("changed from the published defaults" not in published
+            and "Source: U.S. Department of State" in published.replace("\n", " "))

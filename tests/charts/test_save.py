@@ -1,5 +1,7 @@
-"""Finishing and saving a chart: the source line built from the register, and files that are the same bytes on
-every save."""
+"""Finishing and saving a chart.
+
+The source line built from the register, and files that are the same bytes on every save.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +35,8 @@ def test_saved_figures_are_byte_stable(tmp_path, data):
     digests = []
     for attempt in range(2):
         fig = finish(DRAWINGS[result.name](result), result)
-        written = save(fig, "probe", pd.DataFrame({"x": [1.0, 2.0], "ids": [("a", "b"), ("c",)]}), tmp_path / str(attempt))
+        written = save(fig, "probe", pd.DataFrame({"x": [1.0, 2.0], "ids": [("a", "b"), ("c",)]}),
+                       tmp_path / str(attempt))
         plt.close(fig)
         digests.append([p.read_bytes() for p in written])
     assert digests[0] == digests[1]

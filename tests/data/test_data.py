@@ -46,7 +46,8 @@ def test_hashes_are_those_published_with_the_source_documents():
         "norway_statement_gcm_vienna_2017.txt": "3be6845677b0f01f0090f23ca94169b05512cfbf0df34b74007e091ce012abd6",
         "unodc_glotip_2025-04-14.xlsx": "24c34b95dfefb520445ef0f8d039727cad6febf0ab36807d5fc0aeee128c413e",
         "unodc_glotip_2023-05-30.xlsx": "b0d5fcedaef86dcae33f74ef28f8e0cd25f49f12446d46642f05160159f15119",
-        # the World Bank copies: README of /work/shared/sources/world_bank/ (population.csv, consumer_price_inflation.csv)
+        # the World Bank copies: README of /work/shared/sources/world_bank/ (population.csv,
+        # consumer_price_inflation.csv)
         "world_bank_population.csv": "7d2dd6a17f5ed7916de1f89a9c116791e64d207f2e2f6ce47c57e1ab46f0088a",
         "world_bank_cpi_inflation.csv": "182baa44c536079bea07bb8700c37c85441c3d7d5f8e6dd68fb92fcb4a7815e8",
     }
@@ -117,7 +118,8 @@ def test_care_institution_and_protection_counts(data):
         ("initial_contacts", "all", 2014): 139, ("initial_contacts", "all", 2013): 132,
         ("shelter_accepted", "women", 2014): 41, ("shelter_accepted", "men", 2014): 1,
         ("reflection_periods_granted", "all", 2014): 27, ("reflection_periods_granted", "all", 2013): 30,
-        ("temporary_residence_permits_granted", "all", 2014): 41, ("temporary_residence_permits_granted", "all", 2013): 38,
+        ("temporary_residence_permits_granted", "all", 2014): 41,
+        ("temporary_residence_permits_granted", "all", 2013): 38,
         ("asylum_grants", "all", 2014): 11, ("asylum_grants", "all", 2013): 19,
     }
     for (metric, population, year), value in expected.items():
@@ -173,14 +175,17 @@ def test_every_quoted_figure_is_bound_to_its_words_or_says_why(data):
     assert len(bound) > 3 * len(unbound) > 0
     tiers = [r for r in quoted if r["metric"] == "tier"]
     assert tiers and {r["unbound_reason"] for r in tiers} == {"the number follows what it counts"}
-    assert {r["id"]: r["counted_as"] for r in rows} == dict(zip(data.figures.id, data.figures.counted_as.fillna(""), strict=True))
+    assert {r["id"]: r["counted_as"]
+            for r in rows} == dict(zip(data.figures.id, data.figures.counted_as.fillna(""), strict=True))
 
 
 def test_the_2015_law_enforcement_counts_are_bound_to_the_words_the_raw_text_gives_them():
-    # the words after each number of the narrative, read here with a regex: "36 sex trafficking cases", "one labor trafficker"
+    # the words after each number of the narrative, read here with a regex: "36 sex trafficking cases", "one labor
+    # trafficker"
     found = re.findall(r"(\w+) (sex|labor) (trafficking cases|trafficking suspects?|traffickers?)\b", RAW_TIP)
     words = {f"{number} {form} {noun}" for number, form, noun in found}
-    rows = [r for r in _figures_as_written() if r["source_id"] == "tip2015" and r["metric"] in ("investigations", "prosecutions", "convictions")
+    rows = [r for r in _figures_as_written()
+            if r["source_id"] == "tip2015" and r["metric"] in ("investigations", "prosecutions", "convictions")
             and r["form"] != "unsplit"]
     assert len(rows) == 12
     for r in rows:
@@ -194,7 +199,8 @@ def test_words_are_matched_whole_and_regardless_of_case():
     assert words_in(("man", "men"), "41 women and one man") == ["man"]
     assert words_in(("sex",), "andre seksuelle formål, sexual purposes") == []
     assert words_in(("$", "kroner"), "$314,000") == ["$"]
-    assert words_in(("fulgt opp", "Prostitusjon"), "fulgt  opp som ofre for prostitusjon") == ["fulgt opp", "Prostitusjon"]
+    assert (words_in(("fulgt opp", "Prostitusjon"), "fulgt  opp som ofre for prostitusjon")
+            == ["fulgt opp", "Prostitusjon"])
 
 
 def test_dtypes_are_pandas_3_dtypes(data):
@@ -244,7 +250,8 @@ def _key(data_dir) -> str:
 
 
 @pytest.mark.slow
-def test_a_load_that_passed_leaves_a_verdict_and_the_next_gives_the_tables_validation_gives(cache, data_copy, monkeypatch):
+def test_a_load_that_passed_leaves_a_verdict_and_the_next_gives_the_tables_validation_gives(
+        cache, data_copy, monkeypatch):
     from analysis.data import verdicts
 
     first = analysis.load(data_copy, glotip=True)
@@ -264,8 +271,11 @@ def test_a_load_that_passed_leaves_a_verdict_and_the_next_gives_the_tables_valid
 
 @pytest.mark.slow
 def test_the_verdict_holds_no_number_so_an_edited_cache_changes_none(cache, data_copy):
-    """What output/cache/ holds cannot reach a table: a verdict with numbers written into it, or a pickle of
-    edited tables as this project once kept, leaves every value as the data files give it."""
+    """What output/cache/ holds cannot reach a table.
+
+    A verdict with numbers written into it, or a pickle of edited tables as this project once kept, leaves every value
+    as the data files give it.
+    """
     import pickle
 
     validated = analysis.load(data_copy, fresh=True)

@@ -62,4 +62,5 @@ def test_the_vocabulary_of_figures_is_that_of_its_codebook(column, codebook):
     with open(paths.PROCESSED / f"{codebook}.csv", encoding="utf-8") as handle:
         listed = [row[column] for row in csv.DictReader(handle)]
     assert listed == enum
-    assert {"fields": [column], "reference": {"resource": codebook, "fields": [column]}} in figures["schema"]["foreignKeys"]
+    assert {"fields": [column],
+            "reference": {"resource": codebook, "fields": [column]}} in figures["schema"]["foreignKeys"]

@@ -34,11 +34,13 @@ _TEXT = re.compile(rb"<t[^>]*>([^<]*)</t>")
 def read_sheet_xml(path: Path) -> dict[int, dict[str, str]]:
     """Every row of the first sheet as {column letter: text}, from the workbook's XML."""
     with zipfile.ZipFile(path) as book:
-        shared = [html.unescape(b"".join(_TEXT.findall(si)).decode()) for si in _SHARED.findall(book.read("xl/sharedStrings.xml"))]
+        shared = [html.unescape(b"".join(_TEXT.findall(si)).decode())
+                  for si in _SHARED.findall(book.read("xl/sharedStrings.xml"))]
         xml = book.read("xl/worksheets/sheet1.xml")
     rows = {}
     for number, body in _ROW.findall(xml):
-        rows[int(number)] = {col.decode(): shared[int(v)] if b't="s"' in attrs else v.decode() for col, attrs, v in _CELL.findall(body)}
+        rows[int(number)] = {col.decode(): shared[int(v)] if b't="s"' in attrs else v.decode()
+                             for col, attrs, v in _CELL.findall(body)}
     return rows
 
 
@@ -64,14 +66,17 @@ def test_every_value_reads_from_its_cell_and_no_row_is_left_out(data, sheets):
 
 def test_rows_per_release_and_country(data):
     counts = data.glotip.groupby(["source_id", "iso3"]).size().to_dict()
-    assert counts == {("glotip2023", "DNK"): 461, ("glotip2023", "FIN"): 453, ("glotip2023", "ISL"): 119, ("glotip2023", "NOR"): 280,
-                      ("glotip2023", "SWE"): 246, ("glotip2025", "DNK"): 565, ("glotip2025", "FIN"): 504, ("glotip2025", "ISL"): 120,
+    assert counts == {("glotip2023", "DNK"): 461, ("glotip2023", "FIN"): 453, ("glotip2023", "ISL"): 119,
+                      ("glotip2023", "NOR"): 280,
+                      ("glotip2023", "SWE"): 246, ("glotip2025", "DNK"): 565, ("glotip2025", "FIN"): 504,
+                      ("glotip2025", "ISL"): 120,
                       ("glotip2025", "NOR"): 305, ("glotip2025", "SWE"): 421}
 
 
 def _norway(data, source, metric, year, form="unsplit"):
     rows = data.glotip[(data.glotip.source_id == source) & (data.glotip.iso3 == "NOR") & (data.glotip.metric == metric)
-                       & (data.glotip.year == year) & (data.glotip.form == form) & (data.glotip.sex == "Total") & (data.glotip.age == "Total")]
+                       & (data.glotip.year == year) & (data.glotip.form == form) & (data.glotip.sex == "Total")
+                       & (data.glotip.age == "Total")]
     return rows.value_as_written.tolist()
 
 
@@ -108,20 +113,24 @@ def test_the_known_errors_are_found_by_the_checks_and_recorded(data):
         mine = norway[norway.source_id == source]
         assert set(mine[(mine.year == 2010) & (mine.metric == "victims_detected")].form) == {"labor", "sex"}
         assert set(mine[(mine.year == 2010) & (mine.metric == "persons_convicted")].form) == {"labor", "sex"}
-    repeats = norway[(norway.source_id == "glotip2025") & (norway.metric == "persons_convicted") & norway.year.isin([2019, 2020])]
+    repeats = norway[(norway.source_id == "glotip2025") & (norway.metric == "persons_convicted")
+                     & norway.year.isin([2019, 2020])]
     assert sorted(zip(repeats.year, repeats.form, strict=True)) == [(2019, "labor"), (2019, "other"), (2019, "sex"),
                                                                     (2020, "labor"), (2020, "other"), (2020, "sex")]
     assert repeats.flag.str.contains("repeat the year's detected victims by form").all()
-    same_cells_2023 = norway[(norway.source_id == "glotip2023") & (norway.metric == "persons_convicted") & norway.year.isin([2019, 2020])]
+    same_cells_2023 = norway[(norway.source_id == "glotip2023") & (norway.metric == "persons_convicted")
+                             & norway.year.isin([2019, 2020])]
     assert same_cells_2023.empty  # "<5" there: no inconsistency
 
 
 def test_a_flagged_row_stays_and_choosing_a_release_leaves_it_out_by_default(data):
     chosen = choose_release(data.glotip)
-    picked = chosen[(chosen.iso3 == "NOR") & (chosen.metric == "persons_convicted") & (chosen.year == 2019) & (chosen.form == "labor")]
+    picked = chosen[(chosen.iso3 == "NOR") & (chosen.metric == "persons_convicted") & (chosen.year == 2019)
+                    & (chosen.form == "labor")]
     assert picked.source_id.tolist() == ["glotip2023"] and picked.value_as_written.tolist() == ["<5"]
     with_flagged = choose_release(data.glotip, include_flagged=True)
-    picked = with_flagged[(with_flagged.iso3 == "NOR") & (with_flagged.metric == "persons_convicted") & (with_flagged.year == 2019)
+    picked = with_flagged[(with_flagged.iso3 == "NOR") & (with_flagged.metric == "persons_convicted")
+                          & (with_flagged.year == 2019)
                           & (with_flagged.form == "labor")]
     assert picked.value_as_written.tolist() == ["80"]
     assert "glotip2025-r33611" in set(data.glotip.id)  # kept in the data
@@ -144,9 +153,12 @@ def test_removing_a_record_makes_loading_fail_naming_the_row(data_copy):
         analysis.load(data_copy, glotip=True)
     messages = [str(p) for p in info.value.problems]
     assert len(messages) == 1
-    assert re.fullmatch(r"data/processed/glotip\.csv, line \d+ \(id glotip2025-r33611\), column 'count': the counts by form of exploitation "
-                        r"add up to more than the total: parts add up to at least 238 \(.*\), more than the total 5 .*Not recorded in "
-                        r"data/processed/glotip_flags\.csv: expected a row 'glotip2025-r33611,parts_by_form_exceed_total,<reason>' .*",
+    assert re.fullmatch(r"data/processed/glotip\.csv, line \d+ \(id glotip2025-r33611\), column 'count': the counts by "
+                        r"form of exploitation "
+                        r"add up to more than the total: parts add up to at least 238 \(.*\), more than the total 5 "
+                        r".*Not recorded in "
+                        r"data/processed/glotip_flags\.csv: expected a row "
+                        r"'glotip2025-r33611,parts_by_form_exceed_total,<reason>' .*",
                         messages[0].replace(str(data_copy.parent) + "/", "")), messages[0]
 
 
@@ -159,8 +171,8 @@ def test_a_record_the_data_no_longer_bear_out_fails(data_copy):
         analysis.load(data_copy, glotip=True)
     stale = [str(p).split("glotip_flags.csv, ")[1] for p in info.value.problems]
     assert [re.sub(r"^line \d+ ", "", p) for p in stale] == [
-        f"(id glotip2025-r{row}), column 'check': recorded as parts_by_form_exceed_total, but the data no longer show it: "
-        "expected the record to be removed or the data restored" for row in (33325, 33326)]
+        f"(id glotip2025-r{row}), column 'check': recorded as parts_by_form_exceed_total, but the data no longer show "
+        "it: expected the record to be removed or the data restored" for row in (33325, 33326)]
 
 
 @pytest.mark.slow
@@ -181,7 +193,8 @@ def test_loading_without_glotip_does_not_read_it(data_copy):
 
 # --- bad workbooks: each gives a clear error naming the file, the row and the column; nothing is written ---
 
-def _workbook(path: Path, header_row: int = 3, columns=glotip.COLUMNS, value: str = "12", date: str = "14/04/2025") -> Path:
+def _workbook(path: Path, header_row: int = 3, columns=glotip.COLUMNS, value: str = "12",
+              date: str = "14/04/2025") -> Path:
     import openpyxl
 
     book = openpyxl.Workbook()
@@ -191,7 +204,8 @@ def _workbook(path: Path, header_row: int = 3, columns=glotip.COLUMNS, value: st
     sheet.cell(2, 1, date)
     for i, name in enumerate(columns, start=1):
         sheet.cell(header_row, i, name)
-    row = ["NOR", "Norway", "Europe", "Northern Europe", "Persons convicted", "Total", "Total", "Total", "Total", "2020", "Counts", value, "GLOTIP"]
+    row = ["NOR", "Norway", "Europe", "Northern Europe", "Persons convicted", "Total", "Total", "Total", "Total",
+           "2020", "Counts", value, "GLOTIP"]
     for i, cell in enumerate(row, start=1):
         sheet.cell(header_row + 1, i, cell)
     book.save(path)
@@ -204,16 +218,22 @@ def test_a_good_small_workbook_reads(tmp_path):
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"header_row": 4}, "w.xlsx: sheet 'data_glotip_1', row 3: expected the column names Iso3_code, Country, Region, Subregion, Indicator, "
-                        "Dimension, Category, Sex, Age, Year, Unit of measurement, txtVALUE, Source; they stand on row 4 instead "
-                        "(the header rows above them have changed)"),
-    ({"columns": [*glotip.COLUMNS[:11], "Value", "Source"]}, "w.xlsx: sheet 'data_glotip_1', row 3: expected the column names Iso3_code, "
-                                                              "Country, Region, Subregion, Indicator, Dimension, Category, Sex, Age, Year, "
-                                                              "Unit of measurement, txtVALUE, Source; missing txtVALUE, unexpected Value"),
-    ({"value": "n/a"}, "w.xlsx, column 'txtVALUE': sheet 'data_glotip_1', row 4: expected a count or '<5', found 'n/a'"),
-    ({"value": "5-9"}, "w.xlsx, column 'txtVALUE': sheet 'data_glotip_1', row 4: expected a count or '<5', found '5-9'"),
-    ({"date": "15/04/2025"}, "w.xlsx: sheet 'data_glotip_1', row 2: expected the release date 2025-04-14 of the register, written DD/MM/YYYY; "
-                             "found '15/04/2025'"),
+    ({"header_row": 4},
+     "w.xlsx: sheet 'data_glotip_1', row 3: expected the column names Iso3_code, Country, "
+     "Region, Subregion, Indicator, "
+     "Dimension, Category, Sex, Age, Year, Unit of measurement, txtVALUE, Source; they stand on row 4 instead "
+     "(the header rows above them have changed)"),
+    ({"columns": [*glotip.COLUMNS[:11], "Value", "Source"]},
+     "w.xlsx: sheet 'data_glotip_1', row 3: expected the column names Iso3_code, "
+      "Country, Region, Subregion, Indicator, Dimension, Category, Sex, Age, Year, "
+      "Unit of measurement, txtVALUE, Source; missing txtVALUE, unexpected Value"),
+    ({"value": "n/a"},
+     "w.xlsx, column 'txtVALUE': sheet 'data_glotip_1', row 4: expected a count or '<5', found 'n/a'"),
+    ({"value": "5-9"},
+     "w.xlsx, column 'txtVALUE': sheet 'data_glotip_1', row 4: expected a count or '<5', found '5-9'"),
+    ({"date": "15/04/2025"},
+     "w.xlsx: sheet 'data_glotip_1', row 2: expected the release date 2025-04-14 of the register, written DD/MM/YYYY; "
+     "found '15/04/2025'"),
 ])
 def test_a_bad_workbook_names_the_place(tmp_path, kwargs, message):
     _, problems = glotip.read_release(_workbook(tmp_path / "w.xlsx", **kwargs), "glotip2025", "2025-04-14")
@@ -241,14 +261,19 @@ def test_an_unregistered_workbook_is_refused(data_copy):
 
 @pytest.mark.slow
 def test_extract_command_writes_the_committed_table_again(data_copy, capsys):
-    """The extraction reruns to the committed bytes: the table is written by script only (one reading of both
-    workbooks, about 4 s, serves this and the command's own checks)."""
+    """The extraction reruns to the committed bytes.
+
+    The table is written by script only (one reading of both workbooks, about 4 s, serves this and the command's own
+    checks).
+    """
     target = data_copy / "processed" / "glotip.csv"
     target.unlink()
     (data_copy / "processed" / "world_bank.csv").unlink()
     assert main(["extract", "--data-dir", str(data_copy)]) == 0
-    assert target.read_bytes() == (paths.PROCESSED / "glotip.csv").read_bytes(), "run make extract: the table is written by script only"
-    assert (data_copy / "processed" / "world_bank.csv").read_bytes() == (paths.PROCESSED / "world_bank.csv").read_bytes()
+    assert target.read_bytes() == (paths.PROCESSED / "glotip.csv").read_bytes(), \
+        "run make extract: the table is written by script only"
+    assert ((data_copy / "processed" / "world_bank.csv").read_bytes()
+            == (paths.PROCESSED / "world_bank.csv").read_bytes())
     out = capsys.readouterr().out
     assert "glotip2025 Norway: 305 rows" in out and "wrote 3474 rows" in out
     assert "wb-population: 110 rows (DNK, FIN, ISL, NOR, SWE, 2003-2024)" in out and "wrote 220 rows" in out
@@ -263,10 +288,13 @@ def test_the_checks_find_parts_above_their_total_on_made_up_rows():
         ("a-r3", "a", "NOR", "persons_convicted", "sex", "Total", "Total", 2019, "5", 5, 5),
         ("a-r4", "a", "NOR", "persons_convicted", "unsplit", "Total", "Total", 2020, "<5", None, 4),
         ("a-r5", "a", "NOR", "persons_convicted", "sex", "Total", "Total", 2020, "6", 6, 6),
-    ], columns=["id", "source_id", "iso3", "metric", "form", "sex", "age", "year", "value_as_written", "count", "count_high"])
+    ], columns=["id", "source_id", "iso3", "metric", "form", "sex", "age", "year", "value_as_written", "count",
+                "count_high"])
     rows["category"] = rows.form.map({"unsplit": "Total", "labor": "Forced labour", "sex": "Sexual exploitation"})
     rows["count"] = rows["count"].astype("Int64")
     found = quality.inconsistencies(rows)
     # 2019: "<5" + 5 against 5 could be a person convicted of both forms; 2020: 6 against at most 4 cannot be right
     assert list(found) == [("a-r5", "parts_by_form_exceed_total")]
-    assert found[("a-r5", "parts_by_form_exceed_total")] == "parts add up to at least 6 (Sexual exploitation 6), more than the total <5 (at most 4; row a-r4)"
+    assert found[("a-r5",
+                  "parts_by_form_exceed_total")] == ("parts add up to at least 6 (Sexual exploitation 6), more than "
+                                                     "the total <5 (at most 4; row a-r4)")

@@ -77,14 +77,17 @@ def test_norway_as_the_raw_files_and_the_hand_over_note_give_it(table, raw):
                                      "id": ["wb-population-NOR-2014", "wb-population-NOR-2022"]}
     inflation = table[(table.indicator == "cpi_inflation") & (table.iso3 == "NOR")].set_index("year")
     assert raw["wb-cpi-inflation"][("NOR", 2016)][1] == inflation.value_as_written[2016] == "3.54999999999998"
-    assert inflation.value[2016] == pytest.approx(3.55, abs=5e-3) and inflation.value[2022] == pytest.approx(5.76, abs=5e-3)
+    assert (inflation.value[2016] == pytest.approx(3.55, abs=5e-3)
+            and inflation.value[2022] == pytest.approx(5.76, abs=5e-3))
     assert inflation.value[2022] == float(raw["wb-cpi-inflation"][("NOR", 2022)][1])
 
 
 def test_population_of_several_countries_keeps_the_order_asked(table, raw):
     found = population(table, ["ISL", "SWE"], [2024, 2003])
-    assert list(zip(found.iso3, found.year, strict=True)) == [("ISL", 2024), ("ISL", 2003), ("SWE", 2024), ("SWE", 2003)]
-    assert found.population.tolist() == [int(raw["wb-population"][(i, y)][1]) for i, y in zip(found.iso3, found.year, strict=True)]
+    assert list(zip(found.iso3, found.year, strict=True)) == [("ISL", 2024), ("ISL", 2003), ("SWE", 2024),
+                                                              ("SWE", 2003)]
+    assert found.population.tolist() == [int(raw["wb-population"][(i, y)][1])
+                                         for i, y in zip(found.iso3, found.year, strict=True)]
 
 
 def test_price_index_chained_by_hand(table, raw):
@@ -95,8 +98,10 @@ def test_price_index_chained_by_hand(table, raw):
     assert by_year.loc[2018, "index"] == 1.0
     assert by_year.loc[2017, "index"] == pytest.approx(1 / growth[2018], rel=1e-12)
     assert by_year.loc[2016, "index"] == pytest.approx(1 / (growth[2017] * growth[2018]), rel=1e-12)
-    assert by_year.loc[2014, "index"] == pytest.approx(1 / (growth[2015] * growth[2016] * growth[2017] * growth[2018]), rel=1e-12)
-    assert by_year.loc[2022, "index"] == pytest.approx(growth[2019] * growth[2020] * growth[2021] * growth[2022], rel=1e-12)
+    assert by_year.loc[2014, "index"] == pytest.approx(1 / (growth[2015] * growth[2016] * growth[2017] * growth[2018]),
+                                                       rel=1e-12)
+    assert by_year.loc[2022, "index"] == pytest.approx(growth[2019] * growth[2020] * growth[2021] * growth[2022],
+                                                       rel=1e-12)
     assert by_year.loc[2016, "inflation_percent"] == float(raw["wb-cpi-inflation"][("NOR", 2016)][1])
     assert by_year.loc[2014, "ids"] == ("wb-cpi-inflation-NOR-2015", "wb-cpi-inflation-NOR-2016",
                                         "wb-cpi-inflation-NOR-2017", "wb-cpi-inflation-NOR-2018")
@@ -114,39 +119,45 @@ def test_kroner_of_one_year_in_kroner_of_another(table, raw):
     assert in_2018 == pytest.approx(2_500_000 * growth[0] * growth[1] * growth[2] * growth[3], rel=1e-12)
     assert to_constant(in_2018, 2018, 2014, index) == pytest.approx(2_500_000, rel=1e-12)
     assert to_constant(100, 2018, 2018, index) == 100
-    with pytest.raises(LookupError, match=r"no price index for 2016: the index table holds 2014, 2018; ask price_index\(\) for that year too"):
+    with pytest.raises(LookupError,
+                       match=r"no price index for 2016: the index table holds 2014, 2018; ask price_index\(\) for that "
+                             r"year too"):
         to_constant(100, 2016, 2018, index)
 
 
 def test_a_missing_country_or_year_is_named(table):
     with pytest.raises(LookupError) as info:
         population(table, ["ISL"], [2025])
-    assert str(info.value) == "no World Bank population for Iceland (ISL) in 2025; data/processed/world_bank.csv covers 2003-2024"
+    assert str(info.value) == ("no World Bank population for Iceland (ISL) in 2025; data/processed/world_bank.csv "
+                               "covers 2003-2024")
     with pytest.raises(LookupError) as info:
         population(table, ["NOR", "GBR"], [2002, 2014])
     assert str(info.value) == ("no World Bank population for Norway (NOR) in 2002, 'GBR' in 2002, 'GBR' in 2014; "
                                "data/processed/world_bank.csv covers 2003-2024")
     with pytest.raises(LookupError) as info:
         price_index(table, "NOR", [2014, 2025], base_year=2018)
-    assert str(info.value) == ("no World Bank consumer price inflation for Norway (NOR) in 2025 (the index from 2014 to 2025 "
-                               "chains every year between); data/processed/world_bank.csv covers 2003-2024")
+    assert str(info.value) == ("no World Bank consumer price inflation for Norway (NOR) in 2025 (the index from 2014 "
+                               "to 2025 chains every year between); data/processed/world_bank.csv covers 2003-2024")
 
 
 def test_price_index_needs_every_year_between(table):
     gap = table[table.id != "wb-cpi-inflation-SWE-2016"]
     with pytest.raises(LookupError) as info:
         price_index(gap, "SWE", [2014], base_year=2018)
-    assert str(info.value).startswith("no World Bank consumer price inflation for Sweden (SWE) in 2016 (the index from 2014 to 2018")
+    assert str(info.value).startswith("no World Bank consumer price inflation for Sweden (SWE) in 2016 "
+                                      "(the index from 2014 to 2018")
     price_index(gap, "SWE", [2017], base_year=2018)  # 2016 is not needed there
 
 
 def test_sources_of_takes_world_bank_ids(table):
     data = analysis.load()
-    found = sources_of(data.figures, data.sources, ["tip2015-tier", "wb-population-NOR-2014", "wb-cpi-inflation-NOR-2016"],
+    found = sources_of(data.figures, data.sources,
+                       ["tip2015-tier", "wb-population-NOR-2014", "wb-cpi-inflation-NOR-2016"],
                        world_bank=table)
     assert found.source_id.tolist() == ["tip2015", "wb-population", "wb-cpi-inflation"]
     assert found.url.tolist()[1] == "https://github.com/datasets/population/blob/425fc447a53a26c767a15a7de60c4cc2478a0595/data/population.csv"
-    assert sources_of(data.figures, data.sources, ["tip2015-tier"], None).source_id.tolist() == ["tip2015"]  # the old call
+    # the old call
+    assert sources_of(data.figures, data.sources, ["tip2015-tier"], None).source_id.tolist() == ["tip2015"]
     with pytest.raises(LookupError, match="unknown figure id"):
         sources_of(data.figures, data.sources, ["wb-population-NOR-2014"])
 
@@ -220,7 +231,8 @@ def test_a_world_bank_file_whose_register_row_is_gone_is_refused(data_copy):
 
 @pytest.mark.parametrize(("column", "value", "expected"), [
     ("value", "5137233", "expected 5137232, as line 11496 of data/raw/world_bank_population.csv gives, found 5137233"),
-    ("value_as_written", "5137233", "expected '5137232', as line 11496 of data/raw/world_bank_population.csv gives, found '5137233'"),
+    ("value_as_written", "5137233",
+     "expected '5137232', as line 11496 of data/raw/world_bank_population.csv gives, found '5137233'"),
     ("line", "11497", "expected 11496, as line 11496 of data/raw/world_bank_population.csv gives, found 11497"),
     ("year", "2015", "expected 2014, as line 11496 of data/raw/world_bank_population.csv gives, found 2015"),
 ])
@@ -238,7 +250,8 @@ def test_a_value_that_is_not_a_number_in_the_table_is_named_once(data_copy):
     with pytest.raises(DataError) as info:
         analysis.load(data_copy, world_bank=True)
     assert shown(info.value.problems, data_copy) == [
-        f"data/processed/world_bank.csv, line {line} (id wb-cpi-inflation-NOR-2016), column 'value': expected a number, found '3,55'"]
+        f"data/processed/world_bank.csv, line {line} (id wb-cpi-inflation-NOR-2016), column 'value': expected a "
+        "number, found '3,55'"]
 
 
 def test_a_removed_row_is_refused(data_copy):
@@ -249,8 +262,8 @@ def test_a_removed_row_is_refused(data_copy):
         analysis.load(data_copy, world_bank=True)
     line = read_raw("world_bank_population.csv")[("ISL", 2024)][0]
     assert shown(info.value.problems, data_copy) == [
-        f"data/processed/world_bank.csv, column 'id': no row wb-population-ISL-2024: expected the row of line {line} of "
-        "data/raw/world_bank_population.csv (run make extract: the table is written by script only)"]
+        f"data/processed/world_bank.csv, column 'id': no row wb-population-ISL-2024: expected the row of line {line} "
+        "of data/raw/world_bank_population.csv (run make extract: the table is written by script only)"]
 
 
 def _small_file(path: Path, header: str = "Country Name,Country Code,Year,Value", change=None) -> Path:
@@ -272,19 +285,24 @@ def test_a_good_small_file_reads(tmp_path):
 
 @pytest.mark.parametrize(("header", "change", "message"), [
     ("Country Name,Country Code,Year,CPI", None,
-     "p.csv, line 1, column 'Value': expected the header Country Name,Country Code,Year,Value; column 4 should be 'Value', found 'CPI'"),
+     "p.csv, line 1, column 'Value': expected the header Country Name,Country Code,Year,Value; column 4 should be "
+     "'Value', found 'CPI'"),
     ("Country Name,Country Code,Year,Value,Unit", None,
-     "p.csv, line 1, column 'Unit': expected the header Country Name,Country Code,Year,Value; column 5 should be absent, found 'Unit'"),
+     "p.csv, line 1, column 'Unit': expected the header Country Name,Country Code,Year,Value; column 5 should be "
+     "absent, found 'Unit'"),
     ("Country Name,Country Code,Year", None,
-     "p.csv, line 1, column 'Value': expected the header Country Name,Country Code,Year,Value; column 4 should be 'Value', found nothing"),
+     "p.csv, line 1, column 'Value': expected the header Country Name,Country Code,Year,Value; column 4 should be "
+     "'Value', found nothing"),
     (None, lambda lines: [lines[0], "Norway,NOR,2003,n/a", *lines[2:]],
      "p.csv, line 2, column 'Value': expected a number for Norway (NOR) in 2003, found 'n/a'"),
     (None, lambda lines: [lines[0], "Norway,NOR,2003,", *lines[2:]],
      "p.csv, line 2, column 'Value': expected a number for Norway (NOR) in 2003, found an empty cell"),
     (None, lambda lines: [*lines[:3], "Norway,NOR,2003,5", *lines[3:]],
-     "p.csv, line 4, column 'Year': a second row for Norway (NOR) in 2003 (the first is line 2): expected one row per country and year"),
+     "p.csv, line 4, column 'Year': a second row for Norway (NOR) in 2003 (the first is line 2): expected one row per "
+     "country and year"),
     (None, lambda lines: [line for line in lines if line != "Iceland,ISL,2024,3024"],
-     "p.csv, column 'Year': no row for Iceland (ISL) in 2024: expected every year 2003-2024 for NOR, SWE, DNK, FIN, ISL"),
+     "p.csv, column 'Year': no row for Iceland (ISL) in 2024: expected every year 2003-2024 "
+     "for NOR, SWE, DNK, FIN, ISL"),
     (None, lambda lines: [lines[0], "Norway,NOR,2003,4.5", *lines[2:]],
      "p.csv, line 2, column 'Value': expected a whole number of persons for Norway (NOR) in 2003, found '4.5'"),
 ])
@@ -295,7 +313,10 @@ def test_a_bad_raw_file_names_the_place(tmp_path, header, change, message):
 
 
 def test_a_bad_value_in_a_registered_file_stops_the_extraction(data_copy):
-    """A registered file whose value is not a number (its register row updated to its new sha256) is refused by the extraction."""
+    """A registered file whose value is not a number is refused by the extraction.
+
+    Its register row is updated to its new sha256, so that only the value is wrong.
+    """
     from analysis.data.checks import sha256
 
     path = data_copy / "raw" / "world_bank_cpi_inflation.csv"
@@ -305,16 +326,19 @@ def test_a_bad_value_in_a_registered_file_stops_the_extraction(data_copy):
     with pytest.raises(DataError) as info:
         world_bank.extract(data_copy)
     assert shown(info.value.problems, data_copy) == [
-        f"data/raw/world_bank_cpi_inflation.csv, line {line}, column 'CPI': expected a number for Norway (NOR) in 2016, found '3.55%'"]
+        f"data/raw/world_bank_cpi_inflation.csv, line {line}, column 'CPI': expected a number for Norway (NOR) in "
+        "2016, found '3.55%'"]
     with pytest.raises(DataError) as info:  # loading reads the raw file again and says the same
         analysis.load(data_copy, world_bank=True)
     assert shown(info.value.problems, data_copy) == [
-        f"data/raw/world_bank_cpi_inflation.csv, line {line}, column 'CPI': expected a number for Norway (NOR) in 2016, found '3.55%'"]
+        f"data/raw/world_bank_cpi_inflation.csv, line {line}, column 'CPI': expected a number for Norway (NOR) in "
+        "2016, found '3.55%'"]
 
 
 def test_the_table_keeps_the_cells_as_written(table):
     finland = table.set_index("id").loc["wb-cpi-inflation-FIN-2009"]
-    assert finland.value_as_written == "-9.17360384430342E-07" and finland.value == pytest.approx(-9.17360384430342e-07, rel=1e-15)
+    assert (finland.value_as_written == "-9.17360384430342E-07"
+            and finland.value == pytest.approx(-9.17360384430342e-07, rel=1e-15))
     assert re.fullmatch(r"wb-(population|cpi-inflation)-[A-Z]{3}-\d{4}", table.id.iloc[0])
     assert str(table.year.dtype) == "Int64" and str(table.value.dtype) == "Float64"
     assert isinstance(table, pd.DataFrame)

@@ -34,12 +34,14 @@ def test_committed_notebooks_are_a_fixed_point_of_the_hooks(tmp_path):
     for hook in HOOKS[:2]:
         program, *args = hook["entry"].split()
         subprocess.run([str(BIN / Path(program).name), *args, *map(str, copies)], check=True)
-    changed = [path.name for path, copy in zip(committed, copies, strict=True) if copy.read_bytes() != path.read_bytes()]
+    changed = [path.name
+               for path, copy in zip(committed, copies, strict=True) if copy.read_bytes() != path.read_bytes()]
     assert not changed, f"{changed}: run `make refresh` (or the pre-commit hooks) and commit"
 
 
 def test_normalize_drops_injected_parameters_and_papermill_metadata(tmp_path):
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3-custom", "display_name": "Custom"}, "papermill": {"duration": 1.0}})
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3-custom", "display_name": "Custom"},
+                                            "papermill": {"duration": 1.0}})
     params = nbformat.v4.new_code_cell("x: int = 1  # x")
     params.metadata["tags"] = ["parameters"]
     injected = nbformat.v4.new_code_cell("x = 2")

@@ -38,8 +38,10 @@ READING = (ast.Constant, ast.Attribute, ast.Subscript, ast.Slice, ast.Tuple, ast
 
 
 def spelled(annotation) -> str:
-    """A type as a ``parameters`` cell writes it: a tuple as a list (papermill and YAML give lists),
-    ``X | None`` as ``Optional[X]`` (papermill reads no other form)."""
+    """A type as a ``parameters`` cell writes it.
+
+    A tuple as a list (papermill and YAML give lists), ``X | None`` as ``Optional[X]`` (papermill reads no other form).
+    """
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if origin in (typing.Union, types.UnionType) and type(None) in args:
         (inner,) = [a for a in args if a is not type(None)]

@@ -68,7 +68,8 @@ def test_wrong_type(data_copy):
 def test_wrong_type_in_a_year(data_copy):
     line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-asylum-grants-2013", "period_start", "2013.5")
     message = only(problems_of(data_copy))
-    assert f"line {line} (id tip2015-asylum-grants-2013), column 'period_start': expected a whole number, found '2013.5'" in message
+    assert (f"line {line} (id tip2015-asylum-grants-2013), column 'period_start': expected a "
+            "whole number, found '2013.5'") in message
 
 
 @pytest.mark.parametrize("column", ["period_start", "value_as_written", "quote", "metric"])
@@ -83,7 +84,8 @@ def test_negative_count(data_copy):
     line = edit_csv(path, "tip2015-asylum-grants-2014", "value", "-11")
     edit_csv(path, "tip2015-asylum-grants-2014", "value_as_written", "-11")
     problems = problems_of(data_copy)
-    assert any(f"line {line} (id tip2015-asylum-grants-2014), column 'value': expected a value of at least 0, found -11" in p
+    assert any(f"line {line} (id tip2015-asylum-grants-2014), column 'value': expected a "
+               "value of at least 0, found -11" in p
                for p in problems), problems
 
 
@@ -91,14 +93,16 @@ def test_duplicate_id(data_copy):
     path = data_copy / "processed" / "figures.csv"
     line = edit_csv(path, "tip2015-asylum-grants-2013", "id", "tip2015-asylum-grants-2014")
     problems = problems_of(data_copy)
-    assert any(f"line {line} (id tip2015-asylum-grants-2014), column 'id': expected a unique value, found a duplicate" in p
+    assert any(f"line {line} (id tip2015-asylum-grants-2014), column 'id': expected a "
+               "unique value, found a duplicate" in p
                for p in problems), problems
 
 
 def test_unknown_source(data_copy):
     line = edit_csv(data_copy / "processed" / "statements.csv", "gcm2017-sector-agriculture", "source_id", "gcm2018")
     message = only(problems_of(data_copy))
-    assert f"statements.csv, line {line} (id gcm2017-sector-agriculture), column 'source_id': unknown source 'gcm2018'" in message
+    assert (f"statements.csv, line {line} (id gcm2017-sector-agriculture), column "
+            "'source_id': unknown source 'gcm2018'") in message
     assert "expected a source_id registered in data/raw/sources.csv (closest: gcm2017" in message
 
 
@@ -130,20 +134,23 @@ def test_value_that_its_quote_does_not_give(data_copy):
     path = data_copy / "processed" / "figures.csv"
     line = edit_csv(path, "tip2015-investigations-labor-2014", "value", "86")
     message = only(problems_of(data_copy))
-    assert f"line {line} (id tip2015-investigations-labor-2014), column 'value': expected 68, the value of '68', found 86" in message
+    assert (f"line {line} (id tip2015-investigations-labor-2014), column 'value': expected 68, "
+            "the value of '68', found 86") in message
 
 
 def test_value_as_written_absent_from_the_quote(data_copy):
     path = data_copy / "processed" / "figures.csv"
     line = edit_csv(path, "tip2015-prosecutions-sex-2013", "value_as_written", "6")
     message = only(problems_of(data_copy))
-    assert f"line {line} (id tip2015-prosecutions-sex-2013), column 'value_as_written': '6' does not stand in the quote" in message
+    assert (f"line {line} (id tip2015-prosecutions-sex-2013), column 'value_as_written': '6' "
+            "does not stand in the quote") in message
 
 
 def test_hedge_that_the_quote_does_not_make(data_copy):
     line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-victims-2014", "hedge", "exact")
     message = only(problems_of(data_copy))
-    assert f"line {line} (id tip2015-victims-2014), column 'hedge': the quote qualifies the value with 'approximately'" in message
+    assert (f"line {line} (id tip2015-victims-2014), column 'hedge': the quote qualifies the "
+            "value with 'approximately'") in message
 
 
 def test_parts_that_add_up_to_more_than_the_whole(data_copy):
@@ -151,19 +158,22 @@ def test_parts_that_add_up_to_more_than_the_whole(data_copy):
     edit_csv(path, "tip2015-initial-contacts-2014", "value", "13.9")
     problems = problems_of(data_copy)
     # the changed value no longer reads from its quote, and its parts (41 + 1) exceed it
-    assert any("parts of tip2015-initial-contacts-2014 by population add up to 42" in p and "more than the whole, 13.9" in p for p in problems), problems
+    assert any("parts of tip2015-initial-contacts-2014 by population add up to 42" in p
+               and "more than the whole, 13.9" in p for p in problems), problems
 
 
 def test_unknown_metric_and_unit_pair(data_copy):
     line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-asylum-grants-2014", "unit", "cases")
     message = only(problems_of(data_copy))
-    assert f"line {line} (id tip2015-asylum-grants-2014), column 'unit': (asylum_grants, cases) is not in the metric codebook: expected unit victims" in message
+    assert (f"line {line} (id tip2015-asylum-grants-2014), column 'unit': (asylum_grants, cases) is not in the metric "
+            "codebook: expected unit victims") in message
 
 
 def test_value_outside_the_vocabulary(data_copy):
     line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-asylum-grants-2014", "form", "Sex")
     message = only(problems_of(data_copy))
-    assert f"line {line} (id tip2015-asylum-grants-2014), column 'form': expected one of: sex, labor, both, organ, unknown, unsplit, found 'Sex'" in message
+    assert (f"line {line} (id tip2015-asylum-grants-2014), column 'form': expected one of: sex, labor, both, organ, "
+            "unknown, unsplit, found 'Sex'") in message
 
 
 def test_missing_value_without_a_reason(data_copy):
@@ -180,7 +190,8 @@ def test_all_problems_are_reported_at_once(data_copy):
     edit_csv(data_copy / "processed" / "statements.csv", "gcm2017-sector-agriculture", "quote", "farming")
     problems = problems_of(data_copy)
     assert len(problems) == 3, problems
-    assert "column 'report_year'" in problems[0] and "column 'metric'" in problems[1] and "column 'quote'" in problems[2]
+    assert ("column 'report_year'" in problems[0] and "column 'metric'" in problems[1]
+            and "column 'quote'" in problems[2])
 
 
 def test_command_line_exits_non_zero_naming_the_place(data_copy, capsys):
@@ -204,14 +215,17 @@ def test_share_over_100_percent(data_copy):
     line = edit_csv(path, "tip2015-victims-share-men-2014", "value", "120")
     edit_csv(path, "tip2015-victims-share-men-2014", "value_as_written", "120")
     problems = problems_of(data_copy)
-    assert any(f"line {line} (id tip2015-victims-share-men-2014), column 'value': a share of tip2015-victims-2014 must be at most 100 percent, found 120"
+    assert any(f"line {line} (id tip2015-victims-share-men-2014), column 'value': a share of tip2015-victims-2014 must "
+               "be at most 100 percent, found 120"
                in p for p in problems), problems
 
 
 def test_part_outside_the_period_of_its_whole(data_copy):
-    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-shelter-men-2014", "part_of", "tip2015-initial-contacts-2013")
+    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-shelter-men-2014", "part_of",
+                    "tip2015-initial-contacts-2013")
     message = only(problems_of(data_copy))
-    assert f"line {line} (id tip2015-shelter-men-2014), column 'part_of': covers 2014-2014, outside its whole tip2015-initial-contacts-2013 (2013-2013)" in message
+    assert (f"line {line} (id tip2015-shelter-men-2014), column 'part_of': covers 2014-2014, outside its whole "
+            "tip2015-initial-contacts-2013 (2013-2013)") in message
 
 
 def test_currency_pairs_that_imply_different_rates(data_copy):
@@ -226,11 +240,13 @@ def test_currency_pairs_that_imply_different_rates(data_copy):
 def test_value_from_a_page_without_its_passage(data_copy):
     line = edit_csv(data_copy / "processed" / "figures.csv", "kom2014-police-reports-2014", "quote", "")
     message = only(problems_of(data_copy))
-    assert f"line {line} (id kom2014-police-reports-2014), column 'quote': expected the passage the value is read from" in message
+    assert (f"line {line} (id kom2014-police-reports-2014), column 'quote': expected the "
+            "passage the value is read from") in message
 
 
 def test_free_text_locator_for_a_document_held_in_raw(data_copy):
-    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-asylum-grants-2014", "locator", "protection section")
+    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-asylum-grants-2014", "locator",
+                    "protection section")
     message = only(problems_of(data_copy))
     assert f"line {line} (id tip2015-asylum-grants-2014), column 'locator': expected 'paragraph N (section)'" in message
 
@@ -238,7 +254,8 @@ def test_free_text_locator_for_a_document_held_in_raw(data_copy):
 def test_missing_value_with_an_unknown_reason(data_copy):
     line = edit_csv(data_copy / "processed" / "figures.csv", "tip2019-victims-2018", "missing_reason", "unknown")
     message = only(problems_of(data_copy))
-    assert f"line {line} (id tip2019-victims-2018), column 'missing_reason': expected one of: not reported by the government" in message
+    assert (f"line {line} (id tip2019-victims-2018), column 'missing_reason': expected one of: not "
+            "reported by the government") in message
 
 
 TABLES = {"sources": "raw/sources.csv", "metrics": "processed/metrics.csv",
@@ -305,9 +322,10 @@ def test_stray_quote_in_the_middle_of_a_row(data_copy):
     found = lines[stop - 1][lines[stop - 1].index('"') + 1]
     message = only(problems_of(data_copy))
     assert message == (f"data/processed/figures.csv, line {stray} (id tip2015-victims-2014), column 'hedge': "
-                       f"a quote opens this cell but does not close it on this line, so the cell runs on to line {stop}, "
-                       f"where a quote is followed by {found!r} instead of ',': "
-                       f"expected a closing quote before the end of this line ({DOUBLED})").replace("data/", f"{data_copy}/", 1)
+                       "a quote opens this cell but does not close it on this line, so the cell runs on to line "
+                       f"{stop}, where a quote is followed by {found!r} instead of ',': "
+                       f"expected a closing quote before the end of this line ({DOUBLED})"
+                       ).replace("data/", f"{data_copy}/", 1)
 
 
 def test_quote_left_open_to_the_end_of_the_file(data_copy):
@@ -336,7 +354,8 @@ def test_quote_inside_a_quoted_cell_that_is_not_doubled(data_copy):
     _write_lines(path, lines)
     message = only(problems_of(data_copy))
     assert message == (f"data/processed/figures.csv, line {line} (id tip2015-asylum-grants-2014), column 'quote': "
-                       f"expected ',' or the end of the line after the quote that closes this cell, found 'a' ({DOUBLED})"
+                       "expected ',' or the end of the line after the quote that closes this "
+                       f"cell, found 'a' ({DOUBLED})"
                        ).replace("data/", f"{data_copy}/", 1)
 
 
@@ -348,15 +367,17 @@ def test_byte_that_is_not_utf8_is_placed_in_the_whole_file(data_copy):
     path.write_bytes(data[:start] + b"\xff" + data[start:])
     line = data[:start].count(b"\n") + 1
     message = only(problems_of(data_copy))
-    assert message == (f"{data_copy}/processed/figures.csv: not readable as UTF-8 text (invalid start byte at byte {start}, "
-                       f"line {line}): expected text saved as UTF-8 (\"CSV UTF-8\" in a spreadsheet program)")
+    assert message == (f"{data_copy}/processed/figures.csv: not readable as UTF-8 text (invalid start byte at byte "
+                       f"{start}, line {line}): expected text saved as UTF-8 (\"CSV UTF-8\" in a spreadsheet program)")
 
 
 # --- a value is bound to the words of its quote that say what it counts (issue 17) ---------------------
 
 def misread(path, row: str, value: str, words: str | None = None) -> int:
-    """Record ``value`` for ``row`` as its value and as written (and ``words`` as what it counts), as a misreading
-    of its quote would; the row's line."""
+    """Record ``value`` for ``row`` as its value and as written, as a misreading of its quote would.
+
+    Also record ``words`` as what it counts; return the row's line.
+    """
     line = edit_csv(path, row, "value", value)
     edit_csv(path, row, "value_as_written", value)
     if words is not None:
@@ -365,21 +386,25 @@ def misread(path, row: str, value: str, words: str | None = None) -> int:
 
 
 def test_a_value_swapped_for_another_number_of_its_quote(data_copy):
-    # "36 sex trafficking cases and 68 labor trafficking cases": 68 stands in the quote, but not as a count of sex trafficking cases
+    # "36 sex trafficking cases and 68 labor trafficking cases": 68 stands in the quote, but not as a count of sex
+    # trafficking cases
     path = data_copy / "processed" / "figures.csv"
     line = misread(path, "tip2015-investigations-sex-2014", "68")
     message = only(problems_of(data_copy))
-    assert message == (f"{data_copy}/processed/figures.csv, line {line} (id tip2015-investigations-sex-2014), column 'counted_as': "
-                       "'36 sex trafficking cases' does not begin with the value as written, '68': expected the words that follow "
-                       "'68' in the quote, where it reads '68 labor trafficking cases' (the form 'labor')")
+    assert message == (f"{data_copy}/processed/figures.csv, line {line} (id "
+                       "tip2015-investigations-sex-2014), column 'counted_as': "
+                       "'36 sex trafficking cases' does not begin with the value as written, '68': expected the words "
+                       "that follow '68' in the quote, where it reads '68 labor trafficking cases' (the form 'labor')")
 
 
 def test_the_swap_with_its_words_moved_too_names_the_other_form(data_copy):
     path = data_copy / "processed" / "figures.csv"
     line = misread(path, "tip2015-investigations-sex-2014", "68", "68 labor trafficking cases")
     message = only(problems_of(data_copy))
-    assert message.endswith(f"line {line} (id tip2015-investigations-sex-2014), column 'counted_as': '68 labor trafficking cases' "
-                            "names the form 'labor' ('labor'), expected words naming 'sex' (sex, sexual, prostitution, prostitusjon, seksuelle)")
+    assert message.endswith(f"line {line} (id tip2015-investigations-sex-2014), column 'counted_as': '68 labor "
+                            "trafficking cases' "
+                            "names the form 'labor' ('labor'), expected words naming 'sex' (sex, sexual, prostitution, "
+                            "prostitusjon, seksuelle)")
 
 
 def test_the_command_line_refuses_the_swap(data_copy, capsys):
@@ -388,7 +413,8 @@ def test_the_command_line_refuses_the_swap(data_copy, capsys):
     assert main(["check", "--data-dir", str(data_copy)]) == 1
     err = capsys.readouterr().err
     assert "tip-norway check: 1 problem in the curated data" in err
-    assert "(id tip2015-investigations-sex-2014), column 'counted_as': '36 sex trafficking cases' does not begin with" in err
+    assert ("(id tip2015-investigations-sex-2014), column 'counted_as': '36 sex trafficking "
+            "cases' does not begin with") in err
 
 
 def test_a_value_bound_to_words_of_a_longer_number(data_copy):
@@ -399,23 +425,29 @@ def test_a_value_bound_to_words_of_a_longer_number(data_copy):
     edit_csv(path, row, "value", "6")
     line = edit_csv(path, row, "value_as_written", "6")
     message = only(problems_of(data_copy))
-    assert message.endswith(f"line {line} (id {row}), column 'counted_as': '62 anmeldelser om menneskehandel' does not begin with "
-                            "the value as written, '6': expected the words that follow '6' in the quote, where it reads '6 saker'")
+    assert message.endswith(f"line {line} (id {row}), column 'counted_as': '62 anmeldelser om "
+                            "menneskehandel' does not begin with "
+                            "the value as written, '6': expected the words that follow '6' in the "
+                            "quote, where it reads '6 saker'")
 
 
 def test_words_that_are_not_in_the_quote(data_copy):
-    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-investigations-sex-2014", "counted_as", "36 sex trafficking investigations")
+    line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-investigations-sex-2014", "counted_as",
+                    "36 sex trafficking investigations")
     message = only(problems_of(data_copy))
-    assert message.endswith(f"line {line} (id tip2015-investigations-sex-2014), column 'counted_as': '36 sex trafficking investigations' "
-                            "does not stand verbatim in the quote 'Authorities initiated investigations of 36 sex trafficking cases "
-                            "and 68 labor trafficking cases'")
+    assert message.endswith(f"line {line} (id tip2015-investigations-sex-2014), column 'counted_as': '36 sex "
+                            "trafficking investigations' "
+                            "does not stand verbatim in the quote 'Authorities initiated investigations of 36 sex "
+                            "trafficking cases and 68 labor trafficking cases'")
 
 
 def test_words_that_do_not_name_the_metric(data_copy):
     line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-convictions-since-2003", "counted_as", "35")
     message = only(problems_of(data_copy))
-    assert message.endswith(f"line {line} (id tip2015-convictions-since-2003), column 'counted_as': '35' does not name the metric "
-                            "convictions (traffickers): expected one of the words convictions, convicted, convict, traffickers, trafficker")
+    assert message.endswith(f"line {line} (id tip2015-convictions-since-2003), column 'counted_as': '35' "
+                            "does not name the metric "
+                            "convictions (traffickers): expected one of the words convictions, convicted, convict, "
+                            "traffickers, trafficker")
 
 
 def test_words_naming_the_wrong_form(data_copy):
@@ -424,8 +456,10 @@ def test_words_naming_the_wrong_form(data_copy):
     row = "kom2014-police-reports-sex-2014"
     line = misread(path, row, "68", "68 tvangsarbeid eller -tjenester")
     problems = problems_of(data_copy)
-    assert (f"{data_copy}/processed/figures.csv, line {line} (id {row}), column 'counted_as': '68 tvangsarbeid eller -tjenester' "
-            "names the form 'labor' ('tvangsarbeid'), expected words naming 'sex' (sex, sexual, prostitution, prostitusjon, seksuelle)"
+    assert (f"{data_copy}/processed/figures.csv, line {line} (id {row}), column 'counted_as': '68 "
+            "tvangsarbeid eller -tjenester' "
+            "names the form 'labor' ('tvangsarbeid'), expected words naming 'sex' (sex, sexual, prostitution, "
+            "prostitusjon, seksuelle)"
             in problems), problems
     # the parts by form now add up to more than the 106 reports: the other mistake the edit makes
     assert len(problems) == 2 and "parts of kom2014-police-reports-2014 by form add up to 137" in problems[1]
@@ -434,8 +468,10 @@ def test_words_naming_the_wrong_form(data_copy):
 def test_an_unsplit_count_whose_words_name_a_form(data_copy):
     line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-investigations-labor-2014", "form", "unsplit")
     message = only(problems_of(data_copy))
-    assert message.endswith(f"line {line} (id tip2015-investigations-labor-2014), column 'counted_as': '68 labor trafficking cases' "
-                            "names the form 'labor' ('labor'), expected no word naming a form, since the row's form is unsplit")
+    assert message.endswith(f"line {line} (id tip2015-investigations-labor-2014), column 'counted_as': '68 labor "
+                            "trafficking cases' "
+                            "names the form 'labor' ('labor'), expected no word naming a form, since "
+                            "the row's form is unsplit")
 
 
 def test_words_naming_the_wrong_population(data_copy):
@@ -443,27 +479,31 @@ def test_words_naming_the_wrong_population(data_copy):
     path = data_copy / "processed" / "figures.csv"
     line = misread(path, "tip2017-victims-men-2016", "199", "199 women")
     problems = problems_of(data_copy)
-    assert (f"{data_copy}/processed/figures.csv, line {line} (id tip2017-victims-men-2016), column 'counted_as': '199 women' "
-            "names the population 'women' ('women'), expected words naming 'men' (men, man, male, menn, mann)" in problems), problems
+    assert (f"{data_copy}/processed/figures.csv, line {line} (id tip2017-victims-men-2016), column 'counted_as': '199 "
+            "women' names the population 'women' ('women'), expected words naming 'men' "
+            "(men, man, male, menn, mann)" in problems), problems
 
 
 def test_a_count_of_everyone_whose_words_name_a_population(data_copy):
     line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-initial-contacts-2014", "population", "children")
     edit_csv(data_copy / "processed" / "figures.csv", "tip2015-shelter-women-2014", "population", "all")
     problems = problems_of(data_copy)
-    assert any(f"line {line} (id tip2015-initial-contacts-2014), column 'counted_as': '139 initial contacts' does not name the "
-               "population 'children': expected words naming 'children' (children, child, barn)" in p for p in problems), problems
-    assert any("(id tip2015-shelter-women-2014), column 'counted_as': '41 women and one man accepted shelter services' names the "
-               "population 'women' ('women'), the population 'men' ('man'), expected no word naming a population, since the row's "
-               "population is all" in p for p in problems), problems
+    assert any(f"line {line} (id tip2015-initial-contacts-2014), column 'counted_as': '139 initial contacts' does not "
+               "name the population 'children': expected words naming 'children' (children, child, barn)" in p
+               for p in problems), problems
+    assert any("(id tip2015-shelter-women-2014), column 'counted_as': '41 women and one man accepted "
+               "shelter services' names the "
+               "population 'women' ('women'), the population 'men' ('man'), expected no word naming a population, "
+               "since the row's population is all" in p for p in problems), problems
 
 
 @pytest.mark.parametrize(("counted_as", "unbound_reason", "column", "expected"), [
-    ("", "", "counted_as", "expected the words of the quote that say what the value counts, beginning with the value as written "
-                           "(e.g. '36 sex trafficking cases'), or in unbound_reason why the quote has none"),
+    ("", "", "counted_as",
+     "expected the words of the quote that say what the value counts, beginning with the value as written "
+     "(e.g. '36 sex trafficking cases'), or in unbound_reason why the quote has none"),
     ("36 sex trafficking cases", "the number follows what it counts", "unbound_reason",
-     "expected an empty cell, since counted_as binds the value to '36 sex trafficking cases'; found 'the number follows what it counts' "
-     "(a row gives one or the other)"),
+     "expected an empty cell, since counted_as binds the value to '36 sex trafficking cases'; found 'the number "
+     "follows what it counts' (a row gives one or the other)"),
 ], ids=["neither", "both"])
 def test_a_quoted_row_gives_its_words_or_why_it_has_none(data_copy, counted_as, unbound_reason, column, expected):
     path = data_copy / "processed" / "figures.csv"
@@ -474,7 +514,8 @@ def test_a_quoted_row_gives_its_words_or_why_it_has_none(data_copy, counted_as, 
 
 
 def test_a_part_whose_whole_is_not_bound_names_its_metric_itself(data_copy):
-    # "37 prostitusjon eller andre seksuelle formål" leaves "anmeldelser" to its whole, "106 anmeldelser for menneskehandel"
+    # "37 prostitusjon eller andre seksuelle formål" leaves "anmeldelser" to its whole, "106 anmeldelser for
+    # menneskehandel"
     path = data_copy / "processed" / "figures.csv"
     edit_csv(path, "kom2014-police-reports-2014", "counted_as", "")
     edit_csv(path, "kom2014-police-reports-2014", "unbound_reason", "the number follows what it counts")
@@ -482,7 +523,8 @@ def test_a_part_whose_whole_is_not_bound_names_its_metric_itself(data_copy):
     assert [p.split(", column 'counted_as': ")[1].split(" does not name")[0] for p in problems] == [
         "'37 prostitusjon eller andre seksuelle formål'", "'68 tvangsarbeid eller -tjenester'", "'én organhandel'"]
     assert all("the metric police_reports (reports): expected one of the words anmeldelser, anmeldelsene, reports "
-               "(its whole, kom2014-police-reports-2014, has no counted_as to name it)" in p for p in problems), problems
+               "(its whole, kom2014-police-reports-2014, has no counted_as to name it)" in p
+               for p in problems), problems
 
 
 def test_a_row_without_a_quote_binds_no_words(data_copy):
@@ -495,4 +537,5 @@ def test_a_row_without_a_quote_binds_no_words(data_copy):
 def test_an_unknown_reason_for_words_not_bound(data_copy):
     line = edit_csv(data_copy / "processed" / "figures.csv", "tip2015-tier", "unbound_reason", "hard to say")
     message = only(problems_of(data_copy))
-    assert f"line {line} (id tip2015-tier), column 'unbound_reason': expected one of: the number follows what it counts, " in message
+    assert (f"line {line} (id tip2015-tier), column 'unbound_reason': expected one of: the "
+            "number follows what it counts, ") in message

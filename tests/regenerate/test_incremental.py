@@ -48,7 +48,8 @@ def test_a_second_run_reuses_everything_and_changes_nothing(project, capsys):
                      f"all 2 notebook(s) up to date; {project['figures']} left as it was (--force runs them anyway)"]
     assert {p.name: p.read_bytes() for p in project["figures"].iterdir()} == charts
     manifest = latest(project)
-    assert manifest["status"] == "up to date" and set(manifest["reused"]) == {"01_tiny", "02_tiny"} and manifest["notebooks"] == []
+    assert (manifest["status"] == "up to date" and set(manifest["reused"]) == {"01_tiny", "02_tiny"}
+            and manifest["notebooks"] == [])
     new = set((project["output"] / "runs").iterdir()) - runs
     assert [sorted(p.name for p in run.rglob("*.ipynb")) for run in new] == [[]]  # no notebook executed
 
@@ -78,7 +79,8 @@ def test_editing_one_notebook_reruns_only_that_one(project, capsys):
     write_notebook(project["notebooks"] / "02_tiny.ipynb", TINY.replace("{NUMBER}", "02"), "print('a new cell')")
     code, lines = _run(project, capsys)
     assert code == 0
-    assert lines[:2] == ["01_tiny: up to date", f"02_tiny: to run ({paths.display(project['notebooks'] / '02_tiny.ipynb')} changed)"]
+    assert lines[:2] == ["01_tiny: up to date",
+                         f"02_tiny: to run ({paths.display(project['notebooks'] / '02_tiny.ipynb')} changed)"]
     assert [n["name"] for n in latest(project)["notebooks"]] == ["02_tiny"]
     assert lines[-1].endswith("(1 more up to date, left as they were)")
 
@@ -105,7 +107,8 @@ def test_changing_the_environment_lock_reruns_every_notebook(project, capsys, tm
         handle.write("\n")
     code, lines = _run(project, capsys)
     assert code == 0
-    assert lines[:2] == [f"01_tiny: to run ({paths.display(lock)} changed)", f"02_tiny: to run ({paths.display(lock)} changed)"]
+    assert lines[:2] == [f"01_tiny: to run ({paths.display(lock)} changed)",
+                         f"02_tiny: to run ({paths.display(lock)} changed)"]
 
 
 def test_a_chart_changed_by_hand_is_made_again_and_force_runs_everything(project, capsys):
@@ -136,7 +139,8 @@ def test_the_record_names_what_each_chart_was_made_from(project, capsys):
     record = json.loads((project["output"] / incremental.RECORD).read_text())
     entry = record["01_tiny"]
     assert entry["outputs"] == {"01_tiny.csv": incremental.sha256(project["figures"] / "01_tiny.csv")}
-    assert {"parameters", "version of pandas", paths.display(paths.DATAPACKAGE), "analysis/regenerate/run.py"} <= set(entry["inputs"])
+    assert {"parameters", "version of pandas", paths.display(paths.DATAPACKAGE),
+            "analysis/regenerate/run.py"} <= set(entry["inputs"])
 
 
 # --- each notebook's own inputs: the modules it runs, the data it reads ---------------------------------------
@@ -183,7 +187,8 @@ def tree(tmp_path, monkeypatch, folders):
     for part in ("analysis", "data"):
         shutil.copytree(paths.ROOT / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
     for name, value in (("ROOT", root), ("DATA", root / "data"), ("RAW", root / "data" / "raw"),
-                        ("PROCESSED", root / "data" / "processed"), ("DATAPACKAGE", root / "data" / "datapackage.json")):
+                        ("PROCESSED", root / "data" / "processed"),
+                        ("DATAPACKAGE", root / "data" / "datapackage.json")):
         monkeypatch.setattr(paths, name, value)
     for name in NOTEBOOKS:
         write_notebook(folders["notebooks"] / f"{name}.ipynb", STAND_IN.replace("{NAME}", name))
@@ -281,10 +286,12 @@ def _inputs_of_the_project() -> dict[str, dict[str, str]]:
 
 
 def test_each_notebook_depends_on_the_files_of_the_tables_it_reads_and_every_file_on_one():
-    """The project's notebooks: a table's file is an input of the notebooks reading it or a table referring to it
-    (figures refer to sources, metrics, forms and populations; GLOTIP's rows carry its flags; every table refers
-    to sources, which pin the raw files); and every data file is some notebook's input, so any data edit is
-    validated by the run it starts."""
+    """The project's notebooks: every data file is some notebook's input, so a data edit is validated by a run.
+
+    A table's file is an input of the notebooks reading it or a table referring to it (figures refer to sources,
+    metrics, forms and populations; GLOTIP's rows carry its flags; every table refers to sources, which pin the raw
+    files).
+    """
     found = _inputs_of_the_project()
     tables = {"figures": {"figures", "metrics", "forms", "populations"}, "statements": {"statements"},
               "glotip": {"glotip", "glotip_flags"}, "world_bank": {"world_bank"}, "sources": {"sources"}}
@@ -318,10 +325,12 @@ for name, stubbed in json.loads(sys.argv[1]).items():
 
 
 def test_a_notebook_depends_on_every_module_it_runs_and_on_no_other_notebooks_topic():
-    """What a notebook loads, in a process of its own, with the analyses and drawings of the other notebooks stubbed
-    (its registries import them only to find them by name; an analysis its analysis imports is kept): the runner's
-    modules, then its analysis run and its chart shown. The static reading must have found every module loaded,
-    and of the topic modules only its own and the analyses its analysis imports."""
+    """What a notebook loads, in a process of its own, with the analyses and drawings of the other notebooks stubbed.
+
+    Its registries import them only to find them by name; an analysis its analysis imports is kept. It loads the
+    runner's modules, then runs its analysis and shows its chart. The static reading must have found every module
+    loaded, and of the topic modules only its own and the analyses its analysis imports.
+    """
     topics = {nb: nb.split("_", 1)[1] for nb in NOTEBOOKS}
     own = {name: {f"analysis/analyses/{topic}.py", f"analysis/charts/{topic}.py"}
            | ({f"analysis/analyses/{IMPORTS_ANALYSIS[name]}.py"} if name in IMPORTS_ANALYSIS else set())
@@ -334,7 +343,8 @@ def test_a_notebook_depends_on_every_module_it_runs_and_on_no_other_notebooks_to
               for line in done.stdout.splitlines() if line.startswith("{") for name, files in json.loads(line).items()}
     assert sorted(loaded) == NOTEBOOKS
     for name, inputs in _inputs_of_the_project().items():
-        assert {f"analysis/charts/{topics[name]}.py", "analysis/charts/finish.py", "analysis/data/loader.py"} <= loaded[name]
+        assert {f"analysis/charts/{topics[name]}.py", "analysis/charts/finish.py",
+                "analysis/data/loader.py"} <= loaded[name]
         assert loaded[name] <= set(inputs), (name, loaded[name] - set(inputs))
         assert every & set(inputs) == own[name], name
 
@@ -349,10 +359,12 @@ def test_a_descriptor_that_cannot_be_read_makes_every_data_file_an_input_and_a_b
     paths.DATAPACKAGE.write_text("{", encoding="utf-8")  # the run's check of the data names what is wrong
     assert incremental.data_inputs(nb, incremental.shared_inputs()) == every
     module = tree["root"] / "analysis" / "analyses" / "what_the_sources_name.py"
-    module.write_text(module.read_text(encoding="utf-8").replace('READS = ("sources"', 'READS = ("sauces"'), encoding="utf-8")
+    module.write_text(module.read_text(encoding="utf-8").replace('READS = ("sources"', 'READS = ("sauces"'),
+                      encoding="utf-8")
     paths.DATAPACKAGE.write_text(described, encoding="utf-8")
     code, lines = _run(tree, capsys, "05")
     assert code == 1
-    assert lines[-1] == ("tip-norway run: analysis/analyses/what_the_sources_name.py: READS names 'sauces'; expected tables of "
+    assert lines[-1] == ("tip-norway run: analysis/analyses/what_the_sources_name.py: READS names "
+                         "'sauces'; expected tables of "
                          "data/datapackage.json: figures, forms, glotip, glotip_flags, metrics, populations, sources, "
                          "statements, world_bank")

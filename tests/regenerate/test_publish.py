@@ -68,7 +68,8 @@ def test_a_mount_point_is_published_into_file_by_file(tmp_path):
     with tmpfs(tmp_path / "figures") as figures:
         charts(figures, OLD)
         replace_charts(staged, figures, ["01_"])  # renaming a mount point fails with "Device or resource busy"
-        assert contents(figures) == {"01_chart.csv": b"a,b\n", "01_chart.png": b"new one", "02_chart.png": b"two, not run"}
+        assert contents(figures) == {"01_chart.csv": b"a,b\n", "01_chart.png": b"new one",
+                                     "02_chart.png": b"two, not run"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["figures", "staged"]
 
 
@@ -80,7 +81,8 @@ def test_a_full_disk_leaves_the_last_good_charts_and_no_staging_folder(tmp_path)
             replace_charts(staged, figures, ["01_"])
         message = str(refused.value)
         assert message.startswith("could not publish the charts: No space left on device")
-        assert message.endswith(f"while assembling them beside {figures}; {figures} left as it was") and "\n" not in message
+        assert message.endswith("while assembling them beside "
+                                f"{figures}; {figures} left as it was") and "\n" not in message
         assert contents(figures) == OLD
         assert sorted(p.name for p in volume.iterdir()) == ["figures"]
 
@@ -89,7 +91,9 @@ def test_a_full_mount_point_leaves_the_last_good_charts_and_no_temporary_file(tm
     staged = charts(tmp_path / "staged", {**NEW, "01_big.svg": b"x" * 400_000})
     with tmpfs(tmp_path / "figures", "256k") as figures:
         charts(figures, OLD)
-        with pytest.raises(PublishError, match=f"No space left on device .* while writing them into {figures}; {figures} left as it was"):
+        with pytest.raises(PublishError,
+                           match="No space left on device .* while writing them into "
+                                 f"{figures}; {figures} left as it was"):
             replace_charts(staged, figures, ["01_"])
         assert contents(figures) == OLD
 
@@ -111,8 +115,8 @@ def test_a_folder_that_cannot_be_changed_is_refused_and_kept(tmp_path):
     with immutable(figures):
         with pytest.raises(PublishError) as refused:
             replace_charts(staged, figures, ["01_"])
-        assert str(refused.value) == (f"could not publish the charts: {figures} cannot be replaced: Operation not permitted "
-                                      f"({figures}); {figures} left as it was")
+        assert str(refused.value) == (f"could not publish the charts: {figures} cannot be replaced: Operation not "
+                                      f"permitted ({figures}); {figures} left as it was")
         assert contents(figures) == OLD
     assert sorted(p.name for p in tmp_path.iterdir()) == ["figures", "staged"]
 
@@ -130,8 +134,8 @@ def test_an_undeletable_old_chart_still_publishes_and_names_the_folder_left(tmp_
             if path.exists():
                 subprocess.run(["chattr", "-i", str(path)], check=False)
     assert refused.value.in_place
-    assert str(refused.value).startswith(f"the charts are published in {figures}, but the previous folder {left} could not be removed: "
-                                         f"Operation not permitted")
+    assert str(refused.value).startswith(f"the charts are published in {figures}, but the previous folder {left} could "
+                                         f"not be removed: Operation not permitted")
     assert contents(figures) == {"01_chart.csv": b"a,b\n", "01_chart.png": b"new one", "02_chart.png": b"two, not run"}
     assert contents(left) == {"01_gone.csv": b"not made any more"}
 
@@ -144,12 +148,14 @@ def test_a_run_that_cannot_publish_says_why_keeps_figures_and_records_nothing(tm
     output = tmp_path / "output"
     figures = charts(tmp_path / "figures", OLD)
     with immutable(figures):
-        done = subprocess.run([sys.executable, "-m", "analysis.regenerate.cli", "run", "--notebooks-dir", str(notebooks),
-                               "--output-dir", str(output), "--figures-dir", str(figures)], capture_output=True, text=True, timeout=300)
+        done = subprocess.run([sys.executable, "-m", "analysis.regenerate.cli", "run", "--notebooks-dir",
+                               str(notebooks),
+                               "--output-dir", str(output), "--figures-dir", str(figures)], capture_output=True,
+                              text=True, timeout=300)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     last = done.stderr.splitlines()[-1]
-    assert last == (f"tip-norway run: could not publish the charts: {figures} cannot be replaced: Operation not permitted ({figures}); "
-                    f"{figures} left as it was")
+    assert last == (f"tip-norway run: could not publish the charts: {figures} cannot be replaced: Operation not "
+                    f"permitted ({figures}); {figures} left as it was")
     assert contents(figures) == OLD
     assert not (output / "published.json").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["figures", "notebooks", "output"]

@@ -32,7 +32,8 @@ def refused(capsys, *args: str) -> str:
 def test_a_parameter_file_that_is_not_utf8_is_refused_naming_the_line(tmp_path, capsys):
     given = tmp_path / "params.yml"
     given.write_bytes(b"exchange_rate: 8.0\ncurrency: NOK\xe5\n")  # a Latin-1 byte, as an old editor saves it
-    err = refused(capsys, "run", "03", "-f", str(given), "--output-dir", str(tmp_path / "out"), "--figures-dir", str(tmp_path / "fig"))
+    err = refused(capsys, "run", "03", "-f", str(given), "--output-dir", str(tmp_path / "out"), "--figures-dir",
+                  str(tmp_path / "fig"))
     assert err == (f"tip-norway run: parameter file {given}, line 2: byte b'\\xe5' at offset 32 is not UTF-8; "
                    f"expected a UTF-8 text file\n")
     assert not (tmp_path / "out").exists()
@@ -41,15 +42,18 @@ def test_a_parameter_file_that_is_not_utf8_is_refused_naming_the_line(tmp_path, 
 @pytest.mark.parametrize(("value", "shown"), [(".inf", "inf"), ("-.inf", "-inf"), (".nan", "nan")])
 def test_a_number_that_is_not_finite_is_refused(tmp_path, capsys, value, shown):
     given = tmp_path / "params.yml"
-    given.write_text(f"exchange_rate: {value}\n", encoding="utf-8")  # in a file: the shell would take -.inf for an option
+    # in a file: the shell would take -.inf for an option
+    given.write_text(f"exchange_rate: {value}\n", encoding="utf-8")
     err = refused(capsys, "run", "03", "-f", str(given), "--output-dir", str(tmp_path / "out"))
-    assert f"parameter 'exchange_rate' of 03_funding_per_victim: {shown} is not a finite number; expected a finite one" in err
+    assert (f"parameter 'exchange_rate' of 03_funding_per_victim: {shown} is not a finite "
+            "number; expected a finite one") in err
     assert not (tmp_path / "out").exists()
 
 
 def test_a_list_that_names_a_value_twice_is_refused(tmp_path, capsys):
     err = refused(capsys, "run", "04", "-p", "years", "[2014, 2013, 2014]", "--output-dir", str(tmp_path / "out"))
-    assert "parameter 'years' of 04_victim_protection: 2014 given twice in [2014, 2013, 2014]; expected each value once" in err
+    assert ("parameter 'years' of 04_victim_protection: 2014 given twice in [2014, 2013, "
+            "2014]; expected each value once") in err
 
 
 def test_a_value_given_twice_in_a_sweep_list_is_refused(tmp_path, capsys):
@@ -94,7 +98,8 @@ def _workbook_with_a_row_twice(path):
     sheet.cell(2, 1, "14/04/2025")
     for i, name in enumerate(glotip.COLUMNS, start=1):
         sheet.cell(3, i, name)
-    row = ["NOR", "Norway", "Europe", "Northern Europe", "Persons convicted", "Total", "Total", "Total", "Total", "2020", "Counts", "12", "GLOTIP"]
+    row = ["NOR", "Norway", "Europe", "Northern Europe", "Persons convicted", "Total", "Total", "Total", "Total",
+           "2020", "Counts", "12", "GLOTIP"]
     for line in (4, 5):
         for i, cell in enumerate(row, start=1):
             sheet.cell(line, i, cell)
@@ -105,7 +110,8 @@ def _workbook_with_a_row_twice(path):
 @pytest.mark.slow
 def test_extract_checks_what_it_would_write_as_load_does_and_writes_nothing_on_a_problem(data_copy, capsys):
     workbook = _workbook_with_a_row_twice(data_copy / "raw" / "unodc_glotip_2025-04-14.xlsx")
-    edit_csv(data_copy / "raw" / "sources.csv", "glotip2025", "sha256", hashlib.sha256(workbook.read_bytes()).hexdigest())
+    edit_csv(data_copy / "raw" / "sources.csv", "glotip2025", "sha256",
+             hashlib.sha256(workbook.read_bytes()).hexdigest())
     processed = {p.name: p.read_bytes() for p in (data_copy / "processed").iterdir()}
     assert main(["extract", "--data-dir", str(data_copy)]) == 1
     err = capsys.readouterr().err
@@ -119,11 +125,15 @@ def test_extract_checks_what_it_would_write_as_load_does_and_writes_nothing_on_a
 
 @pytest.mark.kernel
 def test_refresh_under_a_cache_that_cannot_be_written_gives_the_same_references(tmp_path):
-    """A note about the cache printed in a kernel would be a cell's output; with nothing printed the references match."""
+    """A note about the cache printed in a kernel would be a cell's output.
+
+    With nothing printed the references match.
+    """
     cache = paths.OUTPUT / "cache"
     cache.mkdir(parents=True, exist_ok=True)
-    source = write_notebook(tmp_path / "01_loads.ipynb", "import analysis\ndata = analysis.load(fresh=True)  # validates, then keeps a verdict\n"
-                                                         "print(len(data.figures), 'figures')")
+    source = write_notebook(tmp_path / "01_loads.ipynb",
+                            "import analysis\ndata = analysis.load(fresh=True)  # validates, then keeps a verdict\n"
+                            "print(len(data.figures), 'figures')")
     results = []
     for writable in (True, False):
         notebooks = tmp_path / f"notebooks-{writable}"
@@ -134,9 +144,11 @@ def test_refresh_under_a_cache_that_cannot_be_written_gives_the_same_references(
         else:
             done = subprocess.run(["chattr", "+i", str(cache)], capture_output=True, text=True)
             if done.returncode != 0:
-                pytest.skip(f"chattr is not allowed here ({done.stderr.strip()}): making the cache read-only needs root")
+                pytest.skip(f"chattr is not allowed here ({done.stderr.strip()}): making the "
+                            "cache read-only needs root")
             try:
-                refresh(notebooks, output=tmp_path / f"out-{writable}", figures=tmp_path / "figures", say=lambda _: None)
+                refresh(notebooks, output=tmp_path / f"out-{writable}", figures=tmp_path / "figures",
+                        say=lambda _: None)
             finally:
                 subprocess.run(["chattr", "-i", str(cache)], check=False)
         results.append((notebooks / "01_loads.ipynb").read_bytes())
@@ -153,8 +165,11 @@ def _pickle_key(glotip: bool, world_bank: bool) -> str:
 
 @pytest.mark.kernel
 def test_an_edited_cache_entry_does_not_reach_a_published_chart(tmp_path):
-    """Numbers written into every verdict of output/cache/, and a pickle of edited tables as this project once kept
-    there: a run of 02 still publishes the chart the data give, byte for byte the committed one."""
+    """Edited cache entries do not reach a run: it publishes the chart the data give.
+
+    Numbers are written into every verdict of output/cache/, and a pickle of edited tables kept there as this project
+    once kept it; a run of 02 still publishes the chart the data give, byte for byte the committed one.
+    """
     import dataclasses
     import json
     import pickle
@@ -167,14 +182,16 @@ def test_an_edited_cache_entry_does_not_reach_a_published_chart(tmp_path):
     data = analysis.load(glotip=True, world_bank=True)
     edited = data.figures.copy()
     edited.loc[edited.id == "tip2015-investigations-sex-2014", "value"] = 68
-    planted = [cache / f"load-{_pickle_key(glotip, world_bank)}.pickle" for glotip in (False, True) for world_bank in (False, True)]
+    planted = [cache / f"load-{_pickle_key(glotip, world_bank)}.pickle" for glotip in (False, True)
+               for world_bank in (False, True)]
     for path in planted:  # under the names the loader read them from until 2026-12, whatever the notebook asks for
         path.write_bytes(pickle.dumps(dataclasses.replace(data, figures=edited)))
     saved = {p: p.read_bytes() for p in cache.glob("verdict-*.json")}
     try:
         for entry in saved:
             verdict = json.loads(saved[entry])
-            entry.write_text(json.dumps({**verdict, "figures": edited.to_dict("records")}, default=str), encoding="utf-8")
+            entry.write_text(json.dumps({**verdict, "figures": edited.to_dict("records")}, default=str),
+                             encoding="utf-8")
         run(["02"], force=True, output=tmp_path / "output", figures=tmp_path / "figures", say=lambda _: None)
     finally:
         for entry, text in saved.items():

@@ -84,7 +84,8 @@ def test_list_shows_every_notebook_and_its_parameters(capsys):
 
 
 def test_unknown_parameter_is_refused_with_the_parameter_list(tmp_path, capsys):
-    code = main(["run", "-p", "exchange_rat", "9", "--output-dir", str(tmp_path / "out"), "--figures-dir", str(tmp_path / "fig")])
+    code = main(["run", "-p", "exchange_rat", "9", "--output-dir", str(tmp_path / "out"), "--figures-dir",
+                 str(tmp_path / "fig")])
     assert code == 2
     err = capsys.readouterr().err
     assert "unknown parameter 'exchange_rat': no selected notebook declares it" in err
@@ -123,7 +124,8 @@ def test_resolve_parameters_converts_whole_numbers_for_float_parameters():
 
 
 @pytest.mark.parametrize(("type_name", "value", "fits"), [
-    ("float | None", None, True), ("float | None", 7.5, True), ("float | None", 7, True), ("float | None", "ten", False),
+    ("float | None", None, True), ("float | None", 7.5, True), ("float | None", 7, True),
+    ("float | None", "ten", False),
     ("Optional[float]", None, True), ("Optional[float]", True, False), ("list[int] | None", [2014], True),
     ("list[int] | None", ["2014"], False), ("float", None, False), ("str | int", 3, True), ("str | int", None, False),
 ])
@@ -141,8 +143,9 @@ def test_null_on_the_command_line_gives_none_for_an_optional_parameter():
     (["-p", "currency", "EURO"], [r"03_funding_per_victim: currency\b.*three-letter.*'EURO'"]),
     (["-p", "exchange_rate", "-5"], [r"03_funding_per_victim: exchange_rate\b.*positive.*-5"]),
     (["01", "-p", "years", "[1999]"], [r"01_conviction_gap: years\b.*1999.*2013"]),
-    (["-p", "denominator", "victims"], [r"01_conviction_gap: denominator\b.*one of .*victims_identified_assisted.*'victims'",
-                                        r"03_funding_per_victim: denominator\b.*'victims'"]),
+    (["-p", "denominator", "victims"],
+     [r"01_conviction_gap: denominator\b.*one of .*victims_identified_assisted.*'victims'",
+      r"03_funding_per_victim: denominator\b.*'victims'"]),
 ], ids=["currency", "exchange_rate", "years", "denominator"])
 def test_values_the_data_do_not_allow_are_refused_before_any_kernel_starts(tmp_path, capsys, args, expected):
     code = main(["run", *args, "--output-dir", str(tmp_path / "out"), "--figures-dir", str(tmp_path / "fig")])
@@ -160,7 +163,8 @@ def test_domain_check_sees_only_the_values_given_and_lists_every_notebook_s_prob
     import analysis.regenerate.run as run_module
 
     write_notebook(folders["notebooks"] / "01_tiny.ipynb", "x = 1")
-    write_notebook(folders["notebooks"] / "02_other.ipynb", "x = 1", params='label: str = "tiny"  # l\ncount: int = 3  # c')
+    write_notebook(folders["notebooks"] / "02_other.ipynb", "x = 1",
+                   params='label: str = "tiny"  # l\ncount: int = 3  # c')
     data, loads, calls = object(), [], []
 
     def problems(notebook, values, given_data):
@@ -170,9 +174,11 @@ def test_domain_check_sees_only_the_values_given_and_lists_every_notebook_s_prob
     monkeypatch.setattr(analysis.data, "load", lambda **_: loads.append(1) or data)
     monkeypatch.setattr(analysis.analyses, "parameter_problems", problems)
     with pytest.raises(ParameterError) as refused:
-        run_module.run((), {"label": "bad"}, notebooks_dir=folders["notebooks"], output=folders["output"], figures=folders["figures"])
+        run_module.run((), {"label": "bad"}, notebooks_dir=folders["notebooks"], output=folders["output"],
+                       figures=folders["figures"])
     assert calls == [("01_tiny", {"label": "bad"}, data), ("02_other", {"label": "bad"}, data)]
-    assert str(refused.value).startswith("01_tiny: label cannot be 'bad'\n02_other: label cannot be 'bad'\n\nThe selected notebooks take:")
+    assert str(refused.value).startswith("01_tiny: label cannot be 'bad'\n02_other: label cannot be 'bad'\n\nThe "
+                                         "selected notebooks take:")
     assert loads == [1], "the data are loaded once per run"
     assert not (folders["output"] / "runs").exists()
 
@@ -217,7 +223,8 @@ def test_runs_with_non_default_parameters(tmp_path):
     assert manifest["inputs"]["uv.lock"] == sha256(paths.ROOT / "uv.lock")  # the environment's lock
     assert manifest["versions"]["pandas"].startswith("3.")
     # only the charts of the notebooks run were written
-    assert sorted(p.name[:3] for p in figures.iterdir()) == ["01_"] * 4 + ["03_"] * 4 + ["04_"] * 4  # PNG, SVG, CSV, JSON
+    # PNG, SVG, CSV, JSON
+    assert sorted(p.name[:3] for p in figures.iterdir()) == ["01_"] * 4 + ["03_"] * 4 + ["04_"] * 4
 
 
 # --- published and exploratory runs ------------------------------------------------------
@@ -281,7 +288,8 @@ def test_a_run_prints_only_its_own_lines_and_leaves_no_kernel_files(folders):
     write_notebook(folders["notebooks"] / "01_rate.ipynb", RATE, params=RATE_PARAMS)
     scratch = Path(tempfile.mkdtemp(prefix="tn-"))  # short: the kernel's sockets live under it
     try:
-        done = subprocess.run([sys.executable, "-m", "analysis.regenerate.cli", "run", *cli(folders), "-p", "rate", "7"],
+        done = subprocess.run([sys.executable, "-m", "analysis.regenerate.cli", "run", *cli(folders), "-p", "rate",
+                               "7"],
                               capture_output=True, text=True, timeout=240, env={**os.environ, "TMPDIR": str(scratch)})
         left = list(scratch.iterdir())
     finally:
@@ -291,7 +299,8 @@ def test_a_run_prints_only_its_own_lines_and_leaves_no_kernel_files(folders):
            r"\[1/1\] 01_rate ok \(\d+\.\d s\)",
            r"all 1 notebook\(s\) succeeded in \d+\.\d s with parameters other than the defaults \(01_rate: rate\); .+"]
     lines = done.stderr.splitlines()
-    assert len(lines) == len(own) and all(re.fullmatch(p, line) for p, line in zip(own, lines, strict=True)), done.stderr
+    assert len(lines) == len(own) and all(re.fullmatch(p, line)
+                                          for p, line in zip(own, lines, strict=True)), done.stderr
     assert "warning" not in done.stderr.lower() and "TCP" not in done.stderr and done.stdout == ""
     assert not left, f"kernel files left behind: {left}"
 
@@ -306,7 +315,8 @@ def test_notebook_that_raises_leaves_figures_untouched(folders, capsys):
     assert main(["run", *cli(folders)]) == 1
     err = capsys.readouterr().err
     assert "1 of 2 notebook(s) failed" in err
-    assert re.search(r"02_broken: cell 4, counting from 1 \(execution count \[3\]\), raised ZeroDivisionError: division by zero", err)
+    assert re.search(r"02_broken: cell 4, counting from 1 \(execution count \[3\]\), raised ZeroDivisionError: "
+                     r"division by zero", err)
     assert before.read_text() == "last good" and sorted(p.name for p in folders["figures"].iterdir()) == ["01_tiny.csv"]
     kept = re.search(r"the executed notebook is kept at (\S+\.ipynb)", err).group(1)
     executed = nbformat.read(kept, as_version=4)
@@ -348,7 +358,8 @@ def test_two_runs_at_once_wait_or_refuse(folders):
 def test_two_real_runs_started_together_both_finish(folders):
     write_notebook(folders["notebooks"] / "01_tiny.ipynb", TINY.replace("{NUMBER}", "01"))
     command = [sys.executable, "-m", "analysis.regenerate.cli", "run", *cli(folders), "--publish"]
-    runs = [subprocess.Popen([*command, "-p", "label", label], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    runs = [subprocess.Popen([*command, "-p", "label", label], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
             for label in ("first", "second")]
     results = [r.communicate(timeout=240) for r in runs]
     assert [r.returncode for r in runs] == [0, 0], results
@@ -389,9 +400,11 @@ def test_parameters_are_read_as_papermill_reads_them_and_where_it_cannot(tmp_pat
         ours = read_parameters(path)
         for name, spec in papermill.inspect_notebook(str(path)).items():
             assert ours[name] == dict(spec), f"{path.name}: {name}"
-    probe = write_notebook(tmp_path / "01_probe.ipynb", params=RATE_PARAMS + '\nspan: tuple[int, ...] = (2013, 2014)  # years\nplain = 3')
+    probe = write_notebook(tmp_path / "01_probe.ipynb",
+                           params=RATE_PARAMS + '\nspan: tuple[int, ...] = (2013, 2014)  # years\nplain = 3')
     assert read_parameters(probe) == {
-        "rate": {"name": "rate", "inferred_type_name": "float | None", "default": "None", "help": "NOK per unit; None: the report's rate"},
+        "rate": {"name": "rate", "inferred_type_name": "float | None", "default": "None",
+                 "help": "NOK per unit; None: the report's rate"},
         "span": {"name": "span", "inferred_type_name": "tuple[int, ...]", "default": "(2013, 2014)", "help": "years"},
         "plain": {"name": "plain", "inferred_type_name": "None", "default": "3", "help": ""},
     }
@@ -408,7 +421,8 @@ def test_committed_notebook_is_a_clean_reference(path):
     assert len(tagged) == 1
     assert not [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), "run the notebooks with tip-norway refresh"
+    assert [c.execution_count
+            for c in code] == list(range(1, len(code) + 1)), "run the notebooks with tip-norway refresh"
     assert all(not any(o.get("output_type") == "error" for o in c.outputs) for c in code)
     for name, spec in discover(path.parent)[[p.path for p in discover(path.parent)].index(path)].parameters.items():
         assert spec["help"], f"{path.name}: parameter {name} needs a trailing comment"

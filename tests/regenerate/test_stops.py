@@ -30,7 +30,8 @@ from analysis.regenerate.lock import run_lock
 pytestmark = pytest.mark.kernel
 
 #: A cell that kills its kernel for step 2 and outlives any timeout for step 3.
-DIE_OR_SLEEP = "import os, time\nif step == 2:\n    os._exit(1)\nif step == 3:\n    time.sleep(600)\nprint('step', step)"
+DIE_OR_SLEEP = ("import os, time\nif step == 2:\n    os._exit(1)\nif step == 3:\n    "
+                "time.sleep(600)\nprint('step', step)")
 #: Longer than any wait below: a run still going when the test gives up has not been stopped.
 LIMIT = 180
 
@@ -90,19 +91,23 @@ def die(tmp_path) -> dict[str, Path]:
 
 @pytest.mark.parametrize("kernels", [[], ["--fresh-kernels"]], ids=["reused kernel", "fresh kernels"])
 def test_a_dead_kernel_and_a_cell_past_its_timeout_end_their_runs_and_the_others_are_kept(die, kernels):
-    process = command("sweep", "01", "-p", "step", "1", "2", "3", "4", "--workers", "1", "--cell-timeout", "3", *kernels,
+    process = command("sweep", "01", "-p", "step", "1", "2", "3", "4", "--workers", "1", "--cell-timeout", "3",
+                      *kernels,
                       "--notebooks-dir", str(die["notebooks"]), "--output-dir", str(die["output"]))
     code, err = finish(process)
     assert code == 1, err
     assert "Traceback" not in err
-    assert "run 2 (step=2): 01_die: cell 4, counting from 1 ('import os, time'): the kernel died while it ran (exit status 1)" in err
-    assert "run 3 (step=3): 01_die: cell 4, counting from 1 ('import os, time'): ran past the cell timeout of 3 s" in err
+    assert ("run 2 (step=2): 01_die: cell 4, counting from 1 ('import os, time'): the kernel died "
+            "while it ran (exit status 1)") in err
+    assert ("run 3 (step=3): 01_die: cell 4, counting from 1 ('import os, time'): ran "
+            "past the cell timeout of 3 s") in err
     folder = only(die["output"] / "sweeps")
     assert pd.read_csv(folder / "results.csv").status.tolist() == ["ok", "failed", "failed", "ok"]
     manifest = json.loads((folder / "manifest.json").read_text())
     assert (manifest["status"], manifest["succeeded"], manifest["failed"]) == ("failed", 2, 2)
     run4 = json.loads((folder / "runs" / "004" / "01_die.ipynb").read_text())
-    assert [["step 4\n"]] == [o["text"] for c in run4["cells"] for o in c.get("outputs", []) if o.get("name") == "stdout"]
+    assert [["step 4\n"]] == [o["text"] for c in run4["cells"]
+                              for o in c.get("outputs", []) if o.get("name") == "stdout"]
     assert settle(process.pid) == ([], [])
 
 
@@ -111,7 +116,8 @@ def test_a_run_reports_a_dead_kernel_and_a_timeout_and_publishes_nothing(tmp_pat
     notebooks.mkdir()
     write_notebook(notebooks / "01_dies.ipynb", "import os\nos._exit(3)")
     write_notebook(notebooks / "02_sleeps.ipynb", "import time\ntime.sleep(600)")
-    process = command("run", "--cell-timeout", "3", "--notebooks-dir", str(notebooks), "--output-dir", str(tmp_path / "output"),
+    process = command("run", "--cell-timeout", "3", "--notebooks-dir", str(notebooks), "--output-dir",
+                      str(tmp_path / "output"),
                       "--figures-dir", str(tmp_path / "figures"))
     code, err = finish(process)
     assert code == 1 and "Traceback" not in err
@@ -124,13 +130,16 @@ def test_a_run_reports_a_dead_kernel_and_a_timeout_and_publishes_nothing(tmp_pat
 # --- Ctrl-C and SIGTERM: no new notebook, the running ones interrupted, nothing published, exit 128 + N -------
 
 def slow_notebooks(folder: Path, count: int, deaf: bool = False) -> Path:
-    """``count`` notebooks that each mark, in $MARKS, that they have started, then sleep for ten minutes
-    (``deaf``: ignoring an interrupt, as a cell stuck in compiled code does)."""
+    """``count`` notebooks that each mark, in $MARKS, that they have started, then sleep for ten minutes.
+
+    With ``deaf``, they ignore an interrupt, as a cell stuck in compiled code does.
+    """
     folder.mkdir()
     ignore = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n" if deaf else ""
     for n in range(1, count + 1):
         write_notebook(folder / f"0{n}_slow.ipynb",
-                       f"{ignore}import os, pathlib, time\npathlib.Path(os.environ['MARKS'], f'0{n} {{label}}').touch()\ntime.sleep(600)")
+                       f"{ignore}import os, pathlib, time\npathlib.Path(os.environ['MARKS'], f'0{n} "
+                       f"{{label}}').touch()\ntime.sleep(600)")
     return folder
 
 
@@ -150,7 +159,8 @@ def start_slow(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, Path]:
 def test_ctrl_c_stops_a_run_publishes_nothing_and_leaves_nothing_behind(tmp_path):
     notebooks = slow_notebooks(tmp_path / "notebooks", 5)
     output, figures = tmp_path / "output", tmp_path / "figures"
-    process, marks = start_slow(tmp_path, "run", "--workers", "2", "--notebooks-dir", str(notebooks), "--output-dir", str(output),
+    process, marks = start_slow(tmp_path, "run", "--workers", "2", "--notebooks-dir", str(notebooks), "--output-dir",
+                                str(output),
                                 "--figures-dir", str(figures))
     process.send_signal(signal.SIGINT)
     code, err = finish(process, 60)
@@ -164,7 +174,8 @@ def test_ctrl_c_stops_a_run_publishes_nothing_and_leaves_nothing_behind(tmp_path
     run_dir = only(output / "runs")
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["status"] == "stopped" and manifest["published"] is False
-    assert [n["status"] for n in manifest["notebooks"]] == ["failed", "failed", "not started", "not started", "not started"]
+    assert [n["status"] for n in manifest["notebooks"]] == ["failed", "failed", "not started", "not started",
+                                                            "not started"]
     assert not (run_dir / "figures").exists(), "the staged charts are removed"
     with run_lock(output, wait=False, timeout=0, say=print):
         pass  # the lock was released
@@ -195,7 +206,8 @@ def test_sigterm_stops_a_sweep_and_its_folder_says_what_ran(tmp_path):
     assert code == 143 and "Traceback" not in err
     assert "tip-norway sweep: stopped by SIGTERM: 0 run(s) finished, 2 interrupted or failed, 2 not started" in err
     folder = only(output / "sweeps")
-    assert pd.read_csv(folder / "results.csv").status.tolist() == ["interrupted", "interrupted", "not started", "not started"]
+    assert pd.read_csv(folder / "results.csv").status.tolist() == ["interrupted", "interrupted", "not started",
+                                                                   "not started"]
     assert json.loads((folder / "manifest.json").read_text())["status"] == "stopped"
     assert settle(process.pid) == ([], [])
 
@@ -219,7 +231,8 @@ def test_a_sweep_killed_midway_says_so_and_the_next_run_clears_its_sockets(tmp_p
 def test_a_kernel_that_ignores_the_interrupt_is_killed_after_the_grace_period(tmp_path):
     notebooks = slow_notebooks(tmp_path / "notebooks", 2, deaf=True)
     output = tmp_path / "output"
-    process, _ = start_slow(tmp_path, "run", "--workers", "2", "--notebooks-dir", str(notebooks), "--output-dir", str(output),
+    process, _ = start_slow(tmp_path, "run", "--workers", "2", "--notebooks-dir", str(notebooks), "--output-dir",
+                            str(output),
                             "--figures-dir", str(tmp_path / "figures"))
     process.send_signal(signal.SIGINT)
     code, err = finish(process, 60)

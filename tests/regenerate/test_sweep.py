@@ -40,7 +40,10 @@ def _only_sweep(output: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def funding_sweep(tmp_path_factory):
-    """One real sweep of notebook 03 through the command line: three rates from a YAML file, two denominators on the line."""
+    """One real sweep of notebook 03 through the command line.
+
+    Three rates from a YAML file, two denominators on the line.
+    """
     output = tmp_path_factory.mktemp("sweep")
     grid = output / "grid.yaml"
     grid.write_text("exchange_rate: [7.5, 8, 9.25]\n", encoding="utf-8")
@@ -62,8 +65,10 @@ def test_a_sweep_of_03_gives_one_tidy_table_with_the_values_worked_out_by_hand(f
     for row in results.itertuples():
         expected = NOK_2014 / VICTIMS[row.denominator] / row.exchange_rate
         assert row.headline == pytest.approx(expected, rel=1e-9)
-    assert results["facts.nok_per_victim"].tolist() == pytest.approx([NOK_2014 / VICTIMS[d] for d in results.denominator])
-    assert results["facts.currency"].eq("USD").all() and results["facts.rate"].tolist() == results.exchange_rate.tolist()
+    assert results["facts.nok_per_victim"].tolist() == pytest.approx([NOK_2014 / VICTIMS[d]
+                                                                      for d in results.denominator])
+    assert (results["facts.currency"].eq("USD").all()
+            and results["facts.rate"].tolist() == results.exchange_rate.tolist())
     assert results["facts.victims"].tolist() == [270.0, 139.0] * 3
 
 
@@ -80,7 +85,8 @@ def test_the_stacked_tables_are_each_run_s_own_csv_with_its_parameters_in_front(
         pd.testing.assert_frame_equal(stacked, own, check_dtype=False)
     # the two lines and their total, per run; NOK per victim identified and assisted: 2.5 m / 270 and 4.5 m / 270
     first = tables[tables.run == 1]
-    assert first.nok_per_victim.tolist()[:2] == pytest.approx([2_500_000 / 270, 4_500_000 / 270], rel=1e-5)  # CSV keeps 6 digits
+    # CSV keeps 6 digits
+    assert first.nok_per_victim.tolist()[:2] == pytest.approx([2_500_000 / 270, 4_500_000 / 270], rel=1e-5)
 
 
 def test_a_sweep_writes_its_chart_and_manifest_and_never_touches_figures(funding_sweep):
@@ -89,13 +95,15 @@ def test_a_sweep_writes_its_chart_and_manifest_and_never_touches_figures(funding
     assert (folder / "headline.png").stat().st_size > 10_000 and (folder / "headline.svg").is_file()
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["notebook"] == "03_funding_per_victim"
-    assert manifest["grid"] == {"exchange_rate": [7.5, 8, 9.25], "denominator": ["victims_identified_assisted", "initial_contacts"]}
+    assert manifest["grid"] == {"exchange_rate": [7.5, 8, 9.25],
+                                "denominator": ["victims_identified_assisted", "initial_contacts"]}
     assert (manifest["runs"], manifest["succeeded"], manifest["failed"]) == (6, 6, 0)
     assert manifest["kernels_started"] == 2  # one warm kernel per worker, six runs
     assert manifest["headline"] == {"fact": "per_victim", "label": "funding per victim, in USD"}
     assert [r["parameters"]["exchange_rate"] for r in manifest["run_list"]] == [7.5, 7.5, 8.0, 8.0, 9.25, 9.25]
     assert set(manifest["versions"]) >= {"papermill", "pandas", "matplotlib"}
-    assert manifest["inputs"]["notebooks/03_funding_per_victim.ipynb"] == sha256(paths.NOTEBOOKS / "03_funding_per_victim.ipynb")
+    assert (manifest["inputs"]["notebooks/03_funding_per_victim.ipynb"]
+            == sha256(paths.NOTEBOOKS / "03_funding_per_victim.ipynb"))
 
 
 def test_the_sweep_chart_is_readable_and_shows_every_run(funding_sweep):
@@ -130,11 +138,14 @@ def nb03():
 
 
 def test_a_grid_larger_than_the_limit_is_refused_with_its_size(nb03):
-    grid = {"exchange_rate": [float(r) for r in range(1, 12)], "denominator": list(VICTIMS), "currency": ["USD", "EUR", "SEK", "DKK", "GBP"]}
+    grid = {"exchange_rate": [float(r) for r in range(1, 12)], "denominator": list(VICTIMS),
+            "currency": ["USD", "EUR", "SEK", "DKK", "GBP"]}
     with pytest.raises(ParameterError) as refused:
         combinations(nb03, grid, MAX_RUNS)
-    assert str(refused.value) == ("03_funding_per_victim: the grid has 110 runs (11 exchange_rate x 2 denominator x 5 currency), "
-                                  "more than the limit of 100; sweep fewer values, or raise the limit with --max-runs 110")
+    assert str(refused.value) == ("03_funding_per_victim: the grid has 110 runs (11 exchange_rate x 2 "
+                                  "denominator x 5 currency), "
+                                  "more than the limit of 100; sweep fewer values, or raise the "
+                                  "limit with --max-runs 110")
     assert len(combinations(nb03, grid, 110)) == 110
 
 
@@ -183,14 +194,17 @@ elif step == 2:
     print(leaked)
 elif step == 3:
     forgotten.Counter()
-print(json.dumps({"linewidth": mpl.rcParams["lines.linewidth"], "rc": sorted((k, str(v)) for k, v in mpl.rcParams.items() if k != "backend"),
-                  "max_rows": pd.get_option("display.max_rows"), "figures": plt.get_fignums(), "env": os.environ.get("PROBE_LEFT_BEHIND"),
+print(json.dumps({"linewidth": mpl.rcParams["lines.linewidth"],
+                  "rc": sorted((k, str(v)) for k, v in mpl.rcParams.items() if k != "backend"),
+                  "max_rows": pd.get_option("display.max_rows"), "figures": plt.get_fignums(),
+                  "env": os.environ.get("PROBE_LEFT_BEHIND"),
                   "cwd": os.getcwd(), "names": sorted(n for n in globals() if not n.startswith("_"))}))"""
 
 
 def _printed(executed: Path) -> dict:
     nb = nbformat.read(executed, as_version=4)
-    (text,) = [o["text"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("name") == "stdout"]
+    (text,) = [o["text"] for c in nb.cells if c.cell_type == "code"
+               for o in c.get("outputs", []) if o.get("name") == "stdout"]
     return json.loads(text)
 
 
@@ -201,7 +215,8 @@ def probe_runs(tmp_path_factory):
     (folder / "notebooks").mkdir()
     nb = discover(write_notebook(folder / "notebooks" / "01_probe.ipynb", PROBE, params="step: int = 0").parent)[0]
     with Kernel(warm=True) as kernel:
-        warm = [kernel.run(nb, {"step": step}, folder / f"warm{step}" / "01_probe.ipynb", folder / f"warm{step}") for step in (1, 2, 3, 4)]
+        warm = [kernel.run(nb, {"step": step}, folder / f"warm{step}" / "01_probe.ipynb", folder / f"warm{step}")
+                for step in (1, 2, 3, 4)]
         starts = kernel.starts
     with Kernel(environ={FIGURES_DIR_ENV: str(folder / "fresh")}) as kernel:  # a cold kernel, as a published run starts
         fresh = kernel.run(nb, {"step": 4}, folder / "fresh" / "01_probe.ipynb")
@@ -212,7 +227,8 @@ def test_a_name_set_in_one_run_is_undefined_in_the_next(probe_runs):
     warm, _, starts = probe_runs
     assert starts == 1 and warm[0].error is None
     assert "NameError: name 'leaked' is not defined" in warm[1].error
-    assert "cell 4, counting from 1 (execution count [3])" in warm[1].error  # the title, the parameters, the injected ones, the probe
+    # the title, the parameters, the injected ones, the probe
+    assert "cell 4, counting from 1 (execution count [3])" in warm[1].error
 
 
 def test_a_notebook_that_forgets_an_import_fails_in_a_reused_kernel(probe_runs):
@@ -226,7 +242,8 @@ def test_a_reused_kernel_gives_each_run_the_state_of_a_fresh_one(probe_runs):
     after, new = _printed(warm[3].executed), _printed(fresh.executed)
     assert after == new
     assert after["figures"] == [] and after["env"] is None and after["cwd"] == str(Path.cwd())
-    assert {"json", "mpl", "os", "pd", "plt", "step"} <= set(after["names"]) and not {"leaked", "forgotten"} & set(after["names"])
+    assert ({"json", "mpl", "os", "pd", "plt", "step"} <= set(after["names"])
+            and not {"leaked", "forgotten"} & set(after["names"]))
     counts = [c.execution_count for c in nbformat.read(warm[3].executed, as_version=4).cells if c.cell_type == "code"]
     assert counts == [1, 2, 3]  # the parameters, the injected parameters, the probe: counted afresh
 
@@ -236,7 +253,8 @@ def test_a_failing_combination_is_reported_with_its_parameters_and_the_others_ar
     notebooks.mkdir()
     write_notebook(notebooks / "01_probe.ipynb", PROBE, params="step: int = 0")
     with pytest.raises(RunError) as failed:
-        sweep("01", {"step": [1, 2, 4]}, workers=1, notebooks_dir=notebooks, output=tmp_path / "output", say=lambda _: None)
+        sweep("01", {"step": [1, 2, 4]}, workers=1, notebooks_dir=notebooks, output=tmp_path / "output",
+              say=lambda _: None)
     message = str(failed.value)
     assert message.startswith("1 of 3 run(s) of the sweep failed")
     assert "run 2 (step=2): 01_probe: cell 4" in message and "NameError" in message

@@ -138,8 +138,10 @@ def _line(error: BaseException, path: str) -> str:
 
 
 def section(module: str, name: str, values: dict) -> str:
-    """The section ``name`` of the template of ``module`` (an analysis's ``__name__``, or its topic) filled in
-    with ``values``, without the blank lines around it in the file."""
+    """The section ``name`` of the template of ``module``, filled in with ``values``.
+
+    ``module`` is an analysis's ``__name__``, or its topic; the blank lines around the section in the file are left out.
+    """
     topic = module.rsplit(".", 1)[-1]
     if name not in sections(topic):
         raise WordsError(f"{path_of(topic)}: no section '## {name}'; it has {', '.join(sections(topic))}")
