@@ -10,7 +10,6 @@ the notebooks document, and its text is measured in the rendered figure.
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 
@@ -19,10 +18,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
+from chart_layout import drawn_texts, layout_problems  # noqa: E402
 from matplotlib.collections import PathCollection  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.text import Text  # noqa: E402
 
 from analysis import analyses, charts  # noqa: E402
 from analysis.analyses.uncertainty import ci_label  # noqa: E402
@@ -55,8 +54,6 @@ OTHER_VALUES = [
     ("12_nordic_comparison", {"confidence": 0.99}),
 ]
 CASES = [(name, {}) for name in sorted(analyses.ANALYSES)] + OTHER_VALUES
-#: Pixels two boxes may share before they count as overlapping (antialiasing, rounding).
-TOLERANCE = 1.0
 #: How far past its data an axis may run, as a share of the data's span (room for labels), with a floor in data units.
 SLACK, FLOOR = 0.25, 0.75
 
@@ -90,46 +87,6 @@ def rendered(data):
 
 def _figure(rendered, name, values):
     return rendered.get(name, values)
-
-
-def _shown_tick_labels(ax) -> list[Text]:
-    """Tick labels actually drawn: within the view, visible, not empty."""
-    shown = []
-    for axis, bound in ((ax.xaxis, ax.get_xbound()), (ax.yaxis, ax.get_ybound())):
-        low, high = sorted(bound)
-        for tick in axis.get_major_ticks():
-            if low - 1e-9 <= tick.get_loc() <= high + 1e-9:
-                shown += [label
-                          for label in (tick.label1, tick.label2) if label.get_visible() and label.get_text().strip()]
-    return shown
-
-
-def drawn_texts(fig) -> list[Text]:
-    """Every piece of text a reader sees in the figure."""
-    tick_labels = {id(label) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
-                   for tick in axis.get_major_ticks() + axis.get_minor_ticks() for label in (tick.label1, tick.label2)}
-    texts = [t for t in fig.findobj(Text) if id(t) not in tick_labels and t.get_visible() and t.get_text().strip()]
-    return texts + [label for ax in fig.axes for label in _shown_tick_labels(ax)]
-
-
-def _box(text: Text, renderer):
-    return text.get_window_extent(renderer)
-
-
-def layout_problems(fig) -> tuple[list[str], list[tuple[str, str]]]:
-    """The texts that stand (partly) outside the canvas, and the pairs of texts that overlap."""
-    renderer = fig.canvas.get_renderer()
-    boxes = [(t.get_text(), _box(t, renderer)) for t in drawn_texts(fig)]
-    canvas = fig.bbox
-    outside = [text for text, box in boxes if box.x0 < -TOLERANCE or box.y0 < -TOLERANCE
-               or box.x1 > canvas.x1 + TOLERANCE or box.y1 > canvas.y1 + TOLERANCE]
-    overlapping = []
-    for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
-        width = min(box_a.x1, box_b.x1) - max(box_a.x0, box_b.x0)
-        height = min(box_a.y1, box_b.y1) - max(box_a.y0, box_b.y0)
-        if width > TOLERANCE and height > TOLERANCE:
-            overlapping.append((a, b))
-    return outside, overlapping
 
 
 @pytest.mark.parametrize(("name", "values"), CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
@@ -242,7 +199,7 @@ def test_the_checks_catch_what_they_look_for():
     assert _unseparated_numbers("7000 and 2014 and 12,500 at https://x.org/243506.htm") == ["7000"]
     renderer = fig.canvas.get_renderer()
     first, second = (t for t in drawn_texts(fig) if t.get_text() in ("first", "second"))
-    assert _box(first, renderer).overlaps(_box(second, renderer))
+    assert first.get_window_extent(renderer).overlaps(second.get_window_extent(renderer))
     xs, _ = _data_extent(ax)
     assert ax.get_xlim()[1] > max(xs) + max(SLACK * (max(xs) - min(xs)), FLOOR)
     plt.close(fig)

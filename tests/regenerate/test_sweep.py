@@ -107,7 +107,7 @@ def test_a_sweep_writes_its_chart_and_manifest_and_never_touches_figures(funding
 
 
 def test_the_sweep_chart_is_readable_and_shows_every_run(funding_sweep):
-    from test_charts import layout_problems
+    from chart_layout import layout_problems
 
     from analysis.charts.sweep import sweep_chart
 
