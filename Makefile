@@ -60,7 +60,7 @@ test: $(STAMP) ## set up and run the whole test suite
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP) ## the edit-and-test loop: the tests that start no kernel, no browser and take under a second, in one process
-	$(BIN)/python -m pytest -o addopts="-ra" -m "not kernel and not browser and not slow" tests
+	$(BIN)/python -m pytest -p no:nbval -o addopts="-ra" -m "not kernel and not browser and not slow" tests
 
 lint: $(STAMP) ## ruff on the package, tests, benchmarks and notebooks
 	$(BIN)/ruff check analysis tests benchmarks notebooks
