@@ -21,9 +21,10 @@ CASE_COUNTS = ((("TIP", "investigations"), "investigations"), (("KOM", "police_r
 
 
 def _counted_years(data: Dataset, p: dict) -> pd.Series:
-    """The years of the counts of cases: investigations, police reports and their shares."""
+    """The years with a count of cases: investigations, police reports and their shares (a gap is no count)."""
     figures = data.figures
-    return figures[figures.metric.isin(["investigations", "police_reports", "police_reports_share"])].period_start
+    counted = figures.metric.isin(["investigations", "police_reports", "police_reports_share"]) & figures.value.notna()
+    return figures[counted].period_start
 
 
 YEARS = Range("first_year", "last_year", _counted_years)

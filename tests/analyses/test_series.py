@@ -262,3 +262,15 @@ def test_widest_gap_is_relative_and_ignores_zero_against_zero():
     pairs = pd.DataFrame({"label": ["a", "b", "c"], "value_tip": [0.0, 100.0, 10.0], "value_kom": [0.0, 150.0, 20.0]})
     pairs["difference"] = pairs.value_kom - pairs.value_tip
     assert tip_vs_kom.widest_gap(pairs).label == "c"  # 10 of 20 is wider than 50 of 150
+
+
+def test_series_attention_refuses_a_range_without_a_count_rather_than_failing_inside(data):
+    """2010-2012 stand in the figures only as gaps (no investigations or police reports counted): a clear refusal
+    naming the range, not a KeyError from an empty table.
+    """
+    figures = data.figures
+    counted = figures[figures.metric.isin(["investigations", "police_reports", "police_reports_share"])
+                      & figures.value.notna()]
+    assert not counted.period_start.between(2010, 2012).any()
+    with pytest.raises(ParameterError, match=r"first_year-last_year 2010-2012 holds no year of the data"):
+        series_attention.analyse(data, first_year=2010, last_year=2012)
