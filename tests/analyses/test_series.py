@@ -265,8 +265,9 @@ def test_widest_gap_is_relative_and_ignores_zero_against_zero():
 
 
 def test_series_attention_refuses_a_range_without_a_count_rather_than_failing_inside(data):
-    """2010-2012 stand in the figures only as gaps (no investigations or police reports counted): a clear refusal
-    naming the range, not a KeyError from an empty table.
+    """A range of years that holds only gaps is refused by name, not failed inside with a KeyError.
+
+    2010-2012 stand in the figures only as gaps: no investigations or police reports counted.
     """
     figures = data.figures
     counted = figures[figures.metric.isin(["investigations", "police_reports", "police_reports_share"])
