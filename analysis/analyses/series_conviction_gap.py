@@ -35,7 +35,31 @@ def _covered_years(data: Dataset, p: dict) -> list[int]:
     return [*years.period_start, *([] if data.glotip is None else data.glotip.year)]
 
 
-YEARS = Range("first_year", "last_year", _covered_years)
+def _single_values(data: Dataset, p: dict) -> None:
+    """At least one year of the range with both of UNODC's counts as numbers, a conviction among them.
+
+    The chart and its title compare the years whose ratio is a single value; a range of "<5" or missing counts only
+    has none to compare.
+
+    Raises:
+        LookupError: When no year of the range has such a ratio, naming the years that do.
+    """
+    chosen = choose_release(data.glotip, p["release"], p["include_flagged"])
+
+    def exact(years: list[int]) -> list[int]:
+        detected = yearly_counts(chosen, "NOR", "victims_detected", years)
+        convicted = yearly_counts(chosen, "NOR", "persons_convicted", years)
+        single = ((detected.low == detected.high) & (convicted.low == convicted.high) & (convicted.low > 0)).to_numpy()
+        return [year for year, ok in zip(years, single, strict=True) if ok]
+
+    if not exact(list(range(p["first_year"], p["last_year"] + 1))):
+        have = exact(sorted({int(y) for y in chosen[chosen.iso3 == "NOR"].year}))
+        raise LookupError(f"no year in {p['first_year']}-{p['last_year']} has UNODC's detected victims and persons "
+                          "convicted both as numbers (not '<5' or missing), which a single ratio needs; years that "
+                          f"do: {', '.join(map(str, have))}")
+
+
+YEARS = Range("first_year", "last_year", _covered_years, holds=_single_values, needs=("release", "include_flagged"))
 
 
 def victims_per_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[int],

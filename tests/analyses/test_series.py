@@ -275,3 +275,16 @@ def test_series_attention_refuses_a_range_without_a_count_rather_than_failing_in
     assert not counted.period_start.between(2010, 2012).any()
     with pytest.raises(ParameterError, match=r"first_year-last_year 2010-2012 holds no year of the data"):
         series_attention.analyse(data, first_year=2010, last_year=2012)
+
+
+def test_series_gap_refuses_a_range_without_a_single_ratio_and_names_the_years_that_have_one(data):
+    """2020-2022 have only "<5" or missing counts of persons convicted: nothing to compare, so a clear refusal.
+
+    The years it names are those whose ratio the default run's table gives as a single value.
+    """
+    table = series_conviction_gap.analyse(data).table
+    single = table[table.glotip_ratio_low == table.glotip_ratio_high].year.tolist()
+    assert single and not any(2020 <= year <= 2022 for year in single)
+    expected = ", ".join(str(year) for year in single)
+    with pytest.raises(ParameterError, match=rf"no year in 2020-2022 has .* years that do: {expected}$"):
+        series_conviction_gap.analyse(data, first_year=2020, last_year=2022)
