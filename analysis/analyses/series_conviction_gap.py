@@ -44,6 +44,8 @@ def _single_values(data: Dataset, p: dict) -> None:
     Raises:
         LookupError: When no year of the range has such a ratio, naming the years that do.
     """
+    if data.glotip is None:
+        return  # data loaded without UNODC's counts (as `tip-norway refresh` loads them) leave nothing to judge
     chosen = choose_release(data.glotip, p["release"], p["include_flagged"])
 
     def exact(years: list[int]) -> list[int]:

@@ -288,3 +288,17 @@ def test_series_gap_refuses_a_range_without_a_single_ratio_and_names_the_years_t
     expected = ", ".join(str(year) for year in single)
     with pytest.raises(ParameterError, match=rf"no year in 2020-2022 has .* years that do: {expected}$"):
         series_conviction_gap.analyse(data, first_year=2020, last_year=2022)
+
+
+def test_series_gap_defaults_pass_the_check_of_data_loaded_without_unodc_counts():
+    """Data loaded without UNODC's counts leave the range's check of them unjudged.
+
+    `tip-norway refresh` checks the notebooks' defaults against the core tables alone; the check failed there with an
+    AttributeError on the missing table.
+    """
+    import analysis
+    from analysis.analyses import parameter_problems
+
+    core = analysis.load()
+    assert core.glotip is None
+    assert parameter_problems("06_series_conviction_gap", {}, core) == []
