@@ -329,23 +329,6 @@ class Trend:
         """Whether the interval excludes no change."""
         return self.low > 0 or self.high < 0
 
-    def claim(self, what: str) -> str:
-        """What a title may say of the trend in ``what``: "no detectable trend in ..." or "...
-
-        fell/rose by about x% a year".
-        """
-        if not self.detectable:
-            return (f"no detectable trend in {what} ({self.percent_a_year:+.0f}% a year, {ci_label(self.confidence)} "
-                    f"{self.low:+.0f} to {self.high:+.0f})")
-        verb = "rose" if self.percent_a_year > 0 else "fell"
-        return (f"{what} {verb} by about {abs(self.percent_a_year):.0f}% a year ({ci_label(self.confidence)} "
-                f"{self.low:+.0f} to {self.high:+.0f})")
-
-    def describe(self) -> str:
-        """"-3.1 % a year (95% CI -8.0 to +2.1), Poisson": signed, the interval, the model."""
-        return (f"{self.percent_a_year:+.1f}% a year ({self.confidence:.0%} CI {self.low:+.1f} to {self.high:+.1f}), "
-                f"{self.model}")
-
 
 #: The overdispersion test's level: a Pearson chi-square above its 95th percentile moves the fit to the negative
 #: binomial.
