@@ -120,5 +120,6 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
         sources=sources_of(data.figures, data.sources, ids, data.glotip),
         summary=story.summary,
         closing=story.closing,
+        caveats=story.caveats,
         tables={"by_year": wide},
     )

@@ -127,5 +127,6 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
         sources=sources_of(data.figures, data.sources, ids),
         summary=story.summary,
         closing=story.closing,
+        caveats=story.caveats,
         tables={"throughput": throughput, "assessments": claims},
     )

@@ -193,6 +193,7 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
         sources=sources_of(data.figures, data.sources, ids, data.glotip, world_bank=data.world_bank),
         summary=story.summary,
         closing=story.closing,
+        caveats=story.caveats,
         tables={"by_year": table[["country", "year", "detected", "convicted", "ratio", "ratio_ci_low", "ratio_ci_high",
                                   "unreliable",
                                   "detected_rate_low", "detected_rate_ci_low", "detected_rate_ci_high",

@@ -53,6 +53,8 @@ class Result:
             and what it measures (``{name}`` stands for the fact ``name``, as
             in "funding per victim, in {currency}"), for a chart of how it moves
             with a parameter; set by :func:`analysis_of`, None where no single number does.
+        caveats: What the numbers do not say, as Markdown: the end of ``summary``, kept apart
+            for the report site, which shows it under its own heading.
         closing: What the chart shows, in words, as Markdown: the notebook's last cell.
             The words of ``title``, ``summary`` and ``closing`` come from the template
             ``analyses/words/<topic>.md`` (see :mod:`analysis.analyses.words`).
@@ -71,6 +73,7 @@ class Result:
     defaults: dict = field(default_factory=dict)
     headline: tuple[str, str] | None = None
     closing: Prose = Prose("")
+    caveats: Prose = Prose("")
 
     def headline_label(self) -> str | None:
         """The headline's label with the facts it names filled in: "funding per victim, in EUR"."""

@@ -113,4 +113,5 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2010, last_year: 
         sources=sources_of(data.figures, data.sources, ids),
         summary=story.summary,
         closing=story.closing,
+        caveats=story.caveats,
     )

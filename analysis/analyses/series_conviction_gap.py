@@ -245,6 +245,7 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
         sources=sources_of(data.figures, data.sources, ids, data.glotip),
         summary=story.summary,
         closing=story.closing,
+        caveats=story.caveats,
         tables={"by_year": table[["year", "glotip_detected", "glotip_convicted", "glotip_ratio", "glotip_ratio_ci_low",
                                   "glotip_ratio_ci_high",
                                   "glotip_unreliable", "tip_victims", "tip_convictions", "tip_victims_per_conviction",

@@ -152,5 +152,6 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2014, last_year: 
         sources=sources_of(data.figures, data.sources, ids, data.glotip, world_bank=data.world_bank),
         summary=story.summary,
         closing=story.closing,
+        caveats=story.caveats,
         tables={"totals": totals.rename("nok").rename_axis("year").reset_index(), "per_victim": amounts},
     )

@@ -76,5 +76,6 @@ def analyse(data: Dataset, first_edition: Annotated[int, EDITIONS] = 2011,
         sources=sources_of(data.figures, data.sources, ids),
         summary=story.summary,
         closing=story.closing,
+        caveats=story.caveats,
         tables={"tiers": tiers, "drift": drift},
     )

@@ -124,5 +124,6 @@ def analyse(data: Dataset, rule: Annotated[str, OneOf(RULES)] = "latest",
         sources=sources_of(data.figures, data.sources, ids, data.glotip),
         summary=story.summary,
         closing=story.closing,
+        caveats=story.caveats,
         tables={"pairs": pairs, "restated": restated, "three_sources": three},
     )

@@ -84,5 +84,6 @@ def analyse(data: Dataset, sources: Annotated[tuple[str, ...], SOURCES] = ("tip2
         sources=data.sources.set_index("source_id").loc[list(dict.fromkeys(timeline.source_id))].reset_index(),
         summary=story.summary,
         closing=story.closing,
+        caveats=story.caveats,
         tables={"named": named, "counts": counts},
     )

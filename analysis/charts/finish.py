@@ -101,8 +101,12 @@ def record(result: Result) -> dict:
     if result.headline is not None:
         headline = {"fact": result.headline[0], "label": result.headline_label(), "label_template": result.headline[1],
                     "value": result.headline_value()}
+    # the summary shown in the notebook ends with the caveats; the report site shows them apart
+    summary = str(result.summary).removesuffix(result.caveats).rstrip("\n") if result.caveats else result.summary
     return {"notebook": result.name, "title": result.title, "headline": headline, "facts": result.facts,
-            "parameters": result.parameters, "changed": result.changed, "figure_ids": result.figure_ids}
+            "parameters": result.parameters, "changed": result.changed, "figure_ids": result.figure_ids,
+            "source_line": source_line(result.sources),
+            "words": {"summary": summary, "caveats": result.caveats, "closing": result.closing}}
 
 
 def show(result: Result, drawing: plt.Figure):

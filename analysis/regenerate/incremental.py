@@ -382,6 +382,9 @@ def why_stale(name: str, current: dict[str, str], record: dict, figures: Path) -
 
 
 def write_record(output: Path, record: dict, published: dict[str, dict]) -> None:
-    """Add the entries of the notebooks a run just published (``{name: {"inputs": ..., "outputs": ...}}``)."""
+    """Add the entries of the notebooks a run just published.
+
+    Each is ``{name: {"inputs": ..., "outputs": ..., "executed": "runs/<run id>/<name>.ipynb"}}``.
+    """
     merged = {**record, **published}
     (Path(output) / RECORD).write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -292,7 +292,9 @@ def _publish(decision: Decision, outcomes: list[Outcome], manifest: dict, stop: 
     """
 
     def remember() -> None:
-        published = {o.name: {"inputs": decision.current[o.name], "outputs": o.outputs} for o in outcomes}
+        # the executed notebook, relative to ``output``, is what the report site is built from
+        published = {o.name: {"inputs": decision.current[o.name], "outputs": o.outputs,
+                              "executed": Path(o.executed).relative_to(output).as_posix()} for o in outcomes}
         incremental.write_record(output, decision.before, published)
 
     with stop.deferred():  # a signal now is noted, not raised mid-move

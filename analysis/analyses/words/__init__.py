@@ -61,6 +61,7 @@ class Words(NamedTuple):
     title: str
     summary: Prose
     closing: Prose
+    caveats: Prose = Prose("")
 
 
 def _missing(value) -> bool:
@@ -159,4 +160,4 @@ def render(module: str, values: dict) -> Words:
     summary, caveats = section(module, "summary", values), section(module, "caveats", values)
     return Words(title=section(module, "title", values).replace("\n", " "),
                  summary=Prose("\n\n".join(part for part in (summary, caveats) if part)),
-                 closing=Prose(section(module, "what this shows", values)))
+                 closing=Prose(section(module, "what this shows", values)), caveats=Prose(caveats))
