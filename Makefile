@@ -25,7 +25,7 @@ $(STAMP): uv.lock pyproject.toml | $(UV)
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --all-extras --compile-bytecode --quiet
 	touch $(STAMP)
 
-.PHONY: help setup lock run check extract list refresh lab test test-fast lint bench
+.PHONY: help setup lock run report check extract list refresh lab test test-fast lint bench
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
@@ -36,6 +36,9 @@ lock: | $(UV) ## update uv.lock after editing pyproject.toml's dependencies (loc
 
 run: $(STAMP) ## set up, then regenerate the figures whose inputs changed, validating the data first (the scheduled job)
 	$(BIN)/tip-norway run
+
+report: $(STAMP) ## build the report site in output/site/ from the last published run (after `make run`; executes nothing)
+	$(BIN)/tip-norway report
 
 check: $(STAMP) ## validate the curated data only
 	$(BIN)/tip-norway check

@@ -37,10 +37,11 @@ INDEPENDENT = {"test_runner.py", "test_incremental.py"}
 #: chart the first time a test asks for it): the tests of one case are a unit, so each chart is drawn once.
 PER_CASE = {"test_charts.py"}
 #: Files whose units are sent out first, longest first: the browser test (every notebook in one JupyterLab page),
+#: the report site's tests (a published run of every notebook, shared by their two files),
 #: the sweeps (one unit), the real runs of the regeneration command, the workbooks read twice and the hooks run
 #: over every notebook; the short units follow, so that the workers finish together rather than one waiting
 #: for the other's last long unit.
-FIRST = ["test_browser.py", "test_sweep.py", "test_incremental.py", "test_runner.py", "test_glotip.py",
+FIRST = ["test_browser.py", "test_site_browser.py", "test_build.py", "test_sweep.py", "test_incremental.py", "test_runner.py", "test_glotip.py",
          "test_hygiene.py"]
 
 

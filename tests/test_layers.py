@@ -1,4 +1,7 @@
-"""The package's layers depend only on the layers before them: data <- analyses <- charts <- regenerate."""
+"""The package's layers depend only on the layers before them: data <- analyses <- charts <- report <- regenerate.
+
+The report site reads what the runner writes, but needs none of its code; the runner's command line calls it.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import pytest
 from analysis.data import paths
 
 PACKAGE = paths.ROOT / "analysis"
-ORDER = ["data", "analyses", "charts", "regenerate"]
+ORDER = ["data", "analyses", "charts", "report", "regenerate"]
 MODULES = sorted(p for p in PACKAGE.rglob("*.py") if p.parent != PACKAGE)
 
 

@@ -18,9 +18,16 @@ DATAPACKAGE = DATA / "datapackage.json"
 #: The locked environment ``make setup`` installs (docs/environment.md); a run manifest records its sha256.
 ENVIRONMENT_LOCK = ROOT / "uv.lock"
 NOTEBOOKS = ROOT / "notebooks"
+#: The published notebooks of ``notebooks/``: numbered, in reading order.
+NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
 FIGURES = ROOT / "figures"
 #: Executed notebooks, run manifests and failed runs (ignored by git).
 OUTPUT = ROOT / "output"
+#: In ``output/``: the record of what each notebook's last published run read and wrote (incremental runs and the
+#: report site read it).
+PUBLISHED_RECORD = "published.json"
+#: In ``output/``: the report site (``tip-norway report``).
+SITE = OUTPUT / "site"
 #: Environment variable that redirects charts away from ``figures/``: the runner points its kernels
 #: at a run's own folder with it, and the tests at a temporary one (see :func:`figures_dir`).
 FIGURES_DIR_ENV = "TIP_NORWAY_FIGURES_DIR"

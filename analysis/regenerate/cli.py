@@ -13,6 +13,7 @@ publishes them anyway);
 combination of values, never touching ``figures/``, and collects the results into
 one table and one chart under ``output/sweeps/``;
 ``tip-norway refresh`` runs the defaults, publishes, and rewrites the committed reference outputs of the notebooks;
+``tip-norway report`` builds the report site in ``output/site/`` from the last published run;
 ``tip-norway normalize`` strips run metadata from notebooks (used by pre-commit).
 """
 
@@ -231,6 +232,22 @@ def positive_seconds(text: str) -> int:
     return seconds
 
 
+def _report(args) -> int:
+    from ..report import ReportError, build
+
+    site = args.site_dir or args.output_dir / "site"
+    try:
+        build(output=args.output_dir, figures=args.figures_dir, notebooks=args.notebooks_dir, site=site,
+              base_url=args.base_url, say=lambda line: print(line, file=sys.stderr))
+    except ReportError as error:
+        kept = f"the last good site in {paths.display(site)} is left as it was" if site.exists() else "no site written"
+        print(f"tip-norway report: cannot build the site ({kept}):", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of the ``tip-norway`` command line: one subcommand each, its options and help."""
     parser = argparse.ArgumentParser(prog="tip-norway", description=__doc__,
@@ -310,6 +327,23 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the sweep goes to OUTPUT_DIR/sweeps/<id>/ (default: output/)")
     swept.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS, help="notebooks (default: notebooks/)")
     swept.set_defaults(func=_sweep)
+
+    text = ("build the report site (output/site/) from the last published run: a page per analysis with its chart, "
+            "table, words and the provenance of every number, and the data's dictionary and downloads; executes "
+            "nothing, and does nothing when nothing it reads has changed")
+    report = commands.add_parser("report", help=text, description=text)
+    report.add_argument("--base-url", default="", metavar="URL",
+                        help="the address the site will be published at, for the citation on each page (default: none; "
+                             "the pages' own links are relative and work under any address)")
+    report.add_argument("--output-dir", type=Path, default=paths.OUTPUT,
+                        help="where the published run is (published.json, runs/) (default: output/)")
+    report.add_argument("--figures-dir", type=Path, default=paths.FIGURES,
+                        help="the published charts (default: figures/)")
+    report.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS,
+                        help="the notebooks the site shows (default: notebooks/)")
+    report.add_argument("--site-dir", type=Path, default=None,
+                        help="where the site goes (default: OUTPUT_DIR/site/)")
+    report.set_defaults(func=_report)
 
     normalize = commands.add_parser("normalize",
                                     help="drop injected-parameter cells and papermill "

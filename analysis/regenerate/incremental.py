@@ -76,7 +76,7 @@ from .errors import RunError
 from .manifest import versions
 from .notebooks import Notebook, cells
 
-RECORD = "published.json"
+RECORD = paths.PUBLISHED_RECORD
 #: The code that runs a notebook and collects its charts: an input of every notebook.
 RUNNER = "analysis.regenerate.run"
 #: Tables the loader joins to a table's rows (GLOTIP's rows get their flags, see ``loader._finish``).

@@ -124,7 +124,7 @@ def read_parameters(path: Path) -> dict[str, dict]:
 
 def discover(folder: Path = paths.NOTEBOOKS) -> list[Notebook]:
     """The numbered notebooks of ``folder``, in reading order, with their parameters."""
-    return [Notebook(path, read_parameters(path)) for path in sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))]
+    return [Notebook(path, read_parameters(path)) for path in sorted(Path(folder).glob(paths.NOTEBOOK_PATTERN))]
 
 
 def select(notebooks: list[Notebook], names: Iterable[str]) -> list[Notebook]:

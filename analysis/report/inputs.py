@@ -1,0 +1,160 @@
+"""What the report site is built from, read and checked before anything is written.
+
+The published run's record (``output/published.json``) names, for each
+notebook, its executed copy and the sha256 of the four files its chart wrote
+into ``figures/`` (PNG, SVG, CSV of what is plotted, JSON of the facts stated).
+Nothing is executed again: the site shows what that run computed. Every
+problem found is collected, so that one failed build names them all.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from ..data import paths
+from ..data.digest import sha256
+
+#: The files each chart writes beside it, in the order the downloads list them.
+FORMATS = {"csv": "CSV, the data plotted", "json": "JSON, the facts stated", "png": "PNG image",
+           "svg": "SVG image"}
+#: A line of the parameters cell: ``name: type = value  # what it means``.
+_PARAMETER = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s*(?::[^=]+)?=\s*(?P<value>.+?)\s*(?:#\s*(?P<note>.*))?$")
+
+
+class ReportError(Exception):
+    """The site cannot be built: every problem found, each naming the notebook or file and what is missing."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One published analysis: its executed notebook and its chart's files."""
+
+    name: str
+    executed: Path
+    files: dict[str, Path]
+    facts: dict
+    heading: str
+    question: str
+    notes: list[str] = field(default_factory=list)
+    parameter_notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def number(self) -> int:
+        """The notebook's number: 1 for ``01_conviction_gap``."""
+        return int(self.name[:2])
+
+    @property
+    def page(self) -> str:
+        """The file name of its page in the site."""
+        return f"{self.name}.html"
+
+
+def _error_outputs(notebook) -> list[str]:
+    """``cell 4: ValueError: ...`` for each error output the executed notebook holds."""
+    found = []
+    for index, cell in enumerate(notebook.cells, start=1):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                found.append(f"cell {index}: {output.get('ename')}: {output.get('evalue')}")
+    return found
+
+
+def _words(notebook, name: str, problems: list[str]) -> tuple[str, str, list[str], dict[str, str]]:
+    """The notebook's heading, its question, its other Markdown cells and the meaning of each parameter."""
+    markdown = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
+    first = markdown[0] if markdown else ""
+    heading = next((line[2:].strip() for line in first.splitlines() if line.startswith("# ")), "")
+    if not heading:
+        problems.append(f"{name}: the executed notebook's first Markdown cell has no '# ' heading to title its page")
+    question = first.split("\n", 1)[1].strip() if "\n" in first else ""
+    if "**Question.**" not in question:
+        problems.append(f"{name}: the executed notebook's first Markdown cell states no '**Question.**'")
+    # the closing heading introduces result.closing, which the page shows under its own heading
+    notes = [text for text in markdown[1:] if text.strip().lower() != "## what this shows"]
+    meaning = {}
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            for line in cell.source.splitlines():
+                if match := _PARAMETER.match(line.strip()):
+                    meaning[match["name"]] = match["note"] or ""
+    return heading, question, notes, meaning
+
+
+def _read_analysis(name: str, entry: dict, output: Path, figures: Path, problems: list[str]) -> Analysis | None:
+    """Check one published notebook and read it; None (its problems added) when something is missing."""
+    rerun = f"run `tip-norway run --force {name[:2]}`"
+    if "executed" not in entry:
+        problems.append(f"{name}: output/published.json does not name its executed notebook (published by an "
+                        f"older version of the runner); {rerun}")
+        return None
+    executed = Path(output) / entry["executed"]
+    found = len(problems)
+    if not executed.is_file():
+        problems.append(f"{name}: the executed notebook {paths.display(executed)} is missing; {rerun}")
+    files = {}
+    for suffix in FORMATS:
+        path = Path(figures) / f"{name}.{suffix}"
+        files[suffix] = path
+        written = entry.get("outputs", {}).get(path.name)
+        if not path.is_file():
+            problems.append(f"{name}: the chart file {paths.display(path)} is missing; {rerun}")
+        elif written is None:
+            problems.append(f"{name}: its published run wrote no {path.name}; {rerun}")
+        elif sha256(path) != written:
+            problems.append(f"{name}: {paths.display(path)} is not the file its published run wrote (changed "
+                            f"since); run `tip-norway run` to make it again")
+    if len(problems) > found:
+        return None
+    notebook = nbformat.read(executed, as_version=4)
+    errors = _error_outputs(notebook)
+    problems.extend(f"{name}: the executed notebook {paths.display(executed)} holds an error output, {error}"
+                    for error in errors)
+    facts = json.loads(files["json"].read_text(encoding="utf-8"))
+    for key in ("title", "figure_ids", "parameters", "source_line", "words"):
+        if key not in facts:
+            problems.append(f"{name}: {paths.display(files['json'])} has no '{key}' (written by an older version); "
+                            f"{rerun}")
+    heading, question, notes, meaning = _words(notebook, name, problems)
+    if errors or len(problems) > found:
+        return None
+    return Analysis(name=name, executed=executed, files=files, facts=facts, heading=heading, question=question,
+                    notes=notes, parameter_notes=meaning)
+
+
+def read_published(output: Path, figures: Path, notebooks: Path) -> list[Analysis]:
+    """Every notebook of ``notebooks`` as its last published run left it, checked.
+
+    Raises:
+        ReportError: Naming each notebook not published, each missing executed
+            notebook or chart file, each chart that differs from what its run
+            wrote, each error output and each chart without provenance.
+    """
+    record = Path(output) / paths.PUBLISHED_RECORD
+    if not record.is_file():
+        raise ReportError([f"nothing published yet: {paths.display(record)} is missing; run `make run` "
+                           "(tip-norway run) first"])
+    published = json.loads(record.read_text(encoding="utf-8"))
+    names = [p.stem for p in sorted(Path(notebooks).glob(paths.NOTEBOOK_PATTERN))]
+    problems = [f"{name}: never published (not in {paths.display(record)}); run `tip-norway run`"
+                for name in names if name not in published]
+    analyses = [_read_analysis(name, published[name], output, figures, problems)
+                for name in names if name in published]
+    if problems:
+        raise ReportError(problems)
+    return [a for a in analyses if a is not None]
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """The rows of a CSV file as text, exactly as written."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))

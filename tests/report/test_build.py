@@ -1,0 +1,270 @@
+"""The report site built from a real published run: its pages, its numbers' provenance, its downloads, its refusals.
+
+Expected values are read from the run's own files (``figures/NN.json`` and
+``.csv``) and from the curated data with the standard library, not through the
+builder's code. The browser's view of the same site is in test_site_browser.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+import sqlite3
+import tomllib
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from analysis.data import paths
+from analysis.regenerate.cli import main
+from analysis.report import ReportError, build
+
+pytestmark = pytest.mark.kernel  # the published run behind the site starts the notebooks' kernels
+
+NAMES = sorted(p.stem for p in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def _rows(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _text(path: Path) -> str:
+    """A page's HTML with its character references turned back into characters, for finding text in it."""
+    return html.unescape(path.read_text(encoding="utf-8"))
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _report(copy: dict, site: Path, *extra: str) -> int:
+    return main(["report", "--output-dir", str(copy["output"]), "--figures-dir", str(copy["figures"]),
+                 "--site-dir", str(site), *extra])
+
+
+# --- what the site holds --------------------------------------------------------------------------------------
+
+def test_the_site_has_an_index_a_page_per_analysis_and_the_data_pages(site):
+    pages = sorted(p.name for p in site.glob("*.html"))
+    assert pages == sorted(["index.html", "data.html", "sources.html", "quality.html", *(f"{n}.html" for n in NAMES)])
+    assert (site / ".nojekyll").is_file() and (site / "CITATION.cff").read_bytes() == (paths.ROOT / "CITATION.cff"
+                                                                                        ).read_bytes()
+    index = _text(site / "index.html")
+    for name in NAMES:
+        facts = json.loads((site / "figures" / f"{name}.json").read_text(encoding="utf-8"))
+        assert index.count(f'href="{name}.html"') == 1, name  # each analysis listed once
+        assert facts["title"] in index, name  # with its headline finding
+        assert f'src="thumbs/{name}.png"' in index
+
+
+def test_each_analysis_page_shows_its_finding_words_parameters_and_downloads(site, published):
+    for name in NAMES:
+        page = _text(site / f"{name}.html")
+        facts = json.loads((published["figures"] / f"{name}.json").read_text(encoding="utf-8"))
+        assert f'alt="{facts["title"]}"' in page, name
+        assert page.count("<h1>") == 1 and '<html lang="en">' in page
+        assert facts["source_line"] in page  # the caption's source line
+        for sentence in re.split(r"(?<=\.)\s", facts["words"]["caveats"])[:2]:
+            assert sentence.strip() in page, name
+        for parameter in facts["parameters"]:
+            assert f"<code>{parameter}</code>" in page, name
+        for suffix in ("csv", "json", "png", "svg"):
+            assert f'href="figures/{name}.{suffix}" download' in page, name
+            assert (site / "figures" / f"{name}.{suffix}").read_bytes() == (
+                published["figures"] / f"{name}.{suffix}").read_bytes()
+
+
+def test_a_number_in_a_table_links_to_the_passages_it_was_read_from(site, published):
+    quotes = {row["id"]: row["quote"] for row in _rows(paths.PROCESSED / "figures.csv")}
+    table = [r for r in _rows(published["figures"] / "01_conviction_gap.csv") if r["panel"] == "per_year"]
+    page = _text(site / "01_conviction_gap.html")
+    for number, row in enumerate(table, start=1):
+        anchor = f"per-year-row-{number}"
+        assert f'<a href="#{anchor}">{row["victims"]}</a>' in page  # the number itself is the link
+        block = page.split(f'<section id="{anchor}"', 1)[1].split("</section>", 1)[0]
+        for figure_id in [row["victims_ids"], *row["convictions_ids"].split(";")]:
+            assert quotes[figure_id] in block, figure_id
+
+
+def test_every_id_a_chart_names_has_its_passage_on_the_page(site, published):
+    known = {}
+    for table in ("figures", "statements", "glotip", "world_bank"):
+        known.update({row["id"]: row for row in _rows(paths.PROCESSED / f"{table}.csv")})
+    for name in NAMES:
+        page = _text(site / f"{name}.html")
+        facts = json.loads((published["figures"] / f"{name}.json").read_text(encoding="utf-8"))
+        for figure_id in facts["figure_ids"]:
+            assert f"<h4>{figure_id}</h4>" in page, (name, figure_id)
+            row = known[figure_id]
+            assert (row.get("quote") or row["value_as_written"]) in page
+
+
+def test_the_data_pages_list_every_table_column_source_and_flag(site):
+    package = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
+    data = _text(site / "data.html")
+    for resource in package["resources"]:
+        assert f'id="table-{resource["name"]}"' in data
+        for field in resource["schema"]["fields"]:
+            assert f"<code>{field['name']}</code>" in data
+    sources = _text(site / "sources.html")
+    for row in _rows(paths.RAW / "sources.csv"):
+        assert f'id="source-{row["source_id"]}"' in sources and row["url"] in sources
+    quality = _text(site / "quality.html")
+    for flag in _rows(paths.PROCESSED / "glotip_flags.csv"):
+        assert f"<code>{flag['id']}</code>" in quality and flag["reason"] in quality
+
+
+def test_the_dataset_downloads_hold_every_table_as_written(site):
+    package = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
+    with zipfile.ZipFile(site / "data" / "tip-norway-data.zip") as archive:
+        assert archive.read("tip-norway-data/datapackage.json") == paths.DATAPACKAGE.read_bytes()
+        for resource in package["resources"]:
+            assert archive.read(f"tip-norway-data/{resource['path']}") == (paths.DATA / resource["path"]).read_bytes()
+    with sqlite3.connect(site / "data" / "tip-norway.sqlite") as db:
+        for resource in package["resources"]:
+            rows = _rows(paths.DATA / resource["path"])
+            assert db.execute(f'SELECT count(*) FROM "{resource["name"]}"').fetchone()[0] == len(rows)
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        query = "SELECT value, typeof(value) FROM figures WHERE id = 'tip2015-victims-2014'"
+        value, kind = db.execute(query).fetchone()
+        assert (value, kind) == (270.0, "real")
+        assert db.execute("SELECT censored FROM glotip WHERE value_as_written = '<5' LIMIT 1").fetchone() == (1,)
+        assert {row[2] for row in db.execute("PRAGMA foreign_key_list(figures)")} >= {"sources", "metrics"}
+
+
+def test_the_citation_file_and_each_page_name_the_version_and_the_date_of_the_data(site):
+    cff = yaml.safe_load((paths.ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert cff["cff-version"] == "1.2.0" and cff["version"] == project["version"]
+    assert {"message", "title", "authors"} <= set(cff)
+    data_date = max(row["date_accessed"] for row in _rows(paths.RAW / "sources.csv"))
+    for page in site.glob("*.html"):
+        text = _text(page)
+        assert f"version {project['version']}, data as of {data_date}. {page.name}" in text, page.name
+
+
+# --- reproducible and incremental -----------------------------------------------------------------------------------
+
+def test_two_builds_give_the_same_bytes_and_an_unchanged_build_writes_nothing(published, site, tmp_path):
+    again = tmp_path / "site"
+    assert build(output=published["output"], figures=published["figures"], site=again, say=lambda line: None)
+    assert _tree(again) == _tree(site)
+    stamps = {p: p.stat().st_mtime_ns for p in again.rglob("*")}
+    said = []
+    assert build(output=published["output"], figures=published["figures"], site=again, say=said.append) is False
+    assert said == [f"{again} is up to date: nothing it is built from has changed"]
+    assert {p: p.stat().st_mtime_ns for p in again.rglob("*")} == stamps
+    # another address for the citations is a change: the pages are written again, with it
+    assert build(output=published["output"], figures=published["figures"], site=again, base_url="https://x.example/tip",
+                 say=lambda line: None)
+    assert "https://x.example/tip/01_conviction_gap.html" in (again / "01_conviction_gap.html").read_text()
+
+
+def test_a_passage_holding_markup_is_shown_as_text(published, tmp_path):
+    data = tmp_path / "data"
+    for path in paths.data_files():
+        target = data / path.relative_to(paths.DATA)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+    figures_csv = data / "processed" / "figures.csv"
+    rows = _rows(figures_csv)
+    hostile = '<script>alert("x")</script> & <b>bold</b>'
+    for row in rows:
+        if row["id"] == "tip2015-victims-2014":
+            row["quote"] = hostile
+    with open(figures_csv, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    site = tmp_path / "site"
+    build(output=published["output"], figures=published["figures"], data_dir=data, site=site, say=lambda line: None)
+    page = (site / "01_conviction_gap.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in page
+    assert not any("<script" in p.read_text(encoding="utf-8") for p in site.rglob("*.html"))
+
+
+# --- bad input: the build fails, names the notebook and what is missing, and keeps the last good site -------------
+
+def _break(copy: dict, how: str) -> str:
+    """Break the copy of the published run in one way; the words the refusal must hold."""
+    record = json.loads(copy["record"].read_text(encoding="utf-8"))
+
+    def rewrite(name: str, suffix: str, text: str) -> None:
+        path = copy["figures"] / f"{name}.{suffix}"
+        path.write_text(text, encoding="utf-8")
+        from analysis.data.digest import sha256  # the run would record the new file's digest
+        record[name]["outputs"][path.name] = sha256(path)
+
+    if how == "no executed notebook":
+        (copy["output"] / record["04_victim_protection"]["executed"]).unlink()
+        expected = "04_victim_protection: the executed notebook"
+    elif how == "no chart file":
+        (copy["figures"] / "03_funding_per_victim.svg").unlink()
+        expected = "03_funding_per_victim: the chart file"
+    elif how == "chart changed":
+        with open(copy["figures"] / "07_series_attention.csv", "a") as handle:
+            handle.write("\n")
+        expected = "07_series_attention: "
+    elif how == "never published":
+        del record["09_tiers_and_drift"]
+        expected = "09_tiers_and_drift: never published"
+    elif how == "error output":
+        executed = copy["output"] / record["02_labor_vs_sex_attention"]["executed"]
+        notebook = nbformat.read(executed, as_version=4)
+        cell = next(c for c in notebook.cells if c.cell_type == "code")
+        cell.outputs.append(nbformat.v4.new_output("error", ename="ValueError", evalue="no such year", traceback=[]))
+        nbformat.write(notebook, executed)
+        expected = "02_labor_vs_sex_attention: the executed notebook"
+    elif how == "without provenance":
+        name = "11_labor_share_series"
+        facts = json.loads((copy["figures"] / f"{name}.json").read_text(encoding="utf-8"))
+        rewrite(name, "json", json.dumps({**facts, "figure_ids": []}))
+        table = (copy["figures"] / f"{name}.csv").read_text(encoding="utf-8").splitlines()
+        rewrite(name, "csv", "\n".join(line.rsplit(",", 1)[0] for line in table) + "\n")  # its ids column gone
+        expected = f"{name}: a chart without provenance"
+    elif how == "unknown id":
+        name = "02_labor_vs_sex_attention"
+        text = (copy["figures"] / f"{name}.csv").read_text(encoding="utf-8")
+        first = _rows(copy["figures"] / f"{name}.csv")[0]["ids"].split(";")[0]
+        rewrite(name, "csv", text.replace(first, "tip2015-no-such-figure", 1))
+        expected = "column ids: id 'tip2015-no-such-figure' is not in the data"
+    copy["record"].write_text(json.dumps(record), encoding="utf-8")
+    return expected
+
+
+@pytest.mark.parametrize("how", ["no executed notebook", "no chart file", "chart changed", "never published",
+                                 "error output", "without provenance", "unknown id"])
+def test_bad_input_fails_naming_the_notebook_and_keeps_the_last_good_site(run_copy, site, tmp_path, capsys, how):
+    kept = tmp_path / "site"
+    kept.mkdir()
+    for name, content in _tree(site).items():  # the last good site
+        (kept / name).parent.mkdir(parents=True, exist_ok=True)
+        (kept / name).write_bytes(content)
+    before = _tree(kept)
+    expected = _break(run_copy, how)
+    assert _report(run_copy, kept) == 1
+    err = capsys.readouterr().err
+    assert f"cannot build the site (the last good site in {kept} is left as it was)" in err
+    assert expected in err, err
+    assert _tree(kept) == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no staging folder left
+
+
+def test_without_a_published_run_the_build_says_to_run_first(tmp_path, capsys):
+    with pytest.raises(ReportError, match=r"nothing published yet: .*published.json is missing; run `make run`"):
+        build(output=tmp_path / "output", site=tmp_path / "site", say=lambda line: None)
+    assert not (tmp_path / "site").exists()
+
+
+def test_the_command_line_builds_then_finds_the_site_up_to_date(run_copy, tmp_path, capsys):
+    site = tmp_path / "site"
+    assert _report(run_copy, site) == 0
+    assert re.fullmatch(r"built .*site: 16 pages, \d+ files, [\d.]+ MB, in [\d.]+ s\n", capsys.readouterr().err)
+    assert _report(run_copy, site) == 0
+    assert "is up to date" in capsys.readouterr().err
