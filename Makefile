@@ -55,9 +55,10 @@ refresh: $(STAMP) ## rerun every notebook and rewrite its committed reference ou
 lab: $(STAMP) ## open JupyterLab on notebooks/ with the project's environment as the python3 kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-bench: $(STAMP) ## time regeneration against the papermill CLI and the kernel floor, then the test suite and its parts
+bench: $(STAMP) ## time regeneration against the papermill CLI and the kernel floor, the test suite and its parts, and the report build
 	$(BIN)/python benchmarks/bench_regenerate.py
 	$(BIN)/python benchmarks/bench_suite.py
+	$(BIN)/python benchmarks/bench_report.py
 
 test: $(STAMP) ## set up and run the whole test suite
 	$(BIN)/python -m pytest

@@ -268,3 +268,18 @@ def test_the_command_line_builds_then_finds_the_site_up_to_date(run_copy, tmp_pa
     assert re.fullmatch(r"built .*site: 16 pages, \d+ files, [\d.]+ MB, in [\d.]+ s\n", capsys.readouterr().err)
     assert _report(run_copy, site) == 0
     assert "is up to date" in capsys.readouterr().err
+
+
+def test_the_scheduled_workflow_builds_the_site_after_the_run_and_publishes_it():
+    workflow = yaml.safe_load((paths.ROOT / ".github" / "workflows" / "regenerate.yml").read_text(encoding="utf-8"))
+    steps = workflow["jobs"]["regenerate"]["steps"]
+    commands = [step.get("run", "") for step in steps]
+    ran, built = commands.index("make run"), next(i for i, c in enumerate(commands) if "tip-norway report" in c)
+    assert ran < built
+    kept = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact"))
+    assert "output/site/" in kept["with"]["path"]
+    pages = next(s for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact"))
+    assert pages["with"]["path"] == "output/site/" and steps.index(pages) > built
+    publish = workflow["jobs"]["publish"]
+    assert publish["needs"] == "regenerate" and publish["permissions"]["pages"] == "write"
+    assert publish["steps"][0]["uses"].startswith("actions/deploy-pages")

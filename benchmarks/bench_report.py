@@ -1,0 +1,62 @@
+"""Benchmark the report site's build: a full build, a build that finds nothing changed, and the site's size.
+
+It builds from the project's last published run (``output/published.json``, so
+run ``make run`` first) into temporary folders: three full builds (the median
+is reported), then a build over the last of them with nothing changed, which
+must write nothing. The site's size is the sum of its files, with the share of
+the chart files (copied from ``figures/``) and the data downloads.
+
+Usage: ``python benchmarks/bench_report.py``. Writes ``benchmarks/report.json``;
+docs/report.md quotes it. Takes a few seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from analysis.data import paths
+from analysis.report import build
+
+RESULTS = paths.ROOT / "benchmarks" / "report.json"
+
+
+def _megabytes(files) -> float:
+    return round(sum(p.stat().st_size for p in files) / 1_000_000, 2)
+
+
+def main() -> None:
+    full = []
+    with tempfile.TemporaryDirectory() as folder:
+        for attempt in range(3):
+            site = Path(folder) / f"site{attempt}"
+            started = time.perf_counter()
+            assert build(site=site, say=lambda line: None)
+            full.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        assert build(site=site, say=lambda line: None) is False, "an unchanged build wrote the site again"
+        unchanged = time.perf_counter() - started
+        files = [p for p in site.rglob("*") if p.is_file()]
+        results = {
+            "date": date.today().isoformat(),
+            "machine": f"{platform.machine()}, {platform.system()}, Python {platform.python_version()}",
+            "full_build_seconds_median_of_3": round(statistics.median(full), 2),
+            "unchanged_build_seconds": round(unchanged, 2),
+            "pages": sum(p.suffix == ".html" for p in files),
+            "files": len(files),
+            "site_mb": _megabytes(files),
+            "charts_mb": _megabytes(p for p in files if p.parent.name == "figures"),
+            "data_downloads_mb": _megabytes(p for p in files if "data" in p.relative_to(site).parts),
+            "html_mb": _megabytes(p for p in files if p.suffix == ".html"),
+        }
+    RESULTS.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
