@@ -59,6 +59,11 @@ def _markdown(text: str, shift: int = 0) -> Markup:
     return Markup(parser.renderer.render(tokens, parser.options, {}))
 
 
+def _inline(text: str) -> Markup:
+    """One line of Markdown (code spans, emphasis, links) as HTML, raw HTML escaped."""
+    return Markup(MarkdownIt("commonmark", {"html": False}).renderInline(text))
+
+
 def size(path: Path) -> str:
     """A file's size as a reader reads it: "912 bytes", "14.2 kB", "1.3 MB"."""
     count = Path(path).stat().st_size
@@ -77,7 +82,7 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
-    env.filters.update(markdown=_markdown, size=size, shown=_shown)
+    env.filters.update(markdown=_markdown, inline=_inline, size=size, shown=_shown)
     return env
 
 
@@ -92,8 +97,8 @@ class Citation:
     base_url: str
 
     def address(self, page: str) -> str:
-        """The page's address: under the site's base address when one is given, else its file name."""
-        return f"{self.base_url.rstrip('/')}/{page}" if self.base_url else page
+        """The page's address: under the site's base address when one is given, else its file name in the site."""
+        return f"{self.base_url.rstrip('/')}/{page}" if self.base_url else f"Report site, page {page}"
 
     def text(self, page: str) -> str:
         """The citation of ``page``."""

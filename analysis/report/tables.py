@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from ..data import paths
@@ -20,6 +21,7 @@ from .provenance import Card, Provenance
 
 _ID_COLUMN = re.compile(r"^(ids?|.+_ids?|id_.+)$")
 _NUMBER = re.compile(r"\d")
+_SCIENTIFIC = re.compile(r"^-?\d+(\.\d+)?e[+-]\d+$")
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,16 @@ class Cell:
     text: str
     href: str = ""
     ids: tuple[str, ...] = ()
+
+    @property
+    def shown(self) -> str:
+        """The text as a reader reads it: ``2.5e+06`` in plain digits, ``2500000``; everything else as written.
+
+        The CSV writes numbers of more than six digits in scientific notation; the value shown is the same.
+        """
+        if _SCIENTIFIC.match(self.text):
+            return format(Decimal(self.text), "f")
+        return self.text
 
 
 @dataclass(frozen=True)
@@ -93,7 +105,8 @@ def read_tables(name: str, csv_path: Path, provenance: Provenance, problems: lis
                     cells.append(Cell(value, href, tuple(_ids(value)) if is_id_column(column) else ()))
                 else:
                     cells.append(Cell(value))
-            label = ", ".join(f"{c.replace('_', ' ')} {row[c]}" for c in columns[:2] if not is_id_column(c))
+            described = [c for c in columns if row[c] and c != "source_id" and not is_id_column(c)][:2]
+            label = ", ".join(f"{c.replace('_', ' ')} {row[c]}" for c in described)
             shown.append(Row(anchor, label, cells, [provenance.card(i) for i in ids]))
         tables.append(Table(panel, columns, shown))
     return tables

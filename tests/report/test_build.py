@@ -87,7 +87,7 @@ def test_a_number_in_a_table_links_to_the_passages_it_was_read_from(site, publis
     for number, row in enumerate(table, start=1):
         anchor = f"per-year-row-{number}"
         assert f'<a href="#{anchor}">{row["victims"]}</a>' in page  # the number itself is the link
-        block = page.split(f'<section id="{anchor}"', 1)[1].split("</section>", 1)[0]
+        block = page.split(f'<tbody id="{anchor}"', 1)[1].split("</tbody>", 1)[0]
         for figure_id in [row["victims_ids"], *row["convictions_ids"].split(";")]:
             assert quotes[figure_id] in block, figure_id
 
@@ -100,7 +100,7 @@ def test_every_id_a_chart_names_has_its_passage_on_the_page(site, published):
         page = _text(site / f"{name}.html")
         facts = json.loads((published["figures"] / f"{name}.json").read_text(encoding="utf-8"))
         for figure_id in facts["figure_ids"]:
-            assert f"<h4>{figure_id}</h4>" in page, (name, figure_id)
+            assert f'<th scope="row"><code>{figure_id}</code></th>' in page, (name, figure_id)
             row = known[figure_id]
             assert (row.get("quote") or row["value_as_written"]) in page
 
@@ -146,7 +146,7 @@ def test_the_citation_file_and_each_page_name_the_version_and_the_date_of_the_da
     data_date = max(row["date_accessed"] for row in _rows(paths.RAW / "sources.csv"))
     for page in site.glob("*.html"):
         text = _text(page)
-        assert f"version {project['version']}, data as of {data_date}. {page.name}" in text, page.name
+        assert f"version {project['version']}, data as of {data_date}. Report site, page {page.name}" in text
 
 
 # --- reproducible and incremental -----------------------------------------------------------------------------------
@@ -283,3 +283,12 @@ def test_the_scheduled_workflow_builds_the_site_after_the_run_and_publishes_it()
     publish = workflow["jobs"]["publish"]
     assert publish["needs"] == "regenerate" and publish["permissions"]["pages"] == "write"
     assert publish["steps"][0]["uses"].startswith("actions/deploy-pages")
+
+
+def test_a_number_the_csv_writes_in_scientific_notation_is_shown_in_plain_digits(site, published):
+    rows = _rows(published["figures"] / "03_funding_per_victim.csv")
+    written = [row["nok"] for row in rows if "e+" in row["nok"]]
+    assert written  # 2.5e+06 and the like: the CSV's %.6g
+    page = _text(site / "03_funding_per_victim.html")
+    for value in written:
+        assert f">{float(value):.0f}<" in page and f">{value}<" not in page
