@@ -1,6 +1,6 @@
 """The report site in a real browser: every page loads from a plain web server, passes axe-core and links only inward.
 
-The site that the ``site`` fixture builds from a real published run (tests/report/conftest.py) is copied under a
+The site that the ``site`` fixture builds from a real published run (tests/conftest.py) is copied under a
 base path that is not the server's root (``/reports/tip-norway/``), so that a link leaning on the root fails, and
 served by Python's own ``http.server`` on a loopback port. One headless Chromium (Debian's, driven by Playwright, as
 in tests/browser/) visits every HTML page of the site once (``visits``, module scope) and records what the page
