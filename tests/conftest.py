@@ -19,6 +19,18 @@ from analysis.charts.save import FIGURES_DIR_ENV
 from analysis.data import paths
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_template_per_worker():
+    """The runs of a test process fork their kernels from one template, replaced if the package's source changes.
+
+    A template imports pandas, matplotlib and the package: seconds, more than a run of a tiny notebook takes.
+    """
+    from analysis.regenerate.forking import kept_template
+
+    with kept_template():
+        yield
+
+
 def pytest_configure(config):
     # Kernels started by nbval inherit this, so checking the notebooks never rewrites figures/. Each xdist
     # worker is a process of its own and gets a folder of its own.

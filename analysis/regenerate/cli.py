@@ -192,7 +192,7 @@ def _run(args: argparse.Namespace) -> int:
     run(args.notebooks, given_parameters(args), publish=args.publish, force=args.force, workers=args.workers,
         notebooks_dir=args.notebooks_dir,
         output=args.output_dir, figures=args.figures_dir, wait=not args.no_wait, lock_timeout=args.lock_timeout,
-        cell_timeout=args.cell_timeout)
+        cell_timeout=args.cell_timeout, fresh_kernels=args.fresh_kernels)
     return 0
 
 
@@ -230,6 +230,12 @@ def positive_seconds(text: str) -> int:
     if seconds < 1:
         raise argparse.ArgumentTypeError(f"expected at least 1 second, found {seconds}")
     return seconds
+
+
+#: The help of --fresh-kernels, for run and sweep.
+FRESH_KERNELS = ("start every kernel anew instead of forking it from a template process that has already imported "
+                 "what the notebooks import (slower, for comparison; the results are the same; kernels always start "
+                 "anew where there is no fork, on macOS and Windows)")
 
 
 def _report(args) -> int:
@@ -285,6 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
                              help="run every selected notebook, even one whose published charts are up to date "
                                   "(its cells, parameters, data, package source and library versions unchanged since "
                                   "it was published)")
+            sub.add_argument("--fresh-kernels", action="store_true", help=FRESH_KERNELS)
             sub.add_argument("--publish", action="store_true",
                              help="replace the figures even when parameters differ from the defaults "
                                   "(otherwise such a run leaves figures/ as it was and keeps its "
@@ -315,9 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the values to try from a YAML file: NAME: [V1, V2, ...]")
     swept.add_argument("--max-runs", type=int, default=MAX_RUNS,
                        help="refuse a grid of more runs than this, before anything runs (default: %(default)s)")
-    swept.add_argument("--fresh-kernels", action="store_true",
-                       help="start a new kernel for every run instead of reusing warm ones (slower; "
-                            "the results are the same)")
+    swept.add_argument("--fresh-kernels", action="store_true", help=FRESH_KERNELS)
     swept.add_argument("--workers", type=int, default=None,
                        help=f"parallel kernels (default: the number of cores, at most {MAX_WORKERS})")
     swept.add_argument("--cell-timeout", type=positive_seconds, default=CELL_TIMEOUT, metavar="SECONDS",

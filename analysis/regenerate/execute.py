@@ -34,6 +34,8 @@ from .notebooks import Notebook
 if TYPE_CHECKING:
     from traitlets.config import Config
 
+    from .forking import Template
+
 #: Seconds one cell may run before the run gives up on its notebook (a hung scheduled run must end).
 CELL_TIMEOUT = 600
 #: The kernel every notebook runs in: the environment the runner itself runs in.
@@ -122,7 +124,8 @@ def failure(nb: Notebook, exc: Exception, executed: Path) -> str:
 
 
 def execute(nb: Notebook, params: dict, run_dir: Path, environ: dict[str, str] | None = None,
-            timeout: int | None = CELL_TIMEOUT, stop: threading.Event | None = None) -> Outcome:
+            timeout: int | None = CELL_TIMEOUT, stop: threading.Event | None = None,
+            template: Template | None = None) -> Outcome:
     """Run ``nb`` with ``params`` into ``run_dir/<name>.ipynb`` in a kernel of its own; never raises.
 
     Args:
@@ -132,6 +135,7 @@ def execute(nb: Notebook, params: dict, run_dir: Path, environ: dict[str, str] |
         environ: Environment variables for the kernel (the runner's figures folder).
         timeout: Seconds one cell may run.
         stop: Set when a stop was requested: the notebook is then not started.
+        template: The template the kernel is forked from; None starts it anew (see :mod:`.forking`).
 
     Returns:
         The outcome; on failure its ``error`` names the notebook, the cell and
@@ -142,7 +146,7 @@ def execute(nb: Notebook, params: dict, run_dir: Path, environ: dict[str, str] |
     if stop is not None and stop.is_set():
         return Outcome(nb.name, params, run_dir / f"{nb.name}.ipynb",
                        error=f"{nb.name}: not started (the run was stopped)", started=False)
-    kernel = Kernel(environ=environ)
+    kernel = Kernel(environ=environ, template=template)
     try:
         return kernel.run(nb, params, run_dir / f"{nb.name}.ipynb", timeout=timeout, stop=stop)  # starts the kernel
     finally:

@@ -3,12 +3,11 @@
 Every notebook run, published or part of a sweep, goes through :class:`Kernel`:
 a ``python3`` kernel started over IPC sockets in a private temporary folder
 (see :func:`.execute.kernel_config`), which papermill's own nbclient engine
-then runs the notebook in. A published run starts one kernel per notebook, as
-JupyterLab would. A sweep keeps one warm kernel per worker: :class:`Kernel`
-with ``warm=True`` imports the heavy modules once and records the fresh state
-with :func:`.clean_slate.remember`, and before every run :func:`.clean_slate.reset`
-gives the run an empty namespace and the default plotting state (the tests
-prove both).
+then runs the notebook in. Each run gets a kernel of its own, as JupyterLab
+would give it: forked from the run's or sweep's template, which has already
+imported what the notebooks import (see :mod:`.forking`), or started anew
+(``template=None``: ``--fresh-kernels``, and on macOS and Windows). Either way
+it is a new process, so nothing an earlier run did can reach it.
 
 nbclient is handed the kernel's manager and makes its own *asynchronous*
 client for each run. That matters: nbclient watches for a dead kernel and for
@@ -29,7 +28,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -37,13 +35,14 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..data.paths import FIGURES_DIR_ENV
 from .execute import KERNEL, Outcome, failure, kernel_config, load_engine, prepare
 from .notebooks import Notebook
 
-#: Imported once when a warm kernel starts, so that no run in it pays for them.
-WARM_IMPORTS = "import analysis.analyses, analysis.charts, analysis.regenerate.clean_slate"
+if TYPE_CHECKING:
+    from .forking import Template
+
 #: The start of every socket folder's name, followed by the process id.
 SOCKETS_PREFIX = "tip-norway-kernel-"
 _ENGINE = "tip-norway-kernel"
@@ -127,9 +126,7 @@ def _register_engine() -> None:
             # nbclient's own asks the manager for a client: a blocking one, for our manager, which would
             # stall nbclient's event loop and with it the watch for a dead kernel and the cell timeout.
             # A session of its own (load_connection_info copies the key, not the session): a client's session id is
-            # its identity at the kernel's sockets, which a warm kernel's own client would otherwise share and lose.
-            # One per kernel, kept for its later runs (papermill runs them on the same thread, so in the same event
-            # loop): a new one would wait for the kernel and its subscription again on every run.
+            # its identity at the kernel's sockets. One per kernel, kept while it lives.
             kernel = self.tip_norway_kernel
             if kernel.async_client is None:
                 client = AsyncKernelClient(parent=self.km)
@@ -169,27 +166,22 @@ def _register_engine() -> None:
     papermill_engines.register(_ENGINE, KernelEngine)
 
 
-class KernelError(RuntimeError):
-    """A warm kernel could not be started, warmed or reset."""
-
-
 class Kernel:
-    """One ``python3`` kernel that runs notebooks: one (a published run) or many, each from a clean slate (``warm``).
+    """One ``python3`` kernel that runs one notebook (or, after a failure, is started again for the next).
 
     Use as a context manager; the kernel is shut down on leaving it. After a
     run that did not end with a cell's own error (a timeout, a dead kernel, a
-    stop), the kernel is restarted before the next run rather than trusted.
+    stop), the kernel is started again before a next run rather than trusted.
 
     Args:
-        warm: Import the heavy modules once and reset the kernel before every run (sweeps).
         environ: Environment variables the kernel starts with, on top of this process's.
+        template: The template to fork the kernel from (see :mod:`.forking`); None starts it anew.
     """
 
-    def __init__(self, warm: bool = False, environ: dict[str, str] | None = None) -> None:
-        self.warm = warm
+    def __init__(self, environ: dict[str, str] | None = None, template: Template | None = None) -> None:
         self.environ = environ or {}
+        self.template = template
         self.manager = None
-        self.client = None
         self.async_client = None  # nbclient's, made in its event loop on the first run (see _register_engine)
         self.runs = 0
         self.starts = 0
@@ -203,37 +195,35 @@ class Kernel:
         self.stop()
 
     def start(self) -> None:
-        """Start the kernel in a socket folder of its own; a warm kernel is also connected and its imports run."""
+        """Start the kernel, forked from the template or anew, in a socket folder of its own."""
         load_engine()
         _register_engine()
         from jupyter_client.manager import KernelManager
 
         self._sockets = Path(tempfile.mkdtemp(prefix=f"{SOCKETS_PREFIX}{os.getpid()}-"))
-        self.manager = KernelManager(kernel_name=KERNEL, config=kernel_config(self._sockets))
+        forked = {}
+        if self.template is not None:
+            from .provisioner import kernel_spec_manager
+
+            forked = {"kernel_spec_manager": kernel_spec_manager(self.template.id, KERNEL)}
+        self.manager = KernelManager(kernel_name=KERNEL, config=kernel_config(self._sockets), **forked)
         with _live_lock:
             _live.add(self)
         self.manager.start_kernel(env={**os.environ, **self.environ})
         self.starts += 1
-        if self.warm:
-            self.client = self.manager.client()
-            self.client.start_channels()
-            self.client.wait_for_ready(timeout=_STARTUP_TIMEOUT)
-            self.client.allow_stdin = False
-            self._call(f"{WARM_IMPORTS}\nanalysis.regenerate.clean_slate.remember()", "warming the kernel")
 
     def stop(self) -> None:
         """Shut the kernel down and remove its socket folder; safe to call twice."""
         with _live_lock:
             _live.discard(self)
-        for client in (self.client, self.async_client):
-            if client is not None:
-                client.stop_channels()
+        if self.async_client is not None:
+            self.async_client.stop_channels()
         if self.manager is not None and self.manager.has_kernel:
             with contextlib.suppress(Exception):  # a kernel already gone
                 self.manager.shutdown_kernel(now=True)
         if self._sockets is not None:
             shutil.rmtree(self._sockets, ignore_errors=True)
-        self.manager = self.client = self.async_client = self._sockets = None
+        self.manager = self.async_client = self._sockets = None
 
     def pid(self) -> int | None:
         """The kernel's process id, or None when it has none."""
@@ -263,23 +253,14 @@ class Kernel:
             except ProcessLookupError:
                 os.kill(pid, number)
 
-    def _call(self, code: str, doing: str) -> None:
-        """Run ``code`` in a warm kernel outside any notebook; raise :class:`KernelError` if it fails."""
-        reply = self.client.execute_interactive(code, store_history=False, silent=True, timeout=_STARTUP_TIMEOUT,
-                                                output_hook=lambda _: None)
-        content = reply["content"]
-        if content["status"] != "ok":
-            raise KernelError(f"{doing}: {content.get('ename')}: {content.get('evalue')}")
-
-    def run(self, nb: Notebook, params: dict, executed: Path, figures: Path | None = None,
-            timeout: int | None = None, stop: threading.Event | None = None) -> Outcome:
+    def run(self, nb: Notebook, params: dict, executed: Path, timeout: int | None = None,
+            stop: threading.Event | None = None) -> Outcome:
         """Run ``nb`` with ``params`` into ``executed``; never raises (see :func:`.execute.failure`).
 
         Args:
             nb: The notebook.
             params: The parameters injected into it.
             executed: Where the executed copy is written.
-            figures: Where a warm kernel's run writes its charts (a fresh kernel has it from ``environ``).
             timeout: Seconds one cell may run.
             stop: Set when a stop was requested: the notebook is then not started (see :mod:`.stopping`).
         """
@@ -296,10 +277,6 @@ class Kernel:
                 outcome.started = False
                 outcome.error = f"{nb.name}: not started (the run was stopped)"
                 return outcome
-            if self.warm:
-                environ = json.dumps({FIGURES_DIR_ENV: str(figures)})
-                self._call(f"__import__('analysis.regenerate.clean_slate', fromlist=['reset']).reset({environ})",
-                           "resetting the kernel")
             executed.parent.mkdir(parents=True, exist_ok=True)
             prepare(nb, params, executed)
             papermill.execute_notebook(str(executed), str(executed), kernel_name=KERNEL, engine_name=_ENGINE,

@@ -27,6 +27,7 @@ from . import manifest as record
 from .batch import Progress, new_folder, now, parallel, say_on_stderr, tally, workers_for
 from .errors import RunError
 from .execute import CELL_TIMEOUT, Outcome, execute, load_engine
+from .forking import kernels_described, started_template
 from .lock import run_lock
 from .notebooks import Notebook, discover, select
 from .parameters import changed, check_domains, resolve_parameters
@@ -81,6 +82,7 @@ def run(
     data: Dataset | None = None,
     say: Callable[[str], None] = say_on_stderr,
     cell_timeout: int | None = CELL_TIMEOUT,
+    fresh_kernels: bool = False,
 ) -> dict:
     """Run notebooks and, if all succeed with their defaults, replace their charts in ``figures``.
 
@@ -102,6 +104,8 @@ def run(
             chart up to date needs neither the data nor pandas).
         say: Where progress and the final message go (stderr by default).
         cell_timeout: Seconds one cell may run before its notebook is stopped and reported as failed.
+        fresh_kernels: Start every kernel anew instead of forking it from a template that has
+            already imported what the notebooks import (see :mod:`.forking`); slower, the results the same.
 
     Returns:
         The run manifest (also written to the run folder and to ``output/latest.json``).
@@ -127,7 +131,8 @@ def run(
             run_dir, manifest = _start(decision, workers, output)
             if not decision.to_run:
                 return _report_up_to_date(manifest, decision, run_dir, output, figures, say)
-            outcomes = _execute(chosen, decision.to_run, manifest, run_dir, workers, stop, say, cell_timeout)
+            outcomes = _execute(chosen, decision.to_run, manifest, run_dir, workers, stop, say, cell_timeout,
+                                fresh_kernels)
             _end_if_unfinished(outcomes, manifest, stop, run_dir, output, figures)
             if chosen.defaults_only or publish:
                 _publish(decision, outcomes, manifest, stop, run_dir, output, figures)
@@ -197,7 +202,7 @@ def _start(decision: Decision, workers: int, output: Path) -> tuple[Path, dict]:
 
 
 def _execute(chosen: Selection, notebooks: list[Notebook], manifest: dict, run_dir: Path, workers: int, stop: Stop,
-             say: Callable[[str], None], cell_timeout: int | None) -> list[Outcome]:
+             say: Callable[[str], None], cell_timeout: int | None, fresh_kernels: bool = False) -> list[Outcome]:
     """Run ``notebooks``, their charts staged in ``run_dir/figures``, and record in ``manifest`` how each went.
 
     Until the run ends, the manifest in the run folder says it is incomplete: a run killed midway says so.
@@ -207,7 +212,9 @@ def _execute(chosen: Selection, notebooks: list[Notebook], manifest: dict, run_d
     staged = run_dir / "figures"
     staged.mkdir()
     started = time.perf_counter()
-    outcomes = _execute_all(notebooks, chosen.parameters, run_dir, staged, workers, say, stop, cell_timeout)
+    manifest["kernels"] = kernels_described(fresh_kernels)
+    outcomes = _execute_all(notebooks, chosen.parameters, run_dir, staged, workers, say, stop, cell_timeout,
+                            fresh_kernels)
     by_name = {nb.name: nb for nb in notebooks}
     for outcome in outcomes:
         outcome.outputs = record.outputs(staged, by_name[outcome.name])
@@ -224,19 +231,20 @@ def _execute(chosen: Selection, notebooks: list[Notebook], manifest: dict, run_d
 
 
 def _execute_all(notebooks: list[Notebook], parameters: dict[str, dict], run_dir: Path, staged: Path, workers: int,
-                 say: Callable[[str], None], stop: Stop, timeout: int | None) -> list[Outcome]:
+                 say: Callable[[str], None], stop: Stop, timeout: int | None, fresh_kernels: bool) -> list[Outcome]:
     """Run the notebooks on ``workers`` threads, each driving one kernel; outcomes in the notebooks' order.
 
     Every kernel starts with $TIP_NORWAY_FIGURES_DIR pointing at ``staged``, so
-    charts land in the run folder whatever the notebook's defaults say. A stop
-    request keeps the notebooks not yet started from starting.
+    charts land in the run folder whatever the notebook's defaults say; each is
+    forked from the run's template (see :mod:`.forking`) unless ``fresh_kernels``.
+    A stop request keeps the notebooks not yet started from starting.
     """
     load_engine()
     environ = {FIGURES_DIR_ENV: str(staged)}
     progress = Progress(len(notebooks), say, stop)
     outcomes: list[Outcome] = []
-    with parallel(workers, stop) as pool:
-        futures = [pool.submit(execute, nb, parameters[nb.name], run_dir, environ, timeout, stop.requested)
+    with started_template(fresh_kernels) as template, parallel(workers, stop) as pool:
+        futures = [pool.submit(execute, nb, parameters[nb.name], run_dir, environ, timeout, stop.requested, template)
                    for nb in notebooks]
         for future in as_completed(futures):
             outcomes.append(future.result())

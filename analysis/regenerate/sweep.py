@@ -25,7 +25,9 @@ companion for recording values, is not used: it is unmaintained, it needs
 pyarrow for a table, and it records through an extra output in every notebook,
 which nbval would compare and a reader in JupyterLab would see.
 
-Runs reuse warm kernels (see :mod:`.kernel`) unless ``fresh_kernels``.
+Every run gets a kernel of its own, forked from the sweep's template, which
+has already imported what the notebooks import (see :mod:`.forking`), or
+started anew with ``fresh_kernels``.
 """
 
 from __future__ import annotations
@@ -38,10 +40,12 @@ from queue import Empty, SimpleQueue
 from typing import TYPE_CHECKING
 
 from ..data import paths
+from ..data.paths import FIGURES_DIR_ENV
 from . import manifest as record
 from .batch import Progress, new_folder, now, parallel, say_on_stderr, tally, workers_for
 from .errors import ParameterError, RunError
 from .execute import CELL_TIMEOUT, Outcome
+from .forking import kernels_described, started_template
 from .grid import check_combinations, combinations, described
 from .kernel import Kernel
 from .notebooks import Notebook, discover, select
@@ -50,22 +54,15 @@ from .sweep_results import collect, status
 
 if TYPE_CHECKING:
     from ..data import Dataset
+    from .forking import Template
 
 #: The largest grid run without ``--max-runs``.
 MAX_RUNS = 100
 
 
-def _new_kernel(old: Kernel | None, starts: list[int]) -> Kernel:
-    """A warm kernel, not yet started, in place of ``old`` (stopped, its starts counted in ``starts``)."""
-    if old is not None:
-        starts.append(old.starts)
-        old.stop()
-    return Kernel(warm=True)
-
-
 def _execute(nb: Notebook, combos: list[dict], sweep_dir: Path, workers: int, fresh_kernels: bool,
              say: Callable[[str], None], stop: Stop, timeout: int | None) -> tuple[list[Outcome], int]:
-    """Run every combination on ``workers`` kernels; the outcomes in the grid's order, and how many kernels started.
+    """Run every combination on ``workers`` threads, each in a kernel of its own; outcomes in order, kernels started.
 
     A stop request keeps the combinations not yet started from starting; they get an outcome that says so.
     """
@@ -79,36 +76,22 @@ def _execute(nb: Notebook, combos: list[dict], sweep_dir: Path, workers: int, fr
     def executed(k: int) -> Path:
         return sweep_dir / "runs" / f"{k:03d}" / f"{nb.name}.ipynb"
 
-    def one(kernel: Kernel, k: int, combo: dict) -> None:
-        outcome = kernel.run(nb, combo, executed(k), executed(k).parent / "figures", timeout=timeout,
-                             stop=stop.requested)
-        outcomes[k] = outcome
-        said.ended(f"run {k} ({described(combo) or 'defaults'})", outcome)
-
-    def worker() -> None:
-        kernel = None
-        try:
-            while not stop.requested.is_set():
-                try:
-                    k, combo = queue.get_nowait()
-                except Empty:
-                    return
-                if kernel is None or fresh_kernels:
-                    kernel = _new_kernel(kernel, starts)
-                    try:
-                        kernel.start()
-                    except Exception as exc:  # noqa: BLE001 - this combination's failure; the next one tries again
-                        outcomes[k] = Outcome(nb.name, combo, executed(k),
-                                              error=f"{nb.name}: the kernel did not start: {type(exc).__name__}: {exc}")
-                        continue
-                one(kernel, k, combo)
-        finally:
-            if kernel is not None:
+    def worker(template: Template | None) -> None:
+        while not stop.requested.is_set():
+            try:
+                k, combo = queue.get_nowait()
+            except Empty:
+                return
+            kernel = Kernel(environ={FIGURES_DIR_ENV: str(executed(k).parent / "figures")}, template=template)
+            try:
+                outcomes[k] = kernel.run(nb, combo, executed(k), timeout=timeout, stop=stop.requested)  # starts it
+            finally:
                 starts.append(kernel.starts)
                 kernel.stop()
+            said.ended(f"run {k} ({described(combo) or 'defaults'})", outcomes[k])
 
-    with parallel(workers, stop) as pool:
-        for future in [pool.submit(worker) for _ in range(workers)]:
+    with started_template(fresh_kernels) as template, parallel(workers, stop) as pool:
+        for future in [pool.submit(worker, template) for _ in range(workers)]:
             future.result()
     for k, combo in enumerate(combos, start=1):
         outcomes.setdefault(k,
@@ -137,7 +120,8 @@ def sweep(
         grid: Parameter names to the values to try.
         workers: Kernels at once (default: the cores, at most :data:`.batch.MAX_WORKERS`).
         max_runs: The largest grid accepted.
-        fresh_kernels: Start a new kernel for every run instead of reusing warm ones.
+        fresh_kernels: Start every run's kernel anew instead of forking it from a template that has already
+            imported what the notebooks import (see :mod:`.forking`); slower, the results the same.
         notebooks_dir: Where the notebooks are.
         output: The sweep goes to ``output/sweeps/<sweep id>/``.
         data: The curated data, for checking the values; loaded when not given.
@@ -173,7 +157,7 @@ def _sweep(nb: Notebook, grid: dict[str, list], combos: list[dict], workers: int
            say: Callable[[str], None], stop: Stop, cell_timeout: int | None) -> dict:
     """:func:`sweep` once the grid is checked and signals are handled."""
     sweep_id, sweep_dir = new_folder(output / "sweeps")
-    kernels = "a fresh kernel per run" if fresh_kernels else f"{workers} reused kernel(s), reset before every run"
+    kernels = kernels_described(fresh_kernels)
     started_at, started = now(), time.perf_counter()
     manifest = {
         "sweep_id": sweep_id,

@@ -23,6 +23,7 @@ import pytest
 from test_runner import write_notebook
 
 from analysis.data import paths
+from analysis.regenerate.forking import TEMPLATE_MARKER
 from analysis.regenerate.kernel import SOCKETS_PREFIX, remove_orphaned_sockets
 from analysis.regenerate.lock import run_lock
 
@@ -54,12 +55,18 @@ def finish(process: subprocess.Popen, limit: float = LIMIT) -> tuple[int, str]:
 
 
 def left_behind(pid: int) -> tuple[list[Path], list[int]]:
-    """The socket folders and kernel processes a runner of process ``pid`` left."""
+    """The socket folders, and the kernel and template processes, a runner of process ``pid`` left.
+
+    A kernel started anew names its socket folder in its command line; the template and the kernels forked from it
+    carry the template's, which names the runner.
+    """
     marker = f"{SOCKETS_PREFIX}{pid}-"
     folders = sorted(Path(tempfile.gettempdir()).glob(f"{marker}*"))
     kernels = []
-    for proc in psutil.process_iter(["pid", "cmdline"]):
-        if any(marker in part for part in proc.info["cmdline"] or []):
+    for proc in psutil.process_iter(["pid", "cmdline", "status"]):
+        cmdline = proc.info["cmdline"] or []
+        if proc.info["status"] != psutil.STATUS_ZOMBIE and any(
+                marker in part or part == f"{TEMPLATE_MARKER}{pid}" for part in cmdline):
             kernels.append(proc.info["pid"])
     return folders, kernels
 
@@ -89,7 +96,7 @@ def die(tmp_path) -> dict[str, Path]:
 
 # --- a dead kernel and a cell past its timeout end that run, in a sweep as in a run -----------------------
 
-@pytest.mark.parametrize("kernels", [[], ["--fresh-kernels"]], ids=["reused kernel", "fresh kernels"])
+@pytest.mark.parametrize("kernels", [[], ["--fresh-kernels"]], ids=["forked kernels", "kernels started anew"])
 def test_a_dead_kernel_and_a_cell_past_its_timeout_end_their_runs_and_the_others_are_kept(die, kernels):
     process = command("sweep", "01", "-p", "step", "1", "2", "3", "4", "--workers", "1", "--cell-timeout", "3",
                       *kernels,

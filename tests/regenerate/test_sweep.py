@@ -1,4 +1,7 @@
-"""Parameter sweeps: the grid, the collected results, warm kernels that start every run from a clean slate."""
+"""Parameter sweeps: the grid, the collected results, a kernel of its own for every run.
+
+That a forked kernel starts as clean as a cold one is proved in test_forking.py.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +14,9 @@ import pytest
 from test_runner import write_notebook
 
 from analysis.data import paths
-from analysis.data.paths import FIGURES_DIR_ENV
 from analysis.regenerate.cli import main
 from analysis.regenerate.errors import ParameterError, RunError
 from analysis.regenerate.grid import combinations, load_grid_file
-from analysis.regenerate.kernel import Kernel
 from analysis.regenerate.manifest import sha256
 from analysis.regenerate.notebooks import discover, select
 from analysis.regenerate.sweep import MAX_RUNS, sweep
@@ -98,7 +99,8 @@ def test_a_sweep_writes_its_chart_and_manifest_and_never_touches_figures(funding
     assert manifest["grid"] == {"exchange_rate": [7.5, 8, 9.25],
                                 "denominator": ["victims_identified_assisted", "initial_contacts"]}
     assert (manifest["runs"], manifest["succeeded"], manifest["failed"]) == (6, 6, 0)
-    assert manifest["kernels_started"] == 2  # one warm kernel per worker, six runs
+    assert manifest["kernels_started"] == 6  # a kernel per run, forked from the sweep's template
+    assert manifest["kernels"].startswith("a kernel forked per notebook run")
     assert manifest["headline"] == {"fact": "per_victim", "label": "funding per victim, in USD"}
     assert [r["parameters"]["exchange_rate"] for r in manifest["run_list"]] == [7.5, 7.5, 8.0, 8.0, 9.25, 9.25]
     assert set(manifest["versions"]) >= {"papermill", "pandas", "matplotlib"}
@@ -175,7 +177,7 @@ def test_a_grid_file_lists_values_and_a_lone_value_is_a_list_of_one(tmp_path):
         load_grid_file(grid)
 
 
-# --- warm kernels: every run starts from a clean slate ---
+# --- a probe notebook: run 1 changes the state, run 2 and 3 read what run 1 left, run 4 prints the state ---
 
 PROBE = """\
 import json, os
@@ -208,46 +210,6 @@ def _printed(executed: Path) -> dict:
     return json.loads(text)
 
 
-@pytest.fixture(scope="module")
-def probe_runs(tmp_path_factory):
-    """Steps 1 to 4 of the probe in one warm kernel, and step 4 in a kernel of its own."""
-    folder = tmp_path_factory.mktemp("probe")
-    (folder / "notebooks").mkdir()
-    nb = discover(write_notebook(folder / "notebooks" / "01_probe.ipynb", PROBE, params="step: int = 0").parent)[0]
-    with Kernel(warm=True) as kernel:
-        warm = [kernel.run(nb, {"step": step}, folder / f"warm{step}" / "01_probe.ipynb", folder / f"warm{step}")
-                for step in (1, 2, 3, 4)]
-        starts = kernel.starts
-    with Kernel(environ={FIGURES_DIR_ENV: str(folder / "fresh")}) as kernel:  # a cold kernel, as a published run starts
-        fresh = kernel.run(nb, {"step": 4}, folder / "fresh" / "01_probe.ipynb")
-    return warm, fresh, starts
-
-
-def test_a_name_set_in_one_run_is_undefined_in_the_next(probe_runs):
-    warm, _, starts = probe_runs
-    assert starts == 1 and warm[0].error is None
-    assert "NameError: name 'leaked' is not defined" in warm[1].error
-    # the title, the parameters, the injected ones, the probe
-    assert "cell 4, counting from 1 (execution count [3])" in warm[1].error
-
-
-def test_a_notebook_that_forgets_an_import_fails_in_a_reused_kernel(probe_runs):
-    warm, _, _ = probe_runs
-    assert "NameError: name 'forgotten' is not defined" in warm[2].error
-
-
-def test_a_reused_kernel_gives_each_run_the_state_of_a_fresh_one(probe_runs):
-    warm, fresh, _ = probe_runs
-    assert _printed(warm[0].executed)["linewidth"] == 9.5  # run 1 did change the state
-    after, new = _printed(warm[3].executed), _printed(fresh.executed)
-    assert after == new
-    assert after["figures"] == [] and after["env"] is None and after["cwd"] == str(Path.cwd())
-    assert ({"json", "mpl", "os", "pd", "plt", "step"} <= set(after["names"])
-            and not {"leaked", "forgotten"} & set(after["names"]))
-    counts = [c.execution_count for c in nbformat.read(warm[3].executed, as_version=4).cells if c.cell_type == "code"]
-    assert counts == [1, 2, 3]  # the parameters, the injected parameters, the probe: counted afresh
-
-
 def test_a_failing_combination_is_reported_with_its_parameters_and_the_others_are_kept(tmp_path, capsys):
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
@@ -273,6 +235,6 @@ def test_fresh_kernels_start_one_kernel_per_run_and_give_the_same_results(tmp_pa
     assert code == 0
     folder = _only_sweep(output)
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert (manifest["kernels"], manifest["kernels_started"]) == ("a fresh kernel per run", 2)
+    assert manifest["kernels_started"] == 2 and "(--fresh-kernels)" in manifest["kernels"]
     first, fourth = (_printed(folder / "runs" / k / "01_probe.ipynb") for k in ("001", "002"))
     assert first["linewidth"] == 9.5 and fourth["linewidth"] == 1.5 and "leaked" not in fourth["names"]
