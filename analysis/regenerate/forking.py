@@ -78,15 +78,26 @@ def source_digest() -> str:
     return digest.hexdigest()
 
 
-def _start(environ: dict[str, str] | None) -> Template:
+def _launch(environ: dict[str, str] | None) -> Template:
     template = Template(environ)
+    template.launch()
+    return template
+
+
+def wait_until_ready(template: Template | None) -> None:
+    """Wait for a launched template to finish its imports (nothing for None: kernels started anew).
+
+    Raises:
+        RunError: When it does not start (a package module that does not import, say).
+    """
+    if template is None:
+        return
     try:
-        template.start()
+        template.ready()
     except TemplateError as error:
         template.stop()
         raise RunError(f"could not start the template process kernels are forked from: {error}; its stderr is "
                        "above (--fresh-kernels starts every kernel anew)") from None
-    return template
 
 
 #: The template kept between runs inside :func:`kept_template` (the test suite's), with the package source it imported.
@@ -124,7 +135,7 @@ def _kept_or_new(environ: dict[str, str] | None) -> Template:
         if template is None or _kept.get("digest") != digest or template.process.poll() is not None:
             if template is not None:
                 template.stop()
-            _kept.update(template=_start(environ), digest=digest)
+            _kept.update(template=_launch(environ), digest=digest)
         return _kept["template"]
 
 
@@ -133,10 +144,8 @@ def started_template(fresh: bool = False, environ: dict[str, str] | None = None)
     """The template a run or sweep forks its kernels from, for as long as it lasts; None for kernels started anew.
 
     None when ``fresh`` (``--fresh-kernels``) or where fork is not used (:func:`available`). Inside
-    :func:`kept_template`, the kept one.
-
-    Raises:
-        RunError: When the template does not start (a package module that does not import, say).
+    :func:`kept_template`, the kept one. The template is launched, not waited for: it imports while the
+    runner checks the data; :func:`wait_until_ready` (or the first fork) waits for it.
     """
     if fresh or not available():
         yield None
@@ -144,7 +153,7 @@ def started_template(fresh: bool = False, environ: dict[str, str] | None = None)
     if _kept.get("on"):
         yield _kept_or_new(environ)
         return
-    template = _start(environ)
+    template = _launch(environ)
     try:
         yield template
     finally:
@@ -169,6 +178,7 @@ class Template:
         self.forks = 0
         self._lock = threading.Lock()
         self._reader = self._writer = None
+        self._ready = False
         self.id = f"{os.getpid()}-{id(self)}"
 
     def __enter__(self) -> Template:
@@ -180,6 +190,11 @@ class Template:
 
     def start(self) -> None:
         """Start the template and wait until it has imported everything; raise :class:`TemplateError` if it fails."""
+        self.launch()
+        self.ready()
+
+    def launch(self) -> None:
+        """Start the template without waiting for it: it imports while the caller does other work."""
         from_runner, to_template = os.pipe()  # (read end, write end): the template reads what the runner writes
         from_template, to_runner = os.pipe()
         self.process = subprocess.Popen(
@@ -190,7 +205,17 @@ class Template:
         os.close(to_runner)
         self._writer = os.fdopen(to_template, "w", encoding="utf-8")
         self._reader = os.fdopen(from_template, "r", encoding="utf-8")
-        self._expect("ready", "starting the template")
+        self._ready = False
+
+    def ready(self) -> None:
+        """Wait until the template has imported everything (at once if it has); :class:`TemplateError` if it failed."""
+        with self._lock:
+            if self._ready:
+                return
+            if self._reader is None:
+                raise TemplateError("starting the template: it has been stopped")
+            self._expect("ready", "starting the template")
+            self._ready = True
         with _templates_lock:
             _templates[self.id] = self
 
@@ -203,6 +228,8 @@ class Template:
                 with contextlib.suppress(OSError):
                     stream.close()
         self._writer = self._reader = None
+        if self.process is not None and not self._ready:
+            self.process.kill()  # still importing: nothing to wait for
         if self.process is not None:
             try:
                 self.process.wait(timeout=10)
@@ -235,6 +262,7 @@ class Template:
 
     def fork(self, argv: list[str], env: dict[str, str], cwd: str) -> ForkedProcess:
         """A kernel started as ``python -m ipykernel_launcher *argv`` would be, with ``env`` in ``cwd``."""
+        self.ready()
         pid = self.ask({"fork": argv, "env": env, "cwd": cwd}, "pid", "forking a kernel")
         self.forks += 1
         return ForkedProcess(pid, self)

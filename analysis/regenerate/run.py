@@ -12,6 +12,7 @@ started at once cannot interleave.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -27,7 +28,7 @@ from . import manifest as record
 from .batch import Progress, new_folder, now, parallel, say_on_stderr, tally, workers_for
 from .errors import RunError
 from .execute import CELL_TIMEOUT, Outcome, execute, load_engine
-from .forking import kernels_described, started_template
+from .forking import Template, kernels_described, started_template, wait_until_ready
 from .lock import run_lock
 from .notebooks import Notebook, discover, select
 from .parameters import changed, check_domains, resolve_parameters
@@ -125,19 +126,21 @@ def run(
             _check(chosen, chosen.notebooks, data)  # other values: checked before waiting for the lock
         with run_lock(output, wait, lock_timeout, say):
             decision = _decide(chosen, force, figures, output, say)
-            if chosen.defaults_only and decision.to_run:
-                _check(chosen, decision.to_run, data)  # the data or a notebook changed: they must allow the defaults
-            workers = workers_for(workers, len(decision.to_run))
-            run_dir, manifest = _start(decision, workers, output)
-            if not decision.to_run:
-                return _report_up_to_date(manifest, decision, run_dir, output, figures, say)
-            outcomes = _execute(chosen, decision.to_run, manifest, run_dir, workers, stop, say, cell_timeout,
-                                fresh_kernels)
-            _end_if_unfinished(outcomes, manifest, stop, run_dir, output, figures)
-            if chosen.defaults_only or publish:
-                _publish(decision, outcomes, manifest, stop, run_dir, output, figures)
-            record.write(manifest, run_dir, output)
-            _report(chosen, decision, manifest, figures, run_dir / "figures", say)
+            # the template kernels are forked from is launched now: it imports while the data are checked
+            with started_template(fresh_kernels or not decision.to_run) as template:
+                if chosen.defaults_only and decision.to_run:
+                    _check(chosen, decision.to_run, data)  # the data or a notebook changed: the defaults must fit
+                workers = workers_for(workers, len(decision.to_run))
+                run_dir, manifest = _start(decision, workers, output)
+                if not decision.to_run:
+                    return _report_up_to_date(manifest, decision, run_dir, output, figures, say)
+                outcomes = _execute(chosen, decision.to_run, manifest, run_dir, workers, stop, say, cell_timeout,
+                                    fresh_kernels, template)
+                _end_if_unfinished(outcomes, manifest, stop, run_dir, output, figures)
+                if chosen.defaults_only or publish:
+                    _publish(decision, outcomes, manifest, stop, run_dir, output, figures)
+                record.write(manifest, run_dir, output)
+                _report(chosen, decision, manifest, figures, run_dir / "figures", say)
             return manifest
 
 
@@ -202,7 +205,8 @@ def _start(decision: Decision, workers: int, output: Path) -> tuple[Path, dict]:
 
 
 def _execute(chosen: Selection, notebooks: list[Notebook], manifest: dict, run_dir: Path, workers: int, stop: Stop,
-             say: Callable[[str], None], cell_timeout: int | None, fresh_kernels: bool = False) -> list[Outcome]:
+             say: Callable[[str], None], cell_timeout: int | None, fresh_kernels: bool = False,
+             template: Template | None = None) -> list[Outcome]:
     """Run ``notebooks``, their charts staged in ``run_dir/figures``, and record in ``manifest`` how each went.
 
     Until the run ends, the manifest in the run folder says it is incomplete: a run killed midway says so.
@@ -214,7 +218,7 @@ def _execute(chosen: Selection, notebooks: list[Notebook], manifest: dict, run_d
     started = time.perf_counter()
     manifest["kernels"] = kernels_described(fresh_kernels)
     outcomes = _execute_all(notebooks, chosen.parameters, run_dir, staged, workers, say, stop, cell_timeout,
-                            fresh_kernels)
+                            template)
     by_name = {nb.name: nb for nb in notebooks}
     for outcome in outcomes:
         outcome.outputs = record.outputs(staged, by_name[outcome.name])
@@ -230,22 +234,37 @@ def _execute(chosen: Selection, notebooks: list[Notebook], manifest: dict, run_d
     return outcomes
 
 
+def _longest_first(notebooks: list[Notebook], output: Path) -> list[Notebook]:
+    """The notebooks, those that took longest in the last run first (those it did not run before them).
+
+    With two workers, a long notebook started last would leave one worker idle while it ends.
+    """
+    try:
+        last = json.loads((output / "latest.json").read_text(encoding="utf-8"))
+        seconds = {n["name"]: float(n["seconds"]) for n in last.get("notebooks", [])}
+    except (OSError, ValueError, KeyError, TypeError):
+        seconds = {}
+    return sorted(notebooks, key=lambda nb: -seconds.get(nb.name, float("inf")))
+
+
 def _execute_all(notebooks: list[Notebook], parameters: dict[str, dict], run_dir: Path, staged: Path, workers: int,
-                 say: Callable[[str], None], stop: Stop, timeout: int | None, fresh_kernels: bool) -> list[Outcome]:
+                 say: Callable[[str], None], stop: Stop, timeout: int | None,
+                 template: Template | None) -> list[Outcome]:
     """Run the notebooks on ``workers`` threads, each driving one kernel; outcomes in the notebooks' order.
 
     Every kernel starts with $TIP_NORWAY_FIGURES_DIR pointing at ``staged``, so
     charts land in the run folder whatever the notebook's defaults say; each is
-    forked from the run's template (see :mod:`.forking`) unless ``fresh_kernels``.
-    A stop request keeps the notebooks not yet started from starting.
+    forked from ``template`` (see :mod:`.forking`), or started anew when it is None.
+    The longest start first. A stop request keeps the notebooks not yet started from starting.
     """
     load_engine()
+    wait_until_ready(template)
     environ = {FIGURES_DIR_ENV: str(staged)}
     progress = Progress(len(notebooks), say, stop)
     outcomes: list[Outcome] = []
-    with started_template(fresh_kernels) as template, parallel(workers, stop) as pool:
+    with parallel(workers, stop) as pool:
         futures = [pool.submit(execute, nb, parameters[nb.name], run_dir, environ, timeout, stop.requested, template)
-                   for nb in notebooks]
+                   for nb in _longest_first(notebooks, run_dir.parent.parent)]
         for future in as_completed(futures):
             outcomes.append(future.result())
             progress.ended(outcomes[-1].name, outcomes[-1])

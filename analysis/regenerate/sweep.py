@@ -45,7 +45,7 @@ from . import manifest as record
 from .batch import Progress, new_folder, now, parallel, say_on_stderr, tally, workers_for
 from .errors import ParameterError, RunError
 from .execute import CELL_TIMEOUT, Outcome
-from .forking import kernels_described, started_template
+from .forking import kernels_described, started_template, wait_until_ready
 from .grid import check_combinations, combinations, described
 from .kernel import Kernel
 from .notebooks import Notebook, discover, select
@@ -91,6 +91,7 @@ def _execute(nb: Notebook, combos: list[dict], sweep_dir: Path, workers: int, fr
             said.ended(f"run {k} ({described(combo) or 'defaults'})", outcomes[k])
 
     with started_template(fresh_kernels) as template, parallel(workers, stop) as pool:
+        wait_until_ready(template)
         for future in [pool.submit(worker, template) for _ in range(workers)]:
             future.result()
     for k, combo in enumerate(combos, start=1):
