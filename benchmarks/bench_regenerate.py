@@ -45,6 +45,7 @@ from jupyter_client.manager import KernelManager
 from analysis.data import paths
 from analysis.regenerate.execute import kernel_config
 from analysis.regenerate.forking import TEMPLATE_MARKER, Template
+from analysis.regenerate.kernel import ready
 from analysis.regenerate.notebooks import discover
 from analysis.regenerate.provisioner import kernel_spec_manager
 from analysis.regenerate.run import run
@@ -80,20 +81,27 @@ def floor_seconds() -> float:
 
 
 def forked_ready_seconds(template: Template) -> float:
-    """A kernel forked from ``template`` until it has answered and imported pandas, matplotlib and seaborn."""
+    """A kernel forked from ``template`` until it has answered and imported pandas, matplotlib and seaborn.
+
+    Its readiness is waited for as the runner waits for it (:func:`analysis.regenerate.kernel.ready`).
+    """
+    from jupyter_client.asynchronous import AsyncKernelClient
+    from jupyter_core.utils import run_sync
+
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tip-norway-kernel-") as sockets:
         km = KernelManager(kernel_name="python3", config=kernel_config(Path(sockets)),
                            kernel_spec_manager=kernel_spec_manager(template.id, "python3"))
         km.start_kernel()
-        kc = km.client()
-        kc.start_channels()
+        client = AsyncKernelClient(parent=km)
+        client.load_connection_info(km.get_connection_info())
+        client.start_channels()
         try:
-            kc.wait_for_ready(timeout=120)
-            kc.execute_interactive("import pandas, matplotlib, seaborn", timeout=120)
+            run_sync(ready)(client, 120)
+            run_sync(client.execute_interactive)("import pandas, matplotlib, seaborn", timeout=120)
             seconds = time.perf_counter() - started
         finally:
-            kc.stop_channels()
+            client.stop_channels()
             km.shutdown_kernel(now=True)
     return seconds
 

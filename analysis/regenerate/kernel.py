@@ -107,6 +107,42 @@ def _describe_stop(exc: Exception, execution_timeout: int | None, kernel: Kernel
     return f"{type(exc).__name__}: {exc}"
 
 
+async def ready(client, timeout: float, kernel: Kernel | None = None) -> None:
+    """Wait until the kernel answers on its shell channel and its IOPub channel reaches ``client``.
+
+    jupyter_client's ``wait_for_ready`` does the same, then drains IOPub until
+    0.2 s pass without a message: a fixed 0.2 s on every kernel, longer than a
+    forked kernel takes to start. The messages it would drain are the status
+    messages of the kernel_info request, which nbclient ignores anyway (it reads
+    only the messages of the cells it sends).
+
+    Raises:
+        RuntimeError: When the kernel dies first, or does not answer within ``timeout`` seconds.
+    """
+    from queue import Empty
+
+    deadline = time.monotonic() + timeout
+    while True:
+        request = client.kernel_info()
+        try:
+            reply = await client.shell_channel.get_msg(timeout=1)
+        except Empty:
+            reply = None
+        if reply is not None and reply["msg_type"] == "kernel_info_reply" and reply["parent_header"].get(
+                "msg_id") == request:
+            try:  # a message on IOPub proves the subscription is through; without one, ask again
+                await client.iopub_channel.get_msg(timeout=0.2)
+            except Empty:
+                pass
+            else:
+                client._handle_kernel_info_reply(reply)
+                return
+        if kernel is not None and kernel.manager is not None and not kernel.manager.is_alive():
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+
 def _register_engine() -> None:
     """Register papermill's nbclient engine, told to run in a :class:`Kernel` started for it."""
     from jupyter_client.asynchronous import AsyncKernelClient
@@ -132,7 +168,7 @@ def _register_engine() -> None:
                 client = AsyncKernelClient(parent=self.km)
                 client.load_connection_info(self.km.get_connection_info())
                 client.start_channels()
-                await client.wait_for_ready(timeout=self.startup_timeout)
+                await ready(client, self.startup_timeout, kernel)
                 client.allow_stdin = False
                 kernel.async_client = client
             self.kc = kernel.async_client
