@@ -123,13 +123,13 @@ async def ready(client, timeout: float, kernel: Kernel | None = None) -> None:
 
     deadline = time.monotonic() + timeout
     while True:
-        request = client.kernel_info()
+        client.kernel_info()
         try:
             reply = await client.shell_channel.get_msg(timeout=1)
         except Empty:
             reply = None
-        if reply is not None and reply["msg_type"] == "kernel_info_reply" and reply["parent_header"].get(
-                "msg_id") == request:
+        # any kernel_info reply will do, as in jupyter_client: a slow kernel answers an earlier request late
+        if reply is not None and reply["msg_type"] == "kernel_info_reply":
             try:  # a message on IOPub proves the subscription is through; without one, ask again
                 await client.iopub_channel.get_msg(timeout=0.2)
             except Empty:
