@@ -47,6 +47,9 @@ def _row(start: str) -> str:
     ("its parts alone, one process each: browser test",
      f"{PARTS['browser test (every notebook in JupyterLab)']['wall_s']:.1f} s wall, "
      f"{PARTS['browser test (every notebook in JupyterLab)']['cpu_s']:.1f} s CPU"),
+    ("the report site in Chromium",
+     f"{PARTS['the report site in Chromium (16 pages, axe-core)']['wall_s']:.1f} s wall, "
+     f"{PARTS['the report site in Chromium (16 pages, axe-core)']['cpu_s']:.1f} s CPU"),
     ("nbval", f"{PARTS['nbval (every committed notebook run and compared)']['wall_s']:.1f} s wall, "
               f"{PARTS['nbval (every committed notebook run and compared)']['cpu_s']:.1f} s CPU"),
     ("everything else",
