@@ -42,10 +42,11 @@ import time
 #: Imported before any fork: the kernel, and what the notebooks import (the package pulls in the libraries).
 IMPORTS = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython", "IPython.core.completerlib",
            "IPython.core.debugger", "IPython.core.logger", "IPython.core.oinspect", "IPython.extensions.storemagic",
-           "sqlite3", "tornado.queues", "tornado.platform.asyncio", "zmq", "matplotlib_inline.backend_inline",
+           "sqlite3", "tornado.queues", "tornado.platform.asyncio", "zmq",
            "pandas", "numpy", "matplotlib", "matplotlib.pyplot", "seaborn", "scipy.stats", "statsmodels.api",
            "analysis.analyses", "analysis.charts")
-#: What ipykernel sets before a notebook imports matplotlib; set here first, since matplotlib reads it at import.
+#: What ipykernel sets before a notebook imports matplotlib; set here first, since matplotlib reads it at import
+#: (the inline backend's module itself is left to the kernel, which imports it with its shell in place).
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 _PR_SET_PDEATHSIG = 1
 
@@ -113,6 +114,35 @@ def _wait_for_session(pid: int) -> None:
         time.sleep(0.0005)
 
 
+class _KernelShell:
+    """What ``get_ipython()`` answers inside a kernel, as far as an import asks: a shell with a kernel."""
+
+    kernel = True
+
+
+@contextlib.contextmanager
+def _as_in_a_kernel():
+    """Let the imports see what they would see in a kernel: ``get_ipython()`` returning a kernel's shell.
+
+    pandas decides at import whether it runs in a terminal (``display.max_columns`` 0, as wide as the
+    terminal) or in a kernel (20), and its ``display.encoding`` from ``sys.stdout``; a cold kernel imports it
+    with the kernel's shell and streams in place. Modules that
+    would use the shell itself at import (matplotlib's inline backend) are not imported here: the kernel
+    imports them, with its real shell.
+    """
+    import builtins
+    import io
+
+    builtins.get_ipython = lambda: _KernelShell()
+    # a kernel's sys.stdout is ipykernel's OutStream, whose encoding is "UTF-8" (pandas reads it at import)
+    real, sys.stdout = sys.stdout, io.TextIOWrapper(io.BytesIO(), encoding="UTF-8")
+    try:
+        yield
+    finally:
+        sys.stdout = real
+        del builtins.get_ipython
+
+
 class _Children:
     """The kernels forked so far: those running, and the exit status of those that ended."""
 
@@ -155,8 +185,9 @@ def serve(read_fd: int, write_fd: int) -> None:
     # breakpoints; the warning is for someone debugging, and would otherwise be printed into every run's output
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     before = dict(os.environ)
-    for module in IMPORTS:
-        __import__(module)
+    with _as_in_a_kernel():
+        for module in IMPORTS:
+            __import__(module)
     # what the imports themselves put in the environment (debugpy sets PYDEVD_USE_FRAME_EVAL): a kernel started
     # anew sets it when it imports them, so a forked one gets it too, on top of the environment it is given
     set_by_imports = {k: v for k, v in os.environ.items() if before.get(k) != v}

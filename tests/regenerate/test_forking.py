@@ -36,6 +36,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import analysis.analyses, analysis.charts, analysis.data.paths  # what a notebook imports
+def options(node, prefix=""):  # every pandas option, by name
+    for name in dir(node):
+        value = getattr(node, name)
+        yield from (options(value, f"{prefix}{name}.") if type(value).__name__ == "DictWrapper" else [prefix + name])
+plt.close(plt.figure())  # the backend in use, with what it registers in the kernel
 if step == 1:
     leaked = "set by run 1"
     import collections as forgotten
@@ -52,12 +57,16 @@ elif step == 2:
     print(leaked)
 elif step == 3:
     forgotten.Counter()
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # reading a deprecated option warns
+    pandas_options = {k: str(pd.get_option(k)) for k in options(pd.options)}
 print(json.dumps({
     "names": sorted(n for n in globals() if not n.startswith("_")),
     "backend": mpl.get_backend(),
     "rc": sorted((k, str(v)) for k, v in mpl.rcParams.items()),
     "figures": plt.get_fignums(),
-    "pandas": {k: str(pd.get_option(k)) for k in ("display.max_rows", "display.width", "display.precision")},
+    "pandas": pandas_options,
+    "hooks": sorted(getattr(f, "__qualname__", "?") for f in get_ipython().events.callbacks["post_execute"]),
     "env": {k: v for k, v in os.environ.items() if k not in ("JPY_SESSION_NAME",)},
     "cwd": os.getcwd(),
     "warnings": sorted(str(f) for f in warnings.filters),  # libraries add theirs at import, in import order
@@ -122,13 +131,15 @@ def test_a_forked_kernel_after_a_run_that_changed_everything_reads_what_a_cold_k
     # run 1 did change all of it
     assert ["lines.linewidth", "9.5"] in changed["rc"] and changed["figures"] == [1] and changed["cwd"] == "/"
     assert changed["module_global"] == "CHANGED BY RUN 1" and changed["env"]["PROBE_LEFT_BEHIND"] == "yes"
-    for key in ("names", "backend", "rc", "figures", "pandas", "cwd", "warnings", "module_global", "argv0"):
+    for key in ("names", "backend", "rc", "figures", "pandas", "hooks", "cwd", "warnings", "module_global", "argv0"):
         assert after[key] == reference[key], key
     # the environment: the same but for the folder each run's charts go to
     own = {FIGURES_DIR_ENV}
     assert {k: v for k, v in after["env"].items() if k not in own} == {
         k: v for k, v in reference["env"].items() if k not in own}
     assert after["backend"] == "module://matplotlib_inline.backend_inline"
+    assert after["pandas"]["display.max_columns"] == "20"  # pandas in a kernel, not in a terminal
+    assert "flush_figures" in after["hooks"]  # the inline backend shows the figures a cell leaves, as in JupyterLab
     assert after["cwd"] == os.getcwd() and after["module_global"] == "TIP_NORWAY_FIGURES_DIR"
     assert _counts(forked["after"].executed) == _counts(cold.executed) == [1, 2, 3]
 
