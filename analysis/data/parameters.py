@@ -1,4 +1,7 @@
-"""What every layer shares about parameters: the one error for a bad value, and the one test of a change from a default.
+"""What every layer shares about parameters: one error, one test of a change, one reading of a ``parameters`` cell.
+
+The one error for a bad value, the one test of a change from a default, and the one reading of what a notebook's
+``parameters`` cell declares (the runner checks values against it, the report site shows each parameter's help).
 
 They live in the lowest layer so that both the analyses (which refuse a value
 outside its domain) and the runner (which refuses it before any kernel starts,
@@ -7,6 +10,10 @@ runner can use them without importing pandas or the analyses.
 """
 
 from __future__ import annotations
+
+import ast
+import io
+import tokenize
 
 
 class ParameterError(ValueError):
@@ -41,3 +48,50 @@ def changed_from_defaults(values: dict, defaults: dict) -> dict:
     the published or the exploratory figures folder ask this one function.
     """
     return {name: value for name, value in values.items() if plain(value) != plain(defaults.get(name))}
+
+
+def _comments(source: str) -> dict[int, str]:
+    """The text of the comment ending each line, by line number (from 1)."""
+    found = {}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT:
+                found[token.start[0]] = token.string.lstrip("#").strip()
+    except (tokenize.TokenError, IndentationError):
+        pass
+    return found
+
+
+def declared_parameters(source: str) -> dict[str, dict] | None:
+    """The parameters a ``parameters`` cell assigns, in order; None if it is not plain Python.
+
+    A parameter is a top-level assignment to one name; its help is the comment
+    on the assignment's last line, its type the annotation as written (``"None"``
+    when there is none, as papermill reports it).
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    comments = _comments(source)
+    found = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target,
+                                                               ast.Name) and statement.value is not None:
+            name, annotation = statement.target.id, statement.annotation
+            if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+                type_name = annotation.value  # a quoted annotation: "float | None"
+            else:
+                type_name = ast.get_source_segment(source, annotation)
+        elif (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+              and isinstance(statement.targets[0], ast.Name)):
+            name, type_name = statement.targets[0].id, "None"
+        else:
+            continue
+        found[name] = {
+            "name": name,
+            "inferred_type_name": " ".join(type_name.split()),
+            "default": ast.get_source_segment(source, statement.value),
+            "help": comments.get(statement.end_lineno, ""),
+        }
+    return found

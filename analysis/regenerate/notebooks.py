@@ -1,6 +1,6 @@
 """The notebooks a run can execute, and the parameters each declares in its ``parameters`` cell.
 
-The parameters are read here with :mod:`ast` rather than with
+The parameters are read with :mod:`ast` (:func:`analysis.data.parameters.declared_parameters`) rather than with
 ``papermill.inspect_notebook``: papermill's pattern for annotations accepts only
 names, brackets and commas, so it silently drops a parameter annotated
 ``float | None`` or ``tuple[int, ...]``, and a run could then neither list nor
@@ -11,14 +11,13 @@ check it. The result has papermill's shape (``name``, ``inferred_type_name``,
 from __future__ import annotations
 
 import ast
-import io
 import json
-import tokenize
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..data import paths
+from ..data.parameters import declared_parameters
 from .errors import RunError
 
 
@@ -47,53 +46,6 @@ class Notebook:
         if not self.parameters:
             lines.append("    (no parameters)")
         return "\n".join(lines)
-
-
-def _comments(source: str) -> dict[int, str]:
-    """The text of the comment ending each line, by line number (from 1)."""
-    found = {}
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(source).readline):
-            if token.type == tokenize.COMMENT:
-                found[token.start[0]] = token.string.lstrip("#").strip()
-    except (tokenize.TokenError, IndentationError):
-        pass
-    return found
-
-
-def declared_parameters(source: str) -> dict[str, dict] | None:
-    """The parameters a ``parameters`` cell assigns, in order; None if it is not plain Python.
-
-    A parameter is a top-level assignment to one name; its help is the comment
-    on the assignment's last line, its type the annotation as written (``"None"``
-    when there is none, as papermill reports it).
-    """
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return None
-    comments = _comments(source)
-    found = {}
-    for statement in tree.body:
-        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target,
-                                                               ast.Name) and statement.value is not None:
-            name, annotation = statement.target.id, statement.annotation
-            if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-                type_name = annotation.value  # a quoted annotation: "float | None"
-            else:
-                type_name = ast.get_source_segment(source, annotation)
-        elif (isinstance(statement, ast.Assign) and len(statement.targets) == 1
-              and isinstance(statement.targets[0], ast.Name)):
-            name, type_name = statement.targets[0].id, "None"
-        else:
-            continue
-        found[name] = {
-            "name": name,
-            "inferred_type_name": " ".join(type_name.split()),
-            "default": ast.get_source_segment(source, statement.value),
-            "help": comments.get(statement.end_lineno, ""),
-        }
-    return found
 
 
 def cells(path: Path) -> list[dict]:

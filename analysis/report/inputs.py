@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,12 +18,11 @@ import nbformat
 
 from ..data import paths
 from ..data.digest import sha256
+from ..data.parameters import declared_parameters
 
 #: The files each chart writes beside it, in the order the downloads list them.
 FORMATS = {"csv": "CSV, the data plotted", "json": "JSON, the facts stated", "png": "PNG image",
            "svg": "SVG image"}
-#: A line of the parameters cell: ``name: type = value  # what it means``.
-_PARAMETER = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s*(?::[^=]+)?=\s*(?P<value>.+?)\s*(?:#\s*(?P<note>.*))?$")
 
 
 class ReportError(Exception):
@@ -81,13 +79,10 @@ def _words(notebook, name: str, problems: list[str]) -> tuple[str, str, list[str
         problems.append(f"{name}: the executed notebook's first Markdown cell states no '**Question.**'")
     # the closing heading introduces result.closing, which the page shows under its own heading
     notes = [text for text in markdown[1:] if text.strip().lower() != "## what this shows"]
-    meaning = {}
-    for cell in notebook.cells:
-        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
-            for line in cell.source.splitlines():
-                if match := _PARAMETER.match(line.strip()):
-                    meaning[match["name"]] = match["note"] or ""
-    return heading, question, notes, meaning
+    cell = next((c for c in notebook.cells if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])),
+                None)
+    declared = (declared_parameters(cell.source) or {}) if cell is not None else {}
+    return heading, question, notes, {name: spec["help"] for name, spec in declared.items()}
 
 
 def _read_analysis(name: str, entry: dict, output: Path, figures: Path, problems: list[str]) -> Analysis | None:
