@@ -36,6 +36,7 @@ import contextlib
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -44,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RunError
+from .kernel import pid_alive
 
 #: In the template's command line (and so its forked kernels'), followed by the runner's process id: how a test,
 #: or a person with ``ps``, tells which runner they belong to.
@@ -293,7 +295,7 @@ class ForkedProcess:
             try:
                 self.returncode = self._parent.ask({"status": self.pid}, "exit", "asking after a kernel")
             except TemplateError:  # the template is gone, and its children with it
-                self.returncode = None if _alive(self.pid) else -9
+                self.returncode = None if pid_alive(self.pid) else -9
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
@@ -313,22 +315,8 @@ class ForkedProcess:
 
     def terminate(self) -> None:
         """SIGTERM."""
-        import signal
-
         self.send_signal(signal.SIGTERM)
 
     def kill(self) -> None:
         """SIGKILL."""
-        import signal
-
         self.send_signal(signal.SIGKILL)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -72,7 +72,8 @@ def live() -> list[Kernel]:
         return list(_live)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (a zombie not yet reaped counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -87,7 +88,7 @@ def remove_orphaned_sockets() -> list[Path]:
     removed = []
     for folder in Path(tempfile.gettempdir()).glob(f"{SOCKETS_PREFIX}*"):
         pid = folder.name[len(SOCKETS_PREFIX):].split("-", 1)[0]
-        if folder.is_dir() and pid.isdigit() and not _pid_alive(int(pid)):
+        if folder.is_dir() and pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed
