@@ -33,6 +33,27 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
+
+def require_tools(test: str, modules: dict[str, tuple[str, str]]) -> None:
+    """Fail (not skip) naming what to install when Chromium or one of ``modules`` is missing.
+
+    ``modules`` maps a module to import to what it is and what pip installs it from.
+    Opting out is ``-m "not browser"``.
+    """
+    import importlib.util
+    import shutil
+
+    import pytest
+
+    missing = [f"{how}: {sys.executable} -m pip install {package}" for module, (how, package) in modules.items()
+               if importlib.util.find_spec(module) is None]
+    if not (CHROMIUM.is_file() and shutil.which(str(CHROMIUM))):
+        missing.append(f"Chromium at {CHROMIUM}: apt-get install -y chromium (or point $TIP_NORWAY_CHROMIUM at one)")
+    if missing:
+        pytest.fail(f"The {test} needs:\n  - " + "\n  - ".join(missing)
+                    + '\nDeselect it with: pytest -m "not browser"', pytrace=False)
+
+
 #: User settings written before the server starts: no "Would you like to receive official Jupyter news?"
 #: notification and no update check, so nothing covers the notebook or reaches outside.
 USER_SETTINGS = {

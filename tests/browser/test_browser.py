@@ -24,7 +24,6 @@ Deselect with ``pytest -m "not browser"``.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import sys
 import time
@@ -49,24 +48,12 @@ RUN_TIMEOUT = 180
 pytestmark = pytest.mark.browser
 
 
-def _require_tools() -> None:
-    """Fail (not skip) with what to install when a tool is missing: opting out is ``-m "not browser"``."""
-    missing = []
-    if importlib.util.find_spec("playwright") is None:
-        missing.append(f"Playwright for Python: {sys.executable} -m pip install playwright")
-    if importlib.util.find_spec("jupyterlab") is None:
-        missing.append(f"JupyterLab: {sys.executable} -m pip install 'jupyterlab>=4.2' (or the project's 'lab' extra)")
-    if not (bh.CHROMIUM.is_file() and shutil.which(str(bh.CHROMIUM))):
-        missing.append(f"Chromium at {bh.CHROMIUM}: apt-get install -y chromium (or point $TIP_NORWAY_CHROMIUM at one)")
-    if missing:
-        pytest.fail("The browser test needs:\n  - " + "\n  - ".join(missing)
-                    + '\nDeselect it with: pytest -m "not browser"', pytrace=False)
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory):
     """A JupyterLab server on a free loopback port, serving a temporary copy of the notebooks; always stopped."""
-    _require_tools()
+    bh.require_tools("browser test", {
+        "playwright": ("Playwright for Python", "playwright"),
+        "jupyterlab": ("JupyterLab", "'jupyterlab>=4.2' (or the project's 'lab' extra)")})
     base = tmp_path_factory.mktemp("jupyter-lab")
     root, figures = base / "notebooks", base / "figures"
     root.mkdir()

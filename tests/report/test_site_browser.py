@@ -115,20 +115,6 @@ def _browser_helpers():
 bh = _browser_helpers()
 
 
-def _require_tools() -> None:
-    """Fail (not skip) with what to install when a tool is missing: opting out is ``-m "not browser"``."""
-    missing = []
-    if importlib.util.find_spec("playwright") is None:
-        missing.append(f"Playwright for Python: {sys.executable} -m pip install playwright")
-    if importlib.util.find_spec("axe_playwright_python") is None:
-        missing.append(f"axe-core for Playwright: {sys.executable} -m pip install axe-playwright-python")
-    if not (bh.CHROMIUM.is_file() and shutil.which(str(bh.CHROMIUM))):
-        missing.append(f"Chromium at {bh.CHROMIUM}: apt-get install -y chromium (or point $TIP_NORWAY_CHROMIUM at one)")
-    if missing:
-        pytest.fail("The site's browser test needs:\n  - " + "\n  - ".join(missing)
-                    + '\nDeselect it with: pytest -m "not browser"', pytrace=False)
-
-
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     """Serves files from its folder and logs nothing."""
 
@@ -191,7 +177,9 @@ def server(site: Path, tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="module")
 def browser():
     """One headless Chromium (Debian's, as tests/browser/ runs it) for the module; always closed."""
-    _require_tools()
+    bh.require_tools("site's browser test", {
+        "playwright": ("Playwright for Python", "playwright"),
+        "axe_playwright_python": ("axe-core for Playwright", "axe-playwright-python")})
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
