@@ -76,17 +76,23 @@ def _create(resource: dict) -> str:
     return f"CREATE TABLE {_quoted(resource['name'])} (\n  " + ",\n  ".join(lines) + "\n)"
 
 
-def write_sqlite(data_dir: Path, target: Path) -> None:
-    """One table per resource, created and filled in the descriptor's order, into a new file ``target``."""
+def write_sqlite(data_dir: Path, target: Path) -> dict[str, int]:
+    """One table per resource, created and filled in the descriptor's order, into a new file ``target``.
+
+    Returns:
+        The rows written, by resource.
+    """
     target = Path(target)
     target.unlink(missing_ok=True)
     connection = sqlite3.connect(target)
+    counts = {}
     try:
         with connection:
             for resource in resources(data_dir):
                 connection.execute(_create(resource))
                 fields = resource["schema"]["fields"]
                 rows = read_csv(Path(data_dir) / resource["path"])
+                counts[resource["name"]] = len(rows)
                 marks = ", ".join("?" for _ in fields)
                 connection.executemany(
                     f"INSERT INTO {_quoted(resource['name'])} VALUES ({marks})",
@@ -94,3 +100,4 @@ def write_sqlite(data_dir: Path, target: Path) -> None:
                       for f in fields] for row in rows))
     finally:
         connection.close()
+    return counts

@@ -11,6 +11,7 @@ is told from a word such as ``total`` in an id column.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,6 +87,11 @@ class Provenance:
         """
         kind, row = self._rows[id_]
         return _card(kind, row, self.sources[row["source_id"]])
+
+    def per_source(self, kind: str) -> dict[str, int]:
+        """How many rows of ``kind`` (``"figure"``...) each source of the register has."""
+        counted = Counter(row["source_id"] for k, row in self._rows.values() if k == kind)
+        return {source: counted[source] for source in self.sources}
 
     def looks_like_an_id(self, text: str) -> bool:
         """Whether ``text`` begins with a source's id, as every id does (``tip2015-...``)."""

@@ -49,19 +49,22 @@ DATA_SQLITE = "data/tip-norway.sqlite"
 _THUMBNAIL = (480, 300)
 
 
+#: CommonMark with tables, raw HTML turned off (shown as text): one parser for every page.
+_PARSER = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
 def _markdown(text: str, shift: int = 0) -> Markup:
     """Markdown as HTML, raw HTML escaped; headings moved ``shift`` levels down."""
-    parser = MarkdownIt("commonmark", {"html": False}).enable("table")
-    tokens = parser.parse(text)
+    tokens = _PARSER.parse(text)
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(int(token.tag[1]) + shift, 6)}"
-    return Markup(parser.renderer.render(tokens, parser.options, {}))
+    return Markup(_PARSER.renderer.render(tokens, _PARSER.options, {}))
 
 
 def _inline(text: str) -> Markup:
     """One line of Markdown (code spans, emphasis, links) as HTML, raw HTML escaped."""
-    return Markup(MarkdownIt("commonmark", {"html": False}).renderInline(text))
+    return Markup(_PARSER.renderInline(text))
 
 
 def size(path: Path) -> str:
@@ -114,10 +117,14 @@ def _citation(data_dir: Path, base_url: str) -> Citation:
 
 
 def _inputs(analyses: list[Analysis], output: Path, data_dir: Path, base_url: str) -> dict[str, str]:
-    """The sha256 of every file the site is built from, and the base address it is built for."""
+    """The sha256 of every file the site is built from, and the base address it is built for.
+
+    The chart files are not hashed again: :func:`.inputs.read_published` found each equal to the digest the
+    published record holds, and the record is hashed here.
+    """
     files = [Path(output) / paths.PUBLISHED_RECORD, CITATION, Path(data_dir) / "datapackage.json",
              *(Path(data_dir) / r["path"] for r in dataset.resources(data_dir)),
-             *(a.executed for a in analyses), *(f for a in analyses for f in a.files.values()),
+             *(a.executed for a in analyses),
              *sorted(p for p in HERE.rglob("*") if p.is_file() and "__pycache__" not in p.parts)]
     found = {paths.display(p): sha256(p) for p in files}
     return {"base_url": base_url, "tip-norway": version("tip-norway"), **found}
@@ -132,20 +139,15 @@ def _up_to_date(site: Path, inputs: dict[str, str]) -> bool:
         (site / name).is_file() and sha256(site / name) == digest for name, digest in kept["files"].items())
 
 
-def _thumbnail(png: Path, target: Path) -> tuple[int, int]:
+def _thumbnail(png: Path, target: Path) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Write ``png``'s thumbnail to ``target``; the sizes of the image and of its thumbnail."""
     from PIL import Image
 
     with Image.open(png) as image:
+        full = image.size
         image.thumbnail(_THUMBNAIL)
         image.save(target, format="PNG")
-        return image.size
-
-
-def _image_size(png: Path) -> tuple[int, int]:
-    from PIL import Image
-
-    with Image.open(png) as image:
-        return image.size
+        return full, image.size
 
 
 def _analysis_pages(analyses: list[Analysis], provenance: Provenance, stage: Path, render) -> None:
@@ -169,14 +171,14 @@ def _analysis_pages(analyses: list[Analysis], provenance: Provenance, stage: Pat
     for index, (analysis, tables) in enumerate(pages):
         for path in analysis.files.values():
             shutil.copyfile(path, stage / "figures" / path.name)
-        thumb = _thumbnail(analysis.files["png"], stage / "thumbs" / f"{analysis.name}.png")
+        image, thumb = _thumbnail(analysis.files["png"], stage / "thumbs" / f"{analysis.name}.png")
         others = [provenance.card(i) for i in other_figures(analysis.facts["figure_ids"], tables)]
         downloads = [{"href": f"figures/{p.name}", "label": FORMATS[suffix], "format": suffix.upper(),
                       "size": size(p)} for suffix, p in analysis.files.items()]
         neighbours = {"previous": pages[index - 1][0] if index else None,
                       "next": pages[index + 1][0] if index + 1 < len(pages) else None}
         render("analysis.html", analysis.page, analysis=analysis, tables=tables, others=others,
-               downloads=downloads, image=_image_size(analysis.files["png"]), **neighbours)
+               downloads=downloads, image=image, **neighbours)
         question = next((p for p in analysis.question.split("\n\n") if "**Question.**" in p), "")
         listed.append({"analysis": analysis, "thumb": thumb, "question": question.replace("**Question.**", "")})
     render("index.html", "index.html", listed=listed)
@@ -191,15 +193,13 @@ def _data_pages(data_dir: Path, stage: Path, render, provenance: Provenance) -> 
         shutil.copyfile(Path(data_dir) / resource["path"], target)
     shutil.copyfile(Path(data_dir) / "datapackage.json", stage / "data" / "datapackage.json")
     dataset.write_zip(data_dir, stage / DATA_ZIP)
-    dataset.write_sqlite(data_dir, stage / DATA_SQLITE)
-    counts = {r["name"]: len(read_csv(Path(data_dir) / r["path"])) for r in resources}
+    counts = dataset.write_sqlite(data_dir, stage / DATA_SQLITE)
     render("data.html", "data.html", package=dataset.descriptor(data_dir), resources=resources, counts=counts,
            zip={"href": DATA_ZIP, "size": size(stage / DATA_ZIP)},
            sqlite={"href": DATA_SQLITE, "size": size(stage / DATA_SQLITE)},
            sizes={r["path"]: size(stage / "data" / r["path"]) for r in resources})
-    figures = read_csv(Path(data_dir) / "processed" / "figures.csv")
-    used = {source: sum(1 for f in figures if f["source_id"] == source) for source in provenance.sources}
-    render("sources.html", "sources.html", sources=list(provenance.sources.values()), used=used)
+    render("sources.html", "sources.html", sources=list(provenance.sources.values()),
+           used=provenance.per_source("figure"))
     flags_path = Path(data_dir) / "processed" / "glotip_flags.csv"
     flags = read_csv(flags_path) if flags_path.is_file() else []
     by_check: dict[str, list] = {}

@@ -30,7 +30,6 @@ class Cell:
 
     text: str
     href: str = ""
-    ids: tuple[str, ...] = ()
 
     @property
     def shown(self) -> str:
@@ -102,7 +101,7 @@ def read_tables(name: str, csv_path: Path, provenance: Provenance, problems: lis
                 if column == "source_id" and value in provenance.sources:
                     cells.append(Cell(value, f"sources.html#source-{value}"))
                 elif is_id_column(column) or _NUMBER.search(value):
-                    cells.append(Cell(value, href, tuple(_ids(value)) if is_id_column(column) else ()))
+                    cells.append(Cell(value, href))
                 else:
                     cells.append(Cell(value))
             described = [c for c in columns if row[c] and c != "source_id" and not is_id_column(c)][:2]
