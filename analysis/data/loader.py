@@ -28,6 +28,9 @@ class Dataset:
     inflation (an annual percentage change) for the Nordic countries.
     ``forms`` and ``populations`` are the codebooks of ``figures.form`` and
     ``figures.population``, with the words that name each in the sources.
+    ``series_breaks`` holds the curated breaks in GLOTIP's series and changes
+    of definition (read with ``glotip``); :mod:`analysis.data.flags` gives each
+    GLOTIP value its flags from it and from the data.
     """
 
     sources: pd.DataFrame
@@ -38,6 +41,7 @@ class Dataset:
     world_bank: pd.DataFrame | None = None
     forms: pd.DataFrame | None = None
     populations: pd.DataFrame | None = None
+    series_breaks: pd.DataFrame | None = None
 
 
 def _file(name: str, data_dir: Path) -> str:
@@ -89,7 +93,8 @@ def load(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool 
     Args:
         data_dir: The ``data/`` folder.
         glotip: Also read UNODC's GLOTIP counts and check them against the
-            record of known inconsistencies. Off by default: the GLOTIP table
+            record of known inconsistencies, with the curated breaks in its
+            series (``series_breaks``). Off by default: the GLOTIP table
             has thousands of rows, and checking them costs time the notebooks
             that do not use it should not pay.
         world_bank: Also read the World Bank's population and consumer price
@@ -121,7 +126,7 @@ def load(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool 
 def _names(glotip: bool, world_bank: bool) -> tuple[str, ...]:
     """The tables a load reads."""
     return (("sources", "metrics", "forms", "populations", "figures",
-             "statements") + (("glotip", "glotip_flags") if glotip else ())
+             "statements") + (("glotip", "glotip_flags", "series_breaks") if glotip else ())
             + (("world_bank",) if world_bank else ()))
 
 
@@ -200,6 +205,11 @@ def validate(data_dir: Path, glotip: bool, world_bank: bool = False) -> Dataset:
         counts, show = readable("glotip")
         cross += checks.check_counts(counts, show, sources)
         cross += quality.reconcile_flags(counts, tables["glotip_flags"], show, _file("glotip_flags", data_dir))
+        if tables["series_breaks"] is not None:
+            from .flags import check_breaks
+
+            breaks, show = readable("series_breaks")
+            cross += check_breaks(breaks, show, counts, tables["figures"], sources)
     if world_bank and tables["world_bank"] is not None:
         from . import world_bank as wb
 

@@ -83,6 +83,13 @@ def summary(data: Dataset) -> str:
     lines.append(f"Statements: {len(statements)}")
     for topic, group in statements.groupby("topic"):
         lines.append(f"  {topic}: {len(group)}")
+    if data.series_breaks is not None:
+        from ..data.flags import CURATED_CODES, FLAG_CODES
+
+        codes = data.series_breaks.code.value_counts()
+        lines.append(f"Series breaks and changes of definition (GLOTIP): {len(data.series_breaks)} rows ("
+                     + ", ".join(f"{codes.get(code, 0)} {code} {FLAG_CODES[code]}" for code in CURATED_CODES)
+                     + "), each with its reference, checked against the data")
     lines.append("Quotes from documents in data/raw/ stand verbatim in them; every value reads from its quote.")
     return "\n".join(lines)
 

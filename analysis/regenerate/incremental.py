@@ -42,7 +42,7 @@ from (:func:`inputs`):
   exactly those), with the tables they refer to by foreign key
   (``figures`` names ``sources``, ``metrics``, ``forms`` and ``populations``:
   an edit of the register can change what a figure means) and GLOTIP's
-  ``glotip_flags``, which the loader joins to its rows. The files of
+  ``glotip_flags`` and ``series_breaks``, which the loader reads with it. The files of
   ``sources`` include every raw file, which the register pins by its sha256.
   A file under ``data/`` that belongs to no table counts for every notebook,
   and so does all of ``data/`` for a notebook without an analysis of its
@@ -79,8 +79,9 @@ from .notebooks import Notebook, cells
 RECORD = paths.PUBLISHED_RECORD
 #: The code that runs a notebook and collects its charts: an input of every notebook.
 RUNNER = "analysis.regenerate.run"
-#: Tables the loader joins to a table's rows (GLOTIP's rows get their flags, see ``loader._finish``).
-JOINED = {"glotip": ("glotip_flags",)}
+#: Tables the loader reads with a table (GLOTIP's rows get their quality flags, see ``loader._finish``, and the curated
+#: breaks in its series, from which analysis.data.flags flags its values).
+JOINED = {"glotip": ("glotip_flags", "series_breaks")}
 
 
 def shared_inputs() -> dict[str, str]:

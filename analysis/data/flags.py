@@ -1,0 +1,329 @@
+"""Flags on UNODC's GLOTIP values, in Eurostat's codes, with the reason for each.
+
+A chart that shows a GLOTIP value shows its flags beside it. The codes, in the
+order they are written (``"br"``, never ``"rb"``):
+
+- ``b`` break in time series: the country's count of this metric is on a new
+  basis from a given year (a new law); every value from that year on carries it.
+  From the curated table ``data/processed/series_breaks.csv``.
+- ``d`` definition differs: in the years a row of that table names, the count
+  is on another basis than in the other years. From the same table.
+- ``r`` revised: the two releases both give the count and write it
+  differently (:func:`~analysis.data.vintages.release_differences`).
+- ``u`` low reliability: a quality check flags the value itself (kept only
+  when a choice includes flagged rows), or the value is a total whose parts
+  in the same release fail a check (``data/processed/glotip_flags.csv``). A
+  small count is not ``u``: it keeps its own marker ("<5", censored).
+
+The curated table is checked at load (:func:`check_breaks`): a row without
+its reference, a code it may not hold, an unknown country or metric, years
+that do not fit (a break's first year is the year its date falls in: a year
+straddling the change is the break year), a cited figure that does not exist.
+Its rows of code ``d`` that rest on KOM's count of victims followed up are
+reconciled with the data as the quality flags are: every year where UNODC's
+count of detected victims in Norway differs from KOM's must be covered, and
+every year covered must differ.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from .errors import Problem
+from .numbers import occurs_as_token
+from .quality import CHECKS
+from .vintages import GLOTIP_KEY, choose_vintage, release_differences
+
+#: Eurostat's codes for the flags on a value, in the order they are written, with their labels.
+FLAG_CODES = {
+    "b": "break in time series",
+    "d": "definition differs",
+    "r": "revised",
+    "u": "low reliability",
+}
+#: The codes the curated table ``series_breaks.csv`` holds; the others are derived from the data.
+CURATED_CODES = ("b", "d")
+#: What separates the reasons of two codes in ``flag_reasons`` (so no curated reason may hold a ';').
+SEPARATOR = "; "
+
+#: The quality checks that find parts above their total (the total is then unreliable too), and how a reason names
+#: the parts.
+_PARTS = {"parts_by_form_exceed_total": "by form", "parts_by_sex_exceed_total": "by sex",
+          "parts_by_age_exceed_total": "by age"}
+_CHECK_NAMES = re.compile(r"\b(" + "|".join(map(re.escape, CHECKS)) + r"): ")
+#: UNODC's count that KOM's count of victims followed up is compared with.
+_KOM_COUNT = ("NOR", "victims_detected")
+
+
+def _total(rows: pd.DataFrame) -> pd.Series:
+    """Which rows are a total: every form, sex and age together."""
+    return (rows.form == "unsplit") & (rows.sex == "Total") & (rows.age == "Total")
+
+
+def _applies(chosen: pd.DataFrame, row) -> pd.Series:
+    """Which chosen rows a row of the curated table covers: its country and metric, its years."""
+    covered = (chosen.iso3 == row.iso3) & (chosen.metric == row.metric) & (chosen.year >= row.first_year)
+    if not pd.isna(row.last_year):
+        covered &= chosen.year <= row.last_year
+    return covered
+
+
+def _break_reason(row) -> str:
+    if row.code == "b":
+        return f"new basis from {row.first_year}, the change in effect on {row.date:%Y-%m-%d}: {row.reason} ({row.id})"
+    return f"other basis in {row.first_year}-{row.last_year}: {row.reason} ({row.id})"
+
+
+def _break_reasons(breaks: pd.DataFrame, chosen: pd.DataFrame) -> dict[str, dict]:
+    """Codes b and d: the chosen rows each curated row covers, with its reason."""
+    found: dict[str, dict] = {code: {} for code in CURATED_CODES}
+    for row in breaks.itertuples():
+        for index in chosen.index[_applies(chosen, row)]:
+            found[row.code].setdefault(index, []).append(_break_reason(row))
+    return found
+
+
+def _revision_reasons(glotip: pd.DataFrame, chosen: pd.DataFrame) -> dict:
+    """Code r: the chosen rows whose count the two releases write differently, with both values."""
+    by_key = {}
+    for row in release_differences(glotip).itertuples():
+        by_key[tuple(getattr(row, c) for c in GLOTIP_KEY)] = [
+            f"the releases write it differently: {row.first_release} writes {row.first_value} (row {row.first_id}), "
+            f"{row.latest_release} writes {row.latest_value} (row {row.latest_id})"]
+    keys = zip(*(chosen[c] for c in GLOTIP_KEY), strict=True)
+    return {index: by_key[key] for index, key in zip(chosen.index, keys, strict=True) if key in by_key}
+
+
+def _reliability_reasons(glotip: pd.DataFrame, chosen: pd.DataFrame) -> dict:
+    """Code u: the chosen rows a quality check flags, and the totals whose parts in the same release it flags."""
+    found: dict = {}
+    for index, flag in chosen.flag.items():
+        if not pd.isna(flag):
+            named = ", and ".join(CHECKS[name] for name in dict.fromkeys(_CHECK_NAMES.findall(flag)))
+            found[index] = [f"a quality check flags this value ({named}, see glotip_flags.csv)"]
+    parts: dict[tuple, dict[str, list[str]]] = {}
+    for row in glotip[glotip.flag.notna()].itertuples():
+        for name in dict.fromkeys(_CHECK_NAMES.findall(row.flag)):
+            if name in _PARTS:
+                key = (row.source_id, row.iso3, row.metric, row.year)
+                parts.setdefault(key, {}).setdefault(_PARTS[name], []).append(row.id)
+    totals = chosen[_total(chosen)]
+    keys = zip(totals.source_id, totals.iso3, totals.metric, totals.year, strict=True)
+    for index, key in zip(totals.index, keys, strict=True):
+        for split, ids in parts.get(key, {}).items():
+            found.setdefault(index, []).append(f"its parts {split} in the same release add up to more than it "
+                                               f"(rows {', '.join(ids)}, see glotip_flags.csv)")
+    return found
+
+
+def value_flags(glotip: pd.DataFrame, breaks: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:
+    """The flags of each chosen GLOTIP row, and why.
+
+    Args:
+        glotip: ``load(glotip=True).glotip``, every release's rows with their ``flag`` column (the releases are
+            compared, and the parts of a total found, in it).
+        breaks: ``load(glotip=True).series_breaks``, the curated breaks and definition changes.
+        chosen: Rows of ``glotip``, one per count, as :func:`~analysis.data.vintages.choose_release` returns them
+            (or any subset of them, such as one country's totals).
+
+    Returns:
+        One row per row of ``chosen``, with its index: ``id``; ``flags``, the codes of :data:`FLAG_CODES` that
+        apply, in that order ("br"; empty when none); ``flag_reasons``, one reason per code in the same order,
+        each starting with its code and separated by "; " ("b: ...; r: ..."; empty when none). Read the column
+        as ``table["flags"]``: ``table.flags`` is pandas' own attribute.
+    """
+    reasons = {**_break_reasons(breaks, chosen), "r": _revision_reasons(glotip, chosen),
+               "u": _reliability_reasons(glotip, chosen)}
+    flags, texts = [], []
+    for index in chosen.index:
+        codes = [code for code in FLAG_CODES if index in reasons[code]]
+        flags.append("".join(codes))
+        texts.append(SEPARATOR.join(f"{code}: {', and '.join(reasons[code][index])}" for code in codes))
+    return pd.DataFrame({"id": chosen.id.astype("str"), "flags": pd.Series(flags, index=chosen.index, dtype="str"),
+                         "flag_reasons": pd.Series(texts, index=chosen.index, dtype="str")}, index=chosen.index)
+
+
+def yearly_flags(glotip: pd.DataFrame, breaks: pd.DataFrame, chosen: pd.DataFrame, iso3: str, metric: str,
+                 years: list[int], form: str = "unsplit") -> pd.DataFrame:
+    """The flags of one country's total, one row per year of ``years``, to join to ``unodc.yearly_counts`` by ``id``.
+
+    The rows are those ``yearly_counts`` picks (the country, the metric, the form, sex and age "Total").
+
+    Returns:
+        Columns ``year``, ``id`` (missing for a year without a count), ``flags`` and ``flag_reasons`` (empty for a
+        year without a count: no value, no flag), as :func:`value_flags`.
+    """
+    rows = chosen[(chosen.iso3 == iso3) & (chosen.metric == metric) & (chosen.form == form) & (chosen.sex == "Total")
+                  & (chosen.age == "Total")]
+    found = value_flags(glotip, breaks, rows).assign(year=rows.year).set_index("year").reindex(years)
+    return pd.DataFrame({"year": years, "id": found.id.to_numpy(),
+                         "flags": found["flags"].fillna("").to_numpy(),
+                         "flag_reasons": found.flag_reasons.fillna("").to_numpy()}).astype(
+        {"id": "str", "flags": "str", "flag_reasons": "str"})
+
+
+# --- the check of the curated table --------------------------------------------------------------------------------
+
+def kom_comparison(glotip: pd.DataFrame, figures: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """UNODC's count of detected victims in Norway beside KOM's count of victims followed up, in the years of both.
+
+    KOM's count is the latest edition's (everyone, every form, calendar year). UNODC's count of a year differs from
+    KOM's when no release gives a count that can equal it (a "<5" can be 1 to 4).
+
+    Returns:
+        One row per year: ``year``, ``kom_id``, ``kom_value`` (as written), ``glotip_ids`` and ``glotip_values`` (the
+        rows of every release, as written, ", "-joined; each value once) and ``differs``.
+    """
+    iso3, metric = _KOM_COUNT
+    kom = choose_vintage(figures, sources, "latest")
+    kom = kom[(kom.series == "KOM") & (kom.metric == "victims_followed_up") & (kom.population == "all")
+              & (kom.form == "unsplit") & (kom.period_kind == "calendar_year") & kom.value.notna()]
+    unodc = glotip[(glotip.iso3 == iso3) & (glotip.metric == metric) & _total(glotip)]
+    rows = []
+    for figure in kom.sort_values("period_start").itertuples():
+        counts = unodc[unodc.year == figure.period_start]
+        if counts.empty:
+            continue
+        rows.append({"year": int(figure.period_start), "kom_id": figure.id, "kom_value": figure.value_as_written,
+                     "glotip_ids": ", ".join(counts.id), "glotip_values": ", ".join(dict.fromkeys(
+                         counts.value_as_written)),
+                     "differs": bool(((counts.count_low > figure.value) | (counts.count_high < figure.value)).all())})
+    return pd.DataFrame(rows, columns=["year", "kom_id", "kom_value", "glotip_ids", "glotip_values", "differs"])
+
+
+def check_breaks(breaks: pd.DataFrame, show: str, glotip: pd.DataFrame, figures: pd.DataFrame | None,
+                 sources: pd.DataFrame | None) -> list[Problem]:
+    """The curated breaks against their own rules and against the data.
+
+    Args:
+        breaks: The readable rows of ``series_breaks.csv`` (the schema has checked each cell: a code of
+            :data:`CURATED_CODES`, a known country and metric, a reference).
+        show: The file as messages name it.
+        glotip: The GLOTIP rows.
+        figures: The curated figures (None when they cannot be read: the checks that need them are left out).
+        sources: The source register (likewise).
+    """
+    problems: list[Problem] = []
+    known = None if figures is None else set(figures.id)
+    comparison = None if figures is None or sources is None else kom_comparison(glotip, figures, sources)
+    covered: set[int] = set()
+    countries, metrics = set(glotip.iso3), set(glotip.metric)
+    for row in breaks.itertuples():
+        line = int(row.Index) + 2
+        # a country or metric outside the vocabulary is the schema's to report, not a series without years
+        years = (glotip[(glotip.iso3 == row.iso3) & (glotip.metric == row.metric)].year
+                 if row.iso3 in countries and row.metric in metrics else None)
+        found = {"b": _check_break, "d": _check_change}.get(row.code, lambda *_: [])(row, years)
+        if not pd.isna(row.reason) and ";" in row.reason:
+            found.append(("reason", "expected a reason without ';' (it separates the reasons of two codes in "
+                                    "flag_reasons)"))
+        cited = [] if pd.isna(row.figure_ids) else row.figure_ids.split(";")
+        found += [("figure_ids", f"unknown figure {figure_id!r}: expected ids of rows of figures.csv, separated by "
+                                 "';'") for figure_id in cited if known is not None and figure_id not in known]
+        kom = None if comparison is None else comparison[comparison.kom_id.isin(cited)]
+        if row.code == "d" and kom is not None and not kom.empty:
+            covered |= set(kom.year)  # what the row means to cover, even when it is wrong (reported once, here)
+            if not found:
+                found += _check_kom_row(row, comparison, cited)
+        problems += [Problem(show, line, column, message, row.id) for column, message in found]
+    if comparison is not None:
+        problems += _uncovered(comparison[comparison.differs & ~comparison.year.isin(covered)], show)
+    return problems
+
+
+def _uncovered(uncovered: pd.DataFrame, show: str) -> list[Problem]:
+    """Years where UNODC's count differs from KOM's and no row of code d covers them.
+
+    One problem for them all: it has no line, and the loader keeps one problem per place.
+    """
+    if uncovered.empty:
+        return []
+    iso3, metric = _KOM_COUNT
+    listed = ", ".join(f"{y.year} ({y.glotip_values} against {y.kom_value} in {y.kom_id}, rows {y.glotip_ids})"
+                       for y in uncovered.itertuples())
+    years = "these years" if len(uncovered) > 1 else "this year"
+    return [Problem(show, None, None,
+                    f"UNODC's count of {metric} for {iso3} differs from KOM's count of victims followed up in "
+                    f"{listed}, and no row covers {years}: expected rows of code d for {iso3}, {metric}, citing "
+                    f"{';'.join(uncovered.kom_id)} in figure_ids")]
+
+
+def _check_break(row, years: pd.Series | None) -> list[tuple[str, str]]:
+    """A row of code b: a date, its year the first year, an address, GLOTIP's years on both sides; no last year.
+
+    ``years`` are the years of the series (None for a country or metric GLOTIP does not know).
+    """
+    found = []
+    if not pd.isna(row.last_year):
+        found.append(("last_year", f"expected an empty cell: a break holds from its first year on, found "
+                                   f"{row.last_year}"))
+    if pd.isna(row.date):
+        found.append(("date", "expected the date the change took effect (YYYY-MM-DD), found an empty cell"))
+    elif row.date.year != row.first_year:
+        found.append(("first_year", f"expected {row.date.year}, the year of the date {row.date:%Y-%m-%d} the change "
+                                    "took effect (a year straddling the change is the break year), found "
+                                    f"{row.first_year}"))
+    if pd.isna(row.url):
+        found.append(("url", "expected the address of the law or document the break rests on, found an empty cell"))
+    if years is not None and (not (years < row.first_year).any() or not (years >= row.first_year).any()):
+        found.append(("first_year", f"expected a year inside the series: GLOTIP's {row.metric} for {row.iso3} has "
+                                    f"years {_span(years)}, so a break in {row.first_year} separates nothing"))
+    return found
+
+
+def _check_change(row, years: pd.Series | None) -> list[tuple[str, str]]:
+    """A row of code d: a last year, not before the first, and GLOTIP's counts in between (``years`` as above)."""
+    if pd.isna(row.last_year):
+        return [("last_year", "expected the last year the definition differs, found an empty cell")]
+    if row.last_year < row.first_year:
+        return [("last_year", f"expected a year from first_year ({row.first_year}) on, found {row.last_year}")]
+    if years is not None and not years.between(row.first_year, row.last_year).any():
+        return [("first_year", f"expected years with a count: GLOTIP's {row.metric} for {row.iso3} has years "
+                               f"{_span(years)}, none in {row.first_year}-{row.last_year}")]
+    return []
+
+
+def _check_kom_row(row, comparison: pd.DataFrame, cited: list[str]) -> list[tuple[str, str]]:
+    """A row of code d citing KOM's counts: it covers exactly the years where UNODC's count differs, and says so."""
+    iso3, metric = _KOM_COUNT
+    if (row.iso3, row.metric) != _KOM_COUNT:
+        return [("iso3" if row.iso3 != iso3 else "metric",
+                 f"a row citing KOM's count of victims followed up is about {iso3}'s {metric}, found "
+                 f"{row.iso3}'s {row.metric}")]
+    found = []
+    by_year = comparison.set_index("year")
+    years = list(range(int(row.first_year), int(row.last_year) + 1))
+    differing = _listed(comparison[comparison.differs].year)
+    expected = [by_year.loc[y, "kom_id"] for y in years if y in by_year.index]
+    if sorted(cited) != sorted(expected):
+        found.append(("figure_ids", f"expected KOM's counts of the years {row.first_year}-{row.last_year}: "
+                                    f"{';'.join(expected) or 'none'}, found {';'.join(cited)}"))
+    for year in years:
+        column = "first_year" if year == years[0] else "last_year"
+        if year not in by_year.index:
+            found.append((column, f"KOM gives no count of victims followed up for {year} to compare with: expected "
+                                  f"years where UNODC's count differs from KOM's ({differing})"))
+            continue
+        counts = by_year.loc[year]
+        if not counts.differs:
+            found.append((column, f"UNODC's count for {year} ({counts.glotip_values}) can equal KOM's "
+                                  f"({counts.kom_value}, {counts.kom_id}): expected years where it differs "
+                                  f"({differing})"))
+            continue
+        values = (counts.kom_value, *counts.glotip_values.split(", "))
+        missing = [value for value in values if not occurs_as_token(value, row.reason)]
+        if missing:
+            found.append(("reason", f"expected the reason to give {year}'s counts, KOM's {counts.kom_value} "
+                                    f"({counts.kom_id}) and UNODC's {counts.glotip_values}: "
+                                    f"{', '.join(missing)} not found in it"))
+    return found
+
+
+def _span(years: pd.Series) -> str:
+    return "none" if years.empty else f"{years.min()}-{years.max()}"
+
+
+def _listed(years) -> str:
+    return ", ".join(map(str, years)) or "none"
