@@ -9,9 +9,12 @@ NCHS, England's Fingertips):
 - a count per inhabitant (or per any fixed exposure): the same, divided, :func:`rate_interval`;
 - a ratio of two counts: the exact conditional interval, :func:`ratio_interval`;
 - a share: the Wilson interval, :func:`share_interval`;
-- pooled over years: :func:`pooled` sums the counts, then any of the above;
-- two years or two countries: the exact conditional test, with the rate ratio and its interval, :func:`compare_rates`;
-- a trend over years: a log-linear count model with censored years, :func:`trend`.
+- the bounds of a sum of counts: :func:`pooled` (its Poisson interval holds only for one year's count: years vary
+  more than that, see :mod:`~analysis.analyses.count_models`);
+- two single years or two countries in one year: the exact conditional test, with the rate ratio and its interval,
+  :func:`compare_rates`, and its three verdicts, :func:`verdict_of`;
+- whether yearly ratios vary more than chance: the chi-square test of homogeneity, :func:`homogeneity`;
+- pooled over overdispersed years, compared across them, or a trend: :mod:`~analysis.analyses.count_models`.
 
 **Censored counts.** A count is passed as its bounds ``(low, high)``: a
 published count is ``(n, n)``, a "<5" is ``(1, 4)``, a count not reported is
@@ -29,7 +32,6 @@ effort between sources, years and countries, which can be larger.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -37,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
-from statsmodels.stats.rates import confint_poisson, test_poisson_2indep
+from statsmodels.stats.rates import confint_poisson
 
 from .domains import CONFIDENCE
 
@@ -161,46 +163,85 @@ def unreliable(*counts: Bounds) -> bool:
     return bool(highs) and not any(math.isnan(h) for h in highs) and min(highs) < RELIABLE_EVENTS
 
 
-class _Verdict:
-    """What a test's result says at its confidence level: ``p_value`` and ``confidence`` are the subclass's fields."""
+#: The three verdicts of a test at its level. A count written "<5" may take any value from 1 to 4, so a test on it has
+#: a p-value for each value: the difference is beyond chance only if it is for every value (:data:`DIFFERS`), no
+#: difference is detected only if none is for any value (:data:`NOT_DETECTED`), and otherwise the censoring decides and
+#: the verdict is :data:`UNDETERMINED`. A test that finds no difference never shows sameness: its interval says how
+#: large a difference the data still allow.
+DIFFERS = "differs"
+NOT_DETECTED = "no difference detected"
+UNDETERMINED = "undetermined"
+VERDICTS = (DIFFERS, NOT_DETECTED, UNDETERMINED)
 
-    p_value: float
+
+def verdict_of(p_range: Bounds, confidence: float) -> str | None:
+    """The verdict of a test whose p-value lies in ``p_range`` (smallest, largest) at ``confidence``; None: no test."""
+    low, high = p_range
+    if math.isnan(low) or math.isnan(high):
+        return None
+    alpha = round(1 - confidence, 12)  # 1 - 0.95 is 0.050000000000000044 in floating point
+    if high < alpha:
+        return DIFFERS
+    return NOT_DETECTED if low >= alpha else UNDETERMINED
+
+
+class _Verdict:
+    """What a test's result says at its confidence level: ``p_range`` and ``confidence`` are the subclass's fields."""
+
+    p_range: Bounds
     confidence: float
 
     @property
-    def differs(self) -> bool:
-        """Whether the two differ beyond chance at the confidence level (p below 1 - confidence)."""
-        return self.p_value < 1 - self.confidence
+    def p_value(self) -> float:
+        """The largest p-value over the values censored counts may take (the only one when none is censored)."""
+        return self.p_range[1]
+
+    @property
+    def verdict(self) -> str | None:
+        """:data:`DIFFERS`, :data:`NOT_DETECTED` or :data:`UNDETERMINED` (see :func:`verdict_of`); None for no test."""
+        return verdict_of(self.p_range, self.confidence)
 
 
 @dataclass(frozen=True)
 class Comparison(_Verdict):
-    """Two rates compared: the ratio of the first to the second, its interval, and the exact conditional test's p-value.
+    """Two rates compared: the ratio of the first to the second, its interval, the exact conditional test's p-values.
 
-    For censored counts, the ratio is a range and the interval and p-value are
-    the widest over the values the counts may take (the largest p-value: a
-    difference is beyond chance only if it is for every value).
+    For censored counts, the ratio is a range, the interval the union over the
+    values the counts may take, and ``p_range`` the smallest and largest p-value over them.
     """
 
     ratio: Bounds
     low: float
     high: float
-    p_value: float
+    p_range: Bounds
     confidence: float
+
+
+def _central_p(y1: int, n: int, p: float) -> float:
+    """The central two-sided p-value of y1 successes in n at share p: twice the smaller tail (scipy's binomial test).
+
+    It is the test the Clopper-Pearson interval inverts: p lies outside the interval at level alpha exactly when this
+    p-value is below alpha. (scipy's and statsmodels' two-sided exact tests are "minlike", which can disagree with it.)
+    """
+    tails = (stats.binomtest(y1, n, p, alternative="less").pvalue,
+             stats.binomtest(y1, n, p, alternative="greater").pvalue)
+    return float(min(1.0, 2 * min(tails)))
 
 
 def compare_rates(count1: Bounds, exposure1: float, count2: Bounds, exposure2: float,
                   confidence: float = 0.95) -> Comparison:
     """Rate 1 (count1 / exposure1) against rate 2: the exact conditional test and the rate ratio's interval.
 
-    Given the total count, count1 is binomial with p = E1 R / (E1 R + E2); the
-    test is statsmodels' ``exact-cond`` (two-sided), the interval the
-    Clopper-Pearson interval for p mapped to R, so the two agree.
+    Given the total count, count1 is binomial with p = E1 R / (E1 R + E2). The
+    interval is the Clopper-Pearson interval for p mapped to R; the test is
+    the central exact test that this interval inverts (:func:`_central_p`), so
+    a ratio of 1 lies outside the interval exactly when the test says the
+    rates differ.
     """
     alpha = _alpha(confidence)
     firsts, seconds = _values(count1), _values(count2)
     if firsts is None or seconds is None:
-        return Comparison(NAN_PAIR, math.nan, math.nan, math.nan, confidence)
+        return Comparison(NAN_PAIR, math.nan, math.nan, NAN_PAIR, confidence)
     ratios, intervals, p_values = [], [], []
     for y1, y2 in itertools.product(firsts, seconds):
         if y1 + y2 == 0:
@@ -209,22 +250,44 @@ def compare_rates(count1: Bounds, exposure1: float, count2: Bounds, exposure2: f
             continue
         ratios.append((y1 / exposure1) / (y2 / exposure2) if y2 else math.inf)
         intervals.append(_conditional(y1, y2, alpha, exposure2 / exposure1))
-        p_values.append(float(test_poisson_2indep(y1, exposure1, y2, exposure2, method="exact-cond").pvalue))
+        p_values.append(_central_p(y1, y1 + y2, exposure1 / (exposure1 + exposure2)))
     low, high = _union(intervals)
-    return Comparison((min(ratios), max(ratios)) if ratios else NAN_PAIR, low, high, max(p_values), confidence)
+    return Comparison((min(ratios), max(ratios)) if ratios else NAN_PAIR, low, high,
+                      (min(p_values), max(p_values)), confidence)
+
+
+def holm(p_ranges: list[Bounds]) -> list[Bounds]:
+    """Holm's adjustment of a family of tests (statsmodels' ``multipletests``), each test's p-value a range.
+
+    Holm's adjusted p-values rise with every raw p-value, so adjusting the
+    smallest values together and the largest together bounds each test's
+    adjusted p-value over the values censored counts may take. Tests without
+    a p-value (NaN) are left out of the family and stay NaN.
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    given = [i for i, (low, high) in enumerate(p_ranges) if not (math.isnan(low) or math.isnan(high))]
+    adjusted = [NAN_PAIR] * len(p_ranges)
+    if not given:
+        return adjusted
+    lows = multipletests([p_ranges[i][0] for i in given], method="holm")[1]
+    highs = multipletests([p_ranges[i][1] for i in given], method="holm")[1]
+    for i, low, high in zip(given, lows, highs, strict=True):
+        adjusted[i] = (float(low), float(high))
+    return adjusted
 
 
 @dataclass(frozen=True)
 class ShareComparison(_Verdict):
     """Two shares compared by Fisher's exact test (the conditional exact test for two binomial shares).
 
-    With censored counts, the p-value is the largest over every combination of
-    values the counts may take: a difference is beyond chance only if it is for each.
+    With censored counts, ``p_range`` is the smallest and largest p-value over
+    every combination of values the counts may take (see :func:`verdict_of`).
     """
 
     first: Bounds
     second: Bounds
-    p_value: float
+    p_range: Bounds
     confidence: float
 
 
@@ -241,7 +304,7 @@ def compare_shares(part1: Bounds, whole1: Bounds, part2: Bounds, whole2: Bounds,
     _alpha(confidence)
     grids = [_values(b) for b in (part1, whole1, part2, whole2)]
     if any(g is None for g in grids):
-        return ShareComparison(NAN_PAIR, NAN_PAIR, math.nan, confidence)
+        return ShareComparison(NAN_PAIR, NAN_PAIR, NAN_PAIR, confidence)
     size = math.prod(len(g) for g in grids)
     if size > MAX_COMBINATIONS:
         raise ValueError(f"{size:,} combinations of censored values to compare; at most "
@@ -254,132 +317,58 @@ def compare_shares(part1: Bounds, whole1: Bounds, part2: Bounds, whole2: Bounds,
         seconds.append(k2 / n2)
         p_values.append(float(stats.fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue))
     if not p_values:
-        return ShareComparison(NAN_PAIR, NAN_PAIR, math.nan, confidence)
-    return ShareComparison((min(firsts), max(firsts)), (min(seconds), max(seconds)), max(p_values), confidence)
+        return ShareComparison(NAN_PAIR, NAN_PAIR, NAN_PAIR, confidence)
+    return ShareComparison((min(firsts), max(firsts)), (min(seconds), max(seconds)), (min(p_values), max(p_values)),
+                           confidence)
 
 
-# --- a trend over years ---
-
-@functools.cache
-def _censored_counts():
-    """The model class, built on first use.
-
-    statsmodels' likelihood machinery is imported only by the one notebook that fits a trend.
-    """
-    from statsmodels.base.model import GenericLikelihoodModel
-
-    class CensoredCounts(GenericLikelihoodModel):
-        """A log-linear model of counts known to lie in [low, high].
-
-        Poisson, or negative binomial (NB2) when ``dispersed``.
-
-        An exact count contributes its probability, a censored one the
-        probability of its range. Distributions are scipy.stats'.
-        """
-
-        def __init__(self, low, high, exog, dispersed: bool = False):
-            self.low, self.high, self.dispersed = np.asarray(low, float), np.asarray(high, float), dispersed
-            super().__init__(self.low, exog, extra_params_names=["alpha"] if dispersed else None)
-            if dispersed:
-                self.k_extra = 1
-                self.nparams = exog.shape[1] + 1
-
-        def _distribution(self, params):
-            mean = np.exp(self.exog @ params[: self.exog.shape[1]])
-            if not self.dispersed:
-                return stats.poisson(mean)
-            size = 1 / np.exp(params[-1])  # alpha = exp(last parameter) > 0; variance = mean + alpha mean^2
-            return stats.nbinom(size, size / (size + mean))
-
-        def loglikeobs(self, params):
-            dist = self._distribution(params)
-            exact = self.low == self.high
-            inside = dist.cdf(self.high) - dist.cdf(self.low - 1)
-            return np.where(exact, dist.logpmf(self.low), np.log(np.clip(inside, 1e-300, None)))
-
-    return CensoredCounts
-
+# --- do yearly ratios vary more than chance? ---
 
 @dataclass(frozen=True)
-class Trend:
-    """A fitted trend: percent change a year with its interval, the model chosen and why.
+class Homogeneity(_Verdict):
+    """The chi-square test that one count's share of two is the same every year.
 
-    Attributes:
-        percent_a_year: 100 (exp(b) - 1), b the slope on the year.
-        low, high: its interval at ``confidence`` (Wald, on the log scale).
-        model: "Poisson" or "negative binomial".
-        dispersion: Pearson chi-square per degree of freedom of the Poisson fit, over the years with an exact count.
-        dispersion_p: the chance of a Pearson chi-square at least as large under the Poisson model.
-        years, censored_years: the years fitted, and those that entered as a range.
+    Persons convicted among convicted plus detected, say: the statistic and
+    p-value as ranges over every value the "<5" counts may take.
     """
 
-    percent_a_year: float
-    low: float
-    high: float
-    model: str
-    dispersion: float
-    dispersion_p: float
+    statistic: Bounds
+    df: int
     years: tuple[int, ...]
-    censored_years: tuple[int, ...]
+    p_range: Bounds
     confidence: float
-    fitted: tuple[float, ...] = ()
-
-    @property
-    def detectable(self) -> bool:
-        """Whether the interval excludes no change."""
-        return self.low > 0 or self.high < 0
 
 
-#: The overdispersion test's level: a Pearson chi-square above its 95th percentile moves the fit to the negative
-#: binomial.
-DISPERSION_LEVEL = 0.05
+def homogeneity(years, firsts, seconds, confidence: float = 0.95) -> Homogeneity:
+    """Whether the ratio of two yearly counts varies across the years more than chance alone would make it.
 
-
-def trend(years, counts, confidence: float = 0.95) -> Trend:
-    """Percent change a year in a count, from a log-linear model in which a "<5" year is censored (1 to 4).
-
-    The Poisson model is fitted first; its Pearson chi-square per degree of
-    freedom, over the years with an exact count, measures whether the counts
-    vary more than Poisson allows. When that chi-square exceeds the 95th
-    percentile of its distribution, the negative binomial (NB2, its dispersion
-    estimated with the slope) is fitted instead and reported. Years not
-    reported are left out. The interval is Wald's on the log scale.
-
-    Args:
-        years: The calendar years.
-        counts: Each year's bounds, ``(n, n)`` or ``(1, 4)`` or ``(nan, nan)``.
-        confidence: The level of the interval of the change a year.
+    The Pearson chi-square test of homogeneity of a 2 x k table (scipy's
+    ``chi2_contingency``): given each year's total of the two counts, how the
+    total splits between them would be the same every year. Chosen before the
+    data are looked at: it asks of every year at once what picking the lowest
+    and the highest year would ask after seeing them. Years with either count
+    not reported are left out; censored counts are enumerated.
     """
-    alpha = _alpha(confidence)
-    rows = [(int(y), lo, hi)
-            for y, (lo, hi) in zip(years, counts, strict=True) if not (math.isnan(lo) or math.isnan(hi))]
-    if len(rows) < 3:
-        raise ValueError(f"a trend needs at least three years with a count; got {len(rows)}")
-    year = np.array([r[0] for r in rows], float)
-    low, high = np.array([r[1] for r in rows]), np.array([r[2] for r in rows])
-    centre = year.mean()
-    exog = np.column_stack([np.ones_like(year), year - centre])
-    start = np.array([math.log(max(np.mean((low + high) / 2), 0.5)), 0.0])
-
-    poisson = _censored_counts()(low, high, exog).fit(start_params=start, method="bfgs", maxiter=2000, disp=False)
-    exact = low == high
-    mean = np.exp(exog @ poisson.params)
-    df = int(exact.sum()) - exog.shape[1]
-    pearson = float(np.sum((low[exact] - mean[exact]) ** 2 / mean[exact]))
-    dispersion = pearson / df if df > 0 else math.nan
-    dispersion_p = float(stats.chi2.sf(pearson, df)) if df > 0 else math.nan
-    fit, model = poisson, "Poisson"
-    if df > 0 and dispersion_p < DISPERSION_LEVEL:
-        fit = _censored_counts()(low, high, exog, dispersed=True).fit(
-            start_params=np.append(poisson.params, math.log(0.1)), method="bfgs", maxiter=2000, disp=False)
-        model = "negative binomial"
-    slope, se = float(fit.params[1]), float(fit.bse[1])
-    z = stats.norm.ppf(1 - alpha / 2)
-    return Trend(percent_a_year=100 * math.expm1(slope), low=100 * math.expm1(slope - z * se),
-                 high=100 * math.expm1(slope + z * se),
-                 model=model, dispersion=dispersion, dispersion_p=dispersion_p, years=tuple(int(y) for y in year),
-                 censored_years=tuple(int(y) for y, e in zip(year, exact, strict=True) if not e), confidence=confidence,
-                 fitted=tuple(float(m) for m in np.exp(exog @ fit.params[: exog.shape[1]])))
+    _alpha(confidence)
+    rows = [(int(y), _values(a), _values(b)) for y, a, b in zip(years, firsts, seconds, strict=True)]
+    rows = [r for r in rows if r[1] is not None and r[2] is not None]
+    if len(rows) < 2:
+        return Homogeneity(NAN_PAIR, 0, tuple(r[0] for r in rows), NAN_PAIR, confidence)
+    grids = [r[1] for r in rows] + [r[2] for r in rows]
+    size = math.prod(len(g) for g in grids)
+    if size > MAX_COMBINATIONS:
+        raise ValueError(f"{size:,} combinations of censored values to test; at most {MAX_COMBINATIONS:,} are "
+                         "enumerated")
+    statistics, p_values, k = [], [], len(rows)
+    for values in itertools.product(*grids):
+        table = np.array([values[:k], values[k:]])
+        if (table.sum(axis=1) == 0).any() or (table.sum(axis=0) == 0).any():
+            continue
+        result = stats.chi2_contingency(table, correction=False)
+        statistics.append(float(result.statistic))
+        p_values.append(float(result.pvalue))
+    return Homogeneity((min(statistics), max(statistics)), k - 1, tuple(r[0] for r in rows),
+                       (min(p_values), max(p_values)), confidence)
 
 
 # --- as a reader writes them ---
@@ -389,7 +378,7 @@ WHAT_INTERVALS_COVER = ("The intervals cover chance only: how far a count could 
                         "behind it changed. "
                         "They do not cover differences of definition, recording or effort between "
                         "sources, years and countries, "
-                        f"which can be larger. A value built on fewer than {RELIABLE_EVENTS} "
+                        f"which can be larger. A count, rate or ratio built on fewer than {RELIABLE_EVENTS} "
                         "events is marked unreliable.")
 
 def shown_interval(interval: Bounds, digits: int = 0, percent: bool = False) -> str:
@@ -410,6 +399,15 @@ def shown_interval(interval: Bounds, digits: int = 0, percent: bool = False) -> 
 def shown_p(p_value: float) -> str:
     """A p-value as printed: "p = 0.27", "p = 0.0071", "p < 0.001"."""
     return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.2g}"
+
+
+def shown_p_range(p_range: Bounds) -> str:
+    """A p-value that censoring makes a range, as printed: "p = 0.27", "p from 0.0012 to 0.44"; one value when equal."""
+    low, high = p_range
+    if shown_p(low) == shown_p(high):
+        return shown_p(high)
+    first, last = shown_p(low).removeprefix("p = ").replace("p < ", "below "), shown_p(high).removeprefix("p = ")
+    return f"p from {first} to {last}"
 
 
 def ci_label(confidence: float) -> str:

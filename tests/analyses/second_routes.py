@@ -1,4 +1,4 @@
-"""Second routes to the intervals the package computes, for the tests to check against.
+"""Second routes to the intervals, tests and reliability rules the package computes, for the tests to check against.
 
 Closed forms and scipy's binomial test.
 
@@ -33,3 +33,31 @@ def exact_ratio(y1: int, y2: int, confidence: float = 0.95) -> tuple[float, floa
     """Clopper-Pearson for y1 / (y1 + y2) by scipy's binomial test, mapped to y1 / y2."""
     ci = stats.binomtest(y1, y1 + y2).proportion_ci(confidence_level=confidence, method="exact")
     return ci.low / (1 - ci.low), ci.high / (1 - ci.high)
+
+
+def central_p(y1: int, exposure1: float, y2: int, exposure2: float) -> float:
+    """The central exact conditional test of two Poisson rates, by scipy's one-sided binomial tails.
+
+    Given y1 + y2, y1 is binomial with p = E1 / (E1 + E2) when the rates are equal: the smaller tail, doubled (to 1).
+    """
+    n, p = y1 + y2, exposure1 / (exposure1 + exposure2)
+    less = stats.binomtest(y1, n, p, alternative="less").pvalue
+    greater = stats.binomtest(y1, n, p, alternative="greater").pvalue
+    return min(1.0, 2 * min(less, greater))
+
+
+def nchs_unreliable(k: int, n: int) -> bool:
+    """NCHS's standard for proportions (Parker et al. 2017), written out here.
+
+    Unreliable: n under 30; or a 95 % Clopper-Pearson interval (statsmodels' "beta") 0.30 wide or more; or one wider
+    than 0.05 whose width is over 130 % of k / n.
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    if n < 30:
+        return True
+    low, high = proportion_confint(k, n, alpha=0.05, method="beta")
+    width = high - low
+    if width <= 0.05:
+        return False
+    return width >= 0.30 or k == 0 or width / (k / n) > 1.30

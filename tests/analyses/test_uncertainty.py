@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
-import statsmodels.api as sm
-from scipy import optimize, special, stats
-from second_routes import garwood, wilson
+from scipy import stats
+from second_routes import central_p, garwood, wilson
 
 from analysis.analyses.uncertainty import (
+    DIFFERS,
+    NOT_DETECTED,
+    UNDETERMINED,
     ci_label,
     compare_rates,
     confidence_problems,
@@ -29,7 +30,6 @@ from analysis.analyses.uncertainty import (
     ratio_interval,
     share_interval,
     shown_interval,
-    trend,
     unreliable,
 )
 
@@ -139,108 +139,66 @@ def test_unreliable_below_twenty_events():
 
 # --- two years or two countries compared ---
 
-def test_comparison_p_value_is_scipys_exact_binomial_test_and_the_interval_maps_clopper_pearson():
-    # 2013: 5 convictions against 350 victims; 2014: 5 against 270. Conditional on 10, y1 ~ Bin(10, 350 / 620).
+def test_comparison_p_value_is_the_central_exact_test_and_the_interval_maps_clopper_pearson():
+    # 2013: 5 convictions against 350 victims; 2014: 5 against 270. Conditional on 10, y1 ~ Bin(10, 350 / 620): the
+    # central test doubles the smaller one-sided tail (scipy's two-sided binomtest is "minlike", another test).
     result = compare_rates((5, 5), 350, (5, 5), 270)
-    assert result.p_value == pytest.approx(stats.binomtest(5, 10, 350 / 620).pvalue, rel=1e-9)
+    tails = (stats.binomtest(5, 10, 350 / 620, alternative="less").pvalue,
+             stats.binomtest(5, 10, 350 / 620, alternative="greater").pvalue)
+    assert result.p_range == pytest.approx((2 * min(tails),) * 2, rel=1e-9)
+    assert result.p_value == pytest.approx(central_p(5, 350, 5, 270), rel=1e-9)
+    assert result.p_value != pytest.approx(stats.binomtest(5, 10, 350 / 620).pvalue, rel=1e-3)  # not the minlike p
     ci = stats.binomtest(5, 10).proportion_ci(method="exact")
     assert (result.low,
             result.high) == pytest.approx((ci.low / (1 - ci.low) * 270 / 350, ci.high / (1 - ci.high) * 270 / 350),
                                           rel=1e-9)
     assert result.ratio == pytest.approx(((5 / 350) / (5 / 270),) * 2)
-    assert not result.differs
+    assert result.verdict == NOT_DETECTED == "no difference detected"
 
 
 def test_comparison_finds_a_large_difference():
     # 60 against 20 over equal exposure: the two-sided exact p is twice P(X >= 60 | Bin(80, 1/2)).
     result = compare_rates((60, 60), 1, (20, 20), 1)
-    assert result.p_value == pytest.approx(2 * stats.binom.sf(59, 80, 0.5), rel=1e-9)
-    assert result.differs and result.low > 1
+    assert result.p_range == pytest.approx((2 * stats.binom.sf(59, 80, 0.5),) * 2, rel=1e-9)
+    assert result.verdict == DIFFERS == "differs" and result.low > 1
 
 
-def test_comparison_with_a_censored_count_takes_the_largest_p_value():
+def _binomial_tail(n: int, at_least: int) -> float:
+    """P(X >= at_least) for X ~ Bin(n, 1/2), summed from the binomial coefficients."""
+    return sum(math.comb(n, x) for x in range(at_least, n + 1)) / 2 ** n
+
+
+def test_comparison_with_a_censored_count_gives_the_range_of_p_values_and_the_censoring_decides():
+    # 12 against a "<5" (1 to 4) over equal exposure. Given 12 + k, the central p is twice P(X >= 12 | Bin(12 + k, 1/2))
+    # (the upper tail is the smaller): k = 1 gives 2 (1 + 13) / 2^13 = 0.0034, k = 4 gives 2 * 2517 / 2^16 = 0.077.
     result = compare_rates((12, 12), 1, (1, 4), 1)
-    assert result.p_value == pytest.approx(max(stats.binomtest(12, 12 + k, 0.5).pvalue for k in range(1, 5)), rel=1e-9)
+    by_hand = [2 * _binomial_tail(12 + k, 12) for k in range(1, 5)]
+    assert by_hand[0] == pytest.approx(28 / 8192) and by_hand[3] == pytest.approx(2 * 2517 / 65536)
+    assert result.p_range == pytest.approx((min(by_hand), max(by_hand)), rel=1e-9)
+    assert result.p_value == pytest.approx(max(by_hand), rel=1e-9)
+    assert min(by_hand) < 0.05 <= max(by_hand) and result.verdict == UNDETERMINED == "undetermined"
     assert result.ratio == pytest.approx((3.0, 12.0))
 
 
-# --- a trend ---
-
-YEARS = list(range(2007, 2023))
-
-
-def test_trend_without_censoring_equals_statsmodels_poisson_glm():
-    counts = [9, 6, 5, 8, 7, 8, 5, 8, 12, 16, 5, 13, 5, 6, 7, 9]
-    fit = trend(YEARS, [(c, c) for c in counts])
-    x = sm.add_constant(np.array(YEARS, float) - np.mean(YEARS))
-    glm = sm.GLM(np.array(counts), x, family=sm.families.Poisson()).fit()
-    b, se = glm.params[1], glm.bse[1]
-    assert fit.model == "Poisson"
-    assert fit.percent_a_year == pytest.approx(100 * math.expm1(b), abs=1e-3)
-    assert (fit.low,
-            fit.high) == pytest.approx((100 * math.expm1(b - 1.959964 * se), 100 * math.expm1(b + 1.959964 * se)),
-                                       abs=1e-2)
-    assert fit.dispersion == pytest.approx(glm.pearson_chi2 / glm.df_resid, rel=1e-4)
-    assert fit.censored_years == ()
+def test_comparison_of_counts_not_reported_has_no_verdict():
+    result = compare_rates(NAN, 1, (3, 3), 1)
+    assert result.verdict is None and all(math.isnan(v) for v in result.p_range)
 
 
-def test_trend_with_censored_years_maximises_the_censored_likelihood():
-    # Counts 2007-2022 with four "<5" years and one not reported, shaped like Norway's persons convicted but within
-    # Poisson's spread.
-    counts = {2007: 9, 2008: None, 2009: 5, 2010: 8, 2011: None, 2012: 8, 2013: 5, 2014: 8, 2015: 9, 2016: 10, 2017: 5,
-              2018: 9,
-              2019: 5, 2020: None, 2022: None}
-    bounds = [(math.nan, math.nan) if y not in counts else ((1, 4) if counts[y] is None else (counts[y], counts[y]))
-              for y in YEARS]
-    fit = trend(YEARS, bounds)
-    assert fit.censored_years == (2008, 2011, 2020, 2022)
-    assert 2021 not in fit.years
-
-    # The same Poisson likelihood written out: log p(y) = y log mu - mu - log y!; a censored year adds log sum_{k=1..4}
-    # p(k).
-    x = np.array([y for y in YEARS if y in counts], float) - np.mean([y for y in YEARS if y in counts])
-    ys = [counts[y] for y in YEARS if y in counts]
-
-    def minus_loglike(theta):
-        total = 0.0
-        for xi, y in zip(x, ys, strict=True):
-            mu = math.exp(theta[0] + theta[1] * xi)
-            if y is None:
-                total += math.log(sum(math.exp(k * math.log(mu) - mu - special.gammaln(k + 1)) for k in range(1, 5)))
-            else:
-                total += y * math.log(mu) - mu - special.gammaln(y + 1)
-        return -total
-
-    best = optimize.minimize(minus_loglike, [1.5, 0.0], method="Nelder-Mead",
-                             options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 10000})
-    poisson_slope_pct = 100 * math.expm1(best.x[1])
-    # The dispersion check is over the exact years, from the Poisson fit.
-    mean = np.exp(best.x[0] + best.x[1] * x)
-    exact = [i for i, y in enumerate(ys) if y is not None]
-    pearson = sum((ys[i] - mean[i]) ** 2 / mean[i] for i in exact)
-    assert fit.dispersion == pytest.approx(pearson / (len(exact) - 2), rel=1e-3)
-    assert fit.model == "Poisson"
-    assert fit.percent_a_year == pytest.approx(poisson_slope_pct, abs=0.01)
-    assert fit.low < fit.percent_a_year < fit.high
-
-
-def test_overdispersed_series_moves_to_the_negative_binomial_as_statsmodels_fits_it():
-    counts = [203, 256, 292, 127, 134, 136, 124, 324, 301, 262, 150, 106, 241, 254, 86, 86]
-    fit = trend(YEARS, [(c, c) for c in counts])
-    assert fit.dispersion > 10 and fit.dispersion_p < 0.05
-    assert fit.model == "negative binomial"
-    x = sm.add_constant(np.array(YEARS, float) - np.mean(YEARS))
-    nb = sm.NegativeBinomial(np.array(counts), x, loglike_method="nb2").fit(disp=False, maxiter=500)
-    b, se = nb.params[1], nb.bse[1]
-    assert fit.percent_a_year == pytest.approx(100 * math.expm1(b), abs=0.05)
-    assert (fit.low,
-            fit.high) == pytest.approx((100 * math.expm1(b - 1.959964 * se), 100 * math.expm1(b + 1.959964 * se)),
-                                       abs=0.1)
-
-
-def test_trend_needs_three_years():
-    with pytest.raises(ValueError, match="at least three years"):
-        trend([2020, 2021, 2022], [(5, 5), NAN, (6, 6)])
+@pytest.mark.parametrize("confidence", [0.9, 0.95, 0.99])
+def test_comparison_test_and_interval_always_agree(confidence):
+    """Over a grid of counts and exposures: p < alpha exactly when a rate ratio of 1 lies outside the interval."""
+    alpha = 1 - confidence
+    checked = 0
+    for y1 in range(0, 31, 3):
+        for y2 in range(0, 31, 2):
+            for exposure1, exposure2 in [(1, 1), (350, 270), (2.5, 10), (1_000, 37)]:
+                result = compare_rates((y1, y1), exposure1, (y2, y2), exposure2, confidence)
+                assert result.p_value == pytest.approx(central_p(y1, exposure1, y2, exposure2) if y1 + y2 else 1.0)
+                outside = not result.low <= 1 <= result.high
+                assert (result.p_value < alpha) == outside, (y1, exposure1, y2, exposure2, result)
+                checked += outside
+    assert checked > 50  # the grid holds many differences, not only agreements on "no difference"
 
 
 # --- the confidence level ---
@@ -262,39 +220,6 @@ def test_labels():
     assert shown_interval(NAN) == "n/a"
 
 
-def test_overdispersed_series_with_censored_years_maximises_the_censored_negative_binomial_likelihood():
-    # Norway's persons convicted 2007-2022 as UNODC's 2025 release writes them: four "<5" years, 2021 not reported.
-    counts = {2007: 9, 2008: None, 2009: 5, 2010: 8, 2011: None, 2012: 8, 2013: 5, 2014: 8, 2015: 12, 2016: 16, 2017: 5,
-              2018: 13,
-              2019: 5, 2020: None, 2022: None}
-    bounds = [(math.nan, math.nan) if y not in counts else ((1, 4) if counts[y] is None else (counts[y], counts[y]))
-              for y in YEARS]
-    fit = trend(YEARS, bounds)
-    assert fit.model == "negative binomial" and fit.dispersion_p < 0.05
-
-    kept = [y for y in YEARS if y in counts]
-    x = np.array(kept, float) - np.mean(kept)
-
-    def nb_logpmf(k, mu, a):
-        # NB2: variance mu + a mu^2; size r = 1 / a.
-        r = 1 / a
-        return (special.gammaln(k + r) - special.gammaln(r) - special.gammaln(k + 1)
-                + r * math.log(r / (r + mu)) + k * math.log(mu / (r + mu)))
-
-    def minus_loglike(theta):
-        a = math.exp(theta[2])
-        total = 0.0
-        for xi, y in zip(x, (counts[y] for y in kept), strict=True):
-            mu = math.exp(theta[0] + theta[1] * xi)
-            total += (math.log(sum(math.exp(nb_logpmf(k, mu, a)) for k in range(1, 5))) if y is None
-                      else nb_logpmf(y, mu, a))
-        return -total
-
-    best = optimize.minimize(minus_loglike, [2.0, 0.0, math.log(0.1)], method="Nelder-Mead",
-                             options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000})
-    assert fit.percent_a_year == pytest.approx(100 * math.expm1(best.x[1]), abs=0.05)
-
-
 def fisher_by_hand(k1, n1, k2, n2):
     """Two-sided Fisher: the hypergeometric probabilities no larger than the observed table's, summed."""
     total, parts = n1 + n2, k1 + k2
@@ -308,14 +233,28 @@ def test_share_comparison_is_fishers_exact_test():
     from analysis.analyses.uncertainty import compare_shares
     # 2014: labour 68 of 104 investigations against 1 of 5 convictions.
     result = compare_shares((68, 68), (104, 104), (1, 1), (5, 5))
-    assert result.p_value == pytest.approx(fisher_by_hand(68, 104, 1, 5), rel=1e-6)
+    expected = fisher_by_hand(68, 104, 1, 5)
+    assert result.p_range == pytest.approx((expected, expected), rel=1e-6)
+    assert expected == pytest.approx(stats.fisher_exact([[68, 36], [1, 4]]).pvalue, rel=1e-9)
     assert result.first == pytest.approx((68 / 104,) * 2)
+    assert expected >= 0.05 and result.verdict == NOT_DETECTED
 
 
 @pytest.mark.slow
-def test_share_comparison_with_censored_counts_takes_the_largest_p_value():
+def test_share_comparison_with_censored_counts_gives_the_range_of_p_values():
     from analysis.analyses.uncertainty import compare_shares
     result = compare_shares((20, 44), (77, 80), (742, 742), (2534, 2534))
-    expected = max(fisher_by_hand(k, n, 742, 2534) for k in range(20, 45) for n in range(77, 81))
-    assert result.p_value == pytest.approx(expected, rel=1e-6)
+    every = [fisher_by_hand(k, n, 742, 2534) for k in range(20, 45) for n in range(77, 81)]
+    assert result.p_range == pytest.approx((min(every), max(every)), rel=1e-6)
+    assert result.p_value == pytest.approx(max(every), rel=1e-6)
+    assert min(every) < 0.05 <= max(every) and result.verdict == UNDETERMINED
     assert result.first == pytest.approx((20 / 80, 44 / 77))
+
+
+def test_share_comparison_where_every_value_differs():
+    from analysis.analyses.uncertainty import compare_shares
+    # 1 to 4 of 40 against 30 of 40: Fisher's p is below 0.05 for each of the four values.
+    result = compare_shares((1, 4), (40, 40), (30, 30), (40, 40))
+    every = [stats.fisher_exact([[k, 40 - k], [30, 10]]).pvalue for k in range(1, 5)]
+    assert result.p_range == pytest.approx((min(every), max(every)), rel=1e-9)
+    assert max(every) < 0.05 and result.verdict == DIFFERS

@@ -20,6 +20,7 @@ naming the template, its line and the name. The filters format numbers:
 - ``interval(digits=0, percent=False)``: a chance interval, "22-135", "at least 3", "n/a";
 - ``shown(digits=0, percent=False)``: a value that may be a range, "24" or "64-256";
 - ``p``: a p-value, "p = 0.27", "p < 0.001";
+- ``p_range``: a p-value censoring makes a range, "p from 0.0012 to 0.44" (one value when both ends print alike);
 - ``ci``: the label of a confidence level, 0.95 -> "95% CI";
 - ``signed(digits=0)``: a number with its sign, "+3", "-12.5";
 
@@ -27,7 +28,11 @@ and the test ``missing`` tells a value the source does not give (None, NaN).
 
 Shared values every template may use: ``what_intervals_cover`` (the sentence
 said wherever intervals are shown), ``unreliable`` (the mark of a value on too
-few events) and ``reliable_events``.
+few events), ``reliable_events``, ``share_rule_words`` (how a share is judged
+instead, :mod:`analysis.analyses.reliability`), and the three verdicts of a test
+``DIFFERS``, ``NOT_DETECTED`` and ``UNDETERMINED``
+(:data:`analysis.analyses.uncertainty.VERDICTS`), as in
+``{% if test.verdict == DIFFERS %}``.
 """
 
 from __future__ import annotations
@@ -43,8 +48,20 @@ import jinja2
 import pandas as pd
 
 from ..intervals import shown
+from ..reliability import SHARE_RULE_WORDS
 from ..result import Prose
-from ..uncertainty import RELIABLE_EVENTS, UNRELIABLE, WHAT_INTERVALS_COVER, ci_label, shown_interval, shown_p
+from ..uncertainty import (
+    DIFFERS,
+    NOT_DETECTED,
+    RELIABLE_EVENTS,
+    UNDETERMINED,
+    UNRELIABLE,
+    WHAT_INTERVALS_COVER,
+    ci_label,
+    shown_interval,
+    shown_p,
+    shown_p_range,
+)
 
 #: The sections of a template, in the order they are written.
 SECTIONS = ("title", "summary", "caveats", "what this shows")
@@ -72,11 +89,13 @@ def _missing(value) -> bool:
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True,
                              trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(number=format, interval=shown_interval, shown=shown, p=shown_p, ci=ci_label,
-                       signed=lambda value, digits=0: f"{value:+.{digits}f}")
+    env.filters.update(number=format, interval=shown_interval, shown=shown, p=shown_p, p_range=shown_p_range,
+                       ci=ci_label, signed=lambda value, digits=0: f"{value:+.{digits}f}")
     env.tests["missing"] = _missing
     env.globals.update(what_intervals_cover=WHAT_INTERVALS_COVER, unreliable=UNRELIABLE,
-                       reliable_events=RELIABLE_EVENTS)
+                       reliable_events=RELIABLE_EVENTS, share_rule_words=SHARE_RULE_WORDS,
+                       DIFFERS=DIFFERS, NOT_DETECTED=NOT_DETECTED,
+                       UNDETERMINED=UNDETERMINED)
     return env
 
 
