@@ -123,7 +123,7 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
     if len(per_year) > 1:
         first = per_year.iloc[0]
         # Convictions per victim, first year against the last: the exact conditional test (convictions are the small
-        # counts).
+        # counts), the victims taken as the exposure; the rate ratio is the first year's over the last's.
         compared = compare_rates((first.convictions,) * 2, first.victims, (latest.convictions,) * 2, latest.victims,
                                  confidence)
     ids = [i for cell in (*per_year.victims_ids, *per_year.convictions_ids) for i in cell] + list(windows.id)
@@ -139,8 +139,11 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
                "ci": (float(latest.ci_low), float(latest.ci_high)), "unreliable": bool(latest.unreliable),
                "confidence": confidence,
                "hedge": latest.victims_hedge, "windows_match": match,
-               "years_differ": None if compared is None else compared.differs,
+               "years_verdict": None if compared is None else compared.verdict,
                "p_value": None if compared is None else compared.p_value,
+               "p_range": None if compared is None else tuple(float(v) for v in compared.p_range),
+               "rate_ratio": None if compared is None else tuple(float(v) for v in compared.ratio),
+               "rate_ratio_ci": None if compared is None else (float(compared.low), float(compared.high)),
                "cumulative_ratio_ci": (cumulative.low, cumulative.high)},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids),

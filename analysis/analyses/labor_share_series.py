@@ -10,17 +10,18 @@ from typing import Annotated
 import pandas as pd
 
 from ..data import Dataset, sources_of
+from ..data.flags import value_flags
 from ..data.vintages import choose_release
 from . import words
 from .domains import CONFIDENCE, Flag, OneOf, Range
 from .intervals import share, shown
+from .reliability import share_unreliable
 from .result import Result, analysis_of
 from .uncertainty import (
     compare_shares,
     pooled,
     share_interval,
     shown_interval,
-    unreliable,
 )
 from .unodc import RELEASES, yearly_counts
 
@@ -35,13 +36,22 @@ def _norway_years(data: Dataset, p: dict) -> list[int]:
 YEARS = Range("first_year", "last_year", _norway_years)
 
 
-def labor_shares(glotip: pd.DataFrame, years: list[int], release: str, include_flagged: bool,
+def labor_shares(glotip: pd.DataFrame, breaks: pd.DataFrame, years: list[int], release: str, include_flagged: bool,
                  confidence: float = 0.95) -> pd.DataFrame:
     """Per year and stage: forced labour's count, the total, and labour's share.
 
-    The share is given as a range (censoring) and with its Wilson interval (chance).
+    The share is given as a range (censoring) and with its Wilson interval
+    (chance), and is marked ``unreliable`` by NCHS's standard for proportions
+    (:mod:`.reliability`) when it is for any value a '<5' count may take.
+    ``labor_flags`` and ``total_flags`` hold the flags of the two counts (:mod:`analysis.data.flags`, from the
+    curated ``breaks`` and the data).
     """
     chosen = choose_release(glotip, release, include_flagged)
+    flags = value_flags(glotip, breaks, chosen).set_index("id")
+
+    def flags_of(row) -> str:
+        return flags["flags"].get(row.id, "") if isinstance(row.id, str) else ""
+
     rows = []
     for metric, stage in STAGES.items():
         labor = yearly_counts(chosen, "NOR", metric, years, form="labor")
@@ -49,10 +59,11 @@ def labor_shares(glotip: pd.DataFrame, years: list[int], release: str, include_f
         for lab, tot in zip(labor.itertuples(), total.itertuples(), strict=True):
             low, high = share((lab.low, lab.high), (tot.low, tot.high))
             ci_low, ci_high = share_interval((lab.low, lab.high), (tot.low, tot.high), confidence)
-            rows.append({"year": lab.year, "stage": stage, "labor": lab.written, "total": tot.written, "share_low": low,
+            rows.append({"year": lab.year, "stage": stage, "labor": lab.written, "labor_flags": flags_of(lab),
+                         "total": tot.written, "total_flags": flags_of(tot), "share_low": low,
                          "share_high": high,
                          "share": shown((low, high), percent=True), "share_ci_low": ci_low, "share_ci_high": ci_high,
-                         "unreliable": unreliable((lab.low, lab.high), (tot.low, tot.high)) and not pd.isna(low),
+                         "unreliable": share_unreliable((lab.low, lab.high), (tot.low, tot.high)) and not pd.isna(low),
                          "ids": tuple(i for i in (lab.id, tot.id) if isinstance(i, str))})
     return pd.DataFrame(rows)
 
@@ -83,10 +94,11 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     Each share comes with its Wilson interval.
     """
     years = list(range(first_year, last_year + 1))
-    shares = labor_shares(data.glotip, years, release, include_flagged, confidence)
+    shares = labor_shares(data.glotip, data.series_breaks, years, release, include_flagged, confidence)
     counts = pooled_counts(shares, data.glotip)
     together = {stage: share(labor, total) for stage, (labor, total) in counts.items()}
     chance = {stage: share_interval(labor, total, confidence) for stage, (labor, total) in counts.items()}
+    shaky_pooled = {stage: share_unreliable(labor, total) for stage, (labor, total) in counts.items()}
     nan = (float("nan"), float("nan"))
     victims, convicted = (together.get(stage, nan) for stage in STAGES.values())
     victims_ci, convicted_ci = (chance.get(stage, nan) for stage in STAGES.values())
@@ -101,21 +113,29 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     wide["ci_of_victims"] = wide.year.map(wide_ci["detected victims"])
     wide["ci_of_convicted"] = wide.year.map(wide_ci["persons convicted"])
     counted = {stage: len(rows.dropna(subset=["share_low"])) for stage, rows in shares.groupby("stage")}
-    # How many yearly shares of each stage rest on fewer than RELIABLE_EVENTS events.
+    # How many yearly shares of each stage are unreliable by NCHS's standard for proportions.
     shaky = [{"stage": stage, "unreliable": int(rows.unreliable.sum()), "years": len(rows)}
              for stage, rows in shares.dropna(subset=["share_low"]).groupby("stage", sort=False)]
+    # a pooled share over years crossing a break in its series (flag b) says so, with the break's first year
+    broken = shares[shares.total_flags.str.contains("b") & shares.share_low.notna()]
+    crossing = [(stage, int(rows.year.min())) for stage, rows in broken.groupby("stage", sort=False)
+                if rows.year.min() > shares[(shares.stage == stage) & shares.share_low.notna()].year.min()]
     story = words.render(__name__, {
-        "release": release, "include_flagged": include_flagged, "first_year": first_year, "last_year": last_year,
+        "crossing": crossing, "release": release, "include_flagged": include_flagged, "first_year": first_year,
+        "last_year": last_year,
         "confidence": confidence, "by_year": list(wide.itertuples()), "victims": victims, "convicted": convicted,
         "victims_ci": victims_ci, "convicted_ci": convicted_ci, "victims_years": counted.get("detected victims", 0),
-        "convicted_years": counted.get("persons convicted", 0), "compared": compared, "shaky": shaky})
+        "convicted_years": counted.get("persons convicted", 0), "compared": compared, "shaky": shaky,
+        "shaky_pooled": shaky_pooled})
     ids = [i for cell in shares.ids for i in cell]
     return Result(
         title=story.title,
         table=shares,
-        facts={"pooled": together, "pooled_ci": chance, "years_with_share": counted, "confidence": confidence,
-               "differ": None if compared is None else compared.differs,
-               "p_value": None if compared is None else compared.p_value},
+        facts={"pooled": together, "pooled_ci": chance, "pooled_unreliable": shaky_pooled,
+               "years_with_share": counted, "confidence": confidence,
+               "verdict": None if compared is None else compared.verdict,
+               "p_value": None if compared is None else compared.p_value,
+               "p_range": None if compared is None else tuple(float(v) for v in compared.p_range)},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids, data.glotip),
         summary=story.summary,

@@ -9,6 +9,7 @@ import pandas as pd
 from ..data import Dataset, from_source, sources_of
 from . import words
 from .domains import CONFIDENCE, SomeOf, SourceWithFigures, YearsOf
+from .reliability import share_unreliable
 from .result import Result, analysis_of
 from .uncertainty import (
     compare_shares,
@@ -33,8 +34,9 @@ def stage_table(figures: pd.DataFrame, years: list[int], stages: list[str], conf
 
     Returns:
         One row per year and stage: ``sex``, ``labor``, ``total``, ``share_labor``,
-        its interval ``share_ci_low``-``share_ci_high``, ``unreliable`` (fewer
-        than 20 events), and the unit each stage counts in (cases, suspects, traffickers).
+        its interval ``share_ci_low``-``share_ci_high``, ``unreliable`` (by
+        NCHS's standard for proportions, :mod:`.reliability`), and the unit each
+        stage counts in (cases, suspects, traffickers).
     """
     unknown = [s for s in stages if s not in STAGES]
     if unknown:
@@ -53,7 +55,8 @@ def stage_table(figures: pd.DataFrame, years: list[int], stages: list[str], conf
     chance = [share_interval((lab, lab), (tot, tot), confidence)
               for lab, tot in zip(wide.labor, wide.total, strict=True)]
     wide["share_ci_low"], wide["share_ci_high"] = [c[0] for c in chance], [c[1] for c in chance]
-    wide["unreliable"] = [unreliable((lab, lab), (tot, tot)) for lab, tot in zip(wide.labor, wide.total, strict=True)]
+    wide["unreliable"] = [share_unreliable((lab, lab), (tot, tot))
+                          for lab, tot in zip(wide.labor, wide.total, strict=True)]
     order = {s: i for i, s in enumerate(stages)}
     wide = wide.sort_values(["year", "stage"], key=lambda c: c.map(order) if c.name == "stage" else c,
                             ignore_index=True)
@@ -68,7 +71,8 @@ def attrition(stages: pd.DataFrame, first: str = "investigations", last: str = "
               confidence: float = 0.95) -> pd.DataFrame:
     """Convictions per investigation (or any later stage per earlier one), by year and form.
 
-    Each ratio comes with its exact conditional interval.
+    Each ratio comes with its exact conditional interval, and is marked
+    ``unreliable`` on fewer than 20 events (the rule for ratios of counts).
 
     The stages count different units (cases, suspects, traffickers), so the
     ratio is a rough measure of throughput, not the fate of the same cases.
@@ -122,7 +126,8 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
         facts={"year": last_year, "share_labor_first_stage": first_share, "share_labor_last_stage": last_share,
                "ci_first_stage": (float(first_row.share_ci_low), float(first_row.share_ci_high)),
                "ci_last_stage": (float(last_row.share_ci_low), float(last_row.share_ci_high)),
-               "differ": compared.differs, "p_value": compared.p_value, "confidence": confidence},
+               "verdict": compared.verdict, "p_value": compared.p_value,
+               "p_range": tuple(float(v) for v in compared.p_range), "confidence": confidence},
         figure_ids=tuple(ids),
         sources=sources_of(data.figures, data.sources, ids),
         summary=story.summary,

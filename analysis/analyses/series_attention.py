@@ -9,11 +9,11 @@ import pandas as pd
 from ..data import Dataset, sources_of, with_series
 from . import words
 from .domains import CONFIDENCE, Range
+from .reliability import share_unreliable
 from .result import Result, analysis_of
 from .uncertainty import (
     compare_shares,
     share_interval,
-    unreliable,
 )
 
 #: (series, metric) counted by form, and what a reader calls it.
@@ -35,8 +35,9 @@ def sex_share_by_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[
     """Sexual exploitation's share of cases by year: TIP investigations and KOM police reports.
 
     Computed from counts by form where the source gives them (sex over the total,
-    or over sex plus labor when no total is given), with a Wilson interval, or
-    taken from the share the source states (no counts, so no interval).
+    or over sex plus labor when no total is given), with a Wilson interval and
+    NCHS's test of reliability for proportions (:mod:`.reliability`), or taken
+    from the share the source states (no counts, so no interval and no test).
     """
     table = with_series(figures, sources)
     table = table[(table.period_kind == "calendar_year") & table.period_start.isin(years) & table.value.notna()]
@@ -54,7 +55,7 @@ def sex_share_by_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[
             rows.append({"year": int(year), "series": series, "measure": measure, "share_sex": by_form["sex"] / total,
                          "sex": float(by_form["sex"]), "total": float(total), "share_ci_low": low,
                          "share_ci_high": high,
-                         "unreliable": unreliable((by_form["sex"],) * 2, (total, total)), "basis": "counts",
+                         "unreliable": share_unreliable((by_form["sex"],) * 2, (total, total)), "basis": "counts",
                          "ids": tuple(group.id)})
     shares = table[(table.metric == "police_reports_share") & (table.form == "sex")]
     have = {(r["year"], r["series"]) for r in rows}
@@ -81,7 +82,8 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2010, last_year: 
     Given for every year a source splits them.
 
     The title sets the first and last year of the series with counts in the
-    most years against each other, with Fisher's exact test.
+    most years against each other, with Fisher's exact test (KOM's police
+    reports: only 2014 and 2023 come as counts; its other years are stated shares).
     """
     years = list(range(first_year, last_year + 1))
     shares = sex_share_by_year(data.figures, data.sources, years, confidence)
@@ -97,8 +99,8 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2010, last_year: 
         first, last = rows.iloc[0], rows.iloc[-1]
         test = compare_shares((first.sex,) * 2, (first.total,) * 2, (last.sex,) * 2, (last.total,) * 2, confidence)
         compared = {"series": name, "first": first, "last": last, "test": test}
-        facts.update({"compared": (name, int(first.year), int(last.year)), "differ": test.differs,
-                      "p_value": test.p_value})
+        facts.update({"compared": (name, int(first.year), int(last.year)), "verdict": test.verdict,
+                      "p_value": test.p_value, "p_range": tuple(float(v) for v in test.p_range)})
     first_row, last_row = shares.iloc[0], shares.iloc[-1]
     facts.update({"first": (int(first_row.year), first_row.series, float(first_row.share_sex)),
                   "last": (int(last_row.year), last_row.series, float(last_row.share_sex))})

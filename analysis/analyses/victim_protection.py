@@ -11,8 +11,8 @@ from . import words
 from .domains import CONFIDENCE, SourceWithFigures, YearsOf
 from .result import Result, analysis_of
 from .uncertainty import (
-    compare_shares,
-    share_interval,
+    compare_rates,
+    ratio_interval,
     unreliable,
 )
 
@@ -30,12 +30,15 @@ def _counted_years(data: Dataset, p: dict) -> pd.Series:
 
 def protection_table(figures: pd.DataFrame, years: list[int], measures: tuple[str, ...] = MEASURES,
                      confidence: float = 0.95) -> pd.DataFrame:
-    """Each measure per year, as a count and per 100 victims identified, with a Wilson interval.
+    """Each measure per year, as a count and per 100 victims identified, with the exact conditional interval.
 
     A measure the source does not give for a year is a missing value, not zero.
     Shelter uptake is that of one care institution (women and men added). The
-    interval treats each measure as the share of the victims identified who
-    received it (each person at most once).
+    permits, periods and places granted in a year are not a subset of that
+    year's victims (some go to victims of earlier years), so each measure per
+    100 victims is a ratio of two Poisson counts, not a share: its interval is
+    the exact conditional one (:func:`~.uncertainty.ratio_interval`), times
+    100, and it is ``unreliable`` when either count is under 20.
     """
     rows = []
     for year in years:
@@ -44,7 +47,7 @@ def protection_table(figures: pd.DataFrame, years: list[int], measures: tuple[st
             found = figures[(figures.metric == measure) & (figures.period_kind == "calendar_year")
                             & (figures.period_start == year)]
             value = float(found.value.sum()) if len(found) else float("nan")
-            low, high = share_interval((value, value), (victims.value, victims.value), confidence)
+            low, high = ratio_interval((value, value), (victims.value, victims.value), confidence)
             rows.append({
                 "year": year, "measure": measure, "count": value, "victims_identified": victims.value,
                 "per_100_victims": 100 * value / victims.value, "ci_low": 100 * low, "ci_high": 100 * high,
@@ -52,6 +55,28 @@ def protection_table(figures: pd.DataFrame, years: list[int], measures: tuple[st
                 "victims_hedge": victims.hedge, "ids": (*found.id, *victims.ids),
             })
     return pd.DataFrame(rows)
+
+
+def year_against_year(table: pd.DataFrame, first: int, last: int, confidence: float = 0.95) -> list[dict]:
+    """Each measure given in both years: its rate per victim in ``last`` against ``first``.
+
+    The exact conditional test of two Poisson rates with the victims
+    identified as the exposure (:func:`~.uncertainty.compare_rates`), and the
+    rate ratio (last over first) with its interval. The victim counts are
+    taken as known: their own chance is left out.
+    """
+    changes = []
+    for measure in MEASURES:
+        rows = [table[(table.year == y) & (table.measure == measure)] for y in (first, last)]
+        if any(r.empty or pd.isna(r.iloc[0]["count"]) for r in rows):
+            continue
+        a, b = rows[0].iloc[0], rows[1].iloc[0]
+        test = compare_rates((b["count"],) * 2, b.victims_identified, (a["count"],) * 2, a.victims_identified,
+                             confidence)
+        changes.append({"measure": measure, "verdict": test.verdict, "p_value": test.p_value,
+                        "p_range": tuple(float(v) for v in test.p_range),
+                        "rate_ratio": tuple(float(v) for v in test.ratio), "ci": (float(test.low), float(test.high))})
+    return changes
 
 
 #: The tables of the data this analysis reads: its notebook is run again when one of their files changes
@@ -66,7 +91,8 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
     """Reflection periods, residence permits, asylum and shelter per 100 victims identified, by year.
 
-    Each rate comes with its Wilson interval.
+    Each rate comes with the exact conditional interval of a ratio of two counts, and the first year is set against
+    the last by the exact conditional test of two rates.
     """
     figures = from_source(data.figures, source)
     table = protection_table(figures, list(years), confidence=confidence)
@@ -79,16 +105,7 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
                                  for m in ("temporary_residence_permits_granted", "reflection_periods_granted"))
     ids = [i for cell in table.ids for i in cell]
     missing = table[table["count"].isna()]
-    changes = []
-    if len(years) > 1:
-        first = min(years)
-        for measure in MEASURES:
-            a, b = (table[(table.year == y) & (table.measure == measure)].iloc[0] for y in (first, last))
-            if pd.isna(a["count"]) or pd.isna(b["count"]):
-                continue
-            test = compare_shares((a["count"],) * 2, (a.victims_identified,) * 2, (b["count"],) * 2,
-                                  (b.victims_identified,) * 2, confidence)
-            changes.append({"measure": measure, "differs": test.differs, "p_value": test.p_value})
+    changes = year_against_year(table, min(years), last, confidence) if len(years) > 1 else []
     story = words.render(__name__, {
         "year": last, "first_year": min(years), "permits": permits, "reflection": reflection, "permits_ci": permits_ci,
         "reflection_ci": reflection_ci, "rows": list(table.dropna(subset=["count"]).itertuples()), "changes": changes,
@@ -97,7 +114,8 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
         title=story.title,
         table=table,
         facts={"year": last, "permits_per_100": permits, "reflection_per_100": reflection, "permits_ci": permits_ci,
-               "reflection_ci": reflection_ci, "confidence": confidence},
+               "reflection_ci": reflection_ci, "confidence": confidence,
+               "changes": {c["measure"]: {k: v for k, v in c.items() if k != "measure"} for c in changes}},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids),
         summary=story.summary,

@@ -37,6 +37,7 @@ def draw(result: Result) -> plt.Figure:
                   marks.key_entries(result.parameters["confidence"],
                                     censoring=bool((shares.share_low < shares.share_high).any()),
                                     unreliable=bool(shares.unreliable.any()),
-                                    reliable=bool((~shares.unreliable & shares.share_low.notna()).any())),
+                                    reliable=bool((~shares.unreliable & shares.share_low.notna()).any()),
+                                    shares=True),
                   loc="upper center", bbox_to_anchor=(0.72, -0.14), ncols=2)
     return fig

@@ -38,6 +38,7 @@ def draw(result: Result) -> plt.Figure:
     marks.add_key(ax,
                   marks.key_entries(result.parameters["confidence"], censoring=False,
                                     unreliable=bool(by_stage.unreliable.any()),
-                                    reliable=bool((~by_stage.unreliable).any())), loc="upper left",
+                                    reliable=bool((~by_stage.unreliable).any()),
+                                    shares=True), loc="upper left",
                   bbox_to_anchor=(1.0, 0.7))
     return fig

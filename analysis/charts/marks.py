@@ -71,9 +71,17 @@ def points(ax: Axes, x, value, unreliable, colour: str, marker: str = "o", size:
                    label=None if (~shaky).any() else label)
 
 
+#: How the key names the open and filled markers of a share, judged by NCHS's rule for proportions
+#: (:mod:`analysis.analyses.reliability`), not by a count of events.
+SHARE_RULE = ("open: unreliable (NCHS proportions rule)", "filled: reliable")
+
+
 def key_entries(confidence: float, censoring: bool, unreliable: bool,
-                reliable: bool = True) -> list[tuple[Line2D, str]]:
-    """Legend handles for the marks: the chance interval, the censoring range and the open marker, as each is used."""
+                reliable: bool = True, shares: bool = False) -> list[tuple[Line2D, str]]:
+    """Legend handles for the marks: the chance interval, the censoring range and the open marker, as each is used.
+
+    With ``shares``, the open and filled markers are named by the rule for shares (:data:`SHARE_RULE`).
+    """
     grey = "#555555"
     entries = [(Line2D([], [], color=grey, marker="_", markersize=8, linewidth=1.2),
                 f"{ci_label(confidence)} (chance)")]
@@ -81,10 +89,10 @@ def key_entries(confidence: float, censoring: bool, unreliable: bool,
         entries.append((Line2D([], [], color=grey, linewidth=6, alpha=0.45), "range of a '<5' count (1 to 4)"))
     if unreliable:
         entries.append((Line2D([], [], color=grey, marker="o", markerfacecolor="white", linestyle="none"),
-                        f"open: fewer than {RELIABLE_EVENTS} events (unreliable)"))
+                        SHARE_RULE[0] if shares else f"open: fewer than {RELIABLE_EVENTS} events (unreliable)"))
     if unreliable and reliable:
         entries.append((Line2D([], [], color=grey, marker="o", linestyle="none"),
-                        f"filled: {RELIABLE_EVENTS} events or more"))
+                        SHARE_RULE[1] if shares else f"filled: {RELIABLE_EVENTS} events or more"))
     return entries
 
 

@@ -38,8 +38,9 @@ def draw(result: Result) -> plt.Figure:
     marks.add_key(ax,
                   marks.key_entries(result.parameters["confidence"], censoring=False,
                                     unreliable=bool(shares.unreliable.any()),
-                                    reliable=bool((~shares.unreliable).any())) + [
+                                    reliable=bool((~shares.unreliable).any()),
+                                    shares=True) + [
                   (plt.Line2D([], [], color="#555555", marker="o", linestyle="none"),
-                   "no bar: a share the source states, no counts")],
+                   "no bar: a share the source states, no counts to judge")],
                   loc="lower left")
     return fig
