@@ -1,17 +1,23 @@
-"""Notebook 03: the funding lines a TIP narrative reports, per victim, in kroner and another currency."""
+"""Notebook 03: the funding lines a TIP narrative reports, per victim, in kroner and another currency.
+
+The amount per victim is given under each count of victims there is for the year, side by side: the TIP's (the
+``denominator``), UNODC's detected victims and KOM's victims followed up. No chance interval is given: the victims
+are not a sample of anything the funding is spent on, and which count divides the funding is what moves the figure.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
 
+import numpy as np
 import pandas as pd
 
 from ..data import VICTIM_MEASURES, Dataset, from_source, sources_of, victim_count
 from . import words
-from .domains import CONFIDENCE, Domain, Holds, Matches, OneOf, SomeOf, SourceWithFigures, YearsOf
+from .domains import Domain, Holds, Matches, OneOf, SomeOf, SourceWithFigures, YearsOf
 from .result import Result, analysis_of
-from .uncertainty import count_interval
+from .victim_counts import COUNTED, COUNTS, other_counts
 
 
 def lines_for(figures: pd.DataFrame, year: int, lines: list[str] | None = None) -> pd.DataFrame:
@@ -53,25 +59,27 @@ def implied_rate(lines: pd.DataFrame) -> float:
 
 
 def per_victim(lines: pd.DataFrame, victims: float, currency: str, nok_per_unit: float,
-               confidence: float = 0.95) -> pd.DataFrame:
+               as_reported: bool = False) -> pd.DataFrame:
     """Each line and the total, per victim, in NOK and in ``currency`` at ``nok_per_unit``.
 
-    ``nok_per_victim_ci_low``-``_high``: the amount over the exact (Garwood)
-    interval of the victim count, the amount itself taken as known.
+    With ``as_reported`` (USD at the report's own rate), a line's amount in USD is the one the report gives beside its
+    kroner, where it gives one; any other amount is computed at ``nok_per_unit``. ``<currency>_basis`` says which:
+    "reported", "computed", and for the total "sum of reported" or "sum, partly computed".
     """
     if nok_per_unit <= 0:
         raise ValueError(f"the exchange rate must be positive, got {nok_per_unit}")
     if victims <= 0:
         raise ValueError(f"the denominator must be positive, got {victims}")
+    cur = currency.lower()
     table = lines[["id", "item", "nok"]].copy()
-    total = pd.DataFrame([{"id": "total", "item": "All lines shown", "nok": table.nok.sum()}])
-    table = pd.concat([table, total], ignore_index=True)
-    table[currency.lower()] = table.nok / nok_per_unit
+    reported = lines.usd_as_reported.astype(float) if as_reported else pd.Series(np.nan, index=lines.index)
+    table[cur] = reported.where(reported.notna(), table.nok / nok_per_unit)
+    table[f"{cur}_basis"] = np.where(reported.notna(), "reported", "computed")
+    total = {"id": "total", "item": "All lines shown", "nok": table.nok.sum(), cur: table[cur].sum(),
+             f"{cur}_basis": "sum of reported" if reported.notna().all() else "sum, partly computed"}
+    table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
     table["nok_per_victim"] = table.nok / victims
-    low, high = count_interval((victims, victims), confidence)
-    table["nok_per_victim_ci_low"], table["nok_per_victim_ci_high"] = (table.nok / high,
-                                                                       table.nok / low if low > 0 else float("inf"))
-    table[f"{currency.lower()}_per_victim"] = table[currency.lower()] / victims
+    table[f"{cur}_per_victim"] = table[cur] / victims
     return table
 
 
@@ -103,7 +111,7 @@ def _counted_in_year(data: Dataset, p: dict) -> None:
 
 #: The tables of the data this analysis reads: its notebook is run again when one of their files changes
 #: (see analysis.regenerate.incremental; tests/regenerate/test_incremental.py runs it and checks).
-READS = ("figures", "sources")
+READS = ("figures", "glotip", "sources")
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,7 +130,7 @@ class _Rate(Domain):
         return []
 
 
-@analysis_of("03_funding_per_victim", headline=("per_victim", "funding per victim, in {currency}"))
+@analysis_of("03_funding_per_victim", glotip=True, headline=("per_victim", "funding per victim, in {currency}"))
 def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip2015",
             year: Annotated[int, YearsOf(_funded_years, needs=("source",))] = 2014,
             denominator: Annotated[str, OneOf(VICTIM_MEASURES) & Holds(_counted_in_year, needs=("source", "year"))]
@@ -132,13 +140,14 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
             exchange_rate: Annotated[float | None, _Rate()] = None,
             funding_lines: Annotated[tuple[str, ...], SomeOf(
                 _lines_of_year, at_least=0, needs=("source", "year"),
-                message="{name}: unknown id(s) {unknown}; expected ids among {allowed}")] = (),
-            confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
-    """Each funding line and their total per victim, in NOK and in ``currency``.
+                message="{name}: unknown id(s) {unknown}; expected ids among {allowed}")] = ()) -> Result:
+    """Each funding line and their total per victim, in NOK and in ``currency``, under each count of victims.
 
-    The rate is the one implied by the report's own NOK/USD pairs when
-    ``exchange_rate`` is None (USD only); a rate given is the user's, and the
-    result says so.
+    ``denominator`` names the TIP's count that the bars, the currency and the headline use; UNODC's detected victims
+    (release :data:`RELEASE`) and KOM's victims followed up in ``year`` stand beside it where they exist. The rate is
+    the one implied by the report's own NOK/USD pairs when ``exchange_rate`` is None (USD only), and the USD amounts
+    are then the report's own where it gives them; a rate given is the user's, and the result says so. The amount
+    per victim carries no chance interval: its victims are not a sample of anything the funding is spent on.
     """
     figures = from_source(data.figures, source)
     lines = lines_for(figures, year, list(funding_lines))
@@ -148,31 +157,53 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
     rate = report_rate if exchange_rate is None else exchange_rate
     if exchange_rate is not None:
         supplied["exchange_rate"] = words.section(__name__, "exchange rate label", {"currency": currency})
+    as_reported = exchange_rate is None and currency == "USD"
     victims = victim_count(figures, denominator, year)
-    table = per_victim(lines, victims.value, currency, rate, confidence)
+    table = per_victim(lines, victims.value, currency, rate, as_reported)
+    tip = pd.DataFrame([{"year": year, "count": "tip", "victims": victims.value, "ids": victims.ids,
+                         "definition": victims.measure.describe(), "missing_reason": None}])
+    counts = pd.concat([tip, other_counts(data, [year])], ignore_index=True)
+    counts["who"] = counts["count"].map(COUNTS)
+    counts["counted"] = counts["count"].map({**COUNTED, "tip": victims.measure.describe()})
+    counts["label"] = [victims.label if key == "tip" else f"{n:,.0f} {COUNTED[key]}" if not pd.isna(n) else None
+                       for key, n in zip(counts["count"], counts.victims, strict=True)]
     total = table.set_index("id").loc["total"]
+    counts["nok_per_victim"] = total.nok / counts.victims
+    counts["main"] = counts["count"] == "tip"
+    for row in counts[~counts.main].itertuples():
+        table[f"victims_{row.count}"] = row.victims
+        table[f"nok_per_victim_{row.count}"] = table.nok / row.victims
+    given = counts.dropna(subset=["victims"])
+    low, high = float(given.nok_per_victim.min()), float(given.nok_per_victim.max())
     cur = currency.lower()
-    total_ci = (float(total.nok_per_victim_ci_low), float(total.nok_per_victim_ci_high))
-    ids = [*lines.id, *lines.usd_id.dropna(), *victims.ids]
+    shown = table[table.id != "total"]
+    ids = [*lines.id, *lines.usd_id.dropna(), *(i for cell in counts.ids for i in cell)]
     story = words.render(__name__, {
         "nok_total": every.nok.sum(), "usd_total": every.usd_as_reported.sum(), "report_rate": report_rate,
         "exchange_rate": exchange_rate, "currency": currency, "per": victims.measure.singular,
-        "victims_label": victims.label,
-        "nok_per_victim": total.nok_per_victim, "per_victim": total[f"{cur}_per_victim"], "nok_per_victim_ci": total_ci,
-        "year": year, "confidence": confidence})
+        "victims_label": victims.label, "counted": victims.measure.describe(), "counts": list(counts.itertuples()),
+        "given": len(given),
+        "low": low, "high": high, "spread": high / low - 1, "as_reported": as_reported,
+        "reported": list(shown[shown[f"{cur}_basis"] == "reported"].itertuples()),
+        "computed": list(shown[shown[f"{cur}_basis"] == "computed"].itertuples()), "cur": cur,
+        "nok_per_victim": total.nok_per_victim, "per_victim": total[f"{cur}_per_victim"], "year": year})
     return Result(
         title=story.title,
         table=table.assign(denominator=denominator, victims=victims.value, nok_per_unit=rate),
         facts={"year": year, "nok_per_victim": float(total.nok_per_victim),
                "per_victim": float(total[f"{cur}_per_victim"]),
-               "nok_per_victim_ci": total_ci, "confidence": confidence,
+               "nok_per_victim_by_count": {r.count: None if pd.isna(r.nok_per_victim) else float(r.nok_per_victim)
+                                           for r in counts.itertuples()},
+               "victims_by_count": {r.count: None if pd.isna(r.victims) else float(r.victims)
+                                    for r in counts.itertuples()},
+               "nok_per_victim_range": (low, high),
                "currency": currency, "rate": rate, "rate_implied_by_report": report_rate, "victims": victims.value,
                "victims_label": victims.label, "per": victims.measure.singular},
-        figure_ids=tuple(ids),
-        sources=sources_of(data.figures, data.sources, ids),
+        figure_ids=tuple(dict.fromkeys(ids)),
+        sources=sources_of(data.figures, data.sources, ids, data.glotip),
         summary=story.summary,
         closing=story.closing,
         caveats=story.caveats,
-        tables={"lines": lines},
+        tables={"lines": lines, "counts": counts},
         supplied=supplied,
     )

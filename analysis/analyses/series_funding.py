@@ -1,6 +1,8 @@
 """Notebook 08: the funding lines in kroner that the TIP editions report, year by year.
 
-Also per victim, in current and constant kroner.
+Also per victim, in current and constant kroner, under each count of victims for the year side by side: the TIP's
+government count, UNODC's detected victims and KOM's victims followed up. No chance interval is given: the victims
+are not a sample of anything the funding is spent on, and which count divides the funding is what moves the figure.
 """
 
 from __future__ import annotations
@@ -10,17 +12,16 @@ from typing import Annotated
 import pandas as pd
 
 from ..data import Dataset, choose_vintage, sources_of
-from ..data.vintages import choose_release
 from ..data.world_bank import price_index
 from . import words
-from .domains import CONFIDENCE, Holds, OneOf, Range
+from .domains import Holds, OneOf, Range
 from .result import Result, analysis_of
-from .series_conviction_gap import victims_per_year
-from .uncertainty import count_interval, unreliable
-from .unodc import RELEASES, yearly_counts
+from .unodc import RELEASES
+from .victim_counts import COUNTS, other_counts, victims_per_year
 
-#: The victim counts funding can be divided by.
-DENOMINATORS = {"unodc_detected": "victims detected (UNODC)", "tip": "victims in the TIP's government count"}
+#: The victim counts funding can be divided by: the keys of :data:`~analysis.analyses.funding_per_victim.COUNTS`.
+DENOMINATORS = {"unodc_detected": "victims detected (UNODC)", "tip": "victims in the TIP's government count",
+                "kom": "victims followed up (KOM)"}
 
 
 def _money(figures: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
@@ -52,47 +53,60 @@ def funding_by_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[in
     return table.sort_values(["year", "item"], ignore_index=True)
 
 
+def counts_by_year(data: Dataset, years: list[int], release: str) -> pd.DataFrame:
+    """Every count of victims for each year, one row per year and count (a key of :data:`DENOMINATORS`).
+
+    ``victims`` (missing where there is none), ``hedge``, ``victims_ids`` and, where none, ``missing_reason``. The
+    TIP's is the government's count by the best measure the editions give
+    (:func:`~analysis.analyses.series_conviction_gap.victims_per_year`); UNODC's come from the GLOTIP ``release``,
+    flagged rows left out, and KOM's are its counts of everyone
+    (:func:`~analysis.analyses.victim_counts.other_counts`).
+    """
+    tip = victims_per_year(data.figures, data.sources, years)
+    tip = pd.DataFrame({"year": years, "count": "tip", "victims": tip.victims.to_numpy(), "hedge": tip.hedge.to_numpy(),
+                        "victims_ids": list(tip.ids), "missing_reason": tip.missing_reason.to_numpy()})
+    others = other_counts(data, years, release).rename(columns={"ids": "victims_ids"}).assign(hedge="exact")
+    table = pd.concat([tip, others[list(tip.columns)]], ignore_index=True)
+    order = {key: i for i, key in enumerate(COUNTS)}
+    return table.sort_values(["year", "count"], key=lambda c: c.map(order) if c.name == "count" else c,
+                             ignore_index=True)
+
+
 def victims_by_year(data: Dataset, years: list[int], denominator: str, release: str) -> pd.DataFrame:
     """The victim count of each year by ``denominator``.
 
     ``victims``, ``hedge``, ``victims_ids`` and, where none, ``missing_reason``.
     """
-    if denominator == "tip":
-        tip = victims_per_year(data.figures, data.sources, years)
-        return pd.DataFrame({"year": years, "victims": tip.victims.to_numpy(), "hedge": tip.hedge.to_numpy(),
-                             "victims_ids": list(tip.ids), "missing_reason": tip.missing_reason.to_numpy()})
-    counts = yearly_counts(choose_release(data.glotip, release), "NOR", "victims_detected", years)
-    # a "<5" count of victims would make the amount per victim a range; none stands 2014-2018
-    exact = counts.low == counts.high
-    return pd.DataFrame({"year": years, "victims": counts.low.where(exact).to_numpy(), "hedge": ["exact"] * len(years),
-                         "victims_ids": [(i,) if isinstance(i, str) else () for i in counts.id],
-                         "missing_reason": [None if isinstance(w, str) else "not reported to UNODC"
-                                            for w in counts.written]})
+    counts = counts_by_year(data, years, release)
+    return counts[counts["count"] == denominator].drop(columns="count").reset_index(drop=True)
 
 
-def per_victim(totals: pd.Series, victims: pd.DataFrame, index: pd.DataFrame, base_year: int,
-               confidence: float) -> pd.DataFrame:
-    """Each year's total NOK per victim, in current kroner and in kroner of ``base_year``.
+def per_victim(totals: pd.Series, counts: pd.DataFrame, index: pd.DataFrame, base_year: int) -> pd.DataFrame:
+    """Each year's total NOK per victim under each count, in current kroner and in kroner of ``base_year``.
 
-    Each comes with the interval of the victim count.
-
-    The amounts are taken as known; the interval divides them by the exact
-    (Garwood) Poisson interval of the year's victim count.
+    One row per year and count of ``counts`` (:func:`counts_by_year`); a year without lines or without the count has
+    no amount per victim. The amounts and the counts are taken as they are given: no chance interval.
     """
-    table = victims.set_index("year").join(totals.rename("nok")).join(index.set_index("year")[["index", "ids"]].rename(
-        columns={"ids": "price_ids"}))
+    prices = index.set_index("year")
+    table = counts.join(totals.rename("nok"), on="year").join(prices[["index", "ids"]].rename(
+        columns={"ids": "price_ids"}), on="year")
     table["nok_per_victim"] = table.nok / table.victims.where(table.victims > 0)
-    chance = [count_interval((v, v), confidence) if not pd.isna(v) else (float("nan"), float("nan"))
-              for v in table.victims]
-    table["ci_low"] = table.nok / [c[1] for c in chance]
-    table["ci_high"] = table.nok / [c[0] if c[0] > 0 else float("nan") for c in chance]
-    base = float(index.set_index("year").loc[base_year, "index"])
-    deflate = base / table["index"]
-    for column in ("nok_per_victim", "ci_low", "ci_high"):
-        table[f"{column}_constant"] = table[column] * deflate
-    table["unreliable"] = [unreliable((v, v)) for v in table.victims]
+    table["nok_per_victim_constant"] = table.nok_per_victim * float(prices.loc[base_year, "index"]) / table["index"]
     table["base_year"] = base_year
-    return table.reset_index()
+    return table
+
+
+def _spans(amounts: pd.DataFrame) -> list[dict]:
+    """Each year with an amount per victim under any count: the lowest and highest in constant kroner, and how many."""
+    given = amounts.dropna(subset=["nok_per_victim"])
+    spans = []
+    for year, group in given.groupby("year"):
+        spans.append({"year": int(year), "low": float(group.nok_per_victim_constant.min()),
+                      "high": float(group.nok_per_victim_constant.max()),
+                      "current_low": float(group.nok_per_victim.min()),
+                      "current_high": float(group.nok_per_victim.max()),
+                      "n": len(group), "who": COUNTS[group["count"].iloc[0]]})
+    return spans
 
 
 #: The tables of the data this analysis reads: its notebook is run again when one of their files changes
@@ -106,48 +120,63 @@ READS = ("figures", "glotip", "sources", "world_bank")
 def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2014, last_year: Annotated[int, YEARS] = 2018,
             denominator: Annotated[str, OneOf(DENOMINATORS)] = "unodc_detected",
             base_year: Annotated[int, Holds(_prices, needs=("first_year", "last_year"))] = 2018,
-            release: Annotated[str, OneOf(RELEASES)] = "latest",
-            confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
+            release: Annotated[str, OneOf(RELEASES)] = "latest") -> Result:
     """The lines each year and their total, and the total per victim in current and constant kroner.
 
     A year without lines is "none reported", not zero, and a year without a victim count has no amount per victim.
 
-    ``denominator``: UNODC's detected victims (``release`` picks the GLOTIP
-    release) or the TIP's government count. Constant kroner deflate with a
-    price index chained from the World Bank's annual consumer price inflation
-    for Norway, equal to 1 in ``base_year``.
+    The total per victim is given under each count of victims for the year: the TIP's government count, UNODC's
+    detected victims (``release`` picks the GLOTIP release) and KOM's victims followed up; ``denominator`` names the
+    one drawn as the main line and stated as the headline. Constant kroner deflate with a price index chained from
+    the World Bank's annual consumer price inflation for Norway, equal to 1 in ``base_year``. The amount
+    per victim carries no chance interval: its victims are not a sample of anything the funding is spent on.
     """
     years = list(range(first_year, last_year + 1))
     lines = funding_by_year(data.figures, data.sources, years)
     totals = lines.groupby("year").nok.sum().reindex(years)
     reported = totals.dropna()
     index = price_index(data.world_bank, "NOR", years, base_year)
-    victims = victims_by_year(data, years, denominator, release)
-    amounts = per_victim(totals, victims, index, base_year, confidence)
-    both = amounts.dropna(subset=["nok_per_victim"])
-    measure = DENOMINATORS[denominator]
+    amounts = per_victim(totals, counts_by_year(data, years, release), index, base_year)
+    amounts["main"] = amounts["count"] == denominator
+    chosen = amounts[amounts.main].reset_index(drop=True)
+    both = chosen.dropna(subset=["nok_per_victim"])
+    spans = _spans(amounts)
     per_year = lines.groupby("year").size().reindex(years, fill_value=0)
-    first, last = (both.iloc[0], both.iloc[-1]) if len(both) else (None, None)
+    wide = chosen[["year", "nok", "victims", "hedge", "nok_per_victim", "nok_per_victim_constant"]].rename(
+        columns={"nok": "year_total_nok", "hedge": "victims_hedge"})
+    for key in DENOMINATORS:
+        one = amounts[amounts["count"] == key].set_index("year")
+        for column in ("victims", "nok_per_victim", "nok_per_victim_constant"):
+            wide[f"{column}_{key}"] = wide.year.map(one[column])
+    wide = wide.assign(base_year=base_year, denominator=denominator)
     story = words.render(__name__, {
-        "rows": list(amounts.itertuples()), "measure": measure, "base_year": base_year, "confidence": confidence,
-        "lines_named": list(per_year.items()), "first_total": reported.iloc[0], "first_total_year": reported.index[0],
-        "last_total": reported.iloc[-1], "last_total_year": reported.index[-1], "first": first, "last": last})
-    price_ids = [i for cell in amounts.price_ids for i in cell]
+        "years": [{"year": year, "nok": totals.loc[year],
+                   "counts": list(amounts[amounts.year == year].itertuples())} for year in years],
+        "measure": DENOMINATORS[denominator], "who": COUNTS[denominator], "counts": COUNTS,
+        "base_year": base_year, "lines_named": list(per_year.items()), "first_total": reported.iloc[0],
+        "first_total_year": reported.index[0], "last_total": reported.iloc[-1], "last_total_year": reported.index[-1],
+        "first": spans[0] if spans else None, "last": spans[-1] if spans else None,
+        "spread": any(s["low"] != s["high"] for s in spans)})
+    price_ids = [i for cell in chosen.price_ids for i in cell]
     victim_ids = [i for cell in amounts.victims_ids for i in cell]
     ids = [*lines.id, *victim_ids, *price_ids]
+
+    def by_year(rows: pd.DataFrame, column: str) -> dict:
+        return {int(r.year): float(getattr(r, column)) for r in rows.dropna(subset=[column]).itertuples()}
+
     return Result(
         title=story.title,
-        table=lines.merge(amounts[["year", "nok", "victims", "hedge", "nok_per_victim", "ci_low", "ci_high",
-                                   "nok_per_victim_constant",
-                                   "ci_low_constant", "ci_high_constant", "unreliable", "base_year"]].rename(
-                                       columns={"nok": "year_total_nok", "hedge": "victims_hedge"}), on="year",
-                          how="outer"),
+        table=lines.merge(wide, on="year", how="outer"),
         facts={"totals": {int(y): (None if pd.isna(v) else float(v)) for y, v in totals.items()},
-               "per_victim": {int(r.year): float(r.nok_per_victim) for r in both.itertuples()},
-               "per_victim_ci": {int(r.year): (float(r.ci_low), float(r.ci_high)) for r in both.itertuples()},
-               "per_victim_constant": {int(r.year): float(r.nok_per_victim_constant) for r in both.itertuples()},
+               "per_victim": by_year(both, "nok_per_victim"),
+               "per_victim_constant": by_year(both, "nok_per_victim_constant"),
                "per_victim_constant_first": float(both.nok_per_victim_constant.iloc[0]) if len(both) else float("nan"),
-               "base_year": base_year, "denominator": denominator, "confidence": confidence},
+               "per_victim_by_count": {key: by_year(amounts[amounts["count"] == key], "nok_per_victim")
+                                       for key in DENOMINATORS},
+               "per_victim_constant_by_count": {key: by_year(amounts[amounts["count"] == key],
+                                                             "nok_per_victim_constant") for key in DENOMINATORS},
+               "per_victim_constant_range": {s["year"]: (s["low"], s["high"]) for s in spans},
+               "base_year": base_year, "denominator": denominator},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids, data.glotip, world_bank=data.world_bank),
         summary=story.summary,

@@ -1,39 +1,64 @@
 """The chart of the notebook named *_funding_per_victim: drawn from its :class:`~analysis.analyses.Result`.
 
+Each funding line and their total, per victim, under each count of victims for the year side by side: the TIP's
+count (the headline's, in the darkest bar, with the amount in the other currency) and UNODC's and KOM's beside it.
+No chance interval is drawn: the counts' disagreement is what moves the figure.
+
 The title, source line and layout are added by :func:`~analysis.charts.finish.finish`.
 """
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from ..analyses import Result
-from . import marks
-from .theme import OKABE_ITO, THOUSANDS
+from .theme import NOTE_GREY, OKABE_ITO, THOUSANDS
+
+#: The colour of each count's bars: the TIP's, the headline's, darkest.
+COLOURS = {"tip": OKABE_ITO[4], "unodc_detected": OKABE_ITO[1], "kom": OKABE_ITO[0]}
+#: A bar shorter than this share of the axis has its label beside it rather than in it.
+LABEL_INSIDE = 0.35
 
 
 def draw(result: Result) -> plt.Figure:
     """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
-    table, facts = result.table, result.facts
-    currency = facts["currency"]
-    shown = table[table.id != "total"]
-    fig, ax = plt.subplots(figsize=(8, 4.8))
-    positions = list(range(len(shown)))
-    bars = ax.barh(positions, shown.nok_per_victim, color=OKABE_ITO[4], height=0.6)
-    ax.bar_label(bars,
-                 labels=[f"NOK {n:,.0f}\n({currency} {c:,.0f})"
-                         for n, c in zip(shown.nok_per_victim, shown[f"{currency.lower()}_per_victim"], strict=True)],
-                 fontsize=8, label_type="center", color="white")
-    marks.chance_bars(ax, positions, shown.nok_per_victim, shown.nok_per_victim_ci_low, shown.nok_per_victim_ci_high,
-                      "#333333", horizontal=True)
-    ax.set_yticks(positions, shown["item"].str.wrap(30))
-    ax.set_xlim(0, shown.nok_per_victim_ci_high.max() * 1.05)
+    table, facts, counts = result.table, result.facts, result.tables["counts"]
+    cur = facts["currency"].lower()
+    given = counts.dropna(subset=["victims"])
+    columns = {row.count: "nok_per_victim" if row.main else f"nok_per_victim_{row.count}" for row in given.itertuples()}
+    fig, ax = plt.subplots(figsize=(8, 2.6 + 0.95 * len(table)))
+    step = 0.8 / max(len(given), 2)  # one count alone: a bar as thick as one of two
+    right = max(table[column].max() for column in columns.values()) * 1.25
+    for k, row in enumerate(given.itertuples()):
+        offsets = [i + (k - (len(given) - 1) / 2) * step for i in range(len(table))]
+        values = table[columns[row.count]]
+        bars = ax.barh(offsets, values, height=step * 0.92, color=COLOURS[row.count])
+        labels = [f"NOK {v:,.0f} ({facts['currency']} {c:,.0f})" if row.main else f"NOK {v:,.0f}"
+                  for v, c in zip(values, table[f"{cur}_per_victim"], strict=True)]
+        inside = [v / right >= LABEL_INSIDE for v in values]
+        ax.bar_label(bars, labels=[t if i else "" for t, i in zip(labels, inside, strict=True)], label_type="center",
+                     fontsize=7.5, color="white" if row.main else "#222222")
+        ax.bar_label(bars, labels=[t if not i else "" for t, i in zip(labels, inside, strict=True)], padding=3,
+                     fontsize=7.5, color="#222222")
+    if (table.id == "total").any():
+        ax.axhline(len(table) - 1.5, color=NOTE_GREY, linewidth=0.6)
+    items = [f"{item} (total)" if i == "total" else item for i, item in zip(table.id, table["item"], strict=True)]
+    ax.set_yticks(range(len(table)), [textwrap.fill(textwrap.shorten(t, 84, placeholder=" ..."), 28) for t in items])
+    ax.set_xlim(0, right)
     ax.grid(axis="y", visible=False)
-    marks.add_key(ax,
-                  [(h, f"{t}, of the victim count")
-                   for h, t in marks.key_entries(result.parameters["confidence"], False, False)],
-                  loc="lower right", bbox_to_anchor=(1.0, 1.0))
-    ax.set_xlabel(f"NOK per {facts['per']}\n(denominator: {facts['victims_label']})")
+    year = facts["year"]
+    key = [(Patch(color=COLOURS[row.count]), f"{row.who}: {row.label}" + (" (headline)" if row.main else ""))
+           for row in given.itertuples()]
+    key += [(Line2D([], [], linestyle="none"), f"{row.who}: no count for {year}")
+            for row in counts[counts.victims.isna()].itertuples()]
+    ax.legend([h for h, _ in key], [t for _, t in key], frameon=False, fontsize=8, loc="lower left",
+              bbox_to_anchor=(0.0, 1.0), ncols=1, title=f"Divided by each count of victims for {year}",
+              title_fontsize=8, alignment="left")
+    ax.set_xlabel("NOK per victim")
     ax.xaxis.set_major_formatter(THOUSANDS)
     ax.invert_yaxis()
     return fig

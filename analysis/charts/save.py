@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from ..data import paths
@@ -20,10 +21,27 @@ EXPLORATORY = paths.EXPLORATORY
 figures_dir = paths.figures_dir
 
 
+#: The largest whole number a float holds exactly: a column of whole numbers below it is written as integers.
+_EXACT_INTEGERS = 2**53
+
+
+def _whole(column: pd.Series) -> bool:
+    """Whether a float column holds only whole numbers (missing cells aside) that a float holds exactly."""
+    given = column.dropna().to_numpy(dtype=float)
+    return bool(np.isfinite(given).all() and (given == np.round(given)).all() and (abs(given) < _EXACT_INTEGERS).all())
+
+
 def _as_text(table: pd.DataFrame) -> pd.DataFrame:
-    """The table as written to CSV: a cell holding a tuple of figure ids becomes "a;b"."""
+    """The table as written to CSV.
+
+    A cell holding a tuple of figure ids becomes "a;b"; a float column of whole numbers (counts, years, amounts in
+    kroner) becomes integers, "2500000" rather than "2500000.0", missing cells left empty. Other floats are written
+    as pandas writes them, in full (the shortest text that reads back as the same float), never rounded.
+    """
     listed = [c for c in table.columns if table[c].map(lambda v: isinstance(v, tuple)).any()]
-    return table.assign(**{c: table[c].map(lambda v: ";".join(v) if isinstance(v, tuple) else v) for c in listed})
+    whole = [c for c in table.columns if pd.api.types.is_float_dtype(table[c]) and _whole(table[c])]
+    return table.assign(**{c: table[c].map(lambda v: ";".join(v) if isinstance(v, tuple) else v) for c in listed},
+                        **{c: table[c].astype("Int64") for c in whole})
 
 
 def jsonable(value):
@@ -52,6 +70,9 @@ def save(fig: plt.Figure, name: str, table: pd.DataFrame, folder: str | Path, fa
 
     Also ``name``.json when ``facts`` are given.
 
+    The CSV holds the exact values: every float in full (see :func:`_as_text`), so a number read back from it is the
+    number the analysis computed, and the same data give the same bytes on every run.
+
     The JSON file holds the facts the chart states (its title, headline,
     parameters, figure ids), so that what a run computed can be read back
     without parsing a notebook (a sweep collects them).
@@ -63,7 +84,7 @@ def save(fig: plt.Figure, name: str, table: pd.DataFrame, folder: str | Path, fa
     out.mkdir(parents=True, exist_ok=True)
     csv = out / f"{name}.csv"
     written = [*write_figure(fig, out, name), csv]
-    _as_text(table).to_csv(csv, index=False, lineterminator="\n", float_format="%.6g")
+    _as_text(table).to_csv(csv, index=False, lineterminator="\n")
     if facts is not None:
         record = out / f"{name}.json"
         record.write_text(json.dumps(jsonable(facts), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,5 +1,10 @@
 """The chart of the notebook named *_series_funding: drawn from its :class:`~analysis.analyses.Result`.
 
+Above, the lines the TIP names, stacked by year; below, their total per victim in constant kroner under each count of
+victims for the year, side by side: the ``denominator``'s as the main line (with its amount in current kroner beside
+it), the other counts' as markers and thin lines. No chance interval is drawn: the counts' disagreement is what moves
+the figure.
+
 The title, source line and layout are added by :func:`~analysis.charts.finish.finish`.
 """
 
@@ -12,8 +17,14 @@ import pandas as pd
 from matplotlib.ticker import LogLocator, NullLocator
 
 from ..analyses import Result
-from . import marks
+from ..analyses.victim_counts import COUNTS
 from .theme import OKABE_ITO, THOUSANDS
+
+#: The colour and marker of each count of victims, as in notebook 03's chart.
+COLOURS = {"tip": OKABE_ITO[4], "unodc_detected": OKABE_ITO[1], "kom": OKABE_ITO[0]}
+MARKERS = {"tip": "o", "unodc_detected": "D", "kom": "s"}
+#: What each count counts, in the key.
+NAMES = {"tip": "the government's count", "unodc_detected": "victims detected", "kom": "victims followed up"}
 
 
 def draw(result: Result) -> plt.Figure:
@@ -41,34 +52,39 @@ def draw(result: Result) -> plt.Figure:
     ax.set_ylim(0, totals.max() / 1e6 * 1.1)
     ax.legend(frameon=False, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=2)
 
-    x = amounts.year.map(positions)
-    for column, shift, marker, colour, name in (("nok_per_victim", -0.08, "o", OKABE_ITO[4], "current kroner"),
-                                                  ("nok_per_victim_constant", 0.08, "D", OKABE_ITO[5],
-                                                   f"kroner of {base_year}")):
-        suffix = "_constant" if "constant" in column else ""
-        marks.chance_bars(per, x + shift, amounts[column], amounts[f"ci_low{suffix}"], amounts[f"ci_high{suffix}"],
-                          colour)
-        marks.points(per, x + shift, amounts[column], amounts.unreliable, colour, marker=marker, label=name)
-    per.set_yscale("log")
+    denominator = result.facts["denominator"]
+    keys = [denominator, *(key for key in COUNTS if key != denominator)]
+    shifts = dict(zip(keys, (0.0, -0.12, 0.12), strict=True))
     given = amounts.dropna(subset=["nok_per_victim"])
-    low, high = (min(given.ci_low.min(), given.ci_low_constant.min()),
-                 max(given.ci_high.max(), given.ci_high_constant.max())) if len(given) \
-        else (1e4, 1e6)
+    for key in keys:
+        one = amounts[amounts["count"] == key].set_index("year").reindex(years)
+        x = [positions[year] + shifts[key] for year in years]
+        absent = [str(year) for year in years if pd.isna(one.victims.loc[year])]
+        name = f"{COUNTS[key]}: {NAMES[key]}" + (" (headline)" if key == denominator else "")
+        if absent:
+            name += f"; none for {', '.join(absent)}"
+        main = key == denominator
+        per.plot(x, one.nok_per_victim_constant, color=COLOURS[key], marker=MARKERS[key], markersize=7 if main else 6,
+                 linewidth=2.2 if main else 1, linestyle="-" if main else "--", label=name, zorder=3 if main else 2)
+        if main:
+            per.plot(x, one.nok_per_victim, color=COLOURS[key], marker=MARKERS[key], markersize=3.5, linewidth=0.8,
+                     linestyle=":", alpha=0.8, label=f"{COUNTS[key]}: {NAMES[key]}, in current kroner", zorder=2)
+    per.set_yscale("log")
+    low, high = ((min(given.nok_per_victim.min(), given.nok_per_victim_constant.min()),
+                  max(given.nok_per_victim.max(), given.nok_per_victim_constant.max())) if len(given) else (1e4, 1e6))
     per.set_ylim(low / 1.5, high * 2.5)
-    for row in amounts[amounts.nok_per_victim.isna()].itertuples():
-        per.text(positions[row.year], (low * high) ** 0.5, "no victim count" if not pd.isna(row.nok) else "no lines",
-                 ha="center", va="center", fontsize=8, color="#666666", rotation=90)
+    counted = set(given.year)
+    for year in years:
+        if year not in counted:
+            text = "no victim count" if not pd.isna(totals.loc[year]) else "no lines"
+            per.text(positions[year], (low * high) ** 0.5, text, ha="center", va="center", fontsize=8, color="#666666",
+                     rotation=90)
     per.yaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))
     per.yaxis.set_minor_locator(NullLocator())
     per.yaxis.set_major_formatter(THOUSANDS)
     per.set_xticks(list(positions.values()), [str(y) for y in years])
     per.set_xlim(-0.6, len(years) - 0.4)
-    denominator = result.facts["denominator"].replace("unodc_detected", "UNODC detected").replace("tip", "TIP count")
-    per.set_ylabel(f"NOK per victim (log scale)\n{denominator}")
-    per.legend(frameon=False, fontsize=8, loc="upper left")
-    marks.add_key(per,
-                  marks.key_entries(result.parameters["confidence"], censoring=False,
-                                    unreliable=bool(amounts.unreliable.any()),
-                                    reliable=bool((~amounts.unreliable & amounts.victims.notna()).any())),
-                  loc="lower right")
+    per.set_ylabel("NOK per victim (log scale)")
+    per.legend(frameon=False, fontsize=7.5, loc="upper left", title_fontsize=7.5, alignment="left",
+               title=f"In kroner of {base_year}, under each count of victims")
     return fig
