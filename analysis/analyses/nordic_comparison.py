@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
+import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ..data import Dataset, sources_of
+from ..data.flags import FLAG_CODES, value_flags
 from ..data.glotip import COUNTRIES
 from ..data.vintages import choose_release
 from ..data.world_bank import population
 from . import words
+from .count_models import common_dispersion, pooled_rate, rate_ratio
 from .domains import CONFIDENCE, Flag, OneOf, Range, SomeOf
 from .intervals import ratio, shown
 from .result import Result, analysis_of
 from .uncertainty import (
-    compare_rates,
+    DIFFERS,
+    NOT_DETECTED,
+    UNDETERMINED,
+    holm,
     rate_interval,
     ratio_interval,
     unreliable,
+    verdict_of,
 )
 from .unodc import RELEASES, yearly_counts
 
@@ -62,6 +71,7 @@ def by_country(glotip: pd.DataFrame, countries: list[str], years: list[int], rel
             row = {"iso3": iso3, "country": COUNTRIES[iso3], "year": d.year, "detected": d.written,
                    "detected_low": d.low,
                    "detected_high": d.high, "convicted": c.written, "convicted_low": c.low, "convicted_high": c.high,
+                   "detected_id": d.id, "convicted_id": c.id,
                    "ratio_low": low, "ratio_high": high, "ratio": shown((low, high)), "ratio_ci_low": ci_low,
                    "ratio_ci_high": ci_high,
                    "unreliable": unreliable((d.low, d.high), (c.low, c.high)) and not pd.isna(low),
@@ -80,14 +90,29 @@ def by_country(glotip: pd.DataFrame, countries: list[str], years: list[int], rel
     return pd.DataFrame(rows)
 
 
+def _bounds(rows: pd.DataFrame, name: str) -> list[tuple[float, float]]:
+    return list(zip(rows[f"{name}_low"], rows[f"{name}_high"], strict=True))
+
+
 def pooled(table: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Per country, over the years where both counts are given.
+    """Per country, pooled over the years: victims per person convicted, and each count per inhabitant.
 
-    Detected victims per person convicted, as a range and an interval.
+    Counts vary from year to year far more than a Poisson count would, so
+    the pooled figures come from the year-level negative binomial model
+    (:mod:`~analysis.analyses.count_models`), whose profile-likelihood
+    interval takes that spread, and a "<5" year, into account:
 
-    With population in ``table``, also each count per inhabitant a year, pooled
-    over the years where that count is given: the summed count over the summed
-    population (person-years), with its Garwood interval and those years' number.
+    - detected victims per person convicted, over the years where both counts
+      are given: the ratio of the two pooled rates (the same population),
+      ``ratio_model`` with ``ratio_ci_low``/``ratio_ci_high``; ``ratio_low``/``ratio_high``
+      the summed counts' ratio (a range where a count is "<5");
+    - with population in ``table``, each count per inhabitant a year, over
+      the years where that count is given: ``{name}_rate`` (the model's),
+      ``{name}_rate_ci_low``/``_high``, ``{name}_alpha`` (the overdispersion),
+      the summed count over the summed population ``{name}_rate_low``/``_high``,
+      and ``{name}_poisson_ci_low``/``_high``, the Garwood interval of the sum,
+      which treats fifteen years as one Poisson count (kept to show how much
+      too narrow that would be); ``{name}_first``/``{name}_last``/``{name}_years``: the period.
     """
     both = table.dropna(subset=["detected_low", "convicted_low"])
     sums = both.groupby(["iso3", "country"],
@@ -96,9 +121,15 @@ def pooled(table: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     bounds = [ratio((r.detected_low, r.detected_high), (r.convicted_low, r.convicted_high)) for r in sums.itertuples()]
     sums["ratio_low"], sums["ratio_high"] = [b[0] for b in bounds], [b[1] for b in bounds]
     sums["ratio"] = [shown(b) for b in bounds]
-    chance = [ratio_interval((r.detected_low, r.detected_high), (r.convicted_low, r.convicted_high), confidence)
-              for r in sums.itertuples()]
-    sums["ratio_ci_low"], sums["ratio_ci_high"] = [c[0] for c in chance], [c[1] for c in chance]
+    models = []
+    for iso3, _ in sums.index:
+        rows = both[both.iso3 == iso3]
+        exposure = rows.population if "population" in rows else [1.0] * len(rows)
+        models.append(rate_ratio(_bounds(rows, "detected"), exposure, _bounds(rows, "convicted"), exposure, confidence)
+                      if len(rows) >= 2 else None)
+    sums["ratio_model"] = [m.ratio if m else math.nan for m in models]
+    sums["ratio_ci_low"] = [m.low if m else math.nan for m in models]
+    sums["ratio_ci_high"] = [m.high if m else math.nan for m in models]
     sums["unreliable"] = [unreliable((r.detected_low, r.detected_high), (r.convicted_low, r.convicted_high))
                           for r in sums.itertuples()]
     if "population" in table:
@@ -106,38 +137,130 @@ def pooled(table: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
             given = table.dropna(subset=[f"{name}_low"]).groupby(["iso3", "country"], sort=False)
             counts = given[[f"{name}_low", f"{name}_high", "population"]].sum().reindex(sums.index)
             sums[f"{name}_years"] = given.size().reindex(sums.index).fillna(0).astype(int)
+            sums[f"{name}_first"] = given.year.min().reindex(sums.index)
+            sums[f"{name}_last"] = given.year.max().reindex(sums.index)
             sums[f"{name}_count_low"], sums[f"{name}_count_high"] = counts[f"{name}_low"], counts[f"{name}_high"]
             sums[f"{name}_person_years"] = counts.population
             sums[f"{name}_rate_low"] = counts[f"{name}_low"] / counts.population * per
             sums[f"{name}_rate_high"] = counts[f"{name}_high"] / counts.population * per
-            rates = [rate_interval((lo, hi), years, confidence, per) for lo, hi, years in
-                     zip(counts[f"{name}_low"], counts[f"{name}_high"], counts.population, strict=True)]
-            sums[f"{name}_rate_ci_low"], sums[f"{name}_rate_ci_high"] = [r[0] for r in rates], [r[1] for r in rates]
+            fits = []
+            for iso3, _ in sums.index:
+                rows = table[(table.iso3 == iso3)].dropna(subset=[f"{name}_low"])
+                fits.append(pooled_rate(_bounds(rows, name), rows.population, confidence, per)
+                            if len(rows) >= 2 else None)
+            sums[f"{name}_rate"] = [f.rate if f else math.nan for f in fits]
+            sums[f"{name}_rate_ci_low"] = [f.low if f else math.nan for f in fits]
+            sums[f"{name}_rate_ci_high"] = [f.high if f else math.nan for f in fits]
+            sums[f"{name}_alpha"] = [f.alpha if f else math.nan for f in fits]
+            poisson = [rate_interval((lo, hi), years, confidence, per) for lo, hi, years in
+                       zip(counts[f"{name}_low"], counts[f"{name}_high"], counts.population, strict=True)]
+            sums[f"{name}_poisson_ci_low"] = [r[0] for r in poisson]
+            sums[f"{name}_poisson_ci_high"] = [r[1] for r in poisson]
             sums[f"{name}_rate_unreliable"] = [unreliable((lo, hi))
                                                for lo, hi in zip(counts[f"{name}_low"], counts[f"{name}_high"],
                                                                  strict=True)]
     return sums.reset_index()
 
 
-def against(together: pd.DataFrame, name: str, reference: str = "NOR", confidence: float = 0.95) -> pd.DataFrame:
-    """Each country's pooled rate of ``name`` (detected or convicted) per inhabitant against ``reference``'s.
+#: The two measures compared, each country against Norway: one family of tests, adjusted together by Holm's method.
+MEASURES = ("detected", "convicted")
 
-    The exact conditional test.
+
+def against(table: pd.DataFrame, reference: str = "NOR", confidence: float = 0.95,
+            interval: bool = True) -> pd.DataFrame:
+    """Each country's rate of each measure per inhabitant against ``reference``'s, by the negative binomial model.
+
+    One row per country and measure: the rate ratio (reference over the
+    country), its profile-likelihood interval, the likelihood-ratio test's
+    p-value, and that p-value adjusted by Holm's method over the whole family
+    (every country, both measures), from which the verdict is read. Without
+    ``interval``, only the tests (for a second release, whose verdicts are compared).
     """
-    by = together.set_index("iso3")
-    if reference not in by.index:
-        return pd.DataFrame(columns=["iso3", "country", "rate_ratio_low", "rate_ratio_high", "ci_low", "ci_high",
-                                     "p_value", "differs"])
-    ref = by.loc[reference]
+    columns = ["iso3", "country", "measure", "rate_ratio", "ci_low", "ci_high", "p_value", "p_holm", "verdict"]
+    if reference not in set(table.iso3):
+        return pd.DataFrame(columns=columns)
+    ref = table[table.iso3 == reference]
     rows = []
-    for iso3, row in by.drop(index=reference).iterrows():
-        test = compare_rates((ref[f"{name}_count_low"], ref[f"{name}_count_high"]), ref[f"{name}_person_years"],
-                             (row[f"{name}_count_low"], row[f"{name}_count_high"]), row[f"{name}_person_years"],
-                             confidence)
-        rows.append({"iso3": iso3, "country": row.country, "rate_ratio_low": test.ratio[0],
-                     "rate_ratio_high": test.ratio[1],
-                     "ci_low": test.low, "ci_high": test.high, "p_value": test.p_value, "differs": test.differs})
-    return pd.DataFrame(rows)
+    for iso3, other in table[table.iso3 != reference].groupby("iso3", sort=False):
+        for name in MEASURES:
+            a, b = ref.dropna(subset=[f"{name}_low"]), other.dropna(subset=[f"{name}_low"])
+            if len(a) < 2 or len(b) < 2:
+                continue
+            test = rate_ratio(_bounds(a, name), a.population, _bounds(b, name), b.population, confidence, interval)
+            rows.append({"iso3": iso3, "country": other.country.iloc[0], "measure": name, "rate_ratio": test.ratio,
+                         "ci_low": test.low, "ci_high": test.high, "p_value": test.p_value})
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    out = pd.DataFrame(rows)
+    out["p_holm"] = [high for _, high in holm([(p, p) for p in out.p_value])]
+    out["verdict"] = [verdict_of((p, p), confidence) for p in out.p_holm]
+    return out[columns]
+
+
+#: The funnel's control limits: two levels, as England's public-health profiles draw them.
+FUNNEL_LEVELS = (0.95, 0.998)
+
+
+def funnel(table: pd.DataFrame, name: str, per: float) -> tuple[dict, pd.DataFrame]:
+    """A funnel plot of every country-year's rate of ``name`` (Spiegelhalter 2005), widened for overdispersion.
+
+    The target is the rate of all the countries' years pooled (the negative
+    binomial model over every country-year). A year's rate would fall within
+    ``target +- z sqrt(target / P + alpha target**2)`` by chance alone (P its
+    population), where alpha is the overdispersion of each country's years
+    about its own level, estimated once for all the countries
+    (:func:`~analysis.analyses.count_models.common_dispersion`): limits widened
+    by the additive overdispersion Spiegelhalter describes. Each country-year
+    is ``above`` or ``below`` a limit only if its whole range lies beyond it
+    (a "<5" can straddle a limit: ``undetermined``), else ``within``.
+
+    Returns:
+        The target and alpha, and one row per country-year: rate range, population and where it lies at each level.
+    """
+    given = table.dropna(subset=[f"{name}_low"])
+    target = pooled_rate(_bounds(given, name), given.population).rate
+    alpha, _ = common_dispersion(_bounds(given, name), given.population, given.iso3)
+    rows = given[["iso3", "country", "year", "population"]].copy()
+    rows["rate_low"] = given[f"{name}_low"] / given.population * per
+    rows["rate_high"] = given[f"{name}_high"] / given.population * per
+    for level in FUNNEL_LEVELS:
+        z = stats.norm.ppf(1 - (1 - level) / 2)
+        spread = (target / given.population + alpha * target ** 2) ** 0.5 * z
+        upper, lower = (target + spread) * per, ((target - spread) * per).clip(lower=0)
+        where = pd.Series("within", index=given.index)
+        where[rows.rate_low > upper] = "above"
+        where[rows.rate_high < lower] = "below"
+        where[((rows.rate_low <= upper) & (rows.rate_high > upper)) | ((rows.rate_high >= lower)
+                                                                          & (rows.rate_low < lower))] = "undetermined"
+        rows[f"beyond_{level * 1000:g}"] = where.to_numpy()
+    return {"target": target * per, "alpha": alpha}, rows.reset_index(drop=True)
+
+
+def funnel_limits(target: float, alpha: float, per: float, populations) -> pd.DataFrame:
+    """The funnel's limits at each level over ``populations``: what the chart draws."""
+    out = pd.DataFrame({"population": populations})
+    for level in FUNNEL_LEVELS:
+        z = stats.norm.ppf(1 - (1 - level) / 2)
+        spread = ((target / per) / out.population + alpha * (target / per) ** 2) ** 0.5 * z * per
+        out[f"upper_{level * 1000:g}"] = target + spread
+        out[f"lower_{level * 1000:g}"] = (target - spread).clip(lower=0)
+    return out
+
+
+def _tally(rows: pd.DataFrame, level: float) -> pd.DataFrame:
+    """Per country: how many of its years lie above, below, within or undetermined at ``level``."""
+    column = f"beyond_{level * 1000:g}"
+    counts = rows.groupby(["iso3", "country"], sort=False)[column].value_counts().unstack(fill_value=0)
+    for state in ("above", "below", "within", "undetermined"):
+        if state not in counts:
+            counts[state] = 0
+    counts["years"] = rows.groupby(["iso3", "country"], sort=False).size()
+    return counts[["years", "above", "below", "within", "undetermined"]].reset_index()
+
+
+def _release_only(glotip: pd.DataFrame, source_id: str) -> pd.DataFrame:
+    """The GLOTIP rows of one release alone (choose_release then picks among them only)."""
+    return glotip[glotip.source_id == source_id]
 
 
 #: The tables of the data this analysis reads: its notebook is run again when one of their files changes
@@ -153,52 +276,121 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
             = ("NOR", "SWE", "DNK", "FIN", "ISL"),
             release: Annotated[str, OneOf(RELEASES)] = "latest", include_flagged: Annotated[bool, Flag()] = False,
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
-    """Victims detected and persons convicted by country and year, per inhabitant.
+    """Victims detected and persons convicted by country and year, per inhabitant, and a funnel plot of them.
 
     Also victims per conviction, pooled over the years.
 
-    Rates per inhabitant divide by the World Bank's mid-year population; each
-    country's pooled rates are set against Norway's with the exact conditional test.
+    Rates per inhabitant divide by the World Bank's mid-year population. Pooled
+    figures and each country against Norway come from the year-level negative
+    binomial model (:mod:`~analysis.analyses.count_models`), the comparisons
+    adjusted together by Holm's method; the tests are run again on each GLOTIP
+    release alone, over the years both cover, and a verdict is stated only
+    where both releases give it.
     """
     years = list(range(first_year, last_year + 1))
     table = by_country(data.glotip, list(countries), years, release, include_flagged, data.world_bank, confidence)
+    flags = value_flags(data.glotip, data.series_breaks, choose_release(data.glotip, release, include_flagged))
+    flags = flags.set_index("id")
+    for name in MEASURES:
+        ids = table[f"{name}_id"]
+        table[f"{name}_flags"] = [flags["flags"].get(i, "") if isinstance(i, str) else "" for i in ids]
+        table[f"{name}_flag_reasons"] = [flags["flag_reasons"].get(i, "") if isinstance(i, str) else "" for i in ids]
     together = pooled(table, confidence)
-    versus = {name: against(together, name, confidence=confidence) for name in ("detected", "convicted")}
+    versus = against(table, confidence=confidence)
+    # The same tests on each release alone, over the years both releases cover.
+    covered = data.glotip.groupby("source_id").year.max()
+    common = [y for y in years if y <= int(covered.min())]
+    by_release = {}
+    for source_id in sorted(covered.index):
+        alone = by_country(_release_only(data.glotip, source_id), list(countries), common, "latest", include_flagged,
+                           data.world_bank, confidence)
+        by_release[source_id] = against(alone, confidence=confidence, interval=False).set_index(["iso3", "measure"])
+    for source_id, tests in by_release.items():
+        versus[f"verdict_{source_id}"] = [tests.verdict.get((r.iso3, r.measure)) for r in versus.itertuples()]
+        versus[f"p_holm_{source_id}"] = [tests.p_holm.get((r.iso3, r.measure), math.nan) for r in versus.itertuples()]
+    release_columns = [f"verdict_{s}" for s in by_release]
+    versus["both_releases"] = [r.verdict if all(getattr(r, c) == r.verdict for c in release_columns) else None
+                               for r in versus.itertuples()]
+    centre, funnel_rows = {}, {}
+    for name, per in (("detected", VICTIMS_PER), ("convicted", CONVICTED_PER)):
+        centre[name], funnel_rows[name] = funnel(table, name, per)
+    table = table.merge(funnel_rows["detected"][["iso3", "year", *(f"beyond_{lv * 1000:g}" for lv in FUNNEL_LEVELS)]]
+                        .rename(columns=lambda c: f"detected_{c}" if c.startswith("beyond") else c),
+                        on=["iso3", "year"], how="left")
+    table = table.merge(funnel_rows["convicted"][["iso3", "year", *(f"beyond_{lv * 1000:g}" for lv in FUNNEL_LEVELS)]]
+                        .rename(columns=lambda c: f"convicted_{c}" if c.startswith("beyond") else c),
+                        on=["iso3", "year"], how="left")
+    tally = {name: _tally(rows, FUNNEL_LEVELS[-1]) for name, rows in funnel_rows.items()}
     ids = [i for cell in table.ids for i in cell]
-    ranked = together.sort_values("detected_rate_low", ascending=False)
-    detected_vs = versus["detected"]
+    ranked = together.sort_values("detected_rate", ascending=False)
+    detected_vs, convicted_vs = (versus[versus.measure == m] for m in MEASURES)
+    # a pooled count that crosses a break in its series (flag b) is said to, with the break's first year
+    crossing = {name: [(r.country, int(r.year)) for r in table[table[f"{name}_flags"].str.contains("b")]
+                       .groupby("iso3", sort=False).head(1).itertuples()] for name in MEASURES}
+    flagged = table[[f"{name}_flags" for name in MEASURES]].stack()
+    flag_counts = {code: int(flagged.str.contains(code).sum()) for code in FLAG_CODES}
     story = words.render(__name__, {
         "first_year": first_year, "last_year": last_year, "release": release, "include_flagged": include_flagged,
         "confidence": confidence, "pooled": list(together.itertuples()), "ranked": list(ranked.itertuples()),
-        "against_detected": list(detected_vs.itertuples()), "against_convicted": list(versus["convicted"].itertuples()),
-        "differ": list(detected_vs[detected_vs.differs].country) if len(detected_vs) else [],
-        "same": list(detected_vs[~detected_vs.differs].country) if len(detected_vs) else []})
+        "against_detected": list(detected_vs.itertuples()), "against_convicted": list(convicted_vs.itertuples()),
+        "tests": len(versus), "common_first": common[0] if common else None,
+        "common_last": common[-1] if common else None,
+        "releases": list(by_release), "level": FUNNEL_LEVELS[-1], "inner_level": FUNNEL_LEVELS[0],
+        "funnel_detected": centre["detected"], "funnel_convicted": centre["convicted"],
+        "tally_detected": list(tally["detected"].itertuples()),
+        "tally_convicted": list(tally["convicted"].itertuples()),
+        "flag_counts": flag_counts, "flag_codes": FLAG_CODES, "crossing": crossing,
+        "differ": list(detected_vs[detected_vs.both_releases == DIFFERS].country),
+        "not_detected": list(detected_vs[detected_vs.both_releases == NOT_DETECTED].country),
+        "unsettled": list(detected_vs[detected_vs.both_releases.isna()
+                                      | (detected_vs.both_releases == UNDETERMINED)].country)})
+    norway = tally["detected"].set_index("iso3")
     return Result(
         title=story.title,
         table=table,
         facts={"pooled": {r.iso3: (float(r.ratio_low), float(r.ratio_high)) for r in together.itertuples()},
+               "pooled_model": {r.iso3: float(r.ratio_model) for r in together.itertuples()},
                "pooled_ci": {r.iso3: (float(r.ratio_ci_low), float(r.ratio_ci_high)) for r in together.itertuples()},
-               "detected_per_100000": {r.iso3: (float(r.detected_rate_low), float(r.detected_rate_high))
-                                       for r in together.itertuples()},
+               "detected_per_100000": {r.iso3: float(r.detected_rate) for r in together.itertuples()},
                "detected_per_100000_ci": {r.iso3: (float(r.detected_rate_ci_low), float(r.detected_rate_ci_high))
                                           for r in together.itertuples()},
-               "convicted_per_million": {r.iso3: (float(r.convicted_rate_low), float(r.convicted_rate_high))
-                                         for r in together.itertuples()},
+               "detected_per_100000_poisson_ci": {r.iso3: (float(r.detected_poisson_ci_low),
+                                                           float(r.detected_poisson_ci_high))
+                                                  for r in together.itertuples()},
+               "convicted_per_million": {r.iso3: float(r.convicted_rate) for r in together.itertuples()},
                "convicted_per_million_ci": {r.iso3: (float(r.convicted_rate_ci_low), float(r.convicted_rate_ci_high))
                                             for r in together.itertuples()},
-               "differs_from_norway": {name: {r.iso3: bool(r.differs) for r in rows.itertuples()}
-                                       for name, rows in versus.items()},
+               "verdict_against_norway": {name: {r.iso3: r.verdict for r in versus[versus.measure == name].itertuples()}
+                                          for name in MEASURES},
+               "p_holm_against_norway": {name: {r.iso3: float(r.p_holm)
+                                                for r in versus[versus.measure == name].itertuples()}
+                                         for name in MEASURES},
+               "verdict_both_releases": {name: {r.iso3: r.both_releases if isinstance(r.both_releases, str) else None
+                                                for r in versus[versus.measure == name].itertuples()}
+                                         for name in MEASURES},
+               "funnel_target": {name: float(c["target"]) for name, c in centre.items()},
+               "funnel_alpha": {name: float(c["alpha"]) for name, c in centre.items()},
+               "norway_years_above_funnel": int(norway.above.get("NOR", 0)) if len(norway) else 0,
+               "flag_counts": flag_counts,
                "years_with_both": {r.iso3: int(r.years) for r in together.itertuples()}, "confidence": confidence},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids, data.glotip, world_bank=data.world_bank),
         summary=story.summary,
         closing=story.closing,
         caveats=story.caveats,
-        tables={"by_year": table[["country", "year", "detected", "convicted", "ratio", "ratio_ci_low", "ratio_ci_high",
-                                  "unreliable",
+        tables={"by_year": table[["country", "year", "detected", "detected_flags", "convicted", "convicted_flags",
+                                  "ratio", "ratio_ci_low", "ratio_ci_high", "unreliable",
                                   "detected_rate_low", "detected_rate_ci_low", "detected_rate_ci_high",
-                                  "convicted_rate_low",
-                                  "convicted_rate_high"]],
-                "pooled": together, "against_norway_detected": versus["detected"],
-                "against_norway_convicted": versus["convicted"]},
+                                  "convicted_rate_low", "convicted_rate_high"]],
+                "pooled": together, "against_norway": versus,
+                "funnel_detected": funnel_limits(centre["detected"]["target"], centre["detected"]["alpha"],
+                                                 VICTIMS_PER, _population_grid(table)),
+                "funnel_convicted": funnel_limits(centre["convicted"]["target"], centre["convicted"]["alpha"],
+                                                  CONVICTED_PER, _population_grid(table))},
     )
+
+
+def _population_grid(table: pd.DataFrame) -> list[float]:
+    """Populations from a third below the smallest country-year's to half above the largest, even on a log scale."""
+    low, high = table.population.min() / 1.5, table.population.max() * 1.5
+    return [float(v) for v in np.geomspace(low, high, 60)]

@@ -6,26 +6,24 @@ from typing import Annotated
 
 import pandas as pd
 
-from ..data import Dataset, choose_vintage, sources_of, victim_count
+from ..data import Dataset, sources_of
+from ..data.flags import FLAG_CODES, value_flags
 from ..data.measures import GOVERNMENT_COUNTS
 from ..data.vintages import RULES, choose_release
 from . import words
-from .domains import CONFIDENCE, Flag, OneOf, Range
+from .count_models import trend
+from .domains import CONFIDENCE, Flag, Holds, OneOf, Range
 from .intervals import ratio, shown
 from .result import Result, analysis_of
 from .uncertainty import (
     compare_rates,
     count_interval,
+    homogeneity,
     ratio_interval,
-    trend,
     unreliable,
 )
 from .unodc import RELEASES, yearly_counts
-
-
-def _tip(figures: pd.DataFrame, sources: pd.DataFrame, rule: str) -> pd.DataFrame:
-    chosen = choose_vintage(figures, sources, rule)
-    return chosen[(chosen.series == "TIP") & (chosen.period_kind == "calendar_year")]
+from .victim_counts import kom_victims, tip_years, victims_per_year
 
 
 def _covered_years(data: Dataset, p: dict) -> list[int]:
@@ -64,42 +62,37 @@ def _single_values(data: Dataset, p: dict) -> None:
 YEARS = Range("first_year", "last_year", _covered_years, holds=_single_values, needs=("release", "include_flagged"))
 
 
-def victims_per_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[int],
-                     rule: str = "latest") -> pd.DataFrame:
-    """The TIP's government count of victims for each year, by the best measure the editions give.
+def _two_counted_years(data: Dataset, p: dict) -> None:
+    """None or exactly two years of the range, each with both of UNODC's counts reported (a '<5' counts).
 
-    Identified-and-assisted counts come first; then victims identified (adding
-    the populations given, when together they cover everyone, e.g. adults and
-    children); then the government's estimate. A year without any keeps the
-    reason the preferred measure gives.
+    Raises:
+        LookupError: Saying what is wrong, and which years could be compared.
     """
-    tip = _tip(figures, sources, rule)
-    rows = []
-    for year in years:
-        found = None
-        for name in GOVERNMENT_COUNTS:
-            try:
-                count = victim_count(tip, name, year)
-            except LookupError:
-                continue
-            definitions = tip[tip.id.isin(count.ids)].set_index("id").definition.loc[list(count.ids)]
-            found = {"measure": name, "victims": count.value, "hedge": count.hedge,
-                     "definition": " + ".join(definitions),
-                     "ids": count.ids, "missing_reason": None}
-            break
-        if found is None:
-            gap = tip[(tip.metric == GOVERNMENT_COUNTS[0]) & (tip.period_start == year) & (tip.form == "unsplit")]
-            reason = gap.missing_reason.iloc[0] if len(gap) else "no source covers this year"
-            found = {"measure": None, "victims": float("nan"), "hedge": None, "definition": None, "ids": tuple(gap.id),
-                     "missing_reason": reason}
-        rows.append({"year": year, **found})
-    return pd.DataFrame(rows)
+    chosen_years = list(p["compare_years"])
+    if not chosen_years:
+        return
+    if len(chosen_years) != 2 or chosen_years[0] == chosen_years[1]:
+        raise LookupError(f"give two different years, or none; got {chosen_years}")
+    if data.glotip is None:
+        return
+    chosen = choose_release(data.glotip, p["release"], p["include_flagged"])
+    years = list(range(p["first_year"], p["last_year"] + 1))
+    detected = yearly_counts(chosen, "NOR", "victims_detected", years)
+    convicted = yearly_counts(chosen, "NOR", "persons_convicted", years)
+    counted = [y for y, d, c in zip(years, detected.low, convicted.low, strict=True) if not (pd.isna(d) or pd.isna(c))]
+    absent = [y for y in chosen_years if y not in counted]
+    if absent:
+        raise LookupError(f"no pair of UNODC counts for {', '.join(map(str, absent))}; years with both in "
+                          f"{p['first_year']}-{p['last_year']}: {', '.join(map(str, counted))}")
+
+
+COMPARED = Holds(_two_counted_years, needs=("first_year", "last_year", "release", "include_flagged"))
 
 
 def convictions_per_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[int],
                          rule: str = "latest") -> pd.DataFrame:
     """Traffickers convicted per year in the TIP series: the unsplit count, or sex and labor added."""
-    tip = _tip(figures, sources, rule)
+    tip = tip_years(figures, sources, rule)
     tip = tip[tip.metric == "convictions"]
     rows = []
     for year in years:
@@ -120,14 +113,6 @@ def convictions_per_year(figures: pd.DataFrame, sources: pd.DataFrame, years: li
     return pd.DataFrame(rows)
 
 
-def kom_victims(figures: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
-    """KOM's count of victims followed up (everyone), by year where it made one: value, definition, id."""
-    chosen = choose_vintage(figures, sources, "latest")
-    kom = chosen[(chosen.series == "KOM") & (chosen.metric == "victims_followed_up") & (chosen.population == "all")
-                 & (chosen.form == "unsplit") & (chosen.period_kind == "calendar_year") & chosen.value.notna()]
-    return kom.set_index(kom.period_start.astype(int).rename("year"))[["value", "definition", "id"]].sort_index()
-
-
 def _kom_victims(figures: pd.DataFrame, sources: pd.DataFrame, years: list[int]) -> pd.DataFrame:
     """KOM's count for each of ``years``; missing where it made none."""
     found = kom_victims(figures, sources).reindex(years)
@@ -137,6 +122,43 @@ def _kom_victims(figures: pd.DataFrame, sources: pd.DataFrame, years: list[int])
 
 #: The fewest years with a count over which a trend is fitted.
 TREND_YEARS = 5
+#: A ratio over fewer convictions than this is not stated as a finding (one or two events: its interval spans orders
+#: of magnitude).
+FEWEST_FOR_A_RATIO = 3
+
+
+def _trend_facts(fitted) -> dict:
+    return {"percent_a_year": fitted.percent_a_year, "ci": (fitted.low, fitted.high), "p_value": fitted.p_value,
+            "detectable_change": fitted.detectable_change, "model": fitted.model, "alpha": fitted.alpha,
+            "censored_years": list(fitted.censored_years), "years": (fitted.years[0], fitted.years[-1])}
+
+
+def _break_years(breaks: pd.DataFrame, metric: str, fitted) -> list[int]:
+    """The first years on a new basis (code b) of Norway's ``metric`` inside the years ``fitted`` covers."""
+    if fitted is None or breaks is None:
+        return []
+    rows = breaks[(breaks.iso3 == "NOR") & (breaks.code == "b") & breaks.metric.isin([metric, "*"])]
+    return sorted({int(y) for y in rows.first_year if fitted.years[0] < int(y) <= fitted.years[-1]})
+
+
+def _on_each_release(glotip: pd.DataFrame, years: list[int], include_flagged: bool, confidence: float) -> dict:
+    """The homogeneity test's verdict and the trend's, on each GLOTIP release alone over the years both cover."""
+    last = int(glotip.groupby("source_id").year.max().min())
+    common = [y for y in years if y <= last]
+    out = {}
+    for source_id in sorted(glotip.source_id.unique()):
+        chosen = choose_release(glotip[glotip.source_id == source_id], "latest", include_flagged)
+        detected = yearly_counts(chosen, "NOR", "victims_detected", common)
+        convicted = yearly_counts(chosen, "NOR", "persons_convicted", common)
+        c_bounds = list(zip(convicted.low, convicted.high, strict=True))
+        spread = homogeneity(common, c_bounds, list(zip(detected.low, detected.high, strict=True)), confidence)
+        counted = sum(not pd.isna(low) for low, _ in c_bounds)
+        fitted = trend(common, c_bounds, confidence) if counted >= TREND_YEARS else None
+        out[source_id] = {"years": (common[0], common[-1]) if common else None, "homogeneity": spread.verdict,
+                          "homogeneity_p": spread.p_range,
+                          "trend_detectable": None if fitted is None else fitted.detectable,
+                          "percent_a_year": None if fitted is None else fitted.percent_a_year}
+    return out
 
 
 #: The tables of the data this analysis reads: its notebook is run again when one of their files changes
@@ -148,7 +170,8 @@ READS = ("figures", "glotip", "sources")
 def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: Annotated[int, YEARS] = 2022,
             rule: Annotated[str, OneOf(RULES)] = "latest", release: Annotated[str, OneOf(RELEASES)] = "latest",
             include_flagged: Annotated[bool, Flag()] = False,
-            confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
+            confidence: Annotated[float, CONFIDENCE] = 0.95,
+            compare_years: Annotated[tuple[int, ...], COMPARED] = ()) -> Result:
     """Victims per person convicted, year by year.
 
     UNODC's counts (as intervals where censored) beside the TIP's and KOM's.
@@ -157,7 +180,9 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     the GLOTIP release where both give a count; flagged GLOTIP rows are left
     out unless ``include_flagged``. Each ratio carries its exact conditional
     interval at ``confidence`` (over every value a "<5" may take), and persons
-    convicted a fitted trend (:func:`~analysis.analyses.uncertainty.trend`).
+    convicted a fitted trend (:func:`~analysis.analyses.count_models.trend`). Whether the yearly ratios vary more
+    than chance is one test of every year (:func:`~analysis.analyses.uncertainty.homogeneity`); two years are
+    compared only when ``compare_years`` names them, chosen before the data are looked at.
     """
     years = list(range(first_year, last_year + 1))
     victims = victims_per_year(data.figures, data.sources, years, rule)
@@ -194,31 +219,69 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
                                                                            [c[1] for c in convicted_ci])
     table["glotip_unreliable"] = [unreliable(d, c) and not pd.isna(b[0])
                                   for d, c, b in zip(d_bounds, c_bounds, bounds, strict=True)]
+    flags = value_flags(data.glotip, data.series_breaks, chosen).set_index("id")
+    for name in ("detected", "convicted"):
+        ids = table[f"glotip_{name}_id"]
+        table[f"glotip_{name}_flags"] = [flags["flags"].get(i, "") if isinstance(i, str) else "" for i in ids]
+        table[f"glotip_{name}_flag_reasons"] = [flags["flag_reasons"].get(i, "") if isinstance(i, str) else ""
+                                                for i in ids]
+    # Three-year sums, a ratio of two flows over a longer window: a range where a '<5' enters, none where a year in
+    # the window is not reported.
+    for name in ("detected", "convicted"):
+        for end in ("low", "high"):
+            table[f"glotip_{name}_3y_{end}"] = table[f"glotip_{name}_{end}"].rolling(3).sum()
+    three = [ratio((d_low, d_high), (c_low, c_high)) for d_low, d_high, c_low, c_high in
+             zip(table.glotip_detected_3y_low, table.glotip_detected_3y_high, table.glotip_convicted_3y_low,
+                 table.glotip_convicted_3y_high, strict=True)]
+    table["glotip_ratio_3y_low"], table["glotip_ratio_3y_high"] = [t[0] for t in three], [t[1] for t in three]
+    # A ratio on one or two convictions is no finding: the value stays in the table, the words give only its range.
+    table["tip_too_few"] = table.tip_convictions < FEWEST_FOR_A_RATIO
+
     counted = sum(not pd.isna(low) for low, _ in c_bounds)
     fitted = trend(years, c_bounds, confidence) if counted >= TREND_YEARS else None
     table["glotip_convicted_fitted"] = table.year.map(dict(zip(fitted.years, fitted.fitted,
                                                                strict=True)) if fitted else {})
+    breaks = _break_years(data.series_breaks, "persons_convicted", fitted)
+    shifted = trend(years, c_bounds, confidence, break_year=breaks[0]) if fitted and breaks else None
 
     points = table[table.glotip_ratio_low == table.glotip_ratio_high]
     ranges = table[(table.glotip_ratio_low < table.glotip_ratio_high)]
     lowest, highest = points.loc[points.glotip_ratio_low.idxmin()], points.loc[points.glotip_ratio_low.idxmax()]
-    # Lowest against highest year: persons convicted per detected victim, the exact conditional test (the smaller counts
-    # are the convictions).
-    extremes = compare_rates((lowest.glotip_convicted_low,) * 2, lowest.glotip_detected_low,
-                             (highest.glotip_convicted_low,) * 2, highest.glotip_detected_low,
-                             confidence) if len(points) > 1 else None
+    # Do the yearly ratios vary more than chance? One test of every year, chosen before the data (not the extremes).
+    spread = homogeneity(table.year, c_bounds, d_bounds, confidence)
+    sound = ~(table.glotip_detected_flags.str.contains("u") | table.glotip_convicted_flags.str.contains("u"))
+    spread_sound = homogeneity(table.year[sound], [b for b, ok in zip(c_bounds, sound, strict=True) if ok],
+                               [b for b, ok in zip(d_bounds, sound, strict=True) if ok], confidence)
+    # The assumption that a '<5' is 1 to 4, not 0 to 4 (UNODC writes a zero as 0): its effect, shown once.
+    from_zero = [(0.0, high) if low == 1 and high == 4 else (low, high) for low, high in c_bounds]
+    zero_trend = trend(years, from_zero, confidence) if fitted else None
+    zero_spread = homogeneity(table.year, from_zero, d_bounds, confidence)
+    pair = None
+    if compare_years:
+        first, second = (table.set_index("year").loc[y] for y in compare_years)
+        # persons convicted per detected victim in one year against the other: the exact conditional test
+        pair = compare_rates((first.glotip_convicted_low, first.glotip_convicted_high), first.glotip_detected_low,
+                             (second.glotip_convicted_low, second.glotip_convicted_high), second.glotip_detected_low,
+                             confidence)
+    # The same headline tests on each release alone, over the years both releases cover.
+    on_release = _on_each_release(data.glotip, years, include_flagged, confidence)
     tip = table.dropna(subset=["tip_victims_per_conviction"])
     none = table[table.glotip_ratio == "n/a"].year.tolist()
     with_value = table.dropna(subset=["glotip_ratio_ci_low"])
     shaky = int(with_value.glotip_unreliable.sum())
     ids = [i for cell in (*table.tip_victims_ids, *table.tip_convictions_ids) for i in cell]
     ids += [i for i in (*table.kom_id, *table.glotip_detected_id, *table.glotip_convicted_id) if isinstance(i, str)]
+    flagged = table[["glotip_detected_flags", "glotip_convicted_flags"]].stack()
     story = words.render(__name__, {
         "release": release, "include_flagged": include_flagged, "first_year": first_year, "last_year": last_year,
         "confidence": confidence, "rows": list(table.itertuples()), "points": len(points), "ranges": len(ranges),
-        "unreported": none,
-        "extremes": extremes, "lowest": lowest, "highest": highest, "shaky": shaky, "with_ratio": len(with_value),
-        "fitted": fitted, "counted": counted, "trend_years": TREND_YEARS})
+        "unreported": none, "lowest": lowest, "highest": highest, "shaky": shaky, "with_ratio": len(with_value),
+        "spread": spread, "spread_sound": spread_sound, "left_out": [int(y) for y in table.year[~sound]],
+        "fitted": fitted, "shifted": shifted, "breaks": breaks, "counted": counted, "trend_years": TREND_YEARS,
+        "on_release": on_release, "fewest": FEWEST_FOR_A_RATIO, "zero_trend": zero_trend, "zero_spread": zero_spread,
+        "compare_years": list(compare_years), "pair": pair,
+        "releases_agree": len({v["homogeneity"] for v in on_release.values()} | {spread.verdict}) == 1,
+        "flag_counts": {code: int(flagged.str.contains(code).sum()) for code in FLAG_CODES}, "flag_codes": FLAG_CODES})
     return Result(
         title=story.title,
         table=table,
@@ -232,13 +295,21 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
                "tip_ratio": {int(r.year): float(r.tip_victims_per_conviction) for r in tip.itertuples()},
                "tip_ratio_ci": {int(r.year): (float(r.tip_ratio_ci_low), float(r.tip_ratio_ci_high))
                                 for r in tip.itertuples()},
-               "extremes": None if extremes is None else {"years": (int(lowest.year), int(highest.year)),
-                                                          "p_value": extremes.p_value,
-                                                          "differ": extremes.differs},
-               "trend_convicted": None if fitted is None else {
-                   "percent_a_year": fitted.percent_a_year, "ci": (fitted.low, fitted.high), "model": fitted.model,
-                   "dispersion": fitted.dispersion, "dispersion_p": fitted.dispersion_p,
-                   "censored_years": list(fitted.censored_years)},
+               "homogeneity": {"statistic": spread.statistic, "df": spread.df, "p_range": spread.p_range,
+                               "verdict": spread.verdict},
+               "homogeneity_without_u": {"statistic": spread_sound.statistic, "df": spread_sound.df,
+                                         "p_range": spread_sound.p_range, "verdict": spread_sound.verdict},
+               "trend_convicted": None if fitted is None else _trend_facts(fitted),
+               "trend_convicted_with_break": None if shifted is None else _trend_facts(shifted),
+               "on_each_release": on_release,
+               "if_censored_from_zero": {
+                   "trend_percent_a_year": None if zero_trend is None else zero_trend.percent_a_year,
+                   "trend_ci": None if zero_trend is None else (zero_trend.low, zero_trend.high),
+                   "homogeneity_p_range": zero_spread.p_range},
+               "compared_years": None if pair is None else {
+                   "years": list(compare_years), "rate_ratio": tuple(float(v) for v in pair.ratio),
+                   "ci": (float(pair.low), float(pair.high)),
+                   "p_range": pair.p_range, "verdict": pair.verdict},
                "confidence": confidence,
                "ranges": [int(y) for y in ranges.year], "none": [int(y) for y in none]},
         figure_ids=tuple(dict.fromkeys(ids)),
@@ -246,8 +317,9 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
         summary=story.summary,
         closing=story.closing,
         caveats=story.caveats,
-        tables={"by_year": table[["year", "glotip_detected", "glotip_convicted", "glotip_ratio", "glotip_ratio_ci_low",
-                                  "glotip_ratio_ci_high",
+        tables={"by_year": table[["year", "glotip_detected", "glotip_detected_flags", "glotip_convicted",
+                                  "glotip_convicted_flags", "glotip_ratio", "glotip_ratio_ci_low",
+                                  "glotip_ratio_ci_high", "glotip_ratio_3y_low", "glotip_ratio_3y_high",
                                   "glotip_unreliable", "tip_victims", "tip_convictions", "tip_victims_per_conviction",
                                   "tip_ratio_ci_low",
                                   "tip_ratio_ci_high", "kom_victims"]]},

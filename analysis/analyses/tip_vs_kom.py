@@ -7,12 +7,13 @@ from typing import Annotated
 import pandas as pd
 
 from ..data import Dataset, choose_vintage, restatements, sources_of
+from ..data.flags import value_flags
 from ..data.vintages import RULES, choose_release
 from . import words
 from .domains import OneOf
 from .result import Result, analysis_of
-from .series_conviction_gap import kom_victims
 from .unodc import RELEASES, yearly_counts
+from .victim_counts import kom_victims
 
 #: TIP metric and the KOM metric that counts the nearest thing.
 TIP_KOM_PAIRS = {
@@ -107,6 +108,9 @@ def analyse(data: Dataset, rule: Annotated[str, OneOf(RULES)] = "latest",
     widest = widest_gap(pairs)
     agree = int((pairs.difference == 0).sum())
     three = three_sources(pairs, data.figures, data.sources, data.glotip, release)
+    flags = value_flags(data.glotip, data.series_breaks, choose_release(data.glotip, release)).set_index("id")
+    three["glotip_flags"] = [flags["flags"].get(ids[0], "") for ids in three.ids]
+    three["glotip_flag_reasons"] = [flags["flag_reasons"].get(ids[0], "") for ids in three.ids]
     equal, differ = three[three.glotip_equals_kom], three[~three.glotip_equals_kom]
     ids = [*pairs.id_tip, *pairs.id_kom, *(i for cell in three.ids for i in cell)]
     story = words.render(__name__, {

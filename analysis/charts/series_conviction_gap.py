@@ -39,6 +39,10 @@ def draw(result: Result) -> plt.Figure:
     marks.points(top, have_tip.year + 0.25, have_tip.tip_victims_per_conviction, have_tip.tip_unreliable, tip,
                  marker="D",
                  label="TIP: government count / convictions")
+    three = table.dropna(subset=["glotip_ratio_3y_low"])
+    top.plot(three.year, (three.glotip_ratio_3y_low * three.glotip_ratio_3y_high) ** 0.5, color=unodc, linewidth=1,
+             linestyle="--", label="UNODC: three years to the year (sums)")
+    marks.censoring_bars(top, three.year - 0.2, three.glotip_ratio_3y_low, three.glotip_ratio_3y_high, unodc, width=3)
     top.set_yscale("log")
     top.set_ylabel("victims per person convicted\n(log scale)")
     top.yaxis.set_major_formatter(THOUSANDS)
@@ -54,7 +58,9 @@ def draw(result: Result) -> plt.Figure:
 
     # a gap where none is reported
     middle.plot(table.year, table.glotip_detected_low, color=unodc, marker="o", label="UNODC: detected")
-    middle.scatter(have_tip.year, have_tip.tip_victims, color=tip, marker="D", zorder=3, label="TIP: government count")
+    tip_counts = table.dropna(subset=["tip_victims"])
+    middle.scatter(tip_counts.year, tip_counts.tip_victims, color=tip, marker="D", zorder=3,
+                   label="TIP: government count")
     followed = table.dropna(subset=["kom_victims"])
     middle.scatter(followed.year, followed.kom_victims, color=kom, marker="s", zorder=3, label="KOM: followed up")
     middle.set_ylabel("victims")
@@ -65,17 +71,25 @@ def draw(result: Result) -> plt.Figure:
     exact = table[table.glotip_convicted_low == table.glotip_convicted_high]
     censored = table[table.glotip_convicted_low < table.glotip_convicted_high]
     bottom.bar(exact.year, exact.glotip_convicted_low, color=unodc, alpha=0.8, label="UNODC: persons convicted")
-    bottom.bar(censored.year, censored.glotip_convicted_high, color="white", edgecolor=unodc, hatch="///",
-               label="UNODC: '<5' (1 to 4)")
-    marks.chance_bars(bottom, table.year,
-                      table.glotip_convicted_low.where(table.glotip_convicted_low == table.glotip_convicted_high,
-                                                       table.glotip_convicted_high),
-                      table.glotip_convicted_ci_low, table.glotip_convicted_ci_high, "#333333")
+    # a '<5' is a range, drawn as one (never as a bar of height 4)
+    marks.censoring_bars(bottom, censored.year, censored.glotip_convicted_low, censored.glotip_convicted_high, unodc,
+                         width=14)
+    bottom.plot([], [], color=unodc, linewidth=8, alpha=0.45, label="UNODC: '<5' (1 to 4)")
+    marks.chance_bars(bottom, exact.year, exact.glotip_convicted_low, exact.glotip_convicted_ci_low,
+                      exact.glotip_convicted_ci_high, "#333333")
+    for ax, flags, values in ((middle, "glotip_detected_flags", "glotip_detected_low"),
+                              (bottom, "glotip_convicted_flags", "glotip_convicted_high")):
+        for row in table[table[flags].fillna("") != ""].itertuples():
+            ax.annotate(getattr(row, flags), (row.year, getattr(row, values)), textcoords="offset points",
+                        xytext=(0, 4), ha="center", va="bottom", fontsize=7, color="#000000")
+    rolling = table.glotip_convicted_3y_low / 3, table.glotip_convicted_3y_high / 3
+    bottom.plot(table.year, (rolling[0] + rolling[1]) / 2, color=unodc, linewidth=1, linestyle=":",
+                label="UNODC: three-year average")
     trend = result.facts["trend_convicted"]
     if trend is not None:
         fitted = table.dropna(subset=["glotip_convicted_fitted"])
         bottom.plot(fitted.year, fitted.glotip_convicted_fitted, color="#333333", linestyle="--", linewidth=1.2,
-                    label=f"fitted trend ({trend['model']}): {trend['percent_a_year']:+.0f}% a year")
+                    label=f"fitted trend (negative binomial): {trend['percent_a_year']:+.0f}% a year")
     convicted = table.dropna(subset=["tip_convictions"])
     bottom.scatter(convicted.year, convicted.tip_convictions, color=tip, marker="D", zorder=3, label="TIP: convictions")
     bottom.set_ylabel("persons convicted")
@@ -84,6 +98,9 @@ def draw(result: Result) -> plt.Figure:
     (chance_handle, chance_label), = marks.key_entries(confidence, censoring=False, unreliable=False)
     bottom.legend([*handles, chance_handle], [*labels, chance_label], frameon=False, fontsize=8, loc="upper left",
                   ncols=3)
+    bottom.text(1.0, -0.32, "Letters over a value: its flags (b break in series, d definition differs, r revised "
+                "between releases, u low reliability)", transform=bottom.transAxes, ha="right", fontsize=7,
+                color="#333333")
     for ax, column in ((middle, "glotip_detected_low"), (bottom, "glotip_convicted_low")):
         for row in table[table[column].isna()].itertuples():
             ax.text(row.year, ax.get_ylim()[1] * 0.03, "n/a", ha="center", va="bottom", fontsize=7, color="#666666",

@@ -35,6 +35,7 @@ from markupsafe import Markup
 
 from ..data import paths
 from ..data.digest import sha256
+from ..data.flags import FLAG_CODES
 from . import dataset
 from .inputs import FORMATS, Analysis, ReportError, read_csv, read_published
 from .provenance import Provenance
@@ -177,8 +178,9 @@ def _analysis_pages(analyses: list[Analysis], provenance: Provenance, stage: Pat
                       "size": size(p)} for suffix, p in analysis.files.items()]
         neighbours = {"previous": pages[index - 1][0] if index else None,
                       "next": pages[index + 1][0] if index + 1 < len(pages) else None}
+        flagged = any(column.endswith("_flags") for table in tables for column in table.columns)
         render("analysis.html", analysis.page, analysis=analysis, tables=tables, others=others,
-               downloads=downloads, image=image, **neighbours)
+               downloads=downloads, image=image, flag_codes=FLAG_CODES if flagged else {}, **neighbours)
         question = next((p for p in analysis.question.split("\n\n") if "**Question.**" in p), "")
         listed.append({"analysis": analysis, "thumb": thumb, "question": question.replace("**Question.**", "")})
     render("index.html", "index.html", listed=listed)
