@@ -2,17 +2,19 @@
 
 Expected values are computed here from the numbers as the report prints them
 (270 victims, 4 + 1 convictions, 2.5 + 4.5 million kroner for $314,000 + $565,000),
-not from the functions under test. Each analysis is run for every parameter value
-its notebook documents.
+not from the functions under test; the other counts of victims 03 sets beside the TIP's
+are read here from data/processed/ with the csv module. Each analysis is run for every
+parameter value its notebook documents.
 """
 
 from __future__ import annotations
 
+import csv
 import math
 
 import pytest
 from scipy import stats
-from second_routes import exact_ratio, wilson
+from second_routes import central_p, exact_ratio, nchs_unreliable, wilson
 
 import analysis
 from analysis.analyses import (
@@ -23,12 +25,12 @@ from analysis.analyses import (
     victim_protection,
     what_the_sources_name,
 )
-from analysis.data import victim_count
+from analysis.data import paths, victim_count
 
 
 @pytest.fixture(scope="module")
 def loaded():
-    return analysis.load()
+    return analysis.load(glotip=True)  # 03 sets UNODC's detected victims beside the TIP's count
 
 
 @pytest.fixture(scope="module")
@@ -100,12 +102,23 @@ def test_conviction_gap_headline(loaded):
     result = conviction_gap.analyse(loaded)
     low, high = exact_ratio(270, 5)
     assert (round(low), round(high)) == (23, 168)
-    # 2013 against 2014: 5 convictions of 355 events against 5 of 275, the exact conditional test of convictions per
-    # victim.
-    p = stats.binomtest(5, 10, 350 / (350 + 270)).pvalue
-    assert p > 0.05 and result.facts["p_value"] == pytest.approx(p)
+    # 2013 against 2014: 5 convictions against 350 victims, 5 against 270: the central exact conditional test of
+    # convictions per victim, scipy's one-sided binomial tails of 5 in 10 at 350 / 620, the smaller doubled.
+    p = 2 * min(stats.binomtest(5, 10, 350 / 620, alternative=side).pvalue for side in ("less", "greater"))
+    assert p > 0.05 and result.facts["p_value"] == pytest.approx(p) and result.facts["p_range"] == pytest.approx((p, p))
+    assert result.facts["years_verdict"] == "no difference detected"
+    assert result.facts["rate_ratio"] == pytest.approx(((5 / 350) / (5 / 270),) * 2)
+    # the rate ratio's interval: Clopper-Pearson for 5 of 10, mapped to the ratio and scaled by the victims
+    assert result.facts["rate_ratio_ci"] == pytest.approx(tuple(v * 270 / 350 for v in exact_ratio(5, 5)))
     assert result.title == ("About 54 victims identified and assisted for every trafficker convicted in 2014 (95% CI "
-                            "23-168); no difference beyond chance from 2013's about 70")
+                            "23-168); no difference detected from 2013's about 70")
+    low_ratio, high_ratio = (v * 270 / 350 for v in exact_ratio(5, 5))
+    assert (f"No difference detected between 2013 and 2014 (exact conditional test of convictions per victim, "
+            f"p = {p:.2g})") in result.summary
+    assert f"any ratio within its 95% CI, {low_ratio:.2f}-{high_ratio:.2f}" in result.summary
+    assert "not to say they are alike" in result.closing
+    for sameness in ("within chance", "do not differ", "does not differ", "the same"):
+        assert sameness not in result.title + result.summary + result.closing
     assert result.facts["ci"] == pytest.approx((low, high)) and result.facts["unreliable"]
     per_year = result.tables["per_year"].set_index("year")
     assert (per_year.loc[2013, "ci_low"], per_year.loc[2013, "ci_high"]) == pytest.approx(exact_ratio(350, 5))
@@ -182,11 +195,30 @@ def test_attention_for_every_documented_parameter(loaded, years, stages):
                                    f"{stages[-1]} in {last}; ")
     first, final = LABOR[(last, stages[0])], LABOR[(last, stages[-1])]
     p = stats.fisher_exact([[first[0], first[1]], [final[0], final[1]]]).pvalue
-    assert result.facts["p_value"] == pytest.approx(p)
-    assert ("a difference beyond chance" in result.title) == (p < 0.05) == result.facts["differ"]
-    assert ("within chance of each other" in result.title) == (p >= 0.05)
+    assert result.facts["p_value"] == pytest.approx(p) and result.facts["p_range"] == pytest.approx((p, p))
+    assert result.facts["verdict"] == ("differs" if p < 0.05 else "no difference detected")
+    assert ("a difference beyond chance" in result.title) == (p < 0.05)
+    assert ("no difference detected" in result.title) == (p >= 0.05)
+    assert "within chance" not in result.title + result.summary + result.closing
+    # shares are judged by NCHS's standard for proportions, written out in second_routes
+    by = result.table.set_index(["year", "stage"])
+    for (year, stage), (labor, sex) in LABOR.items():
+        if (year, stage) in by.index:
+            assert by.loc[(year, stage), "unreliable"] == nchs_unreliable(labor, labor + sex), (year, stage)
     assert len(result.table) == len(years) * len(stages)
     assert "bulk of resources and attention" in result.summary
+
+
+def test_attention_words_give_the_shares_the_data_still_allow_when_no_difference_is_detected(loaded):
+    result = labor_vs_sex_attention.analyse(loaded)
+    # 2014: 68 of 104 investigations against 1 of 5 convictions, Fisher's p = 0.06
+    p = stats.fisher_exact([[68, 36], [1, 4]]).pvalue
+    investigations, convictions = wilson(68, 104), wilson(1, 5)
+    assert (f"no difference detected between the two shares (Fisher's exact test, p = {p:.2g}): the data still allow "
+            f"labour's share of investigations anywhere within {investigations[0]:.0%}-{investigations[1]:.0%}"
+            .replace("%-", "-")) in result.summary
+    assert f"anywhere within {convictions[0]:.0%}-{convictions[1]:.0%}".replace("%-", "-") in result.closing
+    assert "unreliable by NCHS's standard for proportions" in result.summary  # 1 of 5 convictions: n under 30
 
 
 def test_attention_refuses_unknown_stage_and_year(loaded):
@@ -198,6 +230,35 @@ def test_attention_refuses_unknown_stage_and_year(loaded):
 
 # --- 03: funding per victim -----------------------------------------------------------------
 
+def _rows(name: str) -> list[dict[str, str]]:
+    with open(paths.PROCESSED / name, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+FIGURES = {row["id"]: row for row in _rows("figures.csv")}
+#: The 2014 funding lines of the 2015 narrative, in NOK and in the USD it gives beside them, read from figures.csv.
+NOK_2014 = {i: float(r["value"]) for i, r in FIGURES.items()
+            if r["source_id"] == "tip2015" and r["metric"] == "funding_allocated" and r["unit"] == "NOK"}
+USD_2014 = {i.replace("-usd", "-nok"): float(r["value"]) for i, r in FIGURES.items()
+            if r["source_id"] == "tip2015" and r["metric"] == "funding_allocated" and r["unit"] == "USD"}
+
+
+def _unodc_detected(year: int) -> float:
+    """UNODC's detected victims in Norway for ``year``, as the 2025 release writes them in glotip.csv."""
+    (value,) = [float(r["count"]) for r in _rows("glotip.csv")
+                if (r["source_id"], r["iso3"], r["metric"], r["form"], r["sex"], r["age"], r["year"])
+                == ("glotip2025", "NOR", "victims_detected", "unsplit", "Total", "Total", str(year))]
+    return value
+
+
+def test_the_2014_inputs_read_here_are_the_report_s():
+    assert NOK_2014 == {"tip2015-funding-ngo-nok": 2_500_000, "tip2015-funding-safe-houses-nok": 4_500_000}
+    assert USD_2014 == {"tip2015-funding-ngo-nok": 314_000, "tip2015-funding-safe-houses-nok": 565_000}
+    assert float(FIGURES["tip2015-victims-2014"]["value"]) == 270
+    assert float(FIGURES["kom2014-victims-followed-up-2014"]["value"]) == 324
+    assert _unodc_detected(2014) == 324
+
+
 def test_implied_rate_and_funding_per_victim(data):
     lines = funding_per_victim.lines_for(data.figures, 2014)
     rate = funding_per_victim.implied_rate(lines)
@@ -208,6 +269,24 @@ def test_implied_rate_and_funding_per_victim(data):
     assert table.loc["total", "nok_per_victim"] == pytest.approx(7_000_000 / 270)
     assert table.loc["total", "usd_per_victim"] == pytest.approx(7_000_000 / 270 / rate)
     assert table.loc["tip2015-funding-ngo-nok", "nok_per_victim"] == pytest.approx(2_500_000 / 270)
+    assert table.usd_basis.tolist() == ["computed", "computed", "sum, partly computed"]
+    assert not any("ci" in column.split("_") for column in table.columns)  # no chance interval
+
+
+def test_funding_in_usd_is_the_report_s_own_where_it_gives_one(data):
+    lines = funding_per_victim.lines_for(data.figures, 2014)
+    rate = funding_per_victim.implied_rate(lines)
+    table = funding_per_victim.per_victim(lines, 270, "USD", rate, as_reported=True).set_index("id")
+    assert table.loc["tip2015-funding-ngo-nok", "usd"] == 314_000  # not 2,500,000 / 7.9636 = 313,929
+    assert table.loc["tip2015-funding-safe-houses-nok", "usd"] == 565_000
+    assert table.loc["total", "usd"] == 314_000 + 565_000
+    assert table.usd_basis.tolist() == ["reported", "reported", "sum of reported"]
+    assert table.loc["tip2015-funding-ngo-nok", "usd_per_victim"] == pytest.approx(314_000 / 270)
+    # a line without the report's USD is computed at the rate, and says so
+    one = lines.assign(usd_as_reported=[float("nan"), 565_000.0])
+    mixed = funding_per_victim.per_victim(one, 270, "USD", rate, as_reported=True).set_index("id")
+    assert mixed.loc["tip2015-funding-ngo-nok", "usd"] == pytest.approx(2_500_000 / rate)
+    assert mixed.usd_basis.tolist() == ["computed", "reported", "sum, partly computed"]
 
 
 def test_funding_with_shelter_denominator_and_one_line(data):
@@ -233,25 +312,93 @@ REPORT_RATE = (2_500_000 + 4_500_000) / (314_000 + 565_000)
 VICTIMS_2014 = {"victims_identified_assisted": 270, "initial_contacts": 139, "shelter_accepted": 41 + 1}
 
 
+def test_funding_per_victim_under_each_count_of_victims(loaded):
+    """The 2014 lines summed from figures.csv, divided by the TIP's 270 and by UNODC's and KOM's 324, side by side."""
+    total = sum(NOK_2014.values())
+    result = funding_per_victim.analyse(loaded)
+    tip, unodc, kom = 270, _unodc_detected(2014), float(FIGURES["kom2014-victims-followed-up-2014"]["value"])
+    assert result.facts["nok_per_victim_by_count"] == pytest.approx(
+        {"tip": total / tip, "unodc_detected": total / unodc, "kom": total / kom})
+    assert result.facts["nok_per_victim_by_count"]["tip"] == pytest.approx(25_925.93, abs=0.01)
+    assert result.facts["nok_per_victim_by_count"]["unodc_detected"] == pytest.approx(21_604.94, abs=0.01)
+    assert result.facts["nok_per_victim_range"] == pytest.approx((total / 324, total / 270))
+    assert result.facts["victims_by_count"] == {"tip": 270, "unodc_detected": 324, "kom": 324}
+    assert result.title.startswith(f"NOK {total / 324:,.0f} to {total / 270:,.0f} of the reported funding per victim "
+                                   "in 2014, by which count of victims is used; ")
+    assert result.title == ("NOK 21,605 to 25,926 of the reported funding per victim in 2014, by which count of "
+                            "victims is used; NOK 25,926 (USD 3,256) per victim identified and assisted, "
+                            "the TIP's count")
+    table = result.table.set_index("id")
+    for line, nok in NOK_2014.items():
+        assert table.loc[line, "nok_per_victim"] == pytest.approx(nok / 270)
+        assert table.loc[line, "nok_per_victim_unodc_detected"] == pytest.approx(nok / 324)
+        assert table.loc[line, "nok_per_victim_kom"] == pytest.approx(nok / 324)
+    assert "20 % above the lowest" in result.summary  # 324 / 270 = 1.2
+    counts = result.tables["counts"].set_index("count")
+    assert counts.label.to_dict() == {"tip": "about 270 victims identified and assisted",
+                                      "unodc_detected": "324 victims detected", "kom": "324 victims followed up"}
+    assert set(counts.loc["unodc_detected", "ids"]) <= set(result.figure_ids)
+    assert "kom2014-victims-followed-up-2014" in result.figure_ids
+    assert {"glotip2025", "kom2014-politi"} <= set(result.sources.source_id)
+
+
+def test_funding_per_victim_has_no_chance_interval_and_takes_no_confidence(loaded):
+    result = funding_per_victim.analyse(loaded)
+    assert not any(k.endswith("_ci") or k == "confidence" for k in result.facts)
+    assert not any("ci" in column.split("_") for column in result.table.columns)
+    assert "CI" not in result.title and "CI" not in result.summary
+    assert "No interval for chance is given" in result.caveats
+    with pytest.raises(ParameterError, match="unknown parameter 'confidence'"):
+        funding_per_victim.analyse(loaded, confidence=0.9)
+
+
+def test_funding_per_victim_says_which_counts_are_missing(loaded):
+    # 2018: the TIP's 77 initial contacts and UNODC's 106, but no KOM count in the data
+    result = funding_per_victim.analyse(loaded, source="tip2019", year=2018, denominator="initial_contacts")
+    total = 30_000_000 + 2_900_000 + 5_000_000
+    assert result.facts["nok_per_victim_by_count"] == pytest.approx(
+        {"tip": total / 77, "unodc_detected": total / _unodc_detected(2018), "kom": None})
+    assert "- KOM: no count for 2018 (not in the data)" in result.summary
+    # 2017: neither UNODC nor KOM
+    result = funding_per_victim.analyse(loaded, source="tip2019", year=2017, denominator="initial_contacts")
+    assert result.title == ("NOK 169,492 (USD 19,492) of the reported funding per initial contact from a victim in "
+                            "2017, the only count of victims for 2017")
+    assert "- UNODC: no count for 2017 (not reported to UNODC)" in result.summary
+    assert "- KOM: no count for 2017 (not reported by the government)" in result.summary
+
+
+def test_funding_per_victim_when_every_count_agrees(loaded):
+    result = funding_per_victim.analyse(loaded, source="tip2017", year=2016)
+    total = 5_900_000 + 2_250_000 + 3_750_000
+    assert result.facts["nok_per_victim_by_count"] == pytest.approx(
+        {"tip": total / 262, "unodc_detected": total / 262, "kom": total / 262})
+    assert result.title.startswith(f"NOK {total / 262:,.0f} (USD {(684_375 + 260_991 + 434_984) / 262:,.0f}) of the "
+                                   "reported funding per victim in 2016, whichever of the 3 counts of victims is used")
+
+
 @pytest.mark.parametrize("denominator", VICTIMS_2014)
 @pytest.mark.parametrize(("currency", "rate"), [("USD", None), ("USD", 10.5), ("EUR", 11.5), ("SEK", 0.95)])
 @pytest.mark.parametrize("lines", [[], ["tip2015-funding-ngo-nok"], ["tip2015-funding-safe-houses-nok"]])
 def test_funding_for_every_documented_parameter(loaded, denominator, currency, rate, lines):
     result = funding_per_victim.analyse(loaded, denominator=denominator, currency=currency, exchange_rate=rate,
                                         funding_lines=lines)
-    nok = {"tip2015-funding-ngo-nok": 2_500_000, "tip2015-funding-safe-houses-nok": 4_500_000}
-    total = sum(nok[i] for i in (lines or nok))
-    used = REPORT_RATE if rate is None else rate
-    assert result.facts["nok_per_victim"] == pytest.approx(total / VICTIMS_2014[denominator])
-    assert result.facts["per_victim"] == pytest.approx(total / used / VICTIMS_2014[denominator])
+    shown = lines or list(NOK_2014)
+    total = sum(NOK_2014[i] for i in shown)
+    victims = VICTIMS_2014[denominator]
+    # in USD at the report's own rate, the amounts are the report's USD; otherwise the kroner at the rate
+    in_currency = sum(USD_2014[i] for i in shown) if rate is None else total / rate
+    assert result.facts["nok_per_victim"] == pytest.approx(total / victims)
+    assert result.facts["per_victim"] == pytest.approx(in_currency / victims)
     assert (result.table.set_index("id").loc["total", f"{currency.lower()}_per_victim"]
-            == pytest.approx(total / used / VICTIMS_2014[denominator]))
+            == pytest.approx(in_currency / victims))
     if rate is None:
         assert result.supplied == {} and "implied by the report's own NOK/USD pairs" in result.summary
     else:
         assert result.supplied == {"exchange_rate": f"NOK per {currency}, supplied by the user, not from a source"}
         assert "supplied by the user, not from a source" in result.summary
-    assert result.title.startswith(f"NOK {total / VICTIMS_2014[denominator]:,.0f} ({currency} ")
+    low, high = sorted((total / victims, total / 324))
+    assert result.title.startswith(f"NOK {low:,.0f} to {high:,.0f} of the reported funding per victim in 2014, "
+                                   f"by which count of victims is used; NOK {total / victims:,.0f} ({currency} ")
 
 
 @pytest.mark.parametrize(("values", "message"), [
@@ -288,21 +435,55 @@ def test_protection_per_100_victims(data):
 @pytest.mark.parametrize("years", [[2013, 2014], [2013], [2014]])
 def test_protection_for_every_documented_parameter(loaded, years):
     result = victim_protection.analyse(loaded, years=years)
-    permits = {2013: 38 / 350, 2014: 41 / 270}[max(years)] * 100
-    reflection = {2013: 30 / 350, 2014: 27 / 270}[max(years)] * 100
+    victims = {2013: 350, 2014: 270}[max(years)]
+    permits_count, reflection_count = {2013: (38, 30), 2014: (41, 27)}[max(years)]
+    permits, reflection = 100 * permits_count / victims, 100 * reflection_count / victims
     assert result.facts["permits_per_100"] == pytest.approx(permits)
     assert result.facts["reflection_per_100"] == pytest.approx(reflection)
-    victims = {2013: 350, 2014: 270}[max(years)]
-    permit_ci = [100 * v for v in wilson(round(permits * victims / 100), victims)]
-    reflection_ci = [100 * v for v in wilson(round(reflection * victims / 100), victims)]
+    # a ratio of two counts, not a share: the exact conditional interval (scipy's Clopper-Pearson, mapped), times 100
+    permit_ci = [100 * v for v in exact_ratio(permits_count, victims)]
+    reflection_ci = [100 * v for v in exact_ratio(reflection_count, victims)]
     assert result.facts["permits_ci"] == pytest.approx(permit_ci)
-    assert result.title == (f"In {max(years)}, about {permits:.0f} in 100 victims identified got a "
-                            "temporary residence permit "
-                            f"(95% CI {permit_ci[0]:.0f}-{permit_ci[1]:.0f}) and {reflection:.0f} a reflection period "
-                            f"({reflection_ci[0]:.0f}-{reflection_ci[1]:.0f})")
+    assert result.facts["reflection_ci"] == pytest.approx(reflection_ci)
+    assert result.title == (f"In {max(years)}, about {permits:.0f} temporary residence permits per 100 victims "
+                            f"identified (95% CI {permit_ci[0]:.0f}-{permit_ci[1]:.0f}) and {reflection:.0f} "
+                            f"reflection periods ({reflection_ci[0]:.0f}-{reflection_ci[1]:.0f})")
     assert ("shelter accepted 2013" in result.summary) == (2013 in years)
+    assert (result.facts["changes"] == {}) == (len(years) == 1)
     with pytest.raises(ParameterError, match="years: no data for 2015"):
         victim_protection.analyse(loaded, years=[*years, 2015])
+
+
+#: 2013 and 2014 as the narrative gives them: (count, victims identified) per measure; shelter is not given for 2013.
+PROTECTION = {"reflection_periods_granted": ((30, 350), (27, 270)),
+              "temporary_residence_permits_granted": ((38, 350), (41, 270)),
+              "asylum_grants": ((19, 350), (11, 270))}
+
+
+def test_protection_compares_the_years_as_two_rates(loaded):
+    result = victim_protection.analyse(loaded)
+    changes = result.facts["changes"]
+    assert set(changes) == set(PROTECTION)  # shelter has no 2013 count to compare
+    for measure, ((count13, victims13), (count14, victims14)) in PROTECTION.items():
+        change = changes[measure]
+        # 2014's rate over 2013's, the victims as the exposure: given count14 + count13, count14 is binomial with
+        # p = 270 / 620 when the rates are equal
+        p = central_p(count14, victims14, count13, victims13)
+        assert change["p_range"] == pytest.approx((p, p)) and change["p_value"] == pytest.approx(p)
+        assert change["rate_ratio"] == pytest.approx(((count14 / victims14) / (count13 / victims13),) * 2)
+        assert change["ci"] == pytest.approx(tuple(v * victims13 / victims14 for v in exact_ratio(count14, count13)))
+        assert change["verdict"] == ("differs" if p < 0.05 else "no difference detected")
+        assert change["verdict"] == "no difference detected"  # none of the three moves beyond chance
+        low, high = change["ci"]
+        assert f"the data still allow any ratio within {low:.2f}-{high:.2f}" in result.summary
+    assert "none of the 3 measures given in both years changed beyond chance" in result.closing
+    assert "which is not to say they stayed the same" in result.closing
+    assert "victims identified as a fixed number, the exposure of a rate" in result.summary
+    # per 100 victims, not "in 100": the measures are not a subset of the year's victims
+    assert " in 100 " not in result.title + result.summary + result.closing
+    # asylum grants rest on 19 and 11 events: unreliable by the rule for counts and ratios (fewer than 20)
+    table = result.table.set_index(["year", "measure"])
+    assert table.unreliable.to_dict() == {key: key[1] == "asylum_grants" for key in table.index}
 
 
 # --- 05: what the sources name ---------------------------------------------------------------

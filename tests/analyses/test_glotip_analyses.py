@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from scipy import stats
+from second_routes import nchs_unreliable
 
 from analysis.analyses import ParameterError, labor_share_series, nordic_comparison
 
@@ -22,6 +24,34 @@ def test_labor_share_of_detected_victims(data):
     pooled = sum(v[1] for v in VICTIMS.values()) / sum(v[0] for v in VICTIMS.values())
     assert result.facts["pooled"]["detected victims"] == pytest.approx((pooled, pooled))
     assert result.title.startswith(f"Forced labour: {pooled:.0%} of detected victims")
+
+
+def test_pooled_shares_the_censoring_leaves_undetermined(data):
+    """Forced labour among detected victims (pooled, no "<5") against among persons convicted (pooled, with "<5")."""
+    result = labor_share_series.analyse(data)
+    victims_labor, victims_total = sum(v[1] for v in VICTIMS.values()), sum(v[0] for v in VICTIMS.values())
+    # Persons convicted, the nine years with both counts: labour "<5" in eight of them and 12 in 2018; the total 9 + 8 +
+    # 8 + 12 + 16 + 5 + 13 + 5 written, plus 2020's "<5". So labour 20 to 44 of 77 to 80.
+    every = [stats.fisher_exact([[k, n - k], [victims_labor, victims_total - victims_labor]]).pvalue
+             for k in range(8 + 12, 32 + 12 + 1) for n in range(76 + 1, 76 + 4 + 1)]
+    assert result.facts["p_range"] == pytest.approx((min(every), max(every)), rel=1e-9)
+    assert min(every) < 0.05 <= max(every) and result.facts["verdict"] == "undetermined"
+    assert "; the '<5' counts decide whether they differ (95% CI" in result.title
+    assert "Whether the two pooled shares differ, the '<5' counts decide" in result.summary
+    assert f"Fisher's exact test gives p from below 0.001 to {max(every):.2g}" in result.summary
+    assert "beyond chance" not in result.title and "within chance" not in result.title + result.closing
+
+
+def test_yearly_shares_are_judged_by_the_standard_for_proportions(data):
+    result = labor_share_series.analyse(data)
+    victims = result.table[result.table.stage == "detected victims"].set_index("year")
+    for year, (total, labor) in VICTIMS.items():
+        assert victims.loc[year, "unreliable"] == nchs_unreliable(labor, total), year
+    convicted = result.table[(result.table.stage == "persons convicted") & result.table.share_low.notna()]
+    assert convicted.unreliable.all()  # every yearly whole of persons convicted is under 30
+    # pooled: 740 of 2,527 and 20-44 of 77-80, reliable for every value
+    assert result.facts["pooled_unreliable"] == {"detected victims": False, "persons convicted": False}
+    assert not any(nchs_unreliable(k, n) for k in range(20, 45) for n in range(77, 81))
 
 
 @pytest.mark.slow
@@ -57,8 +87,8 @@ def test_nordic_pooled_victims_per_conviction(data):
     assert set(result.facts["pooled"]) == {"NOR", "SWE", "DNK", "FIN", "ISL"}
     norway = result.table[result.table.iso3 == "NOR"].set_index("year")
     assert norway.loc[2020, "ratio"] == "64-254" and norway.loc[2021, "ratio"] == "n/a"
-    # the pooled ratio moved from the title to the summary
-    assert "27-31 detected victims per person convicted" in result.summary
+    # the summed counts' ratio stands beside the model's in the summary
+    assert "the summed counts give 27-31: 2,846 detected, 93-105 convicted, 14 years" in result.summary
 
 
 @pytest.mark.parametrize("countries", [["NOR", "SWE"], ["NOR"], ["DNK", "FIN", "ISL"]])

@@ -13,7 +13,9 @@ from __future__ import annotations
 import csv
 import math
 
+import numpy as np
 import pytest
+import statsmodels.api as sm
 from scipy import stats
 from second_routes import exact_ratio, garwood
 
@@ -54,17 +56,33 @@ def test_series_gap_intervals_by_year(data):
 
 
 @pytest.mark.slow
-def test_series_gap_compares_its_extremes_and_fits_the_trend(data):
+def test_series_gap_tests_every_year_at_once_and_fits_the_trend_by_the_negative_binomial(data):
     result = series_conviction_gap.analyse(data)
-    # 2018 (13 of 106) against 2009 (5 of 292): convictions per detected victim, conditional on 18.
-    p = stats.binomtest(13, 18, 106 / (106 + 292)).pvalue
-    assert result.facts["extremes"]["years"] == (2018, 2009)
-    assert result.facts["extremes"]["p_value"] == pytest.approx(p) and p < 0.05
+    assert "extremes" not in result.facts  # no test of the lowest year against the highest, picked after the data
+    # Pearson's chi-square over the 14 years with both counts, by its formula, each "<5" at 1 and at 4.
+    detected = {y: c for y, c in NORWAY_DETECTED.items() if y != 2021}
+    convicted = {2007: 9, 2009: 5, 2010: 8, 2012: 8, 2013: 5, 2014: 8, 2015: 12, 2016: 16, 2018: 13, 2019: 5}
+    censored = [2008, 2011, 2020, 2022]
+    statistics = []
+    for k in (1, 4):
+        row = [convicted.get(y, k) for y in detected]
+        table = np.array([row, list(detected.values())], float)
+        expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
+        statistics.append(((table - expected) ** 2 / expected).sum())
+    spread = result.facts["homogeneity"]
+    assert spread["df"] == 13 and len(censored) == 4
+    assert spread["statistic"][0] <= min(statistics) and spread["statistic"][1] >= max(statistics)
+    assert spread["verdict"] == "differs" and spread["p_range"][1] == pytest.approx(
+        stats.chi2.sf(spread["statistic"][0], 13))
     trend = result.facts["trend_convicted"]
-    assert trend["censored_years"] == [2008, 2011, 2020, 2022]
-    assert trend["model"] == "negative binomial" and trend["dispersion"] > 1
-    assert trend["ci"][0] < 0 < trend["ci"][1]
-    assert "a difference beyond chance; no detectable trend in persons convicted 2007-2022" in result.title
+    assert trend["censored_years"] == censored
+    assert trend["model"].startswith("negative binomial") and trend["alpha"] > 0
+    assert trend["ci"][0] < 0 < trend["ci"][1] and trend["detectable_change"] > 5
+    assert f"a change under about {trend['detectable_change']:.0f}% a year would go undetected" in result.title
+    # the Penal Code of 2015 is a break in the series (flag b), so a second fit lets the level shift there
+    assert result.facts["trend_convicted_with_break"]["model"].endswith("level shifting from 2015")
+    flags = result.table.set_index("year").glotip_convicted_flags
+    assert all("b" in flags[y] for y in (2015, 2016, 2018)) and "b" not in flags[2014]
 
 
 def test_series_gap_with_too_few_years_for_a_trend_says_so(data):
@@ -83,41 +101,68 @@ NORWAY_DETECTED = {2007: 203, 2008: 256, 2009: 292, 2010: 127, 2011: 134, 2012: 
 
 
 @pytest.mark.slow
-def test_nordic_detection_rate_per_inhabitant_with_its_interval(data):
+def test_nordic_detection_rate_is_the_negative_binomial_pooled_rate_and_wider_than_poissons(data):
     result = nordic_comparison.analyse(data)
-    person_years = sum(POPULATION[("NOR", y)] for y in NORWAY_DETECTED)
-    total = sum(NORWAY_DETECTED.values())
-    rate = total / person_years * 1e5
-    assert result.facts["detected_per_100000"]["NOR"] == pytest.approx((rate, rate))
-    low, high = garwood(total)
-    assert result.facts["detected_per_100000_ci"]["NOR"] == pytest.approx((low / person_years * 1e5,
-                                                                           high / person_years * 1e5))
-    assert f"Norway {rate:.1f}" in result.title
+    years = sorted(NORWAY_DETECTED)
+    counts = np.array([NORWAY_DETECTED[y] for y in years])
+    exposure = np.array([POPULATION[("NOR", y)] for y in years])
+    nb = sm.NegativeBinomial(counts, np.ones((len(years), 1)), loglike_method="nb2",
+                             exposure=exposure).fit(disp=False, maxiter=500)
+    assert result.facts["detected_per_100000"]["NOR"] == pytest.approx(math.exp(nb.params[0]) * 1e5, rel=1e-4)
+    low, high = result.facts["detected_per_100000_ci"]["NOR"]
+    poisson = garwood(int(counts.sum()))
+    person_years = exposure.sum()
+    assert result.facts["detected_per_100000_poisson_ci"]["NOR"] == pytest.approx(
+        (poisson[0] / person_years * 1e5, poisson[1] / person_years * 1e5))
+    assert (high - low) > 4 * (poisson[1] - poisson[0]) / person_years * 1e5
     pooled = result.tables["pooled"].set_index("iso3")
     assert pooled.loc["NOR", "detected_years"] == 15
+    assert (pooled.loc["NOR", "detected_first"], pooled.loc["NOR", "detected_last"]) == (2007, 2022)
 
 
 @pytest.mark.slow
-def test_nordic_pooled_ratio_interval_spans_the_censored_convictions(data):
+def test_nordic_comparisons_are_one_family_adjusted_by_holm_and_stated_only_where_both_releases_agree(data):
     result = nordic_comparison.analyse(data)
-    # 2,846 detected over the 14 years with both counts, 93 to 105 convicted (four "<5").
-    assert result.facts["pooled_ci"]["NOR"] == pytest.approx((exact_ratio(2846, 105)[0], exact_ratio(2846, 93)[1]))
+    versus = result.tables["against_norway"]
+    assert len(versus) == 8  # four countries, two measures
+    raw = list(versus.p_value)
+    order = np.argsort(raw)
+    by_hand = np.empty(8)
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (8 - rank) * raw[index]))
+        by_hand[index] = running
+    assert list(versus.p_holm) == pytest.approx(list(by_hand))
+    assert list(versus.verdict) == ["differs" if p < 0.05 else "no difference detected" for p in by_hand]
+    both = result.facts["verdict_both_releases"]
+    for row in versus.itertuples():
+        agree = row.verdict == row.verdict_glotip2023 == row.verdict_glotip2025
+        assert both[row.measure][row.iso3] == (row.verdict if agree else None)
+    # Iceland's conviction rate: "differs" in the release chosen, not in each alone, so no verdict is stated
+    assert both["convicted"]["ISL"] is None
+    assert "differs from those of Sweden, Denmark and Finland" in result.title
 
 
 @pytest.mark.slow
-def test_nordic_norway_against_denmark_is_the_exact_conditional_test(data):
+def test_nordic_funnel_limits_follow_their_formula(data):
     result = nordic_comparison.analyse(data)
-    pooled = result.tables["pooled"].set_index("iso3")
-    assert pooled.loc["DNK", "detected_count_low"] == pooled.loc["DNK", "detected_count_high"]  # no "<5" year
-    denmark = int(pooled.loc["DNK", "detected_count_low"])
-    norway_py = sum(POPULATION[("NOR", y)] for y in NORWAY_DETECTED)
-    denmark_years = [y for y in range(2007, 2023)]
-    assert pooled.loc["DNK", "detected_years"] == len(denmark_years)
-    denmark_py = sum(POPULATION[("DNK", y)] for y in denmark_years)
-    p = stats.binomtest(2932, 2932 + denmark, norway_py / (norway_py + denmark_py)).pvalue
-    row = result.tables["against_norway_detected"].set_index("iso3").loc["DNK"]
-    assert row.p_value == pytest.approx(p, rel=1e-9) and bool(row.differs) == (p < 0.05)
-    assert row.rate_ratio_low == pytest.approx((2932 / norway_py) / (denmark / denmark_py))
+    target = result.facts["funnel_target"]["detected"] / 1e5
+    alpha = result.facts["funnel_alpha"]["detected"]
+    limits = result.tables["funnel_detected"]
+    for row in limits.iloc[[0, 30, -1]].itertuples():
+        for level, column in ((0.95, "upper_950"), (0.998, "upper_998")):
+            z = stats.norm.ppf(1 - (1 - level) / 2)
+            assert getattr(row, column) == pytest.approx((target + z * math.sqrt(target / row.population
+                                                                                 + alpha * target ** 2)) * 1e5)
+    # each country-year against its own limits, by hand: above only when its whole range is
+    z = stats.norm.ppf(1 - 0.002 / 2)
+    for row in result.table.dropna(subset=["detected_low"]).itertuples():
+        spread = z * math.sqrt(target / row.population + alpha * target ** 2)
+        upper, lower = (target + spread) * 1e5, max(target - spread, 0) * 1e5
+        low, high = row.detected_low / row.population * 1e5, row.detected_high / row.population * 1e5
+        expected = ("above" if low > upper else "below" if high < lower
+                    else "within" if lower <= low and high <= upper else "undetermined")
+        assert row.detected_beyond_998 == expected, (row.country, row.year)
 
 
 def test_nordic_refuses_a_year_without_population_naming_country_and_year(data):
@@ -128,7 +173,7 @@ def test_nordic_refuses_a_year_without_population_naming_country_and_year(data):
     assert any("Iceland (ISL)" in p and "2020" in p for p in problems), problems
 
 
-# --- 08: funding per victim over the years ---
+# --- 08: funding per victim over the years, in constant kroner and with no chance interval ---
 
 def _index(base: int, year: int) -> float:
     """Norway's price level of ``year`` over ``base``'s, chained by hand from the raw inflation."""
@@ -139,7 +184,8 @@ def _index(base: int, year: int) -> float:
 
 
 @pytest.mark.parametrize(("denominator", "victims"), [("unodc_detected", {2014: 324, 2015: 301, 2016: 262, 2018: 106}),
-                                                       ("tip", {2014: 270, 2015: 290, 2016: 262})])
+                                                       ("tip", {2014: 270, 2015: 290, 2016: 262}),
+                                                       ("kom", {2014: 324, 2015: 301, 2016: 262})])
 @pytest.mark.parametrize("base_year", [2018, 2014])
 def test_funding_per_victim_in_current_and_constant_kroner(data, denominator, victims, base_year):
     totals = {2014: 7_000_000, 2015: 7_000_000, 2016: 11_900_000, 2017: 20_000_000, 2018: 37_900_000}
@@ -147,10 +193,19 @@ def test_funding_per_victim_in_current_and_constant_kroner(data, denominator, vi
     assert result.facts["per_victim"] == pytest.approx({y: totals[y] / v for y, v in victims.items()})
     constant = {y: totals[y] / v / _index(base_year, y) for y, v in victims.items()}
     assert result.facts["per_victim_constant"] == pytest.approx(constant)
-    low, high = garwood(victims[2014])
-    assert result.facts["per_victim_ci"][2014] == pytest.approx((totals[2014] / high, totals[2014] / low))
+    assert result.facts["per_victim_constant_first"] == pytest.approx(constant[2014])
+    # the range over the three counts, in constant kroner: 2014 divides by 270 (TIP) and 324 (UNODC, KOM)
+    assert result.facts["per_victim_constant_range"][2014] == pytest.approx(
+        (totals[2014] / 324 / _index(base_year, 2014), totals[2014] / 270 / _index(base_year, 2014)))
+    assert "per_victim_ci" not in result.facts and "confidence" not in result.facts
+    assert not any("ci" in column.split("_") or column == "unreliable" for column in result.table.columns)
     assert "not what Norway spent" in result.summary
     assert result.title.startswith("Funding lines the TIP names: NOK 7.0 million for 2014, NOK 37.9 million for 2018; ")
+
+
+def test_funding_per_victim_over_the_years_takes_no_confidence_level(data):
+    with pytest.raises(ParameterError, match="unknown parameter 'confidence'"):
+        series_funding.analyse(data, confidence=0.99)
 
 
 def test_funding_refuses_a_base_year_without_prices(data):

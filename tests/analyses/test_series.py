@@ -12,6 +12,8 @@ import math
 
 import pandas as pd
 import pytest
+from scipy import stats
+from second_routes import nchs_unreliable, wilson
 
 from analysis.analyses import (
     ParameterError,
@@ -20,6 +22,7 @@ from analysis.analyses import (
     series_funding,
     tiers_and_drift,
     tip_vs_kom,
+    victim_counts,
 )
 from analysis.data import choose_vintage, paths, restatements
 
@@ -50,7 +53,7 @@ def test_values_without_a_local_copy_still_read_from_their_quote(data):
 def test_missing_is_never_zero(data):
     gap = data.figures.set_index("id").loc["tip2019-victims-2018"]
     assert pd.isna(gap.value) and gap.missing_reason == "not reported by the government"
-    victims = series_conviction_gap.victims_per_year(data.figures, data.sources, [2017, 2018, 2023]).set_index("year")
+    victims = victim_counts.victims_per_year(data.figures, data.sources, [2017, 2018, 2023]).set_index("year")
     assert victims.victims.isna().all()
     assert victims.missing_reason.to_dict() == {2017: "not reported by the government",
                                                 2018: "not reported by the government",
@@ -89,7 +92,7 @@ def test_cumulative_drift(data):
 
 def test_victims_and_convictions_per_year(data):
     years = list(range(2010, 2025))
-    victims = series_conviction_gap.victims_per_year(data.figures, data.sources, years).set_index("year")
+    victims = victim_counts.victims_per_year(data.figures, data.sources, years).set_index("year")
     assert victims.victims.loc[2014] == 270 and victims.measure.loc[2014] == "victims_identified_assisted"
     assert victims.victims.loc[2019] == 100 and victims.measure.loc[2019] == "victims_estimated"
     assert victims.victims.loc[2022] == 57 + 2 and victims.measure.loc[2022] == "victims_identified"
@@ -215,6 +218,38 @@ def test_series_attention_for_every_documented_parameter(data, first, last, expe
     assert all(first <= y <= last for y in result.table.year)
 
 
+def test_series_attention_tests_kom_s_two_years_with_counts(data):
+    result = series_attention.analyse(data)
+    # KOM's police reports: sexual exploitation 37 of 106 in 2014, 17 of 27 in 2023 (2017 and 2018: stated shares).
+    p = stats.fisher_exact([[37, 106 - 37], [17, 27 - 17]]).pvalue
+    assert p < 0.05 and result.facts["p_value"] == pytest.approx(p) and result.facts["p_range"] == pytest.approx((p, p))
+    assert result.facts["compared"] == ("KOM", 2014, 2023) and result.facts["verdict"] == "differs"
+    (a, b), (c, d) = wilson(37, 106), wilson(17, 27)
+    assert result.title.endswith(f": a difference beyond chance (95% CI {a:.0%}-{b:.0%} and {c:.0%}-{d:.0%})"
+                                 .replace("%-", "-"))
+    assert "as counts only for 2014 and 2023 (for 2017 and 2018 it states a share, which no test can use)" in (
+        result.summary)
+    assert f"The two years differ beyond chance (p = {p:.2g})" in result.summary
+    # shares judged by NCHS's standard for proportions: 17 of 27 is on a sample under 30; stated shares are not judged
+    shares = result.table.set_index(["year", "series"])
+    for (year, series), row in shares.iterrows():
+        expected = False if row.basis != "counts" else nchs_unreliable(int(row.sex), int(row.total))
+        assert row.unreliable == expected, (year, series)
+    assert shares.unreliable.to_dict()[(2023, "KOM")] and not shares.unreliable.to_dict()[(2014, "KOM")]
+
+
+def test_series_attention_words_when_no_difference_is_detected(data):
+    # 2013-2014: the TIP's investigations, 30 of 69 and 36 of 104 sexual exploitation
+    result = series_attention.analyse(data, first_year=2013, last_year=2014)
+    p = stats.fisher_exact([[30, 39], [36, 68]]).pvalue
+    assert p >= 0.05 and result.facts["verdict"] == "no difference detected"
+    (a, b), (c, d) = wilson(30, 69), wilson(36, 104)
+    assert result.title.endswith(f": no difference detected (95% CI {a:.0%}-{b:.0%} and {c:.0%}-{d:.0%})"
+                                 .replace("%-", "-"))
+    assert "no difference is detected between 2013 and 2014, which is not to say they are alike" in result.closing
+    assert "within chance" not in result.title + result.summary + result.closing
+
+
 @pytest.mark.parametrize(("first", "last"), [(2014, 2018), (2016, 2017), (2014, 2014)])
 def test_series_funding_for_every_documented_parameter(data, first, last):
     totals = {2014: 2_500_000 + 4_500_000, 2015: 7_000_000, 2016: 3_750_000 + 5_900_000 + 2_250_000,
@@ -222,7 +257,49 @@ def test_series_funding_for_every_documented_parameter(data, first, last):
     result = series_funding.analyse(data, first_year=first, last_year=last)
     assert result.facts["totals"] == {y: totals[y] for y in range(first, last + 1)}
     assert result.title.startswith(f"Funding lines the TIP names: NOK {totals[first] / 1e6:.1f} million for {first}, "
-                                   f"NOK {totals[last] / 1e6:.1f} million for {last}; per victim detected, NOK ")
+                                   f"NOK {totals[last] / 1e6:.1f} million for {last}; per victim in 2018 kroner, NOK ")
+    assert result.title.endswith("; lines of changing scope")
+
+
+#: The counts of victims each year, as the sources print them: the TIP's government count (about 270 and 290, then
+#: 262; none for 2017-2018), UNODC's detected victims (none for 2017) and KOM's victims followed up (none after 2016).
+COUNTS_BY_YEAR = {"tip": {2014: 270, 2015: 290, 2016: 262},
+                  "unodc_detected": {2014: 324, 2015: 301, 2016: 262, 2018: 106},
+                  "kom": {2014: 324, 2015: 301, 2016: 262}}
+TOTALS = {2014: 2_500_000 + 4_500_000, 2015: 7_000_000, 2016: 3_750_000 + 5_900_000 + 2_250_000, 2017: 20_000_000,
+          2018: 30_000_000 + 2_900_000 + 5_000_000}
+
+
+@pytest.mark.parametrize("denominator", ["unodc_detected", "tip", "kom"])
+def test_series_funding_per_victim_under_every_count_side_by_side(data, denominator):
+    result = series_funding.analyse(data, denominator=denominator)
+    expected = {key: {y: TOTALS[y] / v for y, v in by_year.items()} for key, by_year in COUNTS_BY_YEAR.items()}
+    assert set(result.facts["per_victim_by_count"]) == set(expected)
+    for key, by_year in expected.items():
+        assert result.facts["per_victim_by_count"][key] == pytest.approx(by_year)
+    assert result.facts["per_victim"] == pytest.approx(expected[denominator])
+    assert result.facts["per_victim_by_count"]["tip"][2014] == pytest.approx(25_925.93, abs=0.01)
+    assert result.facts["per_victim_by_count"]["unodc_detected"][2014] == pytest.approx(21_604.94, abs=0.01)
+    table = result.table.drop_duplicates("year").set_index("year")
+    for key, by_year in COUNTS_BY_YEAR.items():
+        assert table[f"victims_{key}"].dropna().to_dict() == by_year
+    assert table.denominator.eq(denominator).all()
+    # the title gives the range the counts give, in constant kroner (checked against a price index chained by hand in
+    # test_intervals_in_analyses.py), for the first and last year with any count
+    low, high = result.facts["per_victim_constant_range"][2014]
+    assert (f"per victim in 2018 kroner, NOK {low:,.0f} to {high:,.0f} (2014) and "
+            f"{37_900_000 / 106:,.0f} (2018, UNODC's count alone), by which count of victims is used") in result.title
+    assert "no chance" not in result.summary and "CI" not in result.summary
+    assert "No interval for chance is given" in result.caveats
+
+
+def test_series_funding_says_why_a_count_is_missing(data):
+    result = series_funding.analyse(data)
+    assert ("- 2017: NOK 20.00 million; TIP: no count (not reported by the government); **UNODC: no count (not "
+            "reported to UNODC)**; KOM: no count (not reported by the government)") in result.summary
+    assert "KOM: no count (not in the data)" in result.summary.split("- 2018:")[1]
+    counts = series_funding.counts_by_year(data, [2017, 2018], "latest").set_index(["year", "count"])
+    assert counts.victims.isna().sum() == 5 and counts.loc[(2018, "unodc_detected"), "victims"] == 106
 
 
 @pytest.mark.parametrize(("first", "last", "title"), [

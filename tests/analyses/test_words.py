@@ -189,3 +189,15 @@ def test_the_stored_closing_of_notebook_05_is_its_template_filled_in_with_its_fa
     stored = "".join(notebook["cells"][-1]["outputs"][0]["data"]["text/markdown"])
     assert stored == expected
     assert stored.startswith(f"The chart places the {len(result.table)} policy measures")
+
+
+@pytest.mark.parametrize("name", ["funding_per_victim", "series_funding"])
+def test_funding_per_victim_is_told_without_a_chance_interval(name):
+    """03 and 08 set the counts of victims side by side instead: their words print no interval and no reliability mark.
+
+    (The victims are not a sample of anything the funding is spent on; the choice of count moves the figure.)
+    """
+    text = words.path_of(name).read_text(encoding="utf-8")
+    for used in ("| interval", "| ci", "what_intervals_cover", "unreliable", "reliable_events", "confidence"):
+        assert used not in text, f"{name}.md still uses {used!r}"
+    assert "No interval for chance is given" in text and "count" in text

@@ -44,3 +44,31 @@ def test_saved_figures_are_byte_stable(tmp_path, data):
     assert "<dc:date>" not in svg and "Matplotlib v" not in svg
     assert b"Software" not in digests[0][0]
     assert digests[0][2].decode() == "x,ids\n1,a;b\n2,c\n"
+
+
+def test_the_csv_holds_exact_values_with_whole_numbers_as_integers(tmp_path):
+    """No rounding to 6 significant digits: a population or an amount reads back as the number computed, every run."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    per_victim = [7_000_000 / 270, 7_000_000 / 324, float("nan")]
+    table = pd.DataFrame({"nok": [2_500_000.0, 4_500_000.0, float("nan")], "per_victim": per_victim,
+                          "population": [4_709_153.0, 5_408_320.0, 372_295.0], "share": [0.1 + 0.2, 1.0, 0.5],
+                          "count": [1, 2, 3], "ids": [("a", "b"), ("c",), ()]})
+    fig, _ = plt.subplots()
+    texts = []
+    for attempt in range(2):
+        written = save(fig, "probe", table, tmp_path / str(attempt))
+        texts.append(written[2].read_bytes())
+    plt.close(fig)
+    assert texts[0] == texts[1]
+    lines = texts[0].decode().splitlines()
+    assert lines[0] == "nok,per_victim,population,share,count,ids"
+    assert lines[1] == f"2500000,{per_victim[0]!r},4709153,{0.1 + 0.2!r},1,a;b"  # 25925.925925925927, not 25925.9
+    assert lines[2] == f"4500000,{per_victim[1]!r},5408320,1.0,2,c"  # 5408320, not 5.40832e+06
+    assert lines[3] == ",,372295,0.5,3,"
+    back = pd.read_csv(tmp_path / "0" / "probe.csv")
+    assert back.per_victim.iloc[0] == per_victim[0] and back.share.iloc[0] == 0.1 + 0.2
+    assert back.population.tolist() == [4_709_153, 5_408_320, 372_295]
