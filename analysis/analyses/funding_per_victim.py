@@ -172,6 +172,8 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
     counts["main"] = counts["count"] == "tip"
     for row in counts[~counts.main].itertuples():
         table[f"victims_{row.count}"] = row.victims
+        if row.count == "unodc_detected":  # a UNODC value carries its flags beside it
+            table[f"victims_{row.count}_flags"] = row.flags
         table[f"nok_per_victim_{row.count}"] = table.nok / row.victims
     given = counts.dropna(subset=["victims"])
     low, high = float(given.nok_per_victim.min()), float(given.nok_per_victim.max())

@@ -56,7 +56,8 @@ def funding_by_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[in
 def counts_by_year(data: Dataset, years: list[int], release: str) -> pd.DataFrame:
     """Every count of victims for each year, one row per year and count (a key of :data:`DENOMINATORS`).
 
-    ``victims`` (missing where there is none), ``hedge``, ``victims_ids`` and, where none, ``missing_reason``. The
+    ``victims`` (missing where there is none), ``hedge``, ``victims_ids``, where none, ``missing_reason``, and the
+    ``flags`` of UNODC's values (:mod:`analysis.data.flags`; empty for the others). The
     TIP's is the government's count by the best measure the editions give
     (:func:`~analysis.analyses.series_conviction_gap.victims_per_year`); UNODC's come from the GLOTIP ``release``,
     flagged rows left out, and KOM's are its counts of everyone
@@ -64,7 +65,7 @@ def counts_by_year(data: Dataset, years: list[int], release: str) -> pd.DataFram
     """
     tip = victims_per_year(data.figures, data.sources, years)
     tip = pd.DataFrame({"year": years, "count": "tip", "victims": tip.victims.to_numpy(), "hedge": tip.hedge.to_numpy(),
-                        "victims_ids": list(tip.ids), "missing_reason": tip.missing_reason.to_numpy()})
+                        "victims_ids": list(tip.ids), "missing_reason": tip.missing_reason.to_numpy(), "flags": ""})
     others = other_counts(data, years, release).rename(columns={"ids": "victims_ids"}).assign(hedge="exact")
     table = pd.concat([tip, others[list(tip.columns)]], ignore_index=True)
     order = {key: i for i, key in enumerate(COUNTS)}
@@ -142,12 +143,14 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2014, last_year: 
     both = chosen.dropna(subset=["nok_per_victim"])
     spans = _spans(amounts)
     per_year = lines.groupby("year").size().reindex(years, fill_value=0)
-    wide = chosen[["year", "nok", "victims", "hedge", "nok_per_victim", "nok_per_victim_constant"]].rename(
-        columns={"nok": "year_total_nok", "hedge": "victims_hedge"})
+    wide = chosen[["year", "nok", "victims", "flags", "hedge", "nok_per_victim", "nok_per_victim_constant"]].rename(
+        columns={"nok": "year_total_nok", "hedge": "victims_hedge", "flags": "victims_flags"})
     for key in DENOMINATORS:
         one = amounts[amounts["count"] == key].set_index("year")
         for column in ("victims", "nok_per_victim", "nok_per_victim_constant"):
             wide[f"{column}_{key}"] = wide.year.map(one[column])
+            if column == "victims" and key == "unodc_detected":  # a UNODC value carries its flags beside it
+                wide[f"victims_{key}_flags"] = wide.year.map(one["flags"])
     wide = wide.assign(base_year=base_year, denominator=denominator)
     story = words.render(__name__, {
         "years": [{"year": year, "nok": totals.loc[year],

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from scipy import stats
 from second_routes import nchs_unreliable
 
 from analysis.analyses import ParameterError, labor_share_series, nordic_comparison
+from analysis.data import paths
 
 #: Norway, 2025 release, as written: year -> (detected victims, of them forced labour), for the years that give both.
 VICTIMS = {2007: (203, 32), 2008: (256, 71), 2009: (292, 80), 2011: (134, 45), 2012: (136, 47), 2013: (124, 41),
@@ -102,3 +104,28 @@ def test_nordic_refuses_an_unknown_country(data):
     with pytest.raises(ParameterError,
                        match="countries must be ISO3 codes among NOR, SWE, DNK, FIN, ISL; got \\['NOR', 'DEU'\\]"):
         nordic_comparison.analyse(data, countries=["NOR", "DEU"])
+
+
+#: In each chart's CSV, the columns that hold a UNODC value, and the column of the row's GLOTIP id (None: no id column).
+UNODC_VALUES = {"03_funding_per_victim": {"victims_unodc_detected": None},
+                "06_series_conviction_gap": {"glotip_detected": "glotip_detected_id",
+                                             "glotip_convicted": "glotip_convicted_id"},
+                "08_series_funding": {"victims_unodc_detected": None},
+                "11_labor_share_series": {"labor": None, "total": None},
+                "12_nordic_comparison": {"detected": "detected_id", "convicted": "convicted_id"}}
+
+
+@pytest.mark.parametrize("name", sorted(UNODC_VALUES))
+def test_every_unodc_value_in_a_chart_csv_carries_its_flags(data, name):
+    """The published CSV has a flags column beside each UNODC value, in Eurostat's codes, equal to the row's flags."""
+    from analysis.data.flags import FLAG_CODES, value_flags
+    from analysis.data.vintages import choose_release
+
+    table = pd.read_csv(paths.ROOT / "figures" / f"{name}.csv", dtype=str, keep_default_na=False)
+    flags = value_flags(data.glotip, data.series_breaks, choose_release(data.glotip, "latest")).set_index("id")
+    for column, id_column in UNODC_VALUES[name].items():
+        assert f"{column}_flags" in table.columns, (name, column)
+        assert set("".join(table[f"{column}_flags"])) <= set(FLAG_CODES), (name, column)
+        if id_column:
+            given = table[table[id_column] != ""]
+            assert list(given[f"{column}_flags"]) == [flags["flags"][i] for i in given[id_column]], (name, column)

@@ -294,3 +294,17 @@ def test_whole_amounts_are_written_and_shown_in_plain_digits(site, published):
         assert f">{row['nok']}<" in page
     # a number in scientific notation, should a CSV hold one, is shown in plain digits
     assert Cell("2.5e+06").shown == "2500000" and Cell("12.5").shown == "12.5"
+
+
+def test_pages_whose_tables_carry_flags_explain_every_code_and_no_other_page_does(site, published):
+    from analysis.data.flags import FLAG_CODES
+
+    for csv_file in sorted(published["figures"].glob("*.csv")):
+        rows = _rows(csv_file)
+        # a column empty throughout is left out of the page's tables, and so is its legend
+        flagged = any(column.endswith("_flags") and any(row[column] for row in rows) for column in (rows or [{}])[0])
+        page = _text(site / f"{csv_file.stem}.html")
+        assert ('id="flag-legend"' in page) == flagged, csv_file.name
+        if flagged:
+            legend = page.split('id="flag-legend"', 1)[1].split("</dl>", 1)[0]
+            assert all(f"<dt>{code}</dt><dd>{label}</dd>" in legend for code, label in FLAG_CODES.items())
