@@ -98,7 +98,10 @@ def per_victim(totals: pd.Series, counts: pd.DataFrame, index: pd.DataFrame, bas
 
 
 def _spans(amounts: pd.DataFrame) -> list[dict]:
-    """Each year with an amount per victim under any count: the lowest and highest in constant kroner, and how many."""
+    """Each year with an amount per victim under any count: lowest and highest in constant kroner, how many, flags.
+
+    ``flags``: those of the UNODC values among the counts (:mod:`analysis.data.flags`).
+    """
     given = amounts.dropna(subset=["nok_per_victim"])
     spans = []
     for year, group in given.groupby("year"):
@@ -106,7 +109,8 @@ def _spans(amounts: pd.DataFrame) -> list[dict]:
                       "high": float(group.nok_per_victim_constant.max()),
                       "current_low": float(group.nok_per_victim.min()),
                       "current_high": float(group.nok_per_victim.max()),
-                      "n": len(group), "who": COUNTS[group["count"].iloc[0]]})
+                      "n": len(group), "who": COUNTS[group["count"].iloc[0]],
+                      "flags": "".join(sorted(set("".join(group["flags"].fillna("")))))})
     return spans
 
 

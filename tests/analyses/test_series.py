@@ -288,7 +288,8 @@ def test_series_funding_per_victim_under_every_count_side_by_side(data, denomina
     # test_intervals_in_analyses.py), for the first and last year with any count
     low, high = result.facts["per_victim_constant_range"][2014]
     assert (f"per victim in 2018 kroner, NOK {low:,.0f} to {high:,.0f} (2014) and "
-            f"{37_900_000 / 106:,.0f} (2018, UNODC's count alone), by which count of victims is used") in result.title
+            f"{37_900_000 / 106:,.0f} (2018, UNODC's count alone, flagged u), by which count of victims is used"
+            ) in result.title
     assert "no chance" not in result.summary and "CI" not in result.summary
     assert "No interval for chance is given" in result.caveats
 
