@@ -25,7 +25,8 @@ dispersion is kept within ``exp(-12)`` and ``exp(5)``: at the lower bound the
 model is Poisson for every count the data hold.
 
 :func:`pooled_rate` pools one group's years, :func:`rate_ratio` compares two
-groups, :func:`trend` fits a change a year, :func:`common_dispersion` gives the
+groups, :func:`trend` fits a change a year, :func:`pooled_share` pools a share over years
+(quasi-binomial), :func:`common_dispersion` gives the
 alpha of several groups' years around their own means (for funnel limits).
 """
 
@@ -35,7 +36,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 Bounds = tuple[float, float]
 
@@ -265,6 +266,52 @@ def common_dispersion(counts, exposures, groups) -> tuple[float, np.ndarray]:
                             / np.sum(exposure[labels == name])) for name in names], math.log(0.1)]
     params, _ = model.fit(start=start)
     return math.exp(params[-1]), np.exp(params[: len(names)])
+
+
+@dataclass(frozen=True)
+class PooledShare:
+    """A share pooled over years whose shares vary: the estimate, its quasi-binomial interval, the dispersion.
+
+    ``dispersion`` is Pearson's chi-square over its degrees of freedom: how many times the binomial variance the
+    years' shares vary by (1: no more than chance).
+    """
+
+    share: float
+    low: float
+    high: float
+    dispersion: float
+    years: int
+    confidence: float
+
+
+def pooled_share(parts, wholes, confidence: float = 0.95) -> PooledShare | None:
+    """A share pooled over years by quasi-likelihood: the binomial GLM with its scale estimated (statsmodels).
+
+    The interval is on the logit scale with a t reference on the years' degrees of freedom (Wedderburn's
+    quasi-binomial), so it widens as the yearly shares vary more than binomial chance would make them, and is never
+    narrower than the binomial one (the scale is taken as at least 1). Only exact counts can be modelled so: None
+    when a count is censored, and years with a count not reported are left out.
+    """
+    import statsmodels.api as sm
+
+    rows = [(float(k[0]), float(n[0])) for k, n in zip(parts, wholes, strict=True)
+            if not (math.isnan(k[0]) or math.isnan(n[0]))]
+    if any(k[0] != k[1] for k in parts if not math.isnan(k[0])) or any(
+            n[0] != n[1] for n in wholes if not math.isnan(n[0])):
+        return None
+    rows = [(k, n) for k, n in rows if n > 0]
+    if len(rows) < 2:
+        return None
+    k, n = np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
+    fit = sm.GLM(k / n, np.ones((len(rows), 1)), family=sm.families.Binomial(), var_weights=n).fit(scale="X2")
+    df = len(rows) - 1
+    dispersion = float(fit.scale)
+    se = float(fit.bse[0]) * math.sqrt(max(dispersion, 1.0) / dispersion)
+    t = stats.t.ppf(1 - (1 - confidence) / 2, df)
+    centre = float(fit.params[0])
+    return PooledShare(share=float(special.expit(centre)), low=float(special.expit(centre - t * se)),
+                       high=float(special.expit(centre + t * se)),
+                       dispersion=dispersion, years=len(rows), confidence=confidence)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from ..data import Dataset, sources_of
 from ..data.flags import value_flags
 from ..data.vintages import choose_release
 from . import words
+from .count_models import pooled_share
 from .domains import CONFIDENCE, Flag, OneOf, Range
 from .intervals import share, shown
 from .reliability import share_unreliable
@@ -68,6 +69,13 @@ def labor_shares(glotip: pd.DataFrame, breaks: pd.DataFrame, years: list[int], r
     return pd.DataFrame(rows)
 
 
+def yearly_bounds(shares: pd.DataFrame, glotip: pd.DataFrame) -> dict[str, tuple[list, list]]:
+    """Per stage, over the years where both counts are given: each year's bounds of labour's count and of the total."""
+    bounds = glotip.set_index("id")[["count_low", "count_high"]]
+    return {stage: tuple([tuple(float(v) for v in bounds.loc[ids[i]]) for ids in rows.ids] for i in (0, 1))
+            for stage, rows in shares.dropna(subset=["share_low"]).groupby("stage")}
+
+
 def pooled_counts(shares: pd.DataFrame,
                   glotip: pd.DataFrame) -> dict[str, tuple[tuple[float, float], tuple[float, float]]]:
     """Per stage, over every year where both counts are given: the bounds of labour's count and of the total, summed."""
@@ -99,6 +107,19 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     together = {stage: share(labor, total) for stage, (labor, total) in counts.items()}
     chance = {stage: share_interval(labor, total, confidence) for stage, (labor, total) in counts.items()}
     shaky_pooled = {stage: share_unreliable(labor, total) for stage, (labor, total) in counts.items()}
+    # The years' shares vary more than one binomial sample's would: the quasi-binomial interval, where no count is '<5'
+    spread = {stage: pooled_share(labor, total, confidence)
+              for stage, (labor, total) in yearly_bounds(shares, data.glotip).items()}
+    # The comparison on each release alone, over the years both releases cover: a verdict stands if both give it
+    last_common = int(data.glotip.groupby("source_id").year.max().min())
+    on_release = {}
+    for source_id in sorted(data.glotip.source_id.unique()):
+        alone = labor_shares(data.glotip[data.glotip.source_id == source_id], data.series_breaks,
+                             [y for y in years if y <= last_common], "latest", include_flagged, confidence)
+        sums = pooled_counts(alone, data.glotip)
+        on_release[source_id] = (compare_shares(*sums["detected victims"], *sums["persons convicted"],
+                                                confidence).verdict
+                                 if all(stage in sums for stage in STAGES.values()) else None)
     nan = (float("nan"), float("nan"))
     victims, convicted = (together.get(stage, nan) for stage in STAGES.values())
     victims_ci, convicted_ci = (chance.get(stage, nan) for stage in STAGES.values())
@@ -126,7 +147,8 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
         "confidence": confidence, "by_year": list(wide.itertuples()), "victims": victims, "convicted": convicted,
         "victims_ci": victims_ci, "convicted_ci": convicted_ci, "victims_years": counted.get("detected victims", 0),
         "convicted_years": counted.get("persons convicted", 0), "compared": compared, "shaky": shaky,
-        "shaky_pooled": shaky_pooled})
+        "shaky_pooled": shaky_pooled, "spread": spread, "on_release": on_release,
+        "releases_agree": compared is not None and all(v == compared.verdict for v in on_release.values())})
     ids = [i for cell in shares.ids for i in cell]
     return Result(
         title=story.title,
@@ -135,7 +157,11 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
                "years_with_share": counted, "confidence": confidence,
                "verdict": None if compared is None else compared.verdict,
                "p_value": None if compared is None else compared.p_value,
-               "p_range": None if compared is None else tuple(float(v) for v in compared.p_range)},
+               "p_range": None if compared is None else tuple(float(v) for v in compared.p_range),
+               "verdict_on_each_release": on_release,
+               "pooled_quasi_binomial": {stage: None if s is None else {"share": s.share, "ci": (s.low, s.high),
+                                                                        "dispersion": s.dispersion}
+                                         for stage, s in spread.items()}},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids, data.glotip),
         summary=story.summary,

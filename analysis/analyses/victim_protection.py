@@ -12,8 +12,10 @@ from .domains import CONFIDENCE, SourceWithFigures, YearsOf
 from .result import Result, analysis_of
 from .uncertainty import (
     compare_rates,
+    holm,
     ratio_interval,
     unreliable,
+    verdict_of,
 )
 
 MEASURES = ("reflection_periods_granted", "temporary_residence_permits_granted", "asylum_grants", "shelter_accepted")
@@ -63,7 +65,9 @@ def year_against_year(table: pd.DataFrame, first: int, last: int, confidence: fl
     The exact conditional test of two Poisson rates with the victims
     identified as the exposure (:func:`~.uncertainty.compare_rates`), and the
     rate ratio (last over first) with its interval. The victim counts are
-    taken as known: their own chance is left out.
+    taken as known: their own chance is left out. The measures compared are
+    one family of tests: each verdict is read from its p-value adjusted by
+    Holm's method over the family (``p_holm``); ``p_range`` is the test's own.
     """
     changes = []
     for measure in MEASURES:
@@ -76,6 +80,9 @@ def year_against_year(table: pd.DataFrame, first: int, last: int, confidence: fl
         changes.append({"measure": measure, "verdict": test.verdict, "p_value": test.p_value,
                         "p_range": tuple(float(v) for v in test.p_range),
                         "rate_ratio": tuple(float(v) for v in test.ratio), "ci": (float(test.low), float(test.high))})
+    for change, adjusted in zip(changes, holm([c["p_range"] for c in changes]), strict=True):
+        change["p_holm"] = adjusted
+        change["verdict"] = verdict_of(adjusted, confidence)
     return changes
 
 

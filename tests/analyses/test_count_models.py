@@ -235,3 +235,20 @@ def test_trend_with_censored_years_maximises_the_censored_negative_binomial_like
 def test_trend_needs_three_years():
     with pytest.raises(ValueError, match="at least three years"):
         trend([2020, 2021, 2022], [(5, 5), (math.nan, math.nan), (6, 6)])
+
+
+def test_pooled_share_is_wedderburns_quasi_binomial_by_hand_and_refuses_a_censored_count():
+    from analysis.analyses.count_models import pooled_share
+
+    parts, wholes = [32, 71, 80, 45, 47, 41, 103], [203, 256, 292, 134, 136, 124, 324]
+    k, n = np.array(parts, float), np.array(wholes, float)
+    p = k.sum() / n.sum()
+    dispersion = ((k - n * p) ** 2 / (n * p * (1 - p))).sum() / (len(k) - 1)
+    se = math.sqrt(dispersion / (n * p * (1 - p)).sum())
+    t = stats.t.ppf(0.975, len(k) - 1)
+    logit = math.log(p / (1 - p))
+    fit = pooled_share([(v, v) for v in parts], [(v, v) for v in wholes])
+    assert fit.share == pytest.approx(p, rel=1e-9) and fit.dispersion == pytest.approx(dispersion, rel=1e-9)
+    assert (fit.low, fit.high) == pytest.approx((special.expit(logit - t * se), special.expit(logit + t * se)),
+                                                rel=1e-9)
+    assert pooled_share([(1, 4), (5, 5)], [(9, 9), (8, 8)]) is None
