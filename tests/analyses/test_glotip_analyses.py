@@ -129,3 +129,13 @@ def test_every_unodc_value_in_a_chart_csv_carries_its_flags(data, name):
         if id_column:
             given = table[table[id_column] != ""]
             assert list(given[f"{column}_flags"]) == [flags["flags"][i] for i in given[id_column]], (name, column)
+
+
+@pytest.mark.slow
+def test_nordic_title_without_norway_states_the_pooled_rates_and_no_comparison(data):
+    result = nordic_comparison.analyse(data, countries=["SWE", "ISL"])
+    rates = result.facts["detected_per_100000"]
+    assert result.title == ("Detected victims per 100,000 a year, Nordic countries: pooled, "
+                            f"Iceland {rates['ISL']:,.1f}, Sweden {rates['SWE']:,.1f} "
+                            "(overdispersed model; no country set against Norway)")
+    assert result.facts["verdict_against_norway"] == {"detected": {}, "convicted": {}}

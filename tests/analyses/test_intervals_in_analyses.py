@@ -89,6 +89,13 @@ def test_series_gap_with_too_few_years_for_a_trend_says_so(data):
     result = series_conviction_gap.analyse(data, first_year=2013, last_year=2014)
     assert result.facts["trend_convicted"] is None
     assert "too few for a trend" in result.summary and "trend" not in result.title
+    # 2013 (5 of 124) and 2014 (8 of 324): Pearson's chi-square of the 2 x 2 table, by its formula, finds nothing
+    table = np.array([[5, 8], [124, 324]], float)
+    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
+    p = stats.chi2.sf(((table - expected) ** 2 / expected).sum(), 1)
+    assert result.facts["homogeneity"]["verdict"] == "no difference detected" and p > 0.05
+    assert result.title.endswith(f"show no variation between years beyond chance that the test could detect "
+                                 f"(p = {p:.2g})")
 
 
 # --- 12: rates per inhabitant ---
