@@ -243,6 +243,13 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
                                                                strict=True)) if fitted else {})
     breaks = _break_years(data.series_breaks, "persons_convicted", fitted)
     shifted = trend(years, c_bounds, confidence, break_year=breaks[0]) if fitted and breaks else None
+    # The trend depends on the window: fitted again on each side of the break, a split fixed by the law, not the data
+    sides = []
+    if shifted:
+        for part in ([y for y in years if y < breaks[0]], [y for y in years if y >= breaks[0]]):
+            bounds = [b for y, b in zip(years, c_bounds, strict=True) if y in part]
+            if sum(not pd.isna(low) for low, _ in bounds) >= TREND_YEARS:
+                sides.append(trend(part, bounds, confidence))
 
     points = table[table.glotip_ratio_low == table.glotip_ratio_high]
     ranges = table[(table.glotip_ratio_low < table.glotip_ratio_high)]
@@ -277,7 +284,8 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
         "confidence": confidence, "rows": list(table.itertuples()), "points": len(points), "ranges": len(ranges),
         "unreported": none, "lowest": lowest, "highest": highest, "shaky": shaky, "with_ratio": len(with_value),
         "spread": spread, "spread_sound": spread_sound, "left_out": [int(y) for y in table.year[~sound]],
-        "fitted": fitted, "shifted": shifted, "breaks": breaks, "counted": counted, "trend_years": TREND_YEARS,
+        "fitted": fitted, "shifted": shifted, "sides": sides, "breaks": breaks, "counted": counted,
+        "trend_years": TREND_YEARS,
         "on_release": on_release, "fewest": FEWEST_FOR_A_RATIO, "zero_trend": zero_trend, "zero_spread": zero_spread,
         "compare_years": list(compare_years), "pair": pair,
         "releases_agree": len({v["homogeneity"] for v in on_release.values()} | {spread.verdict}) == 1,
@@ -301,6 +309,7 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
                                          "p_range": spread_sound.p_range, "verdict": spread_sound.verdict},
                "trend_convicted": None if fitted is None else _trend_facts(fitted),
                "trend_convicted_with_break": None if shifted is None else _trend_facts(shifted),
+               "trend_convicted_each_side_of_break": [_trend_facts(side) for side in sides],
                "on_each_release": on_release,
                "if_censored_from_zero": {
                    "trend_percent_a_year": None if zero_trend is None else zero_trend.percent_a_year,

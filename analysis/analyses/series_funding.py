@@ -12,11 +12,12 @@ from typing import Annotated
 import pandas as pd
 
 from ..data import Dataset, choose_vintage, sources_of
+from ..data.vintages import choose_release
 from ..data.world_bank import price_index
 from . import words
 from .domains import Holds, OneOf, Range
 from .result import Result, analysis_of
-from .unodc import RELEASES
+from .unodc import RELEASES, yearly_counts
 from .victim_counts import COUNTS, other_counts, victims_per_year
 
 #: The victim counts funding can be divided by: the keys of :data:`~analysis.analyses.funding_per_victim.COUNTS`.
@@ -142,6 +143,12 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2014, last_year: 
     reported = totals.dropna()
     index = price_index(data.world_bank, "NOR", years, base_year)
     amounts = per_victim(totals, counts_by_year(data, years, release), index, base_year)
+    # UNODC's count on each release alone: the years where the two write it differently, each with both values
+    written = {source_id: yearly_counts(choose_release(data.glotip[data.glotip.source_id == source_id]), "NOR",
+                                        "victims_detected", years).set_index("year").written
+               for source_id in sorted(data.glotip.source_id.unique())}
+    revised = [{"year": year, **{s: (None if pd.isna(w[year]) else w[year]) for s, w in written.items()}}
+               for year in years if len({str(w[year]) for w in written.values()}) > 1]
     amounts["main"] = amounts["count"] == denominator
     chosen = amounts[amounts.main].reset_index(drop=True)
     both = chosen.dropna(subset=["nok_per_victim"])
@@ -163,7 +170,7 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2014, last_year: 
         "base_year": base_year, "lines_named": list(per_year.items()), "first_total": reported.iloc[0],
         "first_total_year": reported.index[0], "last_total": reported.iloc[-1], "last_total_year": reported.index[-1],
         "first": spans[0] if spans else None, "last": spans[-1] if spans else None,
-        "spread": any(s["low"] != s["high"] for s in spans)})
+        "spread": any(s["low"] != s["high"] for s in spans), "revised": revised, "releases": list(written)})
     price_ids = [i for cell in chosen.price_ids for i in cell]
     victim_ids = [i for cell in amounts.victims_ids for i in cell]
     ids = [*lines.id, *victim_ids, *price_ids]

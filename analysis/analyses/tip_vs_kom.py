@@ -112,15 +112,23 @@ def analyse(data: Dataset, rule: Annotated[str, OneOf(RULES)] = "latest",
     three["glotip_flags"] = [flags["flags"].get(ids[0], "") for ids in three.ids]
     three["glotip_flag_reasons"] = [flags["flag_reasons"].get(ids[0], "") for ids in three.ids]
     equal, differ = three[three.glotip_equals_kom], three[~three.glotip_equals_kom]
+    # the same on each GLOTIP release alone: a year is said to be equal or not only where both releases agree
+    by_release = {source_id: three_sources(pairs, data.figures, data.sources,
+                                           data.glotip[data.glotip.source_id == source_id], "latest")
+                  for source_id in sorted(data.glotip.source_id.unique())}
+    equal_each = {source_id: [int(y) for y in t[t.glotip_equals_kom].year] for source_id, t in by_release.items()}
     ids = [*pairs.id_tip, *pairs.id_kom, *(i for cell in three.ids for i in cell)]
     story = words.render(__name__, {
         "agree": agree, "comparisons": len(pairs), "widest": widest, "equal_years": list(equal.year),
-        "differ": list(differ.itertuples()), "restated": restated.id.nunique(), "restated_differ": list(differs.id)})
+        "differ": list(differ.itertuples()), "restated": restated.id.nunique(), "restated_differ": list(differs.id),
+        "equal_each": equal_each,
+        "releases_agree": all(years == [int(y) for y in equal.year] for years in equal_each.values())})
     return Result(
         title=story.title,
         table=pd.concat([pairs.assign(panel="tip_vs_kom"), restated.assign(panel="restatements")], ignore_index=True),
         facts={"glotip_equals_kom": [int(y) for y in equal.year],
                "glotip_differs_from_kom": [int(y) for y in differ.year],
+               "glotip_equals_kom_on_each_release": equal_each,
                "comparisons": len(pairs), "agree": agree, "widest": widest.label,
                "widest_values": (float(widest.value_tip), float(widest.value_kom)),
                "restated_differ": list(differs.id)},

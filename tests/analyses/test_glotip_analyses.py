@@ -139,3 +139,21 @@ def test_nordic_title_without_norway_states_the_pooled_rates_and_no_comparison(d
                             f"Iceland {rates['ISL']:,.1f}, Sweden {rates['SWE']:,.1f} "
                             "(overdispersed model; no country set against Norway)")
     assert result.facts["verdict_against_norway"] == {"detected": {}, "convicted": {}}
+
+
+def test_unodc_against_kom_and_funding_per_victim_are_judged_on_each_release_alone(data):
+    from analysis.analyses import series_funding, tip_vs_kom
+
+    glotip = data.glotip
+    total = glotip[(glotip.iso3 == "NOR") & (glotip.metric == "victims_detected") & (glotip.form == "unsplit")
+                   & (glotip.sex == "Total") & (glotip.age == "Total")]
+    kom = {2012: 349, 2013: 300, 2014: 324, 2015: 301, 2016: 262}  # KOM's counts of victims followed up
+    for source_id in ("glotip2023", "glotip2025"):
+        own = total[total.source_id == source_id].set_index("year").value_as_written
+        equal = [y for y in kom if str(kom[y]) == own.get(y)]
+        assert tip_vs_kom.analyse(data).facts["glotip_equals_kom_on_each_release"][source_id] == equal
+    assert tip_vs_kom.analyse(data).title.endswith("UNODC's count equals KOM's in 2014, 2015, 2016 (both releases)")
+    both = total.pivot_table(index="year", columns="source_id", values="value_as_written", aggfunc="first")
+    assert (both.loc[2014:2018, "glotip2023"] == both.loc[2014:2018, "glotip2025"]).all()
+    assert "the same in every year shown, so the figures per victim do not depend on the release" in (
+        series_funding.analyse(data).summary)

@@ -81,6 +81,10 @@ def test_series_gap_tests_every_year_at_once_and_fits_the_trend_by_the_negative_
     assert f"a change under about {trend['detectable_change']:.0f}% a year would go undetected" in result.title
     # the Penal Code of 2015 is a break in the series (flag b), so a second fit lets the level shift there
     assert result.facts["trend_convicted_with_break"]["model"].endswith("level shifting from 2015")
+    # and on each side of it alone, a window the law fixes
+    sides = result.facts["trend_convicted_each_side_of_break"]
+    assert [side["years"] for side in sides] == [(2007, 2014), (2015, 2022)]
+    assert sides[1]["censored_years"] == [2020, 2022]
     flags = result.table.set_index("year").glotip_convicted_flags
     assert all("b" in flags[y] for y in (2015, 2016, 2018)) and "b" not in flags[2014]
 
