@@ -326,7 +326,7 @@ def test_tip_vs_kom_for_every_documented_parameter(data, rule, release):
     assert result.facts["comparisons"] == 11 and result.facts["agree"] == 5
     assert result.facts["widest"] == "victims 2014" and result.facts["widest_values"] == (270, 324)
     assert result.title == ("TIP and KOM agree in 5 of 11 comparisons; the widest gap is victims 2014: 270 against "
-                            "324; UNODC's count equals KOM's in 2014, 2015, 2016")
+                            "324; UNODC's count equals KOM's in 2014, 2015, 2016 (both releases)")
     # UNODC's detected victims as the workbook writes them against KOM's followed up: 2012 136/349, 2013 124/300,
     # 2014-2016 equal
     three = result.tables["three_sources"].set_index("year")
