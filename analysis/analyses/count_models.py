@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special, stats
 
-Bounds = tuple[float, float]
+from .uncertainty import Bounds, Verdict
 
 #: The bounds of log(alpha) (alpha: the negative binomial's overdispersion).
 LOG_ALPHA_BOUNDS = (-12.0, 5.0)
@@ -188,7 +188,7 @@ class PooledRate:
     confidence: float
 
 
-def pooled_rate(counts, exposures, confidence: float = 0.95, per: float = 1.0) -> PooledRate:
+def pooled_rate(counts, exposures, confidence: float = 0.95, per: float = 1.0, interval: bool = True) -> PooledRate:
     """The rate of a group's yearly counts per unit of exposure, pooled by the negative binomial model.
 
     Args:
@@ -196,24 +196,25 @@ def pooled_rate(counts, exposures, confidence: float = 0.95, per: float = 1.0) -
         exposures: Each year's exposure (inhabitants).
         confidence: The level of the interval.
         per: The rate's unit (100,000 inhabitants).
+        interval: Without it the interval is left NaN (the rate alone is cheaper).
     """
     low, high, exposure, kept = _rows(counts, exposures)
     if len(kept) < 2:
         raise ValueError(f"a pooled rate needs at least two years with a count; got {len(kept)}")
     model = CountModel(low, high, np.ones((len(kept), 1)), exposure)
     params, loglike = model.fit()
-    ci = model.profile_interval(0, params, loglike, confidence)
+    ci = model.profile_interval(0, params, loglike, confidence) if interval else (math.nan, math.nan)
     return PooledRate(rate=math.exp(params[0]) * per, low=math.exp(ci[0]) * per, high=math.exp(ci[1]) * per,
                       alpha=math.exp(params[1]), years=len(kept), censored=int(np.sum(low < high)),
                       confidence=confidence)
 
 
 @dataclass(frozen=True)
-class RateRatio:
+class RateRatio(Verdict):
     """Group 1's pooled rate against group 2's: the ratio, its profile-likelihood interval and the LR test's p-value.
 
     Each group has its own overdispersion. ``p_range`` holds the one p-value twice (the censoring is in the
-    likelihood), so it reads like an exact test's range.
+    likelihood), so it reads, and gives its ``verdict``, like an exact test's range.
     """
 
     ratio: float
@@ -221,11 +222,6 @@ class RateRatio:
     high: float
     p_range: Bounds
     confidence: float
-
-    @property
-    def p_value(self) -> float:
-        """The likelihood-ratio test's p-value."""
-        return self.p_range[1]
 
 
 def rate_ratio(counts1, exposures1, counts2, exposures2, confidence: float = 0.95,

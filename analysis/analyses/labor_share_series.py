@@ -10,8 +10,8 @@ from typing import Annotated
 import pandas as pd
 
 from ..data import Dataset, sources_of
-from ..data.flags import value_flags
-from ..data.vintages import choose_release
+from ..data.flags import of_ids, value_flags
+from ..data.vintages import choose_release, each_release, last_common_year
 from . import words
 from .count_models import pooled_share
 from .domains import CONFIDENCE, Flag, OneOf, Range
@@ -48,20 +48,18 @@ def labor_shares(glotip: pd.DataFrame, breaks: pd.DataFrame, years: list[int], r
     curated ``breaks`` and the data).
     """
     chosen = choose_release(glotip, release, include_flagged)
-    flags = value_flags(glotip, breaks, chosen).set_index("id")
-
-    def flags_of(row) -> str:
-        return flags["flags"].get(row.id, "") if isinstance(row.id, str) else ""
-
+    flags = value_flags(glotip, breaks, chosen)
     rows = []
     for metric, stage in STAGES.items():
         labor = yearly_counts(chosen, "NOR", metric, years, form="labor")
         total = yearly_counts(chosen, "NOR", metric, years)
+        for counts in (labor, total):
+            counts["flags"] = of_ids(flags, counts.id)[0]
         for lab, tot in zip(labor.itertuples(), total.itertuples(), strict=True):
             low, high = share((lab.low, lab.high), (tot.low, tot.high))
             ci_low, ci_high = share_interval((lab.low, lab.high), (tot.low, tot.high), confidence)
-            rows.append({"year": lab.year, "stage": stage, "labor": lab.written, "labor_flags": flags_of(lab),
-                         "total": tot.written, "total_flags": flags_of(tot), "share_low": low,
+            rows.append({"year": lab.year, "stage": stage, "labor": lab.written, "labor_flags": lab.flags,
+                         "total": tot.written, "total_flags": tot.flags, "share_low": low,
                          "share_high": high,
                          "share": shown((low, high), percent=True), "share_ci_low": ci_low, "share_ci_high": ci_high,
                          "unreliable": share_unreliable((lab.low, lab.high), (tot.low, tot.high)) and not pd.isna(low),
@@ -111,11 +109,11 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     spread = {stage: pooled_share(labor, total, confidence)
               for stage, (labor, total) in yearly_bounds(shares, data.glotip).items()}
     # The comparison on each release alone, over the years both releases cover: a verdict stands if both give it
-    last_common = int(data.glotip.groupby("source_id").year.max().min())
+    last_common = last_common_year(data.glotip)
     on_release = {}
-    for source_id in sorted(data.glotip.source_id.unique()):
-        alone = labor_shares(data.glotip[data.glotip.source_id == source_id], data.series_breaks,
-                             [y for y in years if y <= last_common], "latest", include_flagged, confidence)
+    for source_id, rows in each_release(data.glotip).items():
+        alone = labor_shares(rows, data.series_breaks, [y for y in years if y <= last_common], "latest",
+                             include_flagged, confidence)
         sums = pooled_counts(alone, data.glotip)
         on_release[source_id] = (compare_shares(*sums["detected victims"], *sums["persons convicted"],
                                                 confidence).verdict

@@ -10,9 +10,9 @@ import pandas as pd
 from scipy import stats
 
 from ..data import Dataset, sources_of
-from ..data.flags import FLAG_CODES, value_flags
+from ..data.flags import FLAG_CODES, of_ids, value_flags
 from ..data.glotip import COUNTRIES
-from ..data.vintages import choose_release
+from ..data.vintages import choose_release, each_release, last_common_year
 from ..data.world_bank import population
 from . import words
 from .count_models import common_dispersion, pooled_rate, rate_ratio
@@ -218,15 +218,14 @@ def funnel(table: pd.DataFrame, name: str, per: float) -> tuple[dict, pd.DataFra
         The target and alpha, and one row per country-year: rate range, population and where it lies at each level.
     """
     given = table.dropna(subset=[f"{name}_low"])
-    target = pooled_rate(_bounds(given, name), given.population).rate
+    target = pooled_rate(_bounds(given, name), given.population, interval=False).rate
     alpha, _ = common_dispersion(_bounds(given, name), given.population, given.iso3)
     rows = given[["iso3", "country", "year", "population"]].copy()
     rows["rate_low"] = given[f"{name}_low"] / given.population * per
     rows["rate_high"] = given[f"{name}_high"] / given.population * per
+    limits = funnel_limits(target * per, alpha, per, given.population).set_index(given.index)
     for level in FUNNEL_LEVELS:
-        z = stats.norm.ppf(1 - (1 - level) / 2)
-        spread = (target / given.population + alpha * target ** 2) ** 0.5 * z
-        upper, lower = (target + spread) * per, ((target - spread) * per).clip(lower=0)
+        upper, lower = limits[f"upper_{level * 1000:g}"], limits[f"lower_{level * 1000:g}"]
         where = pd.Series("within", index=given.index)
         where[rows.rate_low > upper] = "above"
         where[rows.rate_high < lower] = "below"
@@ -258,11 +257,6 @@ def _tally(rows: pd.DataFrame, level: float) -> pd.DataFrame:
     return counts[["years", "above", "below", "within", "undetermined"]].reset_index()
 
 
-def _release_only(glotip: pd.DataFrame, source_id: str) -> pd.DataFrame:
-    """The GLOTIP rows of one release alone (choose_release then picks among them only)."""
-    return glotip[glotip.source_id == source_id]
-
-
 #: The tables of the data this analysis reads: its notebook is run again when one of their files changes
 #: (see analysis.regenerate.incremental; tests/regenerate/test_incremental.py runs it and checks).
 READS = ("figures", "glotip", "sources", "world_bank")
@@ -290,20 +284,15 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     years = list(range(first_year, last_year + 1))
     table = by_country(data.glotip, list(countries), years, release, include_flagged, data.world_bank, confidence)
     flags = value_flags(data.glotip, data.series_breaks, choose_release(data.glotip, release, include_flagged))
-    flags = flags.set_index("id")
     for name in MEASURES:
-        ids = table[f"{name}_id"]
-        table[f"{name}_flags"] = [flags["flags"].get(i, "") if isinstance(i, str) else "" for i in ids]
-        table[f"{name}_flag_reasons"] = [flags["flag_reasons"].get(i, "") if isinstance(i, str) else "" for i in ids]
+        table[f"{name}_flags"], table[f"{name}_flag_reasons"] = of_ids(flags, table[f"{name}_id"])
     together = pooled(table, confidence)
     versus = against(table, confidence=confidence)
     # The same tests on each release alone, over the years both releases cover.
-    covered = data.glotip.groupby("source_id").year.max()
-    common = [y for y in years if y <= int(covered.min())]
+    common = [y for y in years if y <= last_common_year(data.glotip)]
     by_release = {}
-    for source_id in sorted(covered.index):
-        alone = by_country(_release_only(data.glotip, source_id), list(countries), common, "latest", include_flagged,
-                           data.world_bank, confidence)
+    for source_id, rows in each_release(data.glotip).items():
+        alone = by_country(rows, list(countries), common, "latest", include_flagged, data.world_bank, confidence)
         by_release[source_id] = against(alone, confidence=confidence, interval=False).set_index(["iso3", "measure"])
     for source_id, tests in by_release.items():
         versus[f"verdict_{source_id}"] = [tests.verdict.get((r.iso3, r.measure)) for r in versus.itertuples()]

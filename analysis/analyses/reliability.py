@@ -46,9 +46,6 @@ WIDE = 0.30
 MAX_RELATIVE_WIDTH = 1.30
 #: The level of the Clopper-Pearson interval the standard's widths are set for.
 LEVEL = 0.95
-#: The rule's numbers, for the words templates to state it (``share_rule.min_sample``, ...).
-SHARE_RULE = {"min_sample": MIN_SAMPLE, "narrow": NARROW, "wide": WIDE, "relative": MAX_RELATIVE_WIDTH,
-              "level": LEVEL}
 #: The rule in words, said once wherever shares are judged (the words templates' ``share_rule_words``).
 SHARE_RULE_WORDS = (f"Shares are judged instead by NCHS's standard for proportions (Parker et al. 2017): a share is "
                     f"unreliable on a whole under {MIN_SAMPLE}, or when its {LEVEL:.0%} Clopper-Pearson interval is "

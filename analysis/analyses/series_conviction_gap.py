@@ -6,10 +6,10 @@ from typing import Annotated
 
 import pandas as pd
 
-from ..data import Dataset, sources_of
-from ..data.flags import FLAG_CODES, value_flags
+from ..data import Dataset, kom_victims, sources_of
+from ..data.flags import FLAG_CODES, of_ids, value_flags
 from ..data.measures import GOVERNMENT_COUNTS
-from ..data.vintages import RULES, choose_release
+from ..data.vintages import RULES, choose_release, each_release, last_common_year
 from . import words
 from .count_models import trend
 from .domains import CONFIDENCE, Flag, Holds, OneOf, Range
@@ -23,7 +23,7 @@ from .uncertainty import (
     unreliable,
 )
 from .unodc import RELEASES, yearly_counts
-from .victim_counts import kom_victims, tip_years, victims_per_year
+from .victim_counts import tip_years, victims_per_year
 
 
 def _covered_years(data: Dataset, p: dict) -> list[int]:
@@ -137,17 +137,16 @@ def _break_years(breaks: pd.DataFrame, metric: str, fitted) -> list[int]:
     """The first years on a new basis (code b) of Norway's ``metric`` inside the years ``fitted`` covers."""
     if fitted is None or breaks is None:
         return []
-    rows = breaks[(breaks.iso3 == "NOR") & (breaks.code == "b") & breaks.metric.isin([metric, "*"])]
+    rows = breaks[(breaks.iso3 == "NOR") & (breaks.code == "b") & (breaks.metric == metric)]
     return sorted({int(y) for y in rows.first_year if fitted.years[0] < int(y) <= fitted.years[-1]})
 
 
 def _on_each_release(glotip: pd.DataFrame, years: list[int], include_flagged: bool, confidence: float) -> dict:
     """The homogeneity test's verdict and the trend's, on each GLOTIP release alone over the years both cover."""
-    last = int(glotip.groupby("source_id").year.max().min())
-    common = [y for y in years if y <= last]
+    common = [y for y in years if y <= last_common_year(glotip)]
     out = {}
-    for source_id in sorted(glotip.source_id.unique()):
-        chosen = choose_release(glotip[glotip.source_id == source_id], "latest", include_flagged)
+    for source_id, rows in each_release(glotip).items():
+        chosen = choose_release(rows, "latest", include_flagged)
         detected = yearly_counts(chosen, "NOR", "victims_detected", common)
         convicted = yearly_counts(chosen, "NOR", "persons_convicted", common)
         c_bounds = list(zip(convicted.low, convicted.high, strict=True))
@@ -219,12 +218,9 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
                                                                            [c[1] for c in convicted_ci])
     table["glotip_unreliable"] = [unreliable(d, c) and not pd.isna(b[0])
                                   for d, c, b in zip(d_bounds, c_bounds, bounds, strict=True)]
-    flags = value_flags(data.glotip, data.series_breaks, chosen).set_index("id")
+    flags = value_flags(data.glotip, data.series_breaks, chosen)
     for name in ("detected", "convicted"):
-        ids = table[f"glotip_{name}_id"]
-        table[f"glotip_{name}_flags"] = [flags["flags"].get(i, "") if isinstance(i, str) else "" for i in ids]
-        table[f"glotip_{name}_flag_reasons"] = [flags["flag_reasons"].get(i, "") if isinstance(i, str) else ""
-                                                for i in ids]
+        table[f"glotip_{name}_flags"], table[f"glotip_{name}_flag_reasons"] = of_ids(flags, table[f"glotip_{name}_id"])
     # Three-year sums, a ratio of two flows over a longer window: a range where a '<5' enters, none where a year in
     # the window is not reported.
     for name in ("detected", "convicted"):

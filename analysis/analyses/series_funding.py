@@ -12,7 +12,7 @@ from typing import Annotated
 import pandas as pd
 
 from ..data import Dataset, choose_vintage, sources_of
-from ..data.vintages import choose_release
+from ..data.vintages import choose_release, each_release
 from ..data.world_bank import price_index
 from . import words
 from .domains import Holds, OneOf, Range
@@ -20,7 +20,7 @@ from .result import Result, analysis_of
 from .unodc import RELEASES, yearly_counts
 from .victim_counts import COUNTS, other_counts, victims_per_year
 
-#: The victim counts funding can be divided by: the keys of :data:`~analysis.analyses.funding_per_victim.COUNTS`.
+#: The victim counts funding can be divided by: the keys of :data:`~analysis.analyses.victim_counts.COUNTS`.
 DENOMINATORS = {"unodc_detected": "victims detected (UNODC)", "tip": "victims in the TIP's government count",
                 "kom": "victims followed up (KOM)"}
 
@@ -60,7 +60,7 @@ def counts_by_year(data: Dataset, years: list[int], release: str) -> pd.DataFram
     ``victims`` (missing where there is none), ``hedge``, ``victims_ids``, where none, ``missing_reason``, and the
     ``flags`` of UNODC's values (:mod:`analysis.data.flags`; empty for the others). The
     TIP's is the government's count by the best measure the editions give
-    (:func:`~analysis.analyses.series_conviction_gap.victims_per_year`); UNODC's come from the GLOTIP ``release``,
+    (:func:`~analysis.analyses.victim_counts.victims_per_year`); UNODC's come from the GLOTIP ``release``,
     flagged rows left out, and KOM's are its counts of everyone
     (:func:`~analysis.analyses.victim_counts.other_counts`).
     """
@@ -144,9 +144,8 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2014, last_year: 
     index = price_index(data.world_bank, "NOR", years, base_year)
     amounts = per_victim(totals, counts_by_year(data, years, release), index, base_year)
     # UNODC's count on each release alone: the years where the two write it differently, each with both values
-    written = {source_id: yearly_counts(choose_release(data.glotip[data.glotip.source_id == source_id]), "NOR",
-                                        "victims_detected", years).set_index("year").written
-               for source_id in sorted(data.glotip.source_id.unique())}
+    written = {source_id: yearly_counts(choose_release(rows), "NOR", "victims_detected", years).written.set_axis(years)
+               for source_id, rows in each_release(data.glotip).items()}
     revised = [{"year": year, **{s: (None if pd.isna(w[year]) else w[year]) for s, w in written.items()}}
                for year in years if len({str(w[year]) for w in written.values()}) > 1]
     amounts["main"] = amounts["count"] == denominator

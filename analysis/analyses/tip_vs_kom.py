@@ -6,14 +6,13 @@ from typing import Annotated
 
 import pandas as pd
 
-from ..data import Dataset, choose_vintage, restatements, sources_of
-from ..data.flags import value_flags
-from ..data.vintages import RULES, choose_release
+from ..data import Dataset, choose_vintage, kom_victims, restatements, sources_of
+from ..data.flags import of_ids, value_flags
+from ..data.vintages import RULES, choose_release, each_release
 from . import words
 from .domains import OneOf
 from .result import Result, analysis_of
 from .unodc import RELEASES, yearly_counts
-from .victim_counts import kom_victims
 
 #: TIP metric and the KOM metric that counts the nearest thing.
 TIP_KOM_PAIRS = {
@@ -108,14 +107,12 @@ def analyse(data: Dataset, rule: Annotated[str, OneOf(RULES)] = "latest",
     widest = widest_gap(pairs)
     agree = int((pairs.difference == 0).sum())
     three = three_sources(pairs, data.figures, data.sources, data.glotip, release)
-    flags = value_flags(data.glotip, data.series_breaks, choose_release(data.glotip, release)).set_index("id")
-    three["glotip_flags"] = [flags["flags"].get(ids[0], "") for ids in three.ids]
-    three["glotip_flag_reasons"] = [flags["flag_reasons"].get(ids[0], "") for ids in three.ids]
+    flags = value_flags(data.glotip, data.series_breaks, choose_release(data.glotip, release))
+    three["glotip_flags"], three["glotip_flag_reasons"] = of_ids(flags, [ids[0] for ids in three.ids])
     equal, differ = three[three.glotip_equals_kom], three[~three.glotip_equals_kom]
     # the same on each GLOTIP release alone: a year is said to be equal or not only where both releases agree
-    by_release = {source_id: three_sources(pairs, data.figures, data.sources,
-                                           data.glotip[data.glotip.source_id == source_id], "latest")
-                  for source_id in sorted(data.glotip.source_id.unique())}
+    by_release = {source_id: three_sources(pairs, data.figures, data.sources, rows, "latest")
+                  for source_id, rows in each_release(data.glotip).items()}
     equal_each = {source_id: [int(y) for y in t[t.glotip_equals_kom].year] for source_id, t in by_release.items()}
     ids = [*pairs.id_tip, *pairs.id_kom, *(i for cell in three.ids for i in cell)]
     story = words.render(__name__, {

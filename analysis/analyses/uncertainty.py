@@ -185,7 +185,7 @@ def verdict_of(p_range: Bounds, confidence: float) -> str | None:
     return NOT_DETECTED if low >= alpha else UNDETERMINED
 
 
-class _Verdict:
+class Verdict:
     """What a test's result says at its confidence level: ``p_range`` and ``confidence`` are the subclass's fields."""
 
     p_range: Bounds
@@ -203,7 +203,7 @@ class _Verdict:
 
 
 @dataclass(frozen=True)
-class Comparison(_Verdict):
+class Comparison(Verdict):
     """Two rates compared: the ratio of the first to the second, its interval, the exact conditional test's p-values.
 
     For censored counts, the ratio is a range, the interval the union over the
@@ -278,7 +278,7 @@ def holm(p_ranges: list[Bounds]) -> list[Bounds]:
 
 
 @dataclass(frozen=True)
-class ShareComparison(_Verdict):
+class ShareComparison(Verdict):
     """Two shares compared by Fisher's exact test (the conditional exact test for two binomial shares).
 
     With censored counts, ``p_range`` is the smallest and largest p-value over
@@ -325,7 +325,7 @@ def compare_shares(part1: Bounds, whole1: Bounds, part2: Bounds, whole2: Bounds,
 # --- do yearly ratios vary more than chance? ---
 
 @dataclass(frozen=True)
-class Homogeneity(_Verdict):
+class Homogeneity(Verdict):
     """The chi-square test that one count's share of two is the same every year.
 
     Persons convicted among convicted plus detected, say: the statistic and

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..data import Dataset, choose_vintage, victim_count
-from ..data.flags import value_flags
+from ..data import Dataset, choose_vintage, kom_victims, victim_count
+from ..data.flags import of_ids, value_flags
 from ..data.measures import GOVERNMENT_COUNTS
 from ..data.vintages import choose_release
 from .unodc import yearly_counts
@@ -64,20 +64,10 @@ def victims_per_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[i
     return pd.DataFrame(rows)
 
 
-def kom_victims(figures: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
-    """KOM's count of victims followed up (everyone), by year where it made one: value, definition, id."""
-    chosen = choose_vintage(figures, sources, "latest")
-    kom = chosen[(chosen.series == "KOM") & (chosen.metric == "victims_followed_up") & (chosen.population == "all")
-                 & (chosen.form == "unsplit") & (chosen.period_kind == "calendar_year") & chosen.value.notna()]
-    return kom.set_index(kom.period_start.astype(int).rename("year"))[["value", "definition", "id"]].sort_index()
-
-
 def _kom_missing(figures: pd.DataFrame, sources: pd.DataFrame, year: int) -> str:
     """Why KOM gives no count of victims followed up for ``year``: the reason the data record, or none there."""
-    chosen = choose_vintage(figures, sources, "latest")
-    gap = chosen[(chosen.series == "KOM") & (chosen.metric == "victims_followed_up") & (chosen.population == "all")
-                 & (chosen.period_kind == "calendar_year") & (chosen.period_start == year) & chosen.value.isna()]
-    return gap.missing_reason.iloc[0] if len(gap) else NOT_IN_DATA
+    reason = kom_victims(figures, sources, with_missing=True).missing_reason.get(year)
+    return reason if isinstance(reason, str) else NOT_IN_DATA
 
 
 def other_counts(data: Dataset, years: list[int], release: str = RELEASE) -> pd.DataFrame:
@@ -87,11 +77,11 @@ def other_counts(data: Dataset, years: list[int], release: str = RELEASE) -> pd.
     ``ids`` (a tuple of figure ids), ``definition``, ``missing_reason``, and ``flags`` with ``flag_reasons`` (the
     flags of UNODC's value, :mod:`analysis.data.flags`; empty for KOM's). UNODC's counts come from the GLOTIP
     ``release`` with flagged rows left out; a count written "<5" gives no single number and is missing with its reason.
-    KOM's are its counts of everyone (:func:`kom_victims`).
+    KOM's are its counts of everyone (:func:`~analysis.data.query.kom_victims`).
     """
     chosen = choose_release(data.glotip, release)
     unodc = yearly_counts(chosen, "NOR", "victims_detected", years).set_index("year")
-    flags = value_flags(data.glotip, data.series_breaks, chosen).set_index("id")
+    unodc["flags"], unodc["flag_reasons"] = of_ids(value_flags(data.glotip, data.series_breaks, chosen), list(unodc.id))
     kom = kom_victims(data.figures, data.sources)
     rows = []
     for year in years:
@@ -101,8 +91,7 @@ def other_counts(data: Dataset, years: list[int], release: str = RELEASE) -> pd.
         reason = None if single else (f"written {found.written!r}" if given else "not reported to UNODC")
         rows.append({"year": year, "count": "unodc_detected", "victims": float(found.low) if single else np.nan,
                      "ids": (found.id,) if given else (), "definition": COUNTED["unodc_detected"],
-                     "missing_reason": reason, "flags": flags["flags"].get(found.id, "") if given else "",
-                     "flag_reasons": flags["flag_reasons"].get(found.id, "") if given else ""})
+                     "missing_reason": reason, "flags": found["flags"], "flag_reasons": found["flag_reasons"]})
         if year in kom.index:
             found = kom.loc[year]
             rows.append({"year": year, "count": "kom", "victims": float(found.value), "ids": (found.id,),

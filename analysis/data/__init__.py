@@ -13,7 +13,7 @@ _HOMES = {
     "loader": ["Dataset", "load", "load_figures", "load_metrics", "load_sources", "load_statements"],
     "measures": ["VICTIM_MEASURES", "VictimCount", "VictimMeasure", "victim_count"],
     "numbers": ["parse_number"],
-    "query": ["Figure", "compare_periods", "from_source", "get_figure", "select", "sources_of"],
+    "query": ["Figure", "compare_periods", "from_source", "get_figure", "kom_victims", "select", "sources_of"],
     "vintages": ["choose_vintage", "restatements", "with_series"],
     "world_bank": ["population", "price_index", "to_constant"],
 }

@@ -34,7 +34,8 @@ import pandas as pd
 from .errors import Problem
 from .numbers import occurs_as_token
 from .quality import CHECKS
-from .vintages import GLOTIP_KEY, choose_vintage, release_differences
+from .query import kom_victims
+from .vintages import GLOTIP_KEY, release_differences
 
 #: Eurostat's codes for the flags on a value, in the order they are written, with their labels.
 FLAG_CODES = {
@@ -145,6 +146,18 @@ def value_flags(glotip: pd.DataFrame, breaks: pd.DataFrame, chosen: pd.DataFrame
                          "flag_reasons": pd.Series(texts, index=chosen.index, dtype="str")}, index=chosen.index)
 
 
+def of_ids(flags: pd.DataFrame, ids) -> tuple[list[str], list[str]]:
+    """The flags and the reasons of each of ``ids``, from a table :func:`value_flags` made.
+
+    An id that is not a string (a year without a count) or has no row gets empty ones: no value, no flag. The two
+    lists are in the order of ``ids``, to stand as a chart table's ``<value>_flags`` and ``<value>_flag_reasons``.
+    """
+    by_id = flags.set_index("id")
+    found = [isinstance(i, str) and i in by_id.index for i in ids]
+    return ([by_id.at[i, "flags"] if ok else "" for i, ok in zip(ids, found, strict=True)],
+            [by_id.at[i, "flag_reasons"] if ok else "" for i, ok in zip(ids, found, strict=True)])
+
+
 def yearly_flags(glotip: pd.DataFrame, breaks: pd.DataFrame, chosen: pd.DataFrame, iso3: str, metric: str,
                  years: list[int], form: str = "unsplit") -> pd.DataFrame:
     """The flags of one country's total, one row per year of ``years``, to join to ``unodc.yearly_counts`` by ``id``.
@@ -177,16 +190,13 @@ def kom_comparison(glotip: pd.DataFrame, figures: pd.DataFrame, sources: pd.Data
         rows of every release, as written, ", "-joined; each value once) and ``differs``.
     """
     iso3, metric = _KOM_COUNT
-    kom = choose_vintage(figures, sources, "latest")
-    kom = kom[(kom.series == "KOM") & (kom.metric == "victims_followed_up") & (kom.population == "all")
-              & (kom.form == "unsplit") & (kom.period_kind == "calendar_year") & kom.value.notna()]
     unodc = glotip[(glotip.iso3 == iso3) & (glotip.metric == metric) & _total(glotip)]
     rows = []
-    for figure in kom.sort_values("period_start").itertuples():
-        counts = unodc[unodc.year == figure.period_start]
+    for figure in kom_victims(figures, sources).itertuples():
+        counts = unodc[unodc.year == figure.Index]
         if counts.empty:
             continue
-        rows.append({"year": int(figure.period_start), "kom_id": figure.id, "kom_value": figure.value_as_written,
+        rows.append({"year": int(figure.Index), "kom_id": figure.id, "kom_value": figure.value_as_written,
                      "glotip_ids": ", ".join(counts.id), "glotip_values": ", ".join(dict.fromkeys(
                          counts.value_as_written)),
                      "differs": bool(((counts.count_low > figure.value) | (counts.count_high < figure.value)).all())})

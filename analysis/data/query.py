@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .vintages import choose_vintage
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -177,3 +179,18 @@ def sources_of(figures: pd.DataFrame, sources: pd.DataFrame, ids, glotip: pd.Dat
         raise LookupError(f"unknown figure id(s) {', '.join(unknown)}")
     source_ids = list(dict.fromkeys(by_id.loc[ids]))
     return sources.set_index("source_id").loc[source_ids].reset_index()
+
+
+def kom_victims(figures: pd.DataFrame, sources: pd.DataFrame, with_missing: bool = False) -> pd.DataFrame:
+    """KOM's count of victims followed up (everyone, every form, calendar years), the latest edition's, by year.
+
+    Columns ``value``, ``value_as_written``, ``definition``, ``id`` and ``missing_reason``. A year for which KOM
+    gives no count (a row with its reason) is kept only ``with_missing``.
+    """
+    chosen = choose_vintage(figures, sources, "latest")
+    kom = chosen[(chosen.series == "KOM") & (chosen.metric == "victims_followed_up") & (chosen.population == "all")
+                 & (chosen.form == "unsplit") & (chosen.period_kind == "calendar_year")]
+    if not with_missing:
+        kom = kom[kom.value.notna()]
+    return kom.set_index(kom.period_start.astype(int).rename("year"))[
+        ["value", "value_as_written", "definition", "id", "missing_reason"]].sort_index()

@@ -96,6 +96,19 @@ def choose_release(glotip: pd.DataFrame, rule: str = "latest", include_flagged: 
     return rows.drop_duplicates(GLOTIP_KEY, keep="first").sort_values([*GLOTIP_KEY], ignore_index=True)
 
 
+def each_release(glotip: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The GLOTIP rows of each release alone, by source id in release order (``choose_release`` then picks among them).
+
+    A headline is checked on every release alone, over the years all of them cover (:func:`last_common_year`).
+    """
+    return {source_id: glotip[glotip.source_id == source_id] for source_id in sorted(glotip.source_id.unique())}
+
+
+def last_common_year(glotip: pd.DataFrame) -> int:
+    """The last year every GLOTIP release covers (the earlier release ends sooner)."""
+    return int(glotip.groupby("source_id").year.max().min())
+
+
 def release_differences(glotip: pd.DataFrame) -> pd.DataFrame:
     """Counts the two releases both give and write differently, side by side (the restatements of GLOTIP)."""
     single = glotip[~glotip.duplicated(["source_id", *GLOTIP_KEY], keep=False)]

@@ -174,7 +174,7 @@ READ = {
 }
 #: Analyses that import the module of the victim counts several notebooks share (``grep "from .victim_counts"
 #: analysis/analyses``).
-IMPORTS_VICTIM_COUNTS = {"03_funding_per_victim", "06_series_conviction_gap", "08_series_funding", "10_tip_vs_kom"}
+IMPORTS_VICTIM_COUNTS = {"03_funding_per_victim", "06_series_conviction_gap", "08_series_funding"}
 
 
 def readers(table: str) -> set[str]:
