@@ -13,12 +13,13 @@ import math
 def ratio(numerator: tuple[float, float], denominator: tuple[float, float]) -> tuple[float, float]:
     """The smallest and the largest ``numerator / denominator`` the two intervals allow.
 
-    Both are nan when the denominator can be 0.
+    Both are nan when a count is not reported or the denominator is 0; when the denominator may be 0 but need not
+    (a "<5" taken to be 0 to 4), the ratio has no upper end: infinity.
     """
     (n_low, n_high), (d_low, d_high) = numerator, denominator
-    if any(math.isnan(v) for v in (n_low, n_high, d_low, d_high)) or d_low <= 0:
+    if any(math.isnan(v) for v in (n_low, n_high, d_low, d_high)) or d_high <= 0:
         return (math.nan, math.nan)
-    return (n_low / d_high, n_high / d_low)
+    return (n_low / d_high, n_high / d_low if d_low > 0 else math.inf)
 
 
 def share(part: tuple[float, float], whole: tuple[float, float]) -> tuple[float, float]:
@@ -35,6 +36,8 @@ def shown(interval: tuple[float, float], digits: int = 0, percent: bool = False)
     if math.isnan(low):
         return "n/a"
     scale, unit = (100, "%") if percent else (1, "")
+    if math.isinf(high):
+        return f"{round(low * scale, digits):,.{digits}f}{unit} or more"
     low, high = round(low * scale, digits), round(high * scale, digits)
     if low == high:
         return f"{low:,.{digits}f}{unit}"

@@ -16,7 +16,7 @@ from ..data.vintages import choose_release, each_release, last_common_year
 from ..data.world_bank import population
 from . import words
 from .count_models import common_dispersion, pooled_rate, rate_ratio
-from .domains import CONFIDENCE, Flag, OneOf, Range, SomeOf
+from .domains import CONFIDENCE, Flag, Holds, OneOf, Range, SomeOf
 from .intervals import ratio, shown
 from .result import Result, analysis_of
 from .uncertainty import (
@@ -40,16 +40,70 @@ def _counted_years(data: Dataset, p: dict) -> list[int]:
     return [] if data.glotip is None else list(data.glotip.year)
 
 
+def _counted(glotip: pd.DataFrame, countries, first_year: int, last_year: int) -> list[int]:
+    """The years of the range in which UNODC counts any of ``countries``: those whose population a rate needs."""
+    rows = glotip[glotip.iso3.isin(list(countries)) & glotip.year.between(first_year, last_year)]
+    return sorted({int(y) for y in rows.year})
+
+
 def _populations(data: Dataset, p: dict) -> None:
-    """Raises LookupError when the World Bank lacks the population of a country chosen in a year UNODC counts it."""
+    """Raises LookupError when the range cannot give a funnel and rates per inhabitant.
+
+    That is, when the World Bank lacks the population of a country chosen in a year UNODC counts it, or when the
+    countries chosen give fewer than :data:`FEWEST_YEARS` country-years of a count (the funnel's target pools them).
+    """
     if data.glotip is None or data.world_bank is None:
         return
-    glotip = data.glotip
-    counted = glotip[glotip.iso3.isin(p["countries"]) & glotip.year.between(p["first_year"], p["last_year"])]
-    population(data.world_bank, list(p["countries"]), sorted(set(int(y) for y in counted.year)))
+    population(data.world_bank, list(p["countries"]),
+               _counted(data.glotip, p["countries"], p["first_year"], p["last_year"]))
+    table = by_country(data.glotip, list(p["countries"]), list(range(p["first_year"], p["last_year"] + 1)),
+                       p["release"], p["include_flagged"])
+    for name, what in (("detected", "victims detected"), ("convicted", "persons convicted")):
+        given = table.dropna(subset=[f"{name}_low"])
+        if len(given) < FEWEST_YEARS:
+            raise LookupError(f"the countries chosen give {len(given)} country-year(s) with a count of {what} "
+                              f"({', '.join(f'{r.iso3} {r.year}' for r in given.itertuples()) or 'none'}); the "
+                              f"funnel and the pooled rates need at least {FEWEST_YEARS}: choose a wider range or "
+                              "more countries")
 
 
-YEARS = Range("first_year", "last_year", _counted_years, holds=_populations, needs=("countries",))
+YEARS = Range("first_year", "last_year", _counted_years, holds=_populations,
+              needs=("countries", "release", "include_flagged"))
+
+
+def years_all_report(table: pd.DataFrame, countries: list[str]) -> list[int]:
+    """The years of ``table`` (from :func:`by_country`) in which every one of ``countries`` reports both counts."""
+    both = table[table.iso3.isin(countries)].dropna(subset=["detected_low", "convicted_low"])
+    per_year = both.groupby("year").iso3.nunique()
+    return sorted(int(y) for y in per_year[per_year == len(set(countries))].index)
+
+
+#: The fewest years a pooled figure, a comparison or a dispersion is estimated from.
+FEWEST_YEARS = 2
+
+
+def _enough_common_years(data: Dataset, p: dict) -> None:
+    """With ``common_years``, at least :data:`FEWEST_YEARS` years in the range in which every country chosen reports.
+
+    Raises:
+        LookupError: Naming the years that are common, and how many each country reports.
+    """
+    if not p["common_years"] or data.glotip is None:
+        return
+    years = list(range(p["first_year"], p["last_year"] + 1))
+    table = by_country(data.glotip, list(p["countries"]), years, p["release"], p["include_flagged"])
+    common = years_all_report(table, list(p["countries"]))
+    if len(common) < FEWEST_YEARS:
+        have = table.dropna(subset=["detected_low", "convicted_low"]).groupby("iso3").size()
+        raise LookupError(
+            f"every country chosen reports both counts in {len(common)} year(s) of {p['first_year']}-{p['last_year']}"
+            f" ({', '.join(map(str, common)) or 'none'}); pooling needs at least {FEWEST_YEARS}. Years with both "
+            f"counts: {', '.join(f'{c} {int(have.get(c, 0))}' for c in p['countries'])}; choose fewer countries or "
+            "a wider range, or leave common_years False")
+
+
+COMMON = Flag() & Holds(_enough_common_years, needs=("first_year", "last_year", "countries", "release",
+                                                       "include_flagged"))
 
 
 def by_country(glotip: pd.DataFrame, countries: list[str], years: list[int], release: str, include_flagged: bool,
@@ -60,7 +114,9 @@ def by_country(glotip: pd.DataFrame, countries: list[str], years: list[int], rel
     per inhabitant with Garwood intervals.
     """
     chosen = choose_release(glotip, release, include_flagged)
-    people = None if world_bank is None else population(world_bank, countries, years).set_index(["iso3", "year"])
+    people = None if world_bank is None else population(
+        world_bank, countries, _counted(glotip, countries, years[0], years[-1]) if years else []
+    ).set_index(["iso3", "year"])
     rows = []
     for iso3 in countries:
         detected = yearly_counts(chosen, iso3, "victims_detected", years)
@@ -76,7 +132,7 @@ def by_country(glotip: pd.DataFrame, countries: list[str], years: list[int], rel
                    "ratio_ci_high": ci_high,
                    "unreliable": unreliable((d.low, d.high), (c.low, c.high)) and not pd.isna(low),
                    "ids": tuple(i for i in (d.id, c.id) if isinstance(i, str))}
-            if people is not None:
+            if people is not None and (iso3, d.year) in people.index:
                 inhabitants = float(people.loc[(iso3, d.year), "population"])
                 row["population"] = inhabitants
                 for name, count, per in (("detected", d, VICTIMS_PER), ("convicted", c, CONVICTED_PER)):
@@ -214,8 +270,13 @@ def funnel(table: pd.DataFrame, name: str, per: float) -> tuple[dict, pd.DataFra
     is ``above`` or ``below`` a limit only if its whole range lies beyond it
     (a "<5" can straddle a limit: ``undetermined``), else ``within``.
 
+    Each country's own overdispersion (its years alone, about its own level) is estimated too, and every year judged
+    again against limits widened by its own country's: ``beyond_own_*``, a check of the shared estimate (a
+    country's few years estimate its spread poorly, which is why the chart draws the shared one).
+
     Returns:
-        The target and alpha, and one row per country-year: rate range, population and where it lies at each level.
+        The target, alpha and each country's alpha, and one row per country-year: rate range, population and where it
+        lies at each level, by the shared alpha and by its country's own.
     """
     given = table.dropna(subset=[f"{name}_low"])
     target = pooled_rate(_bounds(given, name), given.population, interval=False).rate
@@ -223,16 +284,30 @@ def funnel(table: pd.DataFrame, name: str, per: float) -> tuple[dict, pd.DataFra
     rows = given[["iso3", "country", "year", "population"]].copy()
     rows["rate_low"] = given[f"{name}_low"] / given.population * per
     rows["rate_high"] = given[f"{name}_high"] / given.population * per
-    limits = funnel_limits(target * per, alpha, per, given.population).set_index(given.index)
-    for level in FUNNEL_LEVELS:
-        upper, lower = limits[f"upper_{level * 1000:g}"], limits[f"lower_{level * 1000:g}"]
-        where = pd.Series("within", index=given.index)
-        where[rows.rate_low > upper] = "above"
-        where[rows.rate_high < lower] = "below"
-        where[((rows.rate_low <= upper) & (rows.rate_high > upper)) | ((rows.rate_high >= lower)
-                                                                          & (rows.rate_low < lower))] = "undetermined"
-        rows[f"beyond_{level * 1000:g}"] = where.to_numpy()
-    return {"target": target * per, "alpha": alpha}, rows.reset_index(drop=True)
+    own = {iso3: pooled_rate(_bounds(part, name), part.population, interval=False).alpha
+           for iso3, part in given.groupby("iso3", sort=False) if len(part) >= FEWEST_YEARS}
+    rows["own_alpha"] = given.iso3.map(own)
+    shared = funnel_limits(target * per, alpha, per, given.population).set_index(given.index)
+    for suffix, limits in (("", shared), ("own_", _own_limits(target * per, rows.own_alpha, per, given.population))):
+        for level in FUNNEL_LEVELS:
+            upper, lower = limits[f"upper_{level * 1000:g}"], limits[f"lower_{level * 1000:g}"]
+            where = pd.Series("within", index=given.index)
+            where[rows.rate_low > upper] = "above"
+            where[rows.rate_high < lower] = "below"
+            where[((rows.rate_low <= upper) & (rows.rate_high > upper))
+                  | ((rows.rate_high >= lower) & (rows.rate_low < lower))] = "undetermined"
+            where[upper.isna()] = None  # a country with one year has no dispersion of its own
+            rows[f"beyond_{suffix}{level * 1000:g}"] = where.to_numpy()
+    return {"target": target * per, "alpha": alpha, "alpha_by_country": own}, rows.reset_index(drop=True)
+
+
+def _own_limits(target: float, alphas: pd.Series, per: float, populations: pd.Series) -> pd.DataFrame:
+    """Each country-year's limits, widened by its own country's alpha (NaN where the country has none)."""
+    parts = [funnel_limits(target, a, per, populations[alphas == a]).set_index(populations[alphas == a].index)
+             for a in alphas.dropna().unique()]
+    empty = pd.DataFrame(index=populations.index, columns=[f"{side}_{lv * 1000:g}" for lv in FUNNEL_LEVELS
+                                                           for side in ("upper", "lower")], dtype=float)
+    return pd.concat(parts).reindex(populations.index) if parts else empty
 
 
 def funnel_limits(target: float, alpha: float, per: float, populations) -> pd.DataFrame:
@@ -246,9 +321,12 @@ def funnel_limits(target: float, alpha: float, per: float, populations) -> pd.Da
     return out
 
 
-def _tally(rows: pd.DataFrame, level: float) -> pd.DataFrame:
-    """Per country: how many of its years lie above, below, within or undetermined at ``level``."""
-    column = f"beyond_{level * 1000:g}"
+def _tally(rows: pd.DataFrame, level: float, own: bool = False) -> pd.DataFrame:
+    """Per country: how many of its years lie above, below, within or undetermined at ``level``.
+
+    By the shared dispersion, or with ``own`` by each country's.
+    """
+    column = f"beyond_{'own_' if own else ''}{level * 1000:g}"
     counts = rows.groupby(["iso3", "country"], sort=False)[column].value_counts().unstack(fill_value=0)
     for state in ("above", "below", "within", "undetermined"):
         if state not in counts:
@@ -269,7 +347,7 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
                 COUNTRIES, message="{name} must be ISO3 codes among {allowed}; got {value}")]
             = ("NOR", "SWE", "DNK", "FIN", "ISL"),
             release: Annotated[str, OneOf(RELEASES)] = "latest", include_flagged: Annotated[bool, Flag()] = False,
-            confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
+            confidence: Annotated[float, CONFIDENCE] = 0.95, common_years: Annotated[bool, COMMON] = False) -> Result:
     """Victims detected and persons convicted by country and year, per inhabitant, and a funnel plot of them.
 
     Also victims per conviction, pooled over the years.
@@ -280,9 +358,16 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     adjusted together by Holm's method; the tests are run again on each GLOTIP
     release alone, over the years both cover, and a verdict is stated only
     where both releases give it.
+
+    Each country is pooled over the years it reports, so the periods differ; with ``common_years``, every figure is
+    computed over only the years in which every country chosen reports both counts (few: 2018 and 2020 for all five).
     """
     years = list(range(first_year, last_year + 1))
     table = by_country(data.glotip, list(countries), years, release, include_flagged, data.world_bank, confidence)
+    common_to_all = years_all_report(table, list(countries))
+    if common_years:
+        years = common_to_all
+        table = table[table.year.isin(years)].reset_index(drop=True)
     flags = value_flags(data.glotip, data.series_breaks, choose_release(data.glotip, release, include_flagged))
     for name in MEASURES:
         table[f"{name}_flags"], table[f"{name}_flag_reasons"] = of_ids(flags, table[f"{name}_id"])
@@ -310,8 +395,10 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
                         .rename(columns=lambda c: f"convicted_{c}" if c.startswith("beyond") else c),
                         on=["iso3", "year"], how="left")
     tally = {name: _tally(rows, FUNNEL_LEVELS[-1]) for name, rows in funnel_rows.items()}
+    tally_own = {name: _tally(rows.dropna(subset=["own_alpha"]), FUNNEL_LEVELS[-1], own=True)
+                 for name, rows in funnel_rows.items()}
     ids = [i for cell in table.ids for i in cell]
-    ranked = together.sort_values("detected_rate", ascending=False)
+    ranked = together.dropna(subset=["detected_rate"]).sort_values("detected_rate", ascending=False)
     detected_vs, convicted_vs = (versus[versus.measure == m] for m in MEASURES)
     # a pooled count that crosses a break in its series (flag b) is said to, with the break's first year
     crossing = {name: [(r.country, int(r.year)) for r in table[table[f"{name}_flags"].str.contains("b")]
@@ -328,7 +415,10 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
         "funnel_detected": centre["detected"], "funnel_convicted": centre["convicted"],
         "tally_detected": list(tally["detected"].itertuples()),
         "tally_convicted": list(tally["convicted"].itertuples()),
+        "own_detected": list(tally_own["detected"].itertuples()),
+        "own_convicted": list(tally_own["convicted"].itertuples()),
         "flag_counts": flag_counts, "flag_codes": FLAG_CODES, "crossing": crossing,
+        "common_years": common_years, "common_to_all": common_to_all, "fewest_years": FEWEST_YEARS,
         "differ": list(detected_vs[detected_vs.both_releases == DIFFERS].country),
         "not_detected": list(detected_vs[detected_vs.both_releases == NOT_DETECTED].country),
         "unsettled": list(detected_vs[detected_vs.both_releases.isna()
@@ -359,8 +449,12 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
                                          for name in MEASURES},
                "funnel_target": {name: float(c["target"]) for name, c in centre.items()},
                "funnel_alpha": {name: float(c["alpha"]) for name, c in centre.items()},
+               "funnel_alpha_by_country": {name: {k: float(v) for k, v in c["alpha_by_country"].items()}
+                                           for name, c in centre.items()},
+               "years_beyond_own_limits": {name: {r.iso3: int(r.above + r.below) for r in t.itertuples()}
+                                           for name, t in tally_own.items()},
                "norway_years_above_funnel": int(norway.above.get("NOR", 0)) if len(norway) else 0,
-               "flag_counts": flag_counts,
+               "flag_counts": flag_counts, "years_all_countries_report": common_to_all,
                "years_with_both": {r.iso3: int(r.years) for r in together.itertuples()}, "confidence": confidence},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids, data.glotip, world_bank=data.world_bank),

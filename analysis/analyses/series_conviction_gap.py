@@ -22,7 +22,7 @@ from .uncertainty import (
     ratio_interval,
     unreliable,
 )
-from .unodc import RELEASES, yearly_counts
+from .unodc import CENSORED_LOW, RELEASES, yearly_counts
 from .victim_counts import tip_years, victims_per_year
 
 
@@ -141,14 +141,15 @@ def _break_years(breaks: pd.DataFrame, metric: str, fitted) -> list[int]:
     return sorted({int(y) for y in rows.first_year if fitted.years[0] < int(y) <= fitted.years[-1]})
 
 
-def _on_each_release(glotip: pd.DataFrame, years: list[int], include_flagged: bool, confidence: float) -> dict:
+def _on_each_release(glotip: pd.DataFrame, years: list[int], include_flagged: bool, confidence: float,
+                     lowest: int) -> dict:
     """The homogeneity test's verdict and the trend's, on each GLOTIP release alone over the years both cover."""
     common = [y for y in years if y <= last_common_year(glotip)]
     out = {}
     for source_id, rows in each_release(glotip).items():
         chosen = choose_release(rows, "latest", include_flagged)
-        detected = yearly_counts(chosen, "NOR", "victims_detected", common)
-        convicted = yearly_counts(chosen, "NOR", "persons_convicted", common)
+        detected = yearly_counts(chosen, "NOR", "victims_detected", common, lowest=lowest)
+        convicted = yearly_counts(chosen, "NOR", "persons_convicted", common, lowest=lowest)
         c_bounds = list(zip(convicted.low, convicted.high, strict=True))
         spread = homogeneity(common, c_bounds, list(zip(detected.low, detected.high, strict=True)), confidence)
         counted = sum(not pd.isna(low) for low, _ in c_bounds)
@@ -170,7 +171,9 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
             rule: Annotated[str, OneOf(RULES)] = "latest", release: Annotated[str, OneOf(RELEASES)] = "latest",
             include_flagged: Annotated[bool, Flag()] = False,
             confidence: Annotated[float, CONFIDENCE] = 0.95,
-            compare_years: Annotated[tuple[int, ...], COMPARED] = ()) -> Result:
+            compare_years: Annotated[tuple[int, ...], COMPARED] = (),
+            censored_low: Annotated[int, OneOf((1, 0))] = CENSORED_LOW,
+            break_fit: Annotated[bool, Flag()] = True) -> Result:
     """Victims per person convicted, year by year.
 
     UNODC's counts (as intervals where censored) beside the TIP's and KOM's.
@@ -182,6 +185,10 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     convicted a fitted trend (:func:`~analysis.analyses.count_models.trend`). Whether the yearly ratios vary more
     than chance is one test of every year (:func:`~analysis.analyses.uncertainty.homogeneity`); two years are
     compared only when ``compare_years`` names them, chosen before the data are looked at.
+
+    A "<5" is taken to be ``censored_low`` (1, UNODC writing a zero as 0; or 0) to 4 throughout, and the effect of
+    the other assumption on the test and the trend is shown once. Where persons convicted cross a break in series
+    (flag b), ``break_fit`` fits the trend again with the level free to shift at the break, and on each side of it.
     """
     years = list(range(first_year, last_year + 1))
     victims = victims_per_year(data.figures, data.sources, years, rule)
@@ -198,8 +205,8 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     table["tip_unreliable"] = [unreliable((r.tip_victims,) * 2, (r.tip_convictions,) * 2) for r in table.itertuples()]
     table = table.merge(_kom_victims(data.figures, data.sources, years), on="year")
     chosen = choose_release(data.glotip, release, include_flagged)
-    detected = yearly_counts(chosen, "NOR", "victims_detected", years)
-    convicted = yearly_counts(chosen, "NOR", "persons_convicted", years)
+    detected = yearly_counts(chosen, "NOR", "victims_detected", years, lowest=censored_low)
+    convicted = yearly_counts(chosen, "NOR", "persons_convicted", years, lowest=censored_low)
     for name, counts in (("detected", detected), ("convicted", convicted)):
         table[f"glotip_{name}"] = counts.written.to_numpy()
         table[f"glotip_{name}_low"] = counts.low.to_numpy()
@@ -238,7 +245,7 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     table["glotip_convicted_fitted"] = table.year.map(dict(zip(fitted.years, fitted.fitted,
                                                                strict=True)) if fitted else {})
     breaks = _break_years(data.series_breaks, "persons_convicted", fitted)
-    shifted = trend(years, c_bounds, confidence, break_year=breaks[0]) if fitted and breaks else None
+    shifted = trend(years, c_bounds, confidence, break_year=breaks[0]) if break_fit and fitted and breaks else None
     # The trend depends on the window: fitted again on each side of the break, a split fixed by the law, not the data
     sides = []
     if shifted:
@@ -255,10 +262,15 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     sound = ~(table.glotip_detected_flags.str.contains("u") | table.glotip_convicted_flags.str.contains("u"))
     spread_sound = homogeneity(table.year[sound], [b for b, ok in zip(c_bounds, sound, strict=True) if ok],
                                [b for b, ok in zip(d_bounds, sound, strict=True) if ok], confidence)
-    # The assumption that a '<5' is 1 to 4, not 0 to 4 (UNODC writes a zero as 0): its effect, shown once.
-    from_zero = [(0.0, high) if low == 1 and high == 4 else (low, high) for low, high in c_bounds]
-    zero_trend = trend(years, from_zero, confidence) if fitted else None
-    zero_spread = homogeneity(table.year, from_zero, d_bounds, confidence)
+    # The assumption of what a '<5' may be (1 to 4 by default; UNODC writes a zero as 0): the other one's effect,
+    # shown once.
+    other_low = 1 - censored_low
+    other_c = [(float(other_low), high) if censored else (low, high)
+               for (low, high), censored in zip(c_bounds, convicted.censored, strict=True)]
+    other_d = [(float(other_low), high) if censored else (low, high)
+               for (low, high), censored in zip(d_bounds, detected.censored, strict=True)]
+    other_trend = trend(years, other_c, confidence) if fitted else None
+    other_spread = homogeneity(table.year, other_c, other_d, confidence)
     pair = None
     if compare_years:
         first, second = (table.set_index("year").loc[y] for y in compare_years)
@@ -267,7 +279,7 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
                              (second.glotip_convicted_low, second.glotip_convicted_high), second.glotip_detected_low,
                              confidence)
     # The same headline tests on each release alone, over the years both releases cover.
-    on_release = _on_each_release(data.glotip, years, include_flagged, confidence)
+    on_release = _on_each_release(data.glotip, years, include_flagged, confidence, censored_low)
     tip = table.dropna(subset=["tip_victims_per_conviction"])
     none = table[table.glotip_ratio == "n/a"].year.tolist()
     with_value = table.dropna(subset=["glotip_ratio_ci_low"])
@@ -282,7 +294,9 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
         "spread": spread, "spread_sound": spread_sound, "left_out": [int(y) for y in table.year[~sound]],
         "fitted": fitted, "shifted": shifted, "sides": sides, "breaks": breaks, "counted": counted,
         "trend_years": TREND_YEARS,
-        "on_release": on_release, "fewest": FEWEST_FOR_A_RATIO, "zero_trend": zero_trend, "zero_spread": zero_spread,
+        "on_release": on_release, "fewest": FEWEST_FOR_A_RATIO,
+        "other_trend": other_trend, "other_spread": other_spread,
+        "censored_low": censored_low, "other_low": other_low, "break_fit": break_fit,
         "compare_years": list(compare_years), "pair": pair,
         "releases_agree": len({v["homogeneity"] for v in on_release.values()} | {spread.verdict}) == 1,
         "flag_counts": {code: int(flagged.str.contains(code).sum()) for code in FLAG_CODES}, "flag_codes": FLAG_CODES})
@@ -307,10 +321,12 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
                "trend_convicted_with_break": None if shifted is None else _trend_facts(shifted),
                "trend_convicted_each_side_of_break": [_trend_facts(side) for side in sides],
                "on_each_release": on_release,
-               "if_censored_from_zero": {
-                   "trend_percent_a_year": None if zero_trend is None else zero_trend.percent_a_year,
-                   "trend_ci": None if zero_trend is None else (zero_trend.low, zero_trend.high),
-                   "homogeneity_p_range": zero_spread.p_range},
+               "censored_low": censored_low,
+               "if_censored_low_were_other": {
+                   "censored_low": other_low,
+                   "trend_percent_a_year": None if other_trend is None else other_trend.percent_a_year,
+                   "trend_ci": None if other_trend is None else (other_trend.low, other_trend.high),
+                   "homogeneity_p_range": other_spread.p_range},
                "compared_years": None if pair is None else {
                    "years": list(compare_years), "rate_ratio": tuple(float(v) for v in pair.ratio),
                    "ci": (float(pair.low), float(pair.high)),

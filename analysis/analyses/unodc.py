@@ -14,8 +14,13 @@ from ..data.vintages import RULES
 RELEASES = RULES
 
 
+#: The smallest value a count UNODC writes "<5" is taken to have: 1, since UNODC writes a zero as 0. An assumption,
+#: which notebook 06's ``censored_low`` may set to 0 (and whose effect it shows once).
+CENSORED_LOW = 1
+
+
 def yearly_counts(chosen: pd.DataFrame, iso3: str, metric: str, years: list[int],
-                  form: str = "unsplit") -> pd.DataFrame:
+                  form: str = "unsplit", lowest: int = CENSORED_LOW) -> pd.DataFrame:
     """One row per year of ``years``: the count as written, its bounds, and where it comes from.
 
     Args:
@@ -25,6 +30,7 @@ def yearly_counts(chosen: pd.DataFrame, iso3: str, metric: str, years: list[int]
         metric: The count, as the GLOTIP table names it.
         years: The calendar years, one row each.
         form: The form of trafficking (``"unsplit"``: all forms together).
+        lowest: The smallest value a "<5" may take (its ``low`` bound).
 
     A year without a row has an empty ``written`` and missing bounds: not
     reported, which is neither zero nor censored.
@@ -37,6 +43,7 @@ def yearly_counts(chosen: pd.DataFrame, iso3: str, metric: str, years: list[int]
     table["low"] = found.count_low.astype("Float64").to_numpy(dtype=float, na_value=float("nan"))
     table["high"] = found.count_high.astype("Float64").to_numpy(dtype=float, na_value=float("nan"))
     table["censored"] = found.censored.fillna(False).astype(bool).to_numpy()
+    table.loc[table.censored, "low"] = float(lowest)
     table["id"] = found.id.to_numpy()
     table["release"] = found.source_id.to_numpy()
     return table

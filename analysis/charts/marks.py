@@ -77,16 +77,18 @@ SHARE_RULE = ("open: unreliable (NCHS proportions rule)", "filled: reliable")
 
 
 def key_entries(confidence: float, censoring: bool, unreliable: bool,
-                reliable: bool = True, shares: bool = False) -> list[tuple[Line2D, str]]:
+                reliable: bool = True, shares: bool = False, censored_low: int = 1) -> list[tuple[Line2D, str]]:
     """Legend handles for the marks: the chance interval, the censoring range and the open marker, as each is used.
 
-    With ``shares``, the open and filled markers are named by the rule for shares (:data:`SHARE_RULE`).
+    With ``shares``, the open and filled markers are named by the rule for shares (:data:`SHARE_RULE`);
+    ``censored_low`` is the smallest value a "<5" is taken to have.
     """
     grey = "#555555"
     entries = [(Line2D([], [], color=grey, marker="_", markersize=8, linewidth=1.2),
                 f"{ci_label(confidence)} (chance)")]
     if censoring:
-        entries.append((Line2D([], [], color=grey, linewidth=6, alpha=0.45), "range of a '<5' count (1 to 4)"))
+        entries.append((Line2D([], [], color=grey, linewidth=6, alpha=0.45),
+                        f"range of a '<5' count ({censored_low} to 4)"))
     if unreliable:
         entries.append((Line2D([], [], color=grey, marker="o", markerfacecolor="white", linestyle="none"),
                         SHARE_RULE[0] if shares else f"open: fewer than {RELIABLE_EVENTS} events (unreliable)"))

@@ -26,10 +26,17 @@ def draw(result: Result) -> plt.Figure:
     have_tip = table.dropna(subset=["tip_victims_per_conviction"])
     high = max(table.glotip_ratio_ci_high.replace(float("inf"), float("nan")).max(),
                have_tip.tip_ratio_ci_high.max() if len(have_tip) else 0)
-    marks.censoring_bars(top, span.year, span.glotip_ratio_low, span.glotip_ratio_high, unodc)
+    # a ratio over a count that may be 0 (a '<5' taken as 0 to 4) has no upper end: its range runs off the top, arrowed
+    ceiling = high * 5
+    open_end = span[span.glotip_ratio_high == float("inf")]
+    marks.censoring_bars(top, span.year, span.glotip_ratio_low, span.glotip_ratio_high.clip(upper=ceiling), unodc)
+    if len(open_end):
+        top.scatter(open_end.year, [ceiling / 1.15] * len(open_end), marker="^", color=unodc, alpha=0.6, s=30,
+                    zorder=2)
+    middle_of = (table.glotip_ratio_low * table.glotip_ratio_high) ** 0.5
     marks.chance_bars(top, table.year,
-                      table.glotip_ratio_low.where(table.glotip_ratio_low == table.glotip_ratio_high,
-                                                   (table.glotip_ratio_low * table.glotip_ratio_high) ** 0.5),
+                      table.glotip_ratio_low.where((table.glotip_ratio_low == table.glotip_ratio_high)
+                                                   | (table.glotip_ratio_high == float("inf")), middle_of),
                       table.glotip_ratio_ci_low, table.glotip_ratio_ci_high, unodc, cap=high)
     marks.points(top, point.year, point.glotip_ratio_low, point.glotip_unreliable, unodc,
                  label="UNODC: detected victims / persons convicted")
@@ -47,14 +54,15 @@ def draw(result: Result) -> plt.Figure:
     top.set_ylabel("victims per person convicted\n(log scale)")
     top.yaxis.set_major_formatter(THOUSANDS)
     top.legend(frameon=False, fontsize=8, loc="upper left", ncols=1)
+    censored_low = result.parameters["censored_low"]
     marks.add_key(top,
-                  marks.key_entries(confidence, censoring=len(span) > 0,
+                  marks.key_entries(confidence, censoring=len(span) > 0, censored_low=censored_low,
                                     unreliable=bool(table.glotip_unreliable.any()),
                                     reliable=bool((~table.glotip_unreliable
                                                    & table.glotip_ratio_ci_low.notna()).any())),
                   loc="upper right", ncols=2)
     low = min(table.glotip_ratio_ci_low.min(), have_tip.tip_ratio_ci_low.min() if len(have_tip) else float("inf"))
-    top.set_ylim(low / 1.5, high * 5)
+    top.set_ylim(low / 1.5, ceiling)
 
     # a gap where none is reported
     middle.plot(table.year, table.glotip_detected_low, color=unodc, marker="o", label="UNODC: detected")
@@ -74,7 +82,7 @@ def draw(result: Result) -> plt.Figure:
     # a '<5' is a range, drawn as one (never as a bar of height 4)
     marks.censoring_bars(bottom, censored.year, censored.glotip_convicted_low, censored.glotip_convicted_high, unodc,
                          width=14)
-    bottom.plot([], [], color=unodc, linewidth=8, alpha=0.45, label="UNODC: '<5' (1 to 4)")
+    bottom.plot([], [], color=unodc, linewidth=8, alpha=0.45, label=f"UNODC: '<5' ({censored_low} to 4)")
     marks.chance_bars(bottom, exact.year, exact.glotip_convicted_low, exact.glotip_convicted_ci_low,
                       exact.glotip_convicted_ci_high, "#333333")
     for ax, flags, values in ((middle, "glotip_detected_flags", "glotip_detected_low"),
