@@ -1,4 +1,9 @@
-"""The one error type for bad curated data, listing every problem at once."""
+"""The error types of the data layer: bad curated data, listing every problem at once, and a state that stops a command.
+
+:class:`RunError` is declared here, not in the runner, so that every layer can raise it: the records of
+:mod:`.records` (a file that cannot be written or read back) are raised as one, and the command line maps it to
+exit code 1 whichever layer raised it.
+"""
 
 from __future__ import annotations
 
@@ -49,3 +54,10 @@ class DataError(ValueError):
         count = len(self.problems)
         head = f"{count} problem{'s' if count != 1 else ''} in the curated data:"
         super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
+
+
+class RunError(Exception):
+    """A command cannot start or did not succeed (bad notebook name, lock held, a file it cannot write); exit code 1.
+
+    The message is one line naming the place (file, folder, notebook) and the cause.
+    """

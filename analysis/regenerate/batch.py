@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..data import paths
+from ..data.records import RecordError, cause
 from .errors import ParameterError
 from .execute import Outcome, progress
 from .kernel import remove_orphaned_sockets
@@ -53,7 +55,10 @@ def new_folder(parent: Path) -> tuple[str, Path]:
     """A new id, and the folder of that name made under ``parent`` (``output/runs`` or ``output/sweeps``)."""
     made = new_id()
     folder = parent / made
-    folder.mkdir(parents=True)
+    try:
+        folder.mkdir(parents=True)
+    except OSError as error:  # read-only, immutable, full: one line, not a traceback
+        raise RecordError(f"cannot make the folder {paths.display(folder)}: {cause(error)}", folder) from None
     return made, folder
 
 

@@ -3,7 +3,8 @@
 A notebook's published charts are up to date when everything they were made
 from is as it was at their last publishing run, and the chart files themselves
 are still the ones that run wrote. The record is ``output/published.json``, one
-entry per notebook, written by every publishing run. What a notebook is made
+entry per notebook, written by every publishing run (through :mod:`analysis.data.records`, whole or not at
+all, and checked when read back). What a notebook is made
 from (:func:`inputs`):
 
 - its cells (their source; the outputs stored with them change no chart, and
@@ -67,11 +68,13 @@ import functools
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..data import paths
 from ..data.digest import sha256
+from ..data.records import Published, PublishedEntry, RecordError
 from .errors import RunError
 from .manifest import versions
 from .notebooks import Notebook, cells
@@ -349,20 +352,31 @@ def inputs(nb: Notebook, parameters: dict, shared: dict[str, str]) -> dict[str, 
     return {**picked, paths.display(nb.path): _digest(sources), "parameters": _digest(parameters)}
 
 
-def read_record(output: Path) -> dict:
-    """The last publishing run's entry of each notebook; empty when there is none (or it cannot be read)."""
+def read_record(output: Path, say: Callable[[str], None] | None = None) -> Published:
+    """The last publishing run's entry of each notebook; empty when there is none.
+
+    A record that is damaged (truncated, not JSON, not the record's schema) counts as none, said through ``say``:
+    every notebook selected runs again and the run writes the record anew, so no one has to delete it by hand.
+
+    Raises:
+        RecordError: When the file is there but cannot be read (a folder, an I/O error): writing it would fail too.
+    """
     try:
-        return json.loads((Path(output) / RECORD).read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {}
+        return Published.read(output) or Published()
+    except RecordError as error:
+        if not error.damaged:
+            raise
+        if say is not None:
+            say(f"{error}: it counts as no record, so the notebooks run again and the run writes it anew")
+        return Published()
 
 
-def why_stale(name: str, current: dict[str, str], record: dict, figures: Path) -> str | None:
+def why_stale(name: str, current: dict[str, str], record: Published, figures: Path) -> str | None:
     """Why ``name``'s published charts must be made again, or None when they are up to date."""
-    entry = record.get(name)
+    entry = record.entries.get(name)
     if entry is None:
         return "no publishing run recorded"
-    before = entry["inputs"]
+    before = entry.inputs
     for key in sorted(set(before) | set(current)):
         if key not in before:
             return f"{key} is new"
@@ -373,7 +387,7 @@ def why_stale(name: str, current: dict[str, str], record: dict, figures: Path) -
             if key.startswith("version of "):
                 return f"{key[len('version of '):]} {before[key]} -> {current[key]}"
             return "its parameters changed" if key == "parameters" else f"{key} changed"
-    for file, digest in entry["outputs"].items():
+    for file, digest in entry.outputs.items():
         path = Path(figures) / file
         if not path.is_file():
             return f"{paths.display(path)} is missing"
@@ -382,10 +396,12 @@ def why_stale(name: str, current: dict[str, str], record: dict, figures: Path) -
     return None
 
 
-def write_record(output: Path, record: dict, published: dict[str, dict]) -> None:
-    """Add the entries of the notebooks a run just published.
+def write_record(output: Path, record: Published, published: dict[str, dict]) -> None:
+    """Add the entries of the notebooks a run just published, writing the record whole or not at all.
 
     Each is ``{name: {"inputs": ..., "outputs": ..., "executed": "runs/<run id>/<name>.ipynb"}}``.
+
+    Raises:
+        RecordError: When ``output/published.json`` cannot be written (it is then as it was).
     """
-    merged = {**record, **published}
-    (Path(output) / RECORD).write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    record.merged({name: PublishedEntry(**entry) for name, entry in published.items()}).write(output)

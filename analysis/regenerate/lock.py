@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..data import paths
+from ..data.records import RecordError, cause
 from .errors import RunError
 
 
@@ -31,11 +33,17 @@ def run_lock(output: Path, wait: bool, timeout: float, say: Callable[[str], None
         say: Where to report that the run is waiting.
 
     Raises:
-        RunError: If the lock is held and ``wait`` is false, or still held after ``timeout``.
+        RunError: If the lock is held and ``wait`` is false, or still held after ``timeout``; or ``output`` or its
+            lock file cannot be written (:class:`~analysis.data.records.RecordError`).
     """
-    output.mkdir(parents=True, exist_ok=True)
     lock_path = output / ".lock"
-    with open(lock_path, "a+") as handle:
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        opened = open(lock_path, "a+")  # closed by the with below
+    except OSError as error:  # read-only, immutable, full: one line, not a traceback
+        raise RecordError(f"cannot use {paths.display(output)}: its lock file {paths.display(lock_path)} cannot be "
+                          f"opened for writing: {cause(error)}", output) from None
+    with opened as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -10,13 +10,13 @@ defaults (the reason a run was not published).
 
 from __future__ import annotations
 
-import json
 import platform
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from ..data import paths
 from ..data.digest import sha256
+from ..data.records import write_json
 from .execute import Outcome
 from .notebooks import Notebook, defaults
 
@@ -67,10 +67,13 @@ def notebook_entry(nb: Notebook, outcome: Outcome, changes: dict[str, dict]) -> 
 
 
 def write(manifest: dict, run_dir: Path, output: Path) -> None:
-    """Write the manifest into the run folder and as ``output/latest.json``."""
-    text = json.dumps(manifest, indent=2, default=str) + "\n"
-    (run_dir / "manifest.json").write_text(text, encoding="utf-8")
-    (output / "latest.json").write_text(text, encoding="utf-8")
+    """Write the manifest into the run folder and as ``output/latest.json``, each whole or not at all.
+
+    Raises:
+        RecordError: When either cannot be written, naming it and the cause (the other is as it was or new).
+    """
+    write_json(run_dir / "manifest.json", manifest)
+    write_json(output / "latest.json", manifest)
 
 
 #: The status of a manifest written when a run or a sweep starts; the final manifest replaces it.
@@ -86,4 +89,4 @@ def write_incomplete(manifest: dict, folder: Path) -> None:
     marked = {**manifest, "status": INCOMPLETE,
               "note": "written when it started and replaced when it ends: if this is still here, it was "
                       "killed before it finished"}
-    (folder / "manifest.json").write_text(json.dumps(marked, indent=2, default=str) + "\n", encoding="utf-8")
+    write_json(folder / "manifest.json", marked)

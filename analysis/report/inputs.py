@@ -10,7 +10,6 @@ problem found is collected, so that one failed build names them all.
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import nbformat
 from ..data import paths
 from ..data.digest import sha256
 from ..data.parameters import declared_parameters
+from ..data.records import Published, PublishedEntry, RecordError, read_json
 
 #: The files each chart writes beside it, in the order the downloads list them.
 FORMATS = {"csv": "CSV, the data plotted", "json": "JSON, the facts stated", "png": "PNG image",
@@ -45,6 +45,11 @@ class Analysis:
     question: str
     notes: list[str] = field(default_factory=list)
     parameter_notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> dict:
+        """The parameters it was published with that differ from its defaults (published with ``--publish``)."""
+        return self.facts["changed"]
 
     @property
     def number(self) -> int:
@@ -85,22 +90,14 @@ def _words(notebook, name: str, problems: list[str]) -> tuple[str, str, list[str
     return heading, question, notes, {name: spec["help"] for name, spec in declared.items()}
 
 
-def _read_analysis(name: str, entry: dict, output: Path, figures: Path, problems: list[str]) -> Analysis | None:
-    """Check one published notebook and read it; None (its problems added) when something is missing."""
+def _chart_files(name: str, entry: PublishedEntry, figures: Path, problems: list[str]) -> dict[str, Path]:
+    """The four files of ``name``'s chart, by suffix; a problem added for each missing or changed since published."""
     rerun = f"run `tip-norway run --force {name[:2]}`"
-    if "executed" not in entry:
-        problems.append(f"{name}: output/published.json does not name its executed notebook (published by an "
-                        f"older version of the runner); {rerun}")
-        return None
-    executed = Path(output) / entry["executed"]
-    found = len(problems)
-    if not executed.is_file():
-        problems.append(f"{name}: the executed notebook {paths.display(executed)} is missing; {rerun}")
     files = {}
     for suffix in FORMATS:
         path = Path(figures) / f"{name}.{suffix}"
         files[suffix] = path
-        written = entry.get("outputs", {}).get(path.name)
+        written = entry.outputs.get(path.name)
         if not path.is_file():
             problems.append(f"{name}: the chart file {paths.display(path)} is missing; {rerun}")
         elif written is None:
@@ -108,14 +105,42 @@ def _read_analysis(name: str, entry: dict, output: Path, figures: Path, problems
         elif sha256(path) != written:
             problems.append(f"{name}: {paths.display(path)} is not the file its published run wrote (changed "
                             f"since); run `tip-norway run` to make it again")
+    return files
+
+
+def _read_analysis(name: str, entry: PublishedEntry, output: Path, figures: Path,
+                   problems: list[str]) -> Analysis | None:
+    """Check one published notebook and read it; None (its problems added) when something is missing."""
+    rerun = f"run `tip-norway run --force {name[:2]}`"
+    if entry.executed is None:
+        problems.append(f"{name}: output/published.json does not name its executed notebook (published by an "
+                        f"older version of the runner); {rerun}")
+        return None
+    executed = entry.executed_in(output, name)  # inside output/runs/: Published.read refused any other
+    found = len(problems)
+    if not executed.is_file():
+        problems.append(f"{name}: the executed notebook {paths.display(executed)} is missing; {rerun}")
+    files = _chart_files(name, entry, figures, problems)
     if len(problems) > found:
         return None
-    notebook = nbformat.read(executed, as_version=4)
+    try:
+        notebook = nbformat.read(executed, as_version=4)
+    except (OSError, ValueError) as error:  # nbformat's NotJSONError and a failed validation are ValueErrors
+        problems.append(f"{name}: the executed notebook {paths.display(executed)} cannot be read "
+                        f"({str(error).splitlines()[0][:200]}); {rerun}")
+        return None
     errors = _error_outputs(notebook)
     problems.extend(f"{name}: the executed notebook {paths.display(executed)} holds an error output, {error}"
                     for error in errors)
-    facts = json.loads(files["json"].read_text(encoding="utf-8"))
-    for key in ("title", "figure_ids", "parameters", "source_line", "words"):
+    try:
+        facts = read_json(files["json"])  # the digest matched: what the run wrote, unless the run wrote it so
+    except (OSError, RecordError) as error:
+        problems.append(f"{name}: {error}; {rerun}")
+        return None
+    if not isinstance(facts, dict):
+        problems.append(f"{name}: {paths.display(files['json'])} holds no object of facts; {rerun}")
+        return None
+    for key in ("title", "figure_ids", "parameters", "changed", "source_line", "words"):
         if key not in facts:
             problems.append(f"{name}: {paths.display(files['json'])} has no '{key}' (written by an older version); "
                             f"{rerun}")
@@ -132,18 +157,25 @@ def read_published(output: Path, figures: Path, notebooks: Path) -> list[Analysi
     Raises:
         ReportError: Naming each notebook not published, each missing executed
             notebook or chart file, each chart that differs from what its run
-            wrote, each error output and each chart without provenance.
+            wrote, each error output and each chart without provenance; or
+            ``output/published.json`` and what is wrong with it (not JSON, not
+            the record's schema, an executed notebook outside ``output/runs/``).
     """
     record = Path(output) / paths.PUBLISHED_RECORD
-    if not record.is_file():
+    try:
+        published = Published.read(output)
+    except RecordError as error:
+        raise ReportError([f"{error}; run `tip-norway run --force` to publish every notebook and write it "
+                           "anew"]) from None
+    if published is None:
         raise ReportError([f"nothing published yet: {paths.display(record)} is missing; run `make run` "
                            "(tip-norway run) first"])
-    published = json.loads(record.read_text(encoding="utf-8"))
+    entries = published.entries
     names = [p.stem for p in sorted(Path(notebooks).glob(paths.NOTEBOOK_PATTERN))]
     problems = [f"{name}: never published (not in {paths.display(record)}); run `tip-norway run`"
-                for name in names if name not in published]
-    analyses = [_read_analysis(name, published[name], output, figures, problems)
-                for name in names if name in published]
+                for name in names if name not in entries]
+    analyses = [_read_analysis(name, entries[name], output, figures, problems)
+                for name in names if name in entries]
     if problems:
         raise ReportError(problems)
     return [a for a in analyses if a is not None]

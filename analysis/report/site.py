@@ -11,8 +11,13 @@ Jinja2 (already the engine of the analyses' words) escapes every value it
 inserts, and markdown-it-py renders the notebooks' Markdown with raw HTML
 turned off, so no text from the data or a notebook can become markup.
 
-The site is built into a staging folder beside it and put in place with two
-renames at the end, so a failed build leaves the last good site. Its pages
+The site is built into a staging folder beside it (of a name of its own, so two
+builds at once never share one) and put in place with two renames at the end, so
+a failed build leaves the last good site: any error of the file system (a
+read-only or immutable folder, a full disk, a site folder that is a mount point
+and cannot be renamed) is raised as one line naming the folder and the cause
+(:class:`~analysis.data.records.RecordError`), with the staging folder removed
+and the last good site as it was. Its pages
 show the date of the data (the latest day a source was read), never the
 clock's, and a build whose inputs have not changed since the last one writes
 nothing.
@@ -20,8 +25,10 @@ nothing.
 
 from __future__ import annotations
 
-import json
+import contextlib
 import shutil
+import sqlite3
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +43,7 @@ from markupsafe import Markup
 from ..data import paths
 from ..data.digest import sha256
 from ..data.flags import FLAG_CODES
+from ..data.records import RecordError, SiteRecord, cause
 from . import dataset
 from .inputs import FORMATS, Analysis, ReportError, read_csv, read_published
 from .provenance import Provenance
@@ -44,7 +52,7 @@ from .tables import other_figures, read_tables
 HERE = Path(__file__).parent
 CITATION = paths.ROOT / "CITATION.cff"
 #: The record of what a build read, kept in the site: an unchanged record means nothing to redo.
-RECORD = ".inputs.json"
+RECORD = SiteRecord.NAME
 DATA_ZIP = "data/tip-norway-data.zip"
 DATA_SQLITE = "data/tip-norway.sqlite"
 _THUMBNAIL = (480, 300)
@@ -132,12 +140,17 @@ def _inputs(analyses: list[Analysis], output: Path, data_dir: Path, base_url: st
 
 
 def _up_to_date(site: Path, inputs: dict[str, str]) -> bool:
-    record = site / RECORD
-    if not record.is_file():
+    """Whether ``site`` was built from ``inputs`` and holds every file that build wrote, unchanged.
+
+    The record is a cache: one that is missing, damaged or unreadable only means the site is built again.
+    """
+    kept = SiteRecord.read(site)
+    if kept is None or kept.inputs != inputs:
         return False
-    kept = json.loads(record.read_text(encoding="utf-8"))
-    return kept.get("inputs") == inputs and all(
-        (site / name).is_file() and sha256(site / name) == digest for name, digest in kept["files"].items())
+    try:
+        return all((site / name).is_file() and sha256(site / name) == digest for name, digest in kept.files.items())
+    except OSError:
+        return False
 
 
 def _thumbnail(png: Path, target: Path) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -228,18 +241,42 @@ def _write_all(analyses: list[Analysis], data_dir: Path, stage: Path, cite: Cita
     shutil.copyfile(CITATION, stage / "CITATION.cff")
     (stage / ".nojekyll").write_bytes(b"")
     files = {p.relative_to(stage).as_posix(): sha256(p) for p in sorted(stage.rglob("*")) if p.is_file()}
-    record = {"inputs": inputs, "files": files}
-    (stage / RECORD).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    SiteRecord(inputs, files).write(stage)
 
 
-def _replace(stage: Path, site: Path) -> None:
-    """Put ``stage`` in the place of ``site`` with two renames; the old site is removed after."""
-    old = site.with_name(f".{site.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
+def _replace(stage: Path, site: Path, say: Callable[[str], None]) -> None:
+    """Put ``stage`` in the place of ``site`` with two renames; the old site is removed after.
+
+    A failure of either rename leaves ``site`` as it was (the first moved back if the second fails) and is raised.
+    """
+    old = stage.with_name(f"{stage.name}.old")  # as unique as the staging folder
     if site.exists():
         site.rename(old)
-    stage.rename(site)
-    shutil.rmtree(old, ignore_errors=True)
+    try:
+        stage.rename(site)
+    except OSError:
+        if old.exists():
+            old.rename(site)
+        raise
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        if old.exists():
+            say(f"the previous site could not be removed entirely: {paths.display(old)} is left; remove it by hand")
+
+
+def _why(error: OSError, site: Path, stage: Path | None) -> str:
+    """The cause of a failed build, as a message says it.
+
+    A site folder that is a mount point is named as such; an error that names no file (a write that met a full disk)
+    names the staging folder it was writing into.
+    """
+    with contextlib.suppress(OSError):
+        if error.filename and Path(error.filename) == site and site.is_mount():
+            return (f"{paths.display(site)} is a mount point, which cannot be replaced by a rename ({error.strerror}); "
+                    "mount the folder above it, or give --site-dir a folder inside it")
+    if not error.filename and stage is not None:
+        return f"{error.strerror or error} (writing into {paths.display(stage)})"
+    return cause(error)
 
 
 def build(*, output: Path = paths.OUTPUT, figures: Path = paths.FIGURES, notebooks: Path = paths.NOTEBOOKS,
@@ -259,22 +296,34 @@ def build(*, output: Path = paths.OUTPUT, figures: Path = paths.FIGURES, noteboo
     Raises:
         ReportError: Naming every notebook or file that is missing, changed or
             without provenance; the last good site is left as it was.
+        RecordError: In one line, when the file system refuses (read-only,
+            immutable, full, a mount point); the last good site is left as it was.
     """
     started = time.perf_counter()
     site = Path(site) if site is not None else Path(output) / "site"
     analyses = read_published(output, figures, notebooks)
-    inputs = _inputs(analyses, output, data_dir, base_url)
-    if _up_to_date(site, inputs):
-        say(f"{paths.display(site)} is up to date: nothing it is built from has changed")
-        return False
-    stage = site.with_name(f".{site.name}.new")
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir(parents=True)
+    kept = (f"the last good site in {paths.display(site)} is left as it was" if site.exists()
+            else "no site written")
+    stage = None
     try:
+        inputs = _inputs(analyses, output, data_dir, base_url)
+        if _up_to_date(site, inputs):
+            say(f"{paths.display(site)} is up to date: nothing it is built from has changed")
+            return False
+        site.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(dir=site.parent, prefix=f".{site.name}.", suffix=".new"))
+        stage.chmod(0o755)  # mkdtemp's folder is private; the site is for anyone to read
         _write_all(analyses, data_dir, stage, _citation(data_dir, base_url), inputs)
-        _replace(stage, site)
+        _replace(stage, site, say)
+    except OSError as error:
+        raise RecordError(f"could not build the site in {paths.display(site)}: {_why(error, site, stage)}; {kept}",
+                          site) from None
+    except sqlite3.Error as error:  # a full disk while the SQLite download is written
+        raise RecordError(f"could not build the site in {paths.display(site)}: {error} (writing {DATA_SQLITE}); "
+                          f"{kept}", site) from None
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
     files = [p for p in site.rglob("*") if p.is_file()]
     pages = sum(p.suffix == ".html" for p in files)
     megabytes = sum(p.stat().st_size for p in files) / 1_000_000
