@@ -215,3 +215,14 @@ def site(published, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("report") / "site"
     assert build(output=published["output"], figures=published["figures"], site=folder, say=lambda line: None)
     return folder
+
+
+@pytest.fixture
+def verdict_cache(tmp_path, monkeypatch):
+    """An empty folder for the loader's verdicts, instead of output/cache/."""
+    from analysis.data import verdicts
+
+    folder = tmp_path / "cache"
+    monkeypatch.setattr(verdicts, "CACHE", folder)
+    monkeypatch.delenv(verdicts.NO_CACHE_ENV, raising=False)
+    return folder

@@ -71,11 +71,14 @@ def check_raw_files(sources: pd.DataFrame, raw_dir: Path, register: str) -> tupl
             continue
         if path.suffix == ".txt":  # documents quoted verbatim; a workbook is read by the extraction step
             texts[row.source_id] = path.read_text(encoding="utf-8")
-    for path in sorted(Path(raw_dir).iterdir()):
-        if (path.is_file() and path.name != Path(register).name and path.name not in registered
-                and not path.name.startswith(".")):
+    # every file under raw/, in subfolders and hidden ones too: each is part of the data a run is judged by
+    for path in sorted(Path(raw_dir).rglob("*")):
+        name = path.relative_to(raw_dir).as_posix()
+        if path.is_file() and name != Path(register).name and name not in registered:
+            hidden = (" (a hidden file: a listing may not show it, but it is part of the data all the same)"
+                      if any(part.startswith(".") for part in Path(name).parts) else "")
             problems.append(Problem(paths.display(path), None, None,
-                                    f"raw file is not in the source register {register}"))
+                                    f"raw file is not in the source register {register}{hidden}"))
     return problems, texts
 
 
@@ -375,6 +378,198 @@ def check_counted_as(  # noqa: C901
     return problems
 
 
+#: A word or a numeral of a quote: "27", "2,000", "2.5", "six-month", "twenty-one", "én".
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:-[^\W\d_]+)*")
+_YEAR = r"(?:19|20)\d\d"
+#: How a quote names the year of a figure: a span ("from 2007 to 2013", "From 2003 to June 2013"), a choice
+#: ("in 2017 or 2018") or one year ("in 2013", "I 2016", "since 2003").
+_YEARS_NAMED = re.compile(
+    rf"\bfrom (?P<first>{_YEAR}) to (?:[^\W\d_]+ )?(?P<last>{_YEAR})\b"
+    rf"|(?<![\w.,$])(?P<either>{_YEAR}) or (?P<or>{_YEAR})(?![\w]|[.,]\d)"
+    rf"|(?<![\w.,$])(?P<year>{_YEAR})(?![\w]|[.,]\d)", re.IGNORECASE)
+#: Words that open the part of a quote about another figure than the one before them: "40 ultimately accepted
+#: shelter, compared to 38 in 2015" names 2015 for 38 only.
+COMPARISON_WORDS = ("compared with", "compared to", "in contrast with", "the same number as", "mot")
+_COMPARISON = re.compile(r"\b(?:" + "|".join(map(re.escape, COMPARISON_WORDS)) + r")\b", re.IGNORECASE)
+
+
+def quote_numbers(quote: str) -> list[tuple[int, str]]:
+    """The numbers of a quote, in order, with where each begins: every numeral and number word, years included.
+
+    A word counts if :func:`~analysis.data.numbers.parse_number` reads it, or the part of it before a hyphen
+    ("six" of "six-month"); this is the count ``value_position`` is a place in.
+    """
+    found = []
+    for match in _TOKEN.finditer(quote):
+        text = _as_number(match.group())
+        if text is not None:
+            found.append((match.start(), text))
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _as_number(token: str) -> str | None:
+    """The token, or its part before a hyphen, if it is a number; else None (the same words recur in every quote)."""
+    for text in dict.fromkeys((token, token.split("-")[0])):
+        try:
+            parse_number(text)
+        except ValueError:
+            continue
+        return text
+    return None
+
+
+def _part(quote: str, at: int) -> tuple[int, int]:
+    """The stretch of the quote about the figure at position ``at``.
+
+    A bracket that names a year is a part of its own ("(118 and 45, respectively, in 2017)"); the rest of the
+    quote is cut before each comparison word. Returns the part's bounds, with any bracket inside it that names a
+    year left to be skipped by the caller.
+    """
+    for bracket in re.finditer(r"\([^()]*\)", quote):
+        if bracket.start() <= at < bracket.end() and _YEARS_NAMED.search(bracket.group()):
+            return bracket.start(), bracket.end()
+    cuts = [0, *(m.start() for m in _COMPARISON.finditer(quote)), len(quote)]
+    start = max(c for c in cuts if c <= at)
+    return start, min(c for c in cuts if c > at)
+
+
+def years_named(quote: str, at: int) -> re.Match | None:
+    """The years the quote names for the number at position ``at``, or None if it names none.
+
+    Those of its part of the quote (see :func:`_part`): the first named after the number ("30 sex trafficking
+    cases and 39 labor trafficking cases in 2013"), else the last named before it ("In 2018, 77 potential
+    victims"). A year in a bracket of its own, or after a comparison word, qualifies other numbers.
+    """
+    start, end = _part(quote, at)
+    inner = [b.span() for b in re.finditer(r"\([^()]*\)", quote)
+             if start <= b.start() and b.end() <= end and (b.start(), b.end()) != (start, end)
+             and _YEARS_NAMED.search(b.group())]
+    named = [m for m in _YEARS_NAMED.finditer(quote, start, end)
+             if not any(s <= m.start() < e for s, e in inner)]
+    after = [m for m in named if m.start() > at]
+    before = [m for m in named if m.end() <= at]
+    return after[0] if after else before[-1] if before else None
+
+
+def _period_misfit(named: re.Match, start: int, end: int, kind: str) -> tuple[str, str] | None:
+    """None if a row's period is the one the quote names; else the column at fault and that period, as stated."""
+    if named["first"]:  # a span: both ends
+        first, last = int(named["first"]), int(named["last"])
+        column = "period_start" if start != first else "period_end" if end != last else None
+        return column and (column, f"{first}-{last}")
+    years = [int(named["either"]), int(named["or"])] if named["either"] else [int(named["year"])]
+    if kind == "cumulative":  # "since 2003": the first year; the last is the edition's
+        return None if start in years else ("period_start", " or ".join(f"{year}-{end}" for year in years))
+    column = "period_start" if start not in years else "period_end" if end != start else None
+    return column and (column, " or ".join(map(str, years)))
+
+
+def _value_at(row, numbers: list[tuple[int, str]]) -> int | None:
+    """Where the row's value stands in its quote: where ``counted_as`` begins, or its ``value_position``."""
+    if not pd.isna(row.counted_as):
+        at = row.quote.find(row.counted_as)
+        return None if at < 0 else at
+    if not pd.isna(row.value_position) and 1 <= row.value_position <= len(numbers):
+        return numbers[int(row.value_position) - 1][0]
+    return None
+
+
+# a check-list, one rule after another, each with its own message: read best in one place
+def check_quote_binding(  # noqa: C901
+        figures: pd.DataFrame, show: str, misquoted: set[str] = frozenset()) -> list[Problem]:
+    """Each quoted value is bound to its place in the quote and to the year the quote names for it.
+
+    ``counted_as`` binds a value to its words (:func:`check_counted_as`); a row
+    without them (``unbound_reason``) gives ``value_position``, the place of its
+    value among the quote's numbers (:func:`quote_numbers`), so that "27 victims
+    and ... 41 victims" cannot become 41. Then, wherever the value stands, a year
+    the quote names in the clause that holds it (:func:`years_named`) must be the
+    row's period: one year for a year's figure, both ends of a span, the first
+    year of a running total "since" a year. A year that qualifies another number
+    ("11 ... in 2014, compared with 19 in 2013") does not bind it. A clause that
+    names no year speaks of the year its edition reports on (``report_year`` - 1:
+    "Authorities initiated investigations of 36 sex trafficking cases" in the
+    2015 edition is of 2014). Where the source gives the year otherwise (outside
+    the quote, "the year before", "the same number as in 2019"), the row records
+    why in ``period_unbound_reason``; a record the quote no longer calls for is
+    refused.
+
+    Args:
+        figures: The curated figures.
+        show: Their file, as messages name it.
+        misquoted: ids of rows whose quote check_quotes found not to stand in its document.
+    """
+    problems = []
+    columns = ["id", "report_year", "period_start", "period_end", "period_kind", "value", "value_as_written",
+               "counted_as", "unbound_reason", "value_position", "period_unbound_reason", "quote"]
+    for row in figures[columns].itertuples():
+        line = _line(row.Index)
+
+        def add(column, message, line=line, row_id=row.id):
+            problems.append(Problem(show, line, column, message, row_id))
+
+        position, excused, written = row.value_position, row.period_unbound_reason, row.value_as_written
+        if pd.isna(row.quote) or row.id in misquoted:
+            for column, cell in (("value_position", position), ("period_unbound_reason", excused)):
+                # a value read from nowhere is reported by the quote checks
+                if pd.isna(row.quote) and pd.isna(row.value) and not pd.isna(cell):
+                    add(column, f"expected an empty cell, since the row has no quote to bind, found '{cell}'")
+            continue
+        numbers = quote_numbers(row.quote)
+        listed = ", ".join(text for _, text in numbers) or "none"
+        if not pd.isna(position):
+            if not pd.isna(row.counted_as):
+                add("value_position", f"expected an empty cell, since counted_as binds the value to "
+                                      f"{row.counted_as!r}, found {position}")
+                continue
+            if pd.isna(written):
+                if pd.isna(row.value):  # a value without its words as written is reported by check_values
+                    add("value_position", f"expected an empty cell, since the row has no value, found {position}")
+                continue
+            if position < 1:
+                continue  # the schema reports it
+            if position > len(numbers):
+                add("value_position", f"expected at most {len(numbers)}, the count of the quote's numbers "
+                                      f"({listed}), found {position}")
+                continue
+            at, text = numbers[int(position) - 1]
+            if at not in occurs_as_token(written, row.quote) and not (
+                    at > 0 and row.quote[at - 1] == "$" and at - 1 in occurs_as_token(written, row.quote)):
+                add("value_as_written", f"expected {text!r}, number {position} of the quote's numbers ({listed}) as "
+                                        f"value_position records, found {written!r}")
+                continue
+        elif pd.isna(row.counted_as) and not pd.isna(row.unbound_reason) and not pd.isna(written):
+            places = [str(i) for i, (at, _) in enumerate(numbers, start=1) if at in occurs_as_token(written, row.quote)]
+            where = f": {written!r} is number {' or '.join(places)}" if places else ""
+            add("value_position", f"expected the place of the value among the quote's numbers ({listed}), since "
+                                  f"no counted_as binds it{where}")
+            continue
+        at = _value_at(row, numbers)
+        if at is None:
+            continue  # counted_as not in the quote: check_counted_as says so
+        named = years_named(row.quote, at)
+        found = (str(row.period_start) if row.period_start == row.period_end
+                 else f"{row.period_start}-{row.period_end}")
+        what = repr(row.counted_as if not pd.isna(row.counted_as) else written)
+        if named is None:  # the year the edition reports on
+            year = row.report_year - 1
+            said = f"names no year for {what}, so it is of {year}, the year the {row.report_year} edition reports on"
+            misfit = None if row.period_start == row.period_end == year else (
+                "period_start" if row.period_start != year else "period_end", str(year))
+        else:
+            said = f"names {named.group()!r} for {what}"
+            misfit = _period_misfit(named, row.period_start, row.period_end, row.period_kind)
+        if misfit is None and not pd.isna(excused):
+            add("period_unbound_reason", f"expected an empty cell, since the quote {said} and the row's period is "
+                                         f"{found}, found {excused!r}")
+        elif misfit is not None and pd.isna(excused):
+            column, expected = misfit
+            add(column, f"the quote {said}: expected the period {expected}, found {found} (or, where the source "
+                        "gives the year otherwise, the reason in period_unbound_reason)")
+    return problems
+
+
 def check_parts(figures: pd.DataFrame, show: str) -> list[Problem]:
     """Parts agree with their whole: counts add up to no more than it, shares stay within 100 percent.
 
@@ -456,7 +651,7 @@ def check_counts(table: pd.DataFrame, show: str, sources: pd.DataFrame) -> list[
 
         if row.source_id not in releases:
             add("source_id", f"expected a GLOTIP release registered in data/raw/sources.csv, found {row.source_id!r}")
-        if row.value_as_written == "<5":
+        if row.value_as_written.strip() == "<5":  # the cell as written, spaces around it kept
             expected = (True, None, 1, 4)
         else:
             number = int(row.value_as_written.replace(",", ""))

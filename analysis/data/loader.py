@@ -100,7 +100,9 @@ def load(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool 
         world_bank: Also read the World Bank's population and consumer price
             inflation (``data/processed/world_bank.csv``) and check every row
             against the line of the raw file it names. Off by default, like ``glotip``.
-        fresh: Validate even when a verdict says the same files passed (``tip-norway check`` does);
+        fresh: Validate even when a verdict says the same files passed (``tip-norway check`` does, and so does
+            ``run`` before it executes any notebook: a verdict in ``output/cache/`` is a file anyone can write, so
+            it serves only interactive loads and the kernels of a run that has just validated the same files);
             the verdict is written all the same.
 
     Raises:
@@ -119,7 +121,8 @@ def load(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool 
             return dataset
     dataset = validate(data_dir, glotip, world_bank)
     if verdicts.stamp(data_dir) == stamp:
-        verdicts.keep(key, known | wanted)
+        # a fresh load vouches only for what it validated itself: what a verdict found said is not carried over
+        verdicts.keep(key, wanted if fresh else known | wanted)
     return dataset
 
 
@@ -195,6 +198,7 @@ def validate(data_dir: Path, glotip: bool, world_bank: bool = False) -> Dataset:
         misquoted = {p.row_id for p in quotes if p.column == "quote"}
         cross += checks.check_counted_as(figures, show, tables["metrics"], tables["forms"], tables["populations"],
                                          misquoted)
+        cross += checks.check_quote_binding(figures, show, misquoted)
         cross += checks.check_parts(figures, show)
         cross += checks.check_currency_pairs(figures, show)
     if tables["statements"] is not None:
@@ -204,6 +208,10 @@ def validate(data_dir: Path, glotip: bool, world_bank: bool = False) -> Dataset:
     if glotip and tables["glotip"] is not None and tables["glotip_flags"] is not None:
         counts, show = readable("glotip")
         cross += checks.check_counts(counts, show, sources)
+        from . import glotip as unodc  # here: the extraction imports the loader
+
+        # every row against its workbook's sha256 and its digest; the workbook itself is read only where they differ
+        cross += unodc.check_against_workbooks(counts, show, tables["sources"], register, data_dir / "raw", raw_failed)
         cross += quality.reconcile_flags(counts, tables["glotip_flags"], show, _file("glotip_flags", data_dir))
         if tables["series_breaks"] is not None:
             from .flags import check_breaks

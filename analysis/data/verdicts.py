@@ -13,7 +13,12 @@ written only for a load that passed.
 
 So an edited or forged cache entry cannot change a number: numbers come from
 the data files only, the verdict holds no data and nothing executable, and a
-verdict whose key does not match the files is never found. A pickle of tables
+verdict whose key does not match the files is never found. A verdict written for
+files that would not pass is still a file anyone can write, so it serves only
+interactive loads and the kernels of a run that has just validated the same
+files itself: ``tip-norway run`` validates afresh (``load(fresh=True)``) before it
+executes any notebook, as ``tip-norway check`` does, and a fresh load records
+only the parts it validated. A pickle of tables
 found in the cache is deleted, never read: an edit of the cache could change it,
 and loading it would run code. $TIP_NORWAY_NO_CACHE=1 validates every time.
 """

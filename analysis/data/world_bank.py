@@ -209,9 +209,14 @@ def _number_text(value: float) -> str:
 
 
 def write(table: pd.DataFrame, target: Path) -> None:
-    r"""Write the table as the committed CSV: fixed column order, "\n" line ends, values that read back exactly."""
+    r"""Write the table as the committed CSV: fixed column order, "\n" line ends, values that read back exactly.
+
+    Written whole or not at all (:func:`.records.write_text`), as ``glotip.csv`` is.
+    """
+    from . import records
+
     out = table[FIELDS].assign(value=table.value.map(_number_text))
-    out.to_csv(target, index=False, lineterminator="\n")
+    records.write_text(Path(target), out.to_csv(index=False, lineterminator="\n"))
 
 
 def check_against_raw(table: pd.DataFrame, show: str, sources: pd.DataFrame, register: str, raw_dir: Path,

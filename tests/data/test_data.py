@@ -223,15 +223,6 @@ def test_check_command_prints_the_summary(capsys):
 
 # --- a verdict is kept, never the tables: every load reads the data files themselves ---------------------
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    """An empty folder for the verdicts, instead of output/cache/."""
-    from analysis.data import verdicts
-
-    folder = tmp_path / "cache"
-    monkeypatch.setattr(verdicts, "CACHE", folder)
-    monkeypatch.delenv(verdicts.NO_CACHE_ENV, raising=False)
-    return folder
 
 
 def _entries(folder):
@@ -251,26 +242,26 @@ def _key(data_dir) -> str:
 
 @pytest.mark.slow
 def test_a_load_that_passed_leaves_a_verdict_and_the_next_gives_the_tables_validation_gives(
-        cache, data_copy, monkeypatch):
+        verdict_cache, data_copy, monkeypatch):
     from analysis.data import verdicts
 
     first = analysis.load(data_copy, glotip=True)
-    (entry,) = _entries(cache)
+    (entry,) = _entries(verdict_cache)
     trusted = analysis.load(data_copy, glotip=True)
-    assert _entries(cache) == [entry]
+    assert _entries(verdict_cache) == [entry]
     monkeypatch.setenv(verdicts.NO_CACHE_ENV, "1")
     validated = analysis.load(data_copy, glotip=True)
     for name in ("sources", "metrics", "figures", "statements", "glotip"):
         pd.testing.assert_frame_equal(getattr(trusted, name), getattr(validated, name))
         pd.testing.assert_frame_equal(getattr(first, name), getattr(validated, name))
     assert str(trusted.figures.value.dtype) == "Float64" and str(trusted.glotip.flag.dtype) == "str"
-    assert _entries(cache) == [entry], "with the cache turned off nothing is written"
+    assert _entries(verdict_cache) == [entry], "with the cache turned off nothing is written"
     assert entry == f"verdict-{_key(data_copy)}.json"
-    assert _verdict(cache) == {"key": _key(data_copy), "validated": ["core", "glotip"]}
+    assert _verdict(verdict_cache) == {"key": _key(data_copy), "validated": ["core", "glotip"]}
 
 
 @pytest.mark.slow
-def test_the_verdict_holds_no_number_so_an_edited_cache_changes_none(cache, data_copy):
+def test_the_verdict_holds_no_number_so_an_edited_cache_changes_none(verdict_cache, data_copy):
     """What output/cache/ holds cannot reach a table.
 
     A verdict with numbers written into it, or a pickle of edited tables as this project once kept, leaves every value
@@ -281,24 +272,24 @@ def test_the_verdict_holds_no_number_so_an_edited_cache_changes_none(cache, data
     validated = analysis.load(data_copy, fresh=True)
     edited = validated.figures.copy()
     edited.loc[edited.id == "tip2015-investigations-sex-2014", "value"] = 68
-    (cache / "load-0.pickle").write_bytes(pickle.dumps(dataclasses.replace(validated, figures=edited)))
-    verdict = _verdict(cache)
-    for entry in cache.glob("verdict-*.json"):
+    (verdict_cache / "load-0.pickle").write_bytes(pickle.dumps(dataclasses.replace(validated, figures=edited)))
+    verdict = _verdict(verdict_cache)
+    for entry in verdict_cache.glob("verdict-*.json"):
         entry.write_text(json.dumps({**verdict, "figures": edited.to_dict("records")}, default=str), encoding="utf-8")
     loaded = analysis.load(data_copy)
     assert loaded.figures.set_index("id").loc["tip2015-investigations-sex-2014", "value"] == 36
     pd.testing.assert_frame_equal(loaded.figures, validated.figures)
     analysis.load(data_copy, fresh=True)  # writing a verdict prunes the folder
-    assert not list(cache.glob("*.pickle")), "a pickle of an earlier version is deleted, never read"
+    assert not list(verdict_cache.glob("*.pickle")), "a pickle of an earlier version is deleted, never read"
 
 
-def test_one_changed_byte_is_validated_again_and_a_failure_leaves_no_verdict(cache, data_copy):
+def test_one_changed_byte_is_validated_again_and_a_failure_leaves_no_verdict(verdict_cache, data_copy):
     from conftest import edit_csv
 
     from analysis.data import DataError
 
     analysis.load(data_copy)
-    kept = _entries(cache)
+    kept = _entries(verdict_cache)
     figures = data_copy / "processed" / "figures.csv"
     good = figures.read_bytes()
     line = edit_csv(figures, "tip2015-investigations-sex-2014", "value", "37")  # the narrative says 36
@@ -306,33 +297,33 @@ def test_one_changed_byte_is_validated_again_and_a_failure_leaves_no_verdict(cac
         analysis.load(data_copy)
     assert (f"data/processed/figures.csv, line {line} (id tip2015-investigations-sex-2014), column 'value': expected 36"
             in str(refused.value).replace(f"{data_copy}/", "data/"))
-    assert _entries(cache) == kept
+    assert _entries(verdict_cache) == kept
     figures.write_bytes(good)
     assert analysis.load(data_copy).figures.set_index("id").loc["tip2015-investigations-sex-2014", "value"] == 36
 
 
 @pytest.mark.slow
-def test_a_damaged_verdict_is_validated_again_and_rewritten(cache, data_copy):
+def test_a_damaged_verdict_is_validated_again_and_rewritten(verdict_cache, data_copy):
     from analysis.data import verdicts
 
     analysis.load(data_copy)
-    (entry,) = cache.glob("verdict-*.json")
+    (entry,) = verdict_cache.glob("verdict-*.json")
     entry.write_bytes(b"not json")
     assert verdicts.validated_parts(_key(data_copy)) == set()
     assert len(analysis.load(data_copy).figures) == len(analysis.load(data_copy, fresh=True).figures) > 0
-    assert _verdict(cache)["validated"] == ["core"]
+    assert _verdict(verdict_cache)["validated"] == ["core"]
 
 
 @pytest.mark.slow
-def test_a_verdict_covers_the_parts_validated_and_check_validates_them_all(cache, data_copy, capsys):
+def test_a_verdict_covers_the_parts_validated_and_check_validates_them_all(verdict_cache, data_copy, capsys):
     from analysis.regenerate.cli import main
 
     analysis.load(data_copy)
-    assert _verdict(cache)["validated"] == ["core"]
+    assert _verdict(verdict_cache)["validated"] == ["core"]
     analysis.load(data_copy, world_bank=True)  # a part not validated yet: validated now, and added
-    assert _verdict(cache)["validated"] == ["core", "world_bank"]
+    assert _verdict(verdict_cache)["validated"] == ["core", "world_bank"]
     assert main(["check", "--data-dir", str(data_copy)]) == 0
-    assert _verdict(cache) == {"key": _key(data_copy), "validated": ["core", "glotip", "world_bank"]}
+    assert _verdict(verdict_cache) == {"key": _key(data_copy), "validated": ["core", "glotip", "world_bank"]}
 
 
 def test_a_cache_that_cannot_be_written_is_passed_over_in_silence(tmp_path, data_copy, monkeypatch, capsys):
@@ -348,31 +339,31 @@ def test_a_cache_that_cannot_be_written_is_passed_over_in_silence(tmp_path, data
 
 
 @pytest.mark.slow
-def test_a_process_that_finds_a_verdict_imports_no_pandera(cache, data_copy):
+def test_a_process_that_finds_a_verdict_imports_no_pandera(verdict_cache, data_copy):
     import subprocess
     import sys
 
     analysis.load(data_copy)
     code = ("import sys; from pathlib import Path; from analysis.data import loader, verdicts; "
-            f"verdicts.CACHE = Path({str(cache)!r}); data = loader.load(Path({str(data_copy)!r})); "
+            f"verdicts.CACHE = Path({str(verdict_cache)!r}); data = loader.load(Path({str(data_copy)!r})); "
             "print(len(data.figures), 'pandera' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == [str(len(analysis.load(data_copy).figures)), "False"]
 
 
 @pytest.mark.slow
-def test_only_the_newest_verdicts_are_kept(cache, data_copy, monkeypatch):
+def test_only_the_newest_verdicts_are_kept(verdict_cache, data_copy, monkeypatch):
     import os
 
     from analysis.data import verdicts
 
     monkeypatch.setattr(verdicts, "CACHE_ENTRIES", 2)
-    cache.mkdir()
+    verdict_cache.mkdir()
     for age, name in enumerate(["verdict-old1.json", "verdict-old2.json", "verdict-old3.json"]):
-        (cache / name).write_bytes(b"{}")
-        os.utime(cache / name, (1_000_000 + age, 1_000_000 + age))
+        (verdict_cache / name).write_bytes(b"{}")
+        os.utime(verdict_cache / name, (1_000_000 + age, 1_000_000 + age))
     analysis.load(data_copy)
-    assert _entries(cache) == sorted([f"verdict-{_key(data_copy)}.json", "verdict-old3.json"])
+    assert _entries(verdict_cache) == sorted([f"verdict-{_key(data_copy)}.json", "verdict-old3.json"])
     (data_copy / "processed" / "world_bank.csv").write_text("not a table", encoding="utf-8")
     assert analysis.load(data_copy).world_bank is None
     with pytest.raises(DataError):

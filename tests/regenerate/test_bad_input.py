@@ -40,7 +40,7 @@ def test_table_with_a_ragged_row(data_copy):
     lines[4] = lines[4].rstrip("\n") + ",surplus\n"
     path.write_text("".join(lines), encoding="utf-8")
     message = only(problems_of(data_copy))
-    assert re.search(r"figures\.csv, line 5: expected 22 fields, found 23", message)
+    assert re.search(r"figures\.csv, line 5: expected 24 fields, found 25", message)
 
 
 def test_table_that_is_not_text(data_copy):
@@ -295,7 +295,7 @@ def test_line_break_inside_a_cell_of_a_crlf_table(data_copy):
     assert problems_of(data_copy) == [
         f"{data_copy}/processed/figures.csv, line {broken} (id tip2015-victims-2014), column 'quote': "
         f"a cell holds a line break (the row runs on to line {broken + 1}): expected one line per row",
-        f"{data_copy}/processed/figures.csv, line {ragged}: expected 22 fields, found 23",
+        f"{data_copy}/processed/figures.csv, line {ragged}: expected 24 fields, found 25",
     ]
 
 
@@ -519,6 +519,7 @@ def test_a_part_whose_whole_is_not_bound_names_its_metric_itself(data_copy):
     path = data_copy / "processed" / "figures.csv"
     edit_csv(path, "kom2014-police-reports-2014", "counted_as", "")
     edit_csv(path, "kom2014-police-reports-2014", "unbound_reason", "the number follows what it counts")
+    edit_csv(path, "kom2014-police-reports-2014", "value_position", "1")  # 106, the quote's first number
     problems = problems_of(data_copy)
     assert [p.split(", column 'counted_as': ")[1].split(" does not name")[0] for p in problems] == [
         "'37 prostitusjon eller andre seksuelle formål'", "'68 tvangsarbeid eller -tjenester'", "'én organhandel'"]
