@@ -35,6 +35,8 @@ import typing
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+import pandas as pd
+
 from ..data import Dataset
 
 #: The years, ids or other values a domain takes from the data and the other values.
@@ -103,13 +105,18 @@ class Between(Domain):
         """Not a number strictly between ``low`` and ``high`` (a bool is not a number here)."""
         value = values[name]
         if isinstance(value, bool) or not isinstance(value, int | float) or not self.low < value < self.high:
-            return [f"{name} must be a number strictly between {self.low} and {self.high}, such as {self.such_as}; "
-                    f"got {value!r}"]
+            return [f"{name} must be a number strictly between {self.low:g} and {self.high:g}, such as "
+                    f"{self.such_as}; got {value!r}"]
         return []
 
 
 #: The level of an interval for chance.
 CONFIDENCE = Between(0, 1, such_as="0.95 for 95 % intervals")
+
+#: NOK per unit of another currency. Every currency in use, hyperinflated ones included, lies far inside (the Kuwaiti
+#: dinar near 35 NOK, the Iranian rial near 0.0003); a rate outside would make amounts that overflow to infinity or
+#: vanish, not a conversion.
+EXCHANGE_RATE = Between(1e-9, 1e9, such_as="11.5 (NOK per EUR)")
 
 
 @dataclass(frozen=True, eq=False)
@@ -217,8 +224,9 @@ class Range(Domain):
     needs: tuple[str, ...] = ()
 
     def problems(self, name: str, data: Dataset, values: dict) -> list[str]:
-        """``first`` after ``last``, or a range that holds no year of the data."""
-        return year_range(self.first, values[self.first], self.last, values[self.last], self.years(data, values))
+        """``first`` after ``last``, a range that holds no year of the data, or an end outside every year they hold."""
+        return year_range(self.first, values[self.first], self.last, values[self.last], self.years(data, values),
+                          data_years(data))
 
     def parts(self) -> list[tuple[Domain, tuple[str, ...]]]:
         """This range's own check, then, with ``holds``, that the data hold what the range asks for."""
@@ -333,14 +341,40 @@ def years_in(name: str, years, available) -> list[str]:
     return [f"{name}: no data for {', '.join(map(str, absent))}; expected years among {', '.join(map(str, available))}"]
 
 
-def year_range(first_name: str, first: int, last_name: str, last: int, available) -> list[str]:
-    """``first`` <= ``last``, and the range holds at least one year of the data (when they hold any)."""
+def data_years(data: Dataset) -> tuple[int, int] | None:
+    """The first and last year the curated figures speak of, or None.
+
+    The years the figures cover and the editions that give them (2003, the start of a running total, to the latest
+    edition), which span UNODC's counts too. Only the figures, which every analysis reads, so that the check makes no
+    analysis depend on a table it does not otherwise read (what its notebook is run again for).
+
+    The bounds of a range of years: a range may reach past the years an analysis counts (2010-2024 for a series
+    whose counts start in 2013), but not past every year of the data, where it would only make an analysis loop
+    over years that hold nothing (``last_year 20222``).
+    """
+    years = [data.figures.period_start, data.figures.period_end, data.figures.report_year]
+    found = [int(y) for column in years for y in (column.min(), column.max()) if not pd.isna(y)]
+    return (min(found), max(found)) if found else None
+
+
+def year_range(first_name: str, first: int, last_name: str, last: int, available,
+               bounds: tuple[int, int] | None = None) -> list[str]:
+    """``first`` <= ``last``, and the range holds at least one year of the data (when they hold any).
+
+    Both ends must also lie within ``bounds``, the years of the whole data (:func:`data_years`), when given.
+    """
     available = sorted(set(int(y) for y in available))
     if first > last:
         return [f"{first_name} ({first}) must not be after {last_name} ({last})"]
     if available and not any(first <= y <= last for y in available):
         return [f"{first_name}-{last_name} {first}-{last} holds no year of the data; "
                 f"they cover {available[0]}-{available[-1]}"]
+    if bounds is not None:
+        outside = [f"{name} {year}" for name, year in ((first_name, first), (last_name, last))
+                   if not bounds[0] <= year <= bounds[1]]
+        if outside:
+            return [f"{' and '.join(outside)} {'is' if len(outside) == 1 else 'are'} outside the years of the data; "
+                    f"expected {first_name} and {last_name} within {bounds[0]}-{bounds[1]}"]
     return []
 
 

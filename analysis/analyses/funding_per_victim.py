@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..data import VICTIM_MEASURES, Dataset, from_source, sources_of, victim_count
 from . import words
-from .domains import Domain, Holds, Matches, OneOf, SomeOf, SourceWithFigures, YearsOf
+from .domains import EXCHANGE_RATE, Domain, Holds, Matches, OneOf, SomeOf, SourceWithFigures, YearsOf
 from .result import Result, analysis_of
 from .victim_counts import COUNTED, COUNTS, other_counts
 
@@ -125,6 +125,8 @@ class _Rate(Domain):
         if rate is not None and not rate > 0:
             return [f"{name} must be a positive number of NOK per {currency}, or None for the report's rate; "
                     f"got {rate!r}"]
+        if rate is not None and EXCHANGE_RATE.problems(name, data, values):
+            return EXCHANGE_RATE.problems(name, data, values)
         if rate is None and currency != "USD":
             return [f"{name}: the data hold no rate for {currency}; give one (NOK per {currency})"]
         return []

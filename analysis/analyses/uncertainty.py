@@ -35,6 +35,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 from scipy import stats
@@ -411,5 +412,9 @@ def shown_p_range(p_range: Bounds) -> str:
 
 
 def ci_label(confidence: float) -> str:
-    """"95% CI", "90% CI", "99.5% CI": the label of an interval at ``confidence``."""
-    return f"{confidence * 100:g}% CI"
+    """"95% CI", "90% CI", "99.5% CI": the label of an interval at ``confidence``.
+
+    The level is written in full, shifted two decimal places (0.9999999999999 -> "99.99999999999% CI"), never
+    rounded: a rounded level could read "100%", which no interval is.
+    """
+    return f"{Decimal(repr(float(confidence))).scaleb(2).normalize():f}% CI"

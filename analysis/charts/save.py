@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..analyses.result import NonFiniteError, open_interval
 from ..data import paths
 
 FIGURES_DIR_ENV = paths.FIGURES_DIR_ENV
@@ -44,16 +45,37 @@ def _as_text(table: pd.DataFrame) -> pd.DataFrame:
                         **{c: table[c].astype("Int64") for c in whole})
 
 
-def jsonable(value):
-    """``value`` as plain JSON: tuples become lists, numpy numbers Python ones, keys text, nan null."""
+def jsonable(value, open_ends: list[str] | None = None, path: str = ""):
+    """``value`` as plain JSON: tuples become lists, numpy numbers Python ones, keys text, nan null.
+
+    An interval with no upper end by design (:func:`~analysis.analyses.result.open_interval`) becomes
+    ``[low, null]``, and its place (``facts.compared.ci``, list items by index: ``facts.rows.0``) is added to
+    ``open_ends`` so that its null is not read as "not reported".
+
+    Raises:
+        NonFiniteError: For any other infinity, naming its place: JSON has no infinity, and a browser's
+            ``JSON.parse`` refuses the ``Infinity`` Python would write.
+    """
+    def inner(item, place: str):
+        return jsonable(item, open_ends, place)
+
     if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {str(k): inner(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
     if isinstance(value, tuple | list):
-        return [jsonable(v) for v in value]
+        if open_interval(value):
+            if open_ends is None:
+                raise NonFiniteError(f"{path or 'the value'} is the interval {tuple(value)!r}, open above; "
+                                     "expected a list to record its open upper end in")
+            open_ends.append(path)
+            return [inner(value[0], f"{path}.0"), None]
+        return [inner(v, f"{path}.{i}") for i, v in enumerate(value)]
     if hasattr(value, "item") and not isinstance(value, str):  # a numpy scalar
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
         return None
+    if isinstance(value, float) and math.isinf(value):
+        raise NonFiniteError(f"{path or 'the value'} is {value!r}, not a finite number; JSON holds finite numbers "
+                             "only (an interval with no upper end by design is written [low, null])")
     return value
 
 
@@ -75,18 +97,34 @@ def save(fig: plt.Figure, name: str, table: pd.DataFrame, folder: str | Path, fa
 
     The JSON file holds the facts the chart states (its title, headline,
     parameters, figure ids), so that what a run computed can be read back
-    without parsing a notebook (a sweep collects them).
+    without parsing a notebook (a sweep collects them). It is strict JSON (no ``NaN`` or ``Infinity``): a value not
+    reported is null, and the places of intervals with no upper end (``[low, null]``) are listed under
+    ``open_upper_ends``, present only when there is one. It is built before anything is written, so a value JSON
+    cannot hold leaves no file of the chart behind.
+
+    Raises:
+        NonFiniteError: For an infinity that is not the open upper end of an interval, naming the chart and its place.
 
     Returns:
         The paths written.
     """
+    text = None
+    if facts is not None:
+        open_ends: list[str] = []
+        try:
+            content = jsonable(facts, open_ends)
+        except NonFiniteError as error:
+            raise NonFiniteError(f"{name}: {error}; nothing was written") from None
+        if open_ends:
+            content["open_upper_ends"] = open_ends
+        text = json.dumps(content, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     csv = out / f"{name}.csv"
     written = [*write_figure(fig, out, name), csv]
     _as_text(table).to_csv(csv, index=False, lineterminator="\n")
-    if facts is not None:
+    if text is not None:
         record = out / f"{name}.json"
-        record.write_text(json.dumps(jsonable(facts), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        record.write_text(text, encoding="utf-8")
         written.append(record)
     return written

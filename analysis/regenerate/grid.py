@@ -42,16 +42,23 @@ def described(parameters: dict) -> str:
                      for name, value in parameters.items())
 
 
+def _check_limit(max_runs: int) -> None:
+    """Refuse a limit on the runs of a sweep under 1: no grid fits it, and the grid's size would be blamed."""
+    if isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 1:
+        raise ParameterError(f"--max-runs {max_runs}: expected a whole number of runs, at least 1")
+
+
 def combinations(nb: Notebook, grid: dict[str, list], max_runs: int) -> list[dict]:
     """Every combination of the grid's values, as it will be injected, checked before anything runs.
 
     The first parameter varies slowest; a whole number given for a float parameter becomes a float.
 
     Raises:
-        ParameterError: For an empty or oversized grid, an unknown name, a value
+        ParameterError: For a limit under 1, an empty or oversized grid, an unknown name, a value
             given twice, or any combination whose names, types or domain are
             wrong, listing every problem with the values that cause it.
     """
+    _check_limit(max_runs)
     if not grid:
         raise ParameterError(f"{nb.name}: nothing to sweep: give -p NAME VALUE [VALUE ...] or a sweep file")
     problems = []

@@ -88,6 +88,25 @@ def _refused(value) -> str | None:
     return None
 
 
+def _as_yaml_number(value, type_name: str) -> str:
+    """For text that Python reads as a number but YAML 1.1 does not (``1e-9``), how to write it as one; else "".
+
+    YAML 1.1, which PyYAML reads, takes a number in exponent notation only with a dot in it and a sign on the
+    exponent: ``1.0e-9``, ``2.5e+3``.
+    """
+    if not (isinstance(value, str) and "float" in _members(type_name)):
+        return ""
+    found = re.fullmatch(r"\s*([-+]?(?:\d+\.?\d*|\.\d+))[eE]([-+]?)(\d+)\s*", value)
+    if not found:
+        return ""
+    mantissa, sign, digits = found.groups()
+    written = f"{mantissa if '.' in mantissa else mantissa + '.0'}e{sign or '+'}{digits}"
+    if yaml.safe_load(written) != float(value):
+        return ""
+    return (f"; YAML 1.1 reads a number in exponent notation only with a dot and a signed exponent: "
+            f"write {written}")
+
+
 def _normalise(value, type_name: str):
     """Give a float parameter a float even when written as a whole number, so ``10`` and ``10.0`` record alike."""
     members = _members(type_name)
@@ -96,13 +115,35 @@ def _normalise(value, type_name: str):
     return value
 
 
+class _RepeatedKey(yaml.MarkedYAMLError):
+    """A mapping that names one key twice."""
+
+
+class _OnceEach(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping, which it would let the last one win."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark)
+            except TypeError:  # an unhashable key: the base constructor says why
+                break
+            if first is not key_node.start_mark:
+                raise _RepeatedKey(problem=f"{key!r} is given twice (first on line {first.line + 1}); expected each "
+                                           "name once", problem_mark=key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_yaml(path: Path, kind: str):
     """The content of the YAML file ``path``.
 
-    A missing or unreadable file is a :class:`ParameterError` naming the ``kind`` of file.
+    A missing or unreadable file, a file that is not YAML, and a mapping that names a key twice are a
+    :class:`ParameterError` naming the ``kind`` of file (and for a repeated key its line).
     """
     try:
-        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_OnceEach)  # noqa: S506 - a SafeLoader
     except FileNotFoundError:
         raise ParameterError(f"{kind} {path} not found") from None
     except UnicodeDecodeError as exc:
@@ -111,6 +152,8 @@ def read_yaml(path: Path, kind: str):
                              f"{exc.start} is not UTF-8; expected a UTF-8 text file") from None
     except OSError as exc:  # a folder, or a file this user may not read
         raise ParameterError(f"{kind} {path} cannot be read: {exc.strerror}") from None
+    except _RepeatedKey as exc:
+        raise ParameterError(f"{kind} {path}, line {exc.problem_mark.line + 1}: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise ParameterError(f"{kind} {path} is not valid YAML: {exc}") from None
 
@@ -128,20 +171,51 @@ def load_parameter_file(path: Path) -> dict:
     return content
 
 
+def once_each(options: list[list[str]]) -> dict[str, list[str]]:
+    """``-p NAME VALUE [VALUE ...]`` options as ``{NAME: [VALUE, ...]}``.
+
+    Raises:
+        ParameterError: For a name given in two options, naming it and both values: the later would silently win.
+    """
+    found: dict[str, list[str]] = {}
+    repeated = []
+    for name, *values in options:
+        if name in found:
+            repeated.append(f"-p {name} is given twice ({' '.join(found[name])}, then {' '.join(values)}); "
+                            "expected each parameter once")
+        found.setdefault(name, values)
+    if repeated:
+        raise ParameterError("\n".join(repeated))
+    return found
+
+
 def _refuse(problems: list[str], notebooks: list[Notebook]) -> ParameterError:
     listing = "\n".join(nb.describe() for nb in notebooks)
     return ParameterError("\n".join(problems) + "\n\nThe selected notebooks take:\n" + listing)
 
 
+def _others(notebooks: list[Notebook]) -> set[str]:
+    """The names and numbers of the notebooks beside the selected ones (in their folders) that are not selected."""
+    selected = {nb.name for nb in notebooks}
+    names = {path.stem for nb in notebooks for path in nb.path.parent.glob("*.ipynb")} - selected
+    return names | {name.split("_", 1)[0] for name in names} - {nb.figure_prefix[:-1] for nb in notebooks}
+
+
 def _scoped_and_common(notebooks: list[Notebook], given: dict) -> tuple[dict[str, dict], dict]:
-    """Split ``given`` into the mappings for one notebook (by its name) and the parameters for any that takes them."""
+    """Split ``given`` into the mappings for one notebook (by its name) and the parameters for any that takes them.
+
+    A mapping for a notebook that is not selected is left out: one parameter file can serve runs of any selection.
+    """
     scoped, common = {}, {}
+    others = _others(notebooks)
     for key, value in given.items():
         if isinstance(key, int) and not isinstance(key, bool):
             key = f"{key:02d}"  # YAML reads a bare 03 as the number 3
         target = [nb for nb in notebooks if key in (nb.name, nb.figure_prefix[:-1])]
         if target and isinstance(value, dict):
             scoped[target[0].name] = value
+        elif isinstance(value, dict) and key in others:
+            continue
         else:
             common[key] = value
     return scoped, common
@@ -183,7 +257,7 @@ def resolve_parameters(notebooks: list[Notebook], given: dict) -> dict[str, dict
             type_name = nb.parameters[name]["inferred_type_name"]
             if not conforms(value, type_name):
                 problems.append(f"parameter {name!r} of {nb.name} expects {type_name}, got {value!r} "
-                                f"({type(value).__name__})")
+                                f"({type(value).__name__}){_as_yaml_number(value, type_name)}")
             elif refused := _refused(value):
                 problems.append(f"parameter {name!r} of {nb.name}: {refused}")
             else:

@@ -40,8 +40,26 @@ def _flatten(facts: dict, prefix: str = "facts.") -> dict:
     return flat
 
 
+def _not_json(constant: str):
+    raise ValueError(f"it holds {constant}, which JSON does not allow")
+
+
+def read_facts(path: Path) -> dict:
+    """The facts a run wrote beside its chart, as strict JSON.
+
+    Raises:
+        ValueError: For a file holding ``NaN`` or ``Infinity`` (which Python's reader would take), saying so.
+    """
+    return json.loads(path.read_text(encoding="utf-8"), parse_constant=_not_json)
+
+
 def collect(nb: Notebook, combos: list[dict], outcomes: list[Outcome], sweep_dir: Path, stopping: bool = False):
-    """The tidy tables of a sweep: one row per run (``results``) and every run's table stacked (``tables``)."""
+    """The tidy tables of a sweep: one row per run (``results``) and every run's table stacked (``tables``).
+
+    A run whose facts are not strict JSON is failed, with the reason, whatever its notebook's outcome. A headline
+    interval with no upper end has an empty ``headline_high`` and ``upper_end_open`` true (a column whose name
+    leaves out "headline": the sweep's chart reads those columns as numbers).
+    """
     import pandas as pd
 
     rows, tables, headline, labels = [], [], None, set()
@@ -50,14 +68,23 @@ def collect(nb: Notebook, combos: list[dict], outcomes: list[Outcome], sweep_dir
         row = {"run": k, **{name: _cell(value) for name, value in combo.items()},
                "status": status(outcome, stopping), "seconds": round(outcome.seconds, 3)}
         facts_file = figures / f"{nb.name}.json"
-        if not outcome.error and facts_file.is_file():
-            stated = json.loads(facts_file.read_text(encoding="utf-8"))
+        error = outcome.error
+        stated = None
+        if not error and facts_file.is_file():
+            try:
+                stated = read_facts(facts_file)
+            except ValueError as exc:
+                error = f"{facts_file}: {exc}"
+                row["status"] = "failed"
+        if stated is not None:
             if stated["headline"] is not None:
                 headline = headline or stated["headline"]
                 labels.add(stated["headline"]["label"])
                 value = stated["headline"]["value"]
                 if isinstance(value, list):
                     row.update({"headline_low": value[0], "headline_high": value[1]})
+                    if "headline.value" in stated.get("open_upper_ends", []):
+                        row["upper_end_open"] = True
                 else:
                     row["headline"] = value
             row.update(_flatten(stated["facts"]))
@@ -67,7 +94,7 @@ def collect(nb: Notebook, combos: list[dict], outcomes: list[Outcome], sweep_dir
                     same = table[name].astype(str).eq(str(_cell(value))).all()
                     table = table.drop(columns=name) if same else table.rename(columns={name: f"{name}_in_table"})
             tables.append(table.assign(**{"run": k, **{name: _cell(value) for name, value in combo.items()}}))
-        row["error"] = outcome.error or ""
+        row["error"] = error or ""
         rows.append(row)
     results = pd.DataFrame(rows)
     front = ["run", *combos[0]]
