@@ -20,9 +20,11 @@ $(UV):
 	$(BIN)/python -m pip install --quiet --quiet --require-hashes --requirement $(VENV)/uv-requirement.txt
 
 # Exactly uv.lock (packages not in it are removed), with the project editable and every extra; --locked
-# stops when uv.lock was not made from this pyproject.toml (run `make lock`).
+# stops when uv.lock was not made from this pyproject.toml. uv's message then says to run `uv lock`; the
+# project's way is `make lock` (the uv that uv.lock pins), so the message is made to say that.
 $(STAMP): uv.lock pyproject.toml | $(UV)
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --all-extras --compile-bytecode --quiet
+	@UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --all-extras --compile-bytecode --quiet 2>$(VENV)/sync.log; \
+	status=$$?; sed 's/run `uv lock`/run `make lock`, then `make setup` again/' $(VENV)/sync.log >&2; exit $$status
 	touch $(STAMP)
 
 .PHONY: help setup lock run report check extract list refresh lab test test-fast lint bench

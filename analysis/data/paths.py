@@ -65,8 +65,25 @@ def data_files(data_dir: Path | None = None) -> list[Path]:
 
 
 def display(path: Path) -> str:
-    """A path as messages show it: relative to the project root when inside it, else absolute."""
+    """A path as records and pages name it: relative to the project root when inside it, else absolute.
+
+    Whatever the working directory: the publishing record, the manifests and the report site key files by it.
+    """
     try:
         return str(Path(path).resolve().relative_to(ROOT))
     except ValueError:
         return str(path)
+
+
+def shown(path: Path) -> str:
+    """A path as a message to the person at the command line shows it: as :func:`display` from inside the project.
+
+    From a working directory outside the project, absolute, so that it can be followed from there.
+    """
+    try:
+        here = Path.cwd().resolve()
+    except OSError:  # a working directory that has been removed
+        here = None
+    if here is not None and (here == ROOT or ROOT in here.parents):
+        return display(path)
+    return str(Path(path).resolve())

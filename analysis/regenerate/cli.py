@@ -36,7 +36,7 @@ from .errors import ParameterError, RunError
 from .execute import CELL_TIMEOUT
 from .grid import load_grid_file
 from .notebooks import discover
-from .parameters import load_parameter_file
+from .parameters import load_parameter_file, once_each
 from .reference import clean_reference, refresh
 from .run import run
 from .stopping import Stopped
@@ -152,25 +152,27 @@ def _extract(args: argparse.Namespace) -> int:
         raise DataError([*error.problems, Problem(paths.display(Path(args.data_dir) / "processed"), None, None,
                                                   "nothing written: the extracted tables "
                                                   "would not pass these checks")]) from None
-    for name, write in written.items():
-        target = Path(args.data_dir) / "processed" / name
-        staged = target.with_name(f".{target.name}.new")
-        write(staged)
-        staged.replace(target)
+    with glotip.extract_lock(args.data_dir):  # one extract at a time; each file replaced whole (records.write_text)
+        for name, write in written.items():
+            write(Path(args.data_dir) / "processed" / name)
     for (source_id, country), rows in table.groupby(["source_id", "country"]):
         print(f"{source_id} {country}: {len(rows)} rows")
-    print(f"wrote {len(table)} rows to {paths.display(Path(args.data_dir) / 'processed' / 'glotip.csv')}")
+    print(f"wrote {len(table)} rows to {paths.shown(Path(args.data_dir) / 'processed' / 'glotip.csv')}")
     for source_id, rows in series.groupby("source_id"):
         print(f"{source_id}: {len(rows)} rows ({', '.join(sorted(rows.iso3.unique()))}, "
               f"{rows.year.min()}-{rows.year.max()})")
-    print(f"wrote {len(series)} rows to {paths.display(Path(args.data_dir) / 'processed' / 'world_bank.csv')}")
+    print(f"wrote {len(series)} rows to {paths.shown(Path(args.data_dir) / 'processed' / 'world_bank.csv')}")
     return 0
 
 
 def _list(args: argparse.Namespace) -> int:
-    for nb in discover(args.notebooks_dir):
+    notebooks = discover(args.notebooks_dir)
+    for nb in notebooks:
         print(nb.describe())
-    return 0
+    for nb in notebooks:
+        if nb.unreadable:
+            print(f"tip-norway list: {nb.unreadable}", file=sys.stderr)
+    return 1 if any(nb.unreadable for nb in notebooks) else 0
 
 
 def parse_cli_value(text: str):
@@ -188,7 +190,7 @@ def parse_cli_value(text: str):
 def given_parameters(args: argparse.Namespace) -> dict:
     """The parameters of ``-f FILE`` then ``-p NAME VALUE``: a value on the command line overrides the file's."""
     given = load_parameter_file(args.parameters_file) if args.parameters_file else {}
-    for name, value in args.parameter or []:
+    for name, (value,) in once_each(args.parameter or []).items():
         given[name] = parse_cli_value(value)
     return given
 
@@ -205,7 +207,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     grid = load_grid_file(args.grid_file) if args.grid_file else {}
-    for name, *values in args.parameter or []:
+    for name, values in once_each(args.parameter or []).items():
         grid[name] = [parse_cli_value(v) for v in values]  # a value on the command line overrides the file's
     sweep(args.notebook, grid, workers=args.workers, max_runs=args.max_runs, fresh_kernels=args.fresh_kernels,
           notebooks_dir=args.notebooks_dir, output=args.output_dir, cell_timeout=args.cell_timeout)
@@ -253,7 +255,7 @@ def _report(args) -> int:
         build(output=args.output_dir, figures=args.figures_dir, notebooks=args.notebooks_dir, site=site,
               base_url=args.base_url, say=lambda line: print(line, file=sys.stderr))
     except ReportError as error:
-        kept = f"the last good site in {paths.display(site)} is left as it was" if site.exists() else "no site written"
+        kept = f"the last good site in {paths.shown(site)} is left as it was" if site.exists() else "no site written"
         print(f"tip-norway report: cannot build the site ({kept}):", file=sys.stderr)
         for problem in error.problems:
             print(f"  - {problem}", file=sys.stderr)

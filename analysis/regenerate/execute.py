@@ -113,14 +113,19 @@ def failure(nb: Notebook, exc: Exception, executed: Path) -> str:
     """
     import papermill
 
+    from .forking import TemplateError
     from .kernel import CellStopped
 
+    kept = f"; the executed notebook is kept at {executed}" if Path(executed).exists() else ""
     if isinstance(exc, papermill.PapermillExecutionError):
         return (f"{nb.name}: cell {exc.cell_index + 1}, counting from 1 (execution count [{exc.exec_count}]), raised "
-                f"{exc.ename}: {exc.evalue}; the executed notebook is kept at {executed}")
+                f"{exc.ename}: {exc.evalue}{kept}")
     if isinstance(exc, CellStopped):
-        return f"{nb.name}: {exc}; the executed notebook is kept at {executed}"
-    return f"{nb.name}: {type(exc).__name__}: {exc}; see {executed}"
+        return f"{nb.name}: {exc}{kept}"
+    if isinstance(exc, TemplateError):  # the kernel was never started, so no cell ran and nothing was written
+        return (f"{nb.name}: not run, its kernel could not be started: {exc}; run again, or with --fresh-kernels to "
+                "start every kernel anew rather than fork it from the template")
+    return f"{nb.name}: {type(exc).__name__}: {exc}{kept}"
 
 
 def execute(nb: Notebook, params: dict, run_dir: Path, environ: dict[str, str] | None = None,

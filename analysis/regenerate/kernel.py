@@ -339,11 +339,12 @@ def kill_all(number: int = signal.SIGKILL) -> None:
 
 @atexit.register
 def end_all() -> None:
-    """Kill every live kernel and remove its socket folder.
+    """Kill every live kernel and remove the socket folders of this process.
 
-    At exit (normally, or on an exception), and on a second Ctrl-C.
+    At exit (normally, or on an exception), and on a second Ctrl-C. Every folder of this process is removed, not
+    only those of the live kernels: a signal can come between a folder's making and its kernel's listing.
     """
     for kernel in live():
         kernel.signal(signal.SIGKILL)
-        if kernel._sockets is not None:
-            shutil.rmtree(kernel._sockets, ignore_errors=True)
+    for folder in Path(tempfile.gettempdir()).glob(f"{SOCKETS_PREFIX}{os.getpid()}-*"):
+        shutil.rmtree(folder, ignore_errors=True)

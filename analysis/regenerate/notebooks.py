@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..data import paths
 from ..data.parameters import declared_parameters
-from .errors import RunError
+from .errors import ParameterError
 
 
 @dataclass
@@ -27,6 +27,9 @@ class Notebook:
 
     path: Path
     parameters: dict[str, dict]
+    #: Why the file cannot be read as a notebook (not JSON, truncated, a git conflict marker), or None. Such a
+    #: notebook is still listed, so that the others list and run and it is reported as failed, by name.
+    unreadable: str | None = None
 
     @property
     def name(self) -> str:
@@ -40,6 +43,8 @@ class Notebook:
 
     def describe(self) -> str:
         """The notebook's name and one line per parameter, as ``tip-norway list`` and refusals show them."""
+        if self.unreadable:
+            return f"{self.name}\n    ({self.unreadable})"
         lines = [self.name]
         for name, spec in self.parameters.items():
             lines.append(f"    {name}: {spec['inferred_type_name']} = {spec['default']}  # {spec['help']}")
@@ -74,9 +79,28 @@ def read_parameters(path: Path) -> dict[str, dict]:
     return found
 
 
+def _read(path: Path) -> Notebook:
+    """The notebook at ``path``; one that cannot be read says why in ``unreadable``, naming the file, and has none."""
+    try:
+        return Notebook(path, read_parameters(path))
+    except OSError as error:
+        cause = error.strerror or str(error)
+    except UnicodeDecodeError as error:
+        cause = f"byte {error.start} is not UTF-8"
+    except json.JSONDecodeError as error:
+        cause = f"not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+    except (KeyError, TypeError, AttributeError, SyntaxError, ValueError) as error:
+        cause = f"not a notebook ({type(error).__name__}: {error})"
+    return Notebook(path, {}, unreadable=f"{paths.shown(path)} cannot be read: {cause}")
+
+
 def discover(folder: Path = paths.NOTEBOOKS) -> list[Notebook]:
-    """The numbered notebooks of ``folder``, in reading order, with their parameters."""
-    return [Notebook(path, read_parameters(path)) for path in sorted(Path(folder).glob(paths.NOTEBOOK_PATTERN))]
+    """The numbered notebooks of ``folder``, in reading order, with their parameters.
+
+    A file that cannot be read is listed too, with ``unreadable`` saying why: one broken notebook (a git conflict
+    marker, a truncated file) must not stop the others from being listed and run.
+    """
+    return [_read(path) for path in sorted(Path(folder).glob(paths.NOTEBOOK_PATTERN))]
 
 
 def select(notebooks: list[Notebook], names: Iterable[str]) -> list[Notebook]:
@@ -90,8 +114,9 @@ def select(notebooks: list[Notebook], names: Iterable[str]) -> list[Notebook]:
         match = [nb for nb in notebooks if nb.name == wanted or nb.figure_prefix == wanted + "_"
                  or (wanted.isdigit() and nb.figure_prefix[:-1].isdigit()
                      and int(nb.figure_prefix[:-1]) == int(wanted))]
-        if not match:
-            raise RunError(f"unknown notebook {wanted!r}: expected one of {', '.join(nb.name for nb in notebooks)}")
+        if not match:  # a bad name on the command line: exit 2, as for a bad parameter
+            raise ParameterError(f"unknown notebook {wanted!r}: expected one of "
+                                 f"{', '.join(nb.name for nb in notebooks)}")
         chosen.extend(m for m in match if m not in chosen)
     return chosen
 

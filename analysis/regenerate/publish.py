@@ -7,6 +7,10 @@ written beside its old one under a temporary name and renamed over it, which
 is atomic file by file. Any failure (read-only, full, busy) leaves the last good
 charts as they were and no staging folder behind, and is raised as
 :class:`PublishError` with a one-line message naming the folder and the cause.
+
+A process killed between the two renames leaves no ``figures/`` and the last good
+charts in ``.figures.old/``: :func:`recover` puts them back before anything is
+removed, so that the next run starts from them.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import contextlib
 import errno
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from ..data import paths
@@ -32,10 +37,44 @@ class PublishError(RunError):
         self.in_place = in_place
 
 
-def _cause(error: OSError) -> str:
-    """``No space left on device (figures/03_x.png)``."""
-    where = f" ({paths.display(Path(error.filename))})" if error.filename else ""
-    return f"{error.strerror or error}{where}"
+def _cause(error: OSError, written: Path | None = None) -> str:
+    """``No space left on device (figures/03_x.png)``.
+
+    ``written``: the file being written when the error came. A copy's error names its source first
+    (``shutil.copy2`` sets ``filename`` to it), which is not where the space, or the permission, was missing.
+    """
+    where = written if written is not None else Path(error.filename) if error.filename else None
+    return f"{error.strerror or error}" + (f" ({paths.shown(where)})" if where else "")
+
+
+def _stale(target: Path) -> Path:
+    """Where publishing moves the old ``figures/`` before it is removed: ``.figures.old/`` beside it."""
+    return target.with_name(f".{target.name}.old")
+
+
+def recover(target: Path, say: Callable[[str], None]) -> bool:
+    """Put the last good charts back in ``target`` when a publishing run was cut between its two renames.
+
+    Such a run leaves no ``target`` and the last good set in ``.figures.old/``; it
+    must be restored before anything removes it. True when it was.
+
+    Raises:
+        PublishError: When it cannot be restored (``.figures.old/`` then left as it is).
+    """
+    target = Path(target)
+    stale = _stale(target)
+    if target.exists() or target.is_symlink() or not stale.is_dir():
+        return False
+    try:
+        stale.rename(target)
+    except OSError as error:
+        raise PublishError(f"{paths.shown(target)} is missing and the last good charts are in "
+                           f"{paths.shown(stale)} (a run was stopped while publishing), but they could not be "
+                           f"restored: {_cause(error)}; move {paths.shown(stale)} back to "
+                           f"{paths.shown(target)} by hand") from None
+    say(f"{paths.shown(target)} was missing and the last good charts were in {paths.shown(stale)} (a run was "
+        f"stopped while publishing them): restored them to {paths.shown(target)}")
+    return True
 
 
 def _remove(folder: Path) -> None:
@@ -49,7 +88,8 @@ def _assemble(staged: Path, target: Path, fresh: Path, prefixes: list[str]) -> N
     Raises:
         PublishError: When it cannot be built (``fresh`` removed, ``target`` as it was).
     """
-    shown = paths.display(target)
+    shown = paths.shown(target)
+    copying = None  # the chart being written into ``fresh``
     try:
         if target.exists():
             shutil.copytree(target, fresh)
@@ -59,16 +99,18 @@ def _assemble(staged: Path, target: Path, fresh: Path, prefixes: list[str]) -> N
         else:
             fresh.mkdir(parents=True)
         for new in staged.iterdir():
-            shutil.copy2(new, fresh / new.name)
+            copying = fresh / new.name
+            shutil.copy2(new, copying)
     except OSError as error:  # shutil.Error (copytree's, listing each file that failed) is an OSError too
         _remove(fresh)
-        cause = (f"{error.args[0][0][2]} ({paths.display(Path(error.args[0][0][1]))})"
-                 if isinstance(error, shutil.Error) else _cause(error))
+        cause = (f"{error.args[0][0][2]} ({paths.shown(Path(error.args[0][0][1]))})"
+                 if isinstance(error, shutil.Error) else _cause(error, copying))
         raise PublishError(f"could not publish the charts: {cause} while assembling them beside "
                            f"{shown}; {shown} left as it was") from None
 
 
-def replace_charts(staged: Path, target: Path, prefixes: list[str]) -> None:
+def replace_charts(staged: Path, target: Path, prefixes: list[str],
+                   say: Callable[[str], None] = lambda _: None) -> None:
     """Replace the charts of the notebooks run (by prefix) in ``target`` with the staged ones.
 
     Charts of notebooks not run are carried over unchanged.
@@ -78,20 +120,25 @@ def replace_charts(staged: Path, target: Path, prefixes: list[str]) -> None:
         target: The published folder, ``figures/``.
         prefixes: The numbers of the notebooks run (``03_``): their old charts
             are removed even where the run wrote no file of that name.
+        say: Where to say that the last good charts were restored first (see :func:`recover`).
 
     Raises:
         PublishError: When the charts could not be put in place (``target`` is
             then as it was), or were but the old folder could not be removed.
     """
     staged, target = Path(staged), Path(target)
-    shown = paths.display(target)
+    shown = paths.shown(target)
+    recover(target, say)
     if target.is_mount():
         _replace_in_place(staged, target, prefixes)
         return
     fresh = target.with_name(f".{target.name}.new")
-    stale = target.with_name(f".{target.name}.old")
+    stale = _stale(target)
     for leftover in (fresh, stale):
-        _remove(leftover)
+        if leftover.exists() and (errors := _remove_all(leftover)):
+            raise PublishError(f"could not publish the charts: {paths.shown(leftover)}, left by an earlier run, "
+                               f"cannot be removed: {_cause(errors[0])}; remove it by hand (chattr -i may be needed); "
+                               f"{shown} left as it was") from None
     _assemble(staged, target, fresh, prefixes)
     if target.exists():
         try:
@@ -111,7 +158,7 @@ def replace_charts(staged: Path, target: Path, prefixes: list[str]) -> None:
         _remove(fresh)
         raise PublishError(f"could not publish the charts: {_cause(error)}; {shown} left as it was") from None
     if stale.exists() and (errors := _remove_all(stale)):
-        raise PublishError(f"the charts are published in {shown}, but the previous folder {paths.display(stale)} could "
+        raise PublishError(f"the charts are published in {shown}, but the previous folder {paths.shown(stale)} could "
                            f"not be removed: {_cause(errors[0])}; remove it by hand", in_place=True)
 
 
@@ -131,7 +178,7 @@ def _replace_in_place(staged: Path, target: Path, prefixes: list[str]) -> None:
 
     Every new chart written first under a temporary name, then renamed over the old.
     """
-    shown = paths.display(target)
+    shown = paths.shown(target)
     written: list[tuple[Path, Path]] = []
     try:
         for new in sorted(staged.iterdir()):
@@ -142,7 +189,9 @@ def _replace_in_place(staged: Path, target: Path, prefixes: list[str]) -> None:
         for temporary, _ in written:
             with contextlib.suppress(OSError):
                 temporary.unlink(missing_ok=True)
-        raise PublishError(f"could not publish the charts: {_cause(error)} while writing them into "
+        # named as the chart it was to become: the temporary file is gone
+        cause = _cause(error, written[-1][1] if written else None)
+        raise PublishError(f"could not publish the charts: {cause} while writing them into "
                            f"{shown}; {shown} left as it was") from None
     names = {final.name for _, final in written}
     try:

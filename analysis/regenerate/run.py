@@ -8,6 +8,13 @@ another value never replaces them (``publish=True``, ``--publish``, overrides
 this). A failing notebook leaves ``figures/`` as it was and its executed copy
 in the run folder for inspection. A lock file serialises runs, so two runs
 started at once cannot interleave.
+
+Only the project's own notebooks publish into the project's ``figures/``: a
+run of another folder's (``notebooks_dir``) keeps its charts in its run folder,
+and ``publish`` is refused for it. A notebook file that cannot be read fails
+the run by name while the others run. Once the run folder is made, a signal
+is noted rather than raised, so that the run ends itself and says what it did
+(see :func:`_end_if_stopped`).
 """
 
 from __future__ import annotations
@@ -26,13 +33,14 @@ from ..data.paths import FIGURES_DIR_ENV
 from . import incremental
 from . import manifest as record
 from .batch import Progress, new_folder, now, parallel, say_on_stderr, tally, workers_for
-from .errors import RunError
+from .errors import ParameterError, RunError
 from .execute import CELL_TIMEOUT, Outcome, execute, load_engine
 from .forking import Template, kernels_described, started_template, wait_until_ready
+from .kernel import remove_orphaned_sockets
 from .lock import run_lock
 from .notebooks import Notebook, discover, select
 from .parameters import changed, check_domains, resolve_parameters
-from .publish import PublishError, replace_charts
+from .publish import PublishError, recover, replace_charts
 from .stopping import Stop, Stopped, stoppable
 
 if TYPE_CHECKING:
@@ -46,11 +54,21 @@ class Selection:
     notebooks: list[Notebook]
     parameters: dict[str, dict]
     changes: dict[str, dict]
+    #: Selected notebooks whose file cannot be read: each is reported as failed, the others run.
+    unreadable: list[Notebook]
+    #: The notebooks are not the project's own (``--notebooks-dir``) and the charts would go to the project's
+    #: ``figures/``: their charts are then never published (see :func:`_foreign`).
+    foreign: bool = False
 
     @property
     def defaults_only(self) -> bool:
         """Whether every notebook runs with its defaults: only then are its charts published without ``publish``."""
         return not any(self.changes.values())
+
+    @property
+    def incremental(self) -> bool:
+        """Whether notebooks are judged against the publishing record: the project's own, with their defaults."""
+        return self.defaults_only and not self.foreign
 
 
 @dataclass
@@ -120,53 +138,96 @@ def run(
         Stopped: On Ctrl-C or SIGTERM (see :mod:`.stopping`): nothing is published.
     """
     output, figures = Path(output), Path(figures)
-    chosen = _resolve(names, given, notebooks_dir, workers)
+    chosen = _resolve(names, given, notebooks_dir, workers, figures, publish)
     with stoppable(say) as stop:
-        if not chosen.defaults_only:
+        if not chosen.incremental:
             _check(chosen, chosen.notebooks, data)  # other values: checked before waiting for the lock
         with run_lock(output, wait, lock_timeout, say):
+            remove_orphaned_sockets()  # those of a killed run, even when nothing is to run now
+            recover(figures, say)  # a publishing run cut between its two renames: the last good charts first
             decision = _decide(chosen, force, figures, output, say)
             # the template kernels are forked from is launched now: it imports while the data are checked
             with started_template(fresh_kernels or not decision.to_run) as template:
-                if chosen.defaults_only and decision.to_run:
+                if chosen.incremental and decision.to_run:
                     _check(chosen, decision.to_run, data)  # the data or a notebook changed: the defaults must fit
                 workers = workers_for(workers, len(decision.to_run))
-                run_dir, manifest = _start(decision, workers, output)
-                if not decision.to_run:
-                    return _report_up_to_date(manifest, decision, run_dir, output, figures, say)
-                outcomes = _execute(chosen, decision.to_run, manifest, run_dir, workers, stop, say, cell_timeout,
-                                    fresh_kernels, template)
-                _end_if_unfinished(outcomes, manifest, stop, run_dir, output, figures)
-                if chosen.defaults_only or publish:
-                    _publish(decision, outcomes, manifest, stop, run_dir, output, figures)
-                record.write(manifest, run_dir, output)
-                _report(chosen, decision, manifest, figures, run_dir / "figures", say)
+                # from the run folder on, a signal is noted and the run ends itself, saying what it did: a stop
+                # leaves no half-made folder, and says what was published
+                with stop.deferred():
+                    run_dir, manifest = _start(decision, workers, output, chosen.unreadable)
+                    stop.leftovers.append(run_dir / "figures")  # removed by a second signal, which ends at once
+                    if not decision.to_run:
+                        _report_up_to_date(manifest, decision, run_dir, output, figures, say)
+                        _end_if_stopped(stop, manifest, figures, run_dir)
+                        return manifest
+                    outcomes = _execute(chosen, decision.to_run, manifest, run_dir, workers, stop, say,
+                                        cell_timeout, fresh_kernels, template)
+                    _end_if_unfinished(outcomes, manifest, stop, run_dir, output, figures)
+                    if (chosen.defaults_only or publish) and not chosen.foreign:
+                        _publish(decision, outcomes, manifest, stop, run_dir, output, figures)
+                    record.write(manifest, run_dir, output)
+                    _report(chosen, decision, manifest, figures, run_dir / "figures", say)
+                    _end_if_stopped(stop, manifest, figures, run_dir)
             return manifest
 
 
-def _resolve(names: Iterable[str], given: dict | None, notebooks_dir: Path, workers: int | None) -> Selection:
+def _resolve(names: Iterable[str], given: dict | None, notebooks_dir: Path, workers: int | None,
+             figures: Path = paths.FIGURES, publish: bool = False) -> Selection:
     """The notebooks of ``names`` and the parameters each runs with, refused before anything runs if either is wrong.
 
+    A selected notebook whose file cannot be read is set aside, to be reported as failed; the others run.
+
     Raises:
-        RunError: When no notebook is found.
-        ParameterError: For a worker count below 1 (refused first), or unknown, ill-typed parameters.
+        RunError: When no notebook is found, or none selected can be read.
+        ParameterError: For a worker count below 1 (refused first), unknown, ill-typed parameters, or ``publish``
+            asked of notebooks that are not the project's into the project's ``figures/``.
     """
-    notebooks = select(discover(notebooks_dir), names)
+    selected = select(discover(notebooks_dir), names)
+    if not selected:
+        raise RunError(f"no notebooks found in {paths.shown(notebooks_dir)}")
+    workers_for(workers, len(selected))  # a bad count is refused before anything else
+    foreign = _foreign(notebooks_dir, figures, publish)
+    notebooks = [nb for nb in selected if not nb.unreadable]
+    unreadable = [nb for nb in selected if nb.unreadable]
     if not notebooks:
-        raise RunError(f"no notebooks found in {notebooks_dir}")
-    workers_for(workers, len(notebooks))  # a bad count is refused before anything else
+        raise RunError("\n".join([f"no notebook selected can be read; {paths.shown(figures)} left untouched:",
+                                  *(f"  - {nb.name}: {nb.unreadable}" for nb in unreadable)]))
     parameters = resolve_parameters(notebooks, given or {})
-    return Selection(notebooks, parameters, {nb.name: changed(nb, parameters[nb.name]) for nb in notebooks})
+    return Selection(notebooks, parameters, {nb.name: changed(nb, parameters[nb.name]) for nb in notebooks},
+                     unreadable, foreign)
+
+
+def _foreign(notebooks_dir: Path, figures: Path, publish: bool) -> bool:
+    """Whether the notebooks are not the project's own while the charts would go to the project's ``figures/``.
+
+    The project's charts are made by the project's notebooks only: a copy being tried elsewhere
+    (``--notebooks-dir``) would otherwise replace the charts of the same numbers. Such a run is exploratory:
+    its charts stay in its run folder.
+
+    Raises:
+        ParameterError: When ``publish`` asks for it anyway; ``--figures-dir`` publishes elsewhere.
+    """
+    if Path(notebooks_dir).resolve() == paths.NOTEBOOKS.resolve():
+        return False
+    if Path(figures).resolve() != paths.FIGURES.resolve():
+        return False
+    if publish:
+        raise ParameterError(f"cannot publish: the notebooks of {paths.shown(notebooks_dir)} are not the project's "
+                             f"({paths.shown(paths.NOTEBOOKS)}), so their charts are never published into the "
+                             f"project's {paths.shown(figures)}; give --figures-dir FOLDER to publish them there")
+    return True
 
 
 def _check(chosen: Selection, notebooks: list[Notebook], data: Dataset | None) -> None:
     """Load and validate the data, UNODC's counts included, and check the values, before any kernel starts.
 
-    Bad data stop the run here.
+    Bad data stop the run here. The data are validated now, whatever a cached verdict says (``fresh``): a run that
+    executes notebooks vouches for their numbers itself; the verdict it leaves serves its kernels' loads.
     """
     from ..data import load
 
-    check_domains(notebooks, chosen.parameters, load(glotip=True, world_bank=True) if data is None else data)
+    check_domains(notebooks, chosen.parameters,
+                  load(glotip=True, world_bank=True, fresh=True) if data is None else data)
 
 
 def _decide(chosen: Selection, force: bool, figures: Path, output: Path, say: Callable[[str], None]) -> Decision:
@@ -175,22 +236,25 @@ def _decide(chosen: Selection, force: bool, figures: Path, output: Path, say: Ca
     With the defaults, those whose published charts are not up to date (all of them with ``force``); with other values,
     every one selected.
     """
-    before = incremental.read_record(output)
+    before = incremental.read_record(output, say)
     shared = incremental.shared_inputs()
     current = {nb.name: incremental.inputs(nb, chosen.parameters[nb.name], shared) for nb in chosen.notebooks}
     reasons = {}
-    if chosen.defaults_only:
+    if chosen.incremental:
         reasons = {nb.name: "run with --force" if force
                    else incremental.why_stale(nb.name, current[nb.name], before, figures)
                    for nb in chosen.notebooks}
         for nb in chosen.notebooks:
             say(f"{nb.name}: up to date" if reasons[nb.name] is None else f"{nb.name}: to run ({reasons[nb.name]})")
-    reused = [nb for nb in chosen.notebooks if chosen.defaults_only and reasons[nb.name] is None]
+    reused = [nb for nb in chosen.notebooks if chosen.incremental and reasons[nb.name] is None]
     return Decision([nb for nb in chosen.notebooks if nb not in reused], reused, reasons, before, shared, current)
 
 
-def _start(decision: Decision, workers: int, output: Path) -> tuple[Path, dict]:
-    """The run's folder, made, and the start of its manifest: the inputs, which notebooks are reused or run, and why."""
+def _start(decision: Decision, workers: int, output: Path, unreadable: list[Notebook]) -> tuple[Path, dict]:
+    """The run's folder, made, and the start of its manifest: the inputs, which notebooks are reused or run, and why.
+
+    Notebooks that cannot be read are listed under ``unreadable``, each with why.
+    """
     run_id, run_dir = new_folder(output / "runs")
     manifest = {
         "run_id": run_id,
@@ -200,6 +264,7 @@ def _start(decision: Decision, workers: int, output: Path) -> tuple[Path, dict]:
         "inputs": record.inputs(decision.to_run, known=decision.shared),
         "reused": {nb.name: "up to date: its inputs are as at its last publishing run" for nb in decision.reused},
         "stale": {name: reason for name, reason in decision.reasons.items() if reason is not None},
+        "unreadable": {nb.name: nb.unreadable for nb in unreadable},
     }
     return run_dir, manifest
 
@@ -219,6 +284,9 @@ def _execute(chosen: Selection, notebooks: list[Notebook], manifest: dict, run_d
     manifest["kernels"] = kernels_described(fresh_kernels)
     outcomes = _execute_all(notebooks, chosen.parameters, run_dir, staged, workers, say, stop, cell_timeout,
                             template)
+    outcomes += [Outcome(nb.name, {}, nb.path, error=f"{nb.name}: {nb.unreadable}") for nb in chosen.unreadable]
+    notebooks = [*notebooks, *chosen.unreadable]
+    chosen.changes.update({nb.name: {} for nb in chosen.unreadable})
     by_name = {nb.name: nb for nb in notebooks}
     for outcome in outcomes:
         outcome.outputs = record.outputs(staged, by_name[outcome.name])
@@ -242,7 +310,7 @@ def _longest_first(notebooks: list[Notebook], output: Path) -> list[Notebook]:
     try:
         last = json.loads((output / "latest.json").read_text(encoding="utf-8"))
         seconds = {n["name"]: float(n["seconds"]) for n in last.get("notebooks", [])}
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # latest.json damaged: no order
         seconds = {}
     return sorted(notebooks, key=lambda nb: -seconds.get(nb.name, float("inf")))
 
@@ -292,6 +360,26 @@ def _end_if_unfinished(outcomes: list[Outcome], manifest: dict, stop: Stop, run_
                                   *(f"  - {o.error}" for o in failed)]))
 
 
+def _end_if_stopped(stop: Stop, manifest: dict, figures: Path, run_dir: Path) -> None:
+    """End a run a signal reached once its notebooks had ended: its message says what the run did, published or not.
+
+    Raises:
+        Stopped: When a stop was requested.
+    """
+    if not stop.requested.is_set():
+        return
+    if manifest["status"] == "up to date":
+        done = f"every notebook was up to date, so none ran; {figures} left as it was"
+    elif manifest["published"]:
+        done = (f"every notebook had finished and the charts were published in full in {figures} and recorded, so "
+                "the run is complete")
+    else:
+        done = (f"every notebook had finished; {figures} left as it was, nothing published (parameters other than "
+                f"the defaults, or notebooks not the project's); the charts are in {run_dir / 'figures'}")
+    raise stop.stopped(f"the request came after the notebooks had run: {done}. The executed notebooks and the "
+                       f"manifest are in {run_dir}")
+
+
 def _stopped(stop: Stop, outcomes: list[Outcome], figures: Path, run_dir: Path) -> Stopped:
     """What a stopped run says: which notebooks finished, which were interrupted, which never started."""
     finished, interrupted, waiting = ([o.name for o in group] for group in tally(outcomes))
@@ -336,10 +424,6 @@ def _publish(decision: Decision, outcomes: list[Outcome], manifest: dict, stop: 
             raise
         remember()
     manifest.update({"published": True, "figures_replaced": True, "charts": str(figures)})
-    if stop.requested.is_set():
-        record.write(manifest, run_dir, output)
-        raise stop.stopped("the request came while the charts were being published: they were published in full in "
-                           f"{figures} and recorded, so the run is complete")
 
 
 def _report_up_to_date(manifest: dict, decision: Decision, run_dir: Path, output: Path, figures: Path,
@@ -347,8 +431,14 @@ def _report_up_to_date(manifest: dict, decision: Decision, run_dir: Path, output
     """Record and say that every notebook was up to date, so none ran and ``figures`` is as it was."""
     manifest.update({"finished": manifest["started"], "seconds": 0.0, "status": "up to date", "published": False,
                      "figures_replaced": False, "charts": str(figures), "notebooks": []})
+    if manifest["unreadable"]:
+        manifest["status"] = "failed"
     record.write(manifest, run_dir, output)
     say(f"all {len(decision.reused)} notebook(s) up to date; {figures} left as it was (--force runs them anyway)")
+    if manifest["unreadable"]:
+        raise RunError("\n".join([f"{len(manifest['unreadable'])} notebook(s) could not be read; the others are up to "
+                                  f"date and {figures} is left as it was:",
+                                  *(f"  - {name}: {why}" for name, why in manifest["unreadable"].items())]))
     return manifest
 
 
@@ -357,7 +447,11 @@ def _report(chosen: Selection, decision: Decision, manifest: dict, figures: Path
     """Say how a run in which every notebook succeeded ended: where its charts are, and why when not in ``figures``."""
     done = f"all {len(manifest['notebooks'])} notebook(s) succeeded in {manifest['seconds']:.1f} s"
     differences = _differences(chosen.changes)
-    if chosen.defaults_only:
+    if chosen.foreign:
+        say(f"{done}; {figures} left as it was: notebooks from another folder than the project's "
+            f"{paths.shown(paths.NOTEBOOKS)} never replace its charts (--figures-dir FOLDER publishes them there). "
+            f"The charts are in {staged}")
+    elif chosen.defaults_only:
         kept = f" ({len(decision.reused)} more up to date, left as they were)" if decision.reused else ""
         say(f"{done}; charts replaced in {figures}{kept}")
     elif manifest["published"]:

@@ -13,7 +13,8 @@ The first signal is a request to stop:
   143 for SIGTERM), without a traceback.
 
 A second signal ends the process at once: every kernel is killed, the socket
-folders removed, and the process exits with the same status. The lock is an
+folders and the run's staged charts (:attr:`Stop.leftovers`) removed, and the
+process exits with the same status. The lock is an
 ``flock``, which the operating system releases with the process.
 
 Signal handlers can be set only in the main thread; called from another
@@ -24,10 +25,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from . import kernel as kernels
 
@@ -54,6 +57,8 @@ class Stop:
         self.requested = threading.Event()
         self.number: int | None = None
         self.deferring = False  # notebooks run, or charts are published: a first signal is noted rather than raised
+        #: Folders a second signal, which ends the process at once, removes: nothing half-made is left.
+        self.leftovers: list[Path] = []
 
     @property
     def name(self) -> str:
@@ -68,13 +73,14 @@ class Stop:
     def deferred(self):
         """While notebooks run (or their charts are published), a stop request is noted and interrupts the kernels.
 
-        It does not raise at once: the run or sweep then ends itself, cleanly.
+        It does not raise at once: the run or sweep then ends itself, cleanly. Nested, the outer one still holds
+        once the inner one ends.
         """
-        self.deferring = True
+        before, self.deferring = self.deferring, True
         try:
             yield
         finally:
-            self.deferring = False
+            self.deferring = before
 
 
 def _interrupt_kernels(stop: Stop) -> None:
@@ -93,8 +99,10 @@ def _interrupt_kernels(stop: Stop) -> None:
     killer.start()
 
 
-def _end_now(number: int, say: Callable[[str], None]) -> None:
+def _end_now(number: int, say: Callable[[str], None], stop: Stop) -> None:
     kernels.end_all()
+    for folder in stop.leftovers:
+        shutil.rmtree(folder, ignore_errors=True)
     with contextlib.suppress(Exception):
         say(f"stopped at once by a second {_NAMES.get(number, number)}; nothing was published")
     os._exit(128 + number)
@@ -113,7 +121,7 @@ def stoppable(say: Callable[[str], None]):
 
     def handle(number, _frame) -> None:
         if stop.requested.is_set():
-            _end_now(number, say)
+            _end_now(number, say, stop)
         stop.number = number
         stop.requested.set()
         if not stop.deferring:

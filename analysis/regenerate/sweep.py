@@ -143,6 +143,8 @@ def sweep(
     if len(chosen) != 1:
         raise ParameterError(f"sweep takes one notebook; {notebook!r} matches {len(chosen)}")
     nb = chosen[0]
+    if nb.unreadable:
+        raise RunError(f"{nb.name}: {nb.unreadable}")
     combos = combinations(nb, grid, max_runs)
     if data is None:
         from ..data import load
@@ -150,7 +152,9 @@ def sweep(
         data = load(glotip=True, world_bank=True)
     check_combinations(nb, combos, data)
     workers = workers_for(workers, len(combos))
-    with stoppable(say) as stop:
+    with stoppable(say) as stop, stop.deferred():
+        # from its folder on, a signal is noted and the sweep ends itself: what finished is collected, the manifest
+        # says "stopped", never "incomplete"
         return _sweep(nb, grid, combos, workers, fresh_kernels, Path(output), say, stop, cell_timeout)
 
 
@@ -174,7 +178,8 @@ def _sweep(nb: Notebook, grid: dict[str, list], combos: list[dict], workers: int
     record.write_incomplete(manifest, sweep_dir)  # replaced at the end: a sweep killed midway says so in its folder
     say(f"sweeping {nb.name}: {len(combos)} run(s) on {kernels}, into {sweep_dir}")
     outcomes, starts = _execute(nb, combos, sweep_dir, workers, fresh_kernels, say, stop, cell_timeout)
-    results, tables, headline = collect(nb, combos, outcomes, sweep_dir, stop.requested.is_set())
+    stopped = stop.requested.is_set()  # a request that comes later finds every run ended
+    results, tables, headline = collect(nb, combos, outcomes, sweep_dir, stopped)
     results.to_csv(sweep_dir / "results.csv", index=False, lineterminator="\n")
     tables.to_csv(sweep_dir / "tables.csv", index=False, lineterminator="\n")
     charts = []
@@ -193,18 +198,22 @@ def _sweep(nb: Notebook, grid: dict[str, list], combos: list[dict], workers: int
         "seconds": round(time.perf_counter() - started, 3),
         "headline": headline and {"fact": headline["fact"], "label": headline["label"]},
         "files": ["results.csv", "tables.csv", *(p.name for p in charts)],
-        "run_list": [{"run": k, "parameters": combo, "status": status(o, stop.requested.is_set()),
+        "run_list": [{"run": k, "parameters": combo, "status": status(o, stopped),
                       "seconds": round(o.seconds, 3),
                       "executed": paths.display(o.executed), "error": o.error}
                      for k, (combo, o) in enumerate(zip(combos, outcomes, strict=True), start=1)],
     })
     (sweep_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
-    where = f"{paths.display(sweep_dir / 'results.csv')}" + (f" and {paths.display(charts[0])}" if charts else "")
+    where = f"{paths.shown(sweep_dir / 'results.csv')}" + (f" and {paths.shown(charts[0])}" if charts else "")
     if headline is None:
         where += f" (no chart: {nb.name}'s analysis has no single headline number)"
-    if stop.requested.is_set():
+    if stopped:
         raise stop.stopped(f"{len(finished)} run(s) finished, {len(failed)} interrupted or failed, "
                            f"{len(waiting)} not started; what finished is in {where} (its manifest says 'stopped')")
+    if stop.requested.is_set():
+        raise stop.stopped(f"the request came once every run had ended: {len(finished)} run(s) finished, "
+                           f"{len(failed)} failed; the results are in {where} (its manifest says "
+                           f"'{manifest['status']}')")
     if failed:
         raise RunError("\n".join([f"{len(failed)} of {len(combos)} run(s) of the sweep failed; the "
                                   f"other results are in {where}:",

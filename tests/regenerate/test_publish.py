@@ -80,7 +80,7 @@ def test_a_full_disk_leaves_the_last_good_charts_and_no_staging_folder(tmp_path)
         with pytest.raises(PublishError) as refused:
             replace_charts(staged, figures, ["01_"])
         message = str(refused.value)
-        assert message.startswith("could not publish the charts: No space left on device")
+        assert message.startswith(f"could not publish the charts: No space left on device ({volume}/.figures.new/")
         assert message.endswith("while assembling them beside "
                                 f"{figures}; {figures} left as it was") and "\n" not in message
         assert contents(figures) == OLD
@@ -91,10 +91,11 @@ def test_a_full_mount_point_leaves_the_last_good_charts_and_no_temporary_file(tm
     staged = charts(tmp_path / "staged", {**NEW, "01_big.svg": b"x" * 400_000})
     with tmpfs(tmp_path / "figures", "256k") as figures:
         charts(figures, OLD)
-        with pytest.raises(PublishError,
-                           match="No space left on device .* while writing them into "
-                                 f"{figures}; {figures} left as it was"):
+        with pytest.raises(PublishError) as refused:
             replace_charts(staged, figures, ["01_"])
+        # the chart that did not fit, where it was going (not the staged copy it came from)
+        assert str(refused.value) == (f"could not publish the charts: No space left on device ({figures}/01_big.svg) "
+                                      f"while writing them into {figures}; {figures} left as it was")
         assert contents(figures) == OLD
 
 
@@ -138,6 +139,24 @@ def test_an_undeletable_old_chart_still_publishes_and_names_the_folder_left(tmp_
                                          f"not be removed: Operation not permitted")
     assert contents(figures) == {"01_chart.csv": b"a,b\n", "01_chart.png": b"new one", "02_chart.png": b"two, not run"}
     assert contents(left) == {"01_gone.csv": b"not made any more"}
+
+
+def test_an_undeletable_previous_folder_is_named_when_it_blocks_publishing(tmp_path):
+    """A ``.figures.old/`` an earlier run could not remove: the message names it, not ``figures/``."""
+    staged = charts(tmp_path / "staged", NEW)
+    figures = charts(tmp_path / "figures", OLD)
+    left = charts(tmp_path / ".figures.old", {"01_gone.csv": b"not made any more"})
+    with immutable(left / "01_gone.csv"):
+        with pytest.raises(PublishError) as refused:
+            replace_charts(staged, figures, ["01_"])
+        assert str(refused.value) == (f"could not publish the charts: {left}, left by an earlier run, cannot be "
+                                      f"removed: Operation not permitted ({left / '01_gone.csv'}); remove it by hand "
+                                      f"(chattr -i may be needed); {figures} left as it was")
+        assert contents(figures) == OLD
+        assert sorted(p.name for p in tmp_path.iterdir()) == [".figures.old", "figures", "staged"]
+    replace_charts(staged, figures, ["01_"])  # once it can be removed, publishing goes on
+    assert contents(figures) == {"01_chart.csv": b"a,b\n", "01_chart.png": b"new one", "02_chart.png": b"two, not run"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["figures", "staged"]
 
 
 def test_a_run_that_cannot_publish_says_why_keeps_figures_and_records_nothing(tmp_path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -201,3 +202,18 @@ def test_an_edited_cache_entry_does_not_reach_a_published_chart(tmp_path):
     name = "02_labor_vs_sex_attention.csv"
     assert (tmp_path / "figures" / name).read_bytes() == (paths.FIGURES / name).read_bytes()
     assert "2014,investigations,cases,36,68," in (tmp_path / "figures" / name).read_text(encoding="utf-8")
+
+
+def test_make_setup_after_a_pyproject_edit_says_to_run_make_lock(tmp_path):
+    """The hint is the project's ``make lock`` (the uv that uv.lock pins), not uv's own ``uv lock``."""
+    for name in ("Makefile", "pyproject.toml", "uv.lock"):
+        shutil.copy(paths.ROOT / name, tmp_path / name)
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("dependencies = [\n", 'dependencies = [\n    "six",\n', 1))
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / ".venv")], check=True)
+    (tmp_path / ".venv" / "bin" / "uv").symlink_to(paths.ROOT / ".venv" / "bin" / "uv")
+    done = subprocess.run(["make", "setup"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    assert "uv.lock` needs to be updated" in done.stderr
+    assert "run `make lock`, then `make setup` again" in done.stderr and "`uv lock`" not in done.stderr
+    assert not (tmp_path / ".venv" / ".installed").exists()

@@ -114,7 +114,7 @@ def test_parameter_file_scoped_to_a_notebook(tmp_path, capsys):
 
 
 def test_unknown_notebook_is_refused(capsys):
-    assert main(["run", "07_nothing"]) == 1
+    assert main(["run", "07_nothing"]) == 2  # bad input on the command line, as docs/running.md says
     assert "unknown notebook '07_nothing': expected one of 01_conviction_gap" in capsys.readouterr().err
 
 

@@ -200,6 +200,8 @@ def test_a_second_ctrl_c_ends_the_run_at_once(tmp_path):
     assert code == 130 and "Traceback" not in err
     assert "stopped at once by a second Ctrl-C (SIGINT); nothing was published" in err
     assert not (tmp_path / "figures").exists()
+    run_dir = only(tmp_path / "output" / "runs")
+    assert not (run_dir / "figures").exists(), "the staged charts folder is removed"
     assert settle(process.pid) == ([], [])
 
 
