@@ -19,7 +19,11 @@ from (:func:`inputs`):
   together with everything these import, followed through the source with
   :mod:`ast` (relative imports resolved, imports inside functions included,
   and every package ``__init__.py`` on the way, since importing
-  a drawing module runs ``analysis/charts/__init__.py``); and the code
+  a drawing module runs ``analysis/charts/__init__.py``), with the files
+  other than Python in the folder of each package it runs, which that
+  package's code reads (the words of its analysis,
+  ``analysis/analyses/words/topic.md``; another notebook's words are not,
+  as its module is not); and the code
   that runs a notebook and collects its charts (``analysis/regenerate/run.py``
   and what it imports). A dynamic import is followed too: with a literal name
   to that module, with a computed one to every module of its package (so all
@@ -93,10 +97,19 @@ def shared_inputs() -> dict[str, str]:
     The environment's lock, the data package, raw and processed files, the package's source; and the library versions.
     :func:`inputs` picks each notebook's own from these.
     """
-    files = [paths.ENVIRONMENT_LOCK, *paths.data_files(), *sorted((paths.ROOT / "analysis").rglob("*.py"))]
+    files = [paths.ENVIRONMENT_LOCK, *paths.data_files(), *package_files(paths.ROOT)]
     found = {paths.display(p): sha256(p) for p in files if p.is_file()}
     found.update({f"version of {name}": number for name, number in versions().items()})
     return found
+
+
+def package_files(root: Path) -> list[Path]:
+    """Every file of the package under ``root``, whatever its extension, but the byte code Python caches.
+
+    Its modules, the words of its analyses, the report's templates: a step's files are its inputs, as in Our World in
+    Data's etl (``DataStep._step_files``), not only its Python.
+    """
+    return sorted(p for p in (root / "analysis").rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
 # --- the package's modules a notebook runs ---------------------------------------------------------
@@ -270,7 +283,13 @@ def code_inputs(nb: Notebook, shared: dict[str, str], stored: list[dict] | None 
         todo += [".".join(parts[:i]) for i in range(1, len(parts))]  # the packages on the way
         dispatches = modules[name].path.name == "__init__.py"  # finds other notebooks' topic modules by name only
         todo += [m for m in modules[name].imports if not (dispatches and m in others)]
-    return {modules[name].shown for name in seen}
+    # The files other than Python in the folder of each package it runs, as the package's code reads them: the words
+    # of its analysis (analysis/analyses/words/<topic>.md). Another notebook's words are not, as its module is not.
+    other_topics = {name.rpartition(".")[2] for name in others}
+    folders = {modules[name].path.parent for name in seen if modules[name].path.name == "__init__.py"}
+    resources = {paths.display(p) for folder in folders for p in folder.iterdir()
+                 if p.is_file() and p.suffix != ".py" and p.stem not in other_topics}
+    return {modules[name].shown for name in seen} | resources
 
 
 # --- the data files a notebook reads -------------------------------------------------------------------

@@ -32,7 +32,6 @@ started anew with ``fresh_kernels``.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -41,6 +40,7 @@ from typing import TYPE_CHECKING
 
 from ..data import paths
 from ..data.paths import FIGURES_DIR_ENV
+from ..data.records import write_json
 from . import manifest as record
 from .batch import Progress, new_folder, now, parallel, say_on_stderr, tally, workers_for
 from .errors import ParameterError, RunError
@@ -203,7 +203,7 @@ def _sweep(nb: Notebook, grid: dict[str, list], combos: list[dict], workers: int
                       "executed": paths.display(o.executed), "error": o.error}
                      for k, (combo, o) in enumerate(zip(combos, outcomes, strict=True), start=1)],
     })
-    (sweep_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    write_json(sweep_dir / "manifest.json", manifest)
     where = f"{paths.shown(sweep_dir / 'results.csv')}" + (f" and {paths.shown(charts[0])}" if charts else "")
     if headline is None:
         where += f" (no chart: {nb.name}'s analysis has no single headline number)"

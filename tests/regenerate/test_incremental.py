@@ -240,6 +240,10 @@ def test_an_edited_module_reruns_the_notebooks_that_run_it(tree, capsys):
     edited = _append(package / "analyses" / "series_conviction_gap.py", "# an edit\n")
     _stale_for(_verdicts(tree, capsys), edited, {"06_series_conviction_gap"})
 
+    # the words of an analysis (its title, summary, closing): its notebook alone, though they are not Python
+    edited = _append(package / "analyses" / "words" / "funding_per_victim.md", "\nA sentence more.\n")
+    _stale_for(_verdicts(tree, capsys), edited, {"03_funding_per_victim"})
+
     # a module several analyses import: each of their notebooks
     edited = _append(package / "analyses" / "victim_counts.py", "# an edit\n")
     _stale_for(_verdicts(tree, capsys), edited, IMPORTS_VICTIM_COUNTS)
