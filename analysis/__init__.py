@@ -1,10 +1,13 @@
 """Curated figures on trafficking in persons in Norway, and the analyses built on them.
 
-Four layers, each building only on those before it:
+Two modules every layer shares, which import nothing of the package: :mod:`analysis.config` (every path) and
+:mod:`analysis.parameters` (the one error for a bad parameter, what a change from a default is, and the reading of a
+notebook's ``parameters`` cell). Then five layers, each building only on those before it:
 
-- :mod:`analysis.data`: paths, loading and checking the curated tables, look-ups, vintages;
+- :mod:`analysis.data`: loading and checking the curated tables, look-ups, vintages;
 - :mod:`analysis.analyses`: one function per notebook, returning what it shows;
 - :mod:`analysis.charts`: the theme, and drawing, labelling and saving each chart;
+- :mod:`analysis.report`: the static report site built from the last published run;
 - :mod:`analysis.regenerate`: running the notebooks, publishing figures, the command line.
 
 Typical use::

@@ -42,7 +42,7 @@ from pathlib import Path
 import psutil
 from jupyter_client.manager import KernelManager
 
-from analysis.data import paths
+from analysis import config
 from analysis.regenerate.execute import kernel_config
 from analysis.regenerate.forking import TEMPLATE_MARKER, Template
 from analysis.regenerate.kernel import ready
@@ -241,7 +241,7 @@ def main() -> None:
         runs = [regenerate(scratch, f"run{i}") for i in range(args.repeat)]
         cold_runs = [regenerate(scratch, f"cold{i}", fresh_kernels=True) for i in range(args.repeat)]
         combos = [dict(zip(SWEEP, values, strict=True)) for values in itertools.product(*SWEEP.values())]
-        sweep_loops = [cli_loop_seconds([paths.NOTEBOOKS / f"{SWEPT}.ipynb"], scratch, combos)
+        sweep_loops = [cli_loop_seconds([config.NOTEBOOKS / f"{SWEPT}.ipynb"], scratch, combos)
                        for _ in range(args.repeat)]
         sweeps = [sweep_seconds(scratch, f"sweep{i}") for i in range(args.repeat)]
         # the first publishes; the no-op runs follow
@@ -326,7 +326,7 @@ def main() -> None:
     print("| `analysis.load(fresh=True)`, validating every table again, best of 7 processes | "
           f"{validate_best:.1f} ms | |")
     print(f"| the same, median of the 7 processes | {validate_median:.1f} ms | |")
-    print(f"\nwritten to {paths.display(out)}")
+    print(f"\nwritten to {config.display(out)}")
 
 
 if __name__ == "__main__":

@@ -20,10 +20,10 @@ import time
 from datetime import date
 from pathlib import Path
 
-from analysis.data import paths
+from analysis import config
 from analysis.report import build
 
-RESULTS = paths.ROOT / "benchmarks" / "report.json"
+RESULTS = config.ROOT / "benchmarks" / "report.json"
 
 
 def _megabytes(files) -> float:

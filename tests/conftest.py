@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from analysis import config
 from analysis.charts.save import FIGURES_DIR_ENV
-from analysis.data import paths
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -109,7 +109,7 @@ def data():
 def data_copy(tmp_path: Path) -> Path:
     """A copy of data/ (descriptor, raw and processed) in a temporary folder."""
     target = tmp_path / "data"
-    shutil.copytree(paths.DATA, target)
+    shutil.copytree(config.DATA, target)
     return target
 
 
@@ -203,7 +203,7 @@ def run_copy(published, tmp_path) -> dict[str, Path]:
     copy = {name: tmp_path / name for name in published}
     for name, folder in published.items():
         shutil.copytree(folder, copy[name])
-    record = copy["output"] / paths.PUBLISHED_RECORD
+    record = copy["output"] / config.PUBLISHED_RECORD
     return {**copy, "record": record}
 
 

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analysis.data import paths
+from analysis import config
 
-PYPROJECT = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-ENV = yaml.safe_load((paths.ROOT / "environment.yml").read_text(encoding="utf-8"))
-LOCK = tomllib.loads(paths.ENVIRONMENT_LOCK.read_text(encoding="utf-8"))
+PYPROJECT = tomllib.loads((config.ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+ENV = yaml.safe_load((config.ROOT / "environment.yml").read_text(encoding="utf-8"))
+LOCK = tomllib.loads(config.ENVIRONMENT_LOCK.read_text(encoding="utf-8"))
 PROJECT = next(p for p in LOCK["package"] if p["source"] == {"editable": "."})
 
 
@@ -81,7 +81,7 @@ def test_uv_finds_the_lock_up_to_date_offline(tmp_path):
     """What `uv sync --locked` in `make setup` checks, without the network and with an empty cache."""
     uv = Path(sys.executable).parent / "uv"
     env = {**os.environ, "UV_CACHE_DIR": str(tmp_path / "cache"), "UV_OFFLINE": "1"}
-    done = subprocess.run([str(uv), "lock", "--check"], cwd=paths.ROOT, env=env, capture_output=True, text=True)
+    done = subprocess.run([str(uv), "lock", "--check"], cwd=config.ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
 
 
@@ -133,7 +133,7 @@ def _locked_here() -> dict[str, str]:
     return {name: package["version"] for (name, _), package in found.items()}
 
 
-@pytest.mark.skipif(Path(sys.prefix) != paths.ROOT / ".venv",
+@pytest.mark.skipif(Path(sys.prefix) != config.ROOT / ".venv",
                     reason="not the project's .venv (a conda environment installs within bounds)")
 def test_the_environment_running_the_tests_is_the_lock():
     """`make setup` installed exactly uv.lock: every package it locks for this Python and platform, at its version."""

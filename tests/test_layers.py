@@ -9,9 +9,9 @@ import ast
 
 import pytest
 
-from analysis.data import paths
+from analysis import config
 
-PACKAGE = paths.ROOT / "analysis"
+PACKAGE = config.ROOT / "analysis"
 ORDER = ["data", "analyses", "charts", "report", "regenerate"]
 MODULES = sorted(p for p in PACKAGE.rglob("*.py") if p.parent != PACKAGE)
 
@@ -24,7 +24,7 @@ def layer_of(module: str) -> str | None:
 
 def imported(path) -> set[str]:
     """Every module of the package that ``path`` imports, as an absolute dotted name."""
-    package = ".".join(path.relative_to(paths.ROOT).with_suffix("").parts[:-1])
+    package = ".".join(path.relative_to(config.ROOT).with_suffix("").parts[:-1])
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
@@ -40,16 +40,25 @@ def imported(path) -> set[str]:
     return found
 
 
+#: The modules at the package's root, which every layer may import and which import no module of the package.
+SHARED = {"config.py", "parameters.py"}
+
+
+@pytest.mark.parametrize("name", sorted(SHARED))
+def test_a_shared_module_imports_nothing_of_the_package(name):
+    assert not {m for m in imported(PACKAGE / name) if m.startswith("analysis")}, name
+
+
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_a_module_imports_only_its_own_layer_and_those_before_it(path):
     own = path.relative_to(PACKAGE).parts[0]
     later = [m for m in imported(path) if layer_of(m) and ORDER.index(layer_of(m)) > ORDER.index(own)]
-    assert not later, f"{path.relative_to(paths.ROOT)} ({own}) imports from a later layer: {sorted(later)}"
+    assert not later, f"{path.relative_to(config.ROOT)} ({own}) imports from a later layer: {sorted(later)}"
 
 
 def test_every_module_is_in_a_layer_and_the_check_sees_relative_imports(tmp_path):
     assert {p.relative_to(PACKAGE).parts[0] for p in MODULES} == set(ORDER)
-    assert {p.name for p in PACKAGE.glob("*.py")} == {"__init__.py"}
+    assert {p.name for p in PACKAGE.glob("*.py")} == {"__init__.py", *SHARED}
     probe = PACKAGE / "data" / "measures.py"
     assert {"analysis.data.checks", "analysis.data.errors"} <= imported(PACKAGE / "data" / "loader.py")
     assert layer_of("analysis.charts.save") == "charts" and layer_of("pandas") is None
@@ -63,8 +72,8 @@ def test_a_notebook_its_analysis_and_its_drawing_share_one_name():
 
     for nb in discover():
         topic = nb.name.split("_", 1)[1]
-        assert (paths.ROOT / "analysis" / "analyses" / f"{topic}.py").is_file(), nb.name
-        assert (paths.ROOT / "analysis" / "charts" / f"{topic}.py").is_file(), nb.name
+        assert (config.ROOT / "analysis" / "analyses" / f"{topic}.py").is_file(), nb.name
+        assert (config.ROOT / "analysis" / "charts" / f"{topic}.py").is_file(), nb.name
         assert analyses.ANALYSES[nb.name].__module__ == f"analysis.analyses.{topic}"
         assert charts.DRAWINGS[nb.name].__module__ == f"analysis.charts.{topic}"
 

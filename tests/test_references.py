@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from analysis.data import paths
+from analysis import config
 
 #: A path of the package in backticks, up to the closing backtick or the parenthesis of a call.
 DOTTED = re.compile(r"`~?(analysis(?:\.\w+)+)[`(]")
-NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted(config.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 
 def _markdown(path: Path) -> str:
@@ -36,13 +36,13 @@ def _docstrings(path: Path) -> str:
 
 def _texts() -> dict[str, str]:
     """The prose that names the package's modules and functions, by where it stands."""
-    texts = {"README.md": (paths.ROOT / "README.md").read_text(encoding="utf-8")}
-    for path in sorted((paths.ROOT / "analysis").rglob("*.py")):
-        texts[path.relative_to(paths.ROOT).as_posix()] = _docstrings(path)
-    for path in sorted(paths.NOTEBOOKS.rglob("*.ipynb")):
-        texts[path.relative_to(paths.ROOT).as_posix()] = _markdown(path)
-    for path in sorted([*paths.NOTEBOOKS.rglob("*.md"), *(paths.ROOT / "docs").rglob("*.md")]):
-        texts[path.relative_to(paths.ROOT).as_posix()] = path.read_text(encoding="utf-8")
+    texts = {"README.md": (config.ROOT / "README.md").read_text(encoding="utf-8")}
+    for path in sorted((config.ROOT / "analysis").rglob("*.py")):
+        texts[path.relative_to(config.ROOT).as_posix()] = _docstrings(path)
+    for path in sorted(config.NOTEBOOKS.rglob("*.ipynb")):
+        texts[path.relative_to(config.ROOT).as_posix()] = _markdown(path)
+    for path in sorted([*config.NOTEBOOKS.rglob("*.md"), *(config.ROOT / "docs").rglob("*.md")]):
+        texts[path.relative_to(config.ROOT).as_posix()] = path.read_text(encoding="utf-8")
     return texts
 
 
@@ -82,6 +82,6 @@ def test_every_dotted_path_in_backticks_resolves():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_each_notebook_names_the_files_its_chart_writes(path):
     named = re.findall(r"\*\*Writes\*\* `figures/([\w]+)\.\{([a-z,]+)\}`", _markdown(path))
-    written = sorted(p.suffix[1:] for p in paths.FIGURES.glob(f"{path.stem}.*"))
+    written = sorted(p.suffix[1:] for p in config.FIGURES.glob(f"{path.stem}.*"))
     assert written == ["csv", "json", "png", "svg"]
     assert [(name, sorted(extensions.split(","))) for name, extensions in named] == [(path.stem, written)]

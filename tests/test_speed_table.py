@@ -10,11 +10,11 @@ import json
 
 import pytest
 
-from analysis.data import paths
+from analysis import config
 
-SPEED = (paths.ROOT / "docs" / "speed.md").read_text(encoding="utf-8")
-RESULTS = json.loads((paths.ROOT / "benchmarks" / "results.json").read_text(encoding="utf-8"))
-SUITE = json.loads((paths.ROOT / "benchmarks" / "suite.json").read_text(encoding="utf-8"))
+SPEED = (config.ROOT / "docs" / "speed.md").read_text(encoding="utf-8")
+RESULTS = json.loads((config.ROOT / "benchmarks" / "results.json").read_text(encoding="utf-8"))
+SUITE = json.loads((config.ROOT / "benchmarks" / "suite.json").read_text(encoding="utf-8"))
 PARTS = SUITE["parts"]
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from ..data import Dataset, load
-from ..data.parameters import ParameterError, changed_from_defaults, plain
+from ..parameters import ParameterError, changed_from_defaults, plain
 from .domains import checker, declared
 
 __all__ = ["ANALYSES", "NonFiniteError", "ParameterError", "Prose", "Result", "analysis_of", "non_finite",

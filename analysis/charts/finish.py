@@ -14,8 +14,8 @@ import textwrap
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from .. import config
 from ..analyses import Result
-from ..data import paths
 from .save import figures_dir, save
 from .theme import NOTE_GREY
 
@@ -123,6 +123,6 @@ def show(result: Result, drawing: plt.Figure):
     written = save(drawing, result.name, result.table, figures_dir(exploratory=bool(result.changed)),
                    facts=record(result))
     plt.close(drawing)
-    where = f" to {paths.display(written[0].parent)} (exploratory: not published)" if result.changed else ""
+    where = f" to {config.display(written[0].parent)} (exploratory: not published)" if result.changed else ""
     print("wrote", ", ".join(p.name for p in written) + where)
     return Image(filename=str(written[0]), width=800)

@@ -14,12 +14,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from .. import config
 from ..analyses.result import NonFiniteError, open_interval
-from ..data import paths
 
-FIGURES_DIR_ENV = paths.FIGURES_DIR_ENV
-EXPLORATORY = paths.EXPLORATORY
-figures_dir = paths.figures_dir
+FIGURES_DIR_ENV = config.FIGURES_DIR_ENV
+EXPLORATORY = config.EXPLORATORY
+figures_dir = config.figures_dir
 
 
 #: The largest whole number a float holds exactly: a column of whole numbers below it is written as integers.

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
+from .. import config
 from .digest import sha256
 from .errors import Problem
 from .numbers import occurs_as_token, parse_number
@@ -59,13 +59,13 @@ def check_raw_files(sources: pd.DataFrame, raw_dir: Path, register: str) -> tupl
         path = Path(raw_dir) / row.file
         if not path.is_file():
             problems.append(Problem(register, _line(row.Index), "file",
-                                    f"registered file {paths.display(path)} not found", row.source_id))
+                                    f"registered file {config.display(path)} not found", row.source_id))
             continue
         actual = sha256(path)
         if pd.isna(row.sha256) or actual != row.sha256:
             problems.append(Problem(
                 register, _line(row.Index), "sha256",
-                f"raw file {paths.display(path)} has changed: its sha256 is {actual}, the register expects "
+                f"raw file {config.display(path)} has changed: its sha256 is {actual}, the register expects "
                 f"{row.sha256}. Raw files are kept byte for byte; restore the published copy or register a new source.",
                 row.source_id))
             continue
@@ -77,7 +77,7 @@ def check_raw_files(sources: pd.DataFrame, raw_dir: Path, register: str) -> tupl
         if path.is_file() and name != Path(register).name and name not in registered:
             hidden = (" (a hidden file: a listing may not show it, but it is part of the data all the same)"
                       if any(part.startswith(".") for part in Path(name).parts) else "")
-            problems.append(Problem(paths.display(path), None, None,
+            problems.append(Problem(config.display(path), None, None,
                                     f"raw file is not in the source register {register}{hidden}"))
     return problems, texts
 

@@ -39,7 +39,8 @@ from pathlib import Path
 import pandas as pd
 import python_calamine
 
-from . import paths, records
+from .. import config
+from . import records
 from .digest import sha256
 from .errors import DataError, Problem
 from .loader import load_sources
@@ -90,7 +91,7 @@ def _read(path: Path) -> tuple[str, pd.DataFrame]:
             return sheet, pd.read_excel(book, sheet_name=sheet, header=None, dtype=str, na_filter=False)
     except (OSError, ValueError, IndexError, python_calamine.CalamineError) as error:
         cause = error.strerror if isinstance(error, OSError) and error.strerror else str(error) or type(error).__name__
-        raise DataError([Problem(paths.display(path), None, None,
+        raise DataError([Problem(config.display(path), None, None,
                                  f"cannot be read as an Excel workbook ({cause}): expected the GLOTIP release the "
                                  "register names; restore the published copy")]) from None
 
@@ -145,7 +146,7 @@ def read_release(path: Path, source_id: str, published: str) -> tuple[pd.DataFra
     Raises:
         DataError: When the file cannot be read as a workbook at all.
     """
-    show = paths.display(path)
+    show = config.display(path)
     sheet, cells = _read(path)
     problems = _header_problems(cells, show, sheet)
     if problems:
@@ -228,7 +229,7 @@ def _texts(column: pd.Series) -> list[str]:
     return column.astype("string").fillna("").tolist()
 
 
-def extract(data_dir: Path = paths.DATA) -> pd.DataFrame:
+def extract(data_dir: Path = config.DATA) -> pd.DataFrame:
     """Every registered GLOTIP release, read from its workbook into one tidy table.
 
     Raises:
@@ -262,7 +263,7 @@ def write(table: pd.DataFrame, target: Path) -> None:
 
 
 @contextlib.contextmanager
-def extract_lock(data_dir: Path = paths.DATA) -> Iterator[None]:
+def extract_lock(data_dir: Path = config.DATA) -> Iterator[None]:
     """Hold ``data_dir/processed`` for one ``extract`` at a time, and clear what a killed one left.
 
     The lock is an ``flock`` on the folder itself (no lock file a run would count as data), released by the system
@@ -274,7 +275,7 @@ def extract_lock(data_dir: Path = paths.DATA) -> Iterator[None]:
     try:
         handle = os.open(folder, os.O_RDONLY)
     except OSError as error:
-        raise records.RecordError(f"cannot write into {paths.display(folder)}: {records.cause(error)}",
+        raise records.RecordError(f"cannot write into {config.display(folder)}: {records.cause(error)}",
                                   folder) from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -324,7 +325,7 @@ def check_against_workbooks(table: pd.DataFrame, show: str, sources: pd.DataFram
             before = ", ".join(sorted({_text(v) or "an empty cell" for v in stale.workbook_sha256}))
             problems.append(Problem(show, int(first) + 2, "workbook_sha256",
                                     f"{len(stale)} of the {len(rows)} rows of {source.source_id} were extracted from "
-                                    f"{paths.display(raw)} when its sha256 was {before}; the register "
+                                    f"{config.display(raw)} when its sha256 was {before}; the register "
                                     f"({register}, line {int(source.Index) + 2}) gives {source.sha256}: {rerun}",
                                     str(stale.id[first])))
         try:
@@ -352,7 +353,7 @@ def check_against_workbooks(table: pd.DataFrame, show: str, sources: pd.DataFram
 def _compare(rows: pd.DataFrame, expected: pd.DataFrame, show: str, raw: Path, rerun: str) -> list[Problem]:
     """The rows of one release against the rows read again from its workbook: each cell that differs, both values."""
     problems = []
-    shown = paths.display(raw)
+    shown = config.display(raw)
     have = rows.assign(table_line=rows.index + 2)
     both = have.merge(expected, on="id", how="outer", suffixes=("", "_raw"), indicator=True)
     for row in both[both._merge == "right_only"].itertuples():

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import checks, paths, quality, verdicts
+from .. import config
+from . import checks, quality, verdicts
 from .errors import DataError
 from .verdicts import CORE, GLOTIP, WORLD_BANK
 
@@ -47,17 +48,17 @@ class Dataset:
 def _file(name: str, data_dir: Path) -> str:
     from .schema import resource
 
-    return paths.display(Path(data_dir) / resource(name, data_dir)["path"])
+    return config.display(Path(data_dir) / resource(name, data_dir)["path"])
 
 
-def read_table(name: str, data_dir: Path = paths.DATA) -> pd.DataFrame:
+def read_table(name: str, data_dir: Path = config.DATA) -> pd.DataFrame:
     """One curated table read and validated on its own (:func:`analysis.data.schema.read_table`)."""
     from .schema import read_table as read
 
     return read(name, data_dir)
 
 
-def load_sources(data_dir: Path = paths.DATA) -> pd.DataFrame:
+def load_sources(data_dir: Path = config.DATA) -> pd.DataFrame:
     """The source register, with every registered raw file checked against its sha256."""
     sources = read_table("sources", data_dir)
     problems, _ = checks.check_raw_files(sources, Path(data_dir) / "raw", _file("sources", data_dir))
@@ -66,22 +67,22 @@ def load_sources(data_dir: Path = paths.DATA) -> pd.DataFrame:
     return sources
 
 
-def load_metrics(data_dir: Path = paths.DATA) -> pd.DataFrame:
+def load_metrics(data_dir: Path = config.DATA) -> pd.DataFrame:
     """The metric codebook: allowed (metric, unit) pairs and what they mean."""
     return read_table("metrics", data_dir)
 
 
-def load_figures(data_dir: Path = paths.DATA) -> pd.DataFrame:
+def load_figures(data_dir: Path = config.DATA) -> pd.DataFrame:
     """The curated figures, checked against the register, the codebook and the raw text."""
     return load(data_dir).figures
 
 
-def load_statements(data_dir: Path = paths.DATA) -> pd.DataFrame:
+def load_statements(data_dir: Path = config.DATA) -> pd.DataFrame:
     """The curated statements, checked against the register and the raw text."""
     return load(data_dir).statements
 
 
-def load(data_dir: Path = paths.DATA, *, glotip: bool = False, world_bank: bool = False,
+def load(data_dir: Path = config.DATA, *, glotip: bool = False, world_bank: bool = False,
          fresh: bool = False) -> Dataset:
     """Read every curated table at once, validated now or, for the same bytes, validated before.
 

@@ -32,7 +32,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import paths
+from .. import config
 from .errors import RunError
 
 #: In ``output/``: the run folders, where every executed notebook that ``published.json`` names must be.
@@ -65,7 +65,7 @@ def cause(error: OSError) -> str:
     a full disk or a read-only file system is the target's.
     """
     named = error.filename2 if error.filename2 and error.errno in _WRITING else error.filename
-    where = f" ({paths.display(Path(named))})" if named else ""
+    where = f" ({config.display(Path(named))})" if named else ""
     return f"{error.strerror or error}{where}"
 
 
@@ -95,7 +95,7 @@ def write_bytes(path: Path, data: bytes) -> None:
         staged = None
     except OSError as error:
         shown = error.strerror or error  # its file is ``path`` or the staging file beside it
-        raise RecordError(f"could not write {paths.display(path)}: {shown}; it is left as it was", path) from None
+        raise RecordError(f"could not write {config.display(path)}: {shown}; it is left as it was", path) from None
     finally:
         if staged is not None:
             with contextlib.suppress(OSError):
@@ -119,7 +119,7 @@ def write_json(path: Path, value, *, indent: int = 2, sort_keys: bool = False) -
     try:
         text = json.dumps(value, indent=indent, sort_keys=sort_keys, default=str, allow_nan=False)
     except ValueError as error:
-        raise RecordError(f"could not write {paths.display(Path(path))}: {error}", Path(path)) from None
+        raise RecordError(f"could not write {config.display(Path(path))}: {error}", Path(path)) from None
     write_text(path, text + "\n")
 
 
@@ -138,9 +138,9 @@ def read_json(path: Path):
     except FileNotFoundError:
         raise
     except OSError as error:
-        raise RecordError(f"could not read {paths.display(path)}: {cause(error)}", path) from None
+        raise RecordError(f"could not read {config.display(path)}: {cause(error)}", path) from None
     except UnicodeDecodeError as error:
-        raise RecordError(f"{paths.display(path)} is not UTF-8 text ({error.reason} at byte {error.start})",
+        raise RecordError(f"{config.display(path)} is not UTF-8 text ({error.reason} at byte {error.start})",
                           path, damaged=True) from None
     try:
         return json.loads(text)
@@ -148,7 +148,7 @@ def read_json(path: Path):
         # "Unterminated string starting at" reads as a message without the place json's own message appends to it
         what = error.msg.removesuffix(" at")
         where = "it is empty" if not text.strip() else f"line {error.lineno}, column {error.colno}: {what}"
-        raise RecordError(f"{paths.display(path)} is not valid JSON ({where}); it is truncated or was edited by hand",
+        raise RecordError(f"{config.display(path)} is not valid JSON ({where}); it is truncated or was edited by hand",
                           path, damaged=True) from None
 
 
@@ -160,7 +160,7 @@ def _kind(value) -> str:
 def _expect(value, kind: type, where: str, what: str, path: Path):
     """``value`` when it is a ``kind``; else a :class:`RecordError` saying what was expected at ``where``."""
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        raise RecordError(f"{paths.display(path)}: {where} must be {what}, found {_kind(value)}", path, damaged=True)
+        raise RecordError(f"{config.display(path)}: {where} must be {what}, found {_kind(value)}", path, damaged=True)
     return value
 
 
@@ -182,8 +182,8 @@ def confined(base: Path, written: str, folder: Path, where: str, record: Path) -
     try:
         target.resolve().relative_to(Path(folder).resolve())
     except ValueError:
-        raise RecordError(f"{paths.display(record)}: {where} is {written!r}, which is not inside "
-                          f"{paths.display(folder)}/; refused", record, damaged=True) from None
+        raise RecordError(f"{config.display(record)}: {where} is {written!r}, which is not inside "
+                          f"{config.display(folder)}/; refused", record, damaged=True) from None
     return target
 
 
@@ -212,7 +212,7 @@ class PublishedEntry:
         if self.executed is None:
             return None
         return confined(output, self.executed, Path(output) / RUNS, f"the entry of {name}'s 'executed'",
-                        Path(output) / paths.PUBLISHED_RECORD)
+                        Path(output) / config.PUBLISHED_RECORD)
 
     def to_json(self) -> dict:
         """The entry as the record's JSON holds it."""
@@ -231,7 +231,7 @@ class Published:
     @staticmethod
     def file(output: Path) -> Path:
         """Where the record of ``output`` is."""
-        return Path(output) / paths.PUBLISHED_RECORD
+        return Path(output) / config.PUBLISHED_RECORD
 
     @classmethod
     def from_json(cls, value, path: Path) -> Published:
@@ -246,7 +246,7 @@ class Published:
             _expect(entry, dict, f"the entry of {name}", "an object", path)
             for key in ("inputs", "outputs"):
                 if key not in entry:
-                    raise RecordError(f"{paths.display(path)}: the entry of {name} has no '{key}'", path, damaged=True)
+                    raise RecordError(f"{config.display(path)}: the entry of {name} has no '{key}'", path, damaged=True)
             executed = entry.get("executed")
             if executed is not None:
                 _expect(executed, str, f"the entry of {name}'s 'executed'", "a path (text)", path)

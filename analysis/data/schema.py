@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from . import paths
+from .. import config
 from .csvfile import check_rows, read_rows
 from .errors import DataError, Problem
 
@@ -44,16 +44,16 @@ def _descriptor(path: Path, mtime: float) -> dict:
         return json.load(handle)
 
 
-def descriptor(data_dir: Path = paths.DATA) -> dict:
+def descriptor(data_dir: Path = config.DATA) -> dict:
     """The parsed ``datapackage.json`` of ``data_dir``."""
     path = Path(data_dir) / "datapackage.json"
     if not path.is_file():
-        raise DataError([Problem(paths.display(path), None, None,
+        raise DataError([Problem(config.display(path), None, None,
                                  "file not found: the data package descriptor is missing")])
     return _descriptor(path, path.stat().st_mtime)
 
 
-def resource(name: str, data_dir: Path = paths.DATA) -> dict:
+def resource(name: str, data_dir: Path = config.DATA) -> dict:
     """The descriptor of one table, by its resource name."""
     for res in descriptor(data_dir)["resources"]:
         if res["name"] == name:
@@ -154,7 +154,7 @@ def _shown(value) -> str:
     return repr(value)
 
 
-def read_table(name: str, data_dir: Path = paths.DATA) -> pd.DataFrame:
+def read_table(name: str, data_dir: Path = config.DATA) -> pd.DataFrame:
     """Read one curated table, typed and validated against its descriptor.
 
     Args:
@@ -190,7 +190,7 @@ def _header_problem(show: str, header: list[str], expected: list[str]) -> Proble
     return Problem(show, 1, None, f"{'; '.join(detail)}: expected the header {','.join(expected)}")
 
 
-def read_table_with_problems(name: str, data_dir: Path = paths.DATA,
+def read_table_with_problems(name: str, data_dir: Path = config.DATA,
                              validate: bool = True) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Like :func:`read_table`, but return the problems with the table instead of raising.
 
@@ -209,7 +209,7 @@ def read_table_with_problems(name: str, data_dir: Path = paths.DATA,
     """
     res = resource(name, data_dir)
     path = Path(data_dir) / res["path"]
-    show = paths.display(path)
+    show = config.display(path)
     if not path.is_file():
         return None, [Problem(show, None, None,
                               f"file not found: expected the '{name}' table ({res.get('title', name)})")]

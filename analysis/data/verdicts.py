@@ -4,7 +4,7 @@ Every load reads the data files themselves. What is kept between processes is
 only a *verdict*: ``output/cache/verdict-<key>.json`` says that the files whose
 bytes make up ``<key>`` passed validation, and which parts (the core tables,
 GLOTIP, the World Bank series) were validated. The key is the digest of every
-data file (:func:`analysis.data.paths.data_files`), the source of this package's data layer and the versions of
+data file (:func:`analysis.config.data_files`), the source of this package's data layer and the versions of
 Python, pandas, numpy and pandera: the checks are a function of exactly these.
 A process that finds a verdict for its key reads and types the tables but skips
 pandera and the checks across tables, the costly part of a load in every
@@ -33,19 +33,19 @@ import threading
 from importlib import metadata
 from pathlib import Path
 
-from . import paths
+from .. import config
 from .digest import sha256
 
 #: Environment variable that turns the cache of validated tables off (any non-empty value).
 NO_CACHE_ENV = "TIP_NORWAY_NO_CACHE"
 #: Where verdicts on validated files are kept, and how many of them (the newest are kept).
-CACHE = paths.OUTPUT / "cache"
+CACHE = config.OUTPUT / "cache"
 CACHE_ENTRIES = 8
 #: The parts of the data a load can ask for, each validated on its own terms.
 CORE, GLOTIP, WORLD_BANK = "core", "glotip", "world_bank"
 
 
-def cache_key(data_dir: Path = paths.DATA) -> str:
+def cache_key(data_dir: Path = config.DATA) -> str:
     """The digest a verdict is kept under.
 
     Every data file under ``data_dir`` (name and bytes), the data layer's source, and the versions its checks depend on.
@@ -55,7 +55,7 @@ def cache_key(data_dir: Path = paths.DATA) -> str:
         digest.update(f"{package}={metadata.version(package)}\n".encode())
     data_dir = Path(data_dir)
     code = Path(__file__).parent
-    for root, files in ((data_dir, sorted(paths.data_files(data_dir))), (code, sorted(code.glob("*.py")))):
+    for root, files in ((data_dir, sorted(config.data_files(data_dir))), (code, sorted(code.glob("*.py")))):
         for path in files:
             if path.is_file():
                 digest.update(f"{path.relative_to(root).as_posix()} {sha256(path)}\n".encode())
@@ -68,7 +68,7 @@ def stamp(data_dir: Path) -> list[tuple[str, int, int]]:
     What tells, without hashing again, that no file changed between computing the key and reading the tables.
     """
     return [(path.as_posix(), info.st_size, info.st_mtime_ns)
-            for path in paths.data_files(data_dir) if path.is_file() and (info := path.stat())]
+            for path in config.data_files(data_dir) if path.is_file() and (info := path.stat())]
 
 
 def _verdict_file(key: str) -> Path:

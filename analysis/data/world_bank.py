@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
+from .. import config
 from .errors import DataError, Problem
 
 
@@ -107,7 +107,7 @@ def read_series(path: Path, source_id: str) -> tuple[pd.DataFrame, list[Problem]
     that does not hold is refused, since the ``line`` of each row would be wrong.
     """
     series = SERIES[source_id]
-    show = paths.display(path)
+    show = config.display(path)
     empty = pd.DataFrame(columns=FIELDS)
     try:
         cells = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8")
@@ -175,7 +175,7 @@ def _registered(sources: pd.DataFrame, register: str) -> tuple[pd.DataFrame, lis
     return rows[rows.source_id.isin(list(SERIES)) & rows.file.notna()], problems
 
 
-def extract(data_dir: Path = paths.DATA) -> pd.DataFrame:
+def extract(data_dir: Path = config.DATA) -> pd.DataFrame:
     """Every registered World Bank series, read from its raw file into one tidy table.
 
     Raises:
@@ -187,7 +187,7 @@ def extract(data_dir: Path = paths.DATA) -> pd.DataFrame:
     from .loader import load_sources
 
     sources = load_sources(data_dir)  # checks every raw file against its sha256, and that every raw file is registered
-    registered, problems = _registered(sources, paths.display(Path(data_dir) / "raw" / "sources.csv"))
+    registered, problems = _registered(sources, config.display(Path(data_dir) / "raw" / "sources.csv"))
     parts = []
     for row in registered.itertuples():
         table, found = read_series(Path(data_dir) / "raw" / row.file, row.source_id)
@@ -256,11 +256,11 @@ def check_against_raw(table: pd.DataFrame, show: str, sources: pd.DataFrame, reg
         both = have.merge(expected, on="id", how="outer", suffixes=("", "_raw"), indicator=True)
         for row in both[both._merge == "right_only"].itertuples():
             problems.append(Problem(show, None, "id", f"no row {row.id}: expected the row of line {row.line_raw} of "
-                                                      f"{paths.display(raw)} (run make extract: the table "
+                                                      f"{config.display(raw)} (run make extract: the table "
                                                       "is written by script only)"))
         for row in both[both._merge == "left_only"].itertuples():
             problems.append(Problem(show, int(row.table_line), "id",
-                                    f"expected no such row: {paths.display(raw)} gives {source.source_id} "
+                                    f"expected no such row: {config.display(raw)} gives {source.source_id} "
                                     f"for {', '.join(COUNTRIES)} in {FIRST_YEAR}-{LAST_YEAR} only", row.id))
         both = both[both._merge == "both"]
         for column in FIELDS[1:]:
@@ -274,7 +274,7 @@ def check_against_raw(table: pd.DataFrame, show: str, sources: pd.DataFrame, reg
                 expect = repr(wanted) if isinstance(wanted, str) else _number_text(wanted)
                 problems.append(Problem(show, int(line), column,
                                         f"expected {expect}, as line {raw_line} of "
-                                        f"{paths.display(raw)} gives, found {shown}", row_id))
+                                        f"{config.display(raw)} gives, found {shown}", row_id))
     return problems
 
 

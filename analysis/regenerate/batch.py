@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..data import paths
+from .. import config
 from ..data.records import RecordError, cause
 from .errors import ParameterError
 from .execute import Outcome, progress
@@ -58,7 +58,7 @@ def new_folder(parent: Path) -> tuple[str, Path]:
     try:
         folder.mkdir(parents=True)
     except OSError as error:  # read-only, immutable, full: one line, not a traceback
-        raise RecordError(f"cannot make the folder {paths.display(folder)}: {cause(error)}", folder) from None
+        raise RecordError(f"cannot make the folder {config.display(folder)}: {cause(error)}", folder) from None
     return made, folder
 
 

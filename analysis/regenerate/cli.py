@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from ..data import paths
+from .. import config
 from ..data.errors import DataError, Problem
 from .batch import MAX_WORKERS
 from .errors import ParameterError, RunError
@@ -131,7 +131,7 @@ def _checked_before_writing(data_dir: Path, written: dict[str, Callable[[Path], 
         try:
             validate(mirror, glotip=True, world_bank=True)
         except DataError as error:
-            shown = paths.display(data_dir)
+            shown = config.display(data_dir)
             raise DataError([Problem(p.file.replace(str(mirror), shown), p.line, p.column,
                                      p.message.replace(str(mirror), shown),
                                      p.row_id, p.unreadable) for p in error.problems]) from None
@@ -149,7 +149,7 @@ def _extract(args: argparse.Namespace) -> int:
     try:
         _checked_before_writing(args.data_dir, written)
     except DataError as error:
-        raise DataError([*error.problems, Problem(paths.display(Path(args.data_dir) / "processed"), None, None,
+        raise DataError([*error.problems, Problem(config.display(Path(args.data_dir) / "processed"), None, None,
                                                   "nothing written: the extracted tables "
                                                   "would not pass these checks")]) from None
     with glotip.extract_lock(args.data_dir):  # one extract at a time; each file replaced whole (records.write_text)
@@ -157,11 +157,11 @@ def _extract(args: argparse.Namespace) -> int:
             write(Path(args.data_dir) / "processed" / name)
     for (source_id, country), rows in table.groupby(["source_id", "country"]):
         print(f"{source_id} {country}: {len(rows)} rows")
-    print(f"wrote {len(table)} rows to {paths.shown(Path(args.data_dir) / 'processed' / 'glotip.csv')}")
+    print(f"wrote {len(table)} rows to {config.shown(Path(args.data_dir) / 'processed' / 'glotip.csv')}")
     for source_id, rows in series.groupby("source_id"):
         print(f"{source_id}: {len(rows)} rows ({', '.join(sorted(rows.iso3.unique()))}, "
               f"{rows.year.min()}-{rows.year.max()})")
-    print(f"wrote {len(series)} rows to {paths.shown(Path(args.data_dir) / 'processed' / 'world_bank.csv')}")
+    print(f"wrote {len(series)} rows to {config.shown(Path(args.data_dir) / 'processed' / 'world_bank.csv')}")
     return 0
 
 
@@ -255,7 +255,7 @@ def _report(args) -> int:
         build(output=args.output_dir, figures=args.figures_dir, notebooks=args.notebooks_dir, site=site,
               base_url=args.base_url, say=lambda line: print(line, file=sys.stderr))
     except ReportError as error:
-        kept = f"the last good site in {paths.shown(site)} is left as it was" if site.exists() else "no site written"
+        kept = f"the last good site in {config.shown(site)} is left as it was" if site.exists() else "no site written"
         print(f"tip-norway report: cannot build the site ({kept}):", file=sys.stderr)
         for problem in error.problems:
             print(f"  - {problem}", file=sys.stderr)
@@ -269,17 +269,17 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate the curated data against the raw sources and print a summary")
-    check.add_argument("--data-dir", type=Path, default=paths.DATA, help="data folder (default: %(default)s)")
+    check.add_argument("--data-dir", type=Path, default=config.DATA, help="data folder (default: %(default)s)")
     check.set_defaults(func=_check)
 
     extract = commands.add_parser("extract",
                                   help="read the GLOTIP workbooks and the World Bank files in data/raw/ into "
                                        "data/processed/glotip.csv and world_bank.csv")
-    extract.add_argument("--data-dir", type=Path, default=paths.DATA, help="data folder (default: %(default)s)")
+    extract.add_argument("--data-dir", type=Path, default=config.DATA, help="data folder (default: %(default)s)")
     extract.set_defaults(func=_extract)
 
     listing = commands.add_parser("list", help="show the notebooks and their parameters")
-    listing.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS, help=argparse.SUPPRESS)
+    listing.add_argument("--notebooks-dir", type=Path, default=config.NOTEBOOKS, help=argparse.SUPPRESS)
     listing.set_defaults(func=_list)
 
     for name, func, text in (("run", _run,
@@ -314,11 +314,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="refuse at once if another run is in progress instead of waiting")
         sub.add_argument("--lock-timeout", type=float, default=1800,
                          help="seconds to wait for another run (default: %(default)s)")
-        sub.add_argument("--output-dir", type=Path, default=paths.OUTPUT,
+        sub.add_argument("--output-dir", type=Path, default=config.OUTPUT,
                          help="executed notebooks, run manifests and the lock (default: output/)")
-        sub.add_argument("--figures-dir", type=Path, default=paths.FIGURES,
+        sub.add_argument("--figures-dir", type=Path, default=config.FIGURES,
                          help="published charts, replaced by a successful run with the defaults (default: figures/)")
-        sub.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS,
+        sub.add_argument("--notebooks-dir", type=Path, default=config.NOTEBOOKS,
                          help="notebooks to run (default: notebooks/)")
         sub.set_defaults(func=func)
     text = ("run one notebook over every combination of parameter values and collect the "
@@ -337,9 +337,9 @@ def build_parser() -> argparse.ArgumentParser:
     swept.add_argument("--cell-timeout", type=positive_seconds, default=CELL_TIMEOUT, metavar="SECONDS",
                        help="seconds one cell may run before its run is stopped and reported as "
                             "failed (default: %(default)s)")
-    swept.add_argument("--output-dir", type=Path, default=paths.OUTPUT,
+    swept.add_argument("--output-dir", type=Path, default=config.OUTPUT,
                        help="the sweep goes to OUTPUT_DIR/sweeps/<id>/ (default: output/)")
-    swept.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS, help="notebooks (default: notebooks/)")
+    swept.add_argument("--notebooks-dir", type=Path, default=config.NOTEBOOKS, help="notebooks (default: notebooks/)")
     swept.set_defaults(func=_sweep)
 
     text = ("build the report site (output/site/) from the last published run: a page per analysis with its chart, "
@@ -349,11 +349,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--base-url", default="", metavar="URL",
                         help="the address the site will be published at, for the citation on each page (default: none; "
                              "the pages' own links are relative and work under any address)")
-    report.add_argument("--output-dir", type=Path, default=paths.OUTPUT,
+    report.add_argument("--output-dir", type=Path, default=config.OUTPUT,
                         help="where the published run is (published.json, runs/) (default: output/)")
-    report.add_argument("--figures-dir", type=Path, default=paths.FIGURES,
+    report.add_argument("--figures-dir", type=Path, default=config.FIGURES,
                         help="the published charts (default: figures/)")
-    report.add_argument("--notebooks-dir", type=Path, default=paths.NOTEBOOKS,
+    report.add_argument("--notebooks-dir", type=Path, default=config.NOTEBOOKS,
                         help="the notebooks the site shows (default: notebooks/)")
     report.add_argument("--site-dir", type=Path, default=None,
                         help="where the site goes (default: OUTPUT_DIR/site/)")

@@ -6,6 +6,6 @@ layer's too, so that a record the data layer cannot write (:mod:`analysis.data.r
 """
 
 from ..data.errors import RunError
-from ..data.parameters import ParameterError
+from ..parameters import ParameterError
 
 __all__ = ["ParameterError", "RunError"]

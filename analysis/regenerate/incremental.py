@@ -76,14 +76,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..data import paths
+from .. import config
 from ..data.digest import sha256
 from ..data.records import Published, PublishedEntry, RecordError
 from .errors import RunError
 from .manifest import versions
 from .notebooks import Notebook, cells
 
-RECORD = paths.PUBLISHED_RECORD
+RECORD = config.PUBLISHED_RECORD
 #: The code that runs a notebook and collects its charts: an input of every notebook.
 RUNNER = "analysis.regenerate.run"
 #: Tables the loader reads with a table (GLOTIP's rows get their quality flags, see ``loader._finish``, and the curated
@@ -97,8 +97,8 @@ def shared_inputs() -> dict[str, str]:
     The environment's lock, the data package, raw and processed files, the package's source; and the library versions.
     :func:`inputs` picks each notebook's own from these.
     """
-    files = [paths.ENVIRONMENT_LOCK, *paths.data_files(), *package_files(paths.ROOT)]
-    found = {paths.display(p): sha256(p) for p in files if p.is_file()}
+    files = [config.ENVIRONMENT_LOCK, *config.data_files(), *package_files(config.ROOT)]
+    found = {config.display(p): sha256(p) for p in files if p.is_file()}
     found.update({f"version of {name}": number for name, number in versions().items()})
     return found
 
@@ -201,7 +201,7 @@ def _module(path: Path, name: str, package: str, known: set[str]) -> Module:
     try:
         tree = tree or ast.parse(text, filename=str(path))
     except SyntaxError:
-        return Module(path, paths.display(path), frozenset(known))
+        return Module(path, config.display(path), frozenset(known))
     analysis, reads = bool(DECLARES.search(text)), None
     declared = DECLARED_READS.search(text) if analysis else None
     if declared:
@@ -211,9 +211,9 @@ def _module(path: Path, name: str, package: str, known: set[str]) -> Module:
             reads = ()
         if not reads or not all(isinstance(table, str) for table in reads):
             line = text.count("\n", 0, declared.start()) + 1
-            raise RunError(f"{paths.display(path)}, line {line}: READS must be a tuple of table names written out, "
+            raise RunError(f"{config.display(path)}, line {line}: READS must be a tuple of table names written out, "
                            f"such as (\"figures\", \"sources\")")
-    return Module(path, paths.display(path), frozenset(_imports(tree, name, package, known)), analysis, reads)
+    return Module(path, config.display(path), frozenset(_imports(tree, name, package, known)), analysis, reads)
 
 
 @functools.lru_cache(maxsize=4)
@@ -227,7 +227,7 @@ def _modules(root: Path, digests: tuple[tuple[str, str], ...]) -> dict[str, Modu
 
 
 def _package_modules(shared: dict[str, str]) -> dict[str, Module]:
-    return _modules(paths.ROOT, tuple(sorted((k, v) for k, v in shared.items() if k.startswith("analysis/"))))
+    return _modules(config.ROOT, tuple(sorted((k, v) for k, v in shared.items() if k.startswith("analysis/"))))
 
 
 def _analysis(nb: Notebook, modules: dict[str, Module]) -> Module | None:
@@ -287,7 +287,7 @@ def code_inputs(nb: Notebook, shared: dict[str, str], stored: list[dict] | None 
     # of its analysis (analysis/analyses/words/<topic>.md). Another notebook's words are not, as its module is not.
     other_topics = {name.rpartition(".")[2] for name in others}
     folders = {modules[name].path.parent for name in seen if modules[name].path.name == "__init__.py"}
-    resources = {paths.display(p) for folder in folders for p in folder.iterdir()
+    resources = {config.display(p) for folder in folders for p in folder.iterdir()
                  if p.is_file() and p.suffix != ".py" and p.stem not in other_topics}
     return {modules[name].shown for name in seen} | resources
 
@@ -306,7 +306,7 @@ def _tables(datapackage: Path, digest: str) -> dict[str, tuple[str, frozenset[st
         for resource in json.loads(Path(datapackage).read_text(encoding="utf-8"))["resources"]:
             keys = resource.get("schema", {}).get("foreignKeys", [])
             refers = {k["reference"]["resource"] for k in keys} - {"", resource["name"]}  # "": a key within the table
-            tables[resource["name"]] = (paths.display(Path(datapackage).parent / resource["path"]), frozenset(refers))
+            tables[resource["name"]] = (config.display(Path(datapackage).parent / resource["path"]), frozenset(refers))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     return tables
@@ -322,21 +322,21 @@ def data_inputs(nb: Notebook, shared: dict[str, str], stored: list[dict] | None 
     """
     everything = {k
                   for k in shared if not k.startswith(("analysis/",
-                                                       "version of "))} - {paths.display(paths.ENVIRONMENT_LOCK)}
+                                                       "version of "))} - {config.display(config.ENVIRONMENT_LOCK)}
     modules = _package_modules(shared)
     own = _analysis(nb, modules)
     imported = _cell_imports(cells(nb.path) if stored is None else stored, set(modules))
     if (own is None or own.reads is None or imported is None
             or any(m == "analysis" or m.startswith("analysis.data") for m in imported)):
         return everything
-    tables = _tables(paths.DATAPACKAGE, shared.get(paths.display(paths.DATAPACKAGE), "missing"))
+    tables = _tables(config.DATAPACKAGE, shared.get(config.display(config.DATAPACKAGE), "missing"))
     if tables is None or "sources" not in tables:
         return everything
     unknown = [t for t in own.reads if t not in tables]
     if unknown:
         raise RunError(f"{own.shown}: READS names {', '.join(map(repr, unknown))}; expected tables "
-                       f"of {paths.display(paths.DATAPACKAGE)}: {', '.join(sorted(tables))}")
-    raw = {k for k in everything if (paths.ROOT / k).parent == paths.RAW}
+                       f"of {config.display(config.DATAPACKAGE)}: {', '.join(sorted(tables))}")
+    raw = {k for k in everything if (config.ROOT / k).parent == config.RAW}
 
     def files(table: str) -> set[str]:
         return {tables[table][0]} | (raw if table == "sources" else set())  # the register pins every raw file
@@ -348,7 +348,7 @@ def data_inputs(nb: Notebook, shared: dict[str, str], stored: list[dict] | None 
             read.add(table)
             todo += [t for t in (*tables[table][1], *JOINED.get(table, ())) if t in tables]
     owned = set().union(*(files(t) for t in tables))
-    return ({paths.display(paths.DATAPACKAGE)} | set().union(*(files(t) for t in read))
+    return ({config.display(config.DATAPACKAGE)} | set().union(*(files(t) for t in read))
             | {k for k in everything if k not in owned})
 
 
@@ -366,9 +366,9 @@ def inputs(nb: Notebook, parameters: dict, shared: dict[str, str]) -> dict[str, 
     sources = [(c["cell_type"], c["source"]) for c in stored]
     files = code_inputs(nb, shared, stored) | data_inputs(nb, shared, stored)
     picked = {file: shared.get(file, "missing") for file in files}
-    lock = paths.display(paths.ENVIRONMENT_LOCK)  # an input of every notebook
+    lock = config.display(config.ENVIRONMENT_LOCK)  # an input of every notebook
     picked.update({k: v for k, v in shared.items() if k.startswith("version of ") or k == lock})
-    return {**picked, paths.display(nb.path): _digest(sources), "parameters": _digest(parameters)}
+    return {**picked, config.display(nb.path): _digest(sources), "parameters": _digest(parameters)}
 
 
 def read_record(output: Path, say: Callable[[str], None] | None = None) -> Published:
@@ -400,7 +400,7 @@ def why_stale(name: str, current: dict[str, str], record: Published, figures: Pa
         if key not in before:
             return f"{key} is new"
         if key not in current:  # deleted, or no longer imported or read
-            kept = not key.startswith("version of ") and (paths.ROOT / key).exists()
+            kept = not key.startswith("version of ") and (config.ROOT / key).exists()
             return f"{key} is no longer among its inputs" if kept else f"{key} is gone"
         if before[key] != current[key]:
             if key.startswith("version of "):
@@ -409,9 +409,9 @@ def why_stale(name: str, current: dict[str, str], record: Published, figures: Pa
     for file, digest in entry.outputs.items():
         path = Path(figures) / file
         if not path.is_file():
-            return f"{paths.display(path)} is missing"
+            return f"{config.display(path)} is missing"
         if sha256(path) != digest:
-            return f"{paths.display(path)} was changed by hand"
+            return f"{config.display(path)} was changed by hand"
     return None
 
 

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..data import paths
+from .. import config
 from ..data.records import RecordError, cause
 from .errors import RunError
 
@@ -41,7 +41,7 @@ def run_lock(output: Path, wait: bool, timeout: float, say: Callable[[str], None
         output.mkdir(parents=True, exist_ok=True)
         opened = open(lock_path, "a+")  # closed by the with below
     except OSError as error:  # read-only, immutable, full: one line, not a traceback
-        raise RecordError(f"cannot use {paths.display(output)}: its lock file {paths.display(lock_path)} cannot be "
+        raise RecordError(f"cannot use {config.display(output)}: its lock file {config.display(lock_path)} cannot be "
                           f"opened for writing: {cause(error)}", output) from None
     with opened as handle:
         try:

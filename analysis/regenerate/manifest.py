@@ -14,7 +14,7 @@ import platform
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from ..data import paths
+from .. import config
 from ..data.digest import sha256
 from ..data.records import write_json
 from .execute import Outcome
@@ -42,8 +42,8 @@ def inputs(notebooks: list[Notebook], known: dict[str, str] | None = None) -> di
     ``known`` holds digests already computed in this run, by displayed path, so no file is read twice.
     """
     known = known or {}
-    files = [paths.ENVIRONMENT_LOCK, *paths.data_files(), *(nb.path for nb in notebooks)]
-    return {paths.display(p): known.get(paths.display(p)) or sha256(p) for p in files if p.is_file()}
+    files = [config.ENVIRONMENT_LOCK, *config.data_files(), *(nb.path for nb in notebooks)]
+    return {config.display(p): known.get(config.display(p)) or sha256(p) for p in files if p.is_file()}
 
 
 def outputs(staged: Path, nb: Notebook) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """The notebooks a run can execute, and the parameters each declares in its ``parameters`` cell.
 
-The parameters are read with :mod:`ast` (:func:`analysis.data.parameters.declared_parameters`) rather than with
+The parameters are read with :mod:`ast` (:func:`analysis.parameters.declared_parameters`) rather than with
 ``papermill.inspect_notebook``: papermill's pattern for annotations accepts only
 names, brackets and commas, so it silently drops a parameter annotated
 ``float | None`` or ``tuple[int, ...]``, and a run could then neither list nor
@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..data import paths
-from ..data.parameters import declared_parameters
+from .. import config
+from ..parameters import declared_parameters
 from .errors import ParameterError
 
 
@@ -91,16 +91,16 @@ def _read(path: Path) -> Notebook:
         cause = f"not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
     except (KeyError, TypeError, AttributeError, SyntaxError, ValueError) as error:
         cause = f"not a notebook ({type(error).__name__}: {error})"
-    return Notebook(path, {}, unreadable=f"{paths.shown(path)} cannot be read: {cause}")
+    return Notebook(path, {}, unreadable=f"{config.shown(path)} cannot be read: {cause}")
 
 
-def discover(folder: Path = paths.NOTEBOOKS) -> list[Notebook]:
+def discover(folder: Path = config.NOTEBOOKS) -> list[Notebook]:
     """The numbered notebooks of ``folder``, in reading order, with their parameters.
 
     A file that cannot be read is listed too, with ``unreadable`` saying why: one broken notebook (a git conflict
     marker, a truncated file) must not stop the others from being listed and run.
     """
-    return [_read(path) for path in sorted(Path(folder).glob(paths.NOTEBOOK_PATTERN))]
+    return [_read(path) for path in sorted(Path(folder).glob(config.NOTEBOOK_PATTERN))]
 
 
 def select(notebooks: list[Notebook], names: Iterable[str]) -> list[Notebook]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from ..data.parameters import changed_from_defaults
+from ..parameters import changed_from_defaults
 from .errors import ParameterError
 from .notebooks import Notebook, defaults
 
@@ -290,7 +290,7 @@ def changed(nb: Notebook, given: dict) -> dict[str, dict]:
 
     A value equal to the default (``10`` for ``10.0``, ``[2013, 2014]`` for the
     same list) is no change: such a run still reproduces the published charts.
-    The comparison is :func:`~analysis.data.parameters.changed_from_defaults`,
+    The comparison is :func:`~analysis.parameters.changed_from_defaults`,
     the one the note under a chart uses.
     """
     default = defaults(nb)

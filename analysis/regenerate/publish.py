@@ -22,7 +22,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from ..data import paths
+from .. import config
 from .errors import RunError
 
 #: rename() errors meaning the folder itself cannot be moved, though files in it can be replaced.
@@ -44,7 +44,7 @@ def _cause(error: OSError, written: Path | None = None) -> str:
     (``shutil.copy2`` sets ``filename`` to it), which is not where the space, or the permission, was missing.
     """
     where = written if written is not None else Path(error.filename) if error.filename else None
-    return f"{error.strerror or error}" + (f" ({paths.shown(where)})" if where else "")
+    return f"{error.strerror or error}" + (f" ({config.shown(where)})" if where else "")
 
 
 def _stale(target: Path) -> Path:
@@ -68,12 +68,12 @@ def recover(target: Path, say: Callable[[str], None]) -> bool:
     try:
         stale.rename(target)
     except OSError as error:
-        raise PublishError(f"{paths.shown(target)} is missing and the last good charts are in "
-                           f"{paths.shown(stale)} (a run was stopped while publishing), but they could not be "
-                           f"restored: {_cause(error)}; move {paths.shown(stale)} back to "
-                           f"{paths.shown(target)} by hand") from None
-    say(f"{paths.shown(target)} was missing and the last good charts were in {paths.shown(stale)} (a run was "
-        f"stopped while publishing them): restored them to {paths.shown(target)}")
+        raise PublishError(f"{config.shown(target)} is missing and the last good charts are in "
+                           f"{config.shown(stale)} (a run was stopped while publishing), but they could not be "
+                           f"restored: {_cause(error)}; move {config.shown(stale)} back to "
+                           f"{config.shown(target)} by hand") from None
+    say(f"{config.shown(target)} was missing and the last good charts were in {config.shown(stale)} (a run was "
+        f"stopped while publishing them): restored them to {config.shown(target)}")
     return True
 
 
@@ -88,7 +88,7 @@ def _assemble(staged: Path, target: Path, fresh: Path, prefixes: list[str]) -> N
     Raises:
         PublishError: When it cannot be built (``fresh`` removed, ``target`` as it was).
     """
-    shown = paths.shown(target)
+    shown = config.shown(target)
     copying = None  # the chart being written into ``fresh``
     try:
         if target.exists():
@@ -103,7 +103,7 @@ def _assemble(staged: Path, target: Path, fresh: Path, prefixes: list[str]) -> N
             shutil.copy2(new, copying)
     except OSError as error:  # shutil.Error (copytree's, listing each file that failed) is an OSError too
         _remove(fresh)
-        cause = (f"{error.args[0][0][2]} ({paths.shown(Path(error.args[0][0][1]))})"
+        cause = (f"{error.args[0][0][2]} ({config.shown(Path(error.args[0][0][1]))})"
                  if isinstance(error, shutil.Error) else _cause(error, copying))
         raise PublishError(f"could not publish the charts: {cause} while assembling them beside "
                            f"{shown}; {shown} left as it was") from None
@@ -127,7 +127,7 @@ def replace_charts(staged: Path, target: Path, prefixes: list[str],
             then as it was), or were but the old folder could not be removed.
     """
     staged, target = Path(staged), Path(target)
-    shown = paths.shown(target)
+    shown = config.shown(target)
     recover(target, say)
     if target.is_mount():
         _replace_in_place(staged, target, prefixes)
@@ -136,7 +136,7 @@ def replace_charts(staged: Path, target: Path, prefixes: list[str],
     stale = _stale(target)
     for leftover in (fresh, stale):
         if leftover.exists() and (errors := _remove_all(leftover)):
-            raise PublishError(f"could not publish the charts: {paths.shown(leftover)}, left by an earlier run, "
+            raise PublishError(f"could not publish the charts: {config.shown(leftover)}, left by an earlier run, "
                                f"cannot be removed: {_cause(errors[0])}; remove it by hand (chattr -i may be needed); "
                                f"{shown} left as it was") from None
     _assemble(staged, target, fresh, prefixes)
@@ -158,7 +158,7 @@ def replace_charts(staged: Path, target: Path, prefixes: list[str],
         _remove(fresh)
         raise PublishError(f"could not publish the charts: {_cause(error)}; {shown} left as it was") from None
     if stale.exists() and (errors := _remove_all(stale)):
-        raise PublishError(f"the charts are published in {shown}, but the previous folder {paths.shown(stale)} could "
+        raise PublishError(f"the charts are published in {shown}, but the previous folder {config.shown(stale)} could "
                            f"not be removed: {_cause(errors[0])}; remove it by hand", in_place=True)
 
 
@@ -178,7 +178,7 @@ def _replace_in_place(staged: Path, target: Path, prefixes: list[str]) -> None:
 
     Every new chart written first under a temporary name, then renamed over the old.
     """
-    shown = paths.shown(target)
+    shown = config.shown(target)
     written: list[tuple[Path, Path]] = []
     try:
         for new in sorted(staged.iterdir()):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..data import paths
+from .. import config
 from ..data.records import RecordError, write_text
 from .errors import RunError
 from .run import run
@@ -42,7 +42,7 @@ def clean_reference(executed: Path, target: Path) -> None:
     write_text(target, text if text.endswith("\n") else text + "\n")  # as nbformat.write ends it
 
 
-def refresh(notebooks_dir: Path = paths.NOTEBOOKS, **kwargs) -> dict:
+def refresh(notebooks_dir: Path = config.NOTEBOOKS, **kwargs) -> dict:
     """Run every notebook with its defaults, publish the charts, and write the results back as the references.
 
     Args:

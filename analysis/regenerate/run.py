@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..data import paths
-from ..data.paths import FIGURES_DIR_ENV
+from .. import config
+from ..config import FIGURES_DIR_ENV
 from . import incremental
 from . import manifest as record
 from .batch import Progress, new_folder, now, parallel, say_on_stderr, tally, workers_for
@@ -93,9 +93,9 @@ def run(
     publish: bool = False,
     force: bool = False,
     workers: int | None = None,
-    notebooks_dir: Path = paths.NOTEBOOKS,
-    output: Path = paths.OUTPUT,
-    figures: Path = paths.FIGURES,
+    notebooks_dir: Path = config.NOTEBOOKS,
+    output: Path = config.OUTPUT,
+    figures: Path = config.FIGURES,
     wait: bool = True,
     lock_timeout: float = 1800,
     data: Dataset | None = None,
@@ -172,7 +172,7 @@ def run(
 
 
 def _resolve(names: Iterable[str], given: dict | None, notebooks_dir: Path, workers: int | None,
-             figures: Path = paths.FIGURES, publish: bool = False) -> Selection:
+             figures: Path = config.FIGURES, publish: bool = False) -> Selection:
     """The notebooks of ``names`` and the parameters each runs with, refused before anything runs if either is wrong.
 
     A selected notebook whose file cannot be read is set aside, to be reported as failed; the others run.
@@ -184,13 +184,13 @@ def _resolve(names: Iterable[str], given: dict | None, notebooks_dir: Path, work
     """
     selected = select(discover(notebooks_dir), names)
     if not selected:
-        raise RunError(f"no notebooks found in {paths.shown(notebooks_dir)}")
+        raise RunError(f"no notebooks found in {config.shown(notebooks_dir)}")
     workers_for(workers, len(selected))  # a bad count is refused before anything else
     foreign = _foreign(notebooks_dir, figures, publish)
     notebooks = [nb for nb in selected if not nb.unreadable]
     unreadable = [nb for nb in selected if nb.unreadable]
     if not notebooks:
-        raise RunError("\n".join([f"no notebook selected can be read; {paths.shown(figures)} left untouched:",
+        raise RunError("\n".join([f"no notebook selected can be read; {config.shown(figures)} left untouched:",
                                   *(f"  - {nb.name}: {nb.unreadable}" for nb in unreadable)]))
     parameters = resolve_parameters(notebooks, given or {})
     return Selection(notebooks, parameters, {nb.name: changed(nb, parameters[nb.name]) for nb in notebooks},
@@ -207,14 +207,14 @@ def _foreign(notebooks_dir: Path, figures: Path, publish: bool) -> bool:
     Raises:
         ParameterError: When ``publish`` asks for it anyway; ``--figures-dir`` publishes elsewhere.
     """
-    if Path(notebooks_dir).resolve() == paths.NOTEBOOKS.resolve():
+    if Path(notebooks_dir).resolve() == config.NOTEBOOKS.resolve():
         return False
-    if Path(figures).resolve() != paths.FIGURES.resolve():
+    if Path(figures).resolve() != config.FIGURES.resolve():
         return False
     if publish:
-        raise ParameterError(f"cannot publish: the notebooks of {paths.shown(notebooks_dir)} are not the project's "
-                             f"({paths.shown(paths.NOTEBOOKS)}), so their charts are never published into the "
-                             f"project's {paths.shown(figures)}; give --figures-dir FOLDER to publish them there")
+        raise ParameterError(f"cannot publish: the notebooks of {config.shown(notebooks_dir)} are not the project's "
+                             f"({config.shown(config.NOTEBOOKS)}), so their charts are never published into the "
+                             f"project's {config.shown(figures)}; give --figures-dir FOLDER to publish them there")
     return True
 
 
@@ -449,7 +449,7 @@ def _report(chosen: Selection, decision: Decision, manifest: dict, figures: Path
     differences = _differences(chosen.changes)
     if chosen.foreign:
         say(f"{done}; {figures} left as it was: notebooks from another folder than the project's "
-            f"{paths.shown(paths.NOTEBOOKS)} never replace its charts (--figures-dir FOLDER publishes them there). "
+            f"{config.shown(config.NOTEBOOKS)} never replace its charts (--figures-dir FOLDER publishes them there). "
             f"The charts are in {staged}")
     elif chosen.defaults_only:
         kept = f" ({len(decision.reused)} more up to date, left as they were)" if decision.reused else ""

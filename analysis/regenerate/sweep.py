@@ -38,8 +38,8 @@ from pathlib import Path
 from queue import Empty, SimpleQueue
 from typing import TYPE_CHECKING
 
-from ..data import paths
-from ..data.paths import FIGURES_DIR_ENV
+from .. import config
+from ..config import FIGURES_DIR_ENV
 from ..data.records import write_json
 from . import manifest as record
 from .batch import Progress, new_folder, now, parallel, say_on_stderr, tally, workers_for
@@ -108,8 +108,8 @@ def sweep(
     workers: int | None = None,
     max_runs: int = MAX_RUNS,
     fresh_kernels: bool = False,
-    notebooks_dir: Path = paths.NOTEBOOKS,
-    output: Path = paths.OUTPUT,
+    notebooks_dir: Path = config.NOTEBOOKS,
+    output: Path = config.OUTPUT,
     data: Dataset | None = None,
     say: Callable[[str], None] = say_on_stderr,
     cell_timeout: int | None = CELL_TIMEOUT,
@@ -200,11 +200,11 @@ def _sweep(nb: Notebook, grid: dict[str, list], combos: list[dict], workers: int
         "files": ["results.csv", "tables.csv", *(p.name for p in charts)],
         "run_list": [{"run": k, "parameters": combo, "status": status(o, stopped),
                       "seconds": round(o.seconds, 3),
-                      "executed": paths.display(o.executed), "error": o.error}
+                      "executed": config.display(o.executed), "error": o.error}
                      for k, (combo, o) in enumerate(zip(combos, outcomes, strict=True), start=1)],
     })
     write_json(sweep_dir / "manifest.json", manifest)
-    where = f"{paths.shown(sweep_dir / 'results.csv')}" + (f" and {paths.shown(charts[0])}" if charts else "")
+    where = f"{config.shown(sweep_dir / 'results.csv')}" + (f" and {config.shown(charts[0])}" if charts else "")
     if headline is None:
         where += f" (no chart: {nb.name}'s analysis has no single headline number)"
     if stopped:

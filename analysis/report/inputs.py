@@ -15,10 +15,10 @@ from pathlib import Path
 
 import nbformat
 
-from ..data import paths
+from .. import config
 from ..data.digest import sha256
-from ..data.parameters import declared_parameters
 from ..data.records import Published, PublishedEntry, RecordError, read_json
+from ..parameters import declared_parameters
 
 #: The files each chart writes beside it, in the order the downloads list them.
 FORMATS = {"csv": "CSV, the data plotted", "json": "JSON, the facts stated", "png": "PNG image",
@@ -99,11 +99,11 @@ def _chart_files(name: str, entry: PublishedEntry, figures: Path, problems: list
         files[suffix] = path
         written = entry.outputs.get(path.name)
         if not path.is_file():
-            problems.append(f"{name}: the chart file {paths.display(path)} is missing; {rerun}")
+            problems.append(f"{name}: the chart file {config.display(path)} is missing; {rerun}")
         elif written is None:
             problems.append(f"{name}: its published run wrote no {path.name}; {rerun}")
         elif sha256(path) != written:
-            problems.append(f"{name}: {paths.display(path)} is not the file its published run wrote (changed "
+            problems.append(f"{name}: {config.display(path)} is not the file its published run wrote (changed "
                             f"since); run `tip-norway run` to make it again")
     return files
 
@@ -119,18 +119,18 @@ def _read_analysis(name: str, entry: PublishedEntry, output: Path, figures: Path
     executed = entry.executed_in(output, name)  # inside output/runs/: Published.read refused any other
     found = len(problems)
     if not executed.is_file():
-        problems.append(f"{name}: the executed notebook {paths.display(executed)} is missing; {rerun}")
+        problems.append(f"{name}: the executed notebook {config.display(executed)} is missing; {rerun}")
     files = _chart_files(name, entry, figures, problems)
     if len(problems) > found:
         return None
     try:
         notebook = nbformat.read(executed, as_version=4)
     except (OSError, ValueError) as error:  # nbformat's NotJSONError and a failed validation are ValueErrors
-        problems.append(f"{name}: the executed notebook {paths.display(executed)} cannot be read "
+        problems.append(f"{name}: the executed notebook {config.display(executed)} cannot be read "
                         f"({str(error).splitlines()[0][:200]}); {rerun}")
         return None
     errors = _error_outputs(notebook)
-    problems.extend(f"{name}: the executed notebook {paths.display(executed)} holds an error output, {error}"
+    problems.extend(f"{name}: the executed notebook {config.display(executed)} holds an error output, {error}"
                     for error in errors)
     try:
         facts = read_json(files["json"])  # the digest matched: what the run wrote, unless the run wrote it so
@@ -138,11 +138,11 @@ def _read_analysis(name: str, entry: PublishedEntry, output: Path, figures: Path
         problems.append(f"{name}: {error}; {rerun}")
         return None
     if not isinstance(facts, dict):
-        problems.append(f"{name}: {paths.display(files['json'])} holds no object of facts; {rerun}")
+        problems.append(f"{name}: {config.display(files['json'])} holds no object of facts; {rerun}")
         return None
     for key in ("title", "figure_ids", "parameters", "changed", "source_line", "words"):
         if key not in facts:
-            problems.append(f"{name}: {paths.display(files['json'])} has no '{key}' (written by an older version); "
+            problems.append(f"{name}: {config.display(files['json'])} has no '{key}' (written by an older version); "
                             f"{rerun}")
     heading, question, notes, meaning = _words(notebook, name, problems)
     if errors or len(problems) > found:
@@ -161,18 +161,18 @@ def read_published(output: Path, figures: Path, notebooks: Path) -> list[Analysi
             ``output/published.json`` and what is wrong with it (not JSON, not
             the record's schema, an executed notebook outside ``output/runs/``).
     """
-    record = Path(output) / paths.PUBLISHED_RECORD
+    record = Path(output) / config.PUBLISHED_RECORD
     try:
         published = Published.read(output)
     except RecordError as error:
         raise ReportError([f"{error}; run `tip-norway run --force` to publish every notebook and write it "
                            "anew"]) from None
     if published is None:
-        raise ReportError([f"nothing published yet: {paths.display(record)} is missing; run `make run` "
+        raise ReportError([f"nothing published yet: {config.display(record)} is missing; run `make run` "
                            "(tip-norway run) first"])
     entries = published.entries
-    names = [p.stem for p in sorted(Path(notebooks).glob(paths.NOTEBOOK_PATTERN))]
-    problems = [f"{name}: never published (not in {paths.display(record)}); run `tip-norway run`"
+    names = [p.stem for p in sorted(Path(notebooks).glob(config.NOTEBOOK_PATTERN))]
+    problems = [f"{name}: never published (not in {config.display(record)}); run `tip-norway run`"
                 for name in names if name not in entries]
     analyses = [_read_analysis(name, entries[name], output, figures, problems)
                 for name in names if name in entries]

@@ -40,7 +40,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from ..data import paths
+from .. import config
 from ..data.digest import sha256
 from ..data.flags import FLAG_CODES
 from ..data.records import RecordError, SiteRecord, cause
@@ -50,7 +50,7 @@ from .provenance import Provenance
 from .tables import other_figures, read_tables
 
 HERE = Path(__file__).parent
-CITATION = paths.ROOT / "CITATION.cff"
+CITATION = config.ROOT / "CITATION.cff"
 #: The record of what a build read, kept in the site: an unchanged record means nothing to redo.
 RECORD = SiteRecord.NAME
 DATA_ZIP = "data/tip-norway-data.zip"
@@ -131,11 +131,11 @@ def _inputs(analyses: list[Analysis], output: Path, data_dir: Path, base_url: st
     The chart files are not hashed again: :func:`.inputs.read_published` found each equal to the digest the
     published record holds, and the record is hashed here.
     """
-    files = [Path(output) / paths.PUBLISHED_RECORD, CITATION, Path(data_dir) / "datapackage.json",
+    files = [Path(output) / config.PUBLISHED_RECORD, CITATION, Path(data_dir) / "datapackage.json",
              *(Path(data_dir) / r["path"] for r in dataset.resources(data_dir)),
              *(a.executed for a in analyses),
              *sorted(p for p in HERE.rglob("*") if p.is_file() and "__pycache__" not in p.parts)]
-    found = {paths.display(p): sha256(p) for p in files}
+    found = {config.display(p): sha256(p) for p in files}
     return {"base_url": base_url, "tip-norway": version("tip-norway"), **found}
 
 
@@ -170,10 +170,10 @@ def _analysis_pages(analyses: list[Analysis], provenance: Provenance, stage: Pat
     for analysis in analyses:
         tables = read_tables(analysis.name, analysis.files["csv"], provenance, problems)
         unknown = [i for i in analysis.facts["figure_ids"] if i not in provenance]
-        problems.extend(f"{analysis.name}: {paths.display(analysis.files['json'])} names figure id '{i}', which is "
+        problems.extend(f"{analysis.name}: {config.display(analysis.files['json'])} names figure id '{i}', which is "
                         "not in the data" for i in unknown)
         if not analysis.facts["figure_ids"] and not any(row.cards for table in tables for row in table.rows):
-            json_file, csv_file = (paths.display(analysis.files[s]) for s in ("json", "csv"))
+            json_file, csv_file = (config.display(analysis.files[s]) for s in ("json", "csv"))
             problems.append(f"{analysis.name}: a chart without provenance: neither {json_file} nor {csv_file} names "
                             "an id of the curated data")
         pages.append((analysis, tables))
@@ -261,7 +261,7 @@ def _replace(stage: Path, site: Path, say: Callable[[str], None]) -> None:
     if old.exists():
         shutil.rmtree(old, ignore_errors=True)
         if old.exists():
-            say(f"the previous site could not be removed entirely: {paths.display(old)} is left; remove it by hand")
+            say(f"the previous site could not be removed entirely: {config.display(old)} is left; remove it by hand")
 
 
 def _why(error: OSError, site: Path, stage: Path | None) -> str:
@@ -272,15 +272,15 @@ def _why(error: OSError, site: Path, stage: Path | None) -> str:
     """
     with contextlib.suppress(OSError):
         if error.filename and Path(error.filename) == site and site.is_mount():
-            return (f"{paths.display(site)} is a mount point, which cannot be replaced by a rename ({error.strerror}); "
-                    "mount the folder above it, or give --site-dir a folder inside it")
+            return (f"{config.display(site)} is a mount point, which cannot be replaced by a rename "
+                    f"({error.strerror}); mount the folder above it, or give --site-dir a folder inside it")
     if not error.filename and stage is not None:
-        return f"{error.strerror or error} (writing into {paths.display(stage)})"
+        return f"{error.strerror or error} (writing into {config.display(stage)})"
     return cause(error)
 
 
-def build(*, output: Path = paths.OUTPUT, figures: Path = paths.FIGURES, notebooks: Path = paths.NOTEBOOKS,
-          data_dir: Path = paths.DATA, site: Path | None = None, base_url: str = "",
+def build(*, output: Path = config.OUTPUT, figures: Path = config.FIGURES, notebooks: Path = config.NOTEBOOKS,
+          data_dir: Path = config.DATA, site: Path | None = None, base_url: str = "",
           say: Callable[[str], None] = print) -> bool:
     """Build the report site from the last published run; False when it was up to date and nothing was written.
 
@@ -302,13 +302,13 @@ def build(*, output: Path = paths.OUTPUT, figures: Path = paths.FIGURES, noteboo
     started = time.perf_counter()
     site = Path(site) if site is not None else Path(output) / "site"
     analyses = read_published(output, figures, notebooks)
-    kept = (f"the last good site in {paths.display(site)} is left as it was" if site.exists()
+    kept = (f"the last good site in {config.display(site)} is left as it was" if site.exists()
             else "no site written")
     stage = None
     try:
         inputs = _inputs(analyses, output, data_dir, base_url)
         if _up_to_date(site, inputs):
-            say(f"{paths.display(site)} is up to date: nothing it is built from has changed")
+            say(f"{config.display(site)} is up to date: nothing it is built from has changed")
             return False
         site.parent.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(dir=site.parent, prefix=f".{site.name}.", suffix=".new"))
@@ -316,10 +316,10 @@ def build(*, output: Path = paths.OUTPUT, figures: Path = paths.FIGURES, noteboo
         _write_all(analyses, data_dir, stage, _citation(data_dir, base_url), inputs)
         _replace(stage, site, say)
     except OSError as error:
-        raise RecordError(f"could not build the site in {paths.display(site)}: {_why(error, site, stage)}; {kept}",
+        raise RecordError(f"could not build the site in {config.display(site)}: {_why(error, site, stage)}; {kept}",
                           site) from None
     except sqlite3.Error as error:  # a full disk while the SQLite download is written
-        raise RecordError(f"could not build the site in {paths.display(site)}: {error} (writing {DATA_SQLITE}); "
+        raise RecordError(f"could not build the site in {config.display(site)}: {error} (writing {DATA_SQLITE}); "
                           f"{kept}", site) from None
     finally:
         if stage is not None:
@@ -327,6 +327,6 @@ def build(*, output: Path = paths.OUTPUT, figures: Path = paths.FIGURES, noteboo
     files = [p for p in site.rglob("*") if p.is_file()]
     pages = sum(p.suffix == ".html" for p in files)
     megabytes = sum(p.stat().st_size for p in files) / 1_000_000
-    say(f"built {paths.display(site)}: {pages} pages, {len(files)} files, {megabytes:.1f} MB, in "
+    say(f"built {config.display(site)}: {pages} pages, {len(files)} files, {megabytes:.1f} MB, in "
         f"{time.perf_counter() - started:.1f} s")
     return True

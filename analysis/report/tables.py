@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ..data import paths
+from .. import config
 from .inputs import read_csv
 from .provenance import Card, Provenance
 
@@ -90,7 +90,7 @@ def read_tables(name: str, csv_path: Path, provenance: Provenance, problems: lis
                     if token in provenance:
                         ids.append(token)
                     elif provenance.looks_like_an_id(token):
-                        problems.append(f"{name}: {paths.display(csv_path)}, line {line}, column {column}: id "
+                        problems.append(f"{name}: {config.display(csv_path)}, line {line}, column {column}: id "
                                         f"'{token}' is not in the data")
             ids = list(dict.fromkeys(ids))
             anchor = f"{prefix}-row-{index}"

@@ -17,6 +17,7 @@ from scipy import stats
 from second_routes import central_p, exact_ratio, nchs_unreliable, wilson
 
 import analysis
+from analysis import config
 from analysis.analyses import (
     ParameterError,
     conviction_gap,
@@ -25,7 +26,7 @@ from analysis.analyses import (
     victim_protection,
     what_the_sources_name,
 )
-from analysis.data import paths, victim_count
+from analysis.data import victim_count
 
 
 @pytest.fixture(scope="module")
@@ -231,7 +232,7 @@ def test_attention_refuses_unknown_stage_and_year(loaded):
 # --- 03: funding per victim -----------------------------------------------------------------
 
 def _rows(name: str) -> list[dict[str, str]]:
-    with open(paths.PROCESSED / name, newline="", encoding="utf-8") as handle:
+    with open(config.PROCESSED / name, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
 

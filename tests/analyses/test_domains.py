@@ -16,7 +16,7 @@ from analysis.analyses import ANALYSES, ParameterError, conviction_gap, funding_
 from analysis.analyses.domains import Domain, OneOf, Range, SourceWithFigures, YearsOf
 from analysis.analyses.result import Result, analysis_of
 from analysis.data import load
-from analysis.data.parameters import changed_from_defaults
+from analysis.parameters import changed_from_defaults
 from analysis.regenerate import errors, parameters
 from analysis.regenerate.cli import main
 from analysis.regenerate.notebooks import Notebook

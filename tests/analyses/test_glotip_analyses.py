@@ -7,8 +7,8 @@ import pytest
 from scipy import stats
 from second_routes import nchs_unreliable
 
+from analysis import config
 from analysis.analyses import ParameterError, labor_share_series, nordic_comparison
-from analysis.data import paths
 
 #: Norway, 2025 release, as written: year -> (detected victims, of them forced labour), for the years that give both.
 VICTIMS = {2007: (203, 32), 2008: (256, 71), 2009: (292, 80), 2011: (134, 45), 2012: (136, 47), 2013: (124, 41),
@@ -121,7 +121,7 @@ def test_every_unodc_value_in_a_chart_csv_carries_its_flags(data, name):
     from analysis.data.flags import FLAG_CODES, value_flags
     from analysis.data.vintages import choose_release
 
-    table = pd.read_csv(paths.ROOT / "figures" / f"{name}.csv", dtype=str, keep_default_na=False)
+    table = pd.read_csv(config.ROOT / "figures" / f"{name}.csv", dtype=str, keep_default_na=False)
     flags = value_flags(data.glotip, data.series_breaks, choose_release(data.glotip, "latest")).set_index("id")
     for column, id_column in UNODC_VALUES[name].items():
         assert f"{column}_flags" in table.columns, (name, column)

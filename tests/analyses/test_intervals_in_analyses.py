@@ -20,6 +20,7 @@ from scipy import stats
 from second_routes import exact_ratio, garwood
 
 import analysis
+from analysis import config
 from analysis.analyses import (
     ParameterError,
     nordic_comparison,
@@ -27,12 +28,11 @@ from analysis.analyses import (
     series_conviction_gap,
     series_funding,
 )
-from analysis.data import paths
 from analysis.regenerate.cli import main
 
 
 def _raw(name: str, column: str) -> dict[tuple[str, int], float]:
-    with open(paths.RAW / name, newline="", encoding="utf-8") as handle:
+    with open(config.RAW / name, newline="", encoding="utf-8") as handle:
         return {(row["Country Code"], int(row["Year"])): float(row[column]) for row in csv.DictReader(handle)}
 
 

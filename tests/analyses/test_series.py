@@ -15,6 +15,7 @@ import pytest
 from scipy import stats
 from second_routes import nchs_unreliable, wilson
 
+from analysis import config
 from analysis.analyses import (
     ParameterError,
     series_attention,
@@ -24,7 +25,7 @@ from analysis.analyses import (
     tip_vs_kom,
     victim_counts,
 )
-from analysis.data import choose_vintage, paths, restatements
+from analysis.data import choose_vintage, restatements
 
 
 def test_every_edition_2011_to_2025_has_its_tier(data):
@@ -137,7 +138,7 @@ def test_restatements_agree_or_appear_in_the_reconciliation(data):
     assert {"tip2017-victims-2016", "tip2023-victims-2016",
             "tip2015-potential-victims-assisted-2007-2013"} <= set(restated.id)
     differing = set(restated[~restated.agrees].id)
-    shown = pd.read_csv(paths.FIGURES / "10_tip_vs_kom.csv")
+    shown = pd.read_csv(config.FIGURES / "10_tip_vs_kom.csv")
     assert differing <= set(shown[shown.panel == "restatements"].id)
     assert set(restated.id) == set(shown[shown.panel == "restatements"].id), "refresh the figures: make run"
 

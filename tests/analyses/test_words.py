@@ -11,11 +11,12 @@ import jinja2
 import nbformat
 import pytest
 
+from analysis import config
 from analysis.analyses import ANALYSES, topic, words
-from analysis.data import load, paths
+from analysis.data import load
 
-NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-ANALYSES_DIR = paths.ROOT / "analysis" / "analyses"
+NOTEBOOKS = sorted(config.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+ANALYSES_DIR = config.ROOT / "analysis" / "analyses"
 #: The modules that compute a notebook's story: the twelve named after their notebook.
 TOPIC_MODULES = sorted(ANALYSES_DIR / f"{topic(name)}.py" for name in ANALYSES)
 WORDS = 4  # a literal with more words than this is a sentence, not a label
@@ -185,7 +186,7 @@ def test_the_stored_closing_of_notebook_05_is_its_template_filled_in_with_its_fa
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     expected = env.from_string(_section(words.path_of("what_the_sources_name"),
                                         "what this shows")).render(values).strip()
-    notebook = json.loads((paths.NOTEBOOKS / "05_what_the_sources_name.ipynb").read_text(encoding="utf-8"))
+    notebook = json.loads((config.NOTEBOOKS / "05_what_the_sources_name.ipynb").read_text(encoding="utf-8"))
     stored = "".join(notebook["cells"][-1]["outputs"][0]["data"]["text/markdown"])
     assert stored == expected
     assert stored.startswith(f"The chart places the {len(result.table)} policy measures")

@@ -32,10 +32,10 @@ from pathlib import Path
 import browser_helpers as bh
 import pytest
 
-from analysis.data import paths
+from analysis import config
 
-NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-SCREENSHOTS = paths.OUTPUT / "browser"
+NOTEBOOKS = sorted(config.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+SCREENSHOTS = config.OUTPUT / "browser"
 #: How many notebooks have a kernel starting or running at the same time. Kernels are CPU-bound, so more at once
 #: gains nothing on a small machine; on a loaded 2-core machine all twelve at once once left a kernel dead at start,
 #: and four at once once left a kernel that never became idle within OPEN_TIMEOUT.
@@ -61,7 +61,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory):
     # A copy, so that saving or autosave in the browser never touches the committed notebooks.
     for notebook in NOTEBOOKS:
         shutil.copy2(notebook, root / notebook.name)
-    env = bh.lab_environment(base, figures, paths.ROOT)
+    env = bh.lab_environment(base, figures, config.ROOT)
     server = bh.start_lab(root, base, env, timeout=60)
     try:
         yield server

@@ -23,10 +23,13 @@ from matplotlib.collections import PathCollection  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from analysis import analyses, charts  # noqa: E402
+from analysis import (  # noqa: E402
+    analyses,
+    charts,
+    config,  # noqa: E402
+)
 from analysis.analyses.uncertainty import ci_label  # noqa: E402
 from analysis.charts import marks  # noqa: E402
-from analysis.data import paths  # noqa: E402
 
 #: Draws every chart, with every documented parameter value: left out of `make test-fast`.
 pytestmark = pytest.mark.slow
@@ -211,11 +214,11 @@ def test_the_checks_catch_what_they_look_for():
 
 
 def test_every_notebook_has_a_drawing_and_every_published_chart_exists():
-    notebooks = sorted(p.stem for p in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    notebooks = sorted(p.stem for p in config.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     assert sorted(charts.DRAWINGS) == notebooks == sorted(analyses.ANALYSES)
     for name in notebooks:
         for ext in ("png", "svg", "csv", "json"):
-            assert (paths.FIGURES / f"{name}.{ext}").is_file(), f"figures/{name}.{ext} missing: run make run"
+            assert (config.FIGURES / f"{name}.{ext}").is_file(), f"figures/{name}.{ext} missing: run make run"
 
 
 def test_a_chart_with_other_parameters_says_so_and_labels_a_supplied_rate(rendered):

@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 
 import analysis
-from analysis.data import DataError, paths
+from analysis import config
+from analysis.data import DataError
 
-RAW_TIP = (paths.RAW / "us_tip_report_2015_norway.txt").read_text(encoding="utf-8")
+RAW_TIP = (config.RAW / "us_tip_report_2015_norway.txt").read_text(encoding="utf-8")
 WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
@@ -29,13 +30,13 @@ def _get(data, metric, **kw):
 
 
 def test_register_hashes_match_the_files_computed_here():
-    with open(paths.RAW / "sources.csv", encoding="utf-8") as handle:
+    with open(config.RAW / "sources.csv", encoding="utf-8") as handle:
         rows = [r for r in csv.DictReader(handle) if r["file"]]
     assert {r["file"] for r in rows} == {"us_tip_report_2015_norway.txt", "norway_statement_gcm_vienna_2017.txt",
                                          "unodc_glotip_2023-05-30.xlsx", "unodc_glotip_2025-04-14.xlsx",
                                          "world_bank_population.csv", "world_bank_cpi_inflation.csv"}
     for row in rows:
-        digest = hashlib.sha256((paths.RAW / row["file"]).read_bytes()).hexdigest()
+        digest = hashlib.sha256((config.RAW / row["file"]).read_bytes()).hexdigest()
         assert digest == row["sha256"], row["file"]
 
 
@@ -52,7 +53,7 @@ def test_hashes_are_those_published_with_the_source_documents():
         "world_bank_cpi_inflation.csv": "182baa44c536079bea07bb8700c37c85441c3d7d5f8e6dd68fb92fcb4a7815e8",
     }
     for name, digest in published.items():
-        assert hashlib.sha256((paths.RAW / name).read_bytes()).hexdigest() == digest
+        assert hashlib.sha256((config.RAW / name).read_bytes()).hexdigest() == digest
 
 
 def test_law_enforcement_counts_match_the_text_read_with_a_regex(data):
@@ -148,14 +149,14 @@ def test_statements_name_what_both_sources_name(data):
 
 def test_every_quote_is_in_its_document_as_read_here(data):
     held = data.sources[data.sources.file.notna() & data.sources.file.str.endswith(".txt")]
-    texts = {row.source_id: (paths.RAW / row.file).read_text(encoding="utf-8") for row in held.itertuples()}
+    texts = {row.source_id: (config.RAW / row.file).read_text(encoding="utf-8") for row in held.itertuples()}
     for table in (data.figures, data.statements):
         for row in table[table.source_id.isin(texts)].itertuples():
             assert row.quote in texts[row.source_id], row.id
 
 
 def _figures_as_written() -> list[dict[str, str]]:
-    with open(paths.PROCESSED / "figures.csv", encoding="utf-8", newline="") as handle:
+    with open(config.PROCESSED / "figures.csv", encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
 

@@ -9,16 +9,16 @@ import pytest
 from conftest import edit_csv
 from frictionless import Package
 
-from analysis.data import paths
+from analysis import config
 from analysis.data.schema import pandera_schema
 
-DESCRIPTOR = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
+DESCRIPTOR = json.loads(config.DATAPACKAGE.read_text(encoding="utf-8"))
 FIELDS = [(res["name"], field) for res in DESCRIPTOR["resources"] for field in res["schema"]["fields"]]
 
 
 @pytest.mark.slow
 def test_frictionless_validates_the_package_and_its_foreign_keys():
-    report = Package(str(paths.DATAPACKAGE)).validate()
+    report = Package(str(config.DATAPACKAGE)).validate()
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
 
 
@@ -37,11 +37,11 @@ def test_every_field_is_described(resource, field):
 
 
 def test_every_table_file_is_described_and_every_description_has_a_file():
-    described = {paths.DATA / res["path"] for res in DESCRIPTOR["resources"]}
+    described = {config.DATA / res["path"] for res in DESCRIPTOR["resources"]}
     # a raw file the register names (a World Bank series) is a source kept byte for byte, not a curated table
-    with open(paths.RAW / "sources.csv", encoding="utf-8") as handle:
-        sources = {paths.RAW / row["file"] for row in csv.DictReader(handle) if row["file"]}
-    on_disk = set(paths.PROCESSED.glob("*.csv")) | (set(paths.RAW.glob("*.csv")) - sources)
+    with open(config.RAW / "sources.csv", encoding="utf-8") as handle:
+        sources = {config.RAW / row["file"] for row in csv.DictReader(handle) if row["file"]}
+    on_disk = set(config.PROCESSED.glob("*.csv")) | (set(config.RAW.glob("*.csv")) - sources)
     assert described == on_disk
 
 
@@ -59,7 +59,7 @@ def test_the_vocabulary_of_figures_is_that_of_its_codebook(column, codebook):
     # that holds the words naming each value; the two must list the same values.
     figures = next(res for res in DESCRIPTOR["resources"] if res["name"] == "figures")
     enum = next(f for f in figures["schema"]["fields"] if f["name"] == column)["constraints"]["enum"]
-    with open(paths.PROCESSED / f"{codebook}.csv", encoding="utf-8") as handle:
+    with open(config.PROCESSED / f"{codebook}.csv", encoding="utf-8") as handle:
         listed = [row[column] for row in csv.DictReader(handle)]
     assert listed == enum
     assert {"fields": [column],

@@ -16,8 +16,9 @@ import pytest
 from conftest import edit_csv
 
 import analysis
+from analysis import config
 from analysis.analyses.unodc import yearly_counts
-from analysis.data import DataError, paths
+from analysis.data import DataError
 from analysis.data.flags import CURATED_CODES, FLAG_CODES, value_flags, yearly_flags
 from analysis.data.vintages import choose_release
 
@@ -26,7 +27,7 @@ KEY = ["iso3", "metric", "form", "sex", "age", "year"]
 
 def _csv(name: str) -> pd.DataFrame:
     """A processed table as written: every cell text, empty cells empty strings."""
-    return pd.read_csv(paths.PROCESSED / name, dtype=str, keep_default_na=False)
+    return pd.read_csv(config.PROCESSED / name, dtype=str, keep_default_na=False)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,7 @@ def _has(table: pd.DataFrame, code: str) -> pd.Series:
 def test_the_codes_are_eurostats_in_their_order_and_the_table_holds_only_b_and_d():
     assert list(FLAG_CODES) == ["b", "d", "r", "u"]
     assert FLAG_CODES["b"] == "break in time series" and FLAG_CODES["u"] == "low reliability"
-    descriptor = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
+    descriptor = json.loads(config.DATAPACKAGE.read_text(encoding="utf-8"))
     fields = {res["name"]: {f["name"]: f for f in res["schema"]["fields"]} for res in descriptor["resources"]}
     breaks, glotip = fields["series_breaks"], fields["glotip"]
     assert breaks["code"]["constraints"]["enum"] == list(CURATED_CODES) == ["b", "d"]

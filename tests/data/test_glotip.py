@@ -20,7 +20,8 @@ import pytest
 from conftest import edit_csv
 
 import analysis
-from analysis.data import DataError, glotip, paths, quality
+from analysis import config
+from analysis.data import DataError, glotip, quality
 from analysis.data.vintages import choose_release, release_differences
 from analysis.regenerate.cli import main
 
@@ -46,7 +47,7 @@ def read_sheet_xml(path: Path) -> dict[int, dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def sheets():
-    return {source: read_sheet_xml(paths.RAW / name) for source, name in WORKBOOKS.items()}
+    return {source: read_sheet_xml(config.RAW / name) for source, name in WORKBOOKS.items()}
 
 
 @pytest.mark.slow
@@ -261,7 +262,7 @@ def test_extract_command_stops_on_a_changed_workbook_and_writes_nothing(data_cop
 
 
 def test_an_unregistered_workbook_is_refused(data_copy):
-    shutil.copy(paths.RAW / WORKBOOKS["glotip2025"], data_copy / "raw" / "unodc_glotip_2026-01-01.xlsx")
+    shutil.copy(config.RAW / WORKBOOKS["glotip2025"], data_copy / "raw" / "unodc_glotip_2026-01-01.xlsx")
     with pytest.raises(DataError) as info:
         analysis.load(data_copy)
     assert [str(p).replace(f"{data_copy.parent}/", "") for p in info.value.problems] == [
@@ -279,10 +280,10 @@ def test_extract_command_writes_the_committed_table_again(data_copy, capsys):
     target.unlink()
     (data_copy / "processed" / "world_bank.csv").unlink()
     assert main(["extract", "--data-dir", str(data_copy)]) == 0
-    assert target.read_bytes() == (paths.PROCESSED / "glotip.csv").read_bytes(), \
+    assert target.read_bytes() == (config.PROCESSED / "glotip.csv").read_bytes(), \
         "run make extract: the table is written by script only"
     assert ((data_copy / "processed" / "world_bank.csv").read_bytes()
-            == (paths.PROCESSED / "world_bank.csv").read_bytes())
+            == (config.PROCESSED / "world_bank.csv").read_bytes())
     out = capsys.readouterr().out
     assert "glotip2025 Norway: 305 rows" in out and "wrote 3474 rows" in out
     assert "wb-population: 110 rows (DNK, FIN, ISL, NOR, SWE, 2003-2024)" in out and "wrote 220 rows" in out

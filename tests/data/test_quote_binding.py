@@ -16,7 +16,7 @@ import pytest
 from conftest import edit_csv
 
 import analysis
-from analysis.data import paths
+from analysis import config
 from analysis.regenerate.cli import main
 
 #: The number words the curated quotes use, read here independently of analysis.data.numbers.
@@ -26,7 +26,7 @@ SWAP_2014 = "tip2015-investigations-sex-2014"
 REFLECTION = "tip2015-reflection-periods-2014"
 
 
-def _rows(path: Path = paths.PROCESSED / "figures.csv") -> list[dict[str, str]]:
+def _rows(path: Path = config.PROCESSED / "figures.csv") -> list[dict[str, str]]:
     with open(path, encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 

@@ -22,7 +22,8 @@ import pytest
 from conftest import edit_csv
 
 import analysis
-from analysis.data import DataError, glotip, paths, records, verdicts
+from analysis import config
+from analysis.data import DataError, glotip, records, verdicts
 from analysis.regenerate.cli import main
 
 #: Each test validates or extracts a broken copy of the data: left out of `make test-fast`.
@@ -68,7 +69,7 @@ def _set_cell(workbook: Path, row: int, value: str) -> str:
 # --- case 1 (a): a workbook changed and registered anew, the table not extracted again -------------------------
 
 def test_a_workbook_registered_anew_without_extract_fails_check_naming_the_row_and_both_values(data_copy, capsys):
-    old = hashlib.sha256((paths.RAW / WORKBOOK).read_bytes()).hexdigest()
+    old = hashlib.sha256((config.RAW / WORKBOOK).read_bytes()).hexdigest()
     new = _set_cell(data_copy / "raw" / WORKBOOK, SHEET_ROW, "9")
     register_line = edit_csv(data_copy / "raw" / "sources.csv", "glotip2025", "sha256", new)
     table = data_copy / "processed" / "glotip.csv"
@@ -137,13 +138,13 @@ def test_the_digests_decide_without_reading_a_workbook(data_copy, monkeypatch):
 
 
 def test_every_committed_row_carries_its_workbooks_registered_sha256_and_its_digest():
-    register = pd.read_csv(paths.RAW / "sources.csv", dtype=str).set_index("source_id").sha256
-    with open(paths.PROCESSED / "glotip.csv", encoding="utf-8", newline="") as handle:
+    register = pd.read_csv(config.RAW / "sources.csv", dtype=str).set_index("source_id").sha256
+    with open(config.PROCESSED / "glotip.csv", encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     sizes = pd.Series([r["source_id"] for r in rows]).value_counts().to_dict()
     for row in rows:
         assert row["workbook_sha256"] == register[row["source_id"]] == hashlib.sha256(
-            (paths.RAW / row["file"]).read_bytes()).hexdigest()
+            (config.RAW / row["file"]).read_bytes()).hexdigest()
         cells = [row[c] for c in glotip.CELLS]
         text = "\x1f".join([row["workbook_sha256"], str(sizes[row["source_id"]]), *cells])
         assert row["cells_digest"] == hashlib.sha256(text.encode()).hexdigest()[:16], row["id"]
@@ -158,14 +159,14 @@ def tiny_run(folders, monkeypatch, data_copy, tmp_path):
 
     cell = new_code_cell('label = "tiny"')
     cell.metadata["tags"] = ["parameters"]
-    code = ("from analysis.data.paths import figures_dir\nfolder = figures_dir()\n"
+    code = ("from analysis.config import figures_dir\nfolder = figures_dir()\n"
             "folder.mkdir(parents=True, exist_ok=True)\n(folder / '01_tiny.csv').write_text(label)")
     import nbformat
 
     nbformat.write(new_notebook(cells=[cell, new_code_cell(code)], metadata={"kernelspec": {
         "name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}}),
         folders["notebooks"] / "01_tiny.ipynb")
-    monkeypatch.setattr(paths, "DATA", data_copy)
+    monkeypatch.setattr(config, "DATA", data_copy)
     monkeypatch.setattr(analysis.data.load, "__defaults__", (data_copy,))
     monkeypatch.setattr(verdicts, "CACHE", tmp_path / "cache")
     monkeypatch.delenv(verdicts.NO_CACHE_ENV, raising=False)

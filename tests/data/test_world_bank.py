@@ -18,7 +18,8 @@ import pytest
 from conftest import edit_csv
 
 import analysis
-from analysis.data import DataError, paths, population, price_index, sources_of, to_constant, world_bank
+from analysis import config
+from analysis.data import DataError, population, price_index, sources_of, to_constant, world_bank
 
 FILES = {"wb-population": "world_bank_population.csv", "wb-cpi-inflation": "world_bank_cpi_inflation.csv"}
 NORDIC = ["NOR", "SWE", "DNK", "FIN", "ISL"]
@@ -27,7 +28,7 @@ NORDIC = ["NOR", "SWE", "DNK", "FIN", "ISL"]
 def read_raw(name: str) -> dict[tuple[str, int], tuple[int, str]]:
     """Every row of a raw file as {(country code, year): (line, value as written)}, read with the csv module."""
     rows = {}
-    with open(paths.RAW / name, encoding="utf-8", newline="") as handle:
+    with open(config.RAW / name, encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         next(reader)
         for cells in reader:
@@ -36,7 +37,7 @@ def read_raw(name: str) -> dict[tuple[str, int], tuple[int, str]]:
 
 
 def register_line(source_id: str) -> int:
-    with open(paths.RAW / "sources.csv", encoding="utf-8", newline="") as handle:
+    with open(config.RAW / "sources.csv", encoding="utf-8", newline="") as handle:
         for number, row in enumerate(csv.DictReader(handle), start=2):
             if row["source_id"] == source_id:
                 return number
@@ -188,9 +189,9 @@ def test_a_verdict_covers_the_world_bank_series_only_once_they_are_validated(dat
 
 def test_extraction_gives_the_same_bytes_twice_and_the_committed_table(tmp_path):
     for name in ("first.csv", "second.csv"):
-        world_bank.write(world_bank.extract(paths.DATA), tmp_path / name)
+        world_bank.write(world_bank.extract(config.DATA), tmp_path / name)
     assert (tmp_path / "first.csv").read_bytes() == (tmp_path / "second.csv").read_bytes()
-    assert (tmp_path / "first.csv").read_bytes() == (paths.PROCESSED / "world_bank.csv").read_bytes(), \
+    assert (tmp_path / "first.csv").read_bytes() == (config.PROCESSED / "world_bank.csv").read_bytes(), \
         "run make extract: the table is written by script only"
     with open(tmp_path / "first.csv", encoding="utf-8") as handle:
         assert next(csv.reader(handle)) == world_bank.FIELDS
@@ -212,7 +213,7 @@ def test_a_changed_raw_file_is_refused_naming_the_file_and_the_register_row(data
 
 
 def test_an_unregistered_world_bank_file_is_refused(data_copy):
-    shutil.copy(paths.RAW / "world_bank_population.csv", data_copy / "raw" / "world_bank_population_2027.csv")
+    shutil.copy(config.RAW / "world_bank_population.csv", data_copy / "raw" / "world_bank_population_2027.csv")
     with pytest.raises(DataError) as info:
         analysis.load(data_copy)
     assert shown(info.value.problems, data_copy) == [

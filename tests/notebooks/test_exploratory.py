@@ -13,17 +13,17 @@ import nbclient
 import nbformat
 import pytest
 
-from analysis.data import paths
+from analysis import config
 from analysis.regenerate.cli import main
 from analysis.regenerate.notebooks import discover
 
 #: Starts kernels or the command line in processes of their own: left out of `make test-fast`.
 pytestmark = pytest.mark.kernel
 
-EXPLORATORY = paths.NOTEBOOKS / "exploratory"
+EXPLORATORY = config.NOTEBOOKS / "exploratory"
 EXAMPLES = sorted(EXPLORATORY.glob("*.ipynb"))
 #: The published notebooks, named here as the files are named, not as the code under test finds them.
-PUBLISHED = sorted(p.name for p in paths.NOTEBOOKS.iterdir() if re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", p.name))
+PUBLISHED = sorted(p.name for p in config.NOTEBOOKS.iterdir() if re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", p.name))
 
 
 def test_the_folder_holds_a_readme_and_an_example():
@@ -35,7 +35,7 @@ def test_the_folder_holds_a_readme_and_an_example():
 def test_nbval_collects_the_published_notebooks_and_nothing_exploratory():
     # the project's own options (pyproject.toml's addopts), with the workers off: collecting is quick
     command = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-n", "0", "notebooks"]
-    collected = subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True, check=True).stdout
+    collected = subprocess.run(command, cwd=config.ROOT, capture_output=True, text=True, check=True).stdout
     items = [line for line in collected.splitlines() if "::" in line]
     assert sorted({item.split("::")[0] for item in items}) == [f"notebooks/{name}" for name in PUBLISHED]
     assert "exploratory" not in collected
@@ -55,7 +55,7 @@ def test_a_lint_error_in_an_exploratory_notebook_is_reported():
     # --force-exclude applies the project's exclusions to the name given, as a run over the folder would
     command = [str(Path(sys.executable).parent / "ruff"), "check", "--force-exclude", "--output-format", "concise",
                "--stdin-filename", "notebooks/exploratory/probe.ipynb", "-"]
-    found = subprocess.run(command, cwd=paths.ROOT, input=probe, capture_output=True, text=True)
+    found = subprocess.run(command, cwd=config.ROOT, input=probe, capture_output=True, text=True)
     assert found.returncode == 1, found.stdout + found.stderr
     assert "notebooks/exploratory/probe.ipynb:cell 1:1:8: F401" in found.stdout
 
@@ -68,7 +68,7 @@ def test_exploratory_notebooks_are_committed_without_outputs():
 
 
 def test_the_example_runs_and_shows_every_curated_conviction_figure(tmp_path, monkeypatch):
-    monkeypatch.setenv(paths.FIGURES_DIR_ENV, str(tmp_path))  # should it save a chart, not into figures/
+    monkeypatch.setenv(config.FIGURES_DIR_ENV, str(tmp_path))  # should it save a chart, not into figures/
     nb = nbformat.read(EXAMPLES[0], as_version=4)
     assert nb.metadata.kernelspec.name == "python3"
     where = {"metadata": {"path": str(EXPLORATORY)}}  # run from its folder, as JupyterLab runs it
@@ -76,7 +76,7 @@ def test_the_example_runs_and_shows_every_curated_conviction_figure(tmp_path, mo
     client.execute()
     outputs = [output for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs]
     assert not [output for output in outputs if output.output_type == "error"]
-    with open(paths.PROCESSED / "figures.csv", encoding="utf-8", newline="") as handle:
+    with open(config.PROCESSED / "figures.csv", encoding="utf-8", newline="") as handle:
         convictions = [row["id"] for row in csv.DictReader(handle) if row["metric"] == "convictions"]
     shown = outputs[-1].data["text/plain"]
     assert convictions and all(re.search(rf"\b{re.escape(figure_id)}\b", shown) for figure_id in convictions)

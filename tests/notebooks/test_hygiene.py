@@ -11,14 +11,14 @@ import nbformat
 import pytest
 import yaml
 
-from analysis.data import paths
+from analysis import config
 from analysis.regenerate.cli import main
 
 #: Starts kernels or the command line in processes of their own: left out of `make test-fast`.
 pytestmark = pytest.mark.kernel
 
 BIN = Path(sys.executable).parent
-HOOKS = yaml.safe_load((paths.ROOT / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
+HOOKS = yaml.safe_load((config.ROOT / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
 
 
 def test_hooks_cover_normalising_stripping_and_ruff():
@@ -29,7 +29,7 @@ def test_hooks_cover_normalising_stripping_and_ruff():
 
 
 def test_committed_notebooks_are_a_fixed_point_of_the_hooks(tmp_path):
-    committed = sorted(paths.NOTEBOOKS.glob("*.ipynb"))
+    committed = sorted(config.NOTEBOOKS.glob("*.ipynb"))
     copies = [Path(shutil.copy(path, tmp_path / path.name)) for path in committed]
     for hook in HOOKS[:2]:
         program, *args = hook["entry"].split()

@@ -21,10 +21,10 @@ import nbformat
 import papermill
 import pytest
 
+from analysis import config
 from analysis.analyses import ANALYSES, topic
-from analysis.data import paths
 
-NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted(config.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 #: Where the names a notebook may import come from.
 PACKAGE = "analysis"
 #: Methods that write a file or draw: a published notebook's files and charts come from ``show(result)`` alone.
@@ -224,7 +224,7 @@ def test_notebook_makes_one_call_and_only_shows_what_it_returns(path):
 
 # --- the rule itself, on notebook 01 with one cell added or its call replaced ------------------------------
 
-PARAMETERS, (CALL, *_) = _cells(paths.NOTEBOOKS / "01_conviction_gap.ipynb")
+PARAMETERS, (CALL, *_) = _cells(config.NOTEBOOKS / "01_conviction_gap.ipynb")
 IMPORTS = "from analysis.analyses import conviction_gap\nfrom analysis.charts import show"
 ONE_CALL = "result = conviction_gap.analyse(source=source, denominator=denominator, years=years, confidence=confidence)"
 EXPECTED = ANALYSES["01_conviction_gap"].defaults

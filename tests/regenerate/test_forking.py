@@ -19,7 +19,7 @@ import psutil
 import pytest
 from test_runner import write_notebook
 
-from analysis.data.paths import FIGURES_DIR_ENV
+from analysis.config import FIGURES_DIR_ENV
 from analysis.regenerate import forking
 from analysis.regenerate.forking import Template, available
 from analysis.regenerate.kernel import Kernel
@@ -35,7 +35,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import analysis.analyses, analysis.charts, analysis.data.paths  # what a notebook imports
+import analysis.analyses, analysis.charts, analysis.config  # what a notebook imports
 def options(node, prefix=""):  # every pandas option, by name
     for name in dir(node):
         value = getattr(node, name)
@@ -52,7 +52,7 @@ if step == 1:
     os.chdir("/")
     warnings.simplefilter("error")
     np.random.seed(12345)
-    analysis.data.paths.FIGURES_DIR_ENV = "CHANGED BY RUN 1"
+    analysis.config.FIGURES_DIR_ENV = "CHANGED BY RUN 1"
 elif step == 2:
     print(leaked)
 elif step == 3:
@@ -70,7 +70,7 @@ print(json.dumps({
     "env": {k: v for k, v in os.environ.items() if k not in ("JPY_SESSION_NAME",)},
     "cwd": os.getcwd(),
     "warnings": sorted(str(f) for f in warnings.filters),  # libraries add theirs at import, in import order
-    "module_global": analysis.data.paths.FIGURES_DIR_ENV,
+    "module_global": analysis.config.FIGURES_DIR_ENV,
     "argv0": os.path.basename(sys.argv[0]),
     "random": np.random.get_state()[1][:4].tolist(),
     "pid": os.getpid(),

@@ -14,7 +14,7 @@ import sys
 import pytest
 from test_runner import TINY, cli, latest, write_notebook
 
-from analysis.data import paths
+from analysis import config
 from analysis.regenerate import incremental
 from analysis.regenerate.cli import main
 
@@ -26,8 +26,8 @@ pytestmark = pytest.mark.kernel
 def project(tmp_path, monkeypatch, folders):
     """Two tiny notebooks, and a private copy of data/processed/ that the incremental check reads."""
     processed = tmp_path / "processed"
-    shutil.copytree(paths.PROCESSED, processed)
-    monkeypatch.setattr(paths, "PROCESSED", processed)
+    shutil.copytree(config.PROCESSED, processed)
+    monkeypatch.setattr(config, "PROCESSED", processed)
     for number in ("01", "02"):
         write_notebook(folders["notebooks"] / f"{number}_tiny.ipynb", TINY.replace("{NUMBER}", number))
     return {**folders, "processed": processed}
@@ -56,9 +56,9 @@ def test_a_second_run_reuses_everything_and_changes_nothing(project, capsys):
 
 NOOP = """
 import json, sys
-from analysis.data import paths
+from analysis import config
 from analysis.regenerate.cli import main
-paths.PROCESSED = paths.Path(sys.argv[1])
+config.PROCESSED = config.Path(sys.argv[1])
 code = main(["run", *sys.argv[2:]])
 heavy = ["pandas", "pandera", "numpy", "matplotlib", "papermill", "nbformat", "jupyter_client"]
 print(json.dumps({"code": code, "imported": [m for m in heavy if m in sys.modules]}))
@@ -69,7 +69,7 @@ def test_a_run_that_finds_everything_up_to_date_imports_no_heavy_library(project
     """What a scheduled run pays when nothing changed: no pandas, no papermill, no data loaded."""
     _run(project, capsys)
     done = subprocess.run([sys.executable, "-c", NOOP, str(project["processed"]), *cli(project)],
-                          capture_output=True, text=True, check=True, cwd=paths.ROOT)
+                          capture_output=True, text=True, check=True, cwd=config.ROOT)
     assert json.loads(done.stdout) == {"code": 0, "imported": []}
     assert done.stderr.splitlines()[-1].startswith("all 2 notebook(s) up to date")
 
@@ -80,7 +80,7 @@ def test_editing_one_notebook_reruns_only_that_one(project, capsys):
     code, lines = _run(project, capsys)
     assert code == 0
     assert lines[:2] == ["01_tiny: up to date",
-                         f"02_tiny: to run ({paths.display(project['notebooks'] / '02_tiny.ipynb')} changed)"]
+                         f"02_tiny: to run ({config.display(project['notebooks'] / '02_tiny.ipynb')} changed)"]
     assert [n["name"] for n in latest(project)["notebooks"]] == ["02_tiny"]
     assert lines[-1].endswith("(1 more up to date, left as they were)")
 
@@ -91,7 +91,7 @@ def test_changing_a_data_file_reruns_every_notebook(project, capsys):
         handle.write("\n")
     code, lines = _run(project, capsys)
     assert code == 0
-    changed = f"to run ({paths.display(project['processed'] / 'figures.csv')} changed)"
+    changed = f"to run ({config.display(project['processed'] / 'figures.csv')} changed)"
     assert lines[:2] == [f"01_tiny: {changed}", f"02_tiny: {changed}"]
     assert sorted(n["name"] for n in latest(project)["notebooks"]) == ["01_tiny", "02_tiny"]
 
@@ -99,23 +99,23 @@ def test_changing_a_data_file_reruns_every_notebook(project, capsys):
 def test_changing_the_environment_lock_reruns_every_notebook(project, capsys, tmp_path, monkeypatch):
     """uv.lock pins libraries the recorded versions leave out (scipy, pillow): a new lock makes every chart again."""
     lock = tmp_path / "uv.lock"
-    shutil.copyfile(paths.ENVIRONMENT_LOCK, lock)
-    monkeypatch.setattr(paths, "ENVIRONMENT_LOCK", lock)
+    shutil.copyfile(config.ENVIRONMENT_LOCK, lock)
+    monkeypatch.setattr(config, "ENVIRONMENT_LOCK", lock)
     _run(project, capsys)
-    assert latest(project)["inputs"][paths.display(lock)] == incremental.sha256(lock)
+    assert latest(project)["inputs"][config.display(lock)] == incremental.sha256(lock)
     with open(lock, "a", encoding="utf-8") as handle:
         handle.write("\n")
     code, lines = _run(project, capsys)
     assert code == 0
-    assert lines[:2] == [f"01_tiny: to run ({paths.display(lock)} changed)",
-                         f"02_tiny: to run ({paths.display(lock)} changed)"]
+    assert lines[:2] == [f"01_tiny: to run ({config.display(lock)} changed)",
+                         f"02_tiny: to run ({config.display(lock)} changed)"]
 
 
 def test_a_chart_changed_by_hand_is_made_again_and_force_runs_everything(project, capsys):
     _run(project, capsys)
     (project["figures"] / "01_tiny.csv").write_text("edited")
     code, lines = _run(project, capsys)
-    assert lines[0] == f"01_tiny: to run ({paths.display(project['figures'] / '01_tiny.csv')} was changed by hand)"
+    assert lines[0] == f"01_tiny: to run ({config.display(project['figures'] / '01_tiny.csv')} was changed by hand)"
     assert (project["figures"] / "01_tiny.csv").read_text() == "tiny"
     code, lines = _run(project, capsys, "--force")
     assert code == 0 and lines[:2] == ["01_tiny: to run (run with --force)", "02_tiny: to run (run with --force)"]
@@ -139,7 +139,7 @@ def test_the_record_names_what_each_chart_was_made_from(project, capsys):
     record = json.loads((project["output"] / incremental.RECORD).read_text())
     entry = record["01_tiny"]
     assert entry["outputs"] == {"01_tiny.csv": incremental.sha256(project["figures"] / "01_tiny.csv")}
-    assert {"parameters", "version of pandas", paths.display(paths.DATAPACKAGE),
+    assert {"parameters", "version of pandas", config.display(config.DATAPACKAGE),
             "analysis/regenerate/run.py"} <= set(entry["inputs"])
 
 
@@ -149,7 +149,7 @@ def test_the_record_names_what_each_chart_was_made_from(project, capsys):
 # write a chart and nothing else: what a notebook is made from is told by its name and the package's source
 # (see analysis/regenerate/incremental.py), not by running it, and a stand-in's kernel starts in a second.
 
-NOTEBOOKS = sorted(p.stem for p in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted(p.stem for p in config.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 STAND_IN = ("import os, pathlib\n"
             "folder = pathlib.Path(os.environ['TIP_NORWAY_FIGURES_DIR'])\n"
             "folder.mkdir(parents=True, exist_ok=True)\n"
@@ -186,11 +186,11 @@ def tree(tmp_path, monkeypatch, folders):
     """A copy of analysis/ and data/ that the incremental check reads, and stand-ins for the twelve notebooks."""
     root = tmp_path / "root"
     for part in ("analysis", "data"):
-        shutil.copytree(paths.ROOT / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(config.ROOT / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
     for name, value in (("ROOT", root), ("DATA", root / "data"), ("RAW", root / "data" / "raw"),
                         ("PROCESSED", root / "data" / "processed"),
                         ("DATAPACKAGE", root / "data" / "datapackage.json")):
-        monkeypatch.setattr(paths, name, value)
+        monkeypatch.setattr(config, name, value)
     for name in NOTEBOOKS:
         write_notebook(folders["notebooks"] / f"{name}.ipynb", STAND_IN.replace("{NAME}", name))
     return {**folders, "root": root}
@@ -199,7 +199,7 @@ def tree(tmp_path, monkeypatch, folders):
 def _append(path, text: str) -> str:
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(text)
-    return paths.display(path)
+    return config.display(path)
 
 
 def _verdicts(tree, capsys) -> dict[str, str]:
@@ -232,7 +232,7 @@ def test_an_edited_module_reruns_the_notebooks_that_run_it(tree, capsys):
     _append(package / "analyses" / "conviction_gap.py", "from . import a_new_helper  # noqa: E402, F401\n")
     said = _verdicts(tree, capsys)
     assert {name for name, verdict in said.items() if verdict != "up to date"} == {"01_conviction_gap"}
-    assert said["01_conviction_gap"] == f"to run ({paths.display(helper)} is new)"  # the first of the two, by name
+    assert said["01_conviction_gap"] == f"to run ({config.display(helper)} is new)"  # the first of the two, by name
     edited = _append(helper, "# an edit\n")
     _stale_for(_verdicts(tree, capsys), edited, {"01_conviction_gap"})
 
@@ -307,13 +307,14 @@ def test_each_notebook_depends_on_the_files_of_the_tables_it_reads_and_every_fil
     tables = {"figures": {"figures", "metrics", "forms", "populations"}, "statements": {"statements"},
               "glotip": {"glotip", "glotip_flags", "series_breaks"}, "world_bank": {"world_bank"},
               "sources": {"sources"}}
-    processed = {p.stem for p in paths.PROCESSED.glob("*.csv")}
+    processed = {p.stem for p in config.PROCESSED.glob("*.csv")}
     for name, inputs in found.items():
-        files = {paths.display(paths.PROCESSED / f"{t}.csv") for read in READ[name] for t in tables[read]} & {
-            paths.display(paths.PROCESSED / f"{t}.csv") for t in processed}
+        files = {config.display(config.PROCESSED / f"{t}.csv") for read in READ[name] for t in tables[read]} & {
+            config.display(config.PROCESSED / f"{t}.csv") for t in processed}
         assert {k for k in inputs if k.startswith("data/processed/")} == files, name
-        assert {paths.display(p) for p in paths.RAW.iterdir()} | {paths.display(paths.DATAPACKAGE)} <= set(inputs), name
-    every = {paths.display(p) for p in paths.DATA.rglob("*") if p.is_file()}
+        raw = {config.display(p) for p in config.RAW.iterdir()}
+        assert raw | {config.display(config.DATAPACKAGE)} <= set(inputs), name
+    every = {config.display(p) for p in config.DATA.rglob("*") if p.is_file()}
     assert set().union(*found.values()) >= every
 
 
@@ -349,8 +350,8 @@ def test_a_notebook_depends_on_every_module_it_runs_and_on_no_other_notebooks_to
     every = {f"analysis/{layer}/{topic}.py" for topic in topics.values() for layer in ("analyses", "charts")}
     stubbed = {name: [f.removesuffix(".py").replace("/", ".") for f in sorted(every - own[name])] for name in NOTEBOOKS}
     done = subprocess.run([sys.executable, "-c", RUN_EACH, json.dumps(stubbed)], capture_output=True, text=True,
-                          check=True, cwd=paths.ROOT)
-    loaded = {name: {paths.display(file) for file in files}
+                          check=True, cwd=config.ROOT)
+    loaded = {name: {config.display(file) for file in files}
               for line in done.stdout.splitlines() if line.startswith("{") for name, files in json.loads(line).items()}
     assert sorted(loaded) == NOTEBOOKS
     for name, inputs in _inputs_of_the_project().items():
@@ -364,15 +365,15 @@ def test_a_descriptor_that_cannot_be_read_makes_every_data_file_an_input_and_a_b
     from analysis.regenerate.notebooks import discover
 
     nb = next(n for n in discover(tree["notebooks"]) if n.name == "05_what_the_sources_name")
-    every = {paths.display(p) for p in (tree["root"] / "data").rglob("*") if p.is_file()}
+    every = {config.display(p) for p in (tree["root"] / "data").rglob("*") if p.is_file()}
     assert incremental.data_inputs(nb, incremental.shared_inputs()) < every  # it reads no figures
-    described = paths.DATAPACKAGE.read_text(encoding="utf-8")
-    paths.DATAPACKAGE.write_text("{", encoding="utf-8")  # the run's check of the data names what is wrong
+    described = config.DATAPACKAGE.read_text(encoding="utf-8")
+    config.DATAPACKAGE.write_text("{", encoding="utf-8")  # the run's check of the data names what is wrong
     assert incremental.data_inputs(nb, incremental.shared_inputs()) == every
     module = tree["root"] / "analysis" / "analyses" / "what_the_sources_name.py"
     module.write_text(module.read_text(encoding="utf-8").replace('READS = ("sources"', 'READS = ("sauces"'),
                       encoding="utf-8")
-    paths.DATAPACKAGE.write_text(described, encoding="utf-8")
+    config.DATAPACKAGE.write_text(described, encoding="utf-8")
     code, lines = _run(tree, capsys, "05")
     assert code == 1
     assert lines[-1] == ("tip-norway run: analysis/analyses/what_the_sources_name.py: READS names "

@@ -17,7 +17,7 @@ import pytest
 from file_states import immutable
 from test_runner import TINY, cli, write_notebook
 
-from analysis.data import paths
+from analysis import config
 from analysis.regenerate.cli import main
 
 #: Starts kernels or the command line in processes of their own: left out of `make test-fast`.
@@ -71,7 +71,7 @@ def test_an_immutable_runs_folder_is_named_in_one_line_and_nothing_is_published(
     assert re.fullmatch(rf"tip-norway run: cannot make the folder {re.escape(str(runs))}/([\w.-]+): Operation not "
                         rf"permitted \({re.escape(str(runs))}/\1\)", lines[-1]), lines
     assert not any(runs.iterdir()) and not any(project["figures"].iterdir())
-    assert not (project["output"] / paths.PUBLISHED_RECORD).exists()
+    assert not (project["output"] / config.PUBLISHED_RECORD).exists()
 
 
 # --- case 7, the runner's side: a damaged published.json is rewritten, not a traceback ------------------------------
@@ -82,7 +82,7 @@ def test_an_immutable_runs_folder_is_named_in_one_line_and_nothing_is_published(
                                      "was edited by hand"),
 ])
 def test_a_damaged_published_record_counts_as_none_and_is_written_anew(project, capsys, damage, said):
-    record = project["output"] / paths.PUBLISHED_RECORD
+    record = project["output"] / config.PUBLISHED_RECORD
     record.write_text(damage)
     code, lines = _run(project, capsys)
     assert code == 0
@@ -98,7 +98,7 @@ def test_a_damaged_published_record_counts_as_none_and_is_written_anew(project, 
 
 
 def test_a_published_record_that_is_a_folder_is_named_before_anything_runs(project, capsys):
-    record = project["output"] / paths.PUBLISHED_RECORD
+    record = project["output"] / config.PUBLISHED_RECORD
     record.mkdir()
     code, lines = _run(project, capsys)
     assert code == 1
@@ -144,7 +144,7 @@ def test_a_notebook_refresh_cannot_replace_is_named_and_kept_and_the_others_rewr
 
 def test_ctrl_c_while_a_notebook_is_written_leaves_it_whole(tmp_path, monkeypatch, capsys):
     """``normalize`` (refresh's writer) stopped after writing the new text and before renaming it: the old file."""
-    notebook = shutil.copy(paths.NOTEBOOKS / "03_funding_per_victim.ipynb", tmp_path / "03_funding_per_victim.ipynb")
+    notebook = shutil.copy(config.NOTEBOOKS / "03_funding_per_victim.ipynb", tmp_path / "03_funding_per_victim.ipynb")
     before = Path(notebook).read_bytes()
 
     def interrupted(fd):
@@ -160,7 +160,7 @@ def test_ctrl_c_while_a_notebook_is_written_leaves_it_whole(tmp_path, monkeypatc
 
 def test_normalizing_a_committed_notebook_gives_its_bytes_back(tmp_path):
     """The atomic writer writes exactly what nbformat would: a committed reference is already normal."""
-    for committed in sorted(paths.NOTEBOOKS.glob(paths.NOTEBOOK_PATTERN))[:3]:
+    for committed in sorted(config.NOTEBOOKS.glob(config.NOTEBOOK_PATTERN))[:3]:
         copy = shutil.copy(committed, tmp_path / committed.name)
         assert main(["normalize", str(copy)]) == 0
         assert Path(copy).read_bytes() == committed.read_bytes(), committed.name

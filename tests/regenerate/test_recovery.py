@@ -26,7 +26,7 @@ from test_runner import TINY, write_notebook
 
 import analysis.regenerate.run as run_module
 import analysis.regenerate.sweep as sweep_module
-from analysis.data import paths
+from analysis import config
 from analysis.regenerate.cli import main
 from analysis.regenerate.errors import RunError
 from analysis.regenerate.execute import execute
@@ -131,8 +131,8 @@ def project(tmp_path, monkeypatch) -> dict[str, Path]:
     own["figures"].mkdir()
     for name, data in PROJECT_CHARTS.items():
         (own["figures"] / name).write_bytes(data)
-    monkeypatch.setattr(paths, "NOTEBOOKS", own["notebooks"])
-    monkeypatch.setattr(paths, "FIGURES", own["figures"])
+    monkeypatch.setattr(config, "NOTEBOOKS", own["notebooks"])
+    monkeypatch.setattr(config, "FIGURES", own["figures"])
     scratch = tmp_path / "scratch"
     tiny(scratch, "01")
     return {**own, "scratch": scratch, "output": tmp_path / "output"}
@@ -161,7 +161,7 @@ def test_a_run_of_another_notebooks_folder_with_the_defaults_keeps_its_charts_in
                              f"publishes them there). The charts are in {run_dir / 'figures'}")
     assert contents(project["figures"]) == PROJECT_CHARTS
     assert contents(run_dir / "figures") == {"01_tiny.csv": b"tiny"}
-    assert not (project["output"] / paths.PUBLISHED_RECORD).exists()
+    assert not (project["output"] / config.PUBLISHED_RECORD).exists()
 
 
 # --- case 12: a notebook that cannot be read --------------------------------------------------------------
@@ -234,7 +234,7 @@ def test_a_signal_once_the_charts_are_published_says_they_were(folders):
         f"the charts were published in full in {folders['figures']} and recorded, so the run is complete. The "
         f"executed notebooks and the manifest are in {run_dir}")
     assert contents(folders["figures"]) == {"01_tiny.csv": b"tiny"}
-    assert "01_tiny" in json.loads((folders["output"] / paths.PUBLISHED_RECORD).read_text())
+    assert "01_tiny" in json.loads((folders["output"] / config.PUBLISHED_RECORD).read_text())
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert (manifest["status"], manifest["published"]) == ("succeeded", True)
 
@@ -305,12 +305,13 @@ def test_a_dead_template_names_no_unwritten_file_and_suggests_fresh_kernels(tmp_
 # --- paths in messages ----------------------------------------------------------------------------------
 
 def test_paths_in_messages_are_absolute_when_working_elsewhere(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(paths.ROOT)
-    assert paths.shown(paths.FIGURES / "03_x.png") == paths.display(paths.FIGURES / "03_x.png") == "figures/03_x.png"
+    monkeypatch.chdir(config.ROOT)
+    chart = config.FIGURES / "03_x.png"
+    assert config.shown(chart) == config.display(chart) == "figures/03_x.png"
     monkeypatch.chdir(tmp_path)
-    assert paths.shown(paths.FIGURES / "03_x.png") == str(paths.ROOT / "figures" / "03_x.png")
-    assert paths.shown(Path("here.csv")) == str(tmp_path / "here.csv")
-    assert paths.display(paths.FIGURES / "03_x.png") == "figures/03_x.png", "records key files as before"
+    assert config.shown(config.FIGURES / "03_x.png") == str(config.ROOT / "figures" / "03_x.png")
+    assert config.shown(Path("here.csv")) == str(tmp_path / "here.csv")
+    assert config.display(config.FIGURES / "03_x.png") == "figures/03_x.png", "records key files as before"
     # a message of the runner, from elsewhere: the notebook that cannot be read, named so that it can be opened
     notebooks = tmp_path / "notebooks"
     tiny(notebooks, "01").write_text("{")

@@ -18,7 +18,7 @@ import pytest
 from conftest import data_digest, edit_csv
 from test_runner import write_notebook
 
-from analysis.data import paths
+from analysis import config
 from analysis.regenerate.cli import main
 from analysis.regenerate.notebooks import discover, select
 from analysis.regenerate.reference import refresh
@@ -80,7 +80,7 @@ def test_a_cell_timeout_that_is_not_a_positive_whole_number_is_refused(capsys, v
 
 
 def test_a_notebook_is_named_by_its_number_with_or_without_the_leading_zero():
-    notebooks = discover(paths.NOTEBOOKS)
+    notebooks = discover(config.NOTEBOOKS)
     (by_name,) = [nb for nb in notebooks if nb.name.startswith("03_")]
     assert select(notebooks, ["3"]) == select(notebooks, ["03"]) == select(notebooks, [by_name.name]) == [by_name]
     assert select(notebooks, ["12"])[0].name.startswith("12_")
@@ -130,7 +130,7 @@ def test_refresh_under_a_cache_that_cannot_be_written_gives_the_same_references(
 
     With nothing printed the references match.
     """
-    cache = paths.OUTPUT / "cache"
+    cache = config.OUTPUT / "cache"
     cache.mkdir(parents=True, exist_ok=True)
     source = write_notebook(tmp_path / "01_loads.ipynb",
                             "import analysis\ndata = analysis.load(fresh=True)  # validates, then keeps a verdict\n"
@@ -161,7 +161,7 @@ def test_refresh_under_a_cache_that_cannot_be_written_gives_the_same_references(
 
 def _pickle_key(glotip: bool, world_bank: bool) -> str:
     """The name the loader kept its pickled tables under until 2026-12."""
-    return data_digest(paths.DATA, f"glotip={glotip}\nworld_bank={world_bank}\n")
+    return data_digest(config.DATA, f"glotip={glotip}\nworld_bank={world_bank}\n")
 
 
 @pytest.mark.kernel
@@ -178,7 +178,7 @@ def test_an_edited_cache_entry_does_not_reach_a_published_chart(tmp_path):
     import analysis
     from analysis.regenerate.run import run
 
-    cache = paths.OUTPUT / "cache"
+    cache = config.OUTPUT / "cache"
     cache.mkdir(parents=True, exist_ok=True)
     data = analysis.load(glotip=True, world_bank=True)
     edited = data.figures.copy()
@@ -200,18 +200,18 @@ def test_an_edited_cache_entry_does_not_reach_a_published_chart(tmp_path):
         for path in planted:
             path.unlink(missing_ok=True)
     name = "02_labor_vs_sex_attention.csv"
-    assert (tmp_path / "figures" / name).read_bytes() == (paths.FIGURES / name).read_bytes()
+    assert (tmp_path / "figures" / name).read_bytes() == (config.FIGURES / name).read_bytes()
     assert "2014,investigations,cases,36,68," in (tmp_path / "figures" / name).read_text(encoding="utf-8")
 
 
 def test_make_setup_after_a_pyproject_edit_says_to_run_make_lock(tmp_path):
     """The hint is the project's ``make lock`` (the uv that uv.lock pins), not uv's own ``uv lock``."""
     for name in ("Makefile", "pyproject.toml", "uv.lock"):
-        shutil.copy(paths.ROOT / name, tmp_path / name)
+        shutil.copy(config.ROOT / name, tmp_path / name)
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace("dependencies = [\n", 'dependencies = [\n    "six",\n', 1))
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / ".venv")], check=True)
-    (tmp_path / ".venv" / "bin" / "uv").symlink_to(paths.ROOT / ".venv" / "bin" / "uv")
+    (tmp_path / ".venv" / "bin" / "uv").symlink_to(config.ROOT / ".venv" / "bin" / "uv")
     done = subprocess.run(["make", "setup"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 2
     assert "uv.lock` needs to be updated" in done.stderr

@@ -18,7 +18,7 @@ import papermill
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from analysis.data import paths
+from analysis import config
 from analysis.regenerate.cli import main, parse_cli_value
 from analysis.regenerate.errors import ParameterError
 from analysis.regenerate.lock import run_lock
@@ -48,7 +48,7 @@ def write_notebook(path: Path, *sources: str, params: str = 'label: str = "tiny"
     return path
 
 
-TINY = ("from analysis.data.paths import figures_dir\n"
+TINY = ("from analysis.config import figures_dir\n"
         "folder = figures_dir()\n"
         "folder.mkdir(parents=True, exist_ok=True)\n"
         "(folder / f'{NUMBER}_tiny.csv').write_text(label)\n"
@@ -57,7 +57,7 @@ TINY = ("from analysis.data.paths import figures_dir\n"
 
 #: A parameter papermill's own reading of the parameters cell misses: it accepts no ``|`` in an annotation.
 RATE_PARAMS = "rate: float | None = None  # NOK per unit; None: the report's rate"
-RATE = ("from analysis.data.paths import figures_dir\n"
+RATE = ("from analysis.config import figures_dir\n"
         "folder = figures_dir()\n"
         "folder.mkdir(parents=True, exist_ok=True)\n"
         "(folder / '01_rate.csv').write_text(repr(rate))")
@@ -77,7 +77,7 @@ def cli(folders, *args) -> list[str]:
 def test_list_shows_every_notebook_and_its_parameters(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    for nb in sorted(paths.NOTEBOOKS.glob("*.ipynb")):
+    for nb in sorted(config.NOTEBOOKS.glob("*.ipynb")):
         assert nb.stem in out
     assert re.search(EXCHANGE_RATE + r" = None  # NOK per unit of currency", out)
     assert "years: list[int] = [2013, 2014]" in out
@@ -220,7 +220,7 @@ def test_runs_with_non_default_parameters(tmp_path):
     assert funding["parameters"]["exchange_rate"] == 10.0 and funding["parameters"]["year"] == 2014
     assert funding["outputs"]["03_funding_per_victim.csv"] == sha256(figures / "03_funding_per_victim.csv")
     assert "data/processed/figures.csv" in manifest["inputs"]
-    assert manifest["inputs"]["uv.lock"] == sha256(paths.ROOT / "uv.lock")  # the environment's lock
+    assert manifest["inputs"]["uv.lock"] == sha256(config.ROOT / "uv.lock")  # the environment's lock
     assert manifest["versions"]["pandas"].startswith("3.")
     # only the charts of the notebooks run were written
     # PNG, SVG, CSV, JSON
@@ -330,7 +330,7 @@ def test_bad_data_stops_the_run_before_any_notebook(folders, capsys, monkeypatch
 
     write_notebook(folders["notebooks"] / "01_tiny.ipynb", TINY.replace("{NUMBER}", "01"))
     edit_csv(data_copy / "processed" / "figures.csv", "tip2015-tier", "value", "x")
-    monkeypatch.setattr(paths, "DATA", data_copy)
+    monkeypatch.setattr(config, "DATA", data_copy)
     import analysis.data
 
     monkeypatch.setattr(analysis.data.load, "__defaults__", (data_copy,))
@@ -382,7 +382,7 @@ def test_refresh_writes_clean_reference_outputs(folders):
 
 # --- the committed notebooks -------------------------------------------------------------
 
-COMMITTED = sorted(paths.NOTEBOOKS.glob("*.ipynb"))
+COMMITTED = sorted(config.NOTEBOOKS.glob("*.ipynb"))
 
 
 def test_every_notebook_is_numbered_run_and_checked_by_nbval():
@@ -390,7 +390,7 @@ def test_every_notebook_is_numbered_run_and_checked_by_nbval():
     for path in COMMITTED:
         assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name), f"{path.name}: notebooks are named NN_topic.ipynb"
     assert [nb.path for nb in discover()] == COMMITTED
-    pytest_config = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    pytest_config = tomllib.loads((config.ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
     assert "notebooks" in pytest_config["testpaths"]
     assert "--nbval" in pytest_config["addopts"].split() and "--nbval-current-env" in pytest_config["addopts"].split()
 

@@ -22,7 +22,7 @@ import psutil
 import pytest
 from test_runner import write_notebook
 
-from analysis.data import paths
+from analysis import config
 from analysis.regenerate.forking import TEMPLATE_MARKER
 from analysis.regenerate.kernel import SOCKETS_PREFIX, remove_orphaned_sockets
 from analysis.regenerate.lock import run_lock
@@ -39,7 +39,7 @@ LIMIT = 180
 
 def command(*args: str, **popen) -> subprocess.Popen:
     """``tip-norway ARGS`` in a process of its own, as a person or a scheduler starts it."""
-    return subprocess.Popen([sys.executable, "-m", "analysis.regenerate.cli", *args], cwd=paths.ROOT, text=True,
+    return subprocess.Popen([sys.executable, "-m", "analysis.regenerate.cli", *args], cwd=config.ROOT, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
 
 

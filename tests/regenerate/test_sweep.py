@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from test_runner import write_notebook
 
-from analysis.data import paths
+from analysis import config
 from analysis.regenerate.cli import main
 from analysis.regenerate.errors import ParameterError, RunError
 from analysis.regenerate.grid import combinations, load_grid_file
@@ -48,7 +48,7 @@ def funding_sweep(tmp_path_factory):
     output = tmp_path_factory.mktemp("sweep")
     grid = output / "grid.yaml"
     grid.write_text("exchange_rate: [7.5, 8, 9.25]\n", encoding="utf-8")
-    before = _tree(paths.FIGURES)
+    before = _tree(config.FIGURES)
     code = main(["sweep", "03", "-f", str(grid), "-p", "denominator", "victims_identified_assisted", "initial_contacts",
                  "--output-dir", str(output), "--workers", "2"])
     return code, _only_sweep(output), before
@@ -92,7 +92,7 @@ def test_the_stacked_tables_are_each_run_s_own_csv_with_its_parameters_in_front(
 
 def test_a_sweep_writes_its_chart_and_manifest_and_never_touches_figures(funding_sweep):
     _, folder, before = funding_sweep
-    assert _tree(paths.FIGURES) == before
+    assert _tree(config.FIGURES) == before
     assert (folder / "headline.png").stat().st_size > 10_000 and (folder / "headline.svg").is_file()
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["notebook"] == "03_funding_per_victim"
@@ -105,7 +105,7 @@ def test_a_sweep_writes_its_chart_and_manifest_and_never_touches_figures(funding
     assert [r["parameters"]["exchange_rate"] for r in manifest["run_list"]] == [7.5, 7.5, 8.0, 8.0, 9.25, 9.25]
     assert set(manifest["versions"]) >= {"papermill", "pandas", "matplotlib"}
     assert (manifest["inputs"]["notebooks/03_funding_per_victim.ipynb"]
-            == sha256(paths.NOTEBOOKS / "03_funding_per_victim.ipynb"))
+            == sha256(config.NOTEBOOKS / "03_funding_per_victim.ipynb"))
 
 
 def test_the_sweep_chart_is_readable_and_shows_every_run(funding_sweep):
@@ -136,7 +136,7 @@ def test_the_sweep_chart_is_readable_and_shows_every_run(funding_sweep):
 
 @pytest.fixture(scope="module")
 def nb03():
-    return select(discover(paths.NOTEBOOKS), ["03"])[0]
+    return select(discover(config.NOTEBOOKS), ["03"])[0]
 
 
 def test_a_grid_larger_than_the_limit_is_refused_with_its_size(nb03):

@@ -20,14 +20,14 @@ import nbformat
 import pytest
 import yaml
 
-from analysis.data import paths
+from analysis import config
 from analysis.regenerate.cli import main
 from analysis.report import ReportError, build
 from analysis.report.tables import Cell
 
 pytestmark = pytest.mark.kernel  # the published run behind the site starts the notebooks' kernels
 
-NAMES = sorted(p.stem for p in paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+NAMES = sorted(p.stem for p in config.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 
 def _rows(path: Path) -> list[dict]:
@@ -54,7 +54,7 @@ def _report(copy: dict, site: Path, *extra: str) -> int:
 def test_the_site_has_an_index_a_page_per_analysis_and_the_data_pages(site):
     pages = sorted(p.name for p in site.glob("*.html"))
     assert pages == sorted(["index.html", "data.html", "sources.html", "quality.html", *(f"{n}.html" for n in NAMES)])
-    assert (site / ".nojekyll").is_file() and (site / "CITATION.cff").read_bytes() == (paths.ROOT / "CITATION.cff"
+    assert (site / ".nojekyll").is_file() and (site / "CITATION.cff").read_bytes() == (config.ROOT / "CITATION.cff"
                                                                                         ).read_bytes()
     index = _text(site / "index.html")
     for name in NAMES:
@@ -82,7 +82,7 @@ def test_each_analysis_page_shows_its_finding_words_parameters_and_downloads(sit
 
 
 def test_a_number_in_a_table_links_to_the_passages_it_was_read_from(site, published):
-    quotes = {row["id"]: row["quote"] for row in _rows(paths.PROCESSED / "figures.csv")}
+    quotes = {row["id"]: row["quote"] for row in _rows(config.PROCESSED / "figures.csv")}
     table = [r for r in _rows(published["figures"] / "01_conviction_gap.csv") if r["panel"] == "per_year"]
     page = _text(site / "01_conviction_gap.html")
     for number, row in enumerate(table, start=1):
@@ -96,7 +96,7 @@ def test_a_number_in_a_table_links_to_the_passages_it_was_read_from(site, publis
 def test_every_id_a_chart_names_has_its_passage_on_the_page(site, published):
     known = {}
     for table in ("figures", "statements", "glotip", "world_bank"):
-        known.update({row["id"]: row for row in _rows(paths.PROCESSED / f"{table}.csv")})
+        known.update({row["id"]: row for row in _rows(config.PROCESSED / f"{table}.csv")})
     for name in NAMES:
         page = _text(site / f"{name}.html")
         facts = json.loads((published["figures"] / f"{name}.json").read_text(encoding="utf-8"))
@@ -107,29 +107,29 @@ def test_every_id_a_chart_names_has_its_passage_on_the_page(site, published):
 
 
 def test_the_data_pages_list_every_table_column_source_and_flag(site):
-    package = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
+    package = json.loads(config.DATAPACKAGE.read_text(encoding="utf-8"))
     data = _text(site / "data.html")
     for resource in package["resources"]:
         assert f'id="table-{resource["name"]}"' in data
         for field in resource["schema"]["fields"]:
             assert f"<code>{field['name']}</code>" in data
     sources = _text(site / "sources.html")
-    for row in _rows(paths.RAW / "sources.csv"):
+    for row in _rows(config.RAW / "sources.csv"):
         assert f'id="source-{row["source_id"]}"' in sources and row["url"] in sources
     quality = _text(site / "quality.html")
-    for flag in _rows(paths.PROCESSED / "glotip_flags.csv"):
+    for flag in _rows(config.PROCESSED / "glotip_flags.csv"):
         assert f"<code>{flag['id']}</code>" in quality and flag["reason"] in quality
 
 
 def test_the_dataset_downloads_hold_every_table_as_written(site):
-    package = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
+    package = json.loads(config.DATAPACKAGE.read_text(encoding="utf-8"))
     with zipfile.ZipFile(site / "data" / "tip-norway-data.zip") as archive:
-        assert archive.read("tip-norway-data/datapackage.json") == paths.DATAPACKAGE.read_bytes()
+        assert archive.read("tip-norway-data/datapackage.json") == config.DATAPACKAGE.read_bytes()
         for resource in package["resources"]:
-            assert archive.read(f"tip-norway-data/{resource['path']}") == (paths.DATA / resource["path"]).read_bytes()
+            assert archive.read(f"tip-norway-data/{resource['path']}") == (config.DATA / resource["path"]).read_bytes()
     with sqlite3.connect(site / "data" / "tip-norway.sqlite") as db:
         for resource in package["resources"]:
-            rows = _rows(paths.DATA / resource["path"])
+            rows = _rows(config.DATA / resource["path"])
             assert db.execute(f'SELECT count(*) FROM "{resource["name"]}"').fetchone()[0] == len(rows)
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
         query = "SELECT value, typeof(value) FROM figures WHERE id = 'tip2015-victims-2014'"
@@ -140,11 +140,11 @@ def test_the_dataset_downloads_hold_every_table_as_written(site):
 
 
 def test_the_citation_file_and_each_page_name_the_version_and_the_date_of_the_data(site):
-    cff = yaml.safe_load((paths.ROOT / "CITATION.cff").read_text(encoding="utf-8"))
-    project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    cff = yaml.safe_load((config.ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    project = tomllib.loads((config.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert cff["cff-version"] == "1.2.0" and cff["version"] == project["version"]
     assert {"message", "title", "authors"} <= set(cff)
-    data_date = max(row["date_accessed"] for row in _rows(paths.RAW / "sources.csv"))
+    data_date = max(row["date_accessed"] for row in _rows(config.RAW / "sources.csv"))
     for page in site.glob("*.html"):
         text = _text(page)
         assert f"version {project['version']}, data as of {data_date}. Report site, page {page.name}" in text
@@ -169,8 +169,8 @@ def test_two_builds_give_the_same_bytes_and_an_unchanged_build_writes_nothing(pu
 
 def test_a_passage_holding_markup_is_shown_as_text(published, tmp_path):
     data = tmp_path / "data"
-    for path in paths.data_files():
-        target = data / path.relative_to(paths.DATA)
+    for path in config.data_files():
+        target = data / path.relative_to(config.DATA)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(path.read_bytes())
     figures_csv = data / "processed" / "figures.csv"
@@ -272,7 +272,7 @@ def test_the_command_line_builds_then_finds_the_site_up_to_date(run_copy, tmp_pa
 
 
 def test_the_scheduled_workflow_builds_the_site_after_the_run_and_publishes_it():
-    workflow = yaml.safe_load((paths.ROOT / ".github" / "workflows" / "regenerate.yml").read_text(encoding="utf-8"))
+    workflow = yaml.safe_load((config.ROOT / ".github" / "workflows" / "regenerate.yml").read_text(encoding="utf-8"))
     steps = workflow["jobs"]["regenerate"]["steps"]
     commands = [step.get("run", "") for step in steps]
     ran, built = commands.index("make run"), next(i for i, c in enumerate(commands) if "tip-norway report" in c)
