@@ -57,10 +57,11 @@ refresh: $(STAMP) ## rerun every notebook and rewrite its committed reference ou
 lab: $(STAMP) ## open JupyterLab on notebooks/ with the project's environment as the python3 kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-bench: $(STAMP) ## time regeneration against the papermill CLI and the kernel floor, the test suite and its parts, and the report build
+bench: $(STAMP) ## time regeneration against the papermill CLI and the kernel floor, the test suite and its parts, and the report build; write docs/speed.md's table
 	$(BIN)/python benchmarks/bench_regenerate.py
 	$(BIN)/python benchmarks/bench_suite.py
 	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/speed_table.py
 
 test: $(STAMP) ## set up and run the whole test suite
 	$(BIN)/python -m pytest

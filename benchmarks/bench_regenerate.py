@@ -20,7 +20,8 @@ Measures, on this machine:
   trusting the verdict kept in ``output/cache/`` (the files read, not checked again), and validating them again.
 
 Usage: ``python benchmarks/bench_regenerate.py [--repeat N]``. Results are printed
-as a table and written to ``benchmarks/results.json``; the README quotes them.
+as a table and written to ``benchmarks/results.json``, from which ``benchmarks/speed_table.py`` writes the
+table of docs/speed.md.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import psutil
@@ -264,6 +266,7 @@ def main() -> None:
     sweep_peak_mb = max(max(s[2].peaks.values(), default=0) for s in sweeps) / 2**20
     full_cmd, noop = statistics.median(forced), statistics.median(noops)
     results = {
+        "date": date.today().isoformat(),
         "machine": {"python": platform.python_version(), "cores": os.cpu_count(), "platform": platform.platform()},
         "repeat": args.repeat,
         "workers": runs[0][1]["workers"],

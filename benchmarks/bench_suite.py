@@ -22,8 +22,8 @@ some of Chromium's helper processes are such. Linux process accounting
 on 2026-11-23 (85 s in all: Chromium 31 s, 12 kernels 40 s, the Jupyter
 server 6 s, Playwright's driver 3.5 s, pytest 4 s).
 
-Usage: ``python benchmarks/bench_suite.py``. Writes ``benchmarks/suite.json``;
-the README quotes it. Takes about twice the suite's time.
+Usage: ``python benchmarks/bench_suite.py``. Writes ``benchmarks/suite.json``, from which
+``benchmarks/speed_table.py`` writes the table of docs/speed.md. Takes about twice the suite's time.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ PARTS = {
     "nbval (every committed notebook run and compared)": ["-n", "0", "notebooks"],
     "everything else": ["-n", "0", "-m", "not browser", "tests"],
 }
-TARGET_S = 75  # issue 20: at most 75 s of wall time and 140 s of CPU time after setup
+#: What the suite may take on the project's 2-core machine, after setup (issue 29).
+TARGETS = {"wall_s": 90, "cpu_s": 180}
 
 
 def timed(args: list[str]) -> dict:
@@ -77,7 +78,7 @@ def main() -> None:
         "machine": {"python": platform.python_version(), "cores": cores, "platform": platform.platform()},
         "suite": whole,
         "parts": parts,
-        "target_s": TARGET_S,
+        "targets": TARGETS,
         # The least wall time the suite's CPU time allows on this machine, were every core busy all the time.
         "cpu_bound_s": round(whole["cpu_s"] / cores, 1),
     }
@@ -90,7 +91,7 @@ def main() -> None:
     for name, part in parts.items():
         print(f"| {name}, one process | {part['passed']} | {part['wall_s']:.1f} s | {part['cpu_s']:.1f} s |")
     print(f"\nCPU time / {cores} cores = {results['cpu_bound_s']} s, the least wall time this work can take here "
-          f"(target: {TARGET_S} s)\nwritten to {out.relative_to(ROOT)}")
+          f"(target: {TARGETS['wall_s']} s)\nwritten to {out.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

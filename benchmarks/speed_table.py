@@ -1,0 +1,149 @@
+"""Write the table of docs/speed.md from what the benchmarks recorded: the one place its figures come from.
+
+``make bench`` runs the benchmarks, which write ``benchmarks/results.json`` (regeneration, sweeps, kernels, loading)
+and ``benchmarks/suite.json`` (the test suite and its parts), then this script, which replaces the table between the
+two markers of ``docs/speed.md`` with one rendered from those files. Each figure is read from them, each target is
+the one the benchmark recorded beside it, and "missed" is decided here by comparing the two, so nothing in the table
+is typed by hand. The prose around the table (what limits each figure) is written by people.
+
+Usage: ``python benchmarks/speed_table.py`` (``--check`` exits 1, naming the difference, if the table in
+docs/speed.md is not the one the records give).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEED = ROOT / "docs" / "speed.md"
+START = "<!-- speed table: written by `make bench` (benchmarks/speed_table.py) from its records; do not edit -->"
+END = "<!-- end of the speed table -->"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row: its label, how to read and show the value, and the target it is held to (None: no target)."""
+
+    label: str
+    value: Callable[[dict, dict], float | str]
+    shown: str
+    target: Callable[[dict, dict], float | None] = lambda results, suite: None
+    unit: str = ""
+
+
+def _part(name: str) -> Callable[[dict, dict], str]:
+    """A part of the suite alone, as "wall s wall, cpu s CPU"."""
+    def value(results: dict, suite: dict) -> str:
+        part = next(p for label, p in suite["parts"].items() if label.startswith(name))
+        return f"{part['wall_s']:.1f} s wall, {part['cpu_s']:.1f} s CPU ({part['passed']} tests)"
+    return value
+
+
+def _target(key: str) -> Callable[[dict, dict], float | None]:
+    return lambda results, suite: results.get("targets", {}).get(key)
+
+
+def _suite_target(key: str) -> Callable[[dict, dict], float | None]:
+    return lambda results, suite: suite.get("targets", {}).get(key)
+
+
+ROWS = [
+    Row("sequential loop of the `papermill` command line, every notebook", lambda r, s: r["cli_loop_s"], "{:.1f}",
+        unit=" s"),
+    Row("`tip-norway run`, every notebook, kernels forked from the template", lambda r, s: r["regeneration_s"],
+        "{:.1f}", unit=" s"),
+    Row("regeneration / command-line loop", lambda r, s: r["ratio_to_cli_loop"], "{:.2f}",
+        _target("ratio_to_cli_loop")),
+    Row("`tip-norway run --fresh-kernels`, every kernel started anew", lambda r, s: r["regeneration_fresh_kernels_s"],
+        "{:.1f}", unit=" s"),
+    Row("a kernel ready to execute with pandas, matplotlib and seaborn imported, forked (median of 5)",
+        lambda r, s: r["forked_ready_s"], "{:.3f}", _target("forked_ready_s"), " s"),
+    Row("the same, a kernel started anew that then imports them (the floor)", lambda r, s: r["floor_s"], "{:.2f}",
+        unit=" s"),
+    Row("`papermill` command line, the runs of the sweep of 03", lambda r, s: r["sweep_cli_loop_s"], "{:.1f}",
+        unit=" s"),
+    Row("`tip-norway sweep` of the same runs, a kernel forked per run", lambda r, s: r["sweep_s"], "{:.1f}", unit=" s"),
+    Row("sweep / command-line loop", lambda r, s: r["sweep_ratio_to_cli_loop"], "{:.3f}",
+        _target("sweep_ratio_to_cli_loop")),
+    Row("peak unique memory of a forked kernel (pages not shared with the template)",
+        lambda r, s: r["kernel_unique_mb"], "{:.0f}", _target("kernel_unique_mb"), " MB"),
+    Row("the same, a kernel started anew", lambda r, s: r["cold_kernel_unique_mb"], "{:.0f}", unit=" MB"),
+    Row("peak resident memory of a kernel in a run", lambda r, s: r["kernel_peak_mb"], "{:.0f}",
+        _target("kernel_peak_mb"), " MB"),
+    Row("peak resident memory of a kernel in the sweep", lambda r, s: r["sweep_kernel_peak_mb"], "{:.0f}",
+        _target("kernel_peak_mb"), " MB"),
+    Row("`tip-norway run --force` as a command, every notebook", lambda r, s: r["run_command_forced_s"], "{:.1f}",
+        unit=" s"),
+    Row("`tip-norway run` as a command, nothing changed", lambda r, s: r["noop_s"], "{:.2f}", _target("noop_s"), " s"),
+    Row("nothing changed / forced run", lambda r, s: r["noop_ratio_to_full"], "{:.3f}",
+        _target("noop_ratio_to_full")),
+    Row("`analysis.load()` after imports, best of 7 processes", lambda r, s: r["load_ms"], "{:.1f}",
+        _target("load_ms"), " ms"),
+    Row("`analysis.load(fresh=True)`, validating every table again, best of 7 processes",
+        lambda r, s: r["validate_ms"], "{:.1f}", unit=" ms"),
+    Row("`make test`'s pytest, 2 workers: wall", lambda r, s: s["suite"]["wall_s"], "{:.1f}",
+        _suite_target("wall_s"), " s"),
+    Row("the same: CPU time, user + system", lambda r, s: s["suite"]["cpu_s"], "{:.1f}", _suite_target("cpu_s"),
+        " s"),
+    Row("the same: tests", lambda r, s: s["suite"]["passed"], "{:d}"),
+    Row("its parts alone, one process each: browser test (JupyterLab)", _part("browser test"), "{}"),
+    Row("the report site in Chromium (axe-core)", _part("the report site"), "{}"),
+    Row("nbval (every committed notebook run and compared)", _part("nbval"), "{}"),
+    Row("everything else", _part("everything else"), "{}"),
+]
+
+
+def render(results: dict, suite: dict) -> str:
+    """The table, Markdown, from the two records: value, then the target and whether it was met."""
+    lines = [f"| measure (regeneration {results.get('date', 'undated')}, {results['repeat']} repetitions, "
+             f"{len(results['notebook_s'])} notebooks; suite {suite['date']}) | value | target |", "|---|---|---|"]
+    for row in ROWS:
+        value = row.value(results, suite)
+        target = row.target(results, suite)
+        cell = row.shown.format(value) + row.unit
+        if target is not None and value > target:
+            cell += " (missed)"
+        limit = " " if target is None else f" at most {target:g}{row.unit} "
+        lines.append(f"| {row.label} | {cell} |{limit}|")
+    return "\n".join(lines)
+
+
+def replaced(text: str, table: str) -> str:
+    """``text`` with the part between the markers replaced by ``table``.
+
+    Raises:
+        ValueError: When ``text`` does not hold the two markers once each, in order.
+    """
+    if text.count(START) != 1 or text.count(END) != 1 or text.index(START) > text.index(END):
+        raise ValueError(f"{SPEED.relative_to(ROOT)} must hold the lines {START!r} and {END!r} once each, in order")
+    before, rest = text.split(START)
+    return f"{before}{START}\n{table}\n{END}{rest.split(END, 1)[1]}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the table into docs/speed.md, or with ``--check`` say whether it is the one the records give."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if docs/speed.md's table is not up to date")
+    args = parser.parse_args(argv)
+    records = {name: json.loads((ROOT / "benchmarks" / f"{name}.json").read_text(encoding="utf-8"))
+               for name in ("results", "suite")}
+    text = SPEED.read_text(encoding="utf-8")
+    new = replaced(text, render(records["results"], records["suite"]))
+    if args.check:
+        if new != text:
+            print(f"{SPEED.relative_to(ROOT)}: its table is not the one benchmarks/results.json and suite.json give; "
+                  "run python benchmarks/speed_table.py", file=sys.stderr)
+            return 1
+        return 0
+    SPEED.write_text(new, encoding="utf-8")
+    print(f"wrote the table of {SPEED.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
