@@ -89,6 +89,7 @@ def pytest_collection_modifyitems(config, items):
 
     With ``--no-loadscope-reorder``, xdist sends the units out in this order.
     """
+    items[:] = _with_published_charts(items)
     rank = {name: index for index, name in enumerate(FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(FIRST)))
 
@@ -226,3 +227,55 @@ def verdict_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(verdicts, "CACHE", folder)
     monkeypatch.delenv(verdicts.NO_CACHE_ENV, raising=False)
     return folder
+
+
+# --- nbval's execution of each notebook, its charts compared with the committed ones ------------------------------
+#
+# nbval compares a cell's text outputs and skips images, so on its own it cannot see that figures/ is stale. Its
+# kernels write each chart into the folder FIGURES_DIR_ENV names (a temporary folder per worker, set above); after
+# the last cell of each published notebook, one more item compares the four files written with figures/, byte for
+# byte (the charts are byte-stable: docs/running.md). It belongs to the notebook's file, so xdist runs it in the
+# same worker, right after the cells.
+
+
+class PublishedChart(pytest.Item):
+    """The chart files nbval's run of a notebook wrote are the ones committed in figures/."""
+
+    def runtest(self):
+        written, name = Path(os.environ[FIGURES_DIR_ENV]), self.path.stem
+        problems = [problem for ext in ("csv", "json", "svg", "png")
+                    if (problem := _differs(written / f"{name}.{ext}", config.FIGURES / f"{name}.{ext}"))]
+        if problems:
+            raise AssertionError("; ".join(problems) + ": run tip-norway refresh and commit figures/ with the notebook")
+
+    def reportinfo(self):
+        return self.path, None, f"{self.path.name}: the charts its run wrote equal figures/"
+
+
+def _differs(new: Path, committed: Path) -> str | None:
+    """How ``new`` differs from ``committed`` (the first line that differs, for text); None when they are equal."""
+    if not new.is_file():
+        return f"nbval's run wrote no {new.name}"
+    if not committed.is_file():
+        return f"{config.display(committed)} is not committed"
+    if new.read_bytes() == committed.read_bytes():
+        return None
+    if committed.suffix in (".png",):
+        return f"{config.display(committed)} differs from the chart the notebook draws"
+    drawn, kept = (path.read_text(encoding="utf-8").splitlines() for path in (new, committed))
+    line = next((i for i, (a, b) in enumerate(zip(drawn, kept, strict=False), 1) if a != b), None)
+    where = (f"at line {line}: the run wrote {drawn[line - 1][:120]!r}, figures/ holds {kept[line - 1][:120]!r}"
+             if line else f"in length: the run wrote {len(drawn)} lines, figures/ holds {len(kept)}")
+    return f"{config.display(committed)} differs {where}"
+
+
+def _with_published_charts(items: list) -> list:
+    """``items`` with a :class:`PublishedChart` after the last nbval cell of each published notebook."""
+    last = {}
+    for index, item in enumerate(items):
+        if type(item).__name__ == "IPyNbCell" and item.path.parent == config.NOTEBOOKS:
+            last[item.parent] = index
+    out = list(items)
+    for parent, index in sorted(last.items(), key=lambda pair: -pair[1]):
+        out.insert(index + 1, PublishedChart.from_parent(parent, name="published charts"))
+    return out
