@@ -14,6 +14,8 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
+import types
+import typing
 
 
 class ParameterError(ValueError):
@@ -95,3 +97,63 @@ def declared_parameters(source: str) -> dict[str, dict] | None:
             "help": comments.get(statement.end_lineno, ""),
         }
     return found
+
+
+#: What a name in a parameters cell's annotation stands for; any other name is not understood.
+_NAMES = {"str": str, "int": int, "float": float, "bool": bool, "list": list, "dict": dict, "None": type(None),
+          "Optional": typing.Optional, "typing.Optional": typing.Optional, "List": list, "typing.List": list}
+
+
+def _hint(node: ast.expr):
+    """The type an annotation's syntax tree stands for; None for one this reading does not understand."""
+    if isinstance(node, ast.Constant) and node.value is None:
+        return type(None)
+    if isinstance(node, ast.Name | ast.Attribute):
+        return _NAMES.get(ast.unparse(node))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        left, right = _hint(node.left), _hint(node.right)
+        return None if left is None or right is None else typing.Union[left, right]  # noqa: UP007 - types, not syntax
+    if isinstance(node, ast.Subscript):
+        base, inner = _hint(node.value), _hint(node.slice)
+        if base is None or inner is None:  # list[Foo]: a list, of anything; Optional[Foo]: anything
+            return None if base is typing.Optional else base
+        return base[inner]
+    return None
+
+
+def hint_of(type_name: str):
+    """The annotation ``type_name``, as a parameters cell writes it, as a type (``Optional[float]``, ``list[int]``).
+
+    Read from its syntax tree, never evaluated. None when there is no annotation (papermill's ``"None"``) or one this
+    reading does not understand: such a parameter takes any value, and the notebook judges it.
+    """
+    if type_name.strip() == "None":
+        return None
+    try:
+        return _hint(ast.parse(type_name.strip(), mode="eval").body)
+    except SyntaxError:
+        return None
+
+
+def alternatives(hint) -> tuple:
+    """The types a value of ``hint`` may have: ``(float, NoneType)`` for ``Optional[float]``, ``(hint,)`` otherwise."""
+    return typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+
+
+def conforms(value, hint) -> bool:
+    """Whether ``value`` (as YAML or the command line gives it) is of the type ``hint`` (:func:`hint_of`).
+
+    An int is a float; a bool is neither an int nor a float; a list's items are each checked; None (no annotation)
+    takes anything.
+    """
+    if hint is None:
+        return True
+    if len(alternatives(hint)) > 1:
+        return any(conforms(value, member) for member in alternatives(hint))
+    origin, args = typing.get_origin(hint) or hint, typing.get_args(hint)
+    if origin is list:
+        return isinstance(value, list) and all(conforms(item, args[0]) for item in value) if args else isinstance(
+            value, list)
+    if hint in (int, float):
+        return isinstance(value, int | float if hint is float else int) and not isinstance(value, bool)
+    return value is None if hint is type(None) else isinstance(value, origin)
