@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Problem
@@ -61,8 +62,49 @@ def check_rows(header: list[str], body: list[list[str]], show: str) -> list[Prob
     return problems
 
 
-# one state machine over the characters, as the csv module's: split, its states would be read apart
-def _first_break(text: str) -> tuple[int, int, str | None, list[str], list[str]] | None:  # noqa: C901
+@dataclass
+class _Walk:
+    """Where a walk by the csv module's strict rules stands: its state, the header, the row read so far.
+
+    ``state`` is "start" (of a cell), "plain" (a cell without quotes), "quoted" (inside a quoted cell) or "closed"
+    (a quote inside a quoted cell: it closes the cell, or doubles as one quote); ``opened`` is the line where the cell
+    being read opened.
+    """
+
+    state: str = "start"
+    header: list[str] = field(default_factory=list)
+    cells: list[str] = field(default_factory=list)
+    cell: str = ""
+    opened: int = 1
+
+    def step(self, char: str, number: int) -> str | None:
+        """Take one character of line ``number``: the character itself if the rules break at it, else None."""
+        if self.state == "quoted":
+            self.state, self.cell = ("closed", self.cell) if char == '"' else ("quoted", self.cell + char)
+        elif self.state == "closed" and char == '"':
+            self.cell, self.state = self.cell + char, "quoted"  # a doubled quote stands for one quote
+        elif char == ",":
+            self.cells.append(self.cell)
+            self.cell, self.state = "", "start"
+        elif char in "\r\n":
+            self._end_row()
+        elif self.state == "closed":
+            return char
+        elif self.state == "start" and char == '"':
+            self.state, self.opened = "quoted", number
+        else:
+            self.cell, self.state = self.cell + char, "plain"
+        return None
+
+    def _end_row(self) -> None:
+        """A line break outside quotes ends the row (the first one read is the header); a blank line is no row."""
+        if self.cells or self.cell or self.state != "start":
+            if not self.header:
+                self.header = [*self.cells, self.cell]
+            self.cells, self.cell, self.state = [], "", "start"
+
+
+def _first_break(text: str) -> tuple[int, int, str | None, list[str], list[str]] | None:
     """Walk the text by the csv module's strict rules to the first place they break.
 
     The csv module says only what broke (a character after a closing quote, or the
@@ -81,38 +123,14 @@ def _first_break(text: str) -> tuple[int, int, str | None, list[str], list[str]]
         a closing quote (None at the end of the file), the header cells (empty
         while reading the header) and the cells of the row read so far.
     """
-    state = "start"  # start of a cell, "plain" cell, "quoted" cell, "closed": a quote inside a quoted cell
-    header: list[str] = []
-    cells: list[str] = []
-    cell = ""
-    opened = 1
+    walk = _Walk()
     for number, line in enumerate(io.StringIO(text, newline=""), start=1):
         for char in line:
-            if state == "quoted":
-                if char == '"':
-                    state = "closed"
-                else:
-                    cell += char
-            elif state == "closed" and char == '"':
-                cell += char  # a doubled quote stands for one quote
-                state = "quoted"
-            elif char == ",":
-                cells.append(cell)
-                cell, state = "", "start"
-            elif char in "\r\n":
-                if cells or cell or state != "start":
-                    if not header:
-                        header = [*cells, cell]
-                    cells, cell, state = [], "", "start"
-            elif state == "closed":
-                return opened, len(cells), char, header, cells
-            elif state == "start" and char == '"':
-                state, opened = "quoted", number
-            else:
-                cell += char
-                state = "plain"
-    if state == "quoted":
-        return opened, len(cells), None, header, cells
+            found = walk.step(char, number)
+            if found is not None:
+                return walk.opened, len(walk.cells), found, walk.header, walk.cells
+    if walk.state == "quoted":
+        return walk.opened, len(walk.cells), None, walk.header, walk.cells
     return None
 
 

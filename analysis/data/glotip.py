@@ -1,21 +1,14 @@
 """UNODC's GLOTIP data set: from the raw workbooks to the tidy table ``data/processed/glotip.csv``.
 
-The workbooks are read by script, never by hand: :func:`extract` reads every
-registered GLOTIP release with calamine (the Rust reader pandas supports as
-``engine="calamine"``, maintained as python-calamine; it reads a release many
-times faster than pandas' default openpyxl), keeps the rows this project uses,
-and writes them with their locator (file, sheet, row) and the cell as written.
-Running it again gives the same bytes, which a test checks, so nobody edits the
-table by hand. ``analysis.load()`` reads only the CSV.
+The workbooks are read by script, never by hand: :func:`extract` reads every registered GLOTIP release with
+calamine (python-calamine, pandas' ``engine="calamine"``: many times faster than openpyxl), keeps the rows this
+project uses, and writes them with their locator (file, sheet, row) and the cell as written. Running it again gives
+the same bytes, which a test checks, so nobody edits the table by hand. ``analysis.load()`` reads only the CSV.
 
 Each row carries the sha256 of the workbook it was read from
 (``workbook_sha256``) and a digest of its own cells (``cells_digest``), so that
 every validation holds the table to the register without reading the workbooks
-again (about a second each): :func:`check_against_workbooks` finds a row
-extracted from a workbook the register no longer names (its sha256 changed and
-``extract`` was not run again) or a row whose cells are not those the digest was
-taken of (an edit by hand), and only then reads that workbook again, to name each
-cell that differs with both values.
+again (:mod:`analysis.data.glotip_check`).
 
 A cell written "<5" is a small count UNODC does not publish. It is kept as a
 censored count: ``count`` is empty, ``censored`` is true, and ``count_low`` to
@@ -28,12 +21,8 @@ counts under both.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -43,7 +32,8 @@ from .. import config
 from . import records
 from .digest import sha256
 from .errors import DataError, Problem
-from .loader import load_sources
+from .extraction import extract_lock as extract_lock  # the command line holds it around extract and write
+from .register import load_sources
 
 #: The workbook's column names, on its third row.
 COLUMNS = ["Iso3_code", "Country", "Region", "Subregion", "Indicator", "Dimension", "Category", "Sex", "Age", "Year",
@@ -132,6 +122,56 @@ def _header_problems(cells: pd.DataFrame, show: str, sheet: str) -> list[Problem
                                       f"out of order: {'; '.join(moved)}")]
 
 
+def _date_problems(cells: pd.DataFrame, show: str, sheet: str, published: str) -> list[Problem]:
+    """The workbook's second row states the release date the register gives (``published``, YYYY-MM-DD)."""
+    stated = str(cells.iloc[1, 0]).strip()
+    if stated == "/".join(reversed(published.split("-"))):
+        return []
+    return [Problem(show, None, None, f"sheet {sheet!r}, row 2: expected the release date {published} of the "
+                                      f"register, written DD/MM/YYYY; found {stated!r}")]
+
+
+def _kept(cells: pd.DataFrame) -> pd.DataFrame:
+    """The rows below the column names this project uses, each with the row number a spreadsheet program shows."""
+    table = cells.iloc[HEADER_ROW:, : len(COLUMNS)].set_axis(COLUMNS, axis=1)
+    table.insert(0, "row", table.index + 1)
+    return table[table.Iso3_code.isin(list(COUNTRIES)) & table.Dimension.isin(DIMENSIONS)
+                 & table.Indicator.isin(list(INDICATORS))]
+
+
+def _count(written: str) -> tuple[int | None, int, int] | None:
+    """The count, its lower and its upper bound of a txtVALUE cell ("<5" is censored), or None if it is neither."""
+    if written.strip() == CENSORED[0]:
+        return None, CENSORED[1], CENSORED[2]
+    if _COUNT.fullmatch(written.strip()):
+        count = int(written.strip().replace(",", ""))
+        return count, count, count
+    return None
+
+
+def _row(r, show: str, path: Path, sheet: str, source_id: str) -> dict | Problem:
+    """One kept row of the workbook as a row of the table, or the problem that keeps it out."""
+    where = f"sheet {sheet!r}, row {r.row}"
+    # kept as written, spaces and all; the count is read from it without the spaces around it
+    written = "" if pd.isna(r.txtVALUE) else str(r.txtVALUE)
+    counted = _count(written)
+    if counted is None:
+        return Problem(show, None, "txtVALUE", f"{where}: expected a count or '<5', found {written!r}")
+    if not re.fullmatch(r"\d{4}", str(r.Year)):
+        return Problem(show, None, "Year", f"{where}: expected a year, found {r.Year!r}")
+    category = r.Category if r.Dimension != "Total" else "Total"
+    if category not in FORMS:
+        return Problem(show, None, "Category", f"{where}: expected one of {', '.join(FORMS)}, found {category!r}")
+    count, low, high = counted
+    return {
+        "id": f"{source_id}-r{r.row}", "source_id": source_id, "file": path.name, "sheet": sheet, "row": r.row,
+        "iso3": r.Iso3_code, "country": r.Country, "metric": INDICATORS[r.Indicator], "form": FORMS[category],
+        "sex": r.Sex, "age": r.Age, "year": int(r.Year), "value_as_written": written, "count": count,
+        "censored": count is None, "count_low": low, "count_high": high,
+        "indicator": r.Indicator, "dimension": r.Dimension, "category": r.Category,
+    }
+
+
 def read_release(path: Path, source_id: str, published: str) -> tuple[pd.DataFrame, list[Problem]]:
     """The rows of one release this project uses, with their locators, or the problems found reading it.
 
@@ -148,65 +188,13 @@ def read_release(path: Path, source_id: str, published: str) -> tuple[pd.DataFra
     """
     show = config.display(path)
     sheet, cells = _read(path)
-    problems = _header_problems(cells, show, sheet)
+    problems = _header_problems(cells, show, sheet) or _date_problems(cells, show, sheet, published)
     if problems:
         return pd.DataFrame(columns=FIELDS), problems
-    stated = str(cells.iloc[1, 0]).strip()
-    if stated != "/".join(reversed(published.split("-"))):
-        return pd.DataFrame(columns=FIELDS), [Problem(show, None, None,
-                                                      f"sheet {sheet!r}, row 2: expected the release date "
-                                                      f"{published} of the register, written "
-                                                      f"DD/MM/YYYY; found {stated!r}")]
-    table = cells.iloc[HEADER_ROW:, : len(COLUMNS)].set_axis(COLUMNS, axis=1)
-    table.insert(0, "row", table.index + 1)  # the row number a spreadsheet program shows
-    kept = table[table.Iso3_code.isin(list(COUNTRIES)) & table.Dimension.isin(DIMENSIONS)
-                 & table.Indicator.isin(list(INDICATORS))]
-    rows = []
-    for r in kept.itertuples(index=False):
-        where = f"sheet {sheet!r}, row {r.row}"
-        # kept as written, spaces and all; the count is read from it without the spaces around it
-        written = "" if pd.isna(r.txtVALUE) else str(r.txtVALUE)
-        if written.strip() == CENSORED[0]:
-            count, low, high = None, CENSORED[1], CENSORED[2]
-        elif _COUNT.fullmatch(written.strip()):
-            count = low = high = int(written.strip().replace(",", ""))
-        else:
-            problems.append(Problem(show, None, "txtVALUE", f"{where}: expected a count or '<5', found {written!r}"))
-            continue
-        if not re.fullmatch(r"\d{4}", str(r.Year)):
-            problems.append(Problem(show, None, "Year", f"{where}: expected a year, found {r.Year!r}"))
-            continue
-        category = r.Category if r.Dimension != "Total" else "Total"
-        if category not in FORMS:
-            problems.append(Problem(show, None, "Category",
-                                    f"{where}: expected one of {', '.join(FORMS)}, found {category!r}"))
-            continue
-        rows.append({
-            "id": f"{source_id}-r{r.row}", "source_id": source_id, "file": path.name, "sheet": sheet, "row": r.row,
-            "iso3": r.Iso3_code, "country": r.Country, "metric": INDICATORS[r.Indicator], "form": FORMS[category],
-            "sex": r.Sex, "age": r.Age, "year": int(r.Year), "value_as_written": written, "count": count,
-            "censored": count is None, "count_low": low, "count_high": high,
-            "indicator": r.Indicator, "dimension": r.Dimension, "category": r.Category,
-        })
-    table = pd.DataFrame(rows, columns=FIELDS)
+    read = [_row(r, show, path, sheet, source_id) for r in _kept(cells).itertuples(index=False)]
+    table = pd.DataFrame([r for r in read if isinstance(r, dict)], columns=FIELDS)
     table["workbook_sha256"] = sha256(path)
-    return table, problems
-
-
-def _text(value) -> str:
-    """A cell as the CSV writes it: empty for a missing value, true/false, a whole number without ".0"."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _shown(value) -> str:
-    """A cell as a message shows it: quoted, or "an empty cell"."""
-    return repr(_text(value)) if _text(value) else "an empty cell"
+    return table, [r for r in read if isinstance(r, Problem)]
 
 
 def cells_digest(table: pd.DataFrame) -> list[str]:
@@ -223,7 +211,7 @@ def cells_digest(table: pd.DataFrame) -> list[str]:
 
 
 def _texts(column: pd.Series) -> list[str]:
-    """A column's cells as the CSV writes them (see :func:`_text`), converted at once."""
+    """A column's cells as the CSV writes them (empty for a missing value, true/false), converted at once."""
     if pd.api.types.is_bool_dtype(column):
         return column.map({True: "true", False: "false"}).tolist()
     return column.astype("string").fillna("").tolist()
@@ -260,116 +248,3 @@ def write(table: pd.DataFrame, target: Path) -> None:
     """
     out = table[FIELDS].assign(censored=table.censored.map({True: "true", False: "false"}))
     records.write_text(Path(target), out.to_csv(index=False, lineterminator="\n"))
-
-
-@contextlib.contextmanager
-def extract_lock(data_dir: Path = config.DATA) -> Iterator[None]:
-    """Hold ``data_dir/processed`` for one ``extract`` at a time, and clear what a killed one left.
-
-    The lock is an ``flock`` on the folder itself (no lock file a run would count as data), released by the system
-    when the process ends however it ends. Under it, staging files a killed ``extract`` left (``.glotip.csv.*.new``,
-    ``.world_bank.csv.*.new``, and ``.glotip.csv.new`` of the earlier fixed name) are removed: nobody else is
-    writing, and a run would count them as data files.
-    """
-    folder = Path(data_dir) / "processed"
-    try:
-        handle = os.open(folder, os.O_RDONLY)
-    except OSError as error:
-        raise records.RecordError(f"cannot write into {config.display(folder)}: {records.cause(error)}",
-                                  folder) from None
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        for stale in [*folder.glob(".*.csv.*.new"), *folder.glob(".*.csv.new")]:
-            with contextlib.suppress(OSError):
-                stale.unlink()
-        yield
-    finally:
-        os.close(handle)
-
-
-
-def check_against_workbooks(table: pd.DataFrame, show: str, sources: pd.DataFrame, register: str, raw_dir: Path,
-                            unchecked: set[str]) -> list[Problem]:
-    """Every row is what its registered workbook gives, as far as its sha256 and its digest tell.
-
-    A release all of whose rows carry the sha256 the register gives its workbook, and whose cells match their
-    digests, passes without its workbook being read. Otherwise the workbook is read again and compared with the
-    table cell by cell, so the problem names the row, the column and both values: a workbook that changed (and was
-    registered with its new sha256) without ``tip-norway extract`` being run again, a cell edited by hand, a row
-    deleted or added.
-
-    Args:
-        table: ``data/processed/glotip.csv``, as read and typed by the loader (rows with an unreadable cell left out).
-        show: That file, as messages name it.
-        sources: The register.
-        register: The register's file, as messages name it.
-        raw_dir: ``data/raw/``.
-        unchecked: source_ids whose raw file failed its own check (changed or missing): not compared, the
-            register's problem says enough.
-    """
-    problems = []
-    rerun = "run tip-norway extract: the table is written by script only"
-    releases = sources[(sources.series == "GLOTIP") & sources.file.notna()]
-    digests = pd.Series(cells_digest(table), index=table.index, dtype="str") if len(table) else pd.Series(dtype="str")
-    for source in releases.itertuples():
-        if source.source_id in unchecked:
-            continue
-        rows = table[table.source_id == source.source_id]
-        stale = rows[rows.workbook_sha256 != source.sha256]
-        edited = rows[digests[rows.index] != rows.cells_digest]
-        if stale.empty and edited.empty:
-            continue  # the digests decide: no need to read the workbook
-        raw = Path(raw_dir) / source.file
-        if not stale.empty:
-            first = stale.index[0]
-            before = ", ".join(sorted({_text(v) or "an empty cell" for v in stale.workbook_sha256}))
-            problems.append(Problem(show, int(first) + 2, "workbook_sha256",
-                                    f"{len(stale)} of the {len(rows)} rows of {source.source_id} were extracted from "
-                                    f"{config.display(raw)} when its sha256 was {before}; the register "
-                                    f"({register}, line {int(source.Index) + 2}) gives {source.sha256}: {rerun}",
-                                    str(stale.id[first])))
-        try:
-            expected, found = read_release(raw, source.source_id, source.date_published)
-        except DataError as error:
-            found = error.problems
-        if found:
-            problems += found
-            continue
-        compared = _compare(rows, expected, show, raw, rerun)
-        problems += compared
-        if set(rows.id) != set(expected.id):
-            continue  # a row deleted or added changes every digest of its release: the rows named say enough
-        # the cells agree with the workbook, yet their digest does not: the digest itself was edited
-        differing = {p.row_id for p in compared}
-        for index in edited.index.difference(stale.index):
-            row_id = str(rows.id[index])
-            if row_id not in differing and row_id in set(expected.id):
-                problems.append(Problem(show, int(index) + 2, "cells_digest",
-                                        f"expected {digests[index]}, the digest of the row's cells, found "
-                                        f"{_text(rows.cells_digest[index]) or 'an empty cell'}: {rerun}", row_id))
-    return problems
-
-
-def _compare(rows: pd.DataFrame, expected: pd.DataFrame, show: str, raw: Path, rerun: str) -> list[Problem]:
-    """The rows of one release against the rows read again from its workbook: each cell that differs, both values."""
-    problems = []
-    shown = config.display(raw)
-    have = rows.assign(table_line=rows.index + 2)
-    both = have.merge(expected, on="id", how="outer", suffixes=("", "_raw"), indicator=True)
-    for row in both[both._merge == "right_only"].itertuples():
-        problems.append(Problem(show, None, "id", f"no row {row.id}: expected the row of sheet {row.sheet_raw!r}, "
-                                                  f"row {int(row.row_raw)} of {shown} ({rerun})"))
-    for row in both[both._merge == "left_only"].itertuples():
-        problems.append(Problem(show, int(row.table_line), "id",
-                                f"expected no such row: {shown} gives no row {row.id} of the countries, indicators "
-                                f"and dimensions kept ({rerun})", row.id))
-    both = both[both._merge == "both"]
-    for column in CELLS[1:]:
-        pairs = zip(both.id.tolist(), both.table_line.tolist(), both.row_raw.tolist(), both.sheet_raw.tolist(),
-                    both[column].tolist(), both[f"{column}_raw"].tolist(), strict=True)
-        for row_id, line, raw_row, sheet, value, wanted in pairs:
-            if _text(value) != _text(wanted):
-                problems.append(Problem(show, int(line), column,
-                                        f"expected {_shown(wanted)}, as sheet {sheet!r}, row {int(raw_row)} of "
-                                        f"{shown} gives, found {_shown(value)}: {rerun}", row_id))
-    return problems

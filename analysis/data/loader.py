@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
 from .. import config
 from . import checks, quality, verdicts
-from .errors import DataError
+from .binding import check_quote_binding
+from .breaks import check_breaks
+from .consistency import check_currency_pairs, check_parts
+from .counted_as import check_counted_as
+from .errors import DataError, Problem
+from .glotip_check import check_against_workbooks, check_counts
+from .register import table_file
+from .schema import read_table_with_problems
 from .verdicts import CORE, GLOTIP, WORLD_BANK
+from .world_bank_check import check_against_raw
 
 
 @dataclass(frozen=True)
@@ -43,33 +52,6 @@ class Dataset:
     forms: pd.DataFrame | None = None
     populations: pd.DataFrame | None = None
     series_breaks: pd.DataFrame | None = None
-
-
-def _file(name: str, data_dir: Path) -> str:
-    from .schema import resource
-
-    return config.display(Path(data_dir) / resource(name, data_dir)["path"])
-
-
-def read_table(name: str, data_dir: Path = config.DATA) -> pd.DataFrame:
-    """One curated table read and validated on its own (:func:`analysis.data.schema.read_table`)."""
-    from .schema import read_table as read
-
-    return read(name, data_dir)
-
-
-def load_sources(data_dir: Path = config.DATA) -> pd.DataFrame:
-    """The source register, with every registered raw file checked against its sha256."""
-    sources = read_table("sources", data_dir)
-    problems, _ = checks.check_raw_files(sources, Path(data_dir) / "raw", _file("sources", data_dir))
-    if problems:
-        raise DataError(problems)
-    return sources
-
-
-def load_metrics(data_dir: Path = config.DATA) -> pd.DataFrame:
-    """The metric codebook: allowed (metric, unit) pairs and what they mean."""
-    return read_table("metrics", data_dir)
 
 
 def load_figures(data_dir: Path = config.DATA) -> pd.DataFrame:
@@ -128,10 +110,9 @@ def load(data_dir: Path = config.DATA, *, glotip: bool = False, world_bank: bool
 
 
 def _names(glotip: bool, world_bank: bool) -> tuple[str, ...]:
-    """The tables a load reads."""
-    return (("sources", "metrics", "forms", "populations", "figures",
-             "statements") + (("glotip", "glotip_flags", "series_breaks") if glotip else ())
-            + (("world_bank",) if world_bank else ()))
+    """The tables a load reads (:data:`.verdicts.TABLES`)."""
+    return verdicts.TABLES[CORE] + (verdicts.TABLES[GLOTIP] if glotip else ()) + (
+        verdicts.TABLES[WORLD_BANK] if world_bank else ())
 
 
 def _finish(tables: dict, glotip: bool) -> Dataset:
@@ -148,8 +129,6 @@ def _read(data_dir: Path, glotip: bool, world_bank: bool) -> Dataset | None:
 
     None if any cannot be read.
     """
-    from .schema import read_table_with_problems
-
     tables = {}
     for name in _names(glotip, world_bank):
         tables[name], problems = read_table_with_problems(name, data_dir, validate=False)
@@ -158,74 +137,89 @@ def _read(data_dir: Path, glotip: bool, world_bank: bool) -> Dataset | None:
     return _finish(tables, glotip)
 
 
+def _readable(tables: dict, data_dir: Path, unreadable: set, name: str) -> tuple[pd.DataFrame, str]:
+    """A table without its rows that hold a cell that could not be read, and its file as messages name it."""
+    show = table_file(name, data_dir)
+    table = tables[name]
+    return table[[(show, int(i) + 2) not in unreadable for i in table.index]], show
+
+
+def _figure_checks(tables: dict, readable, texts: dict[str, str], local: set[str]) -> list[Problem]:
+    """The checks of the figures across tables: references, quotes, values, the words that bind them, parts."""
+    if tables["figures"] is None:
+        return []
+    figures, show = readable("figures")
+    ids = set(tables["figures"].id.dropna())
+    cross = checks.check_references(figures, show, readable("sources")[0], tables["metrics"], ids)
+    quotes = checks.check_quotes(figures, show, texts, local)
+    cross += quotes
+    cross += checks.check_values(figures, show)
+    misquoted = {p.row_id for p in quotes if p.column == "quote"}
+    cross += check_counted_as(figures, show, tables["metrics"], tables["forms"], tables["populations"], misquoted)
+    cross += check_quote_binding(figures, show, misquoted)
+    return cross + check_parts(figures, show) + check_currency_pairs(figures, show)
+
+
+def _statement_checks(tables: dict, readable, texts: dict[str, str], local: set[str]) -> list[Problem]:
+    """The checks of the statements across tables: references and quotes."""
+    if tables["statements"] is None:
+        return []
+    statements, show = readable("statements")
+    return (checks.check_references(statements, show, readable("sources")[0], None)
+            + checks.check_quotes(statements, show, texts, local))
+
+
+def _glotip_checks(tables: dict, readable, data_dir: Path, raw_failed: set[str]) -> list[Problem]:
+    """GLOTIP's counts against the register, their workbooks and the quality flags; the curated breaks."""
+    if tables["glotip"] is None or tables["glotip_flags"] is None:
+        return []
+    counts, show = readable("glotip")
+    register = table_file("sources", data_dir)
+    cross = check_counts(counts, show, readable("sources")[0])
+    # every row against its workbook's sha256 and its digest; the workbook itself is read only where they differ
+    cross += check_against_workbooks(counts, show, tables["sources"], register, data_dir / "raw", raw_failed)
+    cross += quality.reconcile_flags(counts, tables["glotip_flags"], show, table_file("glotip_flags", data_dir))
+    if tables["series_breaks"] is not None:
+        breaks, show = readable("series_breaks")
+        cross += check_breaks(breaks, show, counts, tables["figures"], readable("sources")[0])
+    return cross
+
+
+def _world_bank_checks(tables: dict, data_dir: Path, raw_failed: set[str]) -> list[Problem]:
+    """The World Bank's table against its raw files.
+
+    Every row, readable or not: a cell that failed its own check is reported once, the rest of its row compared.
+    """
+    if tables["world_bank"] is None:
+        return []
+    return check_against_raw(tables["world_bank"], table_file("world_bank", data_dir), tables["sources"],
+                             table_file("sources", data_dir), data_dir / "raw", raw_failed)
+
+
 def validate(data_dir: Path, glotip: bool, world_bank: bool = False) -> Dataset:
     """Read and check every table, whatever any verdict says.
 
     This is :func:`load` without its cache; `tip-norway extract` checks what it would write with it.
     """
-    from .schema import read_table_with_problems
-
     problems, tables = [], {}
     for name in _names(glotip, world_bank):
         tables[name], found = read_table_with_problems(name, data_dir)
         problems.extend(found)
     if tables["sources"] is None:
         raise DataError(problems)
-    register = _file("sources", data_dir)
+    register = table_file("sources", data_dir)
     found, texts = checks.check_raw_files(tables["sources"], data_dir / "raw", register)
     problems.extend(found)
     raw_failed = {p.row_id for p in found if p.file == register}
     # Rows with a cell that could not be read are left out of the checks across
     # tables (their consequences would only repeat the problem), and a cell that
     # failed its own table's checks is reported once.
-    unreadable = {(p.file, p.line) for p in problems if p.unreadable}
+    readable = partial(_readable, tables, data_dir, {(p.file, p.line) for p in problems if p.unreadable})
     reported = {(p.file, p.line, p.column) for p in problems}
-
-    def readable(name: str) -> tuple[pd.DataFrame, str]:
-        show = _file(name, data_dir)
-        table = tables[name]
-        return table[[(show, int(i) + 2) not in unreadable for i in table.index]], show
-
-    sources = readable("sources")[0]
     local = set(tables["sources"].source_id[tables["sources"].file.notna()])
-    cross = []
-    if tables["figures"] is not None:
-        figures, show = readable("figures")
-        ids = set(tables["figures"].id.dropna())
-        cross += checks.check_references(figures, show, sources, tables["metrics"], ids)
-        quotes = checks.check_quotes(figures, show, texts, local)
-        cross += quotes
-        cross += checks.check_values(figures, show)
-        misquoted = {p.row_id for p in quotes if p.column == "quote"}
-        cross += checks.check_counted_as(figures, show, tables["metrics"], tables["forms"], tables["populations"],
-                                         misquoted)
-        cross += checks.check_quote_binding(figures, show, misquoted)
-        cross += checks.check_parts(figures, show)
-        cross += checks.check_currency_pairs(figures, show)
-    if tables["statements"] is not None:
-        statements, show = readable("statements")
-        cross += checks.check_references(statements, show, sources, None)
-        cross += checks.check_quotes(statements, show, texts, local)
-    if glotip and tables["glotip"] is not None and tables["glotip_flags"] is not None:
-        counts, show = readable("glotip")
-        cross += checks.check_counts(counts, show, sources)
-        from . import glotip as unodc  # here: the extraction imports the loader
-
-        # every row against its workbook's sha256 and its digest; the workbook itself is read only where they differ
-        cross += unodc.check_against_workbooks(counts, show, tables["sources"], register, data_dir / "raw", raw_failed)
-        cross += quality.reconcile_flags(counts, tables["glotip_flags"], show, _file("glotip_flags", data_dir))
-        if tables["series_breaks"] is not None:
-            from .flags import check_breaks
-
-            breaks, show = readable("series_breaks")
-            cross += check_breaks(breaks, show, counts, tables["figures"], sources)
-    if world_bank and tables["world_bank"] is not None:
-        from . import world_bank as wb
-
-        # every row, readable or not: a cell that failed its own check is reported once (below), the rest of its row
-        # compared
-        cross += wb.check_against_raw(tables["world_bank"], _file("world_bank", data_dir), tables["sources"], register,
-                                      data_dir / "raw", raw_failed)
+    cross = _figure_checks(tables, readable, texts, local) + _statement_checks(tables, readable, texts, local)
+    cross += _glotip_checks(tables, readable, data_dir, raw_failed) if glotip else []
+    cross += _world_bank_checks(tables, data_dir, raw_failed) if world_bank else []
     for problem in cross:  # one problem per cell: the first check to find it names it
         if (problem.file, problem.line, problem.column) not in reported:
             reported.add((problem.file, problem.line, problem.column))

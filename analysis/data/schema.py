@@ -1,9 +1,8 @@
 """Read a curated table and validate it against its description in ``datapackage.json``.
 
 The Frictionless descriptor is the single description of every table (field
-names, types, meanings, allowed values). This module turns it into a pandera
-schema, so the published description and the checks the loader runs cannot
-drift apart.
+names, types, meanings, allowed values); :mod:`analysis.data.constraints` turns it
+into the pandera schema that checks each table's values.
 
 Reading the file itself (spreadsheet encodings, where a broken CSV breaks) is
 :mod:`analysis.data.csvfile`'s. Types are converted cell by cell before pandera runs, so that a value of the
@@ -16,26 +15,13 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from .. import config
+from .constraints import DTYPES, constraint_problems
 from .csvfile import check_rows, read_rows
 from .errors import DataError, Problem
-
-if TYPE_CHECKING:
-    import pandera.pandas as pa
-
-#: Frictionless field type -> (pandas dtype, description used in messages).
-_DTYPES = {
-    "string": ("str", "text"),
-    "integer": ("Int64", "a whole number"),
-    "number": ("Float64", "a number"),
-    "date": ("datetime64[s]", "a date written YYYY-MM-DD"),
-    "boolean": ("boolean", "true or false"),
-}
 
 
 @lru_cache(maxsize=8)
@@ -63,7 +49,7 @@ def resource(name: str, data_dir: Path = config.DATA) -> dict:
 
 def _convert(raw: pd.Series, field: dict, show: str, ids: pd.Series | None, problems: list[Problem]) -> pd.Series:
     """Convert one column of text to its declared type, reporting each cell that does not fit."""
-    dtype, expected = _DTYPES[field["type"]]
+    dtype, expected = DTYPES[field["type"]]
     if field["type"] == "string":
         return raw  # already the str dtype, empty cells missing
     if field["type"] == "integer":
@@ -79,79 +65,12 @@ def _convert(raw: pd.Series, field: dict, show: str, ids: pd.Series | None, prob
     elif field["type"] == "boolean":
         converted = raw.map({"true": True, "false": False})
         bad = raw.notna() & converted.isna()
-    else:  # pragma: no cover - the descriptor test keeps types in _DTYPES
+    else:  # pragma: no cover - the descriptor test keeps types in DTYPES
         raise ValueError(f"field type {field['type']!r} is not supported")
     for index in bad[bad].index:
         problems.append(Problem(show, int(index) + 2, field["name"], f"expected {expected}, found {raw[index]!r}",
                                 None if ids is None else ids[index], unreadable=True))
     return converted.astype(dtype)
-
-
-def _checks(field: dict) -> list[pa.Check]:
-    import pandera.pandas as pa
-
-    cons = field.get("constraints", {})
-    checks = []
-    if "enum" in cons:
-        allowed = ", ".join(map(str, cons["enum"]))
-        checks.append(pa.Check.isin(cons["enum"], error=f"expected one of: {allowed}"))
-    if "pattern" in cons:
-        checks.append(pa.Check.str_matches(f"^(?:{cons['pattern']})$",
-                                           error=f"expected text matching {cons['pattern']!r}"))
-    if "minimum" in cons:
-        checks.append(pa.Check.ge(cons["minimum"], error=f"expected a value of at least {cons['minimum']}"))
-    if "maximum" in cons:
-        checks.append(pa.Check.le(cons["maximum"], error=f"expected a value of at most {cons['maximum']}"))
-    return checks
-
-
-def pandera_schema(res: dict, check_dtypes: bool = True) -> pa.DataFrameSchema:
-    """Build the pandera schema of one resource from its Frictionless fields.
-
-    Args:
-        res: The resource descriptor.
-        check_dtypes: Whether pandera checks the column dtypes and the column
-            set. The loader turns this off: it has already checked the header
-            and converted every column to its declared dtype cell by cell
-            (reporting the cells that did not fit), so its schema holds only the
-            columns that carry a constraint; checking again would double the
-            validation time.
-    """
-    import pandera.pandas as pa  # here, not at the top: a load that trusts a verdict never needs it
-
-    columns = {}
-    for field in res["schema"]["fields"]:
-        cons = field.get("constraints", {})
-        if not check_dtypes and not cons:
-            continue
-        columns[field["name"]] = pa.Column(
-            _DTYPES[field["type"]][0] if check_dtypes else None,
-            checks=_checks(field),
-            nullable=not cons.get("required", False),
-            unique=cons.get("unique", False),
-        )
-    return pa.DataFrameSchema(columns, strict=check_dtypes, name=res["name"])
-
-
-@lru_cache(maxsize=16)
-def _loader_schema(res_json: str) -> pa.DataFrameSchema:
-    """The loader's schema of a resource, built once per descriptor content."""
-    return pandera_schema(json.loads(res_json), check_dtypes=False)
-
-
-_PANDERA_MESSAGES = {
-    "not_nullable": "expected a value, found an empty cell",
-    "field_uniqueness": "expected a unique value, found a duplicate",
-}
-
-
-def _shown(value) -> str:
-    """A failing value as a curator would type it: 'Sex', -11, 2.5."""
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return f"{float(value):g}"
-    return repr(value)
 
 
 def read_table(name: str, data_dir: Path = config.DATA) -> pd.DataFrame:
@@ -238,19 +157,5 @@ def read_table_with_problems(name: str, data_dir: Path = config.DATA,
     )
     if not validate:
         return table, problems
-    import pandera.pandas as pa
-
-    converted_badly = {(p.line, p.column) for p in problems}
-    try:
-        _loader_schema(json.dumps(res, sort_keys=True)).validate(table, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        for case in exc.failure_cases.itertuples():
-            line = None if pd.isna(case.index) else int(case.index) + 2
-            if (line, case.column) in converted_badly:
-                continue  # already reported as a value of the wrong type
-            message = _PANDERA_MESSAGES.get(case.check, case.check)
-            if case.check not in _PANDERA_MESSAGES and not pd.isna(case.failure_case):
-                message += f", found {_shown(case.failure_case)}"
-            problems.append(Problem(show, line, case.column, message, None if line is None else ids[line - 2],
-                                    unreadable=case.check == "not_nullable"))
+    problems += constraint_problems(res, table, show, ids, problems)
     return table, sorted(set(problems), key=lambda p: (p.line or 0, p.column or "", p.message))

@@ -6,6 +6,8 @@ bytes make up ``<key>`` passed validation, and which parts (the core tables,
 GLOTIP, the World Bank series) were validated. The key is the digest of every
 data file (:func:`analysis.config.data_files`), the source of this package's data layer and the versions of
 Python, pandas, numpy and pandera: the checks are a function of exactly these.
+The files' digests and the verdict's write are those of every record of what is
+up to date (:mod:`.uptodate`): a verdict is written whole or not at all.
 A process that finds a verdict for its key reads and types the tables but skips
 pandera and the checks across tables, the costly part of a load in every
 notebook kernel; any other change, even of one byte, validates again, and a verdict is
@@ -27,14 +29,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
-import threading
 from importlib import metadata
 from pathlib import Path
 
 from .. import config
-from .digest import sha256
+from . import uptodate
+from .records import RecordError
 
 #: Environment variable that turns the cache of validated tables off (any non-empty value).
 NO_CACHE_ENV = "TIP_NORWAY_NO_CACHE"
@@ -43,23 +44,26 @@ CACHE = config.OUTPUT / "cache"
 CACHE_ENTRIES = 8
 #: The parts of the data a load can ask for, each validated on its own terms.
 CORE, GLOTIP, WORLD_BANK = "core", "glotip", "world_bank"
+#: The tables each part reads: the curated core in every load, UNODC's counts with their quality flags and the breaks
+#: in their series, the World Bank's series. The runner counts the files of a step's parts as its inputs
+#: (:mod:`analysis.regenerate.data_inputs`), so this is declared here, where no table is loaded.
+TABLES = {CORE: ("sources", "metrics", "forms", "populations", "figures", "statements"),
+          GLOTIP: ("glotip", "glotip_flags", "series_breaks"), WORLD_BANK: ("world_bank",)}
 
 
 def cache_key(data_dir: Path = config.DATA) -> str:
     """The digest a verdict is kept under.
 
-    Every data file under ``data_dir`` (name and bytes), the data layer's source, and the versions its checks depend on.
+    Every data file under ``data_dir`` (name and sha256, :func:`.uptodate.digests`), the data layer's source, and the
+    versions its checks depend on.
     """
-    digest = hashlib.sha256(f"python={platform.python_version()}\n".encode())
-    for package in ("pandas", "numpy", "pandera"):
-        digest.update(f"{package}={metadata.version(package)}\n".encode())
-    data_dir = Path(data_dir)
-    code = Path(__file__).parent
-    for root, files in ((data_dir, sorted(config.data_files(data_dir))), (code, sorted(code.glob("*.py")))):
-        for path in files:
-            if path.is_file():
-                digest.update(f"{path.relative_to(root).as_posix()} {sha256(path)}\n".encode())
-    return digest.hexdigest()
+    versions = [f"python={platform.python_version()}\n"]
+    versions += [f"{package}={metadata.version(package)}\n" for package in ("pandas", "numpy", "pandera")]
+    data_dir, code = Path(data_dir), Path(__file__).parent
+    data = uptodate.digests(sorted(p for p in config.data_files(data_dir) if p.is_file()), data_dir)
+    source = uptodate.digests(sorted(code.glob("*.py")), code)
+    files = [f"{name} {digest}\n" for found in (data, source) for name, digest in found.items()]
+    return hashlib.sha256("".join(versions + files).encode()).hexdigest()
 
 
 def stamp(data_dir: Path) -> list[tuple[str, int, int]]:
@@ -90,7 +94,7 @@ def validated_parts(key: str) -> set[str]:
 
 
 def keep(key: str, parts: set[str]) -> None:
-    """Write the verdict for ``key`` atomically (concurrent kernels may write the same one) and drop old entries.
+    """Write the verdict for ``key`` whole or not at all (concurrent kernels may write the same one); drop old entries.
 
     A cache that cannot be written is passed over in silence: the load still
     validates every time, and a note here would end up in every notebook's
@@ -99,13 +103,8 @@ def keep(key: str, parts: set[str]) -> None:
     target = _verdict_file(key)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
-        try:
-            partial.write_text(json.dumps({"key": key, "validated": sorted(parts)}) + "\n", encoding="utf-8")
-            os.replace(partial, target)
-        finally:
-            partial.unlink(missing_ok=True)
-    except OSError:
+        uptodate.write(target, {"key": key, "validated": sorted(parts)}, indent=None)
+    except (OSError, RecordError):
         return
     _prune(target.parent)
 

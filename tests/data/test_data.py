@@ -195,7 +195,7 @@ def test_the_2015_law_enforcement_counts_are_bound_to_the_words_the_raw_text_giv
 
 
 def test_words_are_matched_whole_and_regardless_of_case():
-    from analysis.data.checks import words_in
+    from analysis.data.counted_as import words_in
 
     assert words_in(("man", "men"), "41 women and one man") == ["man"]
     assert words_in(("sex",), "andre seksuelle formål, sexual purposes") == []

@@ -10,7 +10,7 @@ from conftest import edit_csv
 from frictionless import Package
 
 from analysis import config
-from analysis.data.schema import pandera_schema
+from analysis.data.constraints import pandera_schema
 
 DESCRIPTOR = json.loads(config.DATAPACKAGE.read_text(encoding="utf-8"))
 FIELDS = [(res["name"], field) for res in DESCRIPTOR["resources"] for field in res["schema"]["fields"]]

@@ -57,10 +57,10 @@ def _set(path: Path, row_id: str, **cells: str) -> int:
 # --- the real data pass, and what each rule covers -----------------------------------------------------------
 
 def test_the_real_data_pass_every_rule():
-    from analysis.data import checks
+    from analysis.data.binding import check_quote_binding
 
     figures = analysis.load(fresh=True).figures
-    assert checks.check_quote_binding(figures, "figures.csv") == []
+    assert check_quote_binding(figures, "figures.csv") == []
 
 
 def test_every_quoted_value_is_bound_to_its_words_or_to_its_place():
@@ -110,7 +110,7 @@ def test_each_recorded_place_holds_the_value_as_written():
     ("tip2019-victims-2018", "2017 or 2018"),  # a value not reported: its words are placed instead
 ])
 def test_the_year_named_for_a_value_is_that_of_its_clause(row_id, named):
-    from analysis.data.checks import quote_numbers, years_named
+    from analysis.data.binding import quote_numbers, years_named
 
     row = next(r for r in _rows() if r["id"] == row_id)
     quote = row["quote"]
@@ -122,7 +122,7 @@ def test_the_year_named_for_a_value_is_that_of_its_clause(row_id, named):
 
 def test_what_each_rule_covers():
     """160 quoted rows: 68 bound by a year their clause names, 88 by their edition's year, 4 excused (with reasons)."""
-    from analysis.data.checks import quote_numbers, years_named
+    from analysis.data.binding import quote_numbers, years_named
 
     named, edition, excused = [], [], []
     for r in _rows():

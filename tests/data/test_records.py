@@ -17,7 +17,8 @@ from file_states import immutable, tmpfs
 
 from analysis.data import records
 from analysis.data.errors import RunError
-from analysis.data.records import Published, PublishedEntry, RecordError, SiteRecord, read_json, write_json
+from analysis.data.published import Published, PublishedEntry, SiteRecord
+from analysis.data.records import RecordError, read_json, write_json
 
 
 def _names(folder: Path) -> list[str]:

@@ -318,7 +318,7 @@ def test_a_bad_value_in_a_registered_file_stops_the_extraction(data_copy):
 
     Its register row is updated to its new sha256, so that only the value is wrong.
     """
-    from analysis.data.checks import sha256
+    from analysis.data.digest import sha256
 
     path = data_copy / "raw" / "world_bank_cpi_inflation.csv"
     path.write_bytes(path.read_bytes().replace(b"Norway,NOR,2016,3.54999999999998", b"Norway,NOR,2016,3.55%"))
