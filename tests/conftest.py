@@ -23,11 +23,12 @@ from analysis.charts.save import FIGURES_DIR_ENV
 def one_template_per_worker():
     """The runs of a test process fork their kernels from one template, replaced if the package's source changes.
 
-    A template imports pandas, matplotlib and the package: seconds, more than a run of a tiny notebook takes.
+    A template imports pandas, matplotlib and the package: seconds, more than a run of a tiny notebook takes
+    (see tests/kept_template.py).
     """
-    from analysis.regenerate.forking import kept_template
+    from kept_template import kept
 
-    with kept_template():
+    with kept():
         yield
 
 

@@ -1,9 +1,9 @@
-"""What a run and a sweep share: how many kernels run at once, the folder each gets, the progress line, stops.
+"""What a run and a sweep share: the executor, how many kernels run at once, the folder each gets, the progress line.
 
 A run (:mod:`.run`) executes notebooks and a sweep (:mod:`.sweep`) one notebook
-over a grid of values; both drive their kernels from parallel threads, write
-into a folder of their own named by a new id, and say a line as each
-execution ends.
+over a grid of values; both hand their executions to :func:`execute_all`,
+which drives a kernel for each from parallel threads and says a line as each
+ends, and both write into a folder of their own named by a new id.
 """
 
 from __future__ import annotations
@@ -13,16 +13,22 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import config
 from ..data.records import RecordError, cause
 from .errors import ParameterError
-from .execute import Outcome, progress
-from .kernel import remove_orphaned_sockets
+from .execute import Outcome, execute, progress
+from .notebooks import Notebook
+from .sockets import remove_orphaned_sockets
 from .stopping import Stop
+
+if TYPE_CHECKING:
+    from .forking import Template
 
 #: Most kernels started at once: each holds pandas and matplotlib in memory.
 MAX_WORKERS = 4
@@ -102,3 +108,35 @@ def tally(outcomes: list[Outcome]) -> tuple[list[Outcome], list[Outcome], list[O
     """The outcomes that finished, those that failed (or were interrupted), and those a stop kept from starting."""
     return ([o for o in outcomes if o.started and not o.error], [o for o in outcomes if o.started and o.error],
             [o for o in outcomes if not o.started])
+
+
+@dataclass(frozen=True)
+class Task:
+    """One execution of a run or a sweep: a notebook, its parameters, where it goes, its kernel's environment."""
+
+    #: How its progress line names it: the notebook, or a sweep's run and its values.
+    label: str
+    nb: Notebook
+    params: dict
+    #: Where its executed copy is written.
+    run_dir: Path
+    environ: dict[str, str]
+
+
+def execute_all(tasks: list[Task], workers: int, stop: Stop, say: Callable[[str], None], timeout: int | None,
+                template: Template | None, batch: str) -> list[Outcome]:
+    """Execute ``tasks`` on ``workers`` threads, each in a kernel of its own, started in the order given.
+
+    A progress line is said as each ends (:class:`Progress`). A stop request keeps the tasks not yet started from
+    starting; their outcomes say that the ``batch`` (``run``, ``sweep``) was stopped.
+
+    Returns:
+        The outcomes, in the order of ``tasks``.
+    """
+    said = Progress(len(tasks), say, stop)
+    with parallel(workers, stop) as pool:
+        futures = {pool.submit(execute, task.nb, task.params, task.run_dir, task.environ, timeout, stop.requested,
+                               template, batch): task for task in tasks}
+        for future in as_completed(futures):
+            said.ended(futures[future].label, future.result())
+    return [future.result() for future in futures]

@@ -1,16 +1,10 @@
 """Executing one notebook in this process with papermill, in a kernel of its own.
 
-Three choices here keep a run fast and quiet:
+Two choices here keep a run fast and quiet:
 
 - papermill is called in-process (one Python, several threads) rather than as
   a command per notebook, and never with ``cwd=``: papermill would ``chdir``
   the whole process, which races between worker threads;
-- the kernel talks to this process over IPC (Unix sockets in a private
-  temporary folder) rather than TCP on localhost. Over TCP every kernel logs
-  "Kernel is running over TCP without encryption" to the run's stderr, because
-  any local user could connect to its ports; a socket in a folder only its
-  owner can enter gives that protection, needs no port, and so also avoids
-  two kernels starting at once picking the same free port;
 - the parameters are injected here, with papermill's own
   ``parameterize_notebook``, before papermill runs the notebook. Papermill
   otherwise re-reads the parameters cell with a pattern that does not accept
@@ -25,21 +19,20 @@ seconds to import, which a run that finds everything up to date never needs.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .forking import TemplateError
+from .kernel import KERNEL, CellStopped, Kernel
 from .notebooks import Notebook
 
 if TYPE_CHECKING:
-    from traitlets.config import Config
-
     from .forking import Template
 
 #: Seconds one cell may run before the run gives up on its notebook (a hung scheduled run must end).
 CELL_TIMEOUT = 600
-#: The kernel every notebook runs in: the environment the runner itself runs in.
-KERNEL = "python3"
 
 
 @dataclass
@@ -75,24 +68,6 @@ def load_engine() -> None:
     import traitlets.config  # noqa: F401
 
 
-def kernel_config(sockets: Path) -> Config:
-    """Configuration for a kernel manager that talks to its kernel over IPC sockets in ``sockets``.
-
-    The connection file and the sockets (``kernel-1`` to ``kernel-5``) are
-    named inside the folder, so kernels started at once, by one run or by
-    two, never look for free names in a shared place. The folder is a
-    temporary one (``/tmp/tip-norway-kernel-...``) rather than the run folder
-    because a Unix socket's path may not exceed about 100 characters.
-    """
-    from traitlets.config import Config
-
-    return Config({"KernelManager": {
-        "transport": "ipc",
-        "ip": str(sockets / "kernel"),
-        "connection_file": str(sockets / "kernel.json"),
-    }})
-
-
 def prepare(nb: Notebook, params: dict, target: Path) -> None:
     """Write ``nb`` to ``target`` with ``params`` injected after its ``parameters`` cell, as papermill would."""
     import nbformat
@@ -113,9 +88,6 @@ def failure(nb: Notebook, exc: Exception, executed: Path) -> str:
     """
     import papermill
 
-    from .forking import TemplateError
-    from .kernel import CellStopped
-
     kept = f"; the executed notebook is kept at {executed}" if Path(executed).exists() else ""
     if isinstance(exc, papermill.PapermillExecutionError):
         return (f"{nb.name}: cell {exc.cell_index + 1}, counting from 1 (execution count [{exc.exec_count}]), raised "
@@ -130,29 +102,38 @@ def failure(nb: Notebook, exc: Exception, executed: Path) -> str:
 
 def execute(nb: Notebook, params: dict, run_dir: Path, environ: dict[str, str] | None = None,
             timeout: int | None = CELL_TIMEOUT, stop: threading.Event | None = None,
-            template: Template | None = None) -> Outcome:
+            template: Template | None = None, batch: str = "run") -> Outcome:
     """Run ``nb`` with ``params`` into ``run_dir/<name>.ipynb`` in a kernel of its own; never raises.
 
     Args:
         nb: The notebook.
         params: The parameters injected into it.
-        run_dir: The run's folder, where the executed copy is written.
+        run_dir: Where the executed copy is written.
         environ: Environment variables for the kernel (the runner's figures folder).
         timeout: Seconds one cell may run.
         stop: Set when a stop was requested: the notebook is then not started.
         template: The template the kernel is forked from; None starts it anew (see :mod:`.forking`).
+        batch: What the notebook is run for, as a stop request names it (``run``, ``sweep``).
 
     Returns:
         The outcome; on failure its ``error`` names the notebook, the cell and
         what happened (see :func:`failure`), and where the executed copy is.
     """
-    from .kernel import Kernel
-
+    executed = run_dir / f"{nb.name}.ipynb"
+    outcome = Outcome(nb.name, params, executed)
+    not_started = Outcome(nb.name, params, executed, error=f"{nb.name}: not started (the {batch} was stopped)",
+                          started=False)
     if stop is not None and stop.is_set():
-        return Outcome(nb.name, params, run_dir / f"{nb.name}.ipynb",
-                       error=f"{nb.name}: not started (the run was stopped)", started=False)
-    kernel = Kernel(environ=environ, template=template)
+        return not_started
+    started = time.perf_counter()
     try:
-        return kernel.run(nb, params, run_dir / f"{nb.name}.ipynb", timeout=timeout, stop=stop)  # starts the kernel
-    finally:
-        kernel.stop()
+        with Kernel(environ, template) as kernel:
+            if stop is not None and stop.is_set():  # asked to stop while this kernel started
+                return not_started
+            executed.parent.mkdir(parents=True, exist_ok=True)
+            prepare(nb, params, executed)
+            kernel.run(executed, timeout)
+    except Exception as exc:  # a cell's error; a timeout, a dead kernel, a notebook that cannot be read
+        outcome.error = failure(nb, exc, executed)
+    outcome.seconds = time.perf_counter() - started
+    return outcome

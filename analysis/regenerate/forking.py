@@ -8,24 +8,33 @@ process (its own namespace, sockets and defaults: nothing an earlier run did
 reaches it) that starts in a fraction of a second.
 
 How it plugs in: through jupyter_client's supported extension point for
-starting kernels, a kernel provisioner. :class:`ForkProvisioner` is
-jupyter_client's own local provisioner with one step replaced: where that one
-starts ``python -m ipykernel_launcher -f <connection file>`` with ``Popen``,
-this one (:mod:`.provisioner`) asks the template to fork a child that runs the same launcher with
-the same arguments, environment and working directory. Everything else (the
-connection file over IPC sockets, interrupts, restarts, shutdown, the
-manager's view of the process) is jupyter_client's. It is registered under
-the entry point ``tip-norway-fork`` (pyproject.toml), and chosen by a kernel
-spec whose metadata names it (:func:`.provisioner.kernel_spec_manager`), so that papermill
-and nbclient drive a forked kernel exactly as they drive any other.
+starting kernels, a kernel provisioner (:mod:`.provisioner`): jupyter_client's
+own local provisioner with one step replaced, the ``Popen`` of ``python -m
+ipykernel_launcher -f <connection file>`` by a request to the template to
+fork a child that runs the same launcher with the same arguments, environment
+and working directory. Everything else (the connection file over IPC sockets,
+interrupts, shutdown, the manager's view of the process) is jupyter_client's,
+so papermill and nbclient drive a forked kernel exactly as they drive any other.
 
-The template lives for one run or one sweep (:func:`started_template`), so
-it never serves code older than the run: an edit to the package between two
-runs is seen by the next. A process that makes many runs (the test suite) may
-keep one across runs (:func:`kept_template`); it is replaced as soon as a file
-of the package differs from what it imported. Fork is used on Linux only; on macOS (where
-forking a process that has imported system frameworks is unsafe) and Windows
-the ordinary kernel is started (:func:`available`).
+A fork copies what was fixed when the template's interpreter started. So:
+
+- a kernel is forked only when the environment it asks for agrees with the
+  template's in every variable read at interpreter start or at import
+  (:data:`FIXED_AT_START`: the hash seed, ``PYTHONPATH``, the locale, thread
+  pools, matplotlib's backend); otherwise it is started anew
+  (:meth:`Template.serves`);
+- the template runs one thread when it forks, since a fork copies only the
+  thread that calls it (a lock another thread held stays locked in the child
+  for ever). Its BLAS libraries start no thread pool: every kernel, forked or
+  started anew, runs them on one thread (:data:`ONE_THREAD`), so both kinds do
+  the same arithmetic. The template checks before each fork and refuses
+  otherwise (:mod:`.forkserver`).
+
+The template lives for one run or one sweep (:func:`started_template`), so it
+never serves code older than the run: an edit to the package between two runs
+is seen by the next. Fork is used on Linux only; on macOS (where forking a
+process that has imported system frameworks is unsafe) and Windows the
+ordinary kernel is started (:func:`available`).
 
 This module imports nothing heavy: a run that finds everything up to date imports it too.
 """
@@ -33,25 +42,25 @@ This module imports nothing heavy: a run that finds everything up to date import
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-import signal
+import re
 import subprocess
 import sys
 import threading
-import time
-from pathlib import Path
 from typing import Any
 
 from .errors import RunError
-from .kernel import pid_alive
 
 #: In the template's command line (and so its forked kernels'), followed by the runner's process id: how a test,
 #: or a person with ``ps``, tells which runner they belong to.
 TEMPLATE_MARKER = "tip-norway-template-of-"
-#: The package a template imports.
-PACKAGE = Path(__file__).resolve().parents[1]
+#: Variables a Python process reads once, when its interpreter starts or a library loads: a forked kernel keeps the
+#: template's values, so a kernel that asks for others is started anew.
+FIXED_AT_START = re.compile(r"PYTHON\w*|LANG|LC_\w+|OMP_\w+|\w+_NUM_THREADS|MPLBACKEND|MPLCONFIGDIR")
+#: The thread pools of numpy's and scipy's BLAS, one thread in every kernel the runner starts (unless the
+#: environment says otherwise; such a kernel is started anew) and always in the template, which forks only with one.
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 _templates: dict[str, Template] = {}
 _templates_lock = threading.Lock()
@@ -71,21 +80,6 @@ def kernels_described(fresh: bool = False) -> str:
     return "a kernel forked per notebook run from a template that has imported what the notebooks import"
 
 
-def source_digest() -> str:
-    """The sha256 of every file of the package (its modules, the words' templates): what a template has imported."""
-    digest = hashlib.sha256()
-    for path in sorted(PACKAGE.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def _launch(environ: dict[str, str] | None) -> Template:
-    template = Template(environ)
-    template.launch()
-    return template
-
-
 def wait_until_ready(template: Template | None) -> None:
     """Wait for a launched template to finish its imports (nothing for None: kernels started anew).
 
@@ -102,60 +96,19 @@ def wait_until_ready(template: Template | None) -> None:
                        "above (--fresh-kernels starts every kernel anew)") from None
 
 
-#: The template kept between runs inside :func:`kept_template` (the test suite's), with the package source it imported.
-_kept: dict[str, Any] = {}
-_kept_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def kept_template():
-    """Within it, the runs and sweeps of this process share one template, started again when the package changes.
-
-    For a process that runs many small runs, such as the test suite: a template
-    costs seconds of imports, more than a run of a tiny notebook. It never serves
-    stale code: before each run the package's source is compared with what the
-    template imported (:func:`source_digest`), and a changed file, or a template
-    that has ended, starts a new one.
-    """
-    with _kept_lock:
-        _kept["on"] = _kept.get("on", 0) + 1  # re-entrant: the outermost one ends the template
-    try:
-        yield
-    finally:
-        with _kept_lock:
-            _kept["on"] -= 1
-            if not _kept["on"]:
-                if _kept.get("template") is not None:
-                    _kept["template"].stop()
-                _kept.clear()
-
-
-def _kept_or_new(environ: dict[str, str] | None) -> Template:
-    with _kept_lock:
-        digest = source_digest()
-        template = _kept.get("template")
-        if template is None or _kept.get("digest") != digest or template.process.poll() is not None:
-            if template is not None:
-                template.stop()
-            _kept.update(template=_launch(environ), digest=digest)
-        return _kept["template"]
-
-
 @contextlib.contextmanager
 def started_template(fresh: bool = False, environ: dict[str, str] | None = None):
     """The template a run or sweep forks its kernels from, for as long as it lasts; None for kernels started anew.
 
-    None when ``fresh`` (``--fresh-kernels``) or where fork is not used (:func:`available`). Inside
-    :func:`kept_template`, the kept one. The template is launched, not waited for: it imports while the
-    runner checks the data; :func:`wait_until_ready` (or the first fork) waits for it.
+    None when ``fresh`` (``--fresh-kernels``) or where fork is not used (:func:`available`). The template is
+    launched, not waited for: it imports while the runner checks the data; :func:`wait_until_ready` (or the
+    first fork) waits for it.
     """
     if fresh or not available():
         yield None
         return
-    if _kept.get("on"):
-        yield _kept_or_new(environ)
-        return
-    template = _launch(environ)
+    template = Template(environ)
+    template.launch()
     try:
         yield template
     finally:
@@ -163,7 +116,7 @@ def started_template(fresh: bool = False, environ: dict[str, str] | None = None)
 
 
 class TemplateError(RuntimeError):
-    """The template process did not start, or stopped answering."""
+    """The template process did not start, stopped answering, or refused to fork."""
 
 
 class Template:
@@ -176,8 +129,9 @@ class Template:
 
     def __init__(self, environ: dict[str, str] | None = None) -> None:
         self.environ = environ or {}
+        #: The environment the template's interpreter started with.
+        self.environment: dict[str, str] = {}
         self.process: subprocess.Popen | None = None
-        self.forks = 0
         self._lock = threading.Lock()
         self._reader = self._writer = None
         self._ready = False
@@ -199,10 +153,11 @@ class Template:
         """Start the template without waiting for it: it imports while the caller does other work."""
         from_runner, to_template = os.pipe()  # (read end, write end): the template reads what the runner writes
         from_template, to_runner = os.pipe()
+        self.environment = {**os.environ, **self.environ, **ONE_THREAD}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "analysis.regenerate.forkserver", str(from_runner), str(to_runner),
              f"{TEMPLATE_MARKER}{os.getpid()}"],
-            pass_fds=(from_runner, to_runner), env={**os.environ, **self.environ}, stdin=subprocess.DEVNULL)
+            pass_fds=(from_runner, to_runner), env=self.environment, stdin=subprocess.DEVNULL)
         os.close(from_runner)
         os.close(to_runner)
         self._writer = os.fdopen(to_template, "w", encoding="utf-8")
@@ -240,12 +195,19 @@ class Template:
                 self.process.wait()
             self.process = None
 
+    def serves(self, env: dict[str, str]) -> bool:
+        """Whether a kernel asking for ``env`` may be forked: it agrees with the template on :data:`FIXED_AT_START`."""
+        fixed = {name for name in (*env, *self.environment) if FIXED_AT_START.fullmatch(name)}
+        return all(env.get(name) == self.environment.get(name) for name in fixed)
+
     def _expect(self, key: str, doing: str) -> Any:
         line = self._reader.readline() if self._reader is not None else ""
         if not line:
             code = self.process.poll() if self.process is not None else None
             raise TemplateError(f"{doing}: the template process ended (exit status {code})")
         message = json.loads(line)
+        if "refused" in message:
+            raise TemplateError(f"{doing}: {message['refused']}")
         if key not in message:
             raise TemplateError(f"{doing}: unexpected answer {message}")
         return message[key]
@@ -262,12 +224,14 @@ class Template:
                 raise TemplateError(f"{doing}: {error}") from None
             return self._expect(key, doing)
 
-    def fork(self, argv: list[str], env: dict[str, str], cwd: str) -> ForkedProcess:
-        """A kernel started as ``python -m ipykernel_launcher *argv`` would be, with ``env`` in ``cwd``."""
+    def fork(self, argv: list[str], env: dict[str, str], cwd: str) -> int:
+        """The process id of a kernel started as ``python -m ipykernel_launcher *argv`` would be, in ``cwd``."""
         self.ready()
-        pid = self.ask({"fork": argv, "env": env, "cwd": cwd}, "pid", "forking a kernel")
-        self.forks += 1
-        return ForkedProcess(pid, self)
+        return self.ask({"fork": argv, "env": env, "cwd": cwd}, "pid", "forking a kernel")
+
+    def status(self, pid: int) -> int | None:
+        """None while the forked kernel ``pid`` runs, then its exit status (negative: the signal that ended it)."""
+        return self.ask({"status": pid}, "exit", "asking after a kernel")
 
 
 def template(template_id: str) -> Template:
@@ -277,46 +241,3 @@ def template(template_id: str) -> Template:
     if found is None:
         raise TemplateError(f"no template {template_id} is running (it lives for one run or sweep)")
     return found
-
-
-class ForkedProcess:
-    """A kernel forked by the template, seen as ``subprocess.Popen`` shows a child (it is the template's)."""
-
-    stdin = stdout = stderr = None
-
-    def __init__(self, pid: int, parent: Template) -> None:
-        self.pid = pid
-        self.returncode: int | None = None
-        self._parent = parent
-
-    def poll(self) -> int | None:
-        """The exit status once the kernel has ended (negative: the signal), else None."""
-        if self.returncode is None:
-            try:
-                self.returncode = self._parent.ask({"status": self.pid}, "exit", "asking after a kernel")
-            except TemplateError:  # the template is gone, and its children with it
-                self.returncode = None if pid_alive(self.pid) else -9
-        return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        """Wait for the kernel to end; ``subprocess.TimeoutExpired`` after ``timeout`` seconds."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
-                raise subprocess.TimeoutExpired("forked kernel", timeout)
-            time.sleep(0.02)
-        return self.returncode
-
-    def send_signal(self, number: int) -> None:
-        """Send ``number`` to the kernel (not to its group: jupyter_client signals the group itself)."""
-        if self.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, number)
-
-    def terminate(self) -> None:
-        """SIGTERM."""
-        self.send_signal(signal.SIGTERM)
-
-    def kill(self) -> None:
-        """SIGKILL."""
-        self.send_signal(signal.SIGKILL)

@@ -11,7 +11,8 @@ pipe it was given (MARKER only names the runner, for ``ps``):
 - ``{"fork": argv, "env": {...}, "cwd": "..."}``: fork a child that becomes the
   kernel ``python -m ipykernel_launcher argv`` would start, in a session of its
   own, with exactly ``env`` as its environment and ``cwd`` as its working
-  directory; answers ``{"pid": N}``;
+  directory; answers ``{"pid": N}``, or ``{"refused": why}`` when the template
+  runs more than one thread (:func:`threads_running`);
 - ``{"status": N}``: answers ``{"exit": None}`` while child N runs, then its exit
   status (negative: the signal that ended it), as ``Popen.poll`` gives it.
 
@@ -37,6 +38,7 @@ import os
 import select
 import signal
 import sys
+import threading
 import time
 
 #: Imported before any fork: the kernel, and what the notebooks import (the package pulls in the libraries).
@@ -53,10 +55,8 @@ _PR_SET_PDEATHSIG = 1
 
 def die_with_parent() -> None:
     """Ask Linux to kill this process when its parent ends (a no-op where there is no prctl)."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
 
 
 def _child(argv: list[str], env: dict[str, str], cwd: str, fds: tuple[int, int]) -> None:
@@ -114,6 +114,34 @@ def _wait_for_session(pid: int) -> None:
         time.sleep(0.0005)
 
 
+def threads_running() -> str | None:
+    """Why this process may not fork now: it runs threads besides the calling one (None: it runs one).
+
+    A fork copies only the calling thread: a lock another one held (in Python, or in a native library such as a
+    BLAS thread pool, which ``threading`` does not see) would stay locked in the child for ever.
+    """
+    python, native = threading.active_count(), len(os.listdir("/proc/self/task"))
+    if python == native == 1:
+        return None
+    return f"the template runs {native} threads ({python} of them Python's); it forks only from one thread"
+
+
+def _fork(request: dict, set_by_imports: dict[str, str], children: _Children, fds: tuple[int, int]) -> dict:
+    """Fork the kernel ``request`` asks for, once the template is seen to run one thread; the answer to send."""
+    refused = threads_running()
+    if refused is not None:
+        return {"refused": refused}
+    # what the template's streams hold would otherwise be written again by every child when it flushes them
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        _child(request["fork"], {**set_by_imports, **request["env"]}, request["cwd"], fds)
+    children.running.add(pid)
+    _wait_for_session(pid)
+    return {"pid": pid}
+
+
 class _KernelShell:
     """What ``get_ipython()`` answers inside a kernel, as far as an import asks: a shell with a kernel."""
 
@@ -124,11 +152,10 @@ class _KernelShell:
 def _as_in_a_kernel():
     """Let the imports see what they would see in a kernel: ``get_ipython()`` returning a kernel's shell.
 
-    pandas decides at import whether it runs in a terminal (``display.max_columns`` 0, as wide as the
-    terminal) or in a kernel (20), and its ``display.encoding`` from ``sys.stdout``; a cold kernel imports it
-    with the kernel's shell and streams in place. Modules that
-    would use the shell itself at import (matplotlib's inline backend) are not imported here: the kernel
-    imports them, with its real shell.
+    pandas decides at import whether it runs in a terminal (``display.max_columns`` 0, as wide as the terminal)
+    or in a kernel (20), and its ``display.encoding`` from ``sys.stdout``; a cold kernel imports it with the
+    kernel's shell and streams in place. Modules that would use the shell itself at import (matplotlib's inline
+    backend) are not imported here: the kernel imports them, with its real shell.
     """
     import builtins
     import io
@@ -212,12 +239,7 @@ def serve(read_fd: int, write_fd: int) -> None:
                 return
             request = json.loads(line)
             if "fork" in request:
-                pid = os.fork()
-                if pid == 0:
-                    _child(request["fork"], {**set_by_imports, **request["env"]}, request["cwd"], (read_fd, write_fd))
-                children.running.add(pid)
-                _wait_for_session(pid)
-                answer({"pid": pid})
+                answer(_fork(request, set_by_imports, children, (read_fd, write_fd)))
             else:
                 answer({"exit": children.status(request["status"])})
     finally:

@@ -35,70 +35,43 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from queue import Empty, SimpleQueue
 from typing import TYPE_CHECKING
 
 from .. import config
 from ..config import FIGURES_DIR_ENV
 from ..data.records import write_json
 from . import manifest as record
-from .batch import Progress, new_folder, now, parallel, say_on_stderr, tally, workers_for
+from .batch import Task, execute_all, new_folder, now, say_on_stderr, tally, workers_for
 from .errors import ParameterError, RunError
 from .execute import CELL_TIMEOUT, Outcome
 from .forking import kernels_described, started_template, wait_until_ready
 from .grid import check_combinations, combinations, described
-from .kernel import Kernel
 from .notebooks import Notebook, discover, select
 from .stopping import Stop, stoppable
 from .sweep_results import collect, status
 
 if TYPE_CHECKING:
     from ..data import Dataset
-    from .forking import Template
 
 #: The largest grid run without ``--max-runs``.
 MAX_RUNS = 100
 
 
 def _execute(nb: Notebook, combos: list[dict], sweep_dir: Path, workers: int, fresh_kernels: bool,
-             say: Callable[[str], None], stop: Stop, timeout: int | None) -> tuple[list[Outcome], int]:
-    """Run every combination on ``workers`` threads, each in a kernel of its own; outcomes in order, kernels started.
+             say: Callable[[str], None], stop: Stop, timeout: int | None) -> list[Outcome]:
+    """Run every combination on ``workers`` threads, each in a kernel of its own; outcomes in order.
 
-    A stop request keeps the combinations not yet started from starting; they get an outcome that says so.
+    Run ``k`` goes to ``runs/<k>/``, its charts to ``runs/<k>/figures``. A stop request keeps the combinations not
+    yet started from starting; they get an outcome that says so.
     """
-    queue: SimpleQueue = SimpleQueue()
+    tasks = []
     for k, combo in enumerate(combos, start=1):
-        queue.put((k, combo))
-    outcomes: dict[int, Outcome] = {}
-    starts = []
-    said = Progress(len(combos), say, stop)
-
-    def executed(k: int) -> Path:
-        return sweep_dir / "runs" / f"{k:03d}" / f"{nb.name}.ipynb"
-
-    def worker(template: Template | None) -> None:
-        while not stop.requested.is_set():
-            try:
-                k, combo = queue.get_nowait()
-            except Empty:
-                return
-            kernel = Kernel(environ={FIGURES_DIR_ENV: str(executed(k).parent / "figures")}, template=template)
-            try:
-                outcomes[k] = kernel.run(nb, combo, executed(k), timeout=timeout, stop=stop.requested)  # starts it
-            finally:
-                starts.append(kernel.starts)
-                kernel.stop()
-            said.ended(f"run {k} ({described(combo) or 'defaults'})", outcomes[k])
-
-    with started_template(fresh_kernels) as template, parallel(workers, stop) as pool:
+        run_dir = sweep_dir / "runs" / f"{k:03d}"
+        tasks.append(Task(f"run {k} ({described(combo) or 'defaults'})", nb, combo, run_dir,
+                          {FIGURES_DIR_ENV: str(run_dir / "figures")}))
+    with started_template(fresh_kernels) as template:
         wait_until_ready(template)
-        for future in [pool.submit(worker, template) for _ in range(workers)]:
-            future.result()
-    for k, combo in enumerate(combos, start=1):
-        outcomes.setdefault(k,
-                            Outcome(nb.name, combo, executed(k),
-                                    error=f"{nb.name}: not started (the sweep was stopped)", started=False))
-    return [outcomes[k] for k in sorted(outcomes)], sum(starts)
+        return execute_all(tasks, workers, stop, say, timeout, template, "sweep")
 
 
 def sweep(
@@ -177,24 +150,15 @@ def _sweep(nb: Notebook, grid: dict[str, list], combos: list[dict], workers: int
     }
     record.write_incomplete(manifest, sweep_dir)  # replaced at the end: a sweep killed midway says so in its folder
     say(f"sweeping {nb.name}: {len(combos)} run(s) on {kernels}, into {sweep_dir}")
-    outcomes, starts = _execute(nb, combos, sweep_dir, workers, fresh_kernels, say, stop, cell_timeout)
+    outcomes = _execute(nb, combos, sweep_dir, workers, fresh_kernels, say, stop, cell_timeout)
     stopped = stop.requested.is_set()  # a request that comes later finds every run ended
-    results, tables, headline = collect(nb, combos, outcomes, sweep_dir, stopped)
-    results.to_csv(sweep_dir / "results.csv", index=False, lineterminator="\n")
-    tables.to_csv(sweep_dir / "tables.csv", index=False, lineterminator="\n")
-    charts = []
-    swept = [name for name, values in grid.items() if len(values) > 1] or list(grid)
-    if headline is not None and (results.status == "ok").any():
-        from ..charts.sweep import save_sweep_chart
-
-        charts = save_sweep_chart(results, swept, headline["label"], nb.name, sweep_dir)
+    headline, charts = _write_results(nb, grid, combos, outcomes, sweep_dir, stopped)
     finished, failed, waiting = tally(outcomes)
     manifest.update({
         "status": "stopped" if stop.requested.is_set() else "failed" if failed else "complete",
         "succeeded": len(finished),
         "failed": len(failed),
         "not_started": len(waiting),
-        "kernels_started": starts,
         "seconds": round(time.perf_counter() - started, 3),
         "headline": headline and {"fact": headline["fact"], "label": headline["label"]},
         "files": ["results.csv", "tables.csv", *(p.name for p in charts)],
@@ -207,6 +171,29 @@ def _sweep(nb: Notebook, grid: dict[str, list], combos: list[dict], workers: int
     where = f"{config.shown(sweep_dir / 'results.csv')}" + (f" and {config.shown(charts[0])}" if charts else "")
     if headline is None:
         where += f" (no chart: {nb.name}'s analysis has no single headline number)"
+    _end(combos, outcomes, manifest, where, stop, stopped, say)
+    return manifest
+
+
+def _write_results(nb: Notebook, grid: dict[str, list], combos: list[dict], outcomes: list[Outcome],
+                   sweep_dir: Path, stopped: bool) -> tuple[dict | None, list[Path]]:
+    """Write ``results.csv``, ``tables.csv`` and the headline chart; the headline fact and the chart's files."""
+    results, tables, headline = collect(nb, combos, outcomes, sweep_dir, stopped)
+    results.to_csv(sweep_dir / "results.csv", index=False, lineterminator="\n")
+    tables.to_csv(sweep_dir / "tables.csv", index=False, lineterminator="\n")
+    charts = []
+    swept = [name for name, values in grid.items() if len(values) > 1] or list(grid)
+    if headline is not None and (results.status == "ok").any():
+        from ..charts.sweep import save_sweep_chart
+
+        charts = save_sweep_chart(results, swept, headline["label"], nb.name, sweep_dir)
+    return headline, charts
+
+
+def _end(combos: list[dict], outcomes: list[Outcome], manifest: dict, where: str, stop: Stop, stopped: bool,
+         say: Callable[[str], None]) -> None:
+    """Say how the sweep ended, its results ``where``; raise when it was stopped or a run failed."""
+    finished, failed, waiting = tally(outcomes)
     if stopped:
         raise stop.stopped(f"{len(finished)} run(s) finished, {len(failed)} interrupted or failed, "
                            f"{len(waiting)} not started; what finished is in {where} (its manifest says 'stopped')")
@@ -220,4 +207,3 @@ def _sweep(nb: Notebook, grid: dict[str, list], combos: list[dict], workers: int
                                   *(f"  - run {combos.index(o.parameters) + 1} ({described(o.parameters)}): {o.error}"
                                     for o in failed)]))
     say(f"all {len(combos)} run(s) succeeded in {manifest['seconds']:.1f} s; results in {where}")
-    return manifest

@@ -6,23 +6,29 @@ template, as a run's or a sweep's are, and started anew, as ``--fresh-kernels``
 starts them. After a forked run has changed the state, the next forked kernel
 must read exactly what a cold kernel reads; what is random (numpy's global
 generator) must differ between kernels rather than be copied from the template.
+
+Then the fork's own edges, each with a real template: it forks from one thread only, what its streams hold is
+written once, a kernel asking for an environment the template cannot give is started anew, and a kernel whose
+template died ends with its status unknown.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 import psutil
 import pytest
+from kept_template import KeptTemplate
 from test_runner import write_notebook
 
 from analysis.config import FIGURES_DIR_ENV
-from analysis.regenerate import forking
-from analysis.regenerate.forking import Template, available
-from analysis.regenerate.kernel import Kernel
+from analysis.regenerate.execute import execute
+from analysis.regenerate.forking import ONE_THREAD, Template, available
 from analysis.regenerate.notebooks import discover
 
 pytestmark = [pytest.mark.kernel,
@@ -74,6 +80,7 @@ print(json.dumps({
     "argv0": os.path.basename(sys.argv[0]),
     "random": np.random.get_state()[1][:4].tolist(),
     "pid": os.getpid(),
+    "parent": os.getppid(),
     "session_leader": os.getsid(0) == os.getpid(),
 }))"""
 
@@ -97,24 +104,24 @@ def probes(tmp_path_factory):
     nb = discover(write_notebook(folder / "notebooks" / "01_probe.ipynb", PROBE, params="step: int = 0").parent)[0]
 
     def one(step: int, name: str, template: Template | None):
-        environ = {FIGURES_DIR_ENV: str(folder / name / "figures")}
-        with Kernel(environ=environ, template=template) as kernel:
-            return kernel.run(nb, {"step": step}, folder / name / "01_probe.ipynb")
+        return execute(nb, {"step": step}, folder / name, {FIGURES_DIR_ENV: str(folder / name / "figures")},
+                       template=template)
 
     with Template() as template:
         forked = {name: one(step, name, template)
                   for name, step in (("changes", 1), ("after", 0), ("leaked", 2), ("forgotten", 3), ("again", 0))}
-        forks = template.forks
+        template_pid = template.process.pid
     cold = one(0, "cold", None)
-    return forked, cold, forks
+    return forked, cold, template_pid
 
 
 def test_each_run_gets_a_kernel_of_its_own_forked_from_the_template(probes):
-    forked, cold, forks = probes
-    assert forks == 5
+    forked, cold, template_pid = probes
     assert forked["changes"].error is None and cold.error is None
-    pids = {_printed(o.executed)["pid"] for o in (forked["changes"], forked["after"], forked["again"])}
-    assert len(pids) == 3  # three processes
+    printed = [_printed(o.executed) for o in (forked["changes"], forked["after"], forked["again"])]
+    assert len({p["pid"] for p in printed}) == 3  # three processes
+    assert {p["parent"] for p in printed} == {template_pid}
+    assert _printed(cold.executed)["parent"] == os.getpid()  # started anew, by this process
     assert _printed(forked["after"].executed)["session_leader"] and _printed(cold.executed)["session_leader"]
 
 
@@ -156,22 +163,126 @@ def test_the_template_and_its_kernels_end_with_it(tmp_path):
     template = Template()
     template.start()
     pid = template.process.pid
-    process = template.fork(["-f", str(tmp_path / "kernel.json")], dict(os.environ), str(tmp_path))
-    assert psutil.pid_exists(process.pid) and process.poll() is None
+    kernel = template.fork(["-f", str(tmp_path / "kernel.json")], dict(os.environ), str(tmp_path))
+    assert psutil.pid_exists(kernel) and template.status(kernel) is None
     template.stop()
     assert not psutil.pid_exists(pid)
-    assert not psutil.pid_exists(process.pid) or psutil.Process(process.pid).status() == psutil.STATUS_ZOMBIE
+    assert not psutil.pid_exists(kernel) or psutil.Process(kernel).status() == psutil.STATUS_ZOMBIE
 
 
-def test_a_kept_template_serves_every_run_until_a_file_of_the_package_changes(tmp_path, monkeypatch):
+def test_a_kept_template_serves_every_run_until_a_file_of_the_package_changes(tmp_path):
     package = tmp_path / "analysis"
     package.mkdir()
     (package / "module.py").write_text("A = 1\n")
-    monkeypatch.setattr(forking, "PACKAGE", package)  # the files whose digest is compared
-    with forking.kept_template():
-        with forking.started_template() as first, forking.started_template() as second:
+    kept = KeptTemplate(package)  # the files whose digest is compared
+    try:
+        with kept.started() as first, kept.started() as second:
             assert first is second and first.process.poll() is None
         (package / "module.py").write_text("A = 2\n")
-        with forking.started_template() as third:
+        with kept.started() as third:
             assert third is not first and first.process is None  # the old one was stopped
             assert third.process.poll() is None
+    finally:
+        kept.stop()
+
+
+def test_the_suite_s_runs_and_sweeps_share_the_kept_template():
+    import analysis.regenerate.run as run_module
+    import analysis.regenerate.sweep as sweep_module
+
+    with run_module.started_template() as first, sweep_module.started_template() as second:
+        assert first is second and first.process.poll() is None
+
+    with run_module.started_template(fresh=True) as fresh:
+        assert fresh is None
+
+
+# --- the fork's edges ---------------------------------------------------------------------------------------
+
+def _one_notebook(folder: Path, source: str) -> object:
+    (folder / "notebooks").mkdir(parents=True)
+    return discover(write_notebook(folder / "notebooks" / "01_edge.ipynb", source).parent)[0]
+
+
+def _printed_lines(executed: Path) -> list[str]:
+    nb = nbformat.read(executed, as_version=4)
+    return [line for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("name") == "stdout"
+            for line in o["text"].splitlines()]
+
+
+def _startup(folder: Path, code: str) -> dict[str, str]:
+    """An environment whose interpreter runs ``code`` at start (a ``sitecustomize`` on ``PYTHONPATH``)."""
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text(code)
+    return {"PYTHONPATH": os.pathsep.join([str(folder), *filter(None, [os.environ.get("PYTHONPATH")])])}
+
+
+def test_the_template_runs_one_thread_its_blas_pools_off_and_every_kernel_is_told_the_same(tmp_path):
+    nb = _one_notebook(tmp_path, "import os\nprint(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])")
+    with Template() as template:
+        forked = execute(nb, {}, tmp_path / "forked", template=template)
+        process = psutil.Process(template.process.pid)
+        assert process.num_threads() == 1  # numpy, scipy and the package imported, a kernel forked: no thread pool
+        assert {k: process.environ()[k] for k in ONE_THREAD} == {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    cold = execute(nb, {}, tmp_path / "cold")
+    assert _printed_lines(forked.executed) == _printed_lines(cold.executed) == ["1 1"]
+
+
+@pytest.mark.parametrize("code", ["import threading, time\nthreading.Thread(target=time.sleep, args=(600,), "
+                                  "daemon=True).start()\n",
+                                  "import zmq\ncontext = zmq.Context.instance()\ncontext.socket(zmq.PUB)\n"],
+                         ids=["a Python thread", "native threads only"])
+def test_a_template_running_another_thread_refuses_to_fork(tmp_path, code):
+    environ = _startup(tmp_path / "startup", code)
+    nb = _one_notebook(tmp_path, "print('ran')")
+    with Template(environ) as template:
+        outcome = execute(nb, {}, tmp_path / "run", environ, template=template)
+        threads = psutil.Process(template.process.pid).num_threads()
+    assert threads > 1
+    assert outcome.error.startswith(
+        "01_edge: not run, its kernel could not be started: forking a kernel: the template runs "
+        f"{threads} threads ({2 if 'threading' in code else 1} of them Python's); it forks only from one thread; "
+        "run again, or with --fresh-kernels")
+
+
+def test_what_the_template_s_output_holds_is_written_once_not_once_more_per_kernel(tmp_path, capfd):
+    environ = {**_startup(tmp_path / "startup", "print('said by the template', end='')\n"),
+               "PYTHONUNBUFFERED": ""}  # buffered, as when the runner's output goes to a file or a pipe
+    nb = _one_notebook(tmp_path, "import os\nprint(os.getppid())")
+    with Template(environ) as template:
+        outcomes = [execute(nb, {}, tmp_path / f"run{k}", environ, template=template) for k in range(3)]
+        template_pid = template.process.pid
+    assert {int(_printed_lines(o.executed)[0]) for o in outcomes} == {template_pid}  # three kernels forked
+    assert capfd.readouterr().out.count("said by the template") == 1
+
+
+def test_a_kernel_asking_for_another_hash_seed_is_started_anew_and_gets_it(tmp_path):
+    nb = _one_notebook(tmp_path, "import os\nprint(hash('tip-norway'), os.getppid())")
+    with Template() as template:
+        forked = execute(nb, {}, tmp_path / "forked", template=template)
+        seeded = execute(nb, {}, tmp_path / "seeded", {"PYTHONHASHSEED": "1234"}, template=template)
+        template_pid = template.process.pid
+    expected = subprocess.run([sys.executable, "-c", "print(hash('tip-norway'))"], capture_output=True, text=True,
+                              env={**os.environ, "PYTHONHASHSEED": "1234"}, check=True).stdout.strip()
+    assert _printed_lines(forked.executed)[0].split()[1] == str(template_pid)
+    assert _printed_lines(seeded.executed)[0].split() == [expected, str(os.getpid())]
+
+
+@pytest.mark.parametrize(("variable", "value", "forked"), [
+    ("PYTHONHASHSEED", "0", False), ("PYTHONPATH", "/elsewhere", False), ("LANG", "nb_NO.UTF-8", False),
+    ("LC_ALL", "C", False), ("OMP_NUM_THREADS", "2", False), ("OPENBLAS_NUM_THREADS", "4", False),
+    ("MPLBACKEND", "agg", False), (FIGURES_DIR_ENV, "/elsewhere", True), ("ANYTHING", "else", True)])
+def test_a_kernel_is_forked_only_when_the_template_has_its_start_time_environment(variable, value, forked):
+    template = Template()
+    template.environment = {**os.environ, **ONE_THREAD}  # what launch() records, without starting a process
+    assert template.serves({**os.environ, **ONE_THREAD}) and not template.serves(dict(os.environ))
+    assert template.serves({**os.environ, **ONE_THREAD, variable: value}) is forked
+
+
+def test_a_kernel_whose_template_died_ends_with_its_exit_status_unknown(tmp_path):
+    nb = _one_notebook(tmp_path, "import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(600)")
+    with Template() as template:
+        outcome = execute(nb, {}, tmp_path / "run", template=template)
+    assert outcome.error == (
+        "01_edge: cell 3, counting from 1 ('import os, signal, time'): the kernel died while it ran (status unknown); "
+        f"the executed notebook is kept at {tmp_path / 'run' / '01_edge.ipynb'}")

@@ -24,8 +24,8 @@ from test_runner import write_notebook
 
 from analysis import config
 from analysis.regenerate.forking import TEMPLATE_MARKER
-from analysis.regenerate.kernel import SOCKETS_PREFIX, remove_orphaned_sockets
 from analysis.regenerate.lock import run_lock
+from analysis.regenerate.sockets import SOCKETS_PREFIX, remove_orphaned_sockets
 
 #: Starts kernels or the command line in processes of their own: left out of `make test-fast`.
 pytestmark = pytest.mark.kernel

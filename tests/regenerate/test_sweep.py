@@ -99,7 +99,6 @@ def test_a_sweep_writes_its_chart_and_manifest_and_never_touches_figures(funding
     assert manifest["grid"] == {"exchange_rate": [7.5, 8, 9.25],
                                 "denominator": ["victims_identified_assisted", "initial_contacts"]}
     assert (manifest["runs"], manifest["succeeded"], manifest["failed"]) == (6, 6, 0)
-    assert manifest["kernels_started"] == 6  # a kernel per run, forked from the sweep's template
     assert manifest["kernels"].startswith("a kernel forked per notebook run")
     assert manifest["headline"] == {"fact": "per_victim", "label": "funding per victim, in USD"}
     assert [r["parameters"]["exchange_rate"] for r in manifest["run_list"]] == [7.5, 7.5, 8.0, 8.0, 9.25, 9.25]
@@ -235,6 +234,6 @@ def test_fresh_kernels_start_one_kernel_per_run_and_give_the_same_results(tmp_pa
     assert code == 0
     folder = _only_sweep(output)
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["kernels_started"] == 2 and "(--fresh-kernels)" in manifest["kernels"]
+    assert "(--fresh-kernels)" in manifest["kernels"]
     first, fourth = (_printed(folder / "runs" / k / "01_probe.ipynb") for k in ("001", "002"))
     assert first["linewidth"] == 9.5 and fourth["linewidth"] == 1.5 and "leaked" not in fourth["names"]
