@@ -19,9 +19,8 @@ Measures, on this machine:
 * loading all curated tables once the libraries are imported: as a notebook does,
   trusting the verdict kept in ``output/cache/`` (the files read, not checked again), and validating them again.
 
-Usage: ``python benchmarks/bench_regenerate.py [--repeat N]``. Results are printed
-as a table and written to ``benchmarks/results.json``, from which ``benchmarks/speed_table.py`` writes the
-table of docs/speed.md.
+Usage: ``python benchmarks/bench_regenerate.py [--repeat N]``. Results are written to ``benchmarks/results.json``,
+from which ``benchmarks/speed_table.py`` writes the table of docs/speed.md.
 """
 
 from __future__ import annotations
@@ -45,12 +44,12 @@ import psutil
 from jupyter_client.manager import KernelManager
 
 from analysis import config
-from analysis.regenerate.execute import kernel_config
+from analysis.regenerate.client import ReadyClient
 from analysis.regenerate.forking import TEMPLATE_MARKER, Template
-from analysis.regenerate.kernel import ready
 from analysis.regenerate.notebooks import discover
 from analysis.regenerate.provisioner import kernel_spec_manager
 from analysis.regenerate.run import run
+from analysis.regenerate.sockets import kernel_config
 from analysis.regenerate.sweep import sweep
 
 TARGETS = {"ratio_to_cli_loop": 0.25, "sweep_ratio_to_cli_loop": 0.08, "noop_s": 1.0, "noop_ratio_to_full": 0.1,
@@ -85,9 +84,9 @@ def floor_seconds() -> float:
 def forked_ready_seconds(template: Template) -> float:
     """A kernel forked from ``template`` until it has answered and imported pandas, matplotlib and seaborn.
 
-    Its readiness is waited for as the runner waits for it (:func:`analysis.regenerate.kernel.ready`).
+    Its readiness is waited for as the runner waits for it
+    (:meth:`analysis.regenerate.client.ReadyClient.wait_for_ready`).
     """
-    from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_core.utils import run_sync
 
     started = time.perf_counter()
@@ -95,11 +94,11 @@ def forked_ready_seconds(template: Template) -> float:
         km = KernelManager(kernel_name="python3", config=kernel_config(Path(sockets)),
                            kernel_spec_manager=kernel_spec_manager(template.id, "python3"))
         km.start_kernel()
-        client = AsyncKernelClient(parent=km)
+        client = ReadyClient(parent=km)
         client.load_connection_info(km.get_connection_info())
         client.start_channels()
         try:
-            run_sync(ready)(client, 120)
+            run_sync(client.wait_for_ready)(120)
             run_sync(client.execute_interactive)("import pandas, matplotlib, seaborn", timeout=120)
             seconds = time.perf_counter() - started
         finally:
@@ -283,7 +282,6 @@ def main() -> None:
         "kernel_peak_mb": round(peak_mb, 1),
         "sweep_runs": len(combos),
         "sweep_workers": sweeps[0][1]["workers"],
-        "sweep_kernels_started": sweeps[0][1]["kernels_started"],
         "sweep_cli_loop_s": round(sweep_loop, 2),
         "sweep_s": round(swept, 2),
         "sweep_ratio_to_cli_loop": round(swept / sweep_loop, 3),
@@ -299,37 +297,7 @@ def main() -> None:
     }
     out = Path(__file__).with_name("results.json")
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print("| measure | value | target |\n|---|---|---|")
-    print(f"| floor: kernel start + import pandas, matplotlib, seaborn | {floor:.2f} s | |")
-    print(f"| a kernel forked from the template, ready with them imported | {ready:.3f} s | <= "
-          f"{TARGETS['forked_ready_s']} s |")
-    print(f"| sequential `papermill` CLI loop, {len(notebooks)} notebooks | {loop:.2f} s | |")
-    print(f"| `tip-norway run`, {results['workers']} workers | {full:.2f} s | |")
-    print(f"| regeneration / CLI loop | {full / loop:.2f} | <= {TARGETS['ratio_to_cli_loop']} |")
-    print(f"| `tip-norway run --fresh-kernels` (every kernel started anew) | {cold_full:.2f} s | |")
-    for name, seconds in per_notebook.items():
-        print(f"| {name} (floor + {seconds - floor:.2f} s) | {seconds:.2f} s | <= floor + "
-              f"{TARGETS['notebook_over_floor_s']} s |")
-    print(f"| peak resident memory of a kernel | {peak_mb:.0f} MB | < {TARGETS['kernel_peak_mb']} MB |")
-    print(f"| peak unique memory of a forked kernel (not shared with the template) | {unique_mb:.0f} MB | <= "
-          f"{TARGETS['kernel_unique_mb']} MB |")
-    print(f"| peak unique memory of a kernel started anew | {cold_unique_mb:.0f} MB | |")
-    print(f"| sequential `papermill` CLI loop, {len(combos)} runs of {SWEPT} | {sweep_loop:.2f} s | |")
-    print(f"| `tip-norway sweep`, the same {len(combos)} runs, {results['sweep_workers']} workers, a kernel forked "
-          f"per run | {swept:.2f} s | |")
-    print(f"| sweep / CLI loop | {swept / sweep_loop:.2f} | <= {TARGETS['sweep_ratio_to_cli_loop']} |")
-    print(f"| peak resident memory of a kernel in the sweep | {sweep_peak_mb:.0f} MB | <= "
-          f"{TARGETS['kernel_peak_mb']} MB |")
-    print(f"| `tip-norway run --force` (command, every notebook) | {full_cmd:.2f} s | |")
-    print(f"| `tip-norway run`, nothing changed (command) | {noop:.2f} s | <= {TARGETS['noop_s']} s |")
-    print(f"| no-op / forced run | {noop / full_cmd:.3f} | <= {TARGETS['noop_ratio_to_full']} |")
-    print(f"| `analysis.load()` after imports, best of 7 processes (median of 30 loads each) | {load_best:.1f} ms | < "
-          f"{TARGETS['load_ms']} ms |")
-    print(f"| the same, median of the 7 processes | {load_median:.1f} ms | |")
-    print("| `analysis.load(fresh=True)`, validating every table again, best of 7 processes | "
-          f"{validate_best:.1f} ms | |")
-    print(f"| the same, median of the 7 processes | {validate_median:.1f} ms | |")
-    print(f"\nwritten to {config.display(out)}")
+    print(f"written to {config.display(out)}; benchmarks/speed_table.py renders it in docs/speed.md")
 
 
 if __name__ == "__main__":

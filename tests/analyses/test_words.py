@@ -17,14 +17,17 @@ from analysis.data import load
 
 NOTEBOOKS = sorted(config.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 ANALYSES_DIR = config.ROOT / "analysis" / "analyses"
-#: The modules that compute a notebook's story: the twelve named after their notebook.
-TOPIC_MODULES = sorted(ANALYSES_DIR / f"{topic(name)}.py" for name in ANALYSES)
+#: The modules that compute a notebook's story: the twelve named after their notebook, and those holding the steps of
+#: one of them.
+STEP_MODULES = ("nordic_pooling.py", "nordic_funnel.py", "series_conviction_table.py", "series_conviction_findings.py")
+TOPIC_MODULES = sorted([*(ANALYSES_DIR / f"{topic(name)}.py" for name in ANALYSES),
+                        *(ANALYSES_DIR / name for name in STEP_MODULES)])
 WORDS = 4  # a literal with more words than this is a sentence, not a label
 #: Longer labels that name a thing rather than say something of it, and may stay in the code.
 LABELS = {
     ("series_funding.py", "victims in the TIP's government count"),  # a denominator's name, in DENOMINATORS
     # a table's missing_reason, as the curated data write it
-    ("series_conviction_gap.py", "no source covers this year"),
+    ("series_conviction_table.py", "no source covers this year"),
 }
 
 
@@ -91,20 +94,7 @@ def sentences(source: str) -> list[tuple[int, str]]:
     headline's label, declared with the analysis).
     """
     tree = ast.parse(source)
-    skip = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef) and node.body:
-            first = node.body[0]
-            if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-                    and isinstance(first.value.value, str)):
-                skip.add(id(first.value))
-        domain = isinstance(node, ast.ClassDef) and any(getattr(b, "id", None) == "Domain" for b in node.bases)
-        if isinstance(node, ast.Raise) or domain or (isinstance(node, ast.keyword) and node.arg == "message"):
-            skip |= {id(inner) for inner in ast.walk(node)}
-        if isinstance(node, ast.FunctionDef):
-            skip |= {id(inner) for decorator in node.decorator_list for inner in ast.walk(decorator)}
-            skip |= {id(inner) for arg in node.args.args + node.args.kwonlyargs if arg.annotation
-                     for inner in ast.walk(arg.annotation)}
+    skip = _left_out(tree)
     found = []
     for node in ast.walk(tree):
         if id(node) in skip:
@@ -119,6 +109,25 @@ def sentences(source: str) -> list[tuple[int, str]]:
         if len(text.split()) > WORDS:
             found.append((node.lineno, text))
     return found
+
+
+def _left_out(tree: ast.AST) -> set[int]:
+    """The ids of the nodes :func:`sentences` leaves out: docstrings, raises, parameters' declarations, decorators."""
+    skip = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef) and node.body:
+            first = node.body[0]
+            if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                    and isinstance(first.value.value, str)):
+                skip.add(id(first.value))
+        domain = isinstance(node, ast.ClassDef) and any(getattr(b, "id", None) == "Domain" for b in node.bases)
+        if isinstance(node, ast.Raise) or domain or (isinstance(node, ast.keyword) and node.arg == "message"):
+            skip |= {id(inner) for inner in ast.walk(node)}
+        if isinstance(node, ast.FunctionDef):
+            skip |= {id(inner) for decorator in node.decorator_list for inner in ast.walk(decorator)}
+            skip |= {id(inner) for arg in node.args.args + node.args.kwonlyargs if arg.annotation
+                     for inner in ast.walk(arg.annotation)}
+    return skip
 
 
 def test_no_analysis_module_writes_a_sentence():
@@ -166,8 +175,10 @@ def test_the_stored_closing_is_the_closing_the_analysis_renders(results, path):
 
 
 def _section(path: Path, name: str) -> str:
-    """The text of one section of a template, read here without the package's reader."""
+    """The text of one section of a template, read here without the package's reader (its front matter left out)."""
     text = path.read_text(encoding="utf-8")
+    if text.startswith("---\n"):
+        text = text.split("\n---\n", 1)[1]
     preamble, _, rest = text.partition("\n## ")
     body = ("## " + rest).split(f"## {name}\n", 1)[1].split("\n## ", 1)[0]
     return preamble + "\n" + body
