@@ -41,12 +41,12 @@ def imported(path) -> set[str]:
 
 
 #: The modules at the package's root, which every layer may import and which import no module of the package.
-SHARED = {"config.py", "parameters.py"}
+SHARED = {"config.py", "parameters.py", "steps.py"}
 
 
 @pytest.mark.parametrize("name", sorted(SHARED))
-def test_a_shared_module_imports_nothing_of_the_package(name):
-    assert not {m for m in imported(PACKAGE / name) if m.startswith("analysis")}, name
+def test_a_shared_module_imports_nothing_of_the_package_but_config(name):
+    assert not {m for m in imported(PACKAGE / name) if m.startswith("analysis")} - {"analysis", "analysis.config"}, name
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
@@ -78,12 +78,13 @@ def test_a_notebook_its_analysis_and_its_drawing_share_one_name():
         assert charts.DRAWINGS[nb.name].__module__ == f"analysis.charts.{topic}"
 
 
-def test_an_analysis_declared_outside_the_module_of_its_name_is_refused():
+def test_an_analysis_in_a_module_that_is_no_step_is_refused_naming_the_words_it_lacks():
     from analysis.analyses.result import analysis_of
+    from analysis.steps import StepError
 
     def analyse(data):
         raise AssertionError("never called")
 
-    analyse.__module__ = "analysis.analyses.conviction_gap"
-    with pytest.raises(ImportError, match=r"analyses/labor_vs_sex_attention\.py, not conviction_gap\.py"):
-        analysis_of("02_labor_vs_sex_attention")(analyse)
+    analyse.__module__ = "analysis.analyses.no_such_topic"
+    with pytest.raises(StepError, match=r"words/no_such_topic\.md: cannot be read"):
+        analysis_of()(analyse)

@@ -93,12 +93,7 @@ def cumulative_comparison(figures: pd.DataFrame, confidence: float = 0.95) -> pd
     return table
 
 
-#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
-#: (see analysis.regenerate.incremental; tests/regenerate/test_incremental.py runs it and checks).
-READS = ("figures", "sources")
-
-
-@analysis_of("01_conviction_gap", headline=("victims_per_conviction", "victims per person convicted"))
+@analysis_of(headline=("victims_per_conviction", "victims per person convicted"))
 def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip2015",
             denominator: Annotated[str, OneOf(VICTIM_MEASURES)] = "victims_identified_assisted",
             years: Annotated[tuple[int, ...], YearsOf(_convicted_and_counted, needs=("source", "denominator"))]
@@ -107,6 +102,14 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
     """Victims per trafficker convicted, for each year and for the narrative's cumulative windows.
 
     Each ratio comes with its exact conditional interval.
+
+    Args:
+        data: The curated data; loaded when not given.
+        source: the TIP narrative analysed: a source_id of data/raw/sources.csv
+        denominator: victims_identified_assisted, initial_contacts, reflection_periods_granted or
+            temporary_residence_permits_granted
+        years: calendar years to compare: years with both the victim measure and convictions by form
+        confidence: level of the intervals for chance, strictly between 0 and 1
     """
     figures = from_source(data.figures, source)
     per_year = victims_per_conviction(figures, denominator, list(years), confidence)

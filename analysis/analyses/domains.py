@@ -2,7 +2,7 @@
 
 A parameter is declared as ``name: Annotated[type, domain] = default``::
 
-    @analysis_of("01_conviction_gap")
+    @analysis_of()
     def analyse(data, source: Annotated[str, SourceWithFigures()] = "tip2015",
                 years: Annotated[tuple[int, ...], YearsOf(_counted, needs=("source",))] = (2013, 2014),
                 confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
@@ -10,8 +10,8 @@ A parameter is declared as ``name: Annotated[type, domain] = default``::
 Why in the signature: the name, the type and the default are there already
 (the notebook's ``parameters`` cell repeats them, and a test keeps the two
 equal), so putting the domain beside them leaves one place to read and change
-a parameter, where a separate check function had to be kept in step with the
-signature by hand. :func:`typing.Annotated` keeps the type what it was for
+a parameter, rather than a separate check function kept in step with the
+signature by hand. :func:`typing.Annotated` leaves the type as it is for
 every tool that reads it. :func:`~analysis.analyses.result.analysis_of` reads
 the declarations when the module is imported and refuses a parameter without a
 domain then, not when a user first passes a bad value.
@@ -29,15 +29,12 @@ The same declarations serve ``analyse(...)`` and the runner, which asks
 
 from __future__ import annotations
 
-import inspect
 import re
-import typing
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-import pandas as pd
-
 from ..data import Dataset
+from .domain_checks import data_years, one_of, source_with_figures, year_range, years_in
 
 #: The years, ids or other values a domain takes from the data and the other values.
 FromData = Callable[[Dataset, dict], Collection]
@@ -71,11 +68,11 @@ class Both(Domain):
         """``first``'s checks, then ``then``'s, each asked once everything ``first`` needs is fine."""
         first = self.first.parts()
         before = tuple(n for _, needs in first for n in needs)
-        return [*first, *((part, (*before, *needs, _SELF)) for part, needs in self.then.parts())]
+        return [*first, *((part, (*before, *needs, SELF)) for part, needs in self.then.parts())]
 
 
 #: In ``needs``: the parameter's own earlier checks (of ``a & b``, ``b`` needs ``a``'s).
-_SELF = "<self>"
+SELF = "<self>"
 
 
 def _given(allowed: Collection | FromData, data: Dataset, values: dict) -> list:
@@ -232,153 +229,5 @@ class Range(Domain):
         """This range's own check, then, with ``holds``, that the data hold what the range asks for."""
         checks: list[tuple[Domain, tuple[str, ...]]] = [(self, ())]
         if self.holds is not None:
-            checks.append((Holds(self.holds, label=f"{self.first}-{self.last}"), (*self.needs, _SELF)))
+            checks.append((Holds(self.holds, label=f"{self.first}-{self.last}"), (*self.needs, SELF)))
         return checks
-
-
-@dataclass(frozen=True, eq=False)
-class Declared:
-    """A parameter as the signature declares it."""
-
-    name: str
-    default: object
-    domain: Domain
-
-
-def declared(func: Callable) -> dict[str, Declared]:
-    """The parameters of ``func`` but ``data``, each with its default and domain.
-
-    Raises:
-        TypeError: Naming the function and the parameter, for a parameter
-            without a default or without exactly one domain, a ``needs`` naming no
-            parameter, or a :class:`Range` not declared on both its parameters.
-    """
-    where = f"{func.__module__}.{func.__qualname__}"
-    hints = typing.get_type_hints(func, include_extras=True)
-    found = {}
-    for name, parameter in inspect.signature(func).parameters.items():
-        if name == "data":
-            continue
-        hint = hints.get(name)
-        domains = [m for m in getattr(hint, "__metadata__", ()) if isinstance(m, Domain)]
-        if len(domains) != 1:
-            raise TypeError(f"{where}: parameter {name!r} declares {len(domains)} domains; expected one, "
-                            f"as in {name}: Annotated[<type>, OneOf(...)] = <default> "
-                            "(see analysis/analyses/domains.py)")
-        if parameter.default is inspect.Parameter.empty:
-            raise TypeError(f"{where}: parameter {name!r} has no default; expected the published one")
-        found[name] = Declared(name, parameter.default, domains[0])
-    for item in found.values():
-        needs = {n for _, part_needs in item.domain.parts() for n in part_needs if n != _SELF} | set(item.domain.needs)
-        unknown = sorted(needs - set(found))
-        if unknown:
-            raise TypeError(f"{where}: the domain of {item.name!r} needs {', '.join(unknown)}; "
-                            f"expected parameters among {', '.join(found)}")
-        if isinstance(item.domain, Range):
-            on = sorted(n for n, other in found.items() if other.domain is item.domain)
-            if on != sorted((item.domain.first, item.domain.last)):
-                raise TypeError(f"{where}: Range({item.domain.first!r}, {item.domain.last!r}) is declared on "
-                                f"{', '.join(on)}; expected on both of its parameters")
-    return found
-
-
-def checker(parameters: dict[str, Declared]) -> Callable[[Dataset, dict], list[str]]:
-    """``problems(data, values)``: every problem of ``values`` (all parameters given) under the declared domains.
-
-    A check is asked after those of the parameters it needs, and not at all
-    when one of them has a problem; the problems come in the signature's order.
-    """
-    checks = []  # (parameter judged, domain, the parameters that must be fine)
-    seen: set[int] = set()
-    for item in parameters.values():
-        if id(item.domain) in seen:
-            continue  # a Range, declared on its two parameters, is checked once
-        seen.add(id(item.domain))
-        names = (item.domain.first, item.domain.last) if isinstance(item.domain, Range) else (item.name,)
-        checks += [(names, part, tuple(n for need in needs for n in (names if need == _SELF else (need,))))
-                   for part, needs in item.domain.parts()]
-
-    order, pending = [], checks
-    while pending:  # a check waits for every check of another parameter it needs
-        ready = [c for c in pending if not any(set(o[0]) & set(c[2]) for o in pending if o[0] != c[0])]
-        if not ready:
-            raise TypeError(f"parameters needing each other: {', '.join(n for names, _, _ in pending for n in names)}")
-        order += ready
-        pending = [c for c in pending if not any(c is r for r in ready)]
-    position = {name: i for i, name in enumerate(parameters)}
-
-    def problems(data: Dataset, values: dict) -> list[str]:
-        found: dict[str, list[str]] = {}
-        bad: set[str] = set()
-        for names, domain, needs in order:
-            if bad & set(needs):
-                continue
-            failed = domain.problems(names[0], data, values)
-            if failed:
-                bad |= set(names)
-                found.setdefault(names[0], []).extend(failed)
-        return [p for name in sorted(found, key=position.get) for p in found[name]]
-
-    return problems
-
-
-# --- the checks the domains make: each returns a list of problems, empty when the value is fine ---
-
-def one_of(name: str, value, allowed) -> list[str]:
-    """``value`` is one of ``allowed``."""
-    allowed = list(allowed)
-    return [] if value in allowed else [f"{name} must be one of {', '.join(map(str, allowed))}; got {value!r}"]
-
-
-def years_in(name: str, years, available) -> list[str]:
-    """Every year of ``years`` is one the data hold."""
-    available = sorted(set(int(y) for y in available))
-    if not years:
-        return [f"{name} must name at least one year"]
-    absent = [y for y in years if y not in available]
-    if not absent:
-        return []
-    return [f"{name}: no data for {', '.join(map(str, absent))}; expected years among {', '.join(map(str, available))}"]
-
-
-def data_years(data: Dataset) -> tuple[int, int] | None:
-    """The first and last year the curated figures speak of, or None.
-
-    The years the figures cover and the editions that give them (2003, the start of a running total, to the latest
-    edition), which span UNODC's counts too. Only the figures, which every analysis reads, so that the check makes no
-    analysis depend on a table it does not otherwise read (what its notebook is run again for).
-
-    The bounds of a range of years: a range may reach past the years an analysis counts (2010-2024 for a series
-    whose counts start in 2013), but not past every year of the data, where it would only make an analysis loop
-    over years that hold nothing (``last_year 20222``).
-    """
-    years = [data.figures.period_start, data.figures.period_end, data.figures.report_year]
-    found = [int(y) for column in years for y in (column.min(), column.max()) if not pd.isna(y)]
-    return (min(found), max(found)) if found else None
-
-
-def year_range(first_name: str, first: int, last_name: str, last: int, available,
-               bounds: tuple[int, int] | None = None) -> list[str]:
-    """``first`` <= ``last``, and the range holds at least one year of the data (when they hold any).
-
-    Both ends must also lie within ``bounds``, the years of the whole data (:func:`data_years`), when given.
-    """
-    available = sorted(set(int(y) for y in available))
-    if first > last:
-        return [f"{first_name} ({first}) must not be after {last_name} ({last})"]
-    if available and not any(first <= y <= last for y in available):
-        return [f"{first_name}-{last_name} {first}-{last} holds no year of the data; "
-                f"they cover {available[0]}-{available[-1]}"]
-    if bounds is not None:
-        outside = [f"{name} {year}" for name, year in ((first_name, first), (last_name, last))
-                   if not bounds[0] <= year <= bounds[1]]
-        if outside:
-            return [f"{' and '.join(outside)} {'is' if len(outside) == 1 else 'are'} outside the years of the data; "
-                    f"expected {first_name} and {last_name} within {bounds[0]}-{bounds[1]}"]
-    return []
-
-
-def source_with_figures(name: str, value: str, data: Dataset) -> list[str]:
-    """``value`` is the id of a source with figures in the curated data."""
-    have = sorted(data.figures.source_id.unique())
-    return [] if value in have else [f"{name} must be a source with figures, one of {', '.join(have)}; got {value!r}"]

@@ -109,11 +109,6 @@ def _counted_in_year(data: Dataset, p: dict) -> None:
                           f"expected one of {', '.join(counted)}")
 
 
-#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
-#: (see analysis.regenerate.incremental; tests/regenerate/test_incremental.py runs it and checks).
-READS = ("figures", "glotip", "sources")
-
-
 @dataclass(frozen=True, eq=False)
 class _Rate(Domain):
     """NOK per unit of ``currency``, positive; or None for the rate the report's NOK/USD pairs imply (USD only)."""
@@ -132,7 +127,30 @@ class _Rate(Domain):
         return []
 
 
-@analysis_of("03_funding_per_victim", glotip=True, headline=("per_victim", "funding per victim, in {currency}"))
+def _counts(data: Dataset, year: int, victims, table: pd.DataFrame) -> pd.DataFrame:
+    """Every count of victims in ``year``, the TIP's (``victims``) first, each with the total per victim.
+
+    Adds to ``table`` (the lines per victim under the TIP's count) each other count and the amounts per victim under it.
+    """
+    tip = pd.DataFrame([{"year": year, "count": "tip", "victims": victims.value, "ids": victims.ids,
+                         "definition": victims.measure.describe(), "missing_reason": None}])
+    counts = pd.concat([tip, other_counts(data, [year])], ignore_index=True)
+    counts["who"] = counts["count"].map(COUNTS)
+    counts["counted"] = counts["count"].map({**COUNTED, "tip": victims.measure.describe()})
+    counts["label"] = [victims.label if key == "tip" else f"{n:,.0f} {COUNTED[key]}" if not pd.isna(n) else None
+                       for key, n in zip(counts["count"], counts.victims, strict=True)]
+    total = table.set_index("id").loc["total"]
+    counts["nok_per_victim"] = total.nok / counts.victims
+    counts["main"] = counts["count"] == "tip"
+    for row in counts[~counts.main].itertuples():
+        table[f"victims_{row.count}"] = row.victims
+        if row.count == "unodc_detected":  # a UNODC value carries its flags beside it
+            table[f"victims_{row.count}_flags"] = row.flags
+        table[f"nok_per_victim_{row.count}"] = table.nok / row.victims
+    return counts
+
+
+@analysis_of(headline=("per_victim", "funding per victim, in {currency}"))
 def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip2015",
             year: Annotated[int, YearsOf(_funded_years, needs=("source",))] = 2014,
             denominator: Annotated[str, OneOf(VICTIM_MEASURES) & Holds(_counted_in_year, needs=("source", "year"))]
@@ -150,6 +168,17 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
     the one implied by the report's own NOK/USD pairs when ``exchange_rate`` is None (USD only), and the USD amounts
     are then the report's own where it gives them; a rate given is the user's, and the result says so. The amount
     per victim carries no chance interval: its victims are not a sample of anything the funding is spent on.
+
+    Args:
+        data: The curated data; loaded when not given.
+        source: the TIP narrative analysed: a source_id of data/raw/sources.csv
+        year: year of the funding lines and of the denominator
+        denominator: victim measure the source counts for the year: victims_identified_assisted, initial_contacts,
+            shelter_accepted
+        currency: three-letter code of the currency to convert to
+        exchange_rate: NOK per unit of currency, supplied by you; None: the rate implied by the report's own NOK/USD
+            pairs (USD only)
+        funding_lines: ids of NOK funding figures to include; empty means all lines of the year
     """
     figures = from_source(data.figures, source)
     lines = lines_for(figures, year, list(funding_lines))
@@ -162,21 +191,8 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
     as_reported = exchange_rate is None and currency == "USD"
     victims = victim_count(figures, denominator, year)
     table = per_victim(lines, victims.value, currency, rate, as_reported)
-    tip = pd.DataFrame([{"year": year, "count": "tip", "victims": victims.value, "ids": victims.ids,
-                         "definition": victims.measure.describe(), "missing_reason": None}])
-    counts = pd.concat([tip, other_counts(data, [year])], ignore_index=True)
-    counts["who"] = counts["count"].map(COUNTS)
-    counts["counted"] = counts["count"].map({**COUNTED, "tip": victims.measure.describe()})
-    counts["label"] = [victims.label if key == "tip" else f"{n:,.0f} {COUNTED[key]}" if not pd.isna(n) else None
-                       for key, n in zip(counts["count"], counts.victims, strict=True)]
+    counts = _counts(data, year, victims, table)
     total = table.set_index("id").loc["total"]
-    counts["nok_per_victim"] = total.nok / counts.victims
-    counts["main"] = counts["count"] == "tip"
-    for row in counts[~counts.main].itertuples():
-        table[f"victims_{row.count}"] = row.victims
-        if row.count == "unodc_detected":  # a UNODC value carries its flags beside it
-            table[f"victims_{row.count}_flags"] = row.flags
-        table[f"nok_per_victim_{row.count}"] = table.nok / row.victims
     given = counts.dropna(subset=["victims"])
     low, high = float(given.nok_per_victim.min()), float(given.nok_per_victim.max())
     cur = currency.lower()

@@ -85,19 +85,58 @@ def pooled_counts(shares: pd.DataFrame,
     return result
 
 
-#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
-#: (see analysis.regenerate.incremental; tests/regenerate/test_incremental.py runs it and checks).
-READS = ("figures", "glotip", "sources")
+def _on_each_release(data: Dataset, years: list[int], include_flagged: bool, confidence: float) -> dict:
+    """Fisher's test of the two pooled shares on each release alone, over the years both releases cover: its verdict.
+
+    None for a release that leaves a stage without a share.
+    """
+    last_common = last_common_year(data.glotip)
+    on_release = {}
+    for source_id, rows in each_release(data.glotip).items():
+        alone = labor_shares(rows, data.series_breaks, [y for y in years if y <= last_common], "latest",
+                             include_flagged, confidence)
+        sums = pooled_counts(alone, data.glotip)
+        on_release[source_id] = (compare_shares(*sums["detected victims"], *sums["persons convicted"],
+                                                confidence).verdict
+                                 if all(stage in sums for stage in STAGES.values()) else None)
+    return on_release
 
 
-@analysis_of("11_labor_share_series", glotip=True,
-             headline=("pooled.detected victims", "forced labour's share of detected victims, pooled"))
+def _by_year(shares: pd.DataFrame) -> pd.DataFrame:
+    """The table the notebook shows: one row a year, each stage's share and its interval as printed."""
+    wide = shares.pivot(index="year", columns="stage", values="share").reset_index()
+    wide = wide.rename(columns={"detected victims": "share_of_victims", "persons convicted": "share_of_convicted"})
+    wide.columns.name = None
+    cis = shares.assign(ci=[shown_interval((r.share_ci_low, r.share_ci_high), percent=True)
+                            for r in shares.itertuples()])
+    wide_ci = cis.pivot(index="year", columns="stage", values="ci")
+    wide["ci_of_victims"] = wide.year.map(wide_ci["detected victims"])
+    wide["ci_of_convicted"] = wide.year.map(wide_ci["persons convicted"])
+    return wide
+
+
+def _crossing(shares: pd.DataFrame) -> list[tuple[str, int]]:
+    """Each stage whose pooled share crosses a break in its series (flag b), with the break's first year."""
+    broken = shares[shares.total_flags.str.contains("b") & shares.share_low.notna()]
+    return [(stage, int(rows.year.min())) for stage, rows in broken.groupby("stage", sort=False)
+            if rows.year.min() > shares[(shares.stage == stage) & shares.share_low.notna()].year.min()]
+
+
+@analysis_of(headline=("pooled.detected victims", "forced labour's share of detected victims, pooled"))
 def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: Annotated[int, YEARS] = 2022,
             release: Annotated[str, OneOf(RELEASES)] = "latest", include_flagged: Annotated[bool, Flag()] = False,
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
     """Forced labour's share of detected victims and of persons convicted in Norway, by year and pooled.
 
     Each share comes with its Wilson interval.
+
+    Args:
+        data: The curated data; loaded when not given.
+        first_year: first calendar year
+        last_year: last calendar year
+        release: GLOTIP release to use where both give a count: first (2023) or latest (2025)
+        include_flagged: keep GLOTIP rows the quality checks flag (left out by default)
+        confidence: level of the intervals for chance, strictly between 0 and 1
     """
     years = list(range(first_year, last_year + 1))
     shares = labor_shares(data.glotip, data.series_breaks, years, release, include_flagged, confidence)
@@ -109,36 +148,18 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     spread = {stage: pooled_share(labor, total, confidence)
               for stage, (labor, total) in yearly_bounds(shares, data.glotip).items()}
     # The comparison on each release alone, over the years both releases cover: a verdict stands if both give it
-    last_common = last_common_year(data.glotip)
-    on_release = {}
-    for source_id, rows in each_release(data.glotip).items():
-        alone = labor_shares(rows, data.series_breaks, [y for y in years if y <= last_common], "latest",
-                             include_flagged, confidence)
-        sums = pooled_counts(alone, data.glotip)
-        on_release[source_id] = (compare_shares(*sums["detected victims"], *sums["persons convicted"],
-                                                confidence).verdict
-                                 if all(stage in sums for stage in STAGES.values()) else None)
+    on_release = _on_each_release(data, years, include_flagged, confidence)
     nan = (float("nan"), float("nan"))
     victims, convicted = (together.get(stage, nan) for stage in STAGES.values())
     victims_ci, convicted_ci = (chance.get(stage, nan) for stage in STAGES.values())
     both = all(stage in counts for stage in STAGES.values())
     compared = compare_shares(*counts["detected victims"], *counts["persons convicted"], confidence) if both else None
-    wide = shares.pivot(index="year", columns="stage", values="share").reset_index()
-    wide = wide.rename(columns={"detected victims": "share_of_victims", "persons convicted": "share_of_convicted"})
-    wide.columns.name = None
-    cis = shares.assign(ci=[shown_interval((r.share_ci_low, r.share_ci_high), percent=True)
-                            for r in shares.itertuples()])
-    wide_ci = cis.pivot(index="year", columns="stage", values="ci")
-    wide["ci_of_victims"] = wide.year.map(wide_ci["detected victims"])
-    wide["ci_of_convicted"] = wide.year.map(wide_ci["persons convicted"])
+    wide = _by_year(shares)
     counted = {stage: len(rows.dropna(subset=["share_low"])) for stage, rows in shares.groupby("stage")}
     # How many yearly shares of each stage are unreliable by NCHS's standard for proportions.
     shaky = [{"stage": stage, "unreliable": int(rows.unreliable.sum()), "years": len(rows)}
              for stage, rows in shares.dropna(subset=["share_low"]).groupby("stage", sort=False)]
-    # a pooled share over years crossing a break in its series (flag b) says so, with the break's first year
-    broken = shares[shares.total_flags.str.contains("b") & shares.share_low.notna()]
-    crossing = [(stage, int(rows.year.min())) for stage, rows in broken.groupby("stage", sort=False)
-                if rows.year.min() > shares[(shares.stage == stage) & shares.share_low.notna()].year.min()]
+    crossing = _crossing(shares)
     story = words.render(__name__, {
         "crossing": crossing, "release": release, "include_flagged": include_flagged, "first_year": first_year,
         "last_year": last_year,

@@ -88,13 +88,7 @@ def attrition(stages: pd.DataFrame, first: str = "investigations", last: str = "
     return wide
 
 
-#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
-#: (see analysis.regenerate.incremental; tests/regenerate/test_incremental.py runs it and checks).
-READS = ("figures", "sources", "statements")
-
-
-@analysis_of("02_labor_vs_sex_attention",
-             headline=("share_labor_last_stage", "labour trafficking's share of the last stage"))
+@analysis_of(headline=("share_labor_last_stage", "labour trafficking's share of the last stage"))
 def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip2015",
             years: Annotated[tuple[int, ...], YearsOf(_complete_years, needs=("source", "stages"))] = (2013, 2014),
             stages: Annotated[tuple[str, ...], SomeOf(
@@ -103,6 +97,13 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
     """Labor trafficking's share of each stage with its Wilson interval, and the throughput between stages.
 
     Also the narrative's assessment of them.
+
+    Args:
+        data: The curated data; loaded when not given.
+        source: the TIP narrative analysed: a source_id of data/raw/sources.csv with a local copy
+        years: calendar years to show
+        stages: law-enforcement stages, in order
+        confidence: level of the intervals for chance, strictly between 0 and 1
     """
     figures = from_source(data.figures, source)
     stages = list(stages)

@@ -11,17 +11,17 @@ checked before any work, by the same code the runner calls before it starts a ke
 from __future__ import annotations
 
 import functools
-import math
-import numbers
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from ..data import Dataset, load
 from ..parameters import ParameterError, changed_from_defaults, plain
-from .domains import checker, declared
+from ..steps import Step
+from ..steps import step as read_step
+from .finite import NonFiniteError, non_finite, open_interval, refuse_non_finite
+from .signature import checker, declared
 
 __all__ = ["ANALYSES", "NonFiniteError", "ParameterError", "Prose", "Result", "analysis_of", "non_finite",
            "open_interval", "topic"]
@@ -100,110 +100,6 @@ class Result:
         return changed_from_defaults(self.parameters, self.defaults)
 
 
-class NonFiniteError(ValueError):
-    """A result that holds an infinity (or prints "inf", "nan") where a finite number was meant.
-
-    Raised by every analysis before it returns, so the notebook's cell fails, nothing is drawn or written and the run
-    is not marked ok; the message names the notebook, each place and the parameters that produced it.
-    """
-
-
-def _number(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def open_interval(value) -> bool:
-    """Whether ``value`` is an interval with no upper end by design: a pair ``(low, +inf)`` with ``low`` finite.
-
-    A ratio over a count that may be 0 (a "<5" taken to be 0 to 4, a comparison with a year of no convictions) has
-    no upper limit: the infinity there is the answer, not an overflow. It is written to JSON as ``[low, null]``
-    with its place listed under ``open_upper_ends`` (:func:`analysis.charts.save.jsonable`), and the words print it
-    without an upper end (the filter ``interval`` gives "at least 3"); any other infinity is an error
-    (:func:`non_finite`). NaN only ever means "not reported".
-    """
-    return (isinstance(value, tuple | list) and len(value) == 2 and all(_number(v) for v in value)
-            and math.isfinite(float(value[0])) and float(value[1]) == math.inf)
-
-
-def _infinite(value) -> bool:
-    """An infinity (not a NaN, which means "not reported"), of Python, numpy or pandas."""
-    return _number(value) and math.isinf(float(value))
-
-
-def _places(value, path: str) -> Iterator[tuple[str, object]]:
-    """Each place under ``value`` holding an infinity that is not the open upper end of an interval."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _places(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, tuple | list):
-        if open_interval(value):
-            return
-        for i, item in enumerate(value):
-            yield from _places(item, f"{path}[{i}]")
-    elif _infinite(value):
-        yield path, value
-
-
-#: A number Python prints when it is not finite: "inf", "-inf", "nan" as a word of their own ("EUR inf", "inf%").
-_PRINTED = re.compile(r"(?<![\w.])[-+]?(?:inf|nan)(?!\w)")
-
-
-def non_finite(result: Result) -> list[tuple[str, object]]:
-    """Where ``result`` holds a number that is not finite and should be: ``(place, value)`` pairs, empty when none.
-
-    The facts and every cell of its tables may hold NaN (not reported) and the open upper end of an interval
-    (:func:`open_interval`; in a table, +inf in a column whose name ends in ``high``); any other infinity is listed.
-    Its words may not print "inf" or "nan" at all.
-    """
-    found = list(_places(result.facts, "facts"))
-    for name, table in {"table": result.table, **result.tables}.items():
-        for column in table.columns:
-            for row, cell in enumerate(table[column]):
-                where = f"{name}[{column!r}] row {row}"
-                if _infinite(cell) and not (float(cell) == math.inf and str(column).endswith("high")):
-                    found.append((where, cell))
-                elif isinstance(cell, tuple | list | dict):
-                    found += _places(cell, where)
-    for part in ("title", "summary", "closing"):
-        for match in _PRINTED.finditer(str(getattr(result, part))):
-            text = str(getattr(result, part))
-            found.append((part, text[max(0, match.start() - 30):match.end() + 10]))
-    return found
-
-
-def _shown_places(found: list[tuple[str, object]]) -> str:
-    listed = "; ".join(f"{place} is {value!r}" for place, value in found[:3])
-    return listed + (f"; and {len(found) - 3} more" if len(found) > 3 else "")
-
-
-def _blame(func: Callable[..., Result], check: Callable[[Dataset, dict], list[str]], data: Dataset, values: dict,
-           defaults: dict, found: list[tuple[str, object]]) -> str:
-    """The parameters of ``func`` that produced the non-finite places ``found``, in words.
-
-    With one parameter changed from its default it is that one. With several, each is set back to its default in
-    turn and cleared when the places stay non-finite without it (the currency, when only the rate overflows); one
-    whose default the other values do not allow, or whose trial fails, stays a suspect.
-    """
-    changed = changed_from_defaults(values, defaults)
-    if not changed:
-        return "with the published defaults (a fault of the analysis or the data, not of a parameter)"
-    culprits = list(changed)
-    if len(changed) > 1:
-        places = {place for place, _ in found}
-        suspects = []
-        for name in changed:
-            trial = {**values, name: defaults[name]}
-            try:
-                again = None if check(data, trial) else non_finite(func(data, **trial))
-            except Exception:  # noqa: BLE001 - a trial that fails says nothing of the parameter
-                again = None
-            if again is None or not places & {place for place, _ in again}:
-                suspects.append(name)
-        culprits = suspects or culprits
-    return "produced by " + ", ".join(f"{name}={values[name]!r} (published default: {defaults[name]!r})"
-                                      for name in culprits)
-
-
 def topic(notebook: str) -> str:
     """The name a notebook shares with its analysis and drawing modules: ``01_conviction_gap`` -> ``conviction_gap``."""
     number, _, name = notebook.partition("_")
@@ -215,28 +111,27 @@ def topic(notebook: str) -> str:
 #: Every analysis, by the notebook that calls it.
 ANALYSES: dict[str, Callable[..., Result]] = {}
 
-def analysis_of(notebook: str, glotip: bool = False, headline: tuple[str, str] | None = None, world_bank: bool = False):
-    """Declare ``func(data, **parameters)`` the analysis of ``notebook``, summed up by the fact ``headline``.
+def analysis_of(headline: tuple[str, str] | None = None, step: Step | None = None):
+    """Declare ``func(data, **parameters)`` the analysis of its module's step, summed up by the fact ``headline``.
 
-    The wrapped function takes the notebook's parameters as keywords (``data``
-    optional: the curated data are loaded when it is not given, with UNODC's
-    counts when ``glotip`` and the World Bank's population and prices when
-    ``world_bank``), refuses
-    unknown names and values outside the domains the signature declares with
-    :class:`ParameterError`, and returns its :class:`Result` with ``name``,
-    ``parameters`` and ``defaults`` filled in.
+    The step is the module's name, its topic (:mod:`analysis.steps`): ``analyses/funding_per_victim.py`` is the
+    analysis of ``notebooks/03_funding_per_victim.ipynb``, and the front matter of ``words/funding_per_victim.md``
+    says which tables beyond the core it reads. The wrapped function takes the notebook's parameters as keywords
+    (``data`` optional: the curated data are loaded when it is not given, with the tables the step reads), refuses
+    unknown names and values outside the domains the signature declares with :class:`ParameterError`, and returns its
+    :class:`Result` with ``name``, ``parameters`` and ``defaults`` filled in. ``step`` gives the step instead of
+    reading it (a probe declared by a test).
 
     Raises:
-        ImportError: For an analysis outside the module of its notebook's name.
+        StepError: For a module that is no step (no words of its name with front matter, or not one notebook).
         TypeError: For a parameter declared without a default or a domain (see
-            :func:`~analysis.analyses.domains.declared`), when the module is imported.
+            :func:`~analysis.analyses.signature.declared`), when the module is imported.
     """
 
     def wrap(func: Callable[..., Result]) -> Callable[..., Result]:
-        module = func.__module__.rsplit(".", 1)[-1]
-        if module != topic(notebook):
-            raise ImportError(f"the analysis of {notebook} must live in analyses/{topic(notebook)}.py, not "
-                              f"{module}.py: a notebook, its analysis and its drawing share one name")
+        declared_step = step or read_step(func.__module__.rsplit(".", 1)[-1])
+        notebook = declared_step.notebook
+        glotip, world_bank = "glotip" in declared_step.reads, "world_bank" in declared_step.reads
         parameters = declared(func)
         defaults = {name: plain(p.default) for name, p in parameters.items()}
         check = checker(parameters)
@@ -259,12 +154,7 @@ def analysis_of(notebook: str, glotip: bool = False, headline: tuple[str, str] |
                 raise ParameterError(found, notebook=notebook)
             values = {**defaults, **{k: plain(v) for k, v in values.items()}}
             result = func(data, **values)
-            found = non_finite(result)
-            if found:
-                raise NonFiniteError(f"{notebook}: {_shown_places(found)}: not a finite number, "
-                                     f"{_blame(func, check, data, values, defaults, found)}; expected finite "
-                                     "numbers (NaN only for a value not reported, +inf only as the upper end of an "
-                                     "interval that has none); nothing was drawn or written")
+            refuse_non_finite(notebook, result, func, check, data, values, defaults)
             return replace(result, name=notebook, parameters=values, defaults=defaults, headline=headline)
 
         analyse.notebook = notebook

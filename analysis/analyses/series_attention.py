@@ -69,12 +69,7 @@ def sex_share_by_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[
     return pd.DataFrame(rows).sort_values(["year", "series"], ignore_index=True)
 
 
-#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
-#: (see analysis.regenerate.incremental; tests/regenerate/test_incremental.py runs it and checks).
-READS = ("figures", "sources")
-
-
-@analysis_of("07_series_attention")
+@analysis_of()
 def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2010, last_year: Annotated[int, YEARS] = 2024,
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
     """Sexual exploitation's share of investigations (TIP) and police reports (KOM).
@@ -84,6 +79,12 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2010, last_year: 
     The title sets the first and last year of the series with counts in the
     most years against each other, with Fisher's exact test (KOM's police
     reports: only 2014 and 2023 come as counts; its other years are stated shares).
+
+    Args:
+        data: The curated data; loaded when not given.
+        first_year: first calendar year
+        last_year: last calendar year
+        confidence: level of the intervals for chance, strictly between 0 and 1
     """
     years = list(range(first_year, last_year + 1))
     shares = sex_share_by_year(data.figures, data.sources, years, confidence)

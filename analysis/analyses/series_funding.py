@@ -115,13 +115,34 @@ def _spans(amounts: pd.DataFrame) -> list[dict]:
     return spans
 
 
-#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
-#: (see analysis.regenerate.incremental; tests/regenerate/test_incremental.py runs it and checks).
-READS = ("figures", "glotip", "sources", "world_bank")
+def _revised(data: Dataset, years: list[int]) -> tuple[list[str], list[dict]]:
+    """The GLOTIP releases, and the years they write UNODC's count differently in, each with every release's value."""
+    written = {source_id: yearly_counts(choose_release(rows), "NOR", "victims_detected", years).written.set_axis(years)
+               for source_id, rows in each_release(data.glotip).items()}
+    revised = [{"year": year, **{s: (None if pd.isna(w[year]) else w[year]) for s, w in written.items()}}
+               for year in years if len({str(w[year]) for w in written.values()}) > 1]
+    return list(written), revised
 
 
-@analysis_of("08_series_funding", glotip=True, world_bank=True,
-             headline=("per_victim_constant_first",
+def _wide(amounts: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:
+    """One row a year: the total, and the count and amounts per victim under the chosen count and under each other."""
+    wide = chosen[["year", "nok", "victims", "flags", "hedge", "nok_per_victim", "nok_per_victim_constant"]].rename(
+        columns={"nok": "year_total_nok", "hedge": "victims_hedge", "flags": "victims_flags"})
+    for key in DENOMINATORS:
+        one = amounts[amounts["count"] == key].set_index("year")
+        for column in ("victims", "nok_per_victim", "nok_per_victim_constant"):
+            wide[f"{column}_{key}"] = wide.year.map(one[column])
+            if column == "victims" and key == "unodc_detected":  # a UNODC value carries its flags beside it
+                wide[f"victims_{key}_flags"] = wide.year.map(one["flags"])
+    return wide
+
+
+def _by_year(rows: pd.DataFrame, column: str) -> dict:
+    """``column`` by year, as numbers, over the rows that give it."""
+    return {int(r.year): float(getattr(r, column)) for r in rows.dropna(subset=[column]).itertuples()}
+
+
+@analysis_of(headline=("per_victim_constant_first",
                        "NOK per victim in the first year with both, constant kroner of {base_year}"))
 def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2014, last_year: Annotated[int, YEARS] = 2018,
             denominator: Annotated[str, OneOf(DENOMINATORS)] = "unodc_detected",
@@ -136,6 +157,15 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2014, last_year: 
     one drawn as the main line and stated as the headline. Constant kroner deflate with a price index chained from
     the World Bank's annual consumer price inflation for Norway, equal to 1 in ``base_year``. The amount
     per victim carries no chance interval: its victims are not a sample of anything the funding is spent on.
+
+    Args:
+        data: The curated data; loaded when not given.
+        first_year: first year of funding
+        last_year: last year of funding
+        denominator: victims the funding is divided by: unodc_detected (UNODC), tip (the TIP's government count) or kom
+            (KOM's victims followed up)
+        base_year: constant kroner of this year (World Bank consumer price inflation, Norway)
+        release: GLOTIP release for UNODC's counts: first (2023) or latest (2025)
     """
     years = list(range(first_year, last_year + 1))
     lines = funding_by_year(data.figures, data.sources, years)
@@ -144,24 +174,13 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2014, last_year: 
     index = price_index(data.world_bank, "NOR", years, base_year)
     amounts = per_victim(totals, counts_by_year(data, years, release), index, base_year)
     # UNODC's count on each release alone: the years where the two write it differently, each with both values
-    written = {source_id: yearly_counts(choose_release(rows), "NOR", "victims_detected", years).written.set_axis(years)
-               for source_id, rows in each_release(data.glotip).items()}
-    revised = [{"year": year, **{s: (None if pd.isna(w[year]) else w[year]) for s, w in written.items()}}
-               for year in years if len({str(w[year]) for w in written.values()}) > 1]
+    releases, revised = _revised(data, years)
     amounts["main"] = amounts["count"] == denominator
     chosen = amounts[amounts.main].reset_index(drop=True)
     both = chosen.dropna(subset=["nok_per_victim"])
     spans = _spans(amounts)
     per_year = lines.groupby("year").size().reindex(years, fill_value=0)
-    wide = chosen[["year", "nok", "victims", "flags", "hedge", "nok_per_victim", "nok_per_victim_constant"]].rename(
-        columns={"nok": "year_total_nok", "hedge": "victims_hedge", "flags": "victims_flags"})
-    for key in DENOMINATORS:
-        one = amounts[amounts["count"] == key].set_index("year")
-        for column in ("victims", "nok_per_victim", "nok_per_victim_constant"):
-            wide[f"{column}_{key}"] = wide.year.map(one[column])
-            if column == "victims" and key == "unodc_detected":  # a UNODC value carries its flags beside it
-                wide[f"victims_{key}_flags"] = wide.year.map(one["flags"])
-    wide = wide.assign(base_year=base_year, denominator=denominator)
+    wide = _wide(amounts, chosen).assign(base_year=base_year, denominator=denominator)
     story = words.render(__name__, {
         "years": [{"year": year, "nok": totals.loc[year],
                    "counts": list(amounts[amounts.year == year].itertuples())} for year in years],
@@ -169,24 +188,21 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2014, last_year: 
         "base_year": base_year, "lines_named": list(per_year.items()), "first_total": reported.iloc[0],
         "first_total_year": reported.index[0], "last_total": reported.iloc[-1], "last_total_year": reported.index[-1],
         "first": spans[0] if spans else None, "last": spans[-1] if spans else None,
-        "spread": any(s["low"] != s["high"] for s in spans), "revised": revised, "releases": list(written)})
+        "spread": any(s["low"] != s["high"] for s in spans), "revised": revised, "releases": releases})
     price_ids = [i for cell in chosen.price_ids for i in cell]
     victim_ids = [i for cell in amounts.victims_ids for i in cell]
     ids = [*lines.id, *victim_ids, *price_ids]
-
-    def by_year(rows: pd.DataFrame, column: str) -> dict:
-        return {int(r.year): float(getattr(r, column)) for r in rows.dropna(subset=[column]).itertuples()}
 
     return Result(
         title=story.title,
         table=lines.merge(wide, on="year", how="outer"),
         facts={"totals": {int(y): (None if pd.isna(v) else float(v)) for y, v in totals.items()},
-               "per_victim": by_year(both, "nok_per_victim"),
-               "per_victim_constant": by_year(both, "nok_per_victim_constant"),
+               "per_victim": _by_year(both, "nok_per_victim"),
+               "per_victim_constant": _by_year(both, "nok_per_victim_constant"),
                "per_victim_constant_first": float(both.nok_per_victim_constant.iloc[0]) if len(both) else float("nan"),
-               "per_victim_by_count": {key: by_year(amounts[amounts["count"] == key], "nok_per_victim")
+               "per_victim_by_count": {key: _by_year(amounts[amounts["count"] == key], "nok_per_victim")
                                        for key in DENOMINATORS},
-               "per_victim_constant_by_count": {key: by_year(amounts[amounts["count"] == key],
+               "per_victim_constant_by_count": {key: _by_year(amounts[amounts["count"] == key],
                                                              "nok_per_victim_constant") for key in DENOMINATORS},
                "per_victim_constant_range": {s["year"]: (s["low"], s["high"]) for s in spans},
                "base_year": base_year, "denominator": denominator},

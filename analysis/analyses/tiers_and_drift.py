@@ -45,15 +45,16 @@ def cumulative_drift(figures: pd.DataFrame, sources: pd.DataFrame, metric: str =
     return table.reset_index(drop=True)
 
 
-#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
-#: (see analysis.regenerate.incremental; tests/regenerate/test_incremental.py runs it and checks).
-READS = ("figures", "sources")
-
-
-@analysis_of("09_tiers_and_drift")
+@analysis_of()
 def analyse(data: Dataset, first_edition: Annotated[int, EDITIONS] = 2011,
             last_edition: Annotated[int, EDITIONS] = 2025) -> Result:
-    """Tier changes, and how the count of convictions since 2003 moves from one statement to the next."""
+    """Tier changes, and how the count of convictions since 2003 moves from one statement to the next.
+
+    Args:
+        data: The curated data; loaded when not given.
+        first_edition: first TIP edition
+        last_edition: last TIP edition
+    """
     editions = list(range(first_edition, last_edition + 1))
     tiers = tier_timeline(data.figures, editions)
     drift = cumulative_drift(data.figures, data.sources)

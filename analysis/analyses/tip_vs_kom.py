@@ -88,17 +88,17 @@ def three_sources(pairs: pd.DataFrame, figures: pd.DataFrame, sources: pd.DataFr
     return pd.DataFrame(rows)
 
 
-#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
-#: (see analysis.regenerate.incremental; tests/regenerate/test_incremental.py runs it and checks).
-READS = ("figures", "glotip", "sources")
-
-
-@analysis_of("10_tip_vs_kom", glotip=True, headline=("agree", "comparisons in which TIP and KOM agree"))
+@analysis_of(headline=("agree", "comparisons in which TIP and KOM agree"))
 def analyse(data: Dataset, rule: Annotated[str, OneOf(RULES)] = "latest",
             release: Annotated[str, OneOf(RELEASES)] = "latest") -> Result:
     """Where TIP, KOM and UNODC agree and differ, and the widest gap between TIP and KOM.
 
     Also the TIP's restatements of itself.
+
+    Args:
+        data: The curated data; loaded when not given.
+        rule: TIP edition to use where editions restate a figure: first or latest
+        release: GLOTIP release to use where both give a count: first (2023) or latest (2025)
     """
     pairs = reconcile(data.figures, data.sources, rule)
     pairs.insert(0, "label", [label(r) for r in pairs.itertuples()])

@@ -86,13 +86,7 @@ def year_against_year(table: pd.DataFrame, first: int, last: int, confidence: fl
     return changes
 
 
-#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
-#: (see analysis.regenerate.incremental; tests/regenerate/test_incremental.py runs it and checks).
-READS = ("figures", "sources")
-
-
-@analysis_of("04_victim_protection",
-             headline=("permits_per_100", "temporary residence permits per 100 victims identified"))
+@analysis_of(headline=("permits_per_100", "temporary residence permits per 100 victims identified"))
 def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip2015",
             years: Annotated[tuple[int, ...], YearsOf(_counted_years, needs=("source",))] = (2013, 2014),
             confidence: Annotated[float, CONFIDENCE] = 0.95) -> Result:
@@ -100,6 +94,12 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
 
     Each rate comes with the exact conditional interval of a ratio of two counts, and the first year is set against
     the last by the exact conditional test of two rates.
+
+    Args:
+        data: The curated data; loaded when not given.
+        source: the TIP narrative analysed: a source_id of data/raw/sources.csv with a local copy
+        years: calendar years to compare
+        confidence: level of the intervals for chance, strictly between 0 and 1
     """
     figures = from_source(data.figures, source)
     table = protection_table(figures, list(years), confidence=confidence)

@@ -57,14 +57,14 @@ def policy_timeline(statements: pd.DataFrame, sources_register: pd.DataFrame, so
     return table.sort_values(["year", "dated", "subject"], ascending=[True, False, True], ignore_index=True)
 
 
-#: The tables of the data this analysis reads: its notebook is run again when one of their files changes
-#: (see analysis.regenerate.incremental; tests/regenerate/test_incremental.py runs it and checks).
-READS = ("sources", "statements")
-
-
-@analysis_of("05_what_the_sources_name", headline=("measures", "policy measures named"))
+@analysis_of(headline=("measures", "policy measures named"))
 def analyse(data: Dataset, sources: Annotated[tuple[str, ...], SOURCES] = ("tip2015", "gcm2017")) -> Result:
-    """What each source names (forms, sectors, origins, groups) and the policy measures they date."""
+    """What each source names (forms, sectors, origins, groups) and the policy measures they date.
+
+    Args:
+        data: The curated data; loaded when not given.
+        sources: source ids to compare, as in data/raw/sources.csv
+    """
     sources = list(sources)
     named = side_by_side(data.statements, sources)
     counts = named.groupby(["topic", "named_by"]).size().unstack(fill_value=0)

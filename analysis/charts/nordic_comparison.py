@@ -62,7 +62,13 @@ def draw(result: Result) -> plt.Figure:
         (Line2D([], [], color=grey, linewidth=4, alpha=0.45), "range of a '<5' count (1 to 4)"),
         (Line2D([], [], marker="o", markerfacecolor="none", markeredgecolor="#000000", linestyle="none"),
          "ringed: flagged value (b, d, r or u)")], loc="upper right")
+    _pooled_rates(rates, pooled, colours)
+    _pooled_ratios(ratios, pooled, colours, confidence)
+    return fig
 
+
+def _pooled_rates(rates: plt.Axes, pooled, colours: dict) -> None:
+    """Each country's detection rate pooled over its years, with its interval."""
     y = list(range(len(pooled)))
     colour_list = [colours[i] for i in pooled.iso3]
     marks.chance_bars(rates, y, pooled.detected_rate, pooled.detected_rate_ci_low, pooled.detected_rate_ci_high,
@@ -79,6 +85,11 @@ def draw(result: Result) -> plt.Figure:
     rates.set_title("Detection rate, pooled (overdispersed model; detection, not prevalence)")
     rates.grid(axis="y", visible=False)
 
+
+def _pooled_ratios(ratios: plt.Axes, pooled, colours: dict, confidence: float) -> None:
+    """Each country's victims per person convicted pooled over its years, with its interval and the key."""
+    y = list(range(len(pooled)))
+    colour_list = [colours[i] for i in pooled.iso3]
     finite = pooled.ratio_ci_high.replace(float("inf"), float("nan"))
     marks.chance_bars(ratios, y, pooled.ratio_model, pooled.ratio_ci_low, pooled.ratio_ci_high, "#333333",
                       horizontal=True, cap=float(finite.max()) * 1.05)
@@ -94,4 +105,3 @@ def draw(result: Result) -> plt.Figure:
                   marks.key_entries(confidence, censoring=False,
                                     unreliable=bool(pooled.unreliable.any() | pooled.detected_rate_unreliable.any()),
                                     reliable=True), loc="lower right")
-    return fig

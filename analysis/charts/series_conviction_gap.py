@@ -11,6 +11,9 @@ from ..analyses import Result
 from . import marks
 from .theme import OKABE_ITO, THOUSANDS
 
+#: The colours of the three sources: UNODC's counts, the TIP's, KOM's.
+UNODC, TIP, KOM = OKABE_ITO[4], OKABE_ITO[5], OKABE_ITO[2]
+
 
 def draw(result: Result) -> plt.Figure:
     """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
@@ -18,8 +21,21 @@ def draw(result: Result) -> plt.Figure:
     years = list(table.year)
     fig, (top, middle, bottom) = plt.subplots(3, 1, figsize=(10, 9), sharex=True,
                                               gridspec_kw={"height_ratios": [1.3, 1, 1]})
-    unodc, tip, kom = OKABE_ITO[4], OKABE_ITO[5], OKABE_ITO[2]
+    _ratios(top, result)
+    _victims(middle, table)
+    _convicted(bottom, table, result.parameters["censored_low"])
+    _flags(middle, bottom, table)
+    _convicted_over_years(bottom, result)
+    _not_reported(middle, bottom, table)
+    bottom.set_xticks(years, [str(y) for y in years], rotation=45)
+    bottom.set_xlim(years[0] - 0.6, years[-1] + 0.6)
+    return fig
 
+
+def _ratios(top: plt.Axes, result: Result) -> None:
+    """The top panel: victims per person convicted each year, UNODC's with its ranges and intervals, the TIP's."""
+    table = result.table
+    unodc, tip = UNODC, TIP
     confidence = result.parameters["confidence"]
     point = table[table.glotip_ratio_low == table.glotip_ratio_high]
     span = table[table.glotip_ratio_low < table.glotip_ratio_high]
@@ -64,6 +80,10 @@ def draw(result: Result) -> plt.Figure:
     low = min(table.glotip_ratio_ci_low.min(), have_tip.tip_ratio_ci_low.min() if len(have_tip) else float("inf"))
     top.set_ylim(low / 1.5, ceiling)
 
+
+def _victims(middle: plt.Axes, table) -> None:
+    """The middle panel: the counts of victims, UNODC's, the TIP's and KOM's."""
+    unodc, tip, kom = UNODC, TIP, KOM
     # a gap where none is reported
     middle.plot(table.year, table.glotip_detected_low, color=unodc, marker="o", label="UNODC: detected")
     tip_counts = table.dropna(subset=["tip_victims"])
@@ -76,6 +96,10 @@ def draw(result: Result) -> plt.Figure:
     middle.yaxis.set_major_formatter(THOUSANDS)
     middle.legend(frameon=False, fontsize=8, loc="upper left", ncols=3)
 
+
+def _convicted(bottom: plt.Axes, table, censored_low: int) -> None:
+    """The bottom panel's counts: UNODC's persons convicted, a '<5' as its range, each exact count's interval."""
+    unodc = UNODC
     exact = table[table.glotip_convicted_low == table.glotip_convicted_high]
     censored = table[table.glotip_convicted_low < table.glotip_convicted_high]
     bottom.bar(exact.year, exact.glotip_convicted_low, color=unodc, alpha=0.8, label="UNODC: persons convicted")
@@ -85,11 +109,21 @@ def draw(result: Result) -> plt.Figure:
     bottom.plot([], [], color=unodc, linewidth=8, alpha=0.45, label=f"UNODC: '<5' ({censored_low} to 4)")
     marks.chance_bars(bottom, exact.year, exact.glotip_convicted_low, exact.glotip_convicted_ci_low,
                       exact.glotip_convicted_ci_high, "#333333")
+
+
+def _flags(middle: plt.Axes, bottom: plt.Axes, table) -> None:
+    """Each flagged UNODC count's flags, written over it."""
     for ax, flags, values in ((middle, "glotip_detected_flags", "glotip_detected_low"),
                               (bottom, "glotip_convicted_flags", "glotip_convicted_high")):
         for row in table[table[flags].fillna("") != ""].itertuples():
             ax.annotate(getattr(row, flags), (row.year, getattr(row, values)), textcoords="offset points",
                         xytext=(0, 4), ha="center", va="bottom", fontsize=7, color="#000000")
+
+
+def _convicted_over_years(bottom: plt.Axes, result: Result) -> None:
+    """The bottom panel's lines: the three-year average, the fitted trend, the TIP's convictions; its key and note."""
+    table, unodc, tip = result.table, UNODC, TIP
+    confidence = result.parameters["confidence"]
     rolling = table.glotip_convicted_3y_low / 3, table.glotip_convicted_3y_high / 3
     bottom.plot(table.year, (rolling[0] + rolling[1]) / 2, color=unodc, linewidth=1, linestyle=":",
                 label="UNODC: three-year average")
@@ -109,10 +143,11 @@ def draw(result: Result) -> plt.Figure:
     bottom.text(1.0, -0.32, "Letters over a value: its flags (b break in series, d definition differs, r revised "
                 "between releases, u low reliability)", transform=bottom.transAxes, ha="right", fontsize=7,
                 color="#333333")
+
+
+def _not_reported(middle: plt.Axes, bottom: plt.Axes, table) -> None:
+    """An "n/a" at each year a count is not reported."""
     for ax, column in ((middle, "glotip_detected_low"), (bottom, "glotip_convicted_low")):
         for row in table[table[column].isna()].itertuples():
             ax.text(row.year, ax.get_ylim()[1] * 0.03, "n/a", ha="center", va="bottom", fontsize=7, color="#666666",
                     rotation=90)
-    bottom.set_xticks(years, [str(y) for y in years], rotation=45)
-    bottom.set_xlim(years[0] - 0.6, years[-1] + 0.6)
-    return fig

@@ -30,14 +30,19 @@ NAMES = {"tip": "the government's count", "unodc_detected": "victims detected", 
 def draw(result: Result) -> plt.Figure:
     """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
     lines, totals = result.table.dropna(subset=["id"]), result.tables["totals"].set_index("year").nok
-    amounts = result.tables["per_victim"]
-    base_year = result.parameters["base_year"]
-    years = list(totals.index)
     fig, (ax, per) = plt.subplots(2, 1, figsize=(9, 9.5), gridspec_kw={"height_ratios": [1.1, 1]})
+    positions = {year: i for i, year in enumerate(totals.index)}
+    _lines(ax, lines, totals, positions)
+    _per_victim(per, result, totals, positions)
+    return fig
+
+
+def _lines(ax: plt.Axes, lines: pd.DataFrame, totals: pd.Series, positions: dict) -> None:
+    """The upper panel: the lines the TIP names, stacked by year, each year's total written over them."""
+    years = list(totals.index)
     items = list(dict.fromkeys(lines["item"]))
     colours = dict(zip(items, OKABE_ITO * 2, strict=False))
     bottom = pd.Series(0.0, index=years)
-    positions = {year: i for i, year in enumerate(years)}
     for item in items:
         part = lines[lines["item"] == item].set_index("year").nok.reindex(years).fillna(0)
         ax.bar(list(positions.values()), part / 1e6, bottom=bottom / 1e6, color=colours[item],
@@ -52,6 +57,10 @@ def draw(result: Result) -> plt.Figure:
     ax.set_ylim(0, totals.max() / 1e6 * 1.1)
     ax.legend(frameon=False, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=2)
 
+
+def _per_victim(per: plt.Axes, result: Result, totals: pd.Series, positions: dict) -> None:
+    """The lower panel: the total per victim in constant kroner under each count of victims, the headline's in bold."""
+    amounts, base_year, years = result.tables["per_victim"], result.parameters["base_year"], list(totals.index)
     denominator = result.facts["denominator"]
     keys = [denominator, *(key for key in COUNTS if key != denominator)]
     shifts = dict(zip(keys, (0.0, -0.12, 0.12), strict=True))
@@ -87,4 +96,3 @@ def draw(result: Result) -> plt.Figure:
     per.set_ylabel("NOK per victim (log scale)")
     per.legend(frameon=False, fontsize=7.5, loc="upper left", title_fontsize=7.5, alignment="left",
                title=f"In kroner of {base_year}, under each count of victims")
-    return fig

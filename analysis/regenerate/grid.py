@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from .errors import ParameterError
 from .notebooks import Notebook
-from .parameters import check_domains, read_yaml, resolve_parameters
+from .parameter_input import read_yaml
+from .parameters import check_domains, resolve_parameters
 
 if TYPE_CHECKING:
     from ..data import Dataset
@@ -48,6 +49,31 @@ def _check_limit(max_runs: int) -> None:
         raise ParameterError(f"--max-runs {max_runs}: expected a whole number of runs, at least 1")
 
 
+def _named_problems(nb: Notebook, grid: dict[str, list]) -> list[str]:
+    """What is wrong with the grid's names and lists of values: a name ``nb`` does not declare, no value, a repeat."""
+    problems = []
+    for name, values in grid.items():
+        if name not in nb.parameters:
+            problems.append(f"unknown parameter {name!r}: {nb.name} declares {', '.join(nb.parameters)}")
+        elif not values:
+            problems.append(f"{name}: no values given")
+        repeated = [v for i, v in enumerate(values) if v in values[:i]]
+        if repeated:
+            problems.append(f"{name}: {', '.join(map(repr, repeated))} given twice")
+    return problems
+
+
+def _check_size(nb: Notebook, grid: dict[str, list], max_runs: int) -> None:
+    """Refuse a grid of more than ``max_runs`` combinations, saying how many and the limit that lets it run."""
+    count = 1
+    for values in grid.values():
+        count *= len(values)
+    if count > max_runs:
+        sizes = " x ".join(f"{len(v)} {name}" for name, v in grid.items())
+        raise ParameterError(f"{nb.name}: the grid has {count} runs ({sizes}), more than the limit of {max_runs}; "
+                             f"sweep fewer values, or raise the limit with --max-runs {count}")
+
+
 def combinations(nb: Notebook, grid: dict[str, list], max_runs: int) -> list[dict]:
     """Every combination of the grid's values, as it will be injected, checked before anything runs.
 
@@ -61,24 +87,10 @@ def combinations(nb: Notebook, grid: dict[str, list], max_runs: int) -> list[dic
     _check_limit(max_runs)
     if not grid:
         raise ParameterError(f"{nb.name}: nothing to sweep: give -p NAME VALUE [VALUE ...] or a sweep file")
-    problems = []
-    for name, values in grid.items():
-        if name not in nb.parameters:
-            problems.append(f"unknown parameter {name!r}: {nb.name} declares {', '.join(nb.parameters)}")
-        elif not values:
-            problems.append(f"{name}: no values given")
-        repeated = [v for i, v in enumerate(values) if v in values[:i]]
-        if repeated:
-            problems.append(f"{name}: {', '.join(map(repr, repeated))} given twice")
+    problems = _named_problems(nb, grid)
     if problems:
         raise ParameterError("\n".join(problems))
-    count = 1
-    for values in grid.values():
-        count *= len(values)
-    if count > max_runs:
-        sizes = " x ".join(f"{len(v)} {name}" for name, v in grid.items())
-        raise ParameterError(f"{nb.name}: the grid has {count} runs ({sizes}), more than the limit of {max_runs}; "
-                             f"sweep fewer values, or raise the limit with --max-runs {count}")
+    _check_size(nb, grid, max_runs)
     resolved = []
     for values in itertools.product(*grid.values()):
         combo = dict(zip(grid, values, strict=True))

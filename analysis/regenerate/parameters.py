@@ -1,73 +1,26 @@
 """Checking the parameters of a run before any kernel starts.
 
-Three checks, each listing every problem at once so one correction suffices:
-names (does a selected notebook declare it), types (does the value fit the
-annotation of the ``parameters`` cell), and domains (does the data hold what
-the value asks for: a year present, a known measure, a positive rate). A
-kernel takes seconds to start, so a typo should cost none of them.
+Three checks, each listing every problem at once so one correction suffices: names (does a selected notebook declare
+it), types (does the value fit the annotation of the ``parameters`` cell, read as a type by
+:func:`analysis.parameters.hint_of`; a published notebook's cell is written from its analysis's signature by
+``tip-norway normalize``), and domains (does the data hold what the value asks for: a year present, a known measure,
+a positive rate). A kernel takes seconds to start, so a typo should cost none of them.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
 
-from ..parameters import changed_from_defaults
+from ..parameters import alternatives, changed_from_defaults, conforms, hint_of
 from .errors import ParameterError
 from .notebooks import Notebook, defaults
 
 if TYPE_CHECKING:
     from ..data import Dataset
-
-
-def _members(type_name: str) -> list[str]:
-    """The alternatives of an annotation, spaces removed.
-
-    ``float | None`` and ``Optional[float]`` give ``float``, ``None``.
-    """
-    kind = type_name.replace(" ", "")
-    optional = re.fullmatch(r"(?:typing\.)?Optional\[(.+)\]", kind)
-    if optional:
-        kind = optional.group(1) + "|None"
-    members, depth, start = [], 0, 0
-    for i, char in enumerate(kind):
-        depth += {"[": 1, "]": -1}.get(char, 0)
-        if char == "|" and depth == 0:
-            members.append(kind[start:i])
-            start = i + 1
-    return [*members, kind[start:]]
-
-
-def conforms(value, type_name: str) -> bool:
-    """Whether ``value`` fits a parameter annotated ``type_name`` (as the ``parameters`` cell writes it).
-
-    ``X | None`` and ``Optional[X]`` take None or an X. An annotation this
-    checker does not know is let through: the notebook then judges the value.
-    """
-    members = _members(type_name)
-    if len(members) > 1:
-        return any(value is None if member == "None" else conforms(value, member) for member in members)
-    kind = members[0]
-    if kind == "str":
-        return isinstance(value, str)
-    if kind == "bool":
-        return isinstance(value, bool)
-    if kind == "int":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == "float":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    inner = re.fullmatch(r"list\[(.+)\]", kind)
-    if inner:
-        return isinstance(value, list) and all(conforms(item, inner.group(1)) for item in value)
-    if kind == "list":
-        return isinstance(value, list)
-    if kind == "dict":
-        return isinstance(value, dict)
-    return True  # "None" (no annotation) or an annotation this checker does not know
 
 
 def _refused(value) -> str | None:
@@ -94,7 +47,7 @@ def _as_yaml_number(value, type_name: str) -> str:
     YAML 1.1, which PyYAML reads, takes a number in exponent notation only with a dot in it and a sign on the
     exponent: ``1.0e-9``, ``2.5e+3``.
     """
-    if not (isinstance(value, str) and "float" in _members(type_name)):
+    if not (isinstance(value, str) and float in alternatives(hint_of(type_name))):
         return ""
     found = re.fullmatch(r"\s*([-+]?(?:\d+\.?\d*|\.\d+))[eE]([-+]?)(\d+)\s*", value)
     if not found:
@@ -109,84 +62,10 @@ def _as_yaml_number(value, type_name: str) -> str:
 
 def _normalise(value, type_name: str):
     """Give a float parameter a float even when written as a whole number, so ``10`` and ``10.0`` record alike."""
-    members = _members(type_name)
-    if "float" in members and "int" not in members and isinstance(value, int) and not isinstance(value, bool):
+    members = alternatives(hint_of(type_name))
+    if float in members and int not in members and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value
-
-
-class _RepeatedKey(yaml.MarkedYAMLError):
-    """A mapping that names one key twice."""
-
-
-class _OnceEach(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing a key given twice in one mapping, which it would let the last one win."""
-
-    def construct_mapping(self, node, deep=False):
-        seen: dict = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            try:
-                first = seen.setdefault(key, key_node.start_mark)
-            except TypeError:  # an unhashable key: the base constructor says why
-                break
-            if first is not key_node.start_mark:
-                raise _RepeatedKey(problem=f"{key!r} is given twice (first on line {first.line + 1}); expected each "
-                                           "name once", problem_mark=key_node.start_mark)
-        return super().construct_mapping(node, deep=deep)
-
-
-def read_yaml(path: Path, kind: str):
-    """The content of the YAML file ``path``.
-
-    A missing or unreadable file, a file that is not YAML, and a mapping that names a key twice are a
-    :class:`ParameterError` naming the ``kind`` of file (and for a repeated key its line).
-    """
-    try:
-        return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_OnceEach)  # noqa: S506 - a SafeLoader
-    except FileNotFoundError:
-        raise ParameterError(f"{kind} {path} not found") from None
-    except UnicodeDecodeError as exc:
-        line = Path(path).read_bytes()[:exc.start].count(b"\n") + 1
-        raise ParameterError(f"{kind} {path}, line {line}: byte {exc.object[exc.start:exc.start + 1]!r} at offset "
-                             f"{exc.start} is not UTF-8; expected a UTF-8 text file") from None
-    except OSError as exc:  # a folder, or a file this user may not read
-        raise ParameterError(f"{kind} {path} cannot be read: {exc.strerror}") from None
-    except _RepeatedKey as exc:
-        raise ParameterError(f"{kind} {path}, line {exc.problem_mark.line + 1}: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"{kind} {path} is not valid YAML: {exc}") from None
-
-
-def load_parameter_file(path: Path) -> dict:
-    """Parameters from YAML: top-level names apply to every notebook that declares them.
-
-    A top-level key naming a notebook holds parameters for that notebook only.
-    """
-    content = read_yaml(path, "parameter file")
-    if content is None:
-        return {}
-    if not isinstance(content, dict):
-        raise ParameterError(f"parameter file {path}: expected a mapping of parameter names to values")
-    return content
-
-
-def once_each(options: list[list[str]]) -> dict[str, list[str]]:
-    """``-p NAME VALUE [VALUE ...]`` options as ``{NAME: [VALUE, ...]}``.
-
-    Raises:
-        ParameterError: For a name given in two options, naming it and both values: the later would silently win.
-    """
-    found: dict[str, list[str]] = {}
-    repeated = []
-    for name, *values in options:
-        if name in found:
-            repeated.append(f"-p {name} is given twice ({' '.join(found[name])}, then {' '.join(values)}); "
-                            "expected each parameter once")
-        found.setdefault(name, values)
-    if repeated:
-        raise ParameterError("\n".join(repeated))
-    return found
 
 
 def _refuse(problems: list[str], notebooks: list[Notebook]) -> ParameterError:
@@ -221,6 +100,44 @@ def _scoped_and_common(notebooks: list[Notebook], given: dict) -> tuple[dict[str
     return scoped, common
 
 
+def _assigned(notebooks: list[Notebook], given: dict, problems: list[str]) -> dict[str, dict]:
+    """The given values each notebook declares, by notebook name; a name no selected notebook declares is a problem.
+
+    A name given for all applies to every notebook that declares it; a name in a notebook's own mapping to it alone.
+    """
+    per_notebook: dict[str, dict] = {nb.name: {} for nb in notebooks}
+    scoped, common = _scoped_and_common(notebooks, given)
+    for name, value in common.items():
+        takers = [nb for nb in notebooks if name in nb.parameters]
+        if not takers:
+            problems.append(f"unknown parameter {name!r}: no selected notebook declares it")
+        for nb in takers:
+            per_notebook[nb.name][name] = value
+    for nb_name, values in scoped.items():
+        nb = next(n for n in notebooks if n.name == nb_name)
+        for name, value in values.items():
+            if name not in nb.parameters:
+                problems.append(f"unknown parameter {name!r} for notebook {nb_name}")
+            else:
+                per_notebook[nb_name][name] = value
+    return per_notebook
+
+
+def _typed(nb: Notebook, values: dict, problems: list[str]) -> dict:
+    """``values`` for ``nb``, each checked against its annotation and normalised; a misfit is a problem."""
+    typed = dict(values)
+    for name, value in values.items():
+        type_name = nb.parameters[name]["inferred_type_name"]
+        if not conforms(value, hint_of(type_name)):
+            problems.append(f"parameter {name!r} of {nb.name} expects {type_name}, got {value!r} "
+                            f"({type(value).__name__}){_as_yaml_number(value, type_name)}")
+        elif refused := _refused(value):
+            problems.append(f"parameter {name!r} of {nb.name}: {refused}")
+        else:
+            typed[name] = _normalise(value, type_name)
+    return typed
+
+
 def resolve_parameters(notebooks: list[Notebook], given: dict) -> dict[str, dict]:
     """Assign the given parameters to the notebooks that declare them, checking names and types.
 
@@ -236,32 +153,9 @@ def resolve_parameters(notebooks: list[Notebook], given: dict) -> dict[str, dict
         ParameterError: Listing every unknown name and ill-typed value, with the
             parameters each selected notebook takes, before anything runs.
     """
-    per_notebook: dict[str, dict] = {nb.name: {} for nb in notebooks}
-    problems = []
-    scoped, common = _scoped_and_common(notebooks, given)
-    for name, value in common.items():
-        takers = [nb for nb in notebooks if name in nb.parameters]
-        if not takers:
-            problems.append(f"unknown parameter {name!r}: no selected notebook declares it")
-        for nb in takers:
-            per_notebook[nb.name][name] = value
-    for nb_name, values in scoped.items():
-        nb = next(n for n in notebooks if n.name == nb_name)
-        for name, value in values.items():
-            if name not in nb.parameters:
-                problems.append(f"unknown parameter {name!r} for notebook {nb_name}")
-            else:
-                per_notebook[nb_name][name] = value
-    for nb in notebooks:
-        for name, value in per_notebook[nb.name].items():
-            type_name = nb.parameters[name]["inferred_type_name"]
-            if not conforms(value, type_name):
-                problems.append(f"parameter {name!r} of {nb.name} expects {type_name}, got {value!r} "
-                                f"({type(value).__name__}){_as_yaml_number(value, type_name)}")
-            elif refused := _refused(value):
-                problems.append(f"parameter {name!r} of {nb.name}: {refused}")
-            else:
-                per_notebook[nb.name][name] = _normalise(value, type_name)
+    problems: list[str] = []
+    assigned = _assigned(notebooks, given, problems)
+    per_notebook = {nb.name: _typed(nb, assigned[nb.name], problems) for nb in notebooks}
     if problems:
         raise _refuse(problems, notebooks)
     return per_notebook

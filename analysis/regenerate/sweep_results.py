@@ -53,6 +53,33 @@ def read_facts(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"), parse_constant=_not_json)
 
 
+def _headline_columns(stated: dict) -> dict:
+    """A run's headline as columns of its row: ``headline``, or ``headline_low`` and ``headline_high`` for an interval.
+
+    An interval with no upper end also has ``upper_end_open`` true.
+    """
+    value = stated["headline"]["value"]
+    if not isinstance(value, list):
+        return {"headline": value}
+    columns = {"headline_low": value[0], "headline_high": value[1]}
+    if "headline.value" in stated.get("open_upper_ends", []):
+        columns["upper_end_open"] = True
+    return columns
+
+
+def _run_table(table, run: int, combo: dict):
+    """A run's own table, with its run number and parameters in front of its columns.
+
+    A column of the table that names a swept parameter (03's "denominator") is dropped when it holds the run's value
+    throughout, and renamed ``NAME_in_table`` otherwise.
+    """
+    for name, value in combo.items():
+        if name in table.columns:
+            same = table[name].astype(str).eq(str(_cell(value))).all()
+            table = table.drop(columns=name) if same else table.rename(columns={name: f"{name}_in_table"})
+    return table.assign(**{"run": run, **{name: _cell(value) for name, value in combo.items()}})
+
+
 def collect(nb: Notebook, combos: list[dict], outcomes: list[Outcome], sweep_dir: Path, stopping: bool = False):
     """The tidy tables of a sweep: one row per run (``results``) and every run's table stacked (``tables``).
 
@@ -80,20 +107,9 @@ def collect(nb: Notebook, combos: list[dict], outcomes: list[Outcome], sweep_dir
             if stated["headline"] is not None:
                 headline = headline or stated["headline"]
                 labels.add(stated["headline"]["label"])
-                value = stated["headline"]["value"]
-                if isinstance(value, list):
-                    row.update({"headline_low": value[0], "headline_high": value[1]})
-                    if "headline.value" in stated.get("open_upper_ends", []):
-                        row["upper_end_open"] = True
-                else:
-                    row["headline"] = value
+                row.update(_headline_columns(stated))
             row.update(_flatten(stated["facts"]))
-            table = pd.read_csv(figures / f"{nb.name}.csv")
-            for name, value in combo.items():  # a table may name a parameter too (03's "denominator")
-                if name in table.columns:
-                    same = table[name].astype(str).eq(str(_cell(value))).all()
-                    table = table.drop(columns=name) if same else table.rename(columns={name: f"{name}_in_table"})
-            tables.append(table.assign(**{"run": k, **{name: _cell(value) for name, value in combo.items()}}))
+            tables.append(_run_table(pd.read_csv(figures / f"{nb.name}.csv"), k, combo))
         row["error"] = error or ""
         rows.append(row)
     results = pd.DataFrame(rows)

@@ -17,8 +17,10 @@ import nbformat
 
 from .. import config
 from ..data.digest import sha256
-from ..data.records import Published, PublishedEntry, RecordError, read_json
+from ..data.published import Published, PublishedEntry
+from ..data.records import RecordError, read_json
 from ..parameters import declared_parameters
+from ..steps import StepError, step
 
 #: The files each chart writes beside it, in the order the downloads list them.
 FORMATS = {"csv": "CSV, the data plotted", "json": "JSON, the facts stated", "png": "PNG image",
@@ -43,6 +45,7 @@ class Analysis:
     facts: dict
     heading: str
     question: str
+    intro: str
     notes: list[str] = field(default_factory=list)
     parameter_notes: dict[str, str] = field(default_factory=dict)
 
@@ -72,22 +75,27 @@ def _error_outputs(notebook) -> list[str]:
     return found
 
 
-def _words(notebook, name: str, problems: list[str]) -> tuple[str, str, list[str], dict[str, str]]:
-    """The notebook's heading, its question, its other Markdown cells and the meaning of each parameter."""
+def _words(notebook, name: str, notebooks: Path, problems: list[str]) -> tuple[str, str, str, list[str], dict]:
+    """The step's heading and question, the notebook's intro and other Markdown cells, each parameter's meaning.
+
+    The heading and question are the step's (:mod:`analysis.steps`); the intro is the notebook's first Markdown cell
+    after its heading (the question, written there from the step by ``tip-norway normalize``, and what follows).
+    """
+    try:
+        declared_step = step(name.partition("_")[2], notebooks=notebooks)
+        heading, question = f"{declared_step.number}. {declared_step.title}", declared_step.question
+    except (StepError, OSError) as error:
+        problems.append(f"{name}: {error}")
+        heading = question = ""
     markdown = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
     first = markdown[0] if markdown else ""
-    heading = next((line[2:].strip() for line in first.splitlines() if line.startswith("# ")), "")
-    if not heading:
-        problems.append(f"{name}: the executed notebook's first Markdown cell has no '# ' heading to title its page")
-    question = first.split("\n", 1)[1].strip() if "\n" in first else ""
-    if "**Question.**" not in question:
-        problems.append(f"{name}: the executed notebook's first Markdown cell states no '**Question.**'")
+    intro = first.split("\n", 1)[1].strip() if first.startswith("# ") and "\n" in first else first
     # the closing heading introduces result.closing, which the page shows under its own heading
     notes = [text for text in markdown[1:] if text.strip().lower() != "## what this shows"]
     cell = next((c for c in notebook.cells if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])),
                 None)
     declared = (declared_parameters(cell.source) or {}) if cell is not None else {}
-    return heading, question, notes, {name: spec["help"] for name, spec in declared.items()}
+    return heading, question, intro, notes, {name: spec["help"] for name, spec in declared.items()}
 
 
 def _chart_files(name: str, entry: PublishedEntry, figures: Path, problems: list[str]) -> dict[str, Path]:
@@ -108,7 +116,7 @@ def _chart_files(name: str, entry: PublishedEntry, figures: Path, problems: list
     return files
 
 
-def _read_analysis(name: str, entry: PublishedEntry, output: Path, figures: Path,
+def _read_analysis(name: str, entry: PublishedEntry, output: Path, figures: Path, notebooks: Path,
                    problems: list[str]) -> Analysis | None:
     """Check one published notebook and read it; None (its problems added) when something is missing."""
     rerun = f"run `tip-norway run --force {name[:2]}`"
@@ -144,11 +152,11 @@ def _read_analysis(name: str, entry: PublishedEntry, output: Path, figures: Path
         if key not in facts:
             problems.append(f"{name}: {config.display(files['json'])} has no '{key}' (written by an older version); "
                             f"{rerun}")
-    heading, question, notes, meaning = _words(notebook, name, problems)
+    heading, question, intro, notes, meaning = _words(notebook, name, notebooks, problems)
     if errors or len(problems) > found:
         return None
     return Analysis(name=name, executed=executed, files=files, facts=facts, heading=heading, question=question,
-                    notes=notes, parameter_notes=meaning)
+                    intro=intro, notes=notes, parameter_notes=meaning)
 
 
 def read_published(output: Path, figures: Path, notebooks: Path) -> list[Analysis]:
@@ -174,7 +182,7 @@ def read_published(output: Path, figures: Path, notebooks: Path) -> list[Analysi
     names = [p.stem for p in sorted(Path(notebooks).glob(config.NOTEBOOK_PATTERN))]
     problems = [f"{name}: never published (not in {config.display(record)}); run `tip-norway run`"
                 for name in names if name not in entries]
-    analyses = [_read_analysis(name, entries[name], output, figures, problems)
+    analyses = [_read_analysis(name, entries[name], output, figures, notebooks, problems)
                 for name in names if name in entries]
     if problems:
         raise ReportError(problems)

@@ -70,6 +70,36 @@ def _ids(value: str) -> list[str]:
     return [token for token in value.split(";") if token]
 
 
+def _row_ids(name: str, csv_path: Path, line: int, row: dict, columns: list[str], provenance: Provenance,
+             problems: list[str]) -> list[str]:
+    """The ids of the data one row names, each once, in its order; one not in the data is added to ``problems``."""
+    ids = []
+    for column in columns:
+        if not is_id_column(column):
+            continue
+        for token in _ids(row[column]):
+            if token in provenance:
+                ids.append(token)
+            elif provenance.looks_like_an_id(token):
+                problems.append(f"{name}: {config.display(csv_path)}, line {line}, column {column}: id "
+                                f"'{token}' is not in the data")
+    return list(dict.fromkeys(ids))
+
+
+def _cells(row: dict, columns: list[str], href: str, provenance: Provenance) -> list[Cell]:
+    """One row's cells: a source's id links to the register, an id or a number to the row's cards (``href``)."""
+    cells = []
+    for column in columns:
+        value = row[column]
+        if column == "source_id" and value in provenance.sources:
+            cells.append(Cell(value, f"sources.html#source-{value}"))
+        elif is_id_column(column) or _NUMBER.search(value):
+            cells.append(Cell(value, href))
+        else:
+            cells.append(Cell(value))
+    return cells
+
+
 def read_tables(name: str, csv_path: Path, provenance: Provenance, problems: list[str]) -> list[Table]:
     """The tables of ``name``'s chart; an id not in the data is added to ``problems``, naming its row and column."""
     rows = read_csv(csv_path)
@@ -82,28 +112,9 @@ def read_tables(name: str, csv_path: Path, provenance: Provenance, problems: lis
         prefix = f"{panel or 'table'}".replace("_", "-")
         shown = []
         for index, (line, row) in enumerate(members, start=1):
-            ids = []
-            for column in columns:
-                if not is_id_column(column):
-                    continue
-                for token in _ids(row[column]):
-                    if token in provenance:
-                        ids.append(token)
-                    elif provenance.looks_like_an_id(token):
-                        problems.append(f"{name}: {config.display(csv_path)}, line {line}, column {column}: id "
-                                        f"'{token}' is not in the data")
-            ids = list(dict.fromkeys(ids))
+            ids = _row_ids(name, csv_path, line, row, columns, provenance, problems)
             anchor = f"{prefix}-row-{index}"
-            href = f"#{anchor}" if ids else ""
-            cells = []
-            for column in columns:
-                value = row[column]
-                if column == "source_id" and value in provenance.sources:
-                    cells.append(Cell(value, f"sources.html#source-{value}"))
-                elif is_id_column(column) or _NUMBER.search(value):
-                    cells.append(Cell(value, href))
-                else:
-                    cells.append(Cell(value))
+            cells = _cells(row, columns, f"#{anchor}" if ids else "", provenance)
             described = [c for c in columns if row[c] and c != "source_id" and not is_id_column(c)][:2]
             label = ", ".join(f"{c.replace('_', ' ')} {row[c]}" for c in described)
             shown.append(Row(anchor, label, cells, [provenance.card(i) for i in ids]))

@@ -44,7 +44,7 @@ def _declare(func):
     func.__module__ = "analysis.analyses.conviction_gap"
     before = ANALYSES["01_conviction_gap"]
     try:
-        return analysis_of("01_conviction_gap")(func)
+        return analysis_of()(func)
     finally:
         assert ANALYSES["01_conviction_gap"] is before, "a refused declaration replaces no analysis"
 

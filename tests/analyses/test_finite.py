@@ -22,6 +22,7 @@ from analysis.analyses.result import NonFiniteError, Prose, Result, analysis_of,
 from analysis.analyses.uncertainty import ci_label
 from analysis.charts import save
 from analysis.charts.save import jsonable
+from analysis.steps import Step
 
 matplotlib.use("Agg")
 
@@ -77,7 +78,7 @@ def probe():
 
     analyse.__module__ = "tests.finite_probe"
     try:
-        yield analysis_of("98_finite_probe")(analyse)
+        yield analysis_of(step=Step("finite_probe", "98_finite_probe", "Probe", "Is it finite?", ()))(analyse)
     finally:
         ANALYSES.pop("98_finite_probe", None)
 

@@ -15,6 +15,7 @@ import pytest
 from test_runner import TINY, cli, latest, write_notebook
 
 from analysis import config
+from analysis.data.digest import sha256
 from analysis.regenerate import incremental
 from analysis.regenerate.cli import main
 
@@ -102,7 +103,7 @@ def test_changing_the_environment_lock_reruns_every_notebook(project, capsys, tm
     shutil.copyfile(config.ENVIRONMENT_LOCK, lock)
     monkeypatch.setattr(config, "ENVIRONMENT_LOCK", lock)
     _run(project, capsys)
-    assert latest(project)["inputs"][config.display(lock)] == incremental.sha256(lock)
+    assert latest(project)["inputs"][config.display(lock)] == sha256(lock)
     with open(lock, "a", encoding="utf-8") as handle:
         handle.write("\n")
     code, lines = _run(project, capsys)
@@ -138,7 +139,7 @@ def test_the_record_names_what_each_chart_was_made_from(project, capsys):
     _run(project, capsys)
     record = json.loads((project["output"] / incremental.RECORD).read_text())
     entry = record["01_tiny"]
-    assert entry["outputs"] == {"01_tiny.csv": incremental.sha256(project["figures"] / "01_tiny.csv")}
+    assert entry["outputs"] == {"01_tiny.csv": sha256(project["figures"] / "01_tiny.csv")}
     assert {"parameters", "version of pandas", config.display(config.DATAPACKAGE),
             "analysis/regenerate/run.py"} <= set(entry["inputs"])
 
@@ -155,23 +156,16 @@ STAND_IN = ("import os, pathlib\n"
             "folder.mkdir(parents=True, exist_ok=True)\n"
             "(folder / '{NAME}.csv').write_text(label)")
 
-#: The tables each notebook's analysis reads, as read in analysis/analyses/<topic>.py by hand: the ``data.<table>``
-#: it and the analyses it imports use (05 reads no figures), UNODC's counts where ``analysis_of`` says glotip=True,
-#: the World Bank's series where it says world_bank=True. Written out here, not taken from the code under test.
-READ = {
-    "01_conviction_gap": {"figures", "sources"},
-    "02_labor_vs_sex_attention": {"figures", "sources", "statements"},
-    "03_funding_per_victim": {"figures", "glotip", "sources"},
-    "04_victim_protection": {"figures", "sources"},
-    "05_what_the_sources_name": {"sources", "statements"},
-    "06_series_conviction_gap": {"figures", "glotip", "sources"},
-    "07_series_attention": {"figures", "sources"},
-    "08_series_funding": {"figures", "glotip", "sources", "world_bank"},
-    "09_tiers_and_drift": {"figures", "sources"},
-    "10_tip_vs_kom": {"figures", "glotip", "sources"},
-    "11_labor_share_series": {"figures", "glotip", "sources"},
-    "12_nordic_comparison": {"figures", "glotip", "sources", "world_bank"},
-}
+#: The tables every load reads (analysis/data/loader.py, read by hand), and those of each optional part.
+CORE_TABLES = {"sources", "metrics", "forms", "populations", "figures", "statements"}
+PART_TABLES = {"glotip": {"glotip", "glotip_flags", "series_breaks"}, "world_bank": {"world_bank"}}
+#: The optional parts each notebook's analysis uses, as read in analysis/analyses/<topic>.py by hand (``data.glotip``,
+#: ``data.world_bank`` in it and the analyses it imports). Written out here, not taken from the code under test.
+PARTS = {"03_funding_per_victim": {"glotip"}, "06_series_conviction_gap": {"glotip"},
+         "08_series_funding": {"glotip", "world_bank"}, "10_tip_vs_kom": {"glotip"},
+         "11_labor_share_series": {"glotip"}, "12_nordic_comparison": {"glotip", "world_bank"}}
+#: The tables each notebook's load reads: the core, and the tables of its parts.
+READ = {name: CORE_TABLES | set().union(*(PART_TABLES[p] for p in PARTS.get(name, ()))) for name in NOTEBOOKS}
 #: Analyses that import the module of the victim counts several notebooks share (``grep "from .victim_counts"
 #: analysis/analyses``).
 IMPORTS_VICTIM_COUNTS = {"03_funding_per_victim", "06_series_conviction_gap", "08_series_funding"}
@@ -262,31 +256,28 @@ def test_an_edited_data_file_reruns_the_notebooks_that_read_it(tree, capsys):
         _stale_for(_verdicts(tree, capsys), edited, readers(table))
 
 
-def test_each_analysis_reads_the_tables_it_declares():
-    """Every analysis run with its defaults on data that note which tables are asked for: exactly READ, and READS."""
-    import importlib
-
+def test_each_analysis_uses_only_the_tables_its_step_loads_and_every_part_it_declares():
+    """Every analysis run with its defaults on data that note which tables are asked for."""
     from analysis.analyses import ANALYSES
     from analysis.data import load
+    from analysis.steps import step
 
     data = load(glotip=True, world_bank=True)
-    # a table the loader reads with another (the breaks with GLOTIP's counts) counts as that one
-    read_with = {joined: table for table, tables in incremental.JOINED.items() for joined in tables}
 
     class Noting:
         def __init__(self):
             self.asked = set()
 
         def __getattr__(self, table):
-            self.asked.add(read_with.get(table, table))
+            self.asked.add(table)
             return getattr(data, table)
 
     assert sorted(ANALYSES) == NOTEBOOKS
     for name, analyse in ANALYSES.items():
         noting = Noting()
         analyse(noting)
-        assert noting.asked == READ[name], name
-        assert set(importlib.import_module(analyse.__module__).READS) == READ[name], name
+        assert noting.asked <= READ[name], name
+        assert set(step(name.partition("_")[2]).reads) == PARTS.get(name, set()) <= noting.asked, name
 
 
 def _inputs_of_the_project() -> dict[str, dict[str, str]]:
@@ -304,13 +295,9 @@ def test_each_notebook_depends_on_the_files_of_the_tables_it_reads_and_every_fil
     files).
     """
     found = _inputs_of_the_project()
-    tables = {"figures": {"figures", "metrics", "forms", "populations"}, "statements": {"statements"},
-              "glotip": {"glotip", "glotip_flags", "series_breaks"}, "world_bank": {"world_bank"},
-              "sources": {"sources"}}
     processed = {p.stem for p in config.PROCESSED.glob("*.csv")}
     for name, inputs in found.items():
-        files = {config.display(config.PROCESSED / f"{t}.csv") for read in READ[name] for t in tables[read]} & {
-            config.display(config.PROCESSED / f"{t}.csv") for t in processed}
+        files = {config.display(config.PROCESSED / f"{t}.csv") for t in READ[name] & processed}
         assert {k for k in inputs if k.startswith("data/processed/")} == files, name
         raw = {config.display(p) for p in config.RAW.iterdir()}
         assert raw | {config.display(config.DATAPACKAGE)} <= set(inputs), name
@@ -366,17 +353,14 @@ def test_a_descriptor_that_cannot_be_read_makes_every_data_file_an_input_and_a_b
 
     nb = next(n for n in discover(tree["notebooks"]) if n.name == "05_what_the_sources_name")
     every = {config.display(p) for p in (tree["root"] / "data").rglob("*") if p.is_file()}
-    assert incremental.data_inputs(nb, incremental.shared_inputs()) < every  # it reads no figures
+    assert incremental.data_inputs(nb, incremental.shared_inputs()) < every  # it reads no GLOTIP or World Bank table
     described = config.DATAPACKAGE.read_text(encoding="utf-8")
     config.DATAPACKAGE.write_text("{", encoding="utf-8")  # the run's check of the data names what is wrong
     assert incremental.data_inputs(nb, incremental.shared_inputs()) == every
-    module = tree["root"] / "analysis" / "analyses" / "what_the_sources_name.py"
-    module.write_text(module.read_text(encoding="utf-8").replace('READS = ("sources"', 'READS = ("sauces"'),
-                      encoding="utf-8")
+    words = tree["root"] / "analysis" / "analyses" / "words" / "what_the_sources_name.md"
+    words.write_text(words.read_text(encoding="utf-8").replace("reads: []", "reads: [sauces]"), encoding="utf-8")
     config.DATAPACKAGE.write_text(described, encoding="utf-8")
     code, lines = _run(tree, capsys, "05")
     assert code == 1
-    assert lines[-1] == ("tip-norway run: analysis/analyses/what_the_sources_name.py: READS names "
-                         "'sauces'; expected tables of "
-                         "data/datapackage.json: figures, forms, glotip, glotip_flags, metrics, populations, "
-                         "series_breaks, sources, statements, world_bank")
+    assert lines[-1] == ("tip-norway run: analysis/analyses/words/what_the_sources_name.md: 'reads' lists the tables "
+                         "read beyond the core, among glotip, world_bank (each once, [] for none); found ['sauces']")

@@ -12,7 +12,8 @@ import pytest
 from analysis.regenerate.cli import main
 from analysis.regenerate.errors import ParameterError
 from analysis.regenerate.notebooks import discover, select
-from analysis.regenerate.parameters import load_parameter_file, once_each, resolve_parameters
+from analysis.regenerate.parameter_input import load_parameter_file, once_each
+from analysis.regenerate.parameters import resolve_parameters
 
 
 def refused(capsys, tmp_path, *args: str) -> str:

@@ -31,10 +31,10 @@ from analysis.regenerate.cli import main
 from analysis.regenerate.errors import RunError
 from analysis.regenerate.execute import execute
 from analysis.regenerate.forking import Template
-from analysis.regenerate.kernel import SOCKETS_PREFIX
 from analysis.regenerate.notebooks import discover
 from analysis.regenerate.publish import replace_charts
 from analysis.regenerate.run import run
+from analysis.regenerate.sockets import SOCKETS_PREFIX
 from analysis.regenerate.stopping import Stopped
 from analysis.regenerate.sweep import sweep
 

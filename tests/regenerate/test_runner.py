@@ -19,12 +19,14 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from analysis import config
-from analysis.regenerate.cli import main, parse_cli_value
+from analysis.parameters import conforms, hint_of
+from analysis.regenerate.cli import main
 from analysis.regenerate.errors import ParameterError
 from analysis.regenerate.lock import run_lock
-from analysis.regenerate.manifest import sha256
+from analysis.regenerate.manifest import RunRecord, sha256
 from analysis.regenerate.notebooks import discover, read_parameters, select
-from analysis.regenerate.parameters import conforms, resolve_parameters
+from analysis.regenerate.parameter_input import parse_cli_value
+from analysis.regenerate.parameters import resolve_parameters
 from analysis.regenerate.reference import refresh
 
 #: Starts kernels or the command line in processes of their own: left out of `make test-fast`.
@@ -130,7 +132,7 @@ def test_resolve_parameters_converts_whole_numbers_for_float_parameters():
     ("list[int] | None", ["2014"], False), ("float", None, False), ("str | int", 3, True), ("str | int", None, False),
 ])
 def test_union_annotations_take_any_of_their_members(type_name, value, fits):
-    assert conforms(value, type_name) is fits
+    assert conforms(value, hint_of(type_name)) is fits
 
 
 def test_null_on_the_command_line_gives_none_for_an_optional_parameter():
@@ -239,6 +241,53 @@ def test_run_with_the_defaults_publishes(folders, capsys, given):
     assert manifest["published"] and manifest["figures_replaced"] and manifest["charts"] == str(folders["figures"])
     assert manifest["notebooks"][0]["parameters_changed"] == {}
     assert f"charts replaced in {folders['figures']}" in capsys.readouterr().err
+
+
+#: The fields of a run's manifest, in the order it is written.
+MANIFEST_FIELDS = ["run_id", "started", "workers", "versions", "inputs", "reused", "stale", "unreadable", "kernels",
+                   "finished", "seconds", "status", "published", "figures_replaced", "charts", "notebooks"]
+NOTEBOOK_FIELDS = ["name", "parameters_given", "parameters", "parameters_changed", "seconds", "status", "error",
+                   "executed", "outputs"]
+
+
+def test_a_manifest_lists_its_fields_in_one_order_and_leaves_out_kernels_when_none_started(folders):
+    write_notebook(folders["notebooks"] / "01_tiny.ipynb", TINY.replace("{NUMBER}", "01"))
+    assert main(["run", *cli(folders)]) == 0
+    first = latest(folders)
+    assert list(first) == MANIFEST_FIELDS and list(first["notebooks"][0]) == NOTEBOOK_FIELDS
+    run_dir = folders["output"] / "runs" / first["run_id"]
+    assert (run_dir / "manifest.json").read_bytes() == (folders["output"] / "latest.json").read_bytes()
+    assert main(["run", *cli(folders)]) == 0  # up to date: nothing runs, no kernel starts
+    again = latest(folders)
+    assert list(again) == [name for name in MANIFEST_FIELDS if name != "kernels"]
+    assert (again["status"], again["finished"], again["seconds"], again["notebooks"]) == ("up to date",
+                                                                                          again["started"], 0.0, [])
+    assert (again["published"], again["charts"], again["reused"]) == (
+        False, str(folders["figures"]), {"01_tiny": "up to date: its inputs are as at its last publishing run"})
+
+
+def test_an_incomplete_manifest_holds_only_what_is_known_when_the_run_starts(tmp_path):
+    started = RunRecord("20261201T101500123456Z", "2026-12-01T10:15:00+00:00", 2, {"python": "3.11"},
+                        {"uv.lock": "ab"}, {}, {"01_tiny": "run with --force"}, {})
+    started.write_incomplete(tmp_path)
+    written = json.loads((tmp_path / "manifest.json").read_text())
+    assert list(written) == [*MANIFEST_FIELDS[:8], "status", "note"]
+    assert (written["run_id"], written["workers"], written["stale"]) == ("20261201T101500123456Z", 2,
+                                                                         {"01_tiny": "run with --force"})
+    assert written["status"] == "incomplete" and written["note"].endswith("it was killed before it finished")
+
+
+def test_a_manifest_whose_charts_could_not_be_published_ends_with_the_error(tmp_path):
+    record = RunRecord("20261201T101500123456Z", "2026-12-01T10:15:00+00:00", 1, {}, {}, {}, {}, {},
+                       kernels="forked")
+    record.ended("2026-12-01T10:15:02+00:00", 2.0, "succeeded", tmp_path / "staged", [])
+    record.publishing_failed(OSError("disk full"), in_place=False)
+    record.write(tmp_path, tmp_path)
+    written = json.loads((tmp_path / "latest.json").read_text())
+    assert list(written) == [*MANIFEST_FIELDS, "error"]
+    assert (written["status"], written["published"], written["figures_replaced"], written["error"]) == (
+        "not published", False, False, "disk full")
+    assert written["charts"] == str(tmp_path / "staged")
 
 
 def test_run_with_other_parameters_leaves_figures_and_keeps_its_charts_in_its_run_folder(folders, capsys):

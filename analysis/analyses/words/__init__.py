@@ -8,7 +8,8 @@ finding), ``## caveats`` (what the numbers do not say; the notebook shows it
 after the summary, a blank line between) and ``## what this shows`` (the
 closing words of the notebook). A template may hold other sections, such as a
 label the chart draws, which the analysis asks for by name with :func:`section`.
-Text before the first heading (comments, macros) belongs to every section.
+Text before the first heading (comments, macros) belongs to every section, except the front matter that opens the
+file: the step's title, question and tables read (:mod:`analysis.steps`), which are not words of the story.
 
 Each section is a Jinja2 template. The analysis computes the values (numbers,
 intervals, flags such as ``differ``) and :func:`render` fills them in, so the
@@ -47,6 +48,7 @@ from typing import NamedTuple
 import jinja2
 import pandas as pd
 
+from ...steps import body
 from ..intervals import shown
 from ..reliability import SHARE_RULE_WORDS
 from ..result import Prose
@@ -114,7 +116,9 @@ def sections(topic: str) -> dict[str, jinja2.Template]:
     if not path.is_file():
         raise WordsError(f"{path}: no template for the analysis {topic!r}; "
                          f"expected one section each of {', '.join(SECTIONS)}")
-    lines = path.read_text(encoding="utf-8").splitlines()
+    text = path.read_text(encoding="utf-8")
+    matter = text[: len(text) - len(body(text))].count("\n")  # the step's front matter (analysis.steps), not words
+    lines = [""] * matter + text.splitlines()[matter:]
     starts = {}
     for number, line in enumerate(lines, 1):
         heading = _HEADING.fullmatch(line)
@@ -131,16 +135,16 @@ def sections(topic: str) -> dict[str, jinja2.Template]:
     ends = sorted(starts.values()) + [len(lines) + 1]
     templates = {}
     for name, start in starts.items():
-        body = lines[start: ends[ends.index(start) + 1] - 1]
-        while body and not body[0].strip():
-            body, start = body[1:], start + 1
-        while body and not body[-1].strip():
-            body = body[:-1]
+        words = lines[start: ends[ends.index(start) + 1] - 1]
+        while words and not words[0].strip():
+            words, start = words[1:], start + 1
+        while words and not words[-1].strip():
+            words = words[:-1]
         # The preamble, then a comment of line breaks, so Jinja2's line numbers are the file's; the text the
         # preamble alone renders (its blank lines) is cut from the front of every section.
         prefix = preamble + "\n{#" + "\n" * (start - preamble.count("\n") - 1) + "#}"
         try:
-            templates[name] = ENVIRONMENT.from_string(prefix + "\n".join(body))
+            templates[name] = ENVIRONMENT.from_string(prefix + "\n".join(words))
             templates[name].filename, templates[name].prefix = str(path), ENVIRONMENT.from_string(prefix).render()
         except jinja2.TemplateSyntaxError as error:
             raise WordsError(f"{path}, line {error.lineno} (## {name}): {error.message}") from None

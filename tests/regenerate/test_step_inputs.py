@@ -1,0 +1,96 @@
+"""A step's inputs are every file that defines it: each file named by its topic, in any layer, whatever its extension.
+
+Pure tests of the rule in ``analysis/regenerate/incremental.py``: the project's twelve notebooks, their inputs taken
+from a copy of ``analysis/`` and ``data/`` that a test edits, a record made of those inputs, and the verdict
+:func:`~analysis.regenerate.incremental.why_stale` gives each notebook after the edit. No kernel starts: what a
+notebook is made from is told by its name and the package's files, not by running it (the whole run is checked in
+``test_incremental.py``).
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from analysis import config
+from analysis.data.published import Published, PublishedEntry
+from analysis.regenerate import incremental
+from analysis.regenerate.notebooks import discover
+
+NOTEBOOKS = sorted(p.stem for p in config.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch):
+    """A copy of analysis/ and data/ that the inputs are read from."""
+    root = tmp_path / "root"
+    for part in ("analysis", "data"):
+        shutil.copytree(config.ROOT / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
+    for name, value in (("ROOT", root), ("DATA", root / "data"), ("RAW", root / "data" / "raw"),
+                        ("PROCESSED", root / "data" / "processed"),
+                        ("DATAPACKAGE", root / "data" / "datapackage.json")):
+        monkeypatch.setattr(config, name, value)
+    return root
+
+
+def _inputs() -> dict[str, dict[str, str]]:
+    shared = incremental.shared_inputs()
+    return {nb.name: incremental.inputs(nb, {}, shared) for nb in discover(config.NOTEBOOKS)}
+
+
+def _stale_after(edit, tmp_path) -> dict[str, str]:
+    """Each notebook made stale by ``edit``, with the reason: a record of the inputs before, judged after it."""
+    before = Published({name: PublishedEntry(found, {}) for name, found in _inputs().items()})
+    edit()
+    after = _inputs()
+    said = {name: incremental.why_stale(name, after[name], before, tmp_path) for name in NOTEBOOKS}
+    return {name: reason for name, reason in said.items() if reason is not None}
+
+
+def _append(path, text: str = "\n") -> None:
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def test_the_record_of_every_notebook_names_its_own_words_and_no_others(root):
+    found = _inputs()
+    assert sorted(found) == NOTEBOOKS
+    words = {f"analysis/analyses/words/{p.stem}.md" for p in (root / "analysis" / "analyses" / "words").glob("*.md")}
+    for name, inputs in found.items():
+        own = f"analysis/analyses/words/{name.partition('_')[2]}.md"
+        assert words & set(inputs) == {own}, name
+
+
+def test_an_edited_words_file_makes_exactly_its_notebook_stale(root, tmp_path):
+    words = root / "analysis" / "analyses" / "words" / "funding_per_victim.md"
+    stale = _stale_after(lambda: _append(words, "\nA sentence more.\n"), tmp_path)
+    assert stale == {"03_funding_per_victim": "analysis/analyses/words/funding_per_victim.md changed"}
+
+
+@pytest.mark.parametrize("name", ["01_conviction_gap", "05_what_the_sources_name", "12_nordic_comparison"])
+def test_an_edited_drawing_makes_exactly_its_notebook_stale(root, tmp_path, name):
+    topic = name.partition("_")[2]
+    stale = _stale_after(lambda: _append(root / "analysis" / "charts" / f"{topic}.py", "# an edit\n"), tmp_path)
+    assert stale == {name: f"analysis/charts/{topic}.py changed"}
+
+
+@pytest.mark.parametrize("where", ["analysis/analyses/words/series_attention.yaml",
+                                   "analysis/charts/series_attention.mplstyle",
+                                   "analysis/report/templates/series_attention.html"])
+def test_a_new_file_named_by_a_topic_in_any_layer_is_an_input_of_that_notebook_alone(root, tmp_path, where):
+    """Metadata beside the words, a style beside the drawing, a page of the report: whatever its extension."""
+    stale = _stale_after(lambda: (root / where).write_text("title: x\n", encoding="utf-8"), tmp_path)
+    assert stale == {"07_series_attention": f"{where} is new"}
+
+
+def test_a_shared_file_beside_the_code_every_chart_runs_is_an_input_of_every_notebook(root, tmp_path):
+    """A file named by no topic, beside a package every notebook runs (analysis.charts), which its code may read."""
+    stale = _stale_after(lambda: (root / "analysis" / "charts" / "palette.json").write_text("{}\n"), tmp_path)
+    assert stale == dict.fromkeys(NOTEBOOKS, "analysis/charts/palette.json is new")
+
+
+def test_a_removed_topic_file_is_gone_for_its_notebook_alone(root, tmp_path):
+    words = root / "analysis" / "analyses" / "words" / "tip_vs_kom.md"
+    stale = _stale_after(words.unlink, tmp_path)
+    assert stale == {"10_tip_vs_kom": "analysis/analyses/words/tip_vs_kom.md is gone"}
