@@ -6,8 +6,8 @@ can, because two cores give at most two CPU-seconds per second. This script
 runs, one after the other on the same machine:
 
 * the whole suite, as ``make test`` runs it (``pytest``);
-* its parts alone: the browser test (one JupyterLab server, one Chromium, every
-  notebook run once), the report site's browser test (a published run of every
+* its parts alone: the browser test (one JupyterLab server, one Chromium, two
+  notebooks run), the report site's browser test (a published run of every
   notebook, the site built, 16 pages checked by axe-core), nbval over the
   committed notebooks (every notebook run once more), and everything else;
 
@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 #: The parts of the suite, each as the pytest arguments that select it.
 PARTS = {
-    "browser test (every notebook in JupyterLab)": ["-n", "0", "-m", "browser", "tests/browser/test_browser.py"],
+    "browser test (two notebooks in JupyterLab)": ["-n", "0", "-m", "browser", "tests/browser/test_browser.py"],
     "the report site in Chromium (16 pages, axe-core)": ["-n", "0", "-m", "browser",
                                                          "tests/report/test_site_browser.py"],
     "nbval (every committed notebook run and compared)": ["-n", "0", "notebooks"],

@@ -17,6 +17,7 @@ import pytest
 
 from analysis import config
 from analysis.charts.save import FIGURES_DIR_ENV
+from analysis.data.verdicts import CACHE_DIR_ENV
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -36,6 +37,9 @@ def pytest_configure(config):
     # Kernels started by nbval inherit this, so checking the notebooks never rewrites figures/. Each xdist
     # worker is a process of its own and gets a folder of its own.
     os.environ[FIGURES_DIR_ENV] = tempfile.mkdtemp(prefix="tip-norway-nbval-figures-")
+    # The same for the loader's verdicts: every load of the session, in this process, its subprocesses and its
+    # kernels, keeps them in a folder of the worker's own, never in the checkout's output/cache/.
+    os.environ[CACHE_DIR_ENV] = tempfile.mkdtemp(prefix="tip-norway-verdicts-")
 
 
 # --- sharing the suite out between pytest-xdist's workers ---------------------------------------------
@@ -51,7 +55,7 @@ INDEPENDENT = {"test_runner.py", "test_incremental.py"}
 #: Test modules whose parametrized tests share one module-scoped object per case (tests/charts/test_charts.py draws each
 #: chart the first time a test asks for it): the tests of one case are a unit, so each chart is drawn once.
 PER_CASE = {"test_charts.py"}
-#: Files whose units are sent out first, longest first: the browser test (every notebook in one JupyterLab page),
+#: Files whose units are sent out first, longest first: the browser test (two notebooks in one JupyterLab page),
 #: the report site's tests (a published run of every notebook, shared by their two files),
 #: the sweeps (one unit), the real runs of the regeneration command, the workbooks read twice and the hooks run
 #: over every notebook; the short units follow, so that the workers finish together rather than one waiting
@@ -119,8 +123,7 @@ def data_digest(data_dir: Path, head: str = "") -> str:
     """The loader's cache key worked out here.
 
     The sha256 of ``head``, the versions of Python, pandas, numpy and pandera, then of each file of ``data_dir`` and of
-    the data layer, by name. The verdicts are kept under it with an empty ``head``; until 2026-12 the pickled tables
-    were, with the flags of the load in ``head``.
+    the data layer, by name. The verdicts are kept under it with an empty ``head``.
     """
     import hashlib
     from importlib import metadata
@@ -221,11 +224,14 @@ def site(published, tmp_path_factory) -> Path:
 
 @pytest.fixture
 def verdict_cache(tmp_path, monkeypatch):
-    """An empty folder for the loader's verdicts, instead of output/cache/."""
+    """An empty folder for the loader's verdicts, instead of the session's, named by $TIP_NORWAY_CACHE_DIR.
+
+    Subprocesses and kernels the test starts inherit it.
+    """
     from analysis.data import verdicts
 
     folder = tmp_path / "cache"
-    monkeypatch.setattr(verdicts, "CACHE", folder)
+    monkeypatch.setenv(verdicts.CACHE_DIR_ENV, str(folder))
     monkeypatch.delenv(verdicts.NO_CACHE_ENV, raising=False)
     return folder
 

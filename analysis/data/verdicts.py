@@ -22,13 +22,16 @@ files itself: ``tip-norway run`` validates afresh (``load(fresh=True)``) before 
 executes any notebook, as ``tip-norway check`` does, and a fresh load records
 only the parts it validated. A pickle of tables
 found in the cache is deleted, never read: an edit of the cache could change it,
-and loading it would run code. $TIP_NORWAY_NO_CACHE=1 validates every time.
+and loading it would run code. $TIP_NORWAY_NO_CACHE=1 validates every time;
+$TIP_NORWAY_CACHE_DIR keeps the verdicts in another folder (the test suite's
+temporary one, so that no test writes into the checkout's ``output/``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 from importlib import metadata
 from pathlib import Path
@@ -39,7 +42,11 @@ from .records import RecordError
 
 #: Environment variable that turns the cache of validated tables off (any non-empty value).
 NO_CACHE_ENV = "TIP_NORWAY_NO_CACHE"
-#: Where verdicts on validated files are kept, and how many of them (the newest are kept).
+#: Environment variable naming the folder verdicts are kept in instead of :data:`CACHE` (read at each look-up, so a
+#: kernel or subprocess started with it, or a test that sets it, uses that folder).
+CACHE_DIR_ENV = "TIP_NORWAY_CACHE_DIR"
+#: Where verdicts on validated files are kept unless $TIP_NORWAY_CACHE_DIR says otherwise, and how many of them (the
+#: newest are kept).
 CACHE = config.OUTPUT / "cache"
 CACHE_ENTRIES = 8
 #: The parts of the data a load can ask for, each validated on its own terms.
@@ -75,8 +82,13 @@ def stamp(data_dir: Path) -> list[tuple[str, int, int]]:
             for path in config.data_files(data_dir) if path.is_file() and (info := path.stat())]
 
 
+def cache_folder() -> Path:
+    """The folder verdicts are kept in: the one $TIP_NORWAY_CACHE_DIR names, or :data:`CACHE`."""
+    return Path(os.environ.get(CACHE_DIR_ENV) or CACHE)
+
+
 def _verdict_file(key: str) -> Path:
-    return CACHE / f"verdict-{key}.json"
+    return cache_folder() / f"verdict-{key}.json"
 
 
 def validated_parts(key: str) -> set[str]:

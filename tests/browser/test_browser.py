@@ -1,25 +1,21 @@
-"""End to end in a real browser: every notebook runs through JupyterLab's own "Run All Cells" without an error.
+"""End to end in a real browser: two notebooks run through JupyterLab's own "Run All Cells" without an error.
 
-One JupyterLab server, serving a temporary copy of notebooks/, and one headless
-Chromium (Debian's, driven by Playwright) with one JupyterLab page are shared by
-all notebooks, and the notebooks run side by side: every notebook found as
-notebooks/NN_*.ipynb is opened in a tab of its own (AT_ONCE of them at a time),
-waits for its kernel, is brought to the front and has its cells started from
-the Run menu ("Run All Cells"), while the others run in their own kernels. Once
-all have finished, each tab is brought to the front again and looked at: the
-status bar must read "| Idle", no cell may have an error output, every code
-cell must have run, and at least one chart must have been rendered as a
-visible, loaded image. What is seen is recorded per notebook by one
-module-scoped fixture (``lab_runs``), and one test per notebook asserts on
-its record. Charts the notebooks save go to a temporary folder
-($TIP_NORWAY_FIGURES_DIR), never to figures/.
+What this test adds to nbval is JupyterLab itself: a notebook opened in the browser, its kernel started by the
+server, its cells run from the Run menu, its outputs rendered. That does not depend on what a notebook computes, so
+one notebook of each kind published stands for all twelve (KINDS): one on a single TIP edition, one on the GLOTIP
+series. nbval executes every published notebook in the suite and compares its outputs with the committed ones, and
+tests/conftest.py compares each one's charts with figures/: they prove that the other ten execute.
 
-Screenshots are left in output/browser/ (``NN_name.png``, or
-``NN_name-failed.png`` when a notebook fails).
+One JupyterLab server, serving a temporary copy of the two notebooks, and one headless Chromium (Debian's, driven
+by Playwright) with one JupyterLab page run both side by side, each in a tab of its own, started from the Run menu
+("Run All Cells") once its kernel is idle. Once both have finished, each tab is brought to the front and looked at:
+the status bar must read "| Idle", no cell may have an error output, every code cell must have run, and a chart
+must have been rendered as a visible, loaded image. One module-scoped fixture (``lab_runs``) records what is seen
+and one test per notebook asserts on its record. The notebooks save their charts to a temporary folder
+($TIP_NORWAY_FIGURES_DIR), never to figures/. Screenshots go to output/browser/ (``NN_name[-failed].png``).
 
-Needs ``pip install playwright 'jupyterlab>=4.2'`` (the ``lab`` extra) and
-``apt-get install chromium``; set $TIP_NORWAY_CHROMIUM to use another Chromium.
-Deselect with ``pytest -m "not browser"``.
+Needs ``pip install playwright 'jupyterlab>=4.2'`` (the ``lab`` extra) and ``apt-get install chromium``
+($TIP_NORWAY_CHROMIUM for another Chromium); deselect with ``pytest -m "not browser"``.
 """
 
 from __future__ import annotations
@@ -34,11 +30,11 @@ import pytest
 
 from analysis import config
 
-NOTEBOOKS = sorted(config.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+#: {kind: notebook} for each kind published: one question, victims per conviction, of a TIP edition and of GLOTIP.
+KINDS = {"single TIP edition": "01_conviction_gap.ipynb", "GLOTIP series": "06_series_conviction_gap.ipynb"}
+NOTEBOOKS = [config.NOTEBOOKS / name for name in KINDS.values()]
 SCREENSHOTS = config.OUTPUT / "browser"
-#: How many notebooks have a kernel starting or running at the same time. Kernels are CPU-bound, so more at once
-#: gains nothing on a small machine; on a loaded 2-core machine all twelve at once once left a kernel dead at start,
-#: and four at once once left a kernel that never became idle within OPEN_TIMEOUT.
+#: Notebooks whose kernels start or run at once: one per core (more on a loaded 2-core machine left kernels dead).
 AT_ONCE = 2
 #: Seconds a notebook may take, once its turn has come, to open with an idle kernel and start "Run All Cells", and
 #: then to finish it (generous: its kernel shares the cores with AT_ONCE - 1 others and with the rest of the suite).
@@ -50,7 +46,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory):
-    """A JupyterLab server on a free loopback port, serving a temporary copy of the notebooks; always stopped."""
+    """A JupyterLab server on a free loopback port, serving a temporary copy of NOTEBOOKS; always stopped."""
     bh.require_tools("browser test", {
         "playwright": ("Playwright for Python", "playwright"),
         "jupyterlab": ("JupyterLab", "'jupyterlab>=4.2' (or the project's 'lab' extra)")})
@@ -104,8 +100,7 @@ def _look_at(page, name: str, panel: str, lab: bh.LabServer, started: float) -> 
 
     _bring_to_front(page, name, panel)
     record = {"state": page.evaluate(bh.JS_STATE, panel), "cells": page.evaluate(bh.JS_CELLS, panel)}
-    # The model says whether a PNG is there; the DOM must show it. Bring the notebook's last chart into view
-    # (charts close the notebooks) and check a loaded, visible <img> in one of its output areas.
+    # The DOM must show the PNG the model holds: the last chart (charts close the notebooks), loaded and visible.
     images = page.locator(f'[id="{panel}"] .jp-OutputArea-output img')
     record["img_count"] = images.count()
     record["chart_loaded"] = record["chart_visible"] = False
@@ -129,13 +124,11 @@ def _look_at(page, name: str, panel: str, lab: bh.LabServer, started: float) -> 
 
 
 def _run_all_at_once(page, names: list[str], failures: dict[str, str]) -> dict[str, dict]:
-    """Open every notebook and run it with Run All Cells as soon as its kernel is idle, AT_ONCE notebooks at a time.
+    """Open each notebook and start Run All Cells once its kernel is idle, AT_ONCE at a time; wait until all finish.
 
-    Wait until each has finished (its command settled, its kernel seen busy and idle again), dismissing dialogs
-    meanwhile.
-
-    A notebook that has not started within OPEN_TIMEOUT of its turn, or not finished within RUN_TIMEOUT of starting,
-    is put in ``failures`` with the page's state. Returns the last progress record of each notebook.
+    Finished means its command settled and its kernel was seen busy and idle again; dialogs are dismissed meanwhile.
+    A notebook not started within OPEN_TIMEOUT of its turn, or not finished within RUN_TIMEOUT of starting, is put in
+    ``failures`` with the page's state. Returns the last progress record of each notebook.
     """
     page.evaluate(bh.JS_OPEN_AND_RUN_ALL, [names, AT_ONCE])
     dialogs, admitted_at, started_at = [], {}, {}
@@ -168,7 +161,7 @@ def _run_all_at_once(page, names: list[str], failures: dict[str, str]) -> dict[s
 
 @pytest.fixture(scope="module")
 def lab_runs(lab: bh.LabServer) -> dict[str, dict]:
-    """Every notebook opened, run with "Run All Cells" and looked at in one JupyterLab page, AT_ONCE at a time.
+    """Each notebook opened, run with "Run All Cells" and looked at in one JupyterLab page, AT_ONCE at a time.
 
     Returns {notebook file name: record}: a record holds what the page showed for that notebook (its run, its
     cells as the model holds them, its images, its kernel's answers, the charts it wrote), or under "failure"
@@ -216,10 +209,7 @@ def lab_runs(lab: bh.LabServer) -> dict[str, dict]:
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
 def test_notebook_runs_in_jupyterlab(notebook: Path, lab: bh.LabServer, lab_runs: dict[str, dict]) -> None:
-    """The notebook, run in JupyterLab with Run All Cells from the menu, shows its chart.
-
-    It has run every cell without an error.
-    """
+    """Run All Cells in JupyterLab runs every cell of the notebook without an error, and its chart shows."""
     name = notebook.name
     record = lab_runs[name]
     if "failure" in record:

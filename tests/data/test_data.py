@@ -333,7 +333,7 @@ def test_a_cache_that_cannot_be_written_is_passed_over_in_silence(tmp_path, data
 
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder", encoding="utf-8")
-    monkeypatch.setattr(verdicts, "CACHE", blocker / "cache")
+    monkeypatch.setenv(verdicts.CACHE_DIR_ENV, str(blocker / "cache"))
     monkeypatch.delenv(verdicts.NO_CACHE_ENV, raising=False)
     assert len(analysis.load(data_copy).figures) > 0
     assert capsys.readouterr() == ("", "")
@@ -345,8 +345,8 @@ def test_a_process_that_finds_a_verdict_imports_no_pandera(verdict_cache, data_c
     import sys
 
     analysis.load(data_copy)
-    code = ("import sys; from pathlib import Path; from analysis.data import loader, verdicts; "
-            f"verdicts.CACHE = Path({str(verdict_cache)!r}); data = loader.load(Path({str(data_copy)!r})); "
+    code = ("import sys; from pathlib import Path; from analysis.data import loader; "
+            f"data = loader.load(Path({str(data_copy)!r})); "
             "print(len(data.figures), 'pandera' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == [str(len(analysis.load(data_copy).figures)), "False"]

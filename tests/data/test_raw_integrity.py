@@ -168,7 +168,7 @@ def tiny_run(folders, monkeypatch, data_copy, tmp_path):
         folders["notebooks"] / "01_tiny.ipynb")
     monkeypatch.setattr(config, "DATA", data_copy)
     monkeypatch.setattr(analysis.data.load, "__defaults__", (data_copy,))
-    monkeypatch.setattr(verdicts, "CACHE", tmp_path / "cache")
+    monkeypatch.setenv(verdicts.CACHE_DIR_ENV, str(tmp_path / "cache"))
     monkeypatch.delenv(verdicts.NO_CACHE_ENV, raising=False)
     return ["run", "--notebooks-dir", str(folders["notebooks"]), "--output-dir", str(folders["output"]),
             "--figures-dir", str(folders["figures"])]
@@ -188,7 +188,7 @@ def test_a_verdict_written_for_edited_data_does_not_make_run_publish_them(tiny_r
     for column in ("value_as_written", "count", "count_low", "count_high"):
         line = edit_csv(data_copy / "processed" / "glotip.csv", ROW_ID, column, "12")
     key = verdicts.cache_key(data_copy)
-    forged = verdicts.CACHE / f"verdict-{key}.json"
+    forged = verdicts.cache_folder() / f"verdict-{key}.json"
     forged.parent.mkdir()
     forged.write_text(f'{{"key": "{key}", "validated": ["core", "glotip", "world_bank"]}}\n', encoding="utf-8")
     assert verdicts.validated_parts(key) == {"core", "glotip", "world_bank"}
@@ -204,7 +204,7 @@ def test_a_verdict_written_for_edited_data_does_not_make_run_publish_them(tiny_r
 
 
 def test_a_fresh_load_keeps_only_what_it_validated(data_copy, monkeypatch, tmp_path):
-    monkeypatch.setattr(verdicts, "CACHE", tmp_path / "cache")
+    monkeypatch.setenv(verdicts.CACHE_DIR_ENV, str(tmp_path / "cache"))
     monkeypatch.delenv(verdicts.NO_CACHE_ENV, raising=False)
     key = verdicts.cache_key(data_copy)
     verdicts.keep(key, {"glotip", "world_bank"})  # a verdict found, not vouched for by this load

@@ -174,7 +174,7 @@ def test_loading_without_world_bank_does_not_read_it(data_copy):
 def test_a_verdict_covers_the_world_bank_series_only_once_they_are_validated(data_copy, tmp_path, monkeypatch):
     from analysis.data import verdicts
 
-    monkeypatch.setattr(verdicts, "CACHE", tmp_path / "cache")
+    monkeypatch.setenv(verdicts.CACHE_DIR_ENV, str(tmp_path / "cache"))
     monkeypatch.delenv(verdicts.NO_CACHE_ENV, raising=False)
     analysis.load(data_copy)
     assert verdicts.validated_parts(verdicts.cache_key(data_copy)) == {"core"}

@@ -125,13 +125,14 @@ def test_extract_checks_what_it_would_write_as_load_does_and_writes_nothing_on_a
 
 
 @pytest.mark.kernel
-def test_refresh_under_a_cache_that_cannot_be_written_gives_the_same_references(tmp_path):
+def test_refresh_under_a_cache_that_cannot_be_written_gives_the_same_references(tmp_path, verdict_cache):
     """A note about the cache printed in a kernel would be a cell's output.
 
-    With nothing printed the references match.
+    With nothing printed the references match. The kernels keep their verdicts in the test's own folder
+    (:func:`verdict_cache`), which is made immutable for the second refresh.
     """
-    cache = config.OUTPUT / "cache"
-    cache.mkdir(parents=True, exist_ok=True)
+    cache = verdict_cache
+    cache.mkdir()
     source = write_notebook(tmp_path / "01_loads.ipynb",
                             "import analysis\ndata = analysis.load(fresh=True)  # validates, then keeps a verdict\n"
                             "print(len(data.figures), 'figures')")
@@ -153,6 +154,9 @@ def test_refresh_under_a_cache_that_cannot_be_written_gives_the_same_references(
             finally:
                 subprocess.run(["chattr", "-i", str(cache)], check=False)
         results.append((notebooks / "01_loads.ipynb").read_bytes())
+        if writable:
+            assert [p.name for p in cache.iterdir()] == [f"verdict-{data_digest(config.DATA)}.json"], \
+                "the kernel keeps its verdict in the folder the test gave it"
     assert results[0] == results[1]
     outputs = [o for c in nbformat.reads(results[1].decode(), as_version=4).cells for o in c.get("outputs", [])]
     assert [o.get("name") for o in outputs] == ["stdout"] and outputs[0]["text"].endswith(" figures\n")
@@ -165,11 +169,12 @@ def _pickle_key(glotip: bool, world_bank: bool) -> str:
 
 
 @pytest.mark.kernel
-def test_an_edited_cache_entry_does_not_reach_a_published_chart(tmp_path):
+def test_an_edited_cache_entry_does_not_reach_a_published_chart(tmp_path, verdict_cache):
     """Edited cache entries do not reach a run: it publishes the chart the data give.
 
-    Numbers are written into every verdict of output/cache/, and a pickle of edited tables kept there as this project
-    once kept it; a run of 02 still publishes the chart the data give, byte for byte the committed one.
+    Numbers are written into every verdict of the cache (the test's own folder, :func:`verdict_cache`, which the
+    run's kernels inherit), and a pickle of edited tables kept there as this project once kept it; a run of 02 still
+    publishes the chart the data give, byte for byte the committed one.
     """
     import dataclasses
     import json
@@ -178,8 +183,7 @@ def test_an_edited_cache_entry_does_not_reach_a_published_chart(tmp_path):
     import analysis
     from analysis.regenerate.run import run
 
-    cache = config.OUTPUT / "cache"
-    cache.mkdir(parents=True, exist_ok=True)
+    cache = verdict_cache
     data = analysis.load(glotip=True, world_bank=True)
     edited = data.figures.copy()
     edited.loc[edited.id == "tip2015-investigations-sex-2014", "value"] = 68
@@ -188,17 +192,11 @@ def test_an_edited_cache_entry_does_not_reach_a_published_chart(tmp_path):
     for path in planted:  # under the names the loader read them from until 2026-12, whatever the notebook asks for
         path.write_bytes(pickle.dumps(dataclasses.replace(data, figures=edited)))
     saved = {p: p.read_bytes() for p in cache.glob("verdict-*.json")}
-    try:
-        for entry in saved:
-            verdict = json.loads(saved[entry])
-            entry.write_text(json.dumps({**verdict, "figures": edited.to_dict("records")}, default=str),
-                             encoding="utf-8")
-        run(["02"], force=True, output=tmp_path / "output", figures=tmp_path / "figures", say=lambda _: None)
-    finally:
-        for entry, text in saved.items():
-            entry.write_bytes(text)
-        for path in planted:
-            path.unlink(missing_ok=True)
+    assert list(saved) == [cache / f"verdict-{data_digest(config.DATA)}.json"], "the load kept its verdict there"
+    for entry in saved:
+        verdict = json.loads(saved[entry])
+        entry.write_text(json.dumps({**verdict, "figures": edited.to_dict("records")}, default=str), encoding="utf-8")
+    run(["02"], force=True, output=tmp_path / "output", figures=tmp_path / "figures", say=lambda _: None)
     name = "02_labor_vs_sex_attention.csv"
     assert (tmp_path / "figures" / name).read_bytes() == (config.FIGURES / name).read_bytes()
     assert "2014,investigations,cases,36,68," in (tmp_path / "figures" / name).read_text(encoding="utf-8")
