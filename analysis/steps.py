@@ -51,12 +51,21 @@ class StepError(ValueError):
     """A step declared wrongly: no notebook of its topic, two, or front matter missing or not as required."""
 
 
+def _split(text: str) -> tuple[str, str] | None:
+    """``text``'s front matter (between its opening ``---`` line and the next) and the rest; None without one."""
+    if not text.startswith("---\n") or "\n---\n" not in text[3:]:
+        return None
+    end = text.index("\n---\n", 3)
+    return text[4:end], text[end + 5:]
+
+
 def front_matter(text: str, where: str) -> dict:
     """The YAML between the opening ``---`` line of ``text`` and the next; StepError naming ``where`` otherwise."""
-    if not text.startswith("---\n") or "\n---\n" not in text[3:]:
+    parts = _split(text)
+    if parts is None:
         raise StepError(f"{where}: expected front matter first: a line '---', the keys {', '.join(KEYS)}, a line '---'")
     try:
-        found = yaml.safe_load(text[4:text.index("\n---\n", 3)])
+        found = yaml.safe_load(parts[0])
     except yaml.YAMLError as error:
         raise StepError(f"{where}: its front matter is not YAML: {error}") from None
     if not isinstance(found, dict) or sorted(found) != sorted(KEYS):
@@ -67,7 +76,8 @@ def front_matter(text: str, where: str) -> dict:
 
 def body(text: str) -> str:
     """``text`` without its front matter: the words themselves."""
-    return text[text.index("\n---\n", 3) + 5:] if text.startswith("---\n") and "\n---\n" in text[3:] else text
+    parts = _split(text)
+    return text if parts is None else parts[1]
 
 
 def _notebook(topic: str, notebooks: Path) -> str:

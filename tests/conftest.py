@@ -161,6 +161,19 @@ def edit_csv(path: Path, row_id: str, column: str, value: str) -> int:
 
 
 @pytest.fixture
+def project_copy(tmp_path: Path, monkeypatch) -> Path:
+    """A copy of analysis/ and data/ that the package's paths point at (``analysis.config``), for the test alone."""
+    root = tmp_path / "root"
+    for part in ("analysis", "data"):
+        shutil.copytree(config.ROOT / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
+    for name, value in (("ROOT", root), ("DATA", root / "data"), ("RAW", root / "data" / "raw"),
+                        ("PROCESSED", root / "data" / "processed"),
+                        ("DATAPACKAGE", root / "data" / "datapackage.json")):
+        monkeypatch.setattr(config, name, value)
+    return root
+
+
+@pytest.fixture
 def folders(tmp_path: Path) -> dict[str, Path]:
     """Empty notebooks/, output/ and figures/ folders for a run of tiny notebooks."""
     out = {name: tmp_path / name for name in ("notebooks", "output", "figures")}

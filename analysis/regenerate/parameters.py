@@ -41,13 +41,13 @@ def _refused(value) -> str | None:
     return None
 
 
-def _as_yaml_number(value, type_name: str) -> str:
+def _as_yaml_number(value, hint) -> str:
     """For text that Python reads as a number but YAML 1.1 does not (``1e-9``), how to write it as one; else "".
 
     YAML 1.1, which PyYAML reads, takes a number in exponent notation only with a dot in it and a sign on the
     exponent: ``1.0e-9``, ``2.5e+3``.
     """
-    if not (isinstance(value, str) and float in alternatives(hint_of(type_name))):
+    if not (isinstance(value, str) and float in alternatives(hint)):
         return ""
     found = re.fullmatch(r"\s*([-+]?(?:\d+\.?\d*|\.\d+))[eE]([-+]?)(\d+)\s*", value)
     if not found:
@@ -60,9 +60,9 @@ def _as_yaml_number(value, type_name: str) -> str:
             f"write {written}")
 
 
-def _normalise(value, type_name: str):
+def _normalise(value, hint):
     """Give a float parameter a float even when written as a whole number, so ``10`` and ``10.0`` record alike."""
-    members = alternatives(hint_of(type_name))
+    members = alternatives(hint)
     if float in members and int not in members and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value
@@ -128,13 +128,14 @@ def _typed(nb: Notebook, values: dict, problems: list[str]) -> dict:
     typed = dict(values)
     for name, value in values.items():
         type_name = nb.parameters[name]["inferred_type_name"]
-        if not conforms(value, hint_of(type_name)):
+        hint = hint_of(type_name)
+        if not conforms(value, hint):
             problems.append(f"parameter {name!r} of {nb.name} expects {type_name}, got {value!r} "
-                            f"({type(value).__name__}){_as_yaml_number(value, type_name)}")
+                            f"({type(value).__name__}){_as_yaml_number(value, hint)}")
         elif refused := _refused(value):
             problems.append(f"parameter {name!r} of {nb.name}: {refused}")
         else:
-            typed[name] = _normalise(value, type_name)
+            typed[name] = _normalise(value, hint)
     return typed
 
 

@@ -84,7 +84,7 @@ def _words(notebook, name: str, notebooks: Path, problems: list[str]) -> tuple[s
     try:
         declared_step = step(name.partition("_")[2], notebooks=notebooks)
         heading, question = f"{declared_step.number}. {declared_step.title}", declared_step.question
-    except (StepError, OSError) as error:
+    except StepError as error:
         problems.append(f"{name}: {error}")
         heading = question = ""
     markdown = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]

@@ -176,18 +176,11 @@ def readers(table: str) -> set[str]:
 
 
 @pytest.fixture
-def tree(tmp_path, monkeypatch, folders):
+def tree(project_copy, folders):
     """A copy of analysis/ and data/ that the incremental check reads, and stand-ins for the twelve notebooks."""
-    root = tmp_path / "root"
-    for part in ("analysis", "data"):
-        shutil.copytree(config.ROOT / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
-    for name, value in (("ROOT", root), ("DATA", root / "data"), ("RAW", root / "data" / "raw"),
-                        ("PROCESSED", root / "data" / "processed"),
-                        ("DATAPACKAGE", root / "data" / "datapackage.json")):
-        monkeypatch.setattr(config, name, value)
     for name in NOTEBOOKS:
         write_notebook(folders["notebooks"] / f"{name}.ipynb", STAND_IN.replace("{NAME}", name))
-    return {**folders, "root": root}
+    return {**folders, "root": project_copy}
 
 
 def _append(path, text: str) -> str:

@@ -9,8 +9,6 @@ notebook is made from is told by its name and the package's files, not by runnin
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from analysis import config
@@ -22,16 +20,9 @@ NOTEBOOKS = sorted(p.stem for p in config.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 
 @pytest.fixture
-def root(tmp_path, monkeypatch):
+def root(project_copy):
     """A copy of analysis/ and data/ that the inputs are read from."""
-    root = tmp_path / "root"
-    for part in ("analysis", "data"):
-        shutil.copytree(config.ROOT / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
-    for name, value in (("ROOT", root), ("DATA", root / "data"), ("RAW", root / "data" / "raw"),
-                        ("PROCESSED", root / "data" / "processed"),
-                        ("DATAPACKAGE", root / "data" / "datapackage.json")):
-        monkeypatch.setattr(config, name, value)
-    return root
+    return project_copy
 
 
 def _inputs() -> dict[str, dict[str, str]]:
