@@ -212,7 +212,6 @@ def test_dtypes_are_pandas_3_dtypes(data):
     assert str(data.sources.date_accessed.dtype).startswith("datetime64")
 
 
-@pytest.mark.slow
 def test_check_command_prints_the_summary(capsys):
     from analysis.regenerate.cli import main
 
@@ -236,12 +235,11 @@ def _verdict(folder) -> dict:
 
 
 def _key(data_dir) -> str:
-    from conftest import data_digest
+    from data_edits import data_digest
 
     return data_digest(data_dir)
 
 
-@pytest.mark.slow
 def test_a_load_that_passed_leaves_a_verdict_and_the_next_gives_the_tables_validation_gives(
         verdict_cache, data_copy, monkeypatch):
     from analysis.data import verdicts
@@ -261,7 +259,6 @@ def test_a_load_that_passed_leaves_a_verdict_and_the_next_gives_the_tables_valid
     assert _verdict(verdict_cache) == {"key": _key(data_copy), "validated": ["core", "glotip"]}
 
 
-@pytest.mark.slow
 def test_the_verdict_holds_no_number_so_an_edited_cache_changes_none(verdict_cache, data_copy):
     """What output/cache/ holds cannot reach a table.
 
@@ -285,7 +282,7 @@ def test_the_verdict_holds_no_number_so_an_edited_cache_changes_none(verdict_cac
 
 
 def test_one_changed_byte_is_validated_again_and_a_failure_leaves_no_verdict(verdict_cache, data_copy):
-    from conftest import edit_csv
+    from data_edits import edit_csv
 
     from analysis.data import DataError
 
@@ -303,7 +300,6 @@ def test_one_changed_byte_is_validated_again_and_a_failure_leaves_no_verdict(ver
     assert analysis.load(data_copy).figures.set_index("id").loc["tip2015-investigations-sex-2014", "value"] == 36
 
 
-@pytest.mark.slow
 def test_a_damaged_verdict_is_validated_again_and_rewritten(verdict_cache, data_copy):
     from analysis.data import verdicts
 
@@ -315,7 +311,6 @@ def test_a_damaged_verdict_is_validated_again_and_rewritten(verdict_cache, data_
     assert _verdict(verdict_cache)["validated"] == ["core"]
 
 
-@pytest.mark.slow
 def test_a_verdict_covers_the_parts_validated_and_check_validates_them_all(verdict_cache, data_copy, capsys):
     from analysis.regenerate.cli import main
 
@@ -339,7 +334,7 @@ def test_a_cache_that_cannot_be_written_is_passed_over_in_silence(tmp_path, data
     assert capsys.readouterr() == ("", "")
 
 
-@pytest.mark.slow
+@pytest.mark.kernel
 def test_a_process_that_finds_a_verdict_imports_no_pandera(verdict_cache, data_copy):
     import subprocess
     import sys
@@ -352,7 +347,6 @@ def test_a_process_that_finds_a_verdict_imports_no_pandera(verdict_cache, data_c
     assert done.stdout.split() == [str(len(analysis.load(data_copy).figures)), "False"]
 
 
-@pytest.mark.slow
 def test_only_the_newest_verdicts_are_kept(verdict_cache, data_copy, monkeypatch):
     import os
 

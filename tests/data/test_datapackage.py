@@ -6,7 +6,7 @@ import csv
 import json
 
 import pytest
-from conftest import edit_csv
+from data_edits import edit_csv
 from frictionless import Package
 
 from analysis import config
@@ -16,13 +16,11 @@ DESCRIPTOR = json.loads(config.DATAPACKAGE.read_text(encoding="utf-8"))
 FIELDS = [(res["name"], field) for res in DESCRIPTOR["resources"] for field in res["schema"]["fields"]]
 
 
-@pytest.mark.slow
 def test_frictionless_validates_the_package_and_its_foreign_keys():
     report = Package(str(config.DATAPACKAGE)).validate()
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
 
 
-@pytest.mark.slow
 def test_frictionless_also_catches_a_broken_foreign_key(data_copy):
     edit_csv(data_copy / "processed" / "figures.csv", "tip2015-tier", "source_id", "nowhere")
     report = Package(str(data_copy / "datapackage.json")).validate()

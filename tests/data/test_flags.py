@@ -13,7 +13,7 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import edit_csv
+from data_edits import edit_csv
 
 import analysis
 from analysis import config

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import edit_csv
+from data_edits import edit_csv
+from raw_links import own
 
 import analysis
 from analysis import config
@@ -144,7 +145,6 @@ def test_differences_between_the_releases(data):
     assert len(norway) == 6
 
 
-@pytest.mark.slow
 def test_removing_a_record_makes_loading_fail_naming_the_row(data_copy):
     flags = data_copy / "processed" / "glotip_flags.csv"
     lines = flags.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -163,7 +163,6 @@ def test_removing_a_record_makes_loading_fail_naming_the_row(data_copy):
                         messages[0].replace(str(data_copy.parent) + "/", "")), messages[0]
 
 
-@pytest.mark.slow
 def test_a_record_the_data_no_longer_bear_out_fails(data_copy):
     # were Norway's 2010 total 400, its parts by form (105 + 194) would fit it and their records would be stale
     for column in ("value_as_written", "count", "count_low", "count_high"):
@@ -253,7 +252,7 @@ def test_a_bad_workbook_names_the_place(tmp_path, kwargs, message):
 def test_extract_command_stops_on_a_changed_workbook_and_writes_nothing(data_copy, capsys):
     target = data_copy / "processed" / "glotip.csv"
     before = target.read_bytes()
-    with open(data_copy / "raw" / WORKBOOKS["glotip2025"], "ab") as handle:
+    with open(own(data_copy / "raw" / WORKBOOKS["glotip2025"]), "ab") as handle:
         handle.write(b"\0")
     assert main(["extract", "--data-dir", str(data_copy)]) == 1
     err = capsys.readouterr().err

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import edit_csv
+from data_edits import edit_csv
 
 import analysis
 from analysis import config
@@ -144,11 +144,6 @@ def test_what_each_rule_covers():
 
 # --- the hostile edits are refused, naming the row -----------------------------------------------------------
 
-#: Each test validates a broken copy of the data, as tests/regenerate/test_bad_input.py does.
-slow = pytest.mark.slow
-
-
-@slow
 def test_the_years_of_two_investigation_counts_swapped(data_copy):
     path = data_copy / "processed" / "figures.csv"
     line14 = _set(path, SWAP_2014, period_start="2013", period_end="2013")
@@ -163,7 +158,6 @@ def test_the_years_of_two_investigation_counts_swapped(data_copy):
     ]
 
 
-@slow
 def test_the_values_swapped_with_their_words_and_quotes(data_copy):
     """The same swap made the other way: the rows keep their years and take each other's value, words and quote."""
     path = data_copy / "processed" / "figures.csv"
@@ -179,7 +173,6 @@ def test_the_values_swapped_with_their_words_and_quotes(data_copy):
                "expected the period 2013, found 2014" in p for p in problems), problems
 
 
-@slow
 def test_another_number_of_the_same_quote_for_an_unbound_row(data_copy):
     line = _set(data_copy / "processed" / "figures.csv", REFLECTION, value="41", value_as_written="41")
     assert only(problems_of(data_copy)) == (
@@ -187,7 +180,6 @@ def test_another_number_of_the_same_quote_for_an_unbound_row(data_copy):
         "2 of the quote's numbers (six, 27, 41, 2014) as value_position records, found '41'")
 
 
-@slow
 def test_another_number_moved_with_its_place_is_refused_by_the_year(data_copy):
     # "11 victims received asylum status in 2014, compared with 19 in 2013": 11 is the 2014 count
     line = _set(data_copy / "processed" / "figures.csv", "tip2015-asylum-grants-2013", value="11",
@@ -198,7 +190,6 @@ def test_another_number_moved_with_its_place_is_refused_by_the_year(data_copy):
         "the reason in period_unbound_reason)")
 
 
-@slow
 def test_a_year_in_a_bracket_of_its_own_binds_its_numbers_only(data_copy):
     # "In 2018, 77 potential victims contacted ROSA ... (118 and 45, respectively, in 2017)": 77 is 2018's
     line = _set(data_copy / "processed" / "figures.csv", "tip2019-initial-contacts-2017", value="77",
@@ -209,7 +200,6 @@ def test_a_year_in_a_bracket_of_its_own_binds_its_numbers_only(data_copy):
         "period_unbound_reason)")
 
 
-@slow
 @pytest.mark.parametrize(("row_id", "column", "value", "expected"), [
     ("tip2015-potential-victims-assisted-2007-2013", "period_start", "2008",
      "the quote names 'from 2007 to 2013' for '2,000 potential trafficking victims': expected the period "
@@ -229,7 +219,6 @@ def test_a_period_other_than_the_one_named(data_copy, row_id, column, value, exp
         f"data/processed/figures.csv, line {line} (id {row_id}), column '{column}': {expected}")
 
 
-@slow
 @pytest.mark.parametrize(("row_id", "value_position", "column", "expected"), [
     (REFLECTION, "", "value_position",
      "expected the place of the value among the quote's numbers (six, 27, 41, 2014), since no counted_as binds it: "
@@ -247,7 +236,6 @@ def test_a_place_missing_or_where_none_belongs(data_copy, row_id, value_position
         f"data/processed/figures.csv, line {line} (id {row_id}), column '{column}': {expected}")
 
 
-@slow
 def test_an_exception_taken_away_is_refused(data_copy):
     row = "tip2021-victims-estimate-2019"  # "100 victims in 2020, the same number as in 2019"
     line = edit_csv(data_copy / "processed" / "figures.csv", row, "period_unbound_reason", "")
@@ -257,7 +245,6 @@ def test_an_exception_taken_away_is_refused(data_copy):
         "period_unbound_reason)")
 
 
-@slow
 def test_an_exception_the_quote_does_not_call_for_is_refused(data_copy):
     line = edit_csv(data_copy / "processed" / "figures.csv", SWAP_2013, "period_unbound_reason",
                     "the quote names the year relative to another")
@@ -267,7 +254,6 @@ def test_an_exception_the_quote_does_not_call_for_is_refused(data_copy):
         "quote names the year relative to another'")
 
 
-@slow
 def test_an_exception_without_a_known_reason_is_refused(data_copy):
     line = edit_csv(data_copy / "processed" / "figures.csv", SWAP_2013, "period_unbound_reason", "trust me")
     message = only(problems_of(data_copy))
@@ -281,7 +267,6 @@ def test_an_exception_without_a_known_reason_is_refused(data_copy):
 
 
 
-@slow
 @pytest.mark.parametrize("edit", ["years-swapped", "another-number"])
 def test_check_refuses_each_hostile_edit_naming_the_row(data_copy, verdict_cache, capsys, edit):
     path = data_copy / "processed" / "figures.csv"

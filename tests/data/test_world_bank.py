@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import edit_csv
+from data_edits import edit_csv
+from raw_links import own
 
 import analysis
 from analysis import config
@@ -170,7 +171,6 @@ def test_loading_without_world_bank_does_not_read_it(data_copy):
         analysis.load(data_copy, world_bank=True)
 
 
-@pytest.mark.slow
 def test_a_verdict_covers_the_world_bank_series_only_once_they_are_validated(data_copy, tmp_path, monkeypatch):
     from analysis.data import verdicts
 
@@ -200,7 +200,7 @@ def test_extraction_gives_the_same_bytes_twice_and_the_committed_table(tmp_path)
 # --- bad input: each named with its file, line and column ---------------------------------------------------
 
 def test_a_changed_raw_file_is_refused_naming_the_file_and_the_register_row(data_copy):
-    path = data_copy / "raw" / "world_bank_population.csv"
+    path = own(data_copy / "raw" / "world_bank_population.csv")
     path.write_bytes(path.read_bytes().replace(b"Norway,NOR,2014,5137232", b"Norway,NOR,2014,5137233"))
     line = register_line("wb-population")
     for load in (lambda: analysis.load(data_copy, world_bank=True), lambda: world_bank.extract(data_copy)):
@@ -221,7 +221,7 @@ def test_an_unregistered_world_bank_file_is_refused(data_copy):
 
 
 def test_a_world_bank_file_whose_register_row_is_gone_is_refused(data_copy):
-    register = data_copy / "raw" / "sources.csv"
+    register = own(data_copy / "raw" / "sources.csv")
     lines = register.read_text(encoding="utf-8").splitlines(keepends=True)
     register.write_text("".join(line for line in lines if not line.startswith("wb-cpi-inflation,")), encoding="utf-8")
     with pytest.raises(DataError) as info:
@@ -320,7 +320,7 @@ def test_a_bad_value_in_a_registered_file_stops_the_extraction(data_copy):
     """
     from analysis.data.digest import sha256
 
-    path = data_copy / "raw" / "world_bank_cpi_inflation.csv"
+    path = own(data_copy / "raw" / "world_bank_cpi_inflation.csv")
     path.write_bytes(path.read_bytes().replace(b"Norway,NOR,2016,3.54999999999998", b"Norway,NOR,2016,3.55%"))
     edit_csv(data_copy / "raw" / "sources.csv", "wb-cpi-inflation", "sha256", sha256(path))
     line = read_raw("world_bank_cpi_inflation.csv")[("NOR", 2016)][0]

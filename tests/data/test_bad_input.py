@@ -7,13 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import edit_csv
+from data_edits import edit_csv
+from raw_links import own
 
 import analysis
 from analysis.regenerate.cli import main
-
-#: Each test validates a broken copy of the data, or runs the command line on one: left out of `make test-fast`.
-pytestmark = pytest.mark.slow
 
 
 def problems_of(data_dir: Path) -> list[str]:
@@ -115,7 +113,7 @@ def test_quote_not_in_its_document(data_copy):
 
 
 def test_changed_raw_file(data_copy):
-    path = data_copy / "raw" / "us_tip_report_2015_norway.txt"
+    path = own(data_copy / "raw" / "us_tip_report_2015_norway.txt")
     path.write_text(path.read_text(encoding="utf-8").replace("36 sex", "63 sex"), encoding="utf-8")
     problems = problems_of(data_copy)
     assert len(problems) == 1, problems
@@ -270,7 +268,7 @@ TABLES = {"sources": "raw/sources.csv", "metrics": "processed/metrics.csv",
 def test_table_saved_by_a_spreadsheet_program_reads_as_the_original(data_copy, bom, crlf, tables):
     original = analysis.load(data_copy)
     for name in tables:
-        path = data_copy / TABLES[name]
+        path = own(data_copy / TABLES[name])
         data = path.read_bytes()
         assert not data.startswith(b"\xef\xbb\xbf") and b"\r" not in data  # the change below is the only one
         if crlf:
@@ -371,7 +369,7 @@ def test_byte_that_is_not_utf8_is_placed_in_the_whole_file(data_copy):
                        f"{start}, line {line}): expected text saved as UTF-8 (\"CSV UTF-8\" in a spreadsheet program)")
 
 
-# --- a value is bound to the words of its quote that say what it counts (issue 17) ---------------------
+# --- a value is bound to the words of its quote that say what it counts ---------------------------------
 
 def misread(path, row: str, value: str, words: str | None = None) -> int:
     """Record ``value`` for ``row`` as its value and as written, as a misreading of its quote would.
