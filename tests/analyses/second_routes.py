@@ -1,6 +1,6 @@
 """Second routes to the intervals, tests and reliability rules the package computes, for the tests to check against.
 
-Closed forms and scipy's binomial test.
+Closed forms, scipy's binomial test, and the negative binomial (NB2) probability written out with scipy.special.
 
 The package computes Garwood intervals with statsmodels' ``confint_poisson``,
 ratio intervals through statsmodels' Clopper-Pearson interval and Wilson
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats
+import numpy as np
+from scipy import special, stats
 
 
 def garwood(n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -61,3 +62,10 @@ def nchs_unreliable(k: int, n: int) -> bool:
     if width <= 0.05:
         return False
     return width >= 0.30 or k == 0 or width / (k / n) > 1.30
+
+
+def nb_logpmf(k, mu, a):
+    """NB2 written out: variance mu + a mu^2, size r = 1 / a."""
+    r = 1 / a
+    return (special.gammaln(k + r) - special.gammaln(r) - special.gammaln(k + 1)
+            + r * np.log(r / (r + mu)) + k * np.log(mu / (r + mu)))

@@ -12,10 +12,16 @@ from typing import Annotated
 
 import pytest
 
-from analysis.analyses import ANALYSES, ParameterError, conviction_gap, funding_per_victim, series_conviction_gap
+from analysis.analyses import (
+    ANALYSES,
+    ParameterError,
+    conviction_gap,
+    funding_per_victim,
+    parameter_problems,
+    series_conviction_gap,
+)
 from analysis.analyses.domains import Domain, OneOf, Range, SourceWithFigures, YearsOf
 from analysis.analyses.result import Result, analysis_of
-from analysis.data import load
 from analysis.parameters import changed_from_defaults
 from analysis.regenerate import errors, parameters
 from analysis.regenerate.cli import main
@@ -23,8 +29,9 @@ from analysis.regenerate.notebooks import Notebook
 
 
 @pytest.fixture(scope="module")
-def loaded_all():
-    return load(glotip=True, world_bank=True)
+def loaded_all(data):
+    """The session's data, every table loaded (tests/conftest.py)."""
+    return data
 
 
 @pytest.mark.parametrize("notebook", sorted(ANALYSES))
@@ -166,3 +173,23 @@ def test_changed_gives_one_answer_for_tuple_and_list_and_for_int_and_float(value
     notebook = Notebook(path=None, parameters={"x": {"default": repr(default)}})
     recorded = {"x": {"default": default, "value": value}} if is_changed else {}
     assert parameters.changed(notebook, {"x": value}) == recorded
+
+
+@pytest.mark.parametrize("notebook",
+                         ["01_conviction_gap", "06_series_conviction_gap", "11_labor_share_series",
+                          "12_nordic_comparison"])
+@pytest.mark.parametrize("bad", [0, 1, 1.5])
+def test_confidence_outside_zero_one_is_refused_by_the_analysis(loaded_all, notebook, bad):
+    problems = parameter_problems(notebook, {"confidence": bad}, loaded_all)
+    assert any(p.startswith("confidence must be a number strictly between 0 and 1") and repr(bad) in p
+               for p in problems), problems
+
+
+def test_confidence_outside_zero_one_stops_a_run_before_any_kernel(tmp_path, capsys):
+    code = main(["run", "06", "-p", "confidence", "1.5", "--output-dir", str(tmp_path / "out"), "--figures-dir",
+                 str(tmp_path / "fig")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "06_series_conviction_gap" in err and ("confidence must be a "
+                                                  "number strictly between 0 and 1") in err and "got 1.5" in err
+    assert not (tmp_path / "fig").exists() or not any((tmp_path / "fig").iterdir())

@@ -10,14 +10,17 @@ from second_routes import nchs_unreliable
 from analysis import config
 from analysis.analyses import ParameterError, labor_share_series, nordic_comparison
 
+LABOR, NORDIC = "11_labor_share_series", "12_nordic_comparison"
+
 #: Norway, 2025 release, as written: year -> (detected victims, of them forced labour), for the years that give both.
 VICTIMS = {2007: (203, 32), 2008: (256, 71), 2009: (292, 80), 2011: (134, 45), 2012: (136, 47), 2013: (124, 41),
            2014: (324, 103),
            2015: (301, 86), 2016: (262, 59), 2019: (241, 80), 2020: (254, 96)}
 
 
-def test_labor_share_of_detected_victims(data):
-    result = labor_share_series.analyse(data)
+@pytest.mark.slow
+def test_labor_share_of_detected_victims(analysed):
+    result = analysed(LABOR)
     victims = result.table[result.table.stage == "detected victims"].set_index("year")
     for year, (total, labor) in VICTIMS.items():
         assert victims.loc[year, "share_low"] == pytest.approx(labor / total)
@@ -28,9 +31,10 @@ def test_labor_share_of_detected_victims(data):
     assert result.title.startswith(f"Forced labour: {pooled:.0%} of detected victims")
 
 
-def test_pooled_shares_the_censoring_leaves_undetermined(data):
+@pytest.mark.slow
+def test_pooled_shares_the_censoring_leaves_undetermined(analysed):
     """Forced labour among detected victims (pooled, no "<5") against among persons convicted (pooled, with "<5")."""
-    result = labor_share_series.analyse(data)
+    result = analysed(LABOR)
     victims_labor, victims_total = sum(v[1] for v in VICTIMS.values()), sum(v[0] for v in VICTIMS.values())
     # Persons convicted, the nine years with both counts: labour "<5" in eight of them and 12 in 2018; the total 9 + 8 +
     # 8 + 12 + 16 + 5 + 13 + 5 written, plus 2020's "<5". So labour 20 to 44 of 77 to 80.
@@ -44,8 +48,9 @@ def test_pooled_shares_the_censoring_leaves_undetermined(data):
     assert "beyond chance" not in result.title and "within chance" not in result.title + result.closing
 
 
-def test_yearly_shares_are_judged_by_the_standard_for_proportions(data):
-    result = labor_share_series.analyse(data)
+@pytest.mark.slow
+def test_yearly_shares_are_judged_by_the_standard_for_proportions(analysed):
+    result = analysed(LABOR)
     victims = result.table[result.table.stage == "detected victims"].set_index("year")
     for year, (total, labor) in VICTIMS.items():
         assert victims.loc[year, "unreliable"] == nchs_unreliable(labor, total), year
@@ -57,8 +62,8 @@ def test_yearly_shares_are_judged_by_the_standard_for_proportions(data):
 
 
 @pytest.mark.slow
-def test_labor_share_of_persons_convicted_is_a_range_where_a_count_is_censored(data):
-    convicted = labor_share_series.analyse(data).table
+def test_labor_share_of_persons_convicted_is_a_range_where_a_count_is_censored(data, analysed):
+    convicted = analysed(LABOR).table
     convicted = convicted[convicted.stage == "persons convicted"].set_index("year")
     # "<5" of 9
     assert (convicted.loc[2007, "share_low"], convicted.loc[2007, "share_high"]) == pytest.approx((1 / 9, 4 / 9))
@@ -80,8 +85,8 @@ def test_labor_share_refuses_values_outside_the_data(data, values, message):
 
 
 @pytest.mark.slow
-def test_nordic_pooled_victims_per_conviction(data):
-    result = nordic_comparison.analyse(data)
+def test_nordic_pooled_victims_per_conviction(analysed):
+    result = analysed(NORDIC)
     # Norway: 2,846 detected over the 14 years with both counts; 89 convicted where written, plus four "<5" (1 to 4
     # each)
     assert result.facts["pooled"]["NOR"] == pytest.approx((2846 / (89 + 16), 2846 / (89 + 4)))
@@ -93,9 +98,10 @@ def test_nordic_pooled_victims_per_conviction(data):
     assert "the summed counts give 27-31: 2,846 detected, 93-105 convicted, 14 years" in result.summary
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("countries", [["NOR", "SWE"], ["NOR"], ["DNK", "FIN", "ISL"]])
-def test_nordic_for_other_countries_and_years(data, countries):
-    result = nordic_comparison.analyse(data, countries=countries, first_year=2015, last_year=2020)
+def test_nordic_for_other_countries_and_years(analysed, countries):
+    result = analysed(NORDIC, countries=countries, first_year=2015, last_year=2020)
     assert list(result.tables["pooled"].iso3) == countries
     assert result.table.year.between(2015, 2020).all()
 
@@ -141,9 +147,7 @@ def test_nordic_title_without_norway_states_the_pooled_rates_and_no_comparison(d
     assert result.facts["verdict_against_norway"] == {"detected": {}, "convicted": {}}
 
 
-def test_unodc_against_kom_and_funding_per_victim_are_judged_on_each_release_alone(data):
-    from analysis.analyses import series_funding, tip_vs_kom
-
+def test_unodc_against_kom_and_funding_per_victim_are_judged_on_each_release_alone(data, analysed):
     glotip = data.glotip
     total = glotip[(glotip.iso3 == "NOR") & (glotip.metric == "victims_detected") & (glotip.form == "unsplit")
                    & (glotip.sex == "Total") & (glotip.age == "Total")]
@@ -151,9 +155,9 @@ def test_unodc_against_kom_and_funding_per_victim_are_judged_on_each_release_alo
     for source_id in ("glotip2023", "glotip2025"):
         own = total[total.source_id == source_id].set_index("year").value_as_written
         equal = [y for y in kom if str(kom[y]) == own.get(y)]
-        assert tip_vs_kom.analyse(data).facts["glotip_equals_kom_on_each_release"][source_id] == equal
-    assert tip_vs_kom.analyse(data).title.endswith("UNODC's count equals KOM's in 2014, 2015, 2016 (both releases)")
+        assert analysed("10_tip_vs_kom").facts["glotip_equals_kom_on_each_release"][source_id] == equal
+    assert analysed("10_tip_vs_kom").title.endswith("UNODC's count equals KOM's in 2014, 2015, 2016 (both releases)")
     both = total.pivot_table(index="year", columns="source_id", values="value_as_written", aggfunc="first")
     assert (both.loc[2014:2018, "glotip2023"] == both.loc[2014:2018, "glotip2025"]).all()
     assert "the same in every year shown, so the figures per victim do not depend on the release" in (
-        series_funding.analyse(data).summary)
+        analysed("08_series_funding").summary)

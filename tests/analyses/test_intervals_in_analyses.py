@@ -23,12 +23,11 @@ import analysis
 from analysis import config
 from analysis.analyses import (
     ParameterError,
-    nordic_comparison,
     parameter_problems,
-    series_conviction_gap,
     series_funding,
 )
-from analysis.regenerate.cli import main
+
+GAP, NORDIC = "06_series_conviction_gap", "12_nordic_comparison"
 
 
 def _raw(name: str, column: str) -> dict[tuple[str, int], float]:
@@ -43,8 +42,8 @@ INFLATION = _raw("world_bank_cpi_inflation.csv", "CPI")
 # --- 06: Norway's detected victims per person convicted, and the trend in persons convicted ---
 
 @pytest.mark.slow
-def test_series_gap_intervals_by_year(data):
-    result = series_conviction_gap.analyse(data)
+def test_series_gap_intervals_by_year(analysed):
+    result = analysed(GAP)
     ci = result.facts["glotip_ratio_ci"]
     assert ci[2014] == pytest.approx(exact_ratio(324, 8))  # 324 detected, 8 convicted (2025 release)
     assert ci[2018] == pytest.approx(exact_ratio(106, 13))
@@ -56,8 +55,8 @@ def test_series_gap_intervals_by_year(data):
 
 
 @pytest.mark.slow
-def test_series_gap_tests_every_year_at_once_and_fits_the_trend_by_the_negative_binomial(data):
-    result = series_conviction_gap.analyse(data)
+def test_series_gap_tests_every_year_at_once_and_fits_the_trend_by_the_negative_binomial(analysed):
+    result = analysed(GAP)
     assert "extremes" not in result.facts  # no test of the lowest year against the highest, picked after the data
     # Pearson's chi-square over the 14 years with both counts, by its formula, each "<5" at 1 and at 4.
     detected = {y: c for y, c in NORWAY_DETECTED.items() if y != 2021}
@@ -89,8 +88,8 @@ def test_series_gap_tests_every_year_at_once_and_fits_the_trend_by_the_negative_
     assert all("b" in flags[y] for y in (2015, 2016, 2018)) and "b" not in flags[2014]
 
 
-def test_series_gap_with_too_few_years_for_a_trend_says_so(data):
-    result = series_conviction_gap.analyse(data, first_year=2013, last_year=2014)
+def test_series_gap_with_too_few_years_for_a_trend_says_so(analysed):
+    result = analysed(GAP, first_year=2013, last_year=2014)
     assert result.facts["trend_convicted"] is None
     assert "too few for a trend" in result.summary and "trend" not in result.title
     # 2013 (5 of 124) and 2014 (8 of 324): Pearson's chi-square of the 2 x 2 table, by its formula, finds nothing
@@ -112,8 +111,8 @@ NORWAY_DETECTED = {2007: 203, 2008: 256, 2009: 292, 2010: 127, 2011: 134, 2012: 
 
 
 @pytest.mark.slow
-def test_nordic_detection_rate_is_the_negative_binomial_pooled_rate_and_wider_than_poissons(data):
-    result = nordic_comparison.analyse(data)
+def test_nordic_detection_rate_is_the_negative_binomial_pooled_rate_and_wider_than_poissons(analysed):
+    result = analysed(NORDIC)
     years = sorted(NORWAY_DETECTED)
     counts = np.array([NORWAY_DETECTED[y] for y in years])
     exposure = np.array([POPULATION[("NOR", y)] for y in years])
@@ -132,8 +131,8 @@ def test_nordic_detection_rate_is_the_negative_binomial_pooled_rate_and_wider_th
 
 
 @pytest.mark.slow
-def test_nordic_comparisons_are_one_family_adjusted_by_holm_and_stated_only_where_both_releases_agree(data):
-    result = nordic_comparison.analyse(data)
+def test_nordic_comparisons_are_one_family_adjusted_by_holm_and_stated_only_where_both_releases_agree(analysed):
+    result = analysed(NORDIC)
     versus = result.tables["against_norway"]
     assert len(versus) == 8  # four countries, two measures
     raw = list(versus.p_value)
@@ -155,8 +154,8 @@ def test_nordic_comparisons_are_one_family_adjusted_by_holm_and_stated_only_wher
 
 
 @pytest.mark.slow
-def test_nordic_funnel_limits_follow_their_formula(data):
-    result = nordic_comparison.analyse(data)
+def test_nordic_funnel_limits_follow_their_formula(analysed):
+    result = analysed(NORDIC)
     target = result.facts["funnel_target"]["detected"] / 1e5
     alpha = result.facts["funnel_alpha"]["detected"]
     limits = result.tables["funnel_detected"]
@@ -225,31 +224,11 @@ def test_funding_refuses_a_base_year_without_prices(data):
         series_funding.analyse(data, base_year=2026)
 
 
-# --- the confidence level, before any kernel starts ---
-
-@pytest.mark.parametrize("notebook",
-                         ["01_conviction_gap", "06_series_conviction_gap", "11_labor_share_series",
-                          "12_nordic_comparison"])
-@pytest.mark.parametrize("bad", [0, 1, 1.5])
-def test_confidence_outside_zero_one_is_refused_by_the_analysis(data, notebook, bad):
-    problems = parameter_problems(notebook, {"confidence": bad}, data)
-    assert any(p.startswith("confidence must be a number strictly between 0 and 1") and repr(bad) in p
-               for p in problems), problems
-
-
-def test_confidence_outside_zero_one_stops_a_run_before_any_kernel(tmp_path, capsys):
-    code = main(["run", "06", "-p", "confidence", "1.5", "--output-dir", str(tmp_path / "out"), "--figures-dir",
-                 str(tmp_path / "fig")])
-    assert code == 2
-    err = capsys.readouterr().err
-    assert "06_series_conviction_gap" in err and ("confidence must be a "
-                                                  "number strictly between 0 and 1") in err and "got 1.5" in err
-    assert not (tmp_path / "fig").exists() or not any((tmp_path / "fig").iterdir())
-
-
 @pytest.mark.slow
-def test_a_different_confidence_changes_the_interval_and_its_label(data):
-    wide = series_conviction_gap.analyse(data, confidence=0.99)
-    assert wide.facts["glotip_ratio_ci"][2014] == pytest.approx(exact_ratio(324, 8, 0.99))
-    assert "99% CI" in wide.summary
-    assert math.isclose(wide.facts["confidence"], 0.99)
+def test_a_different_confidence_changes_the_interval_and_its_label(analysed):
+    """At 90 %, the level tests/charts/test_charts.py draws 06's chart at, so the two share one run."""
+    narrow = analysed(GAP, confidence=0.9)
+    assert narrow.facts["glotip_ratio_ci"][2014] == pytest.approx(exact_ratio(324, 8, 0.9))
+    assert narrow.facts["glotip_ratio_ci"][2014] != pytest.approx(exact_ratio(324, 8))
+    assert "90% CI" in narrow.summary and "95% CI" not in narrow.summary
+    assert math.isclose(narrow.facts["confidence"], 0.9)

@@ -1,6 +1,4 @@
-"""Across editions and sources.
-
-Vintages, the series analyses of notebooks 06-10, and the rules of the multi-source data.
+"""Across editions and sources: vintages, the series analyses of notebooks 07, 09 and 10, the multi-source rules.
 
 Expected values are the numbers as the sources print them (TIP 2015-2024 editions,
 KOM via the police and the press), worked out by hand here.
@@ -151,60 +149,7 @@ def test_a_restatement_that_differs_is_flagged(data):
     assert restated.loc["tip2021-victims-2016", "difference"] == 1
 
 
-# --- the analyses of notebooks 06-10, for every parameter value their notebooks document ------
-
-#: UNODC's Norway counts as the 2025 workbook writes them (detected victims, persons convicted), read by hand.
-UNODC_NORWAY = {2007: (203, 9), 2008: (256, "<5"), 2009: (292, 5), 2010: (127, 8), 2011: (134, "<5"), 2012: (136, 8),
-                2013: (124, 5),
-                2014: (324, 8), 2015: (301, 12), 2016: (262, 16), 2017: (None, 5), 2018: (106, 13), 2019: (241, 5),
-                2020: (254, "<5"),
-                2021: (86, None), 2022: (86, "<5")}
-
-
-def _expected_ratio(victims, convicted):
-    if victims is None or convicted is None:
-        return None
-    return (victims / 4, victims / 1) if convicted == "<5" else (victims / convicted, victims / convicted)
-
-
-@pytest.mark.parametrize("rule", ["latest", "first"])
-@pytest.mark.parametrize("release", ["latest", "first"])
-@pytest.mark.parametrize(("first", "last"), [(2007, 2022), (2013, 2014), (2016, 2022)])
-@pytest.mark.slow
-def test_series_gap_for_every_documented_parameter(data, rule, release, first, last):
-    result = series_conviction_gap.analyse(data, first_year=first, last_year=last, rule=rule, release=release)
-    # TIP: 2013 ~350 / (3 + 2); 2014 ~270 / (4 + 1) (2015 edition); 2020: an estimate of 100 / 1 conviction (2021
-    # edition)
-    expected_tip = {year: r
-                    for year, r in {2013: 350 / 5, 2014: 270 / 5, 2020: 100 / 1}.items() if first <= year <= last}
-    assert result.facts["tip_ratio"] == pytest.approx(expected_tip)
-    # the releases agree on these totals; a year only the 2025 release gives (2021, 2022) comes from it under either
-    # rule
-    covered = {y: v for y, v in UNODC_NORWAY.items() if first <= y <= last}
-    expected = {y: _expected_ratio(*v) for y, v in covered.items() if _expected_ratio(*v)}
-    assert sorted(result.facts["glotip_ratio"]) == sorted(expected)
-    for year, bounds in expected.items():
-        assert result.facts["glotip_ratio"][year] == pytest.approx(bounds), year
-    assert result.facts["ranges"] == [y for y, (_, c) in covered.items() if c == "<5" and _expected_ratio(*covered[y])]
-
-
-@pytest.mark.slow
-def test_series_gap_with_flagged_rows_and_the_kom_counts(data):
-    result = series_conviction_gap.analyse(data, include_flagged=True).table.set_index("year")
-    assert result.loc[2014, "kom_victims"] == 324 and result.loc[2012, "kom_victims"] == 349
-    assert result.loc[2014, "glotip_detected"] == "324"  # UNODC's 2014 count equals KOM's
-    assert result.loc[2020, "glotip_ratio"] == "64-254"
-
-
-def test_series_gap_refuses_a_range_outside_the_data(data):
-    with pytest.raises(ParameterError, match="first_year \\(2020\\) must not be after last_year \\(2019\\)"):
-        series_conviction_gap.analyse(data, first_year=2020, last_year=2019)
-    with pytest.raises(ParameterError, match="first_year-last_year 1990-1995 holds no year of the data"):
-        series_conviction_gap.analyse(data, first_year=1990, last_year=1995)
-    with pytest.raises(ParameterError, match="release must be one of first, latest; got '2024'"):
-        series_conviction_gap.analyse(data, release="2024")
-    with pytest.raises(ParameterError, match="rule must be one of first, latest; got 'median'"):
-        series_conviction_gap.analyse(data, rule="median")
+# --- the analyses of notebooks 07, 09 and 10 for every parameter value they document (06, 08: their own modules) ---
 
 
 @pytest.mark.parametrize(("first", "last", "expected_first", "expected_last"), [
@@ -219,8 +164,8 @@ def test_series_attention_for_every_documented_parameter(data, first, last, expe
     assert all(first <= y <= last for y in result.table.year)
 
 
-def test_series_attention_tests_kom_s_two_years_with_counts(data):
-    result = series_attention.analyse(data)
+def test_series_attention_tests_kom_s_two_years_with_counts(analysed):
+    result = analysed("07_series_attention")
     # KOM's police reports: sexual exploitation 37 of 106 in 2014, 17 of 27 in 2023 (2017 and 2018: stated shares).
     p = stats.fisher_exact([[37, 106 - 37], [17, 27 - 17]]).pvalue
     assert p < 0.05 and result.facts["p_value"] == pytest.approx(p) and result.facts["p_range"] == pytest.approx((p, p))
@@ -250,58 +195,6 @@ def test_series_attention_words_when_no_difference_is_detected(data):
     assert "no difference is detected between 2013 and 2014, which is not to say they are alike" in result.closing
     assert "within chance" not in result.title + result.summary + result.closing
 
-
-@pytest.mark.parametrize(("first", "last"), [(2014, 2018), (2016, 2017), (2014, 2014)])
-def test_series_funding_for_every_documented_parameter(data, first, last):
-    totals = {2014: 2_500_000 + 4_500_000, 2015: 7_000_000, 2016: 3_750_000 + 5_900_000 + 2_250_000,
-              2017: 20_000_000, 2018: 30_000_000 + 2_900_000 + 5_000_000}
-    result = series_funding.analyse(data, first_year=first, last_year=last)
-    assert result.facts["totals"] == {y: totals[y] for y in range(first, last + 1)}
-    assert result.title.startswith(f"Funding lines the TIP names: NOK {totals[first] / 1e6:.1f} million for {first}, "
-                                   f"NOK {totals[last] / 1e6:.1f} million for {last}; per victim in 2018 kroner, NOK ")
-    assert result.title.endswith("; lines of changing scope")
-
-
-#: The counts of victims each year, as the sources print them: the TIP's government count (about 270 and 290, then
-#: 262; none for 2017-2018), UNODC's detected victims (none for 2017) and KOM's victims followed up (none after 2016).
-COUNTS_BY_YEAR = {"tip": {2014: 270, 2015: 290, 2016: 262},
-                  "unodc_detected": {2014: 324, 2015: 301, 2016: 262, 2018: 106},
-                  "kom": {2014: 324, 2015: 301, 2016: 262}}
-TOTALS = {2014: 2_500_000 + 4_500_000, 2015: 7_000_000, 2016: 3_750_000 + 5_900_000 + 2_250_000, 2017: 20_000_000,
-          2018: 30_000_000 + 2_900_000 + 5_000_000}
-
-
-@pytest.mark.parametrize("denominator", ["unodc_detected", "tip", "kom"])
-def test_series_funding_per_victim_under_every_count_side_by_side(data, denominator):
-    result = series_funding.analyse(data, denominator=denominator)
-    expected = {key: {y: TOTALS[y] / v for y, v in by_year.items()} for key, by_year in COUNTS_BY_YEAR.items()}
-    assert set(result.facts["per_victim_by_count"]) == set(expected)
-    for key, by_year in expected.items():
-        assert result.facts["per_victim_by_count"][key] == pytest.approx(by_year)
-    assert result.facts["per_victim"] == pytest.approx(expected[denominator])
-    assert result.facts["per_victim_by_count"]["tip"][2014] == pytest.approx(25_925.93, abs=0.01)
-    assert result.facts["per_victim_by_count"]["unodc_detected"][2014] == pytest.approx(21_604.94, abs=0.01)
-    table = result.table.drop_duplicates("year").set_index("year")
-    for key, by_year in COUNTS_BY_YEAR.items():
-        assert table[f"victims_{key}"].dropna().to_dict() == by_year
-    assert table.denominator.eq(denominator).all()
-    # the title gives the range the counts give, in constant kroner (checked against a price index chained by hand in
-    # test_intervals_in_analyses.py), for the first and last year with any count
-    low, high = result.facts["per_victim_constant_range"][2014]
-    assert (f"per victim in 2018 kroner, NOK {low:,.0f} to {high:,.0f} (2014) and "
-            f"{37_900_000 / 106:,.0f} (2018, UNODC's count alone, flagged u), by which count of victims is used"
-            ) in result.title
-    assert "no chance" not in result.summary and "CI" not in result.summary
-    assert "No interval for chance is given" in result.caveats
-
-
-def test_series_funding_says_why_a_count_is_missing(data):
-    result = series_funding.analyse(data)
-    assert ("- 2017: NOK 20.00 million; TIP: no count (not reported by the government); **UNODC: no count (not "
-            "reported to UNODC)**; KOM: no count (not reported by the government)") in result.summary
-    assert "KOM: no count (not in the data)" in result.summary.split("- 2018:")[1]
-    counts = series_funding.counts_by_year(data, [2017, 2018], "latest").set_index(["year", "count"])
-    assert counts.victims.isna().sum() == 5 and counts.loc[(2018, "unodc_detected"), "victims"] == 106
 
 
 @pytest.mark.parametrize(("first", "last", "title"), [
@@ -354,30 +247,3 @@ def test_series_attention_refuses_a_range_without_a_count_rather_than_failing_in
     assert not counted.period_start.between(2010, 2012).any()
     with pytest.raises(ParameterError, match=r"first_year-last_year 2010-2012 holds no year of the data"):
         series_attention.analyse(data, first_year=2010, last_year=2012)
-
-
-def test_series_gap_refuses_a_range_without_a_single_ratio_and_names_the_years_that_have_one(data):
-    """2020-2022 have only "<5" or missing counts of persons convicted: nothing to compare, so a clear refusal.
-
-    The years it names are those whose ratio the default run's table gives as a single value.
-    """
-    table = series_conviction_gap.analyse(data).table
-    single = table[table.glotip_ratio_low == table.glotip_ratio_high].year.tolist()
-    assert single and not any(2020 <= year <= 2022 for year in single)
-    expected = ", ".join(str(year) for year in single)
-    with pytest.raises(ParameterError, match=rf"no year in 2020-2022 has .* years that do: {expected}$"):
-        series_conviction_gap.analyse(data, first_year=2020, last_year=2022)
-
-
-def test_series_gap_defaults_pass_the_check_of_data_loaded_without_unodc_counts():
-    """Data loaded without UNODC's counts leave the range's check of them unjudged.
-
-    `tip-norway refresh` checks the notebooks' defaults against the core tables alone; the check failed there with an
-    AttributeError on the missing table.
-    """
-    import analysis
-    from analysis.analyses import parameter_problems
-
-    core = analysis.load()
-    assert core.glotip is None
-    assert parameter_problems("06_series_conviction_gap", {}, core) == []

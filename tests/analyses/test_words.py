@@ -13,7 +13,6 @@ import pytest
 
 from analysis import config
 from analysis.analyses import ANALYSES, topic, words
-from analysis.data import load
 
 NOTEBOOKS = sorted(config.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 ANALYSES_DIR = config.ROOT / "analysis" / "analyses"
@@ -31,14 +30,13 @@ LABELS = {
 }
 
 
-@pytest.fixture(scope="module")
-def data():
-    return load(glotip=True, world_bank=True)
+#: The analyses that take a second or more (their tests are marked slow).
+SLOW = {"06_series_conviction_gap", "11_labor_share_series", "12_nordic_comparison"}
 
 
-@pytest.fixture(scope="module")
-def results(data):
-    return {name: analyse(data) for name, analyse in ANALYSES.items()}
+def _each(names):
+    """``names`` as parameters, those of :data:`SLOW` marked slow."""
+    return [pytest.param(name, id=name, marks=[pytest.mark.slow] if name in SLOW else []) for name in names]
 
 
 def test_every_notebook_has_a_template_with_every_section():
@@ -50,10 +48,9 @@ def test_every_notebook_has_a_template_with_every_section():
                                     flags=re.M) if h in words.SECTIONS] == list(words.SECTIONS), name
 
 
-@pytest.mark.parametrize("name", sorted(ANALYSES))
-@pytest.mark.slow
-def test_every_template_renders_for_the_defaults(results, name):
-    result = results[name]
+@pytest.mark.parametrize("name", _each(sorted(ANALYSES)))
+def test_every_template_renders_for_the_defaults(analysed, name):
+    result = analysed(name)
     assert result.title and "\n" not in result.title and "{" not in result.title
     assert result.summary and result.closing
     for text in (result.summary, result.closing):
@@ -167,11 +164,11 @@ def test_the_closing_is_the_last_cell_of_every_notebook():
         assert cells[-2].source == "## What this shows" and cells[-1].source == "result.closing", path.name
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_the_stored_closing_is_the_closing_the_analysis_renders(results, path):
+@pytest.mark.parametrize("name", _each(path.stem for path in NOTEBOOKS))
+def test_the_stored_closing_is_the_closing_the_analysis_renders(analysed, name):
+    path = config.NOTEBOOKS / f"{name}.ipynb"
     stored = "".join(nbformat.read(path, as_version=4).cells[-1].outputs[0].data["text/markdown"])
-    assert stored == results[path.stem].closing
+    assert stored == analysed(name).closing
 
 
 def _section(path: Path, name: str) -> str:
@@ -184,13 +181,12 @@ def _section(path: Path, name: str) -> str:
     return preamble + "\n" + body
 
 
-@pytest.mark.slow
-def test_the_stored_closing_of_notebook_05_is_its_template_filled_in_with_its_facts(results):
+def test_the_stored_closing_of_notebook_05_is_its_template_filled_in_with_its_facts(analysed):
     """Rendered here with Jinja2 alone, from the facts and tables of the result.
 
     Compared against the notebook's stored output.
     """
-    result = results["05_what_the_sources_name"]
+    result = analysed("05_what_the_sources_name")
     values = {**{k: result.facts[k] for k in ("measures", "first_year", "last_year", "undated")},
               "subjects": len(result.tables["named"]),
               "one_source": len(result.tables["named"]) - len(result.facts["named_by_all"])}
