@@ -17,9 +17,6 @@ from analysis import config
 from analysis.regenerate.cli import main
 from analysis.regenerate.notebooks import discover
 
-#: Starts kernels or the command line in processes of their own: left out of `make test-fast`.
-pytestmark = pytest.mark.kernel
-
 EXPLORATORY = config.NOTEBOOKS / "exploratory"
 EXAMPLES = sorted(EXPLORATORY.glob("*.ipynb"))
 #: The published notebooks, named here as the files are named, not as the code under test finds them.
@@ -32,6 +29,7 @@ def test_the_folder_holds_a_readme_and_an_example():
     assert len(PUBLISHED) == 12
 
 
+@pytest.mark.kernel
 def test_nbval_collects_the_published_notebooks_and_nothing_exploratory():
     # the project's own options (pyproject.toml's addopts), with the workers off: collecting is quick
     command = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-n", "0", "notebooks"]
@@ -67,6 +65,7 @@ def test_exploratory_notebooks_are_committed_without_outputs():
         assert not kept, f"{path.name}: cells {kept} keep outputs, which nothing checks (see the folder's README.md)"
 
 
+@pytest.mark.kernel
 def test_the_example_runs_and_shows_every_curated_conviction_figure(tmp_path, monkeypatch):
     monkeypatch.setenv(config.FIGURES_DIR_ENV, str(tmp_path))  # should it save a chart, not into figures/
     nb = nbformat.read(EXAMPLES[0], as_version=4)

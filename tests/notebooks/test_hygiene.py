@@ -14,9 +14,6 @@ import yaml
 from analysis import config
 from analysis.regenerate.cli import main
 
-#: Starts kernels or the command line in processes of their own: left out of `make test-fast`.
-pytestmark = pytest.mark.kernel
-
 BIN = Path(sys.executable).parent
 HOOKS = yaml.safe_load((config.ROOT / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
 
@@ -28,6 +25,7 @@ def test_hooks_cover_normalising_stripping_and_ruff():
     assert entries["ruff"].endswith("ruff check")
 
 
+@pytest.mark.kernel
 def test_committed_notebooks_are_a_fixed_point_of_the_hooks(tmp_path):
     committed = sorted(config.NOTEBOOKS.glob("*.ipynb"))
     copies = [Path(shutil.copy(path, tmp_path / path.name)) for path in committed]

@@ -7,11 +7,14 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from analysis import config
 
 COMMAND = [sys.executable, "-m", "analysis.regenerate.cli", "list"]
 
 
+@pytest.mark.kernel
 def test_output_to_a_pipe_closed_before_it_is_written_ends_quietly():
     # the read end is closed before the command starts writing: its first write meets a closed pipe
     process = subprocess.Popen(COMMAND, cwd=config.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -22,6 +25,7 @@ def test_output_to_a_pipe_closed_before_it_is_written_ends_quietly():
     assert err == "", err
 
 
+@pytest.mark.kernel
 def test_list_into_head_prints_the_first_notebook_and_nothing_else():
     first = sorted(p.stem for p in config.NOTEBOOKS.glob("*.ipynb"))[0]
     pipeline = f"{shlex.join(COMMAND)} | head -1"

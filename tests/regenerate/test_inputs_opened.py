@@ -1,13 +1,19 @@
-"""Every file of the project a notebook's analysis and drawing open is among that notebook's recorded inputs.
+"""What each notebook's analysis and drawing load, open and ask of the data is among that notebook's inputs.
 
-Each notebook's analysis and drawing run in a fresh process (a forked kernel has already imported the package, so a
-hook there would see nothing), under an audit hook on ``open`` installed before the package is imported: the hook
-sees the modules imported (their cached bytecode, taken for their source), the tables and their descriptor read, the
-words rendered. As in a run, the data are validated first, in a process of their own (a run validates every table
-before any kernel starts, and its kernels find the verdict kept), so what the hook sees is what the notebook's own
-work reads. Every such file inside the project must be among the inputs the runner records for the notebook, so
-an edit of any of them makes it run again. Files under ``output/`` (the cache of validation verdicts) and the chart
-files written are not inputs.
+One trace of each notebook, shared by the tests here: its analysis runs with its defaults and its chart is shown in
+a process of its own, forked from one that has imported the heavy libraries but not the package (a forked kernel
+has already imported the package, so nothing there would be seen), with the analyses and drawings of the other
+notebooks stubbed (the registries import them only to find them by name). The trace notes
+
+- the modules of the package loaded, with the runner's (``analysis/regenerate/run.py``) imported first;
+- every file of the project opened, under an audit hook on ``open`` installed before the package is imported: the
+  modules imported (their cached bytecode, taken for their source), the tables and their descriptor read, the words
+  rendered;
+- the tables the analysis asks of the data its step loads.
+
+As in a run, the data are validated first, in a process of their own (a run validates every table before any kernel
+starts, and its kernels find the verdict kept), so what the hook sees is what the notebook's own work reads. Files
+under ``output/`` (the cache of validation verdicts) and the chart files written are not inputs.
 """
 
 from __future__ import annotations
@@ -17,32 +23,46 @@ import os
 import subprocess
 import sys
 
+import pytest
+from read_by_hand import NOTEBOOKS, PARTS, READ, TOPICS
+
 from analysis import config
 from analysis.regenerate import incremental
+from analysis.regenerate.forking import ONE_THREAD
 from analysis.regenerate.notebooks import discover
 
-NOTEBOOKS = sorted(p.stem for p in config.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-
-#: What a run does before any kernel starts: validate every table, keeping the verdict.
-VALIDATE = "import analysis; analysis.load(glotip=True, world_bank=True)"
-
-OPEN_EACH = """
-import importlib, json, os, sys, types
+TRACE_EACH = """
+import importlib, json, os, sys, traceback, types
 import matplotlib.pyplot, numpy, pandas, pandera, scipy.stats, seaborn, statsmodels.api  # loaded once, forked after
 root = sys.argv[2]
-for name, stubbed in json.loads(sys.argv[1]).items():
+
+def forked(work, *args):
     sys.stdout.flush()
     if os.fork():
-        assert os.wait()[1] == 0, name
-        continue
-    opened = set()
-    def hashing_for_the_verdict():
-        frame = sys._getframe(2)
-        while frame is not None:
-            if frame.f_code.co_name == "cache_key" and frame.f_code.co_filename.endswith("verdicts.py"):
-                return True
-            frame = frame.f_back
-        return False
+        assert os.wait()[1] == 0, args
+        return
+    try:
+        work(*args)
+    except BaseException:
+        traceback.print_exc()
+        os._exit(1)
+    sys.stdout.flush()
+    os._exit(0)
+
+def validate():  # what a run does before any kernel starts: validate every table, keeping the verdict
+    import analysis
+    analysis.load(glotip=True, world_bank=True)
+
+def hashing_for_the_verdict():
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_name == "cache_key" and frame.f_code.co_filename.endswith("verdicts.py"):
+            return True
+        frame = frame.f_back
+    return False
+
+def trace(name, stubbed):
+    opened, asked = set(), set()
     def hook(event, args):
         if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)) and not hashing_for_the_verdict():
             path = os.path.abspath(os.fsdecode(args[0]))
@@ -51,10 +71,27 @@ for name, stubbed in json.loads(sys.argv[1]).items():
     sys.addaudithook(hook)
     for module in stubbed:  # another notebook's analysis or drawing: what its registry would import
         sys.modules[module] = types.SimpleNamespace(draw=None)
+    import analysis.regenerate.run
+    from analysis.analyses import result
+
+    class Noting:  # the data the step loads, noting each table asked for (not the wrapper's check that it is there)
+        def __init__(self, data):
+            self.data = data
+        def __getattr__(self, table):
+            if sys._getframe(1).f_code.co_filename != result.__file__:
+                asked.add(table)
+            return getattr(self.data, table)
+
+    load = result.load
+    result.load = lambda **parts: Noting(load(**parts))
     from analysis.charts import show
     show(importlib.import_module("analysis.analyses." + name.split("_", 1)[1]).analyse())
-    print(json.dumps({name: sorted(opened)}), flush=True)
-    os._exit(0)
+    loaded = sorted(m.__file__ for n, m in sys.modules.items() if n.split(".")[0] == "analysis" and n not in stubbed)
+    print(json.dumps({name: {"loaded": loaded, "opened": sorted(opened), "asked": sorted(asked)}}), flush=True)
+
+forked(validate)
+for name, stubbed in json.loads(sys.argv[1]).items():
+    forked(trace, name, stubbed)
 """
 
 
@@ -66,27 +103,68 @@ def _source(opened: str) -> str:
     return f"{folder}/{name.split('.')[0]}.py"
 
 
-def test_every_project_file_a_notebook_opens_is_among_its_inputs(tmp_path):
-    topics = {nb: nb.split("_", 1)[1] for nb in NOTEBOOKS}
-    every = {f"analysis.{layer}.{topic}" for topic in topics.values() for layer in ("analyses", "charts")}
-    stubbed = {name: sorted(every - {f"analysis.analyses.{topic}", f"analysis.charts.{topic}"})
-               for name, topic in topics.items()}
-    environment = {**os.environ, "TIP_NORWAY_FIGURES_DIR": str(tmp_path)}
-    subprocess.run([sys.executable, "-c", VALIDATE], check=True, cwd=config.ROOT, env=environment)
-    done = subprocess.run([sys.executable, "-c", OPEN_EACH, json.dumps(stubbed), str(config.ROOT)],
-                          capture_output=True, text=True, check=True, cwd=config.ROOT,
-                          env=environment)
-    opened = {name: {_source(f) for f in files if not f.startswith(("output/", ".venv/"))}
-              for line in done.stdout.splitlines() if line.startswith("{") for name, files in json.loads(line).items()}
-    assert sorted(opened) == NOTEBOOKS
+#: Each notebook's own analysis and drawing, and every notebook's.
+OWN = {name: {f"analysis/analyses/{topic}.py", f"analysis/charts/{topic}.py"} for name, topic in TOPICS.items()}
+EVERY = set().union(*OWN.values())
+
+
+@pytest.fixture(scope="module")
+def traced(tmp_path_factory) -> dict[str, dict[str, set[str]]]:
+    """Each notebook's trace: the package's files it ``loaded``, the project's it ``opened``, the tables ``asked``."""
+    stubbed = {name: [f.removesuffix(".py").replace("/", ".") for f in sorted(EVERY - OWN[name])] for name in NOTEBOOKS}
+    # BLAS on one thread, as in the runner's kernels: a pool of threads made before a fork slows the child's
+    # optimisers down several times over
+    environment = {**os.environ, **ONE_THREAD, config.FIGURES_DIR_ENV: str(tmp_path_factory.mktemp("traced-figures"))}
+    done = subprocess.run([sys.executable, "-c", TRACE_EACH, json.dumps(stubbed), str(config.ROOT)],
+                          capture_output=True, text=True, cwd=config.ROOT, env=environment)
+    assert done.returncode == 0, done.stderr
+    found = {name: trace for line in done.stdout.splitlines() if line.startswith("{")
+             for name, trace in json.loads(line).items()}
+    assert sorted(found) == NOTEBOOKS
+    return {name: {"loaded": {config.display(file) for file in trace["loaded"]},
+                   "opened": {_source(f) for f in trace["opened"] if not f.startswith(("output/", ".venv/"))},
+                   "asked": set(trace["asked"])} for name, trace in found.items()}
+
+
+@pytest.fixture(scope="module")
+def inputs() -> dict[str, set[str]]:
+    """The inputs the runner records for each of the project's notebooks."""
     shared = incremental.shared_inputs()
+    return {nb.name: set(incremental.inputs(nb, {}, shared)) for nb in discover()}
+
+
+@pytest.mark.kernel  # reads the trace, made in processes of its own
+def test_a_notebook_depends_on_every_module_it_runs_and_on_no_other_notebooks_topic(traced, inputs):
+    """The static reading of the source found every module a notebook loads, and of the topic modules only its own.
+
+    No analysis imports another notebook's: what several share lives in modules of its own, such as victim_counts.
+    """
+    for name, trace in traced.items():
+        loaded = trace["loaded"]
+        assert {f"analysis/charts/{TOPICS[name]}.py", "analysis/charts/finish.py", "analysis/data/loader.py",
+                "analysis/regenerate/run.py"} <= loaded, name
+        assert loaded <= inputs[name], (name, loaded - inputs[name])
+        assert EVERY & inputs[name] == OWN[name], name
+
+
+@pytest.mark.kernel  # reads the trace, made in processes of its own
+def test_every_project_file_a_notebook_opens_is_among_its_inputs(traced, inputs):
     missing = {}
-    for nb in discover():
-        inputs = set(incremental.inputs(nb, {}, shared))
-        topic = topics[nb.name]
+    for name, trace in traced.items():
+        topic = TOPICS[name]
         # what the hook must have seen, or it saw nothing: the analysis, its words and the tables
         assert {f"analysis/analyses/{topic}.py", f"analysis/analyses/words/{topic}.md",
-                "data/processed/figures.csv", "data/datapackage.json"} <= opened[nb.name], nb.name
-        if opened[nb.name] - inputs:
-            missing[nb.name] = sorted(opened[nb.name] - inputs)
+                "data/processed/figures.csv", "data/datapackage.json"} <= trace["opened"], name
+        if trace["opened"] - inputs[name]:
+            missing[name] = sorted(trace["opened"] - inputs[name])
     assert not missing, f"opened by a notebook's analysis or drawing, but not among its inputs: {missing}"
+
+
+@pytest.mark.kernel  # reads the trace, made in processes of its own
+def test_each_analysis_uses_only_the_tables_its_step_loads_and_every_part_it_declares(traced):
+    from analysis.steps import step
+
+    for name, trace in traced.items():
+        assert trace["asked"], name  # every analysis reads some table: the noting works
+        assert trace["asked"] <= READ[name], name
+        assert set(step(TOPICS[name]).reads) == PARTS.get(name, set()) <= trace["asked"], name

@@ -15,13 +15,10 @@ from pathlib import Path
 
 import pytest
 from file_states import immutable
-from test_runner import TINY, cli, write_notebook
+from tiny_notebooks import TINY, cli, write_notebook
 
 from analysis import config
 from analysis.regenerate.cli import main
-
-#: Starts kernels or the command line in processes of their own: left out of `make test-fast`.
-pytestmark = pytest.mark.kernel
 
 
 @pytest.fixture
@@ -62,6 +59,7 @@ def test_an_immutable_output_folder_is_named_in_one_line(project, capsys):
     assert not any(output.iterdir()) and not any(project["figures"].iterdir())
 
 
+@pytest.mark.kernel
 def test_an_immutable_runs_folder_is_named_in_one_line_and_nothing_is_published(project, capsys):
     runs = project["output"] / "runs"
     runs.mkdir()
@@ -76,6 +74,7 @@ def test_an_immutable_runs_folder_is_named_in_one_line_and_nothing_is_published(
 
 # --- case 7, the runner's side: a damaged published.json is rewritten, not a traceback ------------------------------
 
+@pytest.mark.kernel
 @pytest.mark.parametrize(("damage", "said"), [
     ("[]", ": the whole file must be an object with one entry per notebook, found a list"),
     ('{"01_tiny": {"inputs": {"a": ', " is not valid JSON (line 1, column 30: Expecting value); it is truncated or "
@@ -113,6 +112,7 @@ def _refresh(project) -> int:
                  "--figures-dir", str(project["figures"])])
 
 
+@pytest.mark.kernel
 def test_refresh_rewrites_the_notebooks_with_their_outputs(project, capsys):
     before = (project["notebooks"] / "01_tiny.ipynb").read_bytes()
     assert _refresh(project) == 0
@@ -127,6 +127,7 @@ def test_refresh_rewrites_the_notebooks_with_their_outputs(project, capsys):
     assert sorted(p.name for p in project["notebooks"].iterdir()) == ["01_tiny.ipynb", "02_tiny.ipynb"]
 
 
+@pytest.mark.kernel
 def test_a_notebook_refresh_cannot_replace_is_named_and_kept_and_the_others_rewritten(project, capsys):
     kept = project["notebooks"] / "02_tiny.ipynb"
     before = kept.read_bytes()

@@ -4,19 +4,19 @@ Pure tests of the rule in ``analysis/regenerate/incremental.py``: the project's 
 from a copy of ``analysis/`` and ``data/`` that a test edits, a record made of those inputs, and the verdict
 :func:`~analysis.regenerate.incremental.why_stale` gives each notebook after the edit. No kernel starts: what a
 notebook is made from is told by its name and the package's files, not by running it (the whole run is checked in
-``test_incremental.py``).
+``test_incremental.py``, and that the modules and files a notebook's analysis really loads and opens are among these
+inputs in ``test_inputs_opened.py``).
 """
 
 from __future__ import annotations
 
 import pytest
+from read_by_hand import IMPORTS_VICTIM_COUNTS, NOTEBOOKS, READ, readers
 
 from analysis import config
 from analysis.data.published import Published, PublishedEntry
 from analysis.regenerate import incremental
 from analysis.regenerate.notebooks import discover
-
-NOTEBOOKS = sorted(p.stem for p in config.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 
 @pytest.fixture
@@ -85,3 +85,54 @@ def test_a_removed_topic_file_is_gone_for_its_notebook_alone(root, tmp_path):
     words = root / "analysis" / "analyses" / "words" / "tip_vs_kom.md"
     stale = _stale_after(words.unlink, tmp_path)
     assert stale == {"10_tip_vs_kom": "analysis/analyses/words/tip_vs_kom.md is gone"}
+
+
+@pytest.mark.parametrize(("edited", "expected"), [
+    ("charts/series_funding.py", {"08_series_funding"}),  # one notebook's drawing
+    ("analyses/series_conviction_gap.py", {"06_series_conviction_gap"}),  # one notebook's analysis
+    ("analyses/victim_counts.py", IMPORTS_VICTIM_COUNTS),  # a module several analyses import
+    ("charts/finish.py", set(NOTEBOOKS)),  # a module every chart is finished with
+    ("regenerate/run.py", set(NOTEBOOKS)),  # the runner
+], ids=["drawing", "analysis", "shared", "finish", "runner"])
+def test_an_edited_module_makes_the_notebooks_that_run_it_stale(root, tmp_path, edited, expected):
+    stale = _stale_after(lambda: _append(root / "analysis" / edited, "# an edit\n"), tmp_path)
+    assert stale == dict.fromkeys(expected, f"analysis/{edited} changed")
+
+
+def test_a_module_an_analysis_newly_imports_is_noticed_then_followed(root, tmp_path):
+    """The analysis changed, and the module is new to it (the first of the two, by name); then an edit of it counts."""
+    helper = root / "analysis" / "analyses" / "a_new_helper.py"
+
+    def new_import():
+        helper.write_text('"""A helper."""\n', encoding="utf-8")
+        analysis = root / "analysis" / "analyses" / "conviction_gap.py"
+        _append(analysis, "from . import a_new_helper  # noqa: E402, F401\n")
+
+    assert _stale_after(new_import, tmp_path) == {"01_conviction_gap": "analysis/analyses/a_new_helper.py is new"}
+    stale = _stale_after(lambda: _append(helper, "# an edit\n"), tmp_path)
+    assert stale == {"01_conviction_gap": "analysis/analyses/a_new_helper.py changed"}
+
+
+@pytest.mark.parametrize(("file", "table"), [("world_bank.csv", "world_bank"), ("glotip.csv", "glotip"),
+                                             ("statements.csv", "statements"), ("figures.csv", "figures")])
+def test_an_edited_data_file_makes_the_notebooks_that_read_it_stale(root, tmp_path, file, table):
+    stale = _stale_after(lambda: _append(root / "data" / "processed" / file), tmp_path)
+    assert stale == dict.fromkeys(readers(table), f"data/processed/{file} changed")
+
+
+def test_each_notebook_depends_on_the_files_of_the_tables_it_reads_and_every_file_on_one():
+    """The project's notebooks: every data file is some notebook's input, so a data edit is validated by a run.
+
+    A table's file is an input of the notebooks reading it or a table referring to it (figures refer to sources,
+    metrics, forms and populations; GLOTIP's rows carry its flags; every table refers to sources, which pin the raw
+    files).
+    """
+    found = _inputs()
+    processed = {p.stem for p in config.PROCESSED.glob("*.csv")}
+    raw = {config.display(p) for p in config.RAW.iterdir()}
+    for name, inputs in found.items():
+        files = {config.display(config.PROCESSED / f"{t}.csv") for t in READ[name] & processed}
+        assert {k for k in inputs if k.startswith("data/processed/")} == files, name
+        assert raw | {config.display(config.DATAPACKAGE)} <= set(inputs), name
+    every = {config.display(p) for p in config.DATA.rglob("*") if p.is_file()}
+    assert set().union(*found.values()) >= every
