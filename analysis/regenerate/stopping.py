@@ -6,11 +6,12 @@ The first signal is a request to stop:
   lock), it ends the command at once with :class:`Stopped`;
 - while notebooks run, no new notebook starts, and every running kernel is
   interrupted (SIGINT to its process group: the cell raises
-  ``KeyboardInterrupt``) and, if it has not ended :data:`GRACE` seconds later,
-  killed. The run then publishes nothing, releases its lock, removes its
-  temporary folders and raises :class:`Stopped`, which says what finished and
-  what did not; the command exits 128 + the signal's number (130 for Ctrl-C,
-  143 for SIGTERM), without a traceback.
+  ``KeyboardInterrupt``) and, if it has not ended :data:`GRACE` seconds later
+  (``$TIP_NORWAY_STOP_GRACE`` seconds when set: :func:`grace`), killed. The run
+  then publishes nothing, releases its lock, removes its temporary folders and
+  raises :class:`Stopped`, which says what finished and what did not; the
+  command exits 128 + the signal's number (130 for Ctrl-C, 143 for SIGTERM),
+  without a traceback.
 
 A second signal ends the process at once: every kernel is killed, the socket
 folders and the run's staged charts (:attr:`Stop.leftovers`) removed, and the
@@ -24,6 +25,7 @@ thread, a run keeps Python's own handling.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import shutil
 import signal
@@ -33,9 +35,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import kernel as kernels
+from .errors import ParameterError
 
-#: Seconds an interrupted kernel has to end before it is killed.
+#: Seconds an interrupted kernel has to end before it is killed, unless :data:`GRACE_ENV` says otherwise.
 GRACE = 5.0
+#: The variable that sets the grace period in seconds; the tests of stops set it short, so that they need not wait.
+GRACE_ENV = "TIP_NORWAY_STOP_GRACE"
 _NAMES = {signal.SIGINT: "Ctrl-C (SIGINT)", signal.SIGTERM: "SIGTERM"}
 
 
@@ -53,8 +58,10 @@ class Stop:
     Whether one came, and whether it is to be noted rather than raised.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, grace: float = GRACE) -> None:
         self.requested = threading.Event()
+        #: Seconds an interrupted kernel has to end before it is killed.
+        self.grace = grace
         self.number: int | None = None
         self.deferring = False  # notebooks run, or charts are published: a first signal is noted rather than raised
         #: Folders a second signal, which ends the process at once, removes: nothing half-made is left.
@@ -83,10 +90,29 @@ class Stop:
             self.deferring = before
 
 
+def grace() -> float:
+    """Seconds an interrupted kernel has to end before it is killed: ``$TIP_NORWAY_STOP_GRACE``, or :data:`GRACE`.
+
+    Raises:
+        ParameterError: For a value that is not a number of seconds of at least 0.
+    """
+    text = os.environ.get(GRACE_ENV, "").strip()
+    if not text:
+        return GRACE
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise ParameterError(f"${GRACE_ENV} {text!r}: expected a number of seconds of at least 0 (how long an "
+                             f"interrupted kernel has to end before it is killed; {GRACE:g} when unset)")
+    return seconds
+
+
 def _interrupt_kernels(stop: Stop) -> None:
     """Interrupt every kernel now.
 
-    Kill those still running after :data:`GRACE` seconds if the notebooks have not ended.
+    Kill those still running after :attr:`Stop.grace` seconds if the notebooks have not ended.
     """
     kernels.kill_all(signal.SIGINT)
 
@@ -94,7 +120,7 @@ def _interrupt_kernels(stop: Stop) -> None:
         if stop.deferring:
             kernels.kill_all()
 
-    killer = threading.Timer(GRACE, kill_if_still_running)
+    killer = threading.Timer(stop.grace, kill_if_still_running)
     killer.daemon = True
     killer.start()
 
@@ -112,9 +138,12 @@ def _end_now(number: int, say: Callable[[str], None], stop: Stop) -> None:
 def stoppable(say: Callable[[str], None]):
     """Handle SIGINT and SIGTERM as described in the module, for the time of a run or a sweep.
 
-    Yields its :class:`Stop`.
+    Yields its :class:`Stop`, its grace period read (:func:`grace`) before anything starts.
+
+    Raises:
+        ParameterError: For a grace period that is not a number of seconds.
     """
-    stop = Stop()
+    stop = Stop(grace())
     if threading.current_thread() is not threading.main_thread():
         yield stop
         return

@@ -9,7 +9,9 @@ generator) must differ between kernels rather than be copied from the template.
 
 Then the fork's own edges, each with a real template: it forks from one thread only, what its streams hold is
 written once, a kernel asking for an environment the template cannot give is started anew, and a kernel whose
-template died ends with its status unknown.
+template died ends with its status unknown. The forks that need no template of their own are made from the one the
+suite's runs share (tests/kept_template.py), through the runner's own ``started_template``; a template is started
+for a test only when the test gives it another environment or ends it.
 """
 
 from __future__ import annotations
@@ -24,15 +26,15 @@ import nbformat
 import psutil
 import pytest
 from kept_template import KeptTemplate
-from test_runner import write_notebook
+from tiny_notebooks import write_notebook
 
+import analysis.regenerate.run as run_module
 from analysis.config import FIGURES_DIR_ENV
 from analysis.regenerate.execute import execute
-from analysis.regenerate.forking import ONE_THREAD, Template, available
+from analysis.regenerate.forking import ONE_THREAD, Template, available, wait_until_ready
 from analysis.regenerate.notebooks import discover
 
-pytestmark = [pytest.mark.kernel,
-              pytest.mark.skipif(not available(), reason="kernels are forked on Linux only")]
+pytestmark = pytest.mark.skipif(not available(), reason="kernels are forked on Linux only")
 
 #: Step 1 changes what a run can change; every step then prints the state a notebook sees.
 PROBE = """\
@@ -98,7 +100,11 @@ def _counts(executed: Path) -> list[int]:
 
 @pytest.fixture(scope="module")
 def probes(tmp_path_factory):
-    """The probe's steps in forked kernels of one template, and step 0 in a kernel started anew (the reference)."""
+    """The probe's steps in forked kernels of one template, and step 0 in a kernel started anew (the reference).
+
+    The template is the one a run of this process forks from; with the outcomes come its process id and, taken once
+    the kernels are forked, how many threads it runs.
+    """
     folder = tmp_path_factory.mktemp("forking")
     (folder / "notebooks").mkdir()
     nb = discover(write_notebook(folder / "notebooks" / "01_probe.ipynb", PROBE, params="step: int = 0").parent)[0]
@@ -107,16 +113,19 @@ def probes(tmp_path_factory):
         return execute(nb, {"step": step}, folder / name, {FIGURES_DIR_ENV: str(folder / name / "figures")},
                        template=template)
 
-    with Template() as template:
+    with run_module.started_template() as template:
+        wait_until_ready(template)  # as a run does before its first kernel
         forked = {name: one(step, name, template)
                   for name, step in (("changes", 1), ("after", 0), ("leaked", 2), ("forgotten", 3), ("again", 0))}
-        template_pid = template.process.pid
+        process = psutil.Process(template.process.pid)
+        template_pid, threads, environment = process.pid, process.num_threads(), process.environ()
     cold = one(0, "cold", None)
-    return forked, cold, template_pid
+    return forked, cold, template_pid, threads, environment
 
 
+@pytest.mark.kernel
 def test_each_run_gets_a_kernel_of_its_own_forked_from_the_template(probes):
-    forked, cold, template_pid = probes
+    forked, cold, template_pid, _, _ = probes
     assert forked["changes"].error is None and cold.error is None
     printed = [_printed(o.executed) for o in (forked["changes"], forked["after"], forked["again"])]
     assert len({p["pid"] for p in printed}) == 3  # three processes
@@ -125,15 +134,17 @@ def test_each_run_gets_a_kernel_of_its_own_forked_from_the_template(probes):
     assert _printed(forked["after"].executed)["session_leader"] and _printed(cold.executed)["session_leader"]
 
 
+@pytest.mark.kernel
 def test_a_name_set_in_one_run_is_undefined_in_the_next_and_a_forgotten_import_fails(probes):
-    forked, _, _ = probes
+    forked, *_ = probes
     assert "NameError: name 'leaked' is not defined" in forked["leaked"].error
     assert "cell 4, counting from 1 (execution count [3])" in forked["leaked"].error
     assert "NameError: name 'forgotten' is not defined" in forked["forgotten"].error
 
 
+@pytest.mark.kernel
 def test_a_forked_kernel_after_a_run_that_changed_everything_reads_what_a_cold_kernel_reads(probes):
-    forked, cold, _ = probes
+    forked, cold, *_ = probes
     changed, after, reference = (_printed(o.executed) for o in (forked["changes"], forked["after"], cold))
     # run 1 did change all of it
     assert ["lines.linewidth", "9.5"] in changed["rc"] and changed["figures"] == [1] and changed["cwd"] == "/"
@@ -151,14 +162,16 @@ def test_a_forked_kernel_after_a_run_that_changed_everything_reads_what_a_cold_k
     assert _counts(forked["after"].executed) == _counts(cold.executed) == [1, 2, 3]
 
 
+@pytest.mark.kernel
 def test_numpy_s_global_random_state_is_seeded_afresh_in_each_forked_kernel(probes):
-    forked, cold, _ = probes
+    forked, cold, *_ = probes
     seeded = _printed(forked["changes"].executed)["random"]
     states = [_printed(o.executed)["random"] for o in (forked["after"], forked["again"], cold)]
     assert seeded not in states  # run 1's seed did not reach the next kernel
     assert len({tuple(s) for s in states}) == 3  # nor is one state copied from the template into every kernel
 
 
+@pytest.mark.kernel
 def test_the_template_and_its_kernels_end_with_it(tmp_path):
     template = Template()
     template.start()
@@ -170,6 +183,7 @@ def test_the_template_and_its_kernels_end_with_it(tmp_path):
     assert not psutil.pid_exists(kernel) or psutil.Process(kernel).status() == psutil.STATUS_ZOMBIE
 
 
+@pytest.mark.kernel
 def test_a_kept_template_serves_every_run_until_a_file_of_the_package_changes(tmp_path):
     package = tmp_path / "analysis"
     package.mkdir()
@@ -186,8 +200,8 @@ def test_a_kept_template_serves_every_run_until_a_file_of_the_package_changes(tm
         kept.stop()
 
 
+@pytest.mark.kernel
 def test_the_suite_s_runs_and_sweeps_share_the_kept_template():
-    import analysis.regenerate.run as run_module
     import analysis.regenerate.sweep as sweep_module
 
     with run_module.started_template() as first, sweep_module.started_template() as second:
@@ -217,17 +231,16 @@ def _startup(folder: Path, code: str) -> dict[str, str]:
     return {"PYTHONPATH": os.pathsep.join([str(folder), *filter(None, [os.environ.get("PYTHONPATH")])])}
 
 
-def test_the_template_runs_one_thread_its_blas_pools_off_and_every_kernel_is_told_the_same(tmp_path):
-    nb = _one_notebook(tmp_path, "import os\nprint(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])")
-    with Template() as template:
-        forked = execute(nb, {}, tmp_path / "forked", template=template)
-        process = psutil.Process(template.process.pid)
-        assert process.num_threads() == 1  # numpy, scipy and the package imported, a kernel forked: no thread pool
-        assert {k: process.environ()[k] for k in ONE_THREAD} == {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    cold = execute(nb, {}, tmp_path / "cold")
-    assert _printed_lines(forked.executed) == _printed_lines(cold.executed) == ["1 1"]
+@pytest.mark.kernel
+def test_the_template_runs_one_thread_its_blas_pools_off_and_every_kernel_is_told_the_same(probes):
+    forked, cold, _, threads, environment = probes
+    assert threads == 1  # numpy, scipy and the package imported, kernels forked: no thread pool
+    assert {k: environment[k] for k in ONE_THREAD} == {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    told = [{k: _printed(o.executed)["env"][k] for k in ONE_THREAD} for o in (forked["after"], cold)]
+    assert told == [{"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}] * 2
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("code", ["import threading, time\nthreading.Thread(target=time.sleep, args=(600,), "
                                   "daemon=True).start()\n",
                                   "import zmq\ncontext = zmq.Context.instance()\ncontext.socket(zmq.PUB)\n"],
@@ -245,20 +258,23 @@ def test_a_template_running_another_thread_refuses_to_fork(tmp_path, code):
         "run again, or with --fresh-kernels")
 
 
+@pytest.mark.kernel
 def test_what_the_template_s_output_holds_is_written_once_not_once_more_per_kernel(tmp_path, capfd):
     environ = {**_startup(tmp_path / "startup", "print('said by the template', end='')\n"),
                "PYTHONUNBUFFERED": ""}  # buffered, as when the runner's output goes to a file or a pipe
     nb = _one_notebook(tmp_path, "import os\nprint(os.getppid())")
     with Template(environ) as template:
-        outcomes = [execute(nb, {}, tmp_path / f"run{k}", environ, template=template) for k in range(3)]
+        outcomes = [execute(nb, {}, tmp_path / f"run{k}", environ, template=template) for k in range(2)]
         template_pid = template.process.pid
-    assert {int(_printed_lines(o.executed)[0]) for o in outcomes} == {template_pid}  # three kernels forked
+    assert {int(_printed_lines(o.executed)[0]) for o in outcomes} == {template_pid}  # two kernels forked
     assert capfd.readouterr().out.count("said by the template") == 1
 
 
+@pytest.mark.kernel
 def test_a_kernel_asking_for_another_hash_seed_is_started_anew_and_gets_it(tmp_path):
     nb = _one_notebook(tmp_path, "import os\nprint(hash('tip-norway'), os.getppid())")
-    with Template() as template:
+    with run_module.started_template() as template:
+        wait_until_ready(template)
         forked = execute(nb, {}, tmp_path / "forked", template=template)
         seeded = execute(nb, {}, tmp_path / "seeded", {"PYTHONHASHSEED": "1234"}, template=template)
         template_pid = template.process.pid
@@ -275,10 +291,14 @@ def test_a_kernel_asking_for_another_hash_seed_is_started_anew_and_gets_it(tmp_p
 def test_a_kernel_is_forked_only_when_the_template_has_its_start_time_environment(variable, value, forked):
     template = Template()
     template.environment = {**os.environ, **ONE_THREAD}  # what launch() records, without starting a process
-    assert template.serves({**os.environ, **ONE_THREAD}) and not template.serves(dict(os.environ))
+    # the suite's own processes already run BLAS on one thread (conftest.py): a kernel asking for the library's default
+    # pool is one without the variables
+    default_pool = {name: value for name, value in os.environ.items() if name not in ONE_THREAD}
+    assert template.serves({**os.environ, **ONE_THREAD}) and not template.serves(default_pool)
     assert template.serves({**os.environ, **ONE_THREAD, variable: value}) is forked
 
 
+@pytest.mark.kernel
 def test_a_kernel_whose_template_died_ends_with_its_exit_status_unknown(tmp_path):
     nb = _one_notebook(tmp_path, "import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(600)")
     with Template() as template:

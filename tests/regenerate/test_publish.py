@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from test_runner import TINY, write_notebook
+from tiny_notebooks import TINY, write_notebook
 
+from analysis.regenerate.cli import main
 from analysis.regenerate.publish import PublishError, replace_charts
-
-#: Starts kernels or the command line in processes of their own: left out of `make test-fast`.
-pytestmark = pytest.mark.kernel
 
 
 def _root_tool(*args: str) -> None:
@@ -159,7 +156,8 @@ def test_an_undeletable_previous_folder_is_named_when_it_blocks_publishing(tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["figures", "staged"]
 
 
-def test_a_run_that_cannot_publish_says_why_keeps_figures_and_records_nothing(tmp_path):
+@pytest.mark.kernel
+def test_a_run_that_cannot_publish_says_why_keeps_figures_and_records_nothing(tmp_path, capsys):
     """The whole command: exit 1, one line naming the folder and the cause, no staging folder, no published.json."""
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
@@ -167,12 +165,11 @@ def test_a_run_that_cannot_publish_says_why_keeps_figures_and_records_nothing(tm
     output = tmp_path / "output"
     figures = charts(tmp_path / "figures", OLD)
     with immutable(figures):
-        done = subprocess.run([sys.executable, "-m", "analysis.regenerate.cli", "run", "--notebooks-dir",
-                               str(notebooks),
-                               "--output-dir", str(output), "--figures-dir", str(figures)], capture_output=True,
-                              text=True, timeout=300)
-    assert done.returncode == 1 and "Traceback" not in done.stderr
-    last = done.stderr.splitlines()[-1]
+        code = main(["run", "--notebooks-dir", str(notebooks), "--output-dir", str(output), "--figures-dir",
+                     str(figures)])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    last = err.splitlines()[-1]
     assert last == (f"tip-norway run: could not publish the charts: {figures} cannot be replaced: Operation not "
                     f"permitted ({figures}); {figures} left as it was")
     assert contents(figures) == OLD

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_runner import TINY, write_notebook
+from tiny_notebooks import TINY, write_notebook
 
 import analysis.regenerate.run as run_module
 import analysis.regenerate.sweep as sweep_module
@@ -37,9 +37,6 @@ from analysis.regenerate.run import run
 from analysis.regenerate.sockets import SOCKETS_PREFIX
 from analysis.regenerate.stopping import Stopped
 from analysis.regenerate.sweep import sweep
-
-#: Starts kernels: left out of `make test-fast`.
-pytestmark = pytest.mark.kernel
 
 
 def contents(folder: Path) -> dict[str, bytes]:
@@ -78,9 +75,13 @@ def test_a_figures_folder_lost_between_the_two_renames_is_restored_before_the_ch
     assert sorted(p.name for p in tmp_path.iterdir()) == ["figures", "staged"]
 
 
-@pytest.fixture
-def published_tiny(tmp_path) -> dict[str, Path]:
-    """A run of two tiny notebooks, published into a temporary figures/ (the one kernel-starting step here)."""
+@pytest.fixture(scope="module")
+def published_tiny(tmp_path_factory) -> dict[str, Path]:
+    """A run of two tiny notebooks, published into a temporary figures/ (the one kernel-starting step here).
+
+    Made once for the tests that follow, each of which leaves it as it found it: published, up to date.
+    """
+    tmp_path = tmp_path_factory.mktemp("published")
     folders = {"notebooks": tmp_path / "notebooks", "output": tmp_path / "output", "figures": tmp_path / "figures"}
     tiny(folders["notebooks"], "01")
     tiny(folders["notebooks"], "02")
@@ -90,6 +91,7 @@ def published_tiny(tmp_path) -> dict[str, Path]:
     return folders
 
 
+@pytest.mark.kernel
 def test_the_next_run_restores_the_last_good_charts_and_finds_them_up_to_date(published_tiny, capsys):
     folders = published_tiny
     stale = folders["figures"].with_name(".figures.old")
@@ -107,6 +109,7 @@ def test_the_next_run_restores_the_last_good_charts_and_finds_them_up_to_date(pu
     assert not stale.exists()
 
 
+@pytest.mark.kernel
 def test_a_run_with_nothing_to_do_still_removes_the_socket_folders_of_a_killed_run(published_tiny):
     folders = published_tiny
     ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
@@ -150,6 +153,7 @@ def test_publish_from_another_notebooks_folder_into_the_project_s_figures_is_ref
     assert contents(project["figures"]) == PROJECT_CHARTS
 
 
+@pytest.mark.kernel
 def test_a_run_of_another_notebooks_folder_with_the_defaults_keeps_its_charts_in_its_run_folder(project):
     said = []
     manifest = run(notebooks_dir=project["scratch"], output=project["output"], figures=project["figures"],
@@ -184,6 +188,7 @@ def test_a_notebook_that_cannot_be_read_is_named_and_the_others_still_list(tmp_p
     assert found["01_tiny"] is None and found["02_tiny"].startswith(f"{broken} cannot be read: {cause}")
 
 
+@pytest.mark.kernel
 def test_a_notebook_that_cannot_be_read_fails_the_run_by_name_and_the_others_run(folders):
     tiny(folders["notebooks"], "01")
     broken = folders["notebooks"] / "02_broken.ipynb"
@@ -218,6 +223,7 @@ def test_an_unknown_notebook_is_bad_input_exit_2(capsys):
 
 # --- case 9 and the smaller stops: a real signal at the moment that was answered wrongly --------------------
 
+@pytest.mark.kernel
 def test_a_signal_once_the_charts_are_published_says_they_were(folders):
     tiny(folders["notebooks"], "01")
 
@@ -239,6 +245,7 @@ def test_a_signal_once_the_charts_are_published_says_they_were(folders):
     assert (manifest["status"], manifest["published"]) == ("succeeded", True)
 
 
+@pytest.mark.slow  # starts no kernel, but validates the data as a run does
 def test_a_signal_while_the_kernels_start_leaves_no_staged_folder_and_a_stopped_manifest(folders, monkeypatch):
     tiny(folders["notebooks"], "01")
     ready = run_module.wait_until_ready
@@ -258,6 +265,7 @@ def test_a_signal_while_the_kernels_start_leaves_no_staged_folder_and_a_stopped_
     assert list(folders["figures"].iterdir()) == []
 
 
+@pytest.mark.kernel
 def test_a_sweep_stopped_as_its_results_are_collected_writes_them_and_says_stopped(tmp_path, monkeypatch, data):
     notebooks = tmp_path / "notebooks"
     tiny(notebooks, "01")
@@ -283,6 +291,7 @@ def test_a_sweep_stopped_as_its_results_are_collected_writes_them_and_says_stopp
 
 # --- the template's death -------------------------------------------------------------------------------
 
+@pytest.mark.kernel
 def test_a_dead_template_names_no_unwritten_file_and_suggests_fresh_kernels(tmp_path):
     notebooks = tmp_path / "notebooks"
     tiny(notebooks, "01")

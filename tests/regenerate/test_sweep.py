@@ -1,6 +1,7 @@
 """Parameter sweeps: the grid, the collected results, a kernel of its own for every run.
 
-That a forked kernel starts as clean as a cold one is proved in test_forking.py.
+That a forked kernel starts as clean as a cold one is proved in test_forking.py; that ``--fresh-kernels`` starts
+every run's kernel anew, by the runner, in test_stops.py (its sweep "kernels started anew").
 """
 
 from __future__ import annotations
@@ -8,10 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 import pytest
-from test_runner import write_notebook
+from tiny_notebooks import write_notebook
 
 from analysis import config
 from analysis.regenerate.cli import main
@@ -20,9 +20,6 @@ from analysis.regenerate.grid import combinations, load_grid_file
 from analysis.regenerate.manifest import sha256
 from analysis.regenerate.notebooks import discover, select
 from analysis.regenerate.sweep import MAX_RUNS, sweep
-
-#: Starts kernels or the command line in processes of their own: left out of `make test-fast`.
-pytestmark = pytest.mark.kernel
 
 #: Notebook 03's funding lines for 2014, as the TIP 2015 narrative reports them: NOK 2.5 million and 4.5 million.
 NOK_2014 = 2_500_000 + 4_500_000
@@ -43,26 +40,27 @@ def _only_sweep(output: Path) -> Path:
 def funding_sweep(tmp_path_factory):
     """One real sweep of notebook 03 through the command line.
 
-    Three rates from a YAML file, two denominators on the line.
+    Two rates from a YAML file (a whole number among them), two denominators on the line.
     """
     output = tmp_path_factory.mktemp("sweep")
     grid = output / "grid.yaml"
-    grid.write_text("exchange_rate: [7.5, 8, 9.25]\n", encoding="utf-8")
+    grid.write_text("exchange_rate: [7.5, 8]\n", encoding="utf-8")
     before = _tree(config.FIGURES)
     code = main(["sweep", "03", "-f", str(grid), "-p", "denominator", "victims_identified_assisted", "initial_contacts",
                  "--output-dir", str(output), "--workers", "2"])
     return code, _only_sweep(output), before
 
 
+@pytest.mark.kernel
 def test_a_sweep_of_03_gives_one_tidy_table_with_the_values_worked_out_by_hand(funding_sweep):
     code, folder, _ = funding_sweep
     assert code == 0
     results = pd.read_csv(folder / "results.csv")
     assert list(results.columns[:5]) == ["run", "exchange_rate", "denominator", "status", "seconds"]
-    assert len(results) == 6 and set(results.status) == {"ok"}
+    assert len(results) == 4 and set(results.status) == {"ok"}
     # the first parameter varies slowest, as written
-    assert list(results.exchange_rate) == [7.5, 7.5, 8.0, 8.0, 9.25, 9.25]
-    assert list(results.denominator) == ["victims_identified_assisted", "initial_contacts"] * 3
+    assert list(results.exchange_rate) == [7.5, 7.5, 8.0, 8.0]
+    assert list(results.denominator) == ["victims_identified_assisted", "initial_contacts"] * 2
     for row in results.itertuples():
         expected = NOK_2014 / VICTIMS[row.denominator] / row.exchange_rate
         assert row.headline == pytest.approx(expected, rel=1e-9)
@@ -70,14 +68,15 @@ def test_a_sweep_of_03_gives_one_tidy_table_with_the_values_worked_out_by_hand(f
                                                                       for d in results.denominator])
     assert (results["facts.currency"].eq("USD").all()
             and results["facts.rate"].tolist() == results.exchange_rate.tolist())
-    assert results["facts.victims"].tolist() == [270.0, 139.0] * 3
+    assert results["facts.victims"].tolist() == [270.0, 139.0] * 2
 
 
+@pytest.mark.kernel
 def test_the_stacked_tables_are_each_run_s_own_csv_with_its_parameters_in_front(funding_sweep):
     _, folder, _ = funding_sweep
     tables = pd.read_csv(folder / "tables.csv")
     assert list(tables.columns[:3]) == ["run", "exchange_rate", "denominator"]
-    for k in range(1, 7):
+    for k in range(1, 5):
         own = pd.read_csv(folder / "runs" / f"{k:03d}" / "figures" / "03_funding_per_victim.csv")
         stacked = tables[tables.run == k].reset_index(drop=True)
         # 03's table names its denominator: the parameter's column stands for it
@@ -90,23 +89,25 @@ def test_the_stacked_tables_are_each_run_s_own_csv_with_its_parameters_in_front(
     assert first.nok_per_victim.tolist()[:2] == pytest.approx([2_500_000 / 270, 4_500_000 / 270], rel=1e-5)
 
 
+@pytest.mark.kernel
 def test_a_sweep_writes_its_chart_and_manifest_and_never_touches_figures(funding_sweep):
     _, folder, before = funding_sweep
     assert _tree(config.FIGURES) == before
     assert (folder / "headline.png").stat().st_size > 10_000 and (folder / "headline.svg").is_file()
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["notebook"] == "03_funding_per_victim"
-    assert manifest["grid"] == {"exchange_rate": [7.5, 8, 9.25],
+    assert manifest["grid"] == {"exchange_rate": [7.5, 8],
                                 "denominator": ["victims_identified_assisted", "initial_contacts"]}
-    assert (manifest["runs"], manifest["succeeded"], manifest["failed"]) == (6, 6, 0)
+    assert (manifest["runs"], manifest["succeeded"], manifest["failed"]) == (4, 4, 0)
     assert manifest["kernels"].startswith("a kernel forked per notebook run")
     assert manifest["headline"] == {"fact": "per_victim", "label": "funding per victim, in USD"}
-    assert [r["parameters"]["exchange_rate"] for r in manifest["run_list"]] == [7.5, 7.5, 8.0, 8.0, 9.25, 9.25]
+    assert [r["parameters"]["exchange_rate"] for r in manifest["run_list"]] == [7.5, 7.5, 8.0, 8.0]
     assert set(manifest["versions"]) >= {"papermill", "pandas", "matplotlib"}
     assert (manifest["inputs"]["notebooks/03_funding_per_victim.ipynb"]
             == sha256(config.NOTEBOOKS / "03_funding_per_victim.ipynb"))
 
 
+@pytest.mark.kernel
 def test_the_sweep_chart_is_readable_and_shows_every_run(funding_sweep):
     from chart_layout import layout_problems
 
@@ -159,6 +160,7 @@ def test_unknown_names_repeated_values_and_ill_typed_values_are_refused_together
         combinations(nb03, {"year": [2014, "two"]}, MAX_RUNS)
 
 
+@pytest.mark.slow  # starts no kernel, but loads the data as a sweep does
 def test_values_the_data_do_not_allow_stop_the_sweep_before_any_kernel(tmp_path, capsys):
     code = main(["sweep", "03", "-p", "year", "2014", "1999", "--output-dir", str(tmp_path)])
     assert code == 2
@@ -176,64 +178,28 @@ def test_a_grid_file_lists_values_and_a_lone_value_is_a_list_of_one(tmp_path):
         load_grid_file(grid)
 
 
-# --- a probe notebook: run 1 changes the state, run 2 and 3 read what run 1 left, run 4 prints the state ---
+# --- a combination that fails: run 1 sets a name, run 2 reads it in a kernel of its own ---
 
-PROBE = """\
-import json, os
-import matplotlib as mpl
-import matplotlib.pyplot as plt
-import pandas as pd
+#: Run 2 fails if run 1's name reached its kernel (it must not); run 3 prints.
+LEAK = """\
 if step == 1:
     leaked = "set by run 1"
-    import collections as forgotten
-    mpl.rcParams["lines.linewidth"] = 9.5
-    pd.set_option("display.max_rows", 3)
-    plt.figure()
-    os.environ["PROBE_LEFT_BEHIND"] = "yes"
-    os.chdir("/")
 elif step == 2:
     print(leaked)
-elif step == 3:
-    forgotten.Counter()
-print(json.dumps({"linewidth": mpl.rcParams["lines.linewidth"],
-                  "rc": sorted((k, str(v)) for k, v in mpl.rcParams.items() if k != "backend"),
-                  "max_rows": pd.get_option("display.max_rows"), "figures": plt.get_fignums(),
-                  "env": os.environ.get("PROBE_LEFT_BEHIND"),
-                  "cwd": os.getcwd(), "names": sorted(n for n in globals() if not n.startswith("_"))}))"""
+print("step", step)"""
 
 
-def _printed(executed: Path) -> dict:
-    nb = nbformat.read(executed, as_version=4)
-    (text,) = [o["text"] for c in nb.cells if c.cell_type == "code"
-               for o in c.get("outputs", []) if o.get("name") == "stdout"]
-    return json.loads(text)
-
-
+@pytest.mark.kernel
 def test_a_failing_combination_is_reported_with_its_parameters_and_the_others_are_kept(tmp_path, capsys):
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
-    write_notebook(notebooks / "01_probe.ipynb", PROBE, params="step: int = 0")
+    write_notebook(notebooks / "01_probe.ipynb", LEAK, params="step: int = 0")
     with pytest.raises(RunError) as failed:
         sweep("01", {"step": [1, 2, 4]}, workers=1, notebooks_dir=notebooks, output=tmp_path / "output",
               say=lambda _: None)
     message = str(failed.value)
     assert message.startswith("1 of 3 run(s) of the sweep failed")
-    assert "run 2 (step=2): 01_probe: cell 4" in message and "NameError" in message
+    assert "run 2 (step=2): 01_probe: cell 4" in message and "NameError: name 'leaked' is not defined" in message
     results = pd.read_csv(_only_sweep(tmp_path / "output") / "results.csv")
     assert results.status.tolist() == ["ok", "failed", "ok"]
     assert "no chart" in message  # a notebook that writes no facts has no headline to draw
-
-
-def test_fresh_kernels_start_one_kernel_per_run_and_give_the_same_results(tmp_path):
-    notebooks = tmp_path / "notebooks"
-    notebooks.mkdir()
-    write_notebook(notebooks / "01_probe.ipynb", PROBE, params="step: int = 0")
-    output = tmp_path / "output"
-    code = main(["sweep", "01", "-p", "step", "1", "4", "--fresh-kernels", "--workers", "1",
-                 "--notebooks-dir", str(notebooks), "--output-dir", str(output)])
-    assert code == 0
-    folder = _only_sweep(output)
-    manifest = json.loads((folder / "manifest.json").read_text())
-    assert "(--fresh-kernels)" in manifest["kernels"]
-    first, fourth = (_printed(folder / "runs" / k / "01_probe.ipynb") for k in ("001", "002"))
-    assert first["linewidth"] == 9.5 and fourth["linewidth"] == 1.5 and "leaked" not in fourth["names"]
