@@ -1,8 +1,11 @@
-"""The report site built from a real published run: its pages, its numbers' provenance, its downloads, its refusals.
+"""The report site built from the published run: its pages, its numbers' provenance, its downloads, its rebuilds.
 
-Expected values are read from the run's own files (``figures/NN.json`` and
-``.csv``) and from the curated data with the standard library, not through the
-builder's code. The browser's view of the same site is in test_site_browser.py.
+The published run is the one the committed references make (the ``published`` fixture, tests/conftest.py: the
+executed notebooks of notebooks/ and the charts of figures/, recorded as the runner records a publishing run); a test
+here checks that the runner itself finds it up to date. Expected values are read from the run's own files
+(``figures/NN.json`` and ``.csv``) and from the curated data with the standard library, not through the builder's
+code. The refusals are in test_build_refusals.py and test_robustness.py; every page read as HTML is in
+test_site_pages.py, and in a browser in test_site_browser.py.
 """
 
 from __future__ import annotations
@@ -16,16 +19,13 @@ import tomllib
 import zipfile
 from pathlib import Path
 
-import nbformat
 import pytest
 import yaml
 
 from analysis import config
-from analysis.regenerate.cli import main
-from analysis.report import ReportError, build
+from analysis.regenerate.run import run
+from analysis.report import build
 from analysis.report.tables import Cell
-
-pytestmark = pytest.mark.kernel  # the published run behind the site starts the notebooks' kernels
 
 NAMES = sorted(p.stem for p in config.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
@@ -44,9 +44,19 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def _report(copy: dict, site: Path, *extra: str) -> int:
-    return main(["report", "--output-dir", str(copy["output"]), "--figures-dir", str(copy["figures"]),
-                 "--site-dir", str(site), *extra])
+# --- what the site is built from --------------------------------------------------------------------------------
+
+def test_the_published_run_is_one_the_runner_finds_up_to_date(run_copy):
+    """The record the fixture writes holds what a publishing run records: a run with the defaults reruns nothing."""
+    said = []
+    manifest = run(output=run_copy["output"], figures=run_copy["figures"], say=said.append)
+    assert manifest["status"] == "up to date" and sorted(manifest["reused"]) == NAMES
+    assert said[:len(NAMES)] == [f"{name}: up to date" for name in NAMES]
+    assert said[-1].startswith(f"all {len(NAMES)} notebook(s) up to date;")
+    executed = json.loads(run_copy["record"].read_text(encoding="utf-8"))
+    for name in NAMES:  # each executed copy is the committed notebook, which nbval runs and compares
+        copy = run_copy["output"] / executed[name]["executed"]
+        assert copy.read_bytes() == (config.NOTEBOOKS / f"{name}.ipynb").read_bytes(), name
 
 
 # --- what the site holds --------------------------------------------------------------------------------------
@@ -152,6 +162,7 @@ def test_the_citation_file_and_each_page_name_the_version_and_the_date_of_the_da
 
 # --- reproducible and incremental -----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_two_builds_give_the_same_bytes_and_an_unchanged_build_writes_nothing(published, site, tmp_path):
     again = tmp_path / "site"
     assert build(output=published["output"], figures=published["figures"], site=again, say=lambda line: None)
@@ -167,6 +178,7 @@ def test_two_builds_give_the_same_bytes_and_an_unchanged_build_writes_nothing(pu
     assert "https://x.example/tip/01_conviction_gap.html" in (again / "01_conviction_gap.html").read_text()
 
 
+@pytest.mark.slow
 def test_a_passage_holding_markup_is_shown_as_text(published, tmp_path):
     data = tmp_path / "data"
     for path in config.data_files():
@@ -188,87 +200,6 @@ def test_a_passage_holding_markup_is_shown_as_text(published, tmp_path):
     page = (site / "01_conviction_gap.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in page
     assert not any("<script" in p.read_text(encoding="utf-8") for p in site.rglob("*.html"))
-
-
-# --- bad input: the build fails, names the notebook and what is missing, and keeps the last good site -------------
-
-def _break(copy: dict, how: str) -> str:
-    """Break the copy of the published run in one way; the words the refusal must hold."""
-    record = json.loads(copy["record"].read_text(encoding="utf-8"))
-
-    def rewrite(name: str, suffix: str, text: str) -> None:
-        path = copy["figures"] / f"{name}.{suffix}"
-        path.write_text(text, encoding="utf-8")
-        from analysis.data.digest import sha256  # the run would record the new file's digest
-        record[name]["outputs"][path.name] = sha256(path)
-
-    if how == "no executed notebook":
-        (copy["output"] / record["04_victim_protection"]["executed"]).unlink()
-        expected = "04_victim_protection: the executed notebook"
-    elif how == "no chart file":
-        (copy["figures"] / "03_funding_per_victim.svg").unlink()
-        expected = "03_funding_per_victim: the chart file"
-    elif how == "chart changed":
-        with open(copy["figures"] / "07_series_attention.csv", "a") as handle:
-            handle.write("\n")
-        expected = "07_series_attention: "
-    elif how == "never published":
-        del record["09_tiers_and_drift"]
-        expected = "09_tiers_and_drift: never published"
-    elif how == "error output":
-        executed = copy["output"] / record["02_labor_vs_sex_attention"]["executed"]
-        notebook = nbformat.read(executed, as_version=4)
-        cell = next(c for c in notebook.cells if c.cell_type == "code")
-        cell.outputs.append(nbformat.v4.new_output("error", ename="ValueError", evalue="no such year", traceback=[]))
-        nbformat.write(notebook, executed)
-        expected = "02_labor_vs_sex_attention: the executed notebook"
-    elif how == "without provenance":
-        name = "11_labor_share_series"
-        facts = json.loads((copy["figures"] / f"{name}.json").read_text(encoding="utf-8"))
-        rewrite(name, "json", json.dumps({**facts, "figure_ids": []}))
-        table = (copy["figures"] / f"{name}.csv").read_text(encoding="utf-8").splitlines()
-        rewrite(name, "csv", "\n".join(line.rsplit(",", 1)[0] for line in table) + "\n")  # its ids column gone
-        expected = f"{name}: a chart without provenance"
-    elif how == "unknown id":
-        name = "02_labor_vs_sex_attention"
-        text = (copy["figures"] / f"{name}.csv").read_text(encoding="utf-8")
-        first = _rows(copy["figures"] / f"{name}.csv")[0]["ids"].split(";")[0]
-        rewrite(name, "csv", text.replace(first, "tip2015-no-such-figure", 1))
-        expected = "column ids: id 'tip2015-no-such-figure' is not in the data"
-    copy["record"].write_text(json.dumps(record), encoding="utf-8")
-    return expected
-
-
-@pytest.mark.parametrize("how", ["no executed notebook", "no chart file", "chart changed", "never published",
-                                 "error output", "without provenance", "unknown id"])
-def test_bad_input_fails_naming_the_notebook_and_keeps_the_last_good_site(run_copy, site, tmp_path, capsys, how):
-    kept = tmp_path / "site"
-    kept.mkdir()
-    for name, content in _tree(site).items():  # the last good site
-        (kept / name).parent.mkdir(parents=True, exist_ok=True)
-        (kept / name).write_bytes(content)
-    before = _tree(kept)
-    expected = _break(run_copy, how)
-    assert _report(run_copy, kept) == 1
-    err = capsys.readouterr().err
-    assert f"cannot build the site (the last good site in {kept} is left as it was)" in err
-    assert expected in err, err
-    assert _tree(kept) == before
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no staging folder left
-
-
-def test_without_a_published_run_the_build_says_to_run_first(tmp_path, capsys):
-    with pytest.raises(ReportError, match=r"nothing published yet: .*published.json is missing; run `make run`"):
-        build(output=tmp_path / "output", site=tmp_path / "site", say=lambda line: None)
-    assert not (tmp_path / "site").exists()
-
-
-def test_the_command_line_builds_then_finds_the_site_up_to_date(run_copy, tmp_path, capsys):
-    site = tmp_path / "site"
-    assert _report(run_copy, site) == 0
-    assert re.fullmatch(r"built .*site: 16 pages, \d+ files, [\d.]+ MB, in [\d.]+ s\n", capsys.readouterr().err)
-    assert _report(run_copy, site) == 0
-    assert "is up to date" in capsys.readouterr().err
 
 
 def test_the_scheduled_workflow_builds_the_site_after_the_run_and_publishes_it():

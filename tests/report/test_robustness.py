@@ -1,6 +1,6 @@
 """The report site against a hostile file system and damaged records: one line, exit 1, the last good site kept.
 
-Each test works on a private copy of a real published run (the ``run_copy`` fixture) and a copy of a real site,
+Each test works on a private copy of the published run (the ``run_copy`` fixture) and a copy of the site built from it,
 and breaks them for real: an immutable folder (``chattr +i``, which binds root, unlike ``chmod``), a small tmpfs for a
 full disk, a tmpfs mounted on the site folder, a truncated record.
 """
@@ -18,8 +18,6 @@ from file_states import immutable, tmpfs
 
 from analysis.regenerate.cli import main
 from analysis.regenerate.run import run
-
-pytestmark = pytest.mark.kernel  # the published run behind the site starts the notebooks' kernels
 
 #: A base address other than the one the session's site was built for: the site must be built again.
 ELSEWHERE = "https://example.org/tip-norway/"
@@ -53,6 +51,7 @@ def _refused(capsys, site: Path, cause: str) -> None:
 
 # --- case 6: a site folder that cannot be written ------------------------------------------------------------------
 
+@pytest.mark.slow  # builds the site
 def test_an_immutable_site_folder_is_named_and_the_last_good_site_kept(run_copy, site, tmp_path, capsys):
     kept = _copy_site(site, tmp_path / "out" / "site")
     before = _tree(kept)
@@ -73,6 +72,7 @@ def test_an_immutable_output_folder_is_named_and_the_last_good_site_kept(run_cop
     assert sorted(p.name for p in kept.parent.iterdir()) == ["site"]
 
 
+@pytest.mark.slow  # builds the site
 def test_a_full_disk_is_named_and_the_last_good_site_kept(run_copy, site, tmp_path, capsys):
     size = sum(len(content) for content in _tree(site).values())
     with tmpfs(tmp_path / "out", f"{size * 3 // 2 // 1024}k") as small:  # room for one site, not two
@@ -86,6 +86,7 @@ def test_a_full_disk_is_named_and_the_last_good_site_kept(run_copy, site, tmp_pa
         assert sorted(p.name for p in small.iterdir()) == ["site"]
 
 
+@pytest.mark.slow  # builds the site
 def test_a_site_folder_that_is_a_mount_point_is_named_as_such(run_copy, site, tmp_path, capsys):
     with tmpfs(tmp_path / "out" / "site", "64m") as mounted:
         kept = _copy_site(site, mounted)
@@ -140,6 +141,7 @@ def test_an_executed_path_out_of_output_runs_is_refused_before_it_is_read(run_co
                                   f"'../../../etc/passwd', which is not inside {run_copy['output'] / 'runs'}/; refused")
 
 
+@pytest.mark.slow  # builds the site
 @pytest.mark.parametrize("damage", ["truncated", "a list", "not UTF-8"])
 def test_a_damaged_site_record_only_makes_the_site_be_built_again(published, site, tmp_path, capsys, damage):
     kept = _copy_site(site, tmp_path / "site")
@@ -160,6 +162,7 @@ def _text(path: Path) -> str:
     return html.unescape(path.read_text(encoding="utf-8"))
 
 
+@pytest.mark.kernel  # a run of notebook 03
 def test_a_run_published_with_other_values_is_labelled_so_with_its_values(run_copy, tmp_path, capsys):
     manifest = run(["03"], {"currency": "EUR", "exchange_rate": 11.5}, publish=True, output=run_copy["output"],
                    figures=run_copy["figures"], say=lambda line: None)

@@ -1,0 +1,144 @@
+"""Plumbing for test_site_browser.py: the windows, the JavaScript read in a page, one visit, the keyboard's path.
+
+Nothing here is a test. Chromium is the one tests/browser/browser_helpers.py names and starts with its arguments.
+"""
+
+from __future__ import annotations
+
+import http.server
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+from analysis.report.pages import HERE
+
+#: Where the site lives on the test server: not its root, so that only relative links resolve.
+BASE_PATH = "/reports/tip-norway/"
+#: Milliseconds Playwright waits for a page or an element (generous: the machine may be busy).
+TIMEOUT_MS = 30_000
+#: An analysis page: NN_topic.html, rendered from analysis.html; every other page has the name of its template.
+ANALYSIS_PAGE = re.compile(r"\d\d_\w+\.html")
+#: The parts an analysis page shows only when its analysis has them (see test_site_browser.py's ``chosen``).
+OPTIONAL = ('id="flag-legend"', 'id="caveats"', 'id="notes"')
+#: How many Tab presses may pass before every download link of an analysis page has had the focus.
+TABS = 80
+#: How many target selectors of an axe violation a failure message shows.
+TARGETS_SHOWN = 4
+#: The windows each page is seen in, in CSS pixels: a laptop's and a phone's.
+WINDOWS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+#: The width by which a page overflows its window.
+JS_OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
+
+#: What a page shows, read in the page once it has loaded.
+JS_RECORD = """() => {
+    const visible = e => !!e && e.getClientRects().length > 0 && e.checkVisibility({visibilityProperty: true});
+    const chart = document.querySelector("figure img");
+    return {
+        images: [...document.images].map(i => ({src: i.getAttribute("src"), loaded: i.complete && i.naturalWidth > 0})),
+        chart: chart && {loaded: chart.complete && chart.naturalWidth > 0, visible: visible(chart)},
+        downloads: [...document.querySelectorAll("ul.downloads a")].map(a => ({
+            url: a.href, visible: visible(a), meta_visible: visible(a.parentElement.querySelector(".meta"))})),
+    };
+}"""
+#: What has the focus: its link address (or null), its text, and whether it is inside <main> and in view.
+JS_FOCUSED = """() => {
+    const e = document.activeElement, box = e.getBoundingClientRect();
+    return {href: e.href || null, text: e.textContent.trim(), tag: e.localName, in_main: !!e.closest("main"),
+            in_view: box.width > 0 && box.height > 0 && box.left >= 0 && box.top >= 0
+                     && box.right <= window.innerWidth && box.bottom <= window.innerHeight};
+}"""
+
+
+def browser_helpers():
+    """tests/browser/browser_helpers.py, which says which Chromium to run and how (tests/browser is not a package)."""
+    if "browser_helpers" not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            "browser_helpers", Path(__file__).resolve().parents[1] / "browser" / "browser_helpers.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["browser_helpers"] = module  # before it runs: its dataclass looks its module up there
+        spec.loader.exec_module(module)
+    return sys.modules["browser_helpers"]
+
+
+bh = browser_helpers()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files from its folder and logs nothing."""
+
+    def log_message(self, *args) -> None:
+        """Say nothing about each request."""
+
+
+def report(problems: list[str]) -> str:
+    """The failure message for a list of problems, one a line."""
+    return f"{len(problems)} problem(s):\n  " + "\n  ".join(problems)
+
+
+def violations(found: list[dict]) -> list[str]:
+    """axe-core's violations, one line each: id, impact, help, how many elements and the first few of them."""
+    lines = []
+    for violation in found:
+        targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]]
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}; {len(targets)} element(s), "
+                     f"e.g. {targets[:TARGETS_SHOWN]}")
+    return lines
+
+
+def page_templates() -> list[str]:
+    """The templates a page is rendered from: those that extend base.html (the others are parts of a page)."""
+    return sorted(path.name for path in (HERE / "templates").glob("*.html")
+                  if '{% extends "base.html" %}' in path.read_text(encoding="utf-8"))
+
+
+def template_of(page: str) -> str:
+    """The template ``page`` is rendered from."""
+    return "analysis.html" if ANALYSIS_PAGE.fullmatch(page) else page
+
+
+def shot_name(page: str, window: str) -> str:
+    """The file name of the screenshot of ``page`` in ``window``: ``index-phone.png``."""
+    return f"{page.removesuffix('.html')}-{window}.png"
+
+
+def visit(context, url: str, shot: Path) -> dict:
+    """Open ``url`` in a new tab, record what it requests and shows, run axe-core and take a full-page screenshot."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    record = {"requests": [], "errors": [], "bad_responses": []}
+    page.on("request", lambda request: record["requests"].append(request.url))
+    page.on("requestfailed", lambda request: record["bad_responses"].append(f"{request.url}: {request.failure}"))
+    page.on("response", lambda response: response.status >= 400
+            and record["bad_responses"].append(f"{response.url}: {response.status}"))
+    page.on("console", lambda message: message.type == "error" and record["errors"].append(message.text))
+    page.on("pageerror", lambda error: record["errors"].append(str(error)))
+    try:
+        response = page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
+        record["status"] = response.status if response else None
+        record.update(page.evaluate(JS_RECORD))
+        record["violations"] = Axe().run(page).response["violations"]
+        page.screenshot(path=str(shot), full_page=True, timeout=TIMEOUT_MS)
+    finally:
+        page.close()
+    return record
+
+
+def tab_through(page, url: str, wanted: set[str]) -> tuple[list[dict], str, dict]:
+    """What Tab does on ``url``: the stops from the top, the skip link's target, and the first stop after it.
+
+    The stops go on until every address of ``wanted`` had the focus, or TABS presses.
+    """
+    page.goto(url, wait_until="load")
+    stops = []
+    while len(stops) < TABS - 1 and not wanted <= {stop["href"] for stop in stops}:
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate(JS_FOCUSED))
+    page.goto(url, wait_until="load")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    hash_after_skip = page.evaluate("location.hash")
+    page.keyboard.press("Tab")
+    return stops, hash_after_skip, page.evaluate(JS_FOCUSED)
