@@ -27,7 +27,7 @@ $(STAMP): uv.lock pyproject.toml | $(UV)
 	status=$$?; sed 's/run `uv lock`/run `make lock`, then `make setup` again/' $(VENV)/sync.log >&2; exit $$status
 	touch $(STAMP)
 
-.PHONY: help setup lock run report check extract list refresh lab test test-fast lint bench
+.PHONY: help setup lock run report check extract list refresh lab test test-fast coverage lint bench
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
@@ -68,6 +68,9 @@ test: $(STAMP) ## set up and run the whole test suite
 
 test-fast: $(STAMP) ## the edit-and-test loop: the tests that start no kernel, no browser and take under a second, in one process
 	$(BIN)/python -m pytest -p no:nbval -o addopts="-ra" -m "not kernel and not browser and not slow" tests
+
+coverage: $(STAMP) ## the whole suite with coverage of analysis/, its subprocesses and kernels included: the lines missed, failing under 90 %
+	$(BIN)/python -m pytest --cov=analysis --cov-report=term-missing:skip-covered --cov-fail-under=90
 
 lint: $(STAMP) ## ruff on the package, tests, benchmarks and notebooks
 	$(BIN)/ruff check analysis tests benchmarks notebooks

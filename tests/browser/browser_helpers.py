@@ -33,6 +33,24 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
+#: A folder that keeps the browser tests' screenshots after the session, besides each test's temporary one.
+SCREENSHOTS_ENV = "TIP_NORWAY_SCREENSHOTS"
+
+
+def save_screenshot(page, temporary: Path, name: str) -> Path:
+    """Save a screenshot of ``page`` as ``temporary / name``, and copy it into $TIP_NORWAY_SCREENSHOTS when set.
+
+    ``temporary`` is the test's own folder (from ``tmp_path_factory``), so the suite writes nothing into the
+    checkout; the variable names a folder (made if missing) to look at the screenshots in afterwards.
+    """
+    temporary.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(temporary / name))
+    if os.environ.get(SCREENSHOTS_ENV):
+        kept = Path(os.environ[SCREENSHOTS_ENV])
+        kept.mkdir(parents=True, exist_ok=True)
+        kept.joinpath(name).write_bytes((temporary / name).read_bytes())
+    return temporary / name
+
 
 def require_tools(test: str, modules: dict[str, tuple[str, str]]) -> None:
     """Fail (not skip) naming what to install when Chromium or one of ``modules`` is missing.

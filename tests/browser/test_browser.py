@@ -4,15 +4,15 @@ What this test adds to nbval is JupyterLab itself: a notebook opened in the brow
 server, its cells run from the Run menu, its outputs rendered. That does not depend on what a notebook computes, so
 one notebook of each kind published stands for all twelve (KINDS): one on a single TIP edition, one on the GLOTIP
 series. nbval executes every published notebook in the suite and compares its outputs with the committed ones, and
-tests/conftest.py compares each one's charts with figures/: they prove that the other ten execute.
+the root conftest.py compares each one's charts with figures/: they prove that the other ten execute.
 
 One JupyterLab server, serving a temporary copy of the two notebooks, and one headless Chromium (Debian's, driven
 by Playwright) with one JupyterLab page run both side by side, each in a tab of its own, started from the Run menu
 ("Run All Cells") once its kernel is idle. Once both have finished, each tab is brought to the front and looked at:
 the status bar must read "| Idle", no cell may have an error output, every code cell must have run, and a chart
 must have been rendered as a visible, loaded image. One module-scoped fixture (``lab_runs``) records what is seen
-and one test per notebook asserts on its record. The notebooks save their charts to a temporary folder
-($TIP_NORWAY_FIGURES_DIR), never to figures/. Screenshots go to output/browser/ (``NN_name[-failed].png``).
+and one test per notebook asserts on its record. Charts go to a temporary folder ($TIP_NORWAY_FIGURES_DIR), never
+figures/; screenshots (``NN_name[-failed].png``) to one too, and to $TIP_NORWAY_SCREENSHOTS when that is set.
 
 Needs ``pip install playwright 'jupyterlab>=4.2'`` (the ``lab`` extra) and ``apt-get install chromium``
 ($TIP_NORWAY_CHROMIUM for another Chromium); deselect with ``pytest -m "not browser"``.
@@ -33,7 +33,6 @@ from analysis import config
 #: {kind: notebook} for each kind published: one question, victims per conviction, of a TIP edition and of GLOTIP.
 KINDS = {"single TIP edition": "01_conviction_gap.ipynb", "GLOTIP series": "06_series_conviction_gap.ipynb"}
 NOTEBOOKS = [config.NOTEBOOKS / name for name in KINDS.values()]
-SCREENSHOTS = config.OUTPUT / "browser"
 #: Notebooks whose kernels start or run at once: one per core (more on a loaded 2-core machine left kernels dead).
 AT_ONCE = 2
 #: Seconds a notebook may take, once its turn has come, to open with an idle kernel and start "Run All Cells", and
@@ -94,7 +93,7 @@ def _bring_to_front(page, name: str, panel: str) -> None:
         page.wait_for_timeout(100)
 
 
-def _look_at(page, name: str, panel: str, lab: bh.LabServer, started: float) -> dict:
+def _look_at(page, name: str, panel: str, lab: bh.LabServer, started: float, shots: Path) -> dict:
     """Bring the notebook to the front and record what it shows, for its test to assert on."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
@@ -115,7 +114,7 @@ def _look_at(page, name: str, panel: str, lab: bh.LabServer, started: float) -> 
             pass
         record["chart_visible"] = chart.is_visible()
     record["images"] = page.evaluate(bh.JS_OUTPUT_IMAGES, panel)
-    page.screenshot(path=str(SCREENSHOTS / f"{Path(name).stem}.png"))
+    record["screenshot"] = bh.save_screenshot(page, shots, f"{Path(name).stem}.png")
     # Which Python the kernel is, and where it saves charts, asked of the kernel itself.
     record["facts"] = page.evaluate(bh.JS_KERNEL_FACTS, panel).splitlines()
     number = Path(name).stem[:3]  # "01_": the chart of notebook 01 is 01_<its name>.png
@@ -160,7 +159,7 @@ def _run_all_at_once(page, names: list[str], failures: dict[str, str]) -> dict[s
 
 
 @pytest.fixture(scope="module")
-def lab_runs(lab: bh.LabServer) -> dict[str, dict]:
+def lab_runs(lab: bh.LabServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     """Each notebook opened, run with "Run All Cells" and looked at in one JupyterLab page, AT_ONCE at a time.
 
     Returns {notebook file name: record}: a record holds what the page showed for that notebook (its run, its
@@ -169,7 +168,7 @@ def lab_runs(lab: bh.LabServer) -> dict[str, dict]:
     """
     from playwright.sync_api import sync_playwright
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shots = tmp_path_factory.mktemp("jupyterlab-screenshots")
     names = [notebook.name for notebook in NOTEBOOKS]
     failures: dict[str, str] = {}
     records: dict[str, dict] = {}
@@ -192,13 +191,13 @@ def lab_runs(lab: bh.LabServer) -> dict[str, dict]:
                     failures[name] = f"{name}: JupyterLab did not open it: {progress.get(name)}"
                     continue
                 try:
-                    records[name] = _look_at(page, name, ids[name], lab, started)
+                    records[name] = _look_at(page, name, ids[name], lab, started, shots)
                 except _Failed as failed:
                     failures[name] = str(failed)
             for name in failures:
                 if name in ids:
                     page.evaluate(bh.JS_ACTIVATE, ids[name])
-                page.screenshot(path=str(SCREENSHOTS / f"{Path(name).stem}-failed.png"))
+                bh.save_screenshot(page, shots, f"{Path(name).stem}-failed.png")
             context.close()
         finally:
             chromium.close()
@@ -236,6 +235,7 @@ def test_notebook_runs_in_jupyterlab(notebook: Path, lab: bh.LabServer, lab_runs
     assert record["chart_loaded"], f"{name}: the last chart <img> did not load within 10 s"
     assert record["chart_visible"], f"{name}: the chart <img> is not visible"
     assert any(i["naturalWidth"] > 0 for i in record["images"]), f"{name}: no output <img> has loaded"
+    assert record["screenshot"].read_bytes().startswith(b"\x89PNG"), f"{name}: no screenshot at {record['screenshot']}"
 
     # The kernel is this environment's Python (the notebooks name kernelspec python3, which jupyter_client
     # starts with the server's interpreter), and it saved its charts to the temporary folder, not figures/.
