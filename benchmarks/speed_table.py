@@ -1,10 +1,12 @@
 """Write the table of docs/speed.md from what the benchmarks recorded: the one place its figures come from.
 
 ``make bench`` runs the benchmarks, which write ``benchmarks/results.json`` (regeneration, sweeps, kernels, loading)
-and ``benchmarks/suite.json`` (the test suite and its parts), then this script, which replaces the table between the
-two markers of ``docs/speed.md`` with one rendered from those files. Each figure is read from them, each target is
-the one the benchmark recorded beside it, and "missed" is decided here by comparing the two, so nothing in the table
-is typed by hand. The prose around the table (what limits each figure) is written by people.
+and ``benchmarks/suite.json`` (the test suite and its parts), then this script, which replaces what lies between the
+two markers of ``docs/speed.md`` with two tables rendered from those files: the measures against their targets, and
+the suite's parts against ``benchmarks/suite_before.json``, an earlier record of the suite kept for comparison.
+Each figure is read from them, each target is the one the benchmark recorded beside it, and "missed" is decided here
+by comparing the two, so nothing in the tables is typed by hand. The prose around them (what limits each figure) is
+written by people.
 
 Usage: ``python benchmarks/speed_table.py`` (``--check`` exits 1, naming the difference, if the table in
 docs/speed.md is not the one the records give).
@@ -36,10 +38,17 @@ class Row:
     unit: str = ""
 
 
+def _found(suite: dict, name: str) -> dict | None:
+    """The record of the part of the suite whose label starts with ``name``; None in a record made before it was."""
+    return next((p for label, p in suite["parts"].items() if label.startswith(name)), None)
+
+
 def _part(name: str) -> Callable[[dict, dict], str]:
     """A part of the suite alone, as "wall s wall, cpu s CPU"."""
     def value(results: dict, suite: dict) -> str:
-        part = next(p for label, p in suite["parts"].items() if label.startswith(name))
+        part = _found(suite, name)
+        if part is None:
+            return "not measured"
         return f"{part['wall_s']:.1f} s wall, {part['cpu_s']:.1f} s CPU ({part['passed']} tests)"
     return value
 
@@ -95,7 +104,29 @@ ROWS = [
     Row("the report site in Chromium (axe-core)", _part("the report site"), "{}"),
     Row("nbval (every committed notebook run and compared)", _part("nbval"), "{}"),
     Row("everything else", _part("everything else"), "{}"),
+    Row("`make test-fast`, one process: wall", lambda r, s: (_found(s, "`make test-fast`") or {}).get("wall_s"),
+        "{:.1f}", _suite_target("fast_wall_s"), " s"),
 ]
+
+
+def _kind(label: str) -> str:
+    """What a part is, whatever the details its label gives in brackets: "nbval", "everything else"."""
+    return label.split(" (")[0]
+
+
+def _cells(record: dict | None) -> str:
+    return "not measured" if record is None else (
+        f"{record['wall_s']:.1f} s wall, {record['cpu_s']:.1f} s CPU, {record['passed']} tests")
+
+
+def compared(before: dict, after: dict) -> str:
+    """A table of the suite and each of its parts, as recorded in ``before`` and in ``after``."""
+    lines = [f"| the test suite | {before['label']}, {before['date']} | {after['date']} |", "|---|---|---|",
+             f"| `make test`'s pytest, 2 workers | {_cells(before['suite'])} | {_cells(after['suite'])} |"]
+    earlier = {_kind(label): part for label, part in before["parts"].items()}
+    for label, part in after["parts"].items():
+        lines.append(f"| {label}, one process | {_cells(earlier.get(_kind(label)))} | {_cells(part)} |")
+    return "\n".join(lines)
 
 
 def render(results: dict, suite: dict) -> str:
@@ -105,8 +136,8 @@ def render(results: dict, suite: dict) -> str:
     for row in ROWS:
         value = row.value(results, suite)
         target = row.target(results, suite)
-        cell = row.shown.format(value) + row.unit
-        if target is not None and value > target:
+        cell = "not measured" if value is None else row.shown.format(value) + row.unit
+        if None not in (target, value) and value > target:
             cell += " (missed)"
         limit = " " if target is None else f" at most {target:g}{row.unit} "
         lines.append(f"| {row.label} | {cell} |{limit}|")
@@ -131,9 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if docs/speed.md's table is not up to date")
     args = parser.parse_args(argv)
     records = {name: json.loads((ROOT / "benchmarks" / f"{name}.json").read_text(encoding="utf-8"))
-               for name in ("results", "suite")}
+               for name in ("results", "suite", "suite_before")}
     text = SPEED.read_text(encoding="utf-8")
-    new = replaced(text, render(records["results"], records["suite"]))
+    new = replaced(text, render(records["results"], records["suite"]) + "\n\n"
+                   + compared(records["suite_before"], records["suite"]))
     if args.check:
         if new != text:
             print(f"{SPEED.relative_to(ROOT)}: its table is not the one benchmarks/results.json and suite.json give; "

@@ -51,3 +51,19 @@ def test_the_table_replaces_only_what_lies_between_its_markers():
     assert speed_table.replaced(text, "NEW") == f"intro\n{speed_table.START}\nNEW\n{speed_table.END}\nprose after\n"
     with pytest.raises(ValueError, match="once each, in order"):
         speed_table.replaced("no markers here", "NEW")
+
+
+def test_the_parts_before_and_after_are_matched_by_what_they_are_whatever_their_details():
+    before = {"label": "before", "date": "2026-12-01", "suite": {"wall_s": 300.0, "cpu_s": 450.0, "passed": 1100},
+              "parts": {"nbval (every notebook run once more)": {"wall_s": 41.8, "cpu_s": 41.0, "passed": 60}}}
+    after = {"date": "2026-12-08", "suite": {"wall_s": 88.0, "cpu_s": 170.0, "passed": 1200},
+             "parts": {"nbval (the one execution of each)": {"wall_s": 20.0, "cpu_s": 19.5, "passed": 72},
+                       "`make test-fast` (no kernel)": {"wall_s": 12.0, "cpu_s": 11.9, "passed": 900}}}
+    rows = [line.split(" | ") for line in speed_table.compared(before, after).splitlines()]
+    assert rows[0] == ["| the test suite", "before, 2026-12-01", "2026-12-08 |"]
+    assert rows[2] == ["| `make test`'s pytest, 2 workers", "300.0 s wall, 450.0 s CPU, 1100 tests",
+                       "88.0 s wall, 170.0 s CPU, 1200 tests |"]
+    assert rows[3] == ["| nbval (the one execution of each), one process", "41.8 s wall, 41.0 s CPU, 60 tests",
+                       "20.0 s wall, 19.5 s CPU, 72 tests |"]
+    assert rows[4] == ["| `make test-fast` (no kernel), one process", "not measured",
+                       "12.0 s wall, 11.9 s CPU, 900 tests |"]
