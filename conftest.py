@@ -201,7 +201,7 @@ def _with_published_charts(items: list) -> list:
 #: short units follow, so that the workers finish together rather than one waiting for the other's last long unit.
 FIRST = ["test_stops.py", "test_site_browser.py", "test_robustness.py", "test_nordic_comparison.py",
          "test_inputs_opened.py", "test_charts.py", "test_run_failures.py", "test_forking.py", "test_step_inputs.py",
-         "test_browser.py", "test_recovery.py", "test_runner.py", "test_sweep.py"]
+         "test_jupyterlab.py", "test_recovery.py", "test_runner.py", "test_sweep.py"]
 
 
 def pytest_collection_modifyitems(config, items):

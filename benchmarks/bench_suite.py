@@ -44,7 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 #: The parts of the suite, each as the pytest arguments that select it.
 PARTS = {
-    "browser test (two notebooks in JupyterLab)": ["-n", "0", "-m", "browser", "tests/browser"],
+    "browser test (two notebooks in JupyterLab)": ["-n", "0", "-m", "browser", "tests/integration/test_jupyterlab.py"],
     "the report site in Chromium (axe-core, keyboard, screenshots)": ["-n", "0", "-m", "browser", "tests/report"],
     "nbval (every committed notebook run and compared)": ["-n", "0", "notebooks"],
     "everything else": ["-n", "0", "-m", "not browser", "tests"],

@@ -70,12 +70,12 @@ def test_pytest_notebooks_alone_checks_the_charts_and_sends_the_long_files_first
     env = {name: value for name, value in os.environ.items() if not name.startswith(("PYTEST_", "COV_"))}
     command = [sys.executable, "-m", "pytest", "--co", "-q", "-p", "no:xdist", "-p", "no:cacheprovider", "-o",
                "addopts=--nbval", "notebooks/03_funding_per_victim.ipynb", "notebooks/01_conviction_gap.ipynb",
-               "tests/regenerate/test_sweep.py"]
+               "tests/integration/test_sweep.py"]
     result = subprocess.run(command, cwd=config.ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     ids = [line for line in result.stdout.splitlines() if "::" in line]
     files = [nodeid.partition("::")[0] for nodeid in ids]
-    assert files == sorted(files, key=lambda path: path != "tests/regenerate/test_sweep.py")  # in FIRST: first
+    assert files == sorted(files, key=lambda path: path != "tests/integration/test_sweep.py")  # in FIRST: first
     for notebook in ("notebooks/03_funding_per_victim.ipynb", "notebooks/01_conviction_gap.ipynb"):
         cells = len(nbformat.read(config.ROOT / notebook, as_version=4).cells)
         own = [nodeid.partition("::")[2] for nodeid in ids if nodeid.startswith(notebook)]

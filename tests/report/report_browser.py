@@ -1,14 +1,12 @@
 """Plumbing for test_site_browser.py: the windows, the JavaScript read in a page, one visit, the keyboard's path.
 
-Nothing here is a test. Chromium is the one tests/browser/browser_helpers.py names and starts with its arguments.
+Nothing here is a test. Chromium is the one tests/browser_helpers.py names and starts with its arguments.
 """
 
 from __future__ import annotations
 
 import http.server
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 from analysis.report.pages import HERE
@@ -50,18 +48,6 @@ JS_FOCUSED = """() => {
 }"""
 
 
-def browser_helpers():
-    """tests/browser/browser_helpers.py, which says which Chromium to run and how (tests/browser is not a package)."""
-    if "browser_helpers" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "browser_helpers", Path(__file__).resolve().parents[1] / "browser" / "browser_helpers.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["browser_helpers"] = module  # before it runs: its dataclass looks its module up there
-        spec.loader.exec_module(module)
-    return sys.modules["browser_helpers"]
-
-
-bh = browser_helpers()
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):

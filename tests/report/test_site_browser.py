@@ -1,16 +1,16 @@
 """The report site in a real browser: axe-core on each kind of page at two widths, the keyboard, the rendered width.
 
 The site that the ``site`` fixture builds (tests/conftest.py) is copied under a base path that is not the server's
-root (``/reports/tip-norway/``), so that a link leaning on the root fails, and served by Python's own ``http.server``
-on a loopback port. The sixteen pages come from five templates (analysis/report/templates/: one per analysis, and
-the index, data, sources and quality pages), so one headless Chromium (Debian's, driven by Playwright, as in
-tests/browser/) visits one page of each template in a desktop window and in a phone's (``visits``, module scope)
-and records what it requests, its console errors, axe-core's violations, whether its images, chart and downloads
-are shown, and a full-page screenshot (into a temporary folder and, when $TIP_NORWAY_SCREENSHOTS names a folder,
-there too). Two more tests drive an analysis page with the keyboard and measure the width of every page at both
-sizes. What the HTML alone shows (links, anchors, headings, downloads, no script) is checked without a browser, on
-every page, in test_site_pages.py and test_site_links.py; the plumbing (the windows, the JavaScript read in a page,
-a visit) is in report_browser.py.
+root (``/reports/tip-norway/``), so that a link leaning on the root fails, and served by Python's own
+``http.server`` on a loopback port. The sixteen pages come from five templates (analysis/report/templates/: one per
+analysis, and the index, data, sources and quality pages), so one headless Chromium (Debian's, driven by Playwright,
+as in tests/integration/test_jupyterlab.py) visits one page of each template in a desktop window and in a phone's
+(``visits``, module scope) and records what it requests, its console errors, axe-core's violations, whether its
+images, chart and downloads are shown, and a full-page screenshot (into a temporary folder and, when
+$TIP_NORWAY_SCREENSHOTS names a folder, there too). Two more tests drive an analysis page with the keyboard and
+measure the width of every page at both sizes. What the HTML alone shows (links, anchors, headings, downloads, no
+script) is checked without a browser, on every page, in test_site_pages.py and test_site_links.py; the plumbing (the
+windows, the JavaScript read in a page, a visit) is in report_browser.py.
 
 Needs Playwright and axe-playwright-python (the ``test`` extra; axe-core comes bundled, nothing is downloaded) and
 ``apt-get install chromium``; set $TIP_NORWAY_CHROMIUM to use another Chromium. Deselect with
@@ -27,6 +27,7 @@ import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import browser_helpers as bh
 import pytest
 from report_browser import (
     BASE_PATH,
@@ -36,7 +37,6 @@ from report_browser import (
     TIMEOUT_MS,
     WINDOWS,
     QuietHandler,
-    bh,
     page_templates,
     report,
     shot_name,
@@ -82,7 +82,7 @@ def server(site: Path, tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="module")
 def browser():
-    """One headless Chromium (Debian's, as tests/browser/ runs it) for the module; always closed."""
+    """One headless Chromium (Debian's, as tests/integration/test_jupyterlab.py runs it) for the module, closed."""
     bh.require_tools("site's browser test", {
         "playwright": ("Playwright for Python", "playwright"),
         "axe_playwright_python": ("axe-core for Playwright", "axe-playwright-python")})

@@ -1,4 +1,4 @@
-"""Plumbing for tests/browser/test_browser.py: a throw-away JupyterLab server and the JavaScript that drives it.
+"""Plumbing for tests/integration/test_jupyterlab.py: a throw-away JupyterLab server and the JavaScript that drives it.
 
 Nothing here is a test. The functions start and stop one ``jupyter lab``
 process in temporary folders, and the string constants are small JavaScript
