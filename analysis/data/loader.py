@@ -64,6 +64,12 @@ def load_statements(data_dir: Path = config.DATA) -> pd.DataFrame:
     return load(data_dir).statements
 
 
+#: The parts this process has validated itself, by verdict key (:func:`.verdicts.cache_key`). Unlike a verdict file,
+#: which anyone can write, no one but this process writes here, so even a fresh load trusts it: a process that runs
+#: several commands (a test session, a notebook calling the runner) validates the same bytes once.
+_VALIDATED_HERE: dict[str, set[str]] = {}
+
+
 def load(data_dir: Path = config.DATA, *, glotip: bool = False, world_bank: bool = False,
          fresh: bool = False) -> Dataset:
     """Read every curated table at once, validated now or, for the same bytes, validated before.
@@ -86,7 +92,8 @@ def load(data_dir: Path = config.DATA, *, glotip: bool = False, world_bank: bool
         fresh: Validate even when a verdict says the same files passed (``tip-norway check`` does, and so does
             ``run`` before it executes any notebook: a verdict in ``output/cache/`` is a file anyone can write, so
             it serves only interactive loads and the kernels of a run that has just validated the same files);
-            the verdict is written all the same.
+            the verdict is written all the same. Only the same bytes validated earlier by this very process are
+            not validated again (:data:`_VALIDATED_HERE`).
 
     Raises:
         DataError: Listing each problem with its file, line, column and what was expected.
@@ -98,12 +105,16 @@ def load(data_dir: Path = config.DATA, *, glotip: bool = False, world_bank: bool
     stamp = verdicts.stamp(data_dir)  # taken before the key: a file written after it changes the stamp
     key = verdicts.cache_key(data_dir)
     known = verdicts.validated_parts(key)
-    if not fresh and wanted <= known:
+    here = _VALIDATED_HERE.get(key, set())
+    if wanted <= here or (not fresh and wanted <= known):
         dataset = _read(data_dir, glotip, world_bank)
         if dataset is not None and verdicts.stamp(data_dir) == stamp:  # the files did not change while they were read
+            if fresh or not wanted <= known:  # the verdict a load that validated them writes
+                verdicts.keep(key, wanted if fresh else known | wanted)
             return dataset
     dataset = validate(data_dir, glotip, world_bank)
     if verdicts.stamp(data_dir) == stamp:
+        _VALIDATED_HERE[key] = here | wanted
         # a fresh load vouches only for what it validated itself: what a verdict found said is not carried over
         verdicts.keep(key, wanted if fresh else known | wanted)
     return dataset

@@ -20,7 +20,10 @@ files that would not pass is still a file anyone can write, so it serves only
 interactive loads and the kernels of a run that has just validated the same
 files itself: ``tip-norway run`` validates afresh (``load(fresh=True)``) before it
 executes any notebook, as ``tip-norway check`` does, and a fresh load records
-only the parts it validated. A pickle of tables
+only the parts it validated. What a fresh load does trust is what the same
+process validated earlier (kept in memory by :mod:`.loader`, where no one else
+can write): a test session or a notebook that calls the runner many times
+validates the same bytes once. A pickle of tables
 found in the cache is deleted, never read: an edit of the cache could change it,
 and loading it would run code. $TIP_NORWAY_NO_CACHE=1 validates every time;
 $TIP_NORWAY_CACHE_DIR keeps the verdicts in another folder (the test suite's

@@ -363,3 +363,28 @@ def test_only_the_newest_verdicts_are_kept(verdict_cache, data_copy, monkeypatch
     assert analysis.load(data_copy).world_bank is None
     with pytest.raises(DataError):
         analysis.load(data_copy, world_bank=True)
+
+
+def test_a_process_validates_the_same_bytes_once_even_fresh_and_edited_bytes_again(verdict_cache, data_copy,
+                                                                                   monkeypatch):
+    """A fresh load trusts what this very process validated, never a verdict file: those anyone can write."""
+    from data_edits import edit_csv
+
+    from analysis.data import DataError, loader, verdicts
+
+    calls = []
+    real = loader.validate
+    monkeypatch.setattr(loader, "_VALIDATED_HERE", {})
+    monkeypatch.setattr(loader, "validate", lambda *args: calls.append(args) or real(*args))
+    first = analysis.load(data_copy, glotip=True, fresh=True)
+    again = analysis.load(data_copy, glotip=True, fresh=True)
+    assert len(calls) == 1
+    pd.testing.assert_frame_equal(first.figures, again.figures)
+    analysis.load(data_copy, world_bank=True, fresh=True)  # a part not yet validated here
+    assert len(calls) == 2
+    assert _verdict(verdict_cache)["validated"] == ["core", "world_bank"], "a fresh load vouches for what it asked"
+    edit_csv(data_copy / "processed" / "figures.csv", "tip2015-investigations-sex-2014", "value", "-1")
+    verdicts.keep(verdicts.cache_key(data_copy), {"core", "glotip", "world_bank"})  # a forged verdict
+    with pytest.raises(DataError, match="figures.csv"):
+        analysis.load(data_copy, fresh=True)
+    assert len(calls) == 3
