@@ -17,6 +17,8 @@ PROCESSED = DATA / "processed"
 DATAPACKAGE = DATA / "datapackage.json"
 #: The locked environment ``make setup`` installs (docs/environment.md); a run manifest records its sha256.
 ENVIRONMENT_LOCK = ROOT / "uv.lock"
+#: How to cite the project (Citation File Format): every chart names the project, its licence and address from it.
+CITATION = ROOT / "CITATION.cff"
 NOTEBOOKS = ROOT / "notebooks"
 #: The published notebooks of ``notebooks/``: numbered, in reading order.
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
@@ -62,6 +64,14 @@ def data_files(data_dir: Path | None = None) -> list[Path]:
         package, folders = Path(data_dir) / "datapackage.json", (Path(data_dir) / "raw", Path(data_dir) / "processed")
     files = [package, *(path for folder in folders for path in sorted(folder.rglob("*")))]
     return [path for path in files if path.is_file()]
+
+
+def common_inputs() -> list[Path]:
+    """The files every notebook's charts are made from besides its code and data (the runner counts them for each).
+
+    :data:`ENVIRONMENT_LOCK` pins the libraries a manifest's versions leave out; every chart cites :data:`CITATION`.
+    """
+    return [ENVIRONMENT_LOCK, CITATION]
 
 
 def display(path: Path) -> str:

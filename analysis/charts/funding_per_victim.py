@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..analyses import Result
-from .theme import NOTE_GREY, OKABE_ITO, THOUSANDS
+from .theme import NOTE_GREY, OKABE_ITO, SMALLEST, THOUSANDS, fit, size
 
 #: The colour of each count's bars: the TIP's, the headline's, darkest.
 COLOURS = {"tip": OKABE_ITO[4], "unodc_detected": OKABE_ITO[1], "kom": OKABE_ITO[0]}
@@ -24,34 +24,40 @@ COLOURS = {"tip": OKABE_ITO[4], "unodc_detected": OKABE_ITO[1], "kom": OKABE_ITO
 LABEL_INSIDE = 0.35
 
 
-def draw(result: Result) -> plt.Figure:
-    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
+def draw(result: Result, narrow: bool = False) -> plt.Figure:
+    """The figure of this notebook's result, laid out for a narrow screen when ``narrow``.
+
+    :func:`~analysis.charts.finish.finish` adds title, source and layout.
+    """
     table, facts, counts = result.table, result.facts, result.tables["counts"]
     cur = facts["currency"].lower()
     given = counts.dropna(subset=["victims"])
     columns = {row.count: "nok_per_victim" if row.main else f"nok_per_victim_{row.count}" for row in given.itertuples()}
-    fig, ax = plt.subplots(figsize=(8, 2.6 + 0.95 * len(table)))
+    fig, ax = plt.subplots(figsize=size(narrow, (8, 2.6 + 0.95 * len(table)), 3.4 + 1.8 * len(table)))
     step = 0.8 / max(len(given), 2)  # one count alone: a bar as thick as one of two
     right = max(table[column].max() for column in columns.values()) * 1.25
     for k, row in enumerate(given.itertuples()):
         offsets = [i + (k - (len(given) - 1) / 2) * step for i in range(len(table))]
         values = table[columns[row.count]]
         bars = ax.barh(offsets, values, height=step * 0.92, color=COLOURS[row.count])
-        labels = [f"NOK {v:,.0f} ({facts['currency']} {c:,.0f})" if row.main else f"NOK {v:,.0f}"
+        gap = "\n" if narrow else " "
+        labels = [f"NOK {v:,.0f}{gap}({facts['currency']} {c:,.0f})" if row.main else f"NOK {v:,.0f}"
                   for v, c in zip(values, table[f"{cur}_per_victim"], strict=True)]
         inside = [v / right >= LABEL_INSIDE for v in values]
         ax.bar_label(bars, labels=[t if i else "" for t, i in zip(labels, inside, strict=True)], label_type="center",
-                     fontsize=7.5, color="white" if row.main else "#222222")
+                     fontsize=SMALLEST, color="white" if row.main else "#222222")
         ax.bar_label(bars, labels=[t if not i else "" for t, i in zip(labels, inside, strict=True)], padding=3,
-                     fontsize=7.5, color="#222222")
+                     fontsize=SMALLEST, color="#222222")
     if (table.id == "total").any():
         ax.axhline(len(table) - 1.5, color=NOTE_GREY, linewidth=0.6)
     items = [f"{item} (total)" if i == "total" else item for i, item in zip(table.id, table["item"], strict=True)]
-    ax.set_yticks(range(len(table)), [textwrap.fill(textwrap.shorten(t, 84, placeholder=" ..."), 28) for t in items])
+    shortened = [textwrap.shorten(t, 84, placeholder=" ...") for t in items]
+    ax.set_yticks(range(len(table)), [textwrap.fill(t, 16 if narrow else 28) for t in shortened])
     ax.set_xlim(0, right)
     ax.grid(axis="y", visible=False)
     year = facts["year"]
-    key = [(Patch(color=COLOURS[row.count]), f"{row.who}: {row.label}" + (" (headline)" if row.main else ""))
+    key = [(Patch(color=COLOURS[row.count]),
+            fit(f"{row.who}: {row.label}" + (" (headline)" if row.main else ""), narrow, 40))
            for row in given.itertuples()]
     key += [(Line2D([], [], linestyle="none"), f"{row.who}: no count for {year}")
             for row in counts[counts.victims.isna()].itertuples()]
@@ -60,5 +66,7 @@ def draw(result: Result) -> plt.Figure:
               title_fontsize=8, alignment="left")
     ax.set_xlabel("NOK per victim")
     ax.xaxis.set_major_formatter(THOUSANDS)
+    if narrow:
+        ax.xaxis.set_major_locator(plt.MaxNLocator(3))
     ax.invert_yaxis()
     return fig

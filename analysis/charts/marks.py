@@ -105,3 +105,9 @@ def add_key(ax: Axes, entries: list[tuple[Line2D, str]], **kwargs) -> None:
     if existing is not None:
         ax.add_artist(existing)
     legend.set_gid("marks-key")
+
+
+def key_above(ax: Axes, entries: list[tuple[Line2D, str]]) -> None:
+    """One key above the plot, for a narrow screen: the entries the axes labelled first, then ``entries``."""
+    handles, labels = ax.get_legend_handles_labels()
+    add_key(ax, [*zip(handles, labels, strict=True), *entries], loc="lower left", bbox_to_anchor=(0, 1))

@@ -2,6 +2,8 @@
 
 PNG and SVG are written without dates or software versions and with a fixed
 SVG hash salt (set by the theme), so two runs on one machine give identical bytes.
+The SVG carries the chart's title (its ``<title>``), and the drawing for narrow
+screens is written beside the PNG as ``NAME.narrow.png``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import pandas as pd
 from .. import config
 from ..analyses.result import NonFiniteError, open_interval
 
+#: What names the drawing for narrow screens: ``01_conviction_gap.narrow.png`` beside ``01_conviction_gap.png``.
+NARROW = "narrow"
 FIGURES_DIR_ENV = config.FIGURES_DIR_ENV
 EXPLORATORY = config.EXPLORATORY
 figures_dir = config.figures_dir
@@ -79,18 +83,20 @@ def jsonable(value, open_ends: list[str] | None = None, path: str = ""):
     return value
 
 
-def write_figure(fig: plt.Figure, folder: Path, name: str) -> list[Path]:
-    """Write ``name``.png and .svg into ``folder`` without dates or software versions."""
+def write_figure(fig: plt.Figure, folder: Path, name: str, title: str | None = None) -> list[Path]:
+    """Write ``name``.png and .svg into ``folder`` without dates or software versions; ``title`` is the SVG's."""
     png, svg = Path(folder) / f"{name}.png", Path(folder) / f"{name}.svg"
     fig.savefig(png, metadata={"Software": None})
-    fig.savefig(svg, metadata={"Date": None, "Creator": None})
+    fig.savefig(svg, metadata={"Date": None, "Creator": None, **({"Title": title} if title else {})})
     return [png, svg]
 
 
-def save(fig: plt.Figure, name: str, table: pd.DataFrame, folder: str | Path, facts: dict | None = None) -> list[Path]:
-    """Write ``name``.png, .svg and .csv (exactly what is plotted) to ``folder``.
+def save(fig: plt.Figure, name: str, table: pd.DataFrame, folder: str | Path, facts: dict | None = None,
+         narrow: plt.Figure | None = None, title: str | None = None) -> list[Path]:
+    """Write ``name``.png, .svg (titled ``title``) and .csv (exactly what is plotted) to ``folder``.
 
-    Also ``name``.json when ``facts`` are given.
+    Also ``name``.narrow.png, the drawing for narrow screens, when ``narrow`` is given, and ``name``.json when
+    ``facts`` are given.
 
     The CSV holds the exact values: every float in full (see :func:`_as_text`), so a number read back from it is the
     number the analysis computed, and the same data give the same bytes on every run.
@@ -121,7 +127,11 @@ def save(fig: plt.Figure, name: str, table: pd.DataFrame, folder: str | Path, fa
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     csv = out / f"{name}.csv"
-    written = [*write_figure(fig, out, name), csv]
+    written = write_figure(fig, out, name, title)
+    if narrow is not None:
+        written.append(out / f"{name}.{NARROW}.png")
+        narrow.savefig(written[-1], metadata={"Software": None})
+    written.append(csv)
     _as_text(table).to_csv(csv, index=False, lineterminator="\n")
     if text is not None:
         record = out / f"{name}.json"

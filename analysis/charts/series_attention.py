@@ -9,13 +9,16 @@ import matplotlib.pyplot as plt
 
 from ..analyses import Result
 from . import marks
-from .theme import NOTE_GREY, OKABE_ITO
+from .theme import NOTE_GREY, OKABE_ITO, size
 
 
-def draw(result: Result) -> plt.Figure:
-    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
+def draw(result: Result, narrow: bool = False) -> plt.Figure:
+    """The figure of this notebook's result, laid out for a narrow screen when ``narrow``.
+
+    :func:`~analysis.charts.finish.finish` adds title, source and layout.
+    """
     shares = result.table
-    fig, ax = plt.subplots(figsize=(9, 5))
+    fig, ax = plt.subplots(figsize=size(narrow, (9, 5), 7.5))
     styles = {"TIP": ("o", OKABE_ITO[5]), "KOM": ("s", OKABE_ITO[4])}
     for name, rows in shares.groupby("series"):
         marker, colour = styles[name]
@@ -31,16 +34,16 @@ def draw(result: Result) -> plt.Figure:
                         fontsize=8, color=colour)
     ax.axhline(50, color=NOTE_GREY, linewidth=1, linestyle="--")
     ax.set_ylim(0, 100)
-    ax.set_xlim(shares.year.min() - 0.5, shares.year.max() + 0.5)
+    ax.set_xlim(shares.year.min() - (1.5 if narrow else 0.5), shares.year.max() + 0.5)  # room for the left labels
     ax.set_ylabel("sexual exploitation, % of cases")
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    key = marks.key_entries(result.parameters["confidence"], censoring=False, unreliable=bool(shares.unreliable.any()),
+                            reliable=bool((~shares.unreliable).any()), shares=True) + [
+        (plt.Line2D([], [], color="#555555", marker="o", linestyle="none"),
+         "no bar: a share the source states, no counts to judge")]
+    if narrow:  # one key above the plot, the series first
+        marks.key_above(ax, key)
+        return fig
     ax.legend(frameon=False, loc="lower right")
-    marks.add_key(ax,
-                  marks.key_entries(result.parameters["confidence"], censoring=False,
-                                    unreliable=bool(shares.unreliable.any()),
-                                    reliable=bool((~shares.unreliable).any()),
-                                    shares=True) + [
-                  (plt.Line2D([], [], color="#555555", marker="o", linestyle="none"),
-                   "no bar: a share the source states, no counts to judge")],
-                  loc="lower left")
+    marks.add_key(ax, key, loc="lower left")
     return fig

@@ -6,33 +6,39 @@ The title, source line and layout are added by :func:`~analysis.charts.finish.fi
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+from matplotlib.transforms import offset_copy
 
 from ..analyses import Result
 from . import marks
-from .theme import OKABE_ITO, THOUSANDS
+from .theme import OKABE_ITO, SMALLEST, THOUSANDS, fit, size
 
 #: The colours of the three sources: UNODC's counts, the TIP's, KOM's.
 UNODC, TIP, KOM = OKABE_ITO[4], OKABE_ITO[5], OKABE_ITO[2]
+#: Where a panel's key stands on a narrow screen: above the panel, one entry a line.
+ABOVE = {"loc": "lower left", "bbox_to_anchor": (0, 1), "ncols": 1}
 
 
-def draw(result: Result) -> plt.Figure:
-    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
+def draw(result: Result, narrow: bool = False) -> plt.Figure:
+    """The figure of this notebook's result, laid out for a narrow screen when ``narrow``.
+
+    :func:`~analysis.charts.finish.finish` adds title, source and layout.
+    """
     table = result.table
     years = list(table.year)
-    fig, (top, middle, bottom) = plt.subplots(3, 1, figsize=(10, 9), sharex=True,
+    fig, (top, middle, bottom) = plt.subplots(3, 1, figsize=size(narrow, (10, 9), 16), sharex=True,
                                               gridspec_kw={"height_ratios": [1.3, 1, 1]})
-    _ratios(top, result)
-    _victims(middle, table)
+    _ratios(top, result, narrow)
+    _victims(middle, table, narrow)
     _convicted(bottom, table, result.parameters["censored_low"])
     _flags(middle, bottom, table)
-    _convicted_over_years(bottom, result)
+    _convicted_over_years(bottom, result, narrow)
     _not_reported(middle, bottom, table)
-    bottom.set_xticks(years, [str(y) for y in years], rotation=45)
+    bottom.set_xticks(years, [str(y) for y in years], rotation=90 if narrow else 45)
     bottom.set_xlim(years[0] - 0.6, years[-1] + 0.6)
     return fig
 
 
-def _ratios(top: plt.Axes, result: Result) -> None:
+def _ratios(top: plt.Axes, result: Result, narrow: bool) -> None:
     """The top panel: victims per person convicted each year, UNODC's with its ranges and intervals, the TIP's."""
     table = result.table
     unodc, tip = UNODC, TIP
@@ -69,19 +75,19 @@ def _ratios(top: plt.Axes, result: Result) -> None:
     top.set_yscale("log")
     top.set_ylabel("victims per person convicted\n(log scale)")
     top.yaxis.set_major_formatter(THOUSANDS)
-    top.legend(frameon=False, fontsize=8, loc="upper left", ncols=1)
-    censored_low = result.parameters["censored_low"]
-    marks.add_key(top,
-                  marks.key_entries(confidence, censoring=len(span) > 0, censored_low=censored_low,
-                                    unreliable=bool(table.glotip_unreliable.any()),
-                                    reliable=bool((~table.glotip_unreliable
-                                                   & table.glotip_ratio_ci_low.notna()).any())),
-                  loc="upper right", ncols=2)
+    key = marks.key_entries(confidence, censoring=len(span) > 0, censored_low=result.parameters["censored_low"],
+                            unreliable=bool(table.glotip_unreliable.any()),
+                            reliable=bool((~table.glotip_unreliable & table.glotip_ratio_ci_low.notna()).any()))
+    if narrow:  # one key above the panel, the series first
+        marks.key_above(top, key)
+    else:
+        top.legend(frameon=False, fontsize=8, loc="upper left", ncols=1)
+        marks.add_key(top, key, loc="upper right", ncols=2)
     low = min(table.glotip_ratio_ci_low.min(), have_tip.tip_ratio_ci_low.min() if len(have_tip) else float("inf"))
     top.set_ylim(low / 1.5, ceiling)
 
 
-def _victims(middle: plt.Axes, table) -> None:
+def _victims(middle: plt.Axes, table, narrow: bool) -> None:
     """The middle panel: the counts of victims, UNODC's, the TIP's and KOM's."""
     unodc, tip, kom = UNODC, TIP, KOM
     # a gap where none is reported
@@ -94,7 +100,7 @@ def _victims(middle: plt.Axes, table) -> None:
     middle.set_ylabel("victims")
     middle.set_ylim(0, max(table.glotip_detected_high.max(), table.kom_victims.max(), table.tip_victims.max()) * 1.15)
     middle.yaxis.set_major_formatter(THOUSANDS)
-    middle.legend(frameon=False, fontsize=8, loc="upper left", ncols=3)
+    middle.legend(frameon=False, fontsize=8, **(ABOVE if narrow else {"loc": "upper left", "ncols": 3}))
 
 
 def _convicted(bottom: plt.Axes, table, censored_low: int) -> None:
@@ -117,10 +123,10 @@ def _flags(middle: plt.Axes, bottom: plt.Axes, table) -> None:
                               (bottom, "glotip_convicted_flags", "glotip_convicted_high")):
         for row in table[table[flags].fillna("") != ""].itertuples():
             ax.annotate(getattr(row, flags), (row.year, getattr(row, values)), textcoords="offset points",
-                        xytext=(0, 4), ha="center", va="bottom", fontsize=7, color="#000000")
+                        xytext=(0, 4), ha="center", va="bottom", fontsize=SMALLEST, color="#000000")
 
 
-def _convicted_over_years(bottom: plt.Axes, result: Result) -> None:
+def _convicted_over_years(bottom: plt.Axes, result: Result, narrow: bool) -> None:
     """The bottom panel's lines: the three-year average, the fitted trend, the TIP's convictions; its key and note."""
     table, unodc, tip = result.table, UNODC, TIP
     confidence = result.parameters["confidence"]
@@ -138,16 +144,21 @@ def _convicted_over_years(bottom: plt.Axes, result: Result) -> None:
     bottom.set_ylim(0, table.glotip_convicted_ci_high.max() * 1.25)
     handles, labels = bottom.get_legend_handles_labels()
     (chance_handle, chance_label), = marks.key_entries(confidence, censoring=False, unreliable=False)
-    bottom.legend([*handles, chance_handle], [*labels, chance_label], frameon=False, fontsize=8, loc="upper left",
-                  ncols=3)
-    bottom.text(1.0, -0.32, "Letters over a value: its flags (b break in series, d definition differs, r revised "
-                "between releases, u low reliability)", transform=bottom.transAxes, ha="right", fontsize=7,
-                color="#333333")
+    bottom.legend([*handles, chance_handle], [*labels, chance_label], frameon=False, fontsize=8,
+                  **(ABOVE if narrow else {"loc": "upper left", "ncols": 3}))
+    flags = ("Letters over a value: its flags (b break in series, d definition differs, r revised between releases, "
+             "u low reliability)")
+    if narrow:  # under the years, written upright
+        bottom.text(0.0, 0.0, fit(flags, narrow, 60), ha="left", va="top", fontsize=SMALLEST, color="#333333",
+                    transform=offset_copy(bottom.transAxes, fig=bottom.figure, y=-34, units="points"))
+    else:
+        bottom.text(1.0, -0.32, flags, transform=bottom.transAxes, ha="right", fontsize=SMALLEST, color="#333333")
 
 
 def _not_reported(middle: plt.Axes, bottom: plt.Axes, table) -> None:
     """An "n/a" at each year a count is not reported."""
     for ax, column in ((middle, "glotip_detected_low"), (bottom, "glotip_convicted_low")):
         for row in table[table[column].isna()].itertuples():
-            ax.text(row.year, ax.get_ylim()[1] * 0.03, "n/a", ha="center", va="bottom", fontsize=7, color="#666666",
+            ax.text(row.year, ax.get_ylim()[1] * 0.03, "n/a", ha="center", va="bottom", fontsize=SMALLEST,
+                    color="#666666",
                     rotation=90)

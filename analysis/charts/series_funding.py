@@ -18,7 +18,7 @@ from matplotlib.ticker import LogLocator, NullLocator
 
 from ..analyses import Result
 from ..analyses.victim_counts import COUNTS
-from .theme import OKABE_ITO, THOUSANDS
+from .theme import OKABE_ITO, SMALLEST, THOUSANDS, fit, size, under
 
 #: The colour and marker of each count of victims, as in notebook 03's chart.
 COLOURS = {"tip": OKABE_ITO[4], "unodc_detected": OKABE_ITO[1], "kom": OKABE_ITO[0]}
@@ -27,17 +27,20 @@ MARKERS = {"tip": "o", "unodc_detected": "D", "kom": "s"}
 NAMES = {"tip": "the government's count", "unodc_detected": "victims detected", "kom": "victims followed up"}
 
 
-def draw(result: Result) -> plt.Figure:
-    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
+def draw(result: Result, narrow: bool = False) -> plt.Figure:
+    """The figure of this notebook's result, laid out for a narrow screen when ``narrow``.
+
+    :func:`~analysis.charts.finish.finish` adds title, source and layout.
+    """
     lines, totals = result.table.dropna(subset=["id"]), result.tables["totals"].set_index("year").nok
-    fig, (ax, per) = plt.subplots(2, 1, figsize=(9, 9.5), gridspec_kw={"height_ratios": [1.1, 1]})
+    fig, (ax, per) = plt.subplots(2, 1, figsize=size(narrow, (9, 9.5), 13), gridspec_kw={"height_ratios": [1.1, 1]})
     positions = {year: i for i, year in enumerate(totals.index)}
-    _lines(ax, lines, totals, positions)
-    _per_victim(per, result, totals, positions)
+    _lines(ax, lines, totals, positions, narrow)
+    _per_victim(per, result, totals, positions, narrow)
     return fig
 
 
-def _lines(ax: plt.Axes, lines: pd.DataFrame, totals: pd.Series, positions: dict) -> None:
+def _lines(ax: plt.Axes, lines: pd.DataFrame, totals: pd.Series, positions: dict, narrow: bool) -> None:
     """The upper panel: the lines the TIP names, stacked by year, each year's total written over them."""
     years = list(totals.index)
     items = list(dict.fromkeys(lines["item"]))
@@ -46,7 +49,7 @@ def _lines(ax: plt.Axes, lines: pd.DataFrame, totals: pd.Series, positions: dict
     for item in items:
         part = lines[lines["item"] == item].set_index("year").nok.reindex(years).fillna(0)
         ax.bar(list(positions.values()), part / 1e6, bottom=bottom / 1e6, color=colours[item],
-               label=textwrap.shorten(item, 70))
+               label=fit(textwrap.shorten(item, 70), narrow, 40))
         bottom += part
     for year, total in totals.items():
         label = f"{total / 1e6:,.1f}" if not pd.isna(total) else "none\nreported"
@@ -55,10 +58,11 @@ def _lines(ax: plt.Axes, lines: pd.DataFrame, totals: pd.Series, positions: dict
     ax.set_xlim(-0.6, len(years) - 0.4)
     ax.set_ylabel("NOK million, lines the TIP names")
     ax.set_ylim(0, totals.max() / 1e6 * 1.1)
-    ax.legend(frameon=False, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=2)
+    ax.legend(frameon=False, fontsize=SMALLEST,
+              **(under(ax) if narrow else {"loc": "upper center", "bbox_to_anchor": (0.5, -0.08), "ncols": 2}))
 
 
-def _per_victim(per: plt.Axes, result: Result, totals: pd.Series, positions: dict) -> None:
+def _per_victim(per: plt.Axes, result: Result, totals: pd.Series, positions: dict, narrow: bool) -> None:
     """The lower panel: the total per victim in constant kroner under each count of victims, the headline's in bold."""
     amounts, base_year, years = result.tables["per_victim"], result.parameters["base_year"], list(totals.index)
     denominator = result.facts["denominator"]
@@ -74,7 +78,8 @@ def _per_victim(per: plt.Axes, result: Result, totals: pd.Series, positions: dic
             name += f"; none for {', '.join(absent)}"
         main = key == denominator
         per.plot(x, one.nok_per_victim_constant, color=COLOURS[key], marker=MARKERS[key], markersize=7 if main else 6,
-                 linewidth=2.2 if main else 1, linestyle="-" if main else "--", label=name, zorder=3 if main else 2)
+                 linewidth=2.2 if main else 1, linestyle="-" if main else "--", label=fit(name, narrow, 40),
+                 zorder=3 if main else 2)
         if main:
             per.plot(x, one.nok_per_victim, color=COLOURS[key], marker=MARKERS[key], markersize=3.5, linewidth=0.8,
                      linestyle=":", alpha=0.8, label=f"{COUNTS[key]}: {NAMES[key]}, in current kroner", zorder=2)
@@ -94,5 +99,6 @@ def _per_victim(per: plt.Axes, result: Result, totals: pd.Series, positions: dic
     per.set_xticks(list(positions.values()), [str(y) for y in years])
     per.set_xlim(-0.6, len(years) - 0.4)
     per.set_ylabel("NOK per victim (log scale)")
-    per.legend(frameon=False, fontsize=7.5, loc="upper left", title_fontsize=7.5, alignment="left",
-               title=f"In kroner of {base_year}, under each count of victims")
+    per.legend(frameon=False, fontsize=SMALLEST, title_fontsize=SMALLEST, alignment="left",
+               title=f"In kroner of {base_year}, under each count of victims",
+               **(under(per) if narrow else {"loc": "upper left"}))

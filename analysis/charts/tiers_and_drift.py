@@ -8,14 +8,17 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 
 from ..analyses import Result
-from .theme import OKABE_ITO
+from .theme import OKABE_ITO, panels
 
 
-def draw(result: Result) -> plt.Figure:
-    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
+def draw(result: Result, narrow: bool = False) -> plt.Figure:
+    """The figure of this notebook's result, its panels one under another when ``narrow``.
+
+    :func:`~analysis.charts.finish.finish` adds title, source and layout.
+    """
     tiers, drift = result.tables["tiers"], result.tables["drift"]
     editions = list(tiers.edition)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 5))
+    fig, (left, right) = panels(2, narrow, (11, 5), 9)
     known = tiers.dropna(subset=["tier"])
     left.step(known.edition, known.tier, where="mid", color=OKABE_ITO[4])
     left.scatter(known.edition, known.tier, color=OKABE_ITO[4], zorder=3)
@@ -31,8 +34,13 @@ def draw(result: Result) -> plt.Figure:
         right.plot(rows.period_end, rows.value, marker="o" if tip else "s", color=colour,
                    linestyle="-" if tip else "none", label=name)
         for row in rows.itertuples():
-            right.annotate(row.label.replace(" (", "\n("), (row.period_end, row.value), textcoords="offset points",
-                           xytext=(7, -4), ha="left", va="top", fontsize=8)
+            label = row.label.replace(" (", "\n(")
+            if narrow:  # centred under its point, where the points stand closer together
+                right.annotate(label.replace(" edition)", " ed.)"), (row.period_end, row.value),
+                               textcoords="offset points", xytext=(0, -7), ha="center", va="top", fontsize=8)
+            else:
+                right.annotate(label, (row.period_end, row.value), textcoords="offset points", xytext=(7, -4),
+                               ha="left", va="top", fontsize=8)
     right.set_xlabel("last year covered")
     right.set_ylabel("convictions since 2003")
     right.set_xlim(drift.period_end.min() - 0.6, drift.period_end.max() + 0.6)

@@ -8,13 +8,16 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 
 from ..analyses import Result
-from .theme import OKABE_ITO, THOUSANDS
+from .theme import OKABE_ITO, THOUSANDS, fit, size
 
 
-def draw(result: Result) -> plt.Figure:
-    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
+def draw(result: Result, narrow: bool = False) -> plt.Figure:
+    """The figure of this notebook's result, laid out for a narrow screen when ``narrow``.
+
+    :func:`~analysis.charts.finish.finish` adds title, source and layout.
+    """
     pairs = result.tables["pairs"]
-    fig, ax = plt.subplots(figsize=(10, 5.5))
+    fig, ax = plt.subplots(figsize=size(narrow, (10, 5.5), 9))
     y = range(len(pairs))
     ax.hlines(y, pairs.value_tip, pairs.value_kom, color="#999999", linewidth=2)
     ax.scatter(pairs.value_tip, y, color=OKABE_ITO[5], label="TIP", zorder=3)
@@ -26,9 +29,9 @@ def draw(result: Result) -> plt.Figure:
     ax.scatter([v for _, v in victims], [i for i, _ in victims], facecolor="none", edgecolor=OKABE_ITO[2], marker="o",
                s=110,
                linewidth=1.8, label="UNODC: detected victims", zorder=4)
-    ax.set_yticks(list(y), list(pairs.label), fontsize=8)
+    ax.set_yticks(list(y), [fit(label, narrow, 30) for label in pairs.label], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel("count (victims, cases or reports, judgments)")
+    ax.set_xlabel(fit("count (victims, cases or reports, judgments)", narrow, 30))
     ax.xaxis.set_major_formatter(THOUSANDS)
-    ax.legend(frameon=False, loc="lower right")
+    ax.legend(frameon=False, **({"loc": "lower left", "bbox_to_anchor": (0, 1)} if narrow else {"loc": "lower right"}))
     return fig

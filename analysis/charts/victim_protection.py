@@ -10,19 +10,22 @@ import pandas as pd
 
 from ..analyses import Result
 from . import marks
-from .theme import OKABE_ITO
+from .theme import OKABE_ITO, fit, size
 
 _PROTECTION_LABELS = {"reflection_periods_granted": "reflection periods",
                       "temporary_residence_permits_granted": "temporary residence permits",
                       "asylum_grants": "asylum grants", "shelter_accepted": "shelter accepted\n(one institution)"}
 
 
-def draw(result: Result) -> plt.Figure:
-    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
+def draw(result: Result, narrow: bool = False) -> plt.Figure:
+    """The figure of this notebook's result, laid out for a narrow screen when ``narrow``.
+
+    :func:`~analysis.charts.finish.finish` adds title, source and layout.
+    """
     table = result.table.assign(label=lambda t: t.measure.map(_PROTECTION_LABELS))
     years = sorted(table.year.unique())
     labels = list(dict.fromkeys(table.label))
-    fig, ax = plt.subplots(figsize=(9, 5))
+    fig, ax = plt.subplots(figsize=size(narrow, (9, 5), 6.5))
     height = 0.8 / len(years)
     palette = ([OKABE_ITO[1], OKABE_ITO[4]] if len(years) <= 2 else OKABE_ITO)[: len(years)]
     for i, (year, colour) in enumerate(zip(years, palette, strict=True)):
@@ -37,15 +40,16 @@ def draw(result: Result) -> plt.Figure:
                 ax.annotate(f"{row.per_100_victims:.1f}", (row.ci_high, yi), textcoords="offset points", xytext=(4, 0),
                             ha="left",
                             va="center", fontsize=8)
-    ax.set_yticks(range(len(labels)), labels)
+    ax.set_yticks(range(len(labels)), [fit(label, narrow, 14) for label in labels])
     ax.invert_yaxis()
     ax.set_xlim(0, table.ci_high.max() * 1.15)
     ax.set_xlabel("per 100 victims identified and assisted")
     ax.grid(axis="y", visible=False)
+    key = marks.key_entries(result.parameters["confidence"], censoring=False, unreliable=bool(table.unreliable.any()),
+                            reliable=bool((~table.unreliable & table["count"].notna()).any()))
+    if narrow:  # one key above the plot, the years first
+        marks.key_above(ax, key)
+        return fig
     ax.legend(title="Year", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    marks.add_key(ax,
-                  marks.key_entries(result.parameters["confidence"], censoring=False,
-                                    unreliable=bool(table.unreliable.any()),
-                                    reliable=bool((~table.unreliable & table["count"].notna()).any())),
-                  loc="upper left", bbox_to_anchor=(1.0, 0.6))
+    marks.add_key(ax, key, loc="upper left", bbox_to_anchor=(1.0, 0.6))
     return fig

@@ -8,23 +8,27 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 
 from ..analyses import Result
-from .theme import NOTE_GREY, OKABE_ITO
+from .theme import NOTE_GREY, OKABE_ITO, fit, size
 
 
-def draw(result: Result) -> plt.Figure:
-    """The figure of this notebook's result; :func:`~analysis.charts.finish.finish` adds title, source and layout."""
+def draw(result: Result, narrow: bool = False) -> plt.Figure:
+    """The figure of this notebook's result, laid out for a narrow screen when ``narrow``.
+
+    :func:`~analysis.charts.finish.finish` adds title, source and layout.
+    """
     timeline = result.table
     sources = list(result.parameters["sources"])
     colours = dict(zip(sources, [OKABE_ITO[5], OKABE_ITO[4], OKABE_ITO[2], OKABE_ITO[0]], strict=False))
-    fig, ax = plt.subplots(figsize=(10, 5.5))
+    fig, ax = plt.subplots(figsize=size(narrow, (10, 5.5), 8))
     for i, row in enumerate(timeline.itertuples()):
         ax.scatter(row.year, i, s=60, color=colours[row.source_id] if row.dated else "white",
                    edgecolor=colours[row.source_id], linewidth=1.5, zorder=3)
     ax.set_yticks(range(len(timeline)),
-                  [f"{r.subject} ({r.event}{'' if r.dated else ', by then'})" for r in timeline.itertuples()],
+                  [fit(f"{r.subject} ({r.event}{'' if r.dated else ', by then'})", narrow, 34)
+                   for r in timeline.itertuples()],
                   fontsize=8)
     ax.set_xlim(timeline.year.min() - 1, timeline.year.max() + 1)
-    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(plt.MaxNLocator(4 if narrow else "auto", integer=True))
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
     for source, colour in colours.items():

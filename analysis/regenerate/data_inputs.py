@@ -76,8 +76,8 @@ def data_inputs(nb: Notebook, shared: dict[str, str], stored: list[dict] | None 
         RunError: When its step's front matter is not as required, or names a part whose tables the data package
             does not describe.
     """
-    lock = config.display(config.ENVIRONMENT_LOCK)
-    everything = {k for k in shared if not k.startswith(("analysis/", "version of ")) and k != lock}
+    common = {config.display(p) for p in config.common_inputs()}
+    everything = {k for k in shared if not k.startswith(("analysis/", "version of ")) and k not in common}
     modules = package_modules(shared)
     own = analysis_module(nb.name, modules)
     imported = cell_imports(cells(nb.path) if stored is None else stored, set(modules))

@@ -36,8 +36,11 @@ World in Data's etl counts every file of a step, whatever its extension
   for a notebook without an analysis of its name or whose cells import the data
   layer themselves: a data edit always leaves a notebook to run, and a run with
   one to run validates all the data before any kernel starts;
-- the versions of the libraries a manifest records, and the environment's lock
-  (``uv.lock``, which pins the libraries the versions leave out).
+- the versions of the libraries a manifest records, and the files every
+  notebook is made from (:func:`analysis.config.common_inputs`): the
+  environment's lock (``uv.lock``, which pins the libraries the versions leave
+  out) and ``CITATION.cff``, whose title, licence and address every chart
+  carries.
 
 Another notebook's topic is not followed: ``analysis/analyses/__init__.py``
 and ``analysis/charts/__init__.py`` import every analysis and drawing only to
@@ -79,10 +82,10 @@ RUNNER = "analysis.regenerate.run"
 def shared_inputs() -> dict[str, str]:
     """Every file a notebook may be made from, with its digest.
 
-    The environment's lock, the data package, raw and processed files, the package's source; and the library versions.
-    :func:`inputs` picks each notebook's own from these.
+    The files every notebook is made from (the environment's lock, CITATION.cff), the data package, raw and processed
+    files, the package's source; and the library versions. :func:`inputs` picks each notebook's own from these.
     """
-    files = [config.ENVIRONMENT_LOCK, *config.data_files(), *package_files(config.ROOT)]
+    files = [*config.common_inputs(), *config.data_files(), *package_files(config.ROOT)]
     found = digests(p for p in files if p.is_file())
     found.update({f"{VERSION}{name}": number for name, number in versions().items()})
     return found
@@ -148,8 +151,8 @@ def inputs(nb: Notebook, parameters: dict, shared: dict[str, str]) -> dict[str, 
     sources = [(c["cell_type"], c["source"]) for c in stored]
     files = code_inputs(nb, shared, stored) | data_inputs(nb, shared, stored)
     picked = {file: shared.get(file, "missing") for file in files}
-    lock = config.display(config.ENVIRONMENT_LOCK)  # an input of every notebook
-    picked.update({k: v for k, v in shared.items() if k.startswith(VERSION) or k == lock})
+    common = {config.display(p) for p in config.common_inputs()}  # inputs of every notebook
+    picked.update({k: v for k, v in shared.items() if k.startswith(VERSION) or k in common})
     return {**picked, config.display(nb.path): digest(sources), PARAMETERS: digest(parameters)}
 
 

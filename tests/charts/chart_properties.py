@@ -4,6 +4,8 @@ Nothing overlaps, nothing is cut off, axes span what they show, big numbers carr
 words, not identifiers, and a chart of an analysis with intervals draws them and keys them. Each chart is drawn by the
 package exactly as its notebook draws it (``charts.render``: the drawing, then the one finish step), with the
 published defaults and with the other values the notebooks document, and its text is measured in the rendered figure.
+The drawing for narrow screens of each chart with the published defaults is a case too (the checks of screens are in
+chart_screens.py).
 
 A test module of charts takes the checks (the ``test_*`` functions below, imported there so that pytest collects
 them in it) and a module-scoped fixture ``drawn`` made by :func:`drawing` for the cases it holds: each case is drawn
@@ -74,45 +76,54 @@ SLACK, FLOOR = 0.25, 0.75
 _FIGURES: dict[tuple[str, str], plt.Figure] = {}
 
 
-def figure(data, name: str, values: dict) -> plt.Figure:
-    """The chart of notebook ``name`` with ``values``, drawn the first time it is asked for (then kept open)."""
-    key = (name, repr(values))
+def figure(data, name: str, values: dict, narrow: bool = False) -> plt.Figure:
+    """The chart of notebook ``name`` with ``values``, drawn the first time it is asked for (then kept open).
+
+    With ``narrow``, its drawing for narrow screens.
+    """
+    key = (name, repr(values), narrow)
     if key not in _FIGURES:
         plt.rcParams["figure.max_open_warning"] = 0  # every chart is kept open on purpose, to be measured
-        fig = charts.render(result(data, name, **values))
+        fig = charts.render(result(data, name, **values), narrow=narrow)
         fig.canvas.draw()
         _FIGURES[key] = fig
     return _FIGURES[key]
 
 
-def case_id(name: str, values: dict) -> str:
-    """A case's id: its notebook and its place in :data:`CASES`."""
-    return f"{name}-{CASES.index((name, values))}"
+def case_id(name: str, values: dict, narrow: bool = False) -> str:
+    """A case's id: its notebook and its place in :data:`CASES`, or ``narrow`` for the narrow drawing."""
+    return f"{name}-narrow" if narrow else f"{name}-{CASES.index((name, values))}"
 
 
 def cases(keep) -> list:
-    """The cases whose notebook ``keep`` accepts, as a fixture's parameters ``(name, values)``.
+    """The cases whose notebook ``keep`` accepts, as a fixture's parameters ``(name, values, narrow)``.
 
-    Each is named by :func:`case_id`; those of :data:`SLOW` are marked slow.
+    Each of :data:`CASES`, then the narrow drawing of each notebook's published defaults. Each is named by
+    :func:`case_id`; those of :data:`SLOW` (and the narrow drawings of their notebooks) are marked slow.
     """
-    return [pytest.param((name, values), id=case_id(name, values),
+    drawings = [(name, values, False) for name, values in CASES] + [(name, {}, True) for name in sorted(
+        analyses.ANALYSES)]
+    return [pytest.param((name, values, narrow), id=case_id(name, values, narrow),
                          marks=[pytest.mark.slow] if (name, values) in SLOW else [])
-            for name, values in CASES if keep(name)]
+            for name, values, narrow in drawings if keep(name)]
 
 
 def drawing(params: list):
-    """A module-scoped fixture ``drawn``: ``(name, values, figure)`` of each case of ``params`` (from :func:`cases`)."""
+    """A module-scoped fixture ``drawn``: ``(name, values, narrow, figure)`` of each case of ``params``.
+
+    ``params`` as :func:`cases` gives them.
+    """
 
     @pytest.fixture(scope="module", params=params)
     def drawn(request, data):
-        name, values = request.param
-        return name, values, figure(data, name, values)
+        name, values, narrow = request.param
+        return name, values, narrow, figure(data, name, values, narrow)
 
     return drawn
 
 
 def test_no_two_texts_overlap_and_all_stay_on_the_canvas(drawn):
-    name, _, fig = drawn
+    name, _, _, fig = drawn
     outside, overlapping = layout_problems(fig)
     assert not outside, f"{name}: text outside the canvas: {outside}"
     assert not overlapping, f"{name}: overlapping text: {overlapping}"
@@ -131,7 +142,7 @@ def data_extent(ax):
 
 
 def test_axes_span_the_data_they_show(drawn):
-    name, _, fig = drawn
+    name, _, _, fig = drawn
     for ax in fig.axes:
         xs, ys = data_extent(ax)
         for axis, extent, view in (("x", xs, ax.get_xlim()), ("y", ys, ax.get_ylim())):
@@ -164,7 +175,7 @@ def unseparated_numbers(text: str) -> list[str]:
 
 
 def test_numbers_have_thousands_separators_and_labels_are_words(drawn):
-    name, _, fig = drawn
+    name, _, _, fig = drawn
     texts = [t.get_text() for t in drawn_texts(fig)]
     unseparated = [(t, unseparated_numbers(t)) for t in texts if unseparated_numbers(t)]
     assert not unseparated, f"{name}: numbers without thousands separators: {unseparated}"
@@ -182,7 +193,7 @@ def test_chance_intervals_are_drawn_and_keyed_apart_from_censoring_ranges(drawn)
 
     A '<5' range is keyed apart; open markers (fewer than 20 events) appear exactly when the key explains them.
     """
-    name, values, fig = drawn
+    name, values, _, fig = drawn
     kinds = {artist.get_gid() for artist in fig.findobj() if artist.get_gid()}
     keys = legend_texts(fig)
     if "confidence" not in analyses.ANALYSES[name].defaults or name in WITHOUT_INTERVALS:

@@ -1,7 +1,8 @@
 """Every chart the notebooks write, looked at as a reader would (the checks are in chart_properties.py).
 
-Here the charts of notebooks 01-11, with the published defaults and the other values the notebooks document, and
-what particular charts show; notebook 12's are in test_nordic_comparison.py.
+Here the charts of notebooks 01-11, with the published defaults and the other values the notebooks document, their
+narrow drawings and saved files (the checks of screens are in chart_screens.py), and what particular charts show;
+notebook 12's are in test_nordic_comparison.py.
 """
 
 from __future__ import annotations
@@ -25,10 +26,17 @@ from chart_properties import (  # noqa: F401 - the checks, collected here for th
     test_numbers_have_thousands_separators_and_labels_are_words,
     unseparated_numbers,
 )
+from chart_screens import (  # noqa: F401 - the checks of screens, collected here for this module's cases
+    saving,
+    test_every_text_is_displayed_large_enough_and_narrow_panels_stand_one_under_another,
+    test_the_chart_names_the_project_the_licence_the_date_and_the_address_under_its_source,
+    test_the_svg_has_the_chart_title_and_the_narrow_drawing_is_written_beside_it,
+)
 
 from analysis import analyses, charts, config
 
 drawn = drawing(cases(lambda name: name != "12_nordic_comparison"))
+saved = saving(lambda name: name != "12_nordic_comparison")
 
 FUNDING = "03_funding_per_victim"
 

@@ -35,15 +35,18 @@ def test_saved_figures_are_byte_stable(tmp_path, data):
     digests = []
     for attempt in range(2):
         fig = finish(DRAWINGS[result.name](result), result)
+        narrow = finish(DRAWINGS[result.name](result, narrow=True), result, narrow=True)
         written = save(fig, "probe", pd.DataFrame({"x": [1.0, 2.0], "ids": [("a", "b"), ("c",)]}),
-                       tmp_path / str(attempt))
+                       tmp_path / str(attempt), narrow=narrow, title="A title")
         plt.close(fig)
+        plt.close(narrow)
         digests.append([p.read_bytes() for p in written])
+    assert [p.name for p in written] == ["probe.png", "probe.svg", "probe.narrow.png", "probe.csv"]
     assert digests[0] == digests[1]
     svg = digests[0][1].decode()
-    assert "<dc:date>" not in svg and "Matplotlib v" not in svg
-    assert b"Software" not in digests[0][0]
-    assert digests[0][2].decode() == "x,ids\n1,a;b\n2,c\n"
+    assert "<dc:date>" not in svg and "Matplotlib v" not in svg and "<title>A title</title>" in svg
+    assert b"Software" not in digests[0][0] and b"Software" not in digests[0][2]
+    assert digests[0][3].decode() == "x,ids\n1,a;b\n2,c\n"
 
 
 def test_the_csv_holds_exact_values_with_whole_numbers_as_integers(tmp_path):
