@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..data import VICTIM_MEASURES, Dataset, from_source, select, sources_of, victim_count
 from . import words
+from .count_derivations import conviction_gap
 from .domains import CONFIDENCE, OneOf, SourceWithFigures, YearsOf
 from .result import Result, analysis_of
 from .uncertainty import (
@@ -147,7 +148,8 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
                "p_range": None if compared is None else tuple(float(v) for v in compared.p_range),
                "rate_ratio": None if compared is None else tuple(float(v) for v in compared.ratio),
                "rate_ratio_ci": None if compared is None else (float(compared.low), float(compared.high)),
-               "cumulative_ratio_ci": (cumulative.low, cumulative.high)},
+               "cumulative_ratio_ci": (cumulative.low, cumulative.high),
+               "derivations": conviction_gap(data, per_year, windows, measure.describe(), confidence)},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids),
         summary=story.summary,

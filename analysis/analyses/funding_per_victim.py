@@ -16,6 +16,7 @@ import pandas as pd
 from ..data import VICTIM_MEASURES, Dataset, from_source, sources_of, victim_count
 from . import words
 from .domains import EXCHANGE_RATE, Domain, Holds, Matches, OneOf, SomeOf, SourceWithFigures, YearsOf
+from .funding_derivations import per_victim_03
 from .result import Result, analysis_of
 from .victim_counts import COUNTED, COUNTS, other_counts
 
@@ -218,7 +219,9 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
                                     for r in counts.itertuples()},
                "nok_per_victim_range": (low, high),
                "currency": currency, "rate": rate, "rate_implied_by_report": report_rate, "victims": victims.value,
-               "victims_label": victims.label, "per": victims.measure.singular},
+               "victims_label": victims.label, "per": victims.measure.singular,
+               "derivations": per_victim_03(data, lines, every, table, counts, victims, currency, rate,
+                                            exchange_rate is not None, year)},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids, data.glotip),
         summary=story.summary,

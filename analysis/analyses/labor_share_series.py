@@ -25,6 +25,7 @@ from .uncertainty import (
     shown_interval,
 )
 from .unodc import RELEASES, yearly_counts
+from .unodc_derivations import yearly_shares
 
 STAGES = {"victims_detected": "detected victims", "persons_convicted": "persons convicted"}
 
@@ -177,7 +178,7 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
                "verdict": None if compared is None else compared.verdict,
                "p_value": None if compared is None else compared.p_value,
                "p_range": None if compared is None else tuple(float(v) for v in compared.p_range),
-               "verdict_on_each_release": on_release,
+               "verdict_on_each_release": on_release, "derivations": yearly_shares(data, shares, confidence),
                "pooled_quasi_binomial": {stage: None if s is None else {"share": s.share, "ci": (s.low, s.high),
                                                                         "dispersion": s.dispersion}
                                          for stage, s in spread.items()}},

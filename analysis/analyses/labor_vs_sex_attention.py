@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..data import Dataset, from_source, sources_of
 from . import words
+from .count_derivations import stage_shares
 from .domains import CONFIDENCE, SomeOf, SourceWithFigures, YearsOf
 from .reliability import share_unreliable
 from .result import Result, analysis_of
@@ -128,7 +129,8 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
                "ci_first_stage": (float(first_row.share_ci_low), float(first_row.share_ci_high)),
                "ci_last_stage": (float(last_row.share_ci_low), float(last_row.share_ci_high)),
                "verdict": compared.verdict, "p_value": compared.p_value,
-               "p_range": tuple(float(v) for v in compared.p_range), "confidence": confidence},
+               "p_range": tuple(float(v) for v in compared.p_range), "confidence": confidence,
+               "derivations": stage_shares(data, by_stage, confidence)},
         figure_ids=tuple(ids),
         sources=sources_of(data.figures, data.sources, ids),
         summary=story.summary,

@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..data import Dataset, sources_of, with_series
 from . import words
+from .count_derivations import sex_shares
 from .domains import CONFIDENCE, Range
 from .reliability import share_unreliable
 from .result import Result, analysis_of
@@ -92,7 +93,8 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2010, last_year: 
     ids = [i for cell in shares.ids for i in cell]
     counted = shares[shares.basis == "counts"]
     spans = {name: rows for name, rows in counted.groupby("series") if rows.year.nunique() > 1}
-    facts = {"years_without_split": missing, "confidence": confidence}
+    facts = {"years_without_split": missing, "confidence": confidence,
+             "derivations": sex_shares(data, shares, confidence)}
     compared = None
     if spans:
         name, rows = max(spans.items(),

@@ -28,6 +28,7 @@ from .series_conviction_table import (
     tip_columns,
 )
 from .unodc import CENSORED_LOW, RELEASES, yearly_counts
+from .unodc_derivations import conviction_series
 
 __all__ = ["COMPARED", "YEARS", "analyse", "convictions_per_year"]
 
@@ -156,7 +157,8 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2007, last_year: 
     return Result(
         title=story.title,
         table=table,
-        facts=_facts(table, found, list(compare_years), confidence, censored_low),
+        facts={**_facts(table, found, list(compare_years), confidence, censored_low),
+               "derivations": conviction_series(data, table, confidence)},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids, data.glotip),
         summary=story.summary,

@@ -16,6 +16,7 @@ from ..data.vintages import choose_release, each_release
 from ..data.world_bank import price_index
 from . import words
 from .domains import Holds, OneOf, Range
+from .funding_derivations import per_victim_08
 from .result import Result, analysis_of
 from .unodc import RELEASES, yearly_counts
 from .victim_counts import COUNTS, other_counts, victims_per_year
@@ -205,7 +206,8 @@ def analyse(data: Dataset, first_year: Annotated[int, YEARS] = 2014, last_year: 
                "per_victim_constant_by_count": {key: _by_year(amounts[amounts["count"] == key],
                                                              "nok_per_victim_constant") for key in DENOMINATORS},
                "per_victim_constant_range": {s["year"]: (s["low"], s["high"]) for s in spans},
-               "base_year": base_year, "denominator": denominator},
+               "base_year": base_year, "denominator": denominator,
+               "derivations": per_victim_08(data, lines, totals, amounts, base_year)},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids, data.glotip, world_bank=data.world_bank),
         summary=story.summary,

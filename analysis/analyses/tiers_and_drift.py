@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..data import Dataset, sources_of, with_series
 from . import words
+from .count_derivations import drift_changes
 from .domains import Range
 from .result import Result, analysis_of
 
@@ -72,7 +73,8 @@ def analyse(data: Dataset, first_edition: Annotated[int, EDITIONS] = 2011,
         title=story.title,
         table=pd.concat([tiers.assign(panel="tier"), drift.assign(panel="cumulative_convictions")], ignore_index=True),
         facts={"tier_changes": {int(r.edition): int(r.tier) for r in changes.itertuples()},
-               "convictions_since_2003": {int(r.report_year): float(r.value) for r in tip.itertuples()}},
+               "convictions_since_2003": {int(r.report_year): float(r.value) for r in tip.itertuples()},
+               "derivations": drift_changes(data, drift)},
         figure_ids=tuple(ids),
         sources=sources_of(data.figures, data.sources, ids),
         summary=story.summary,

@@ -10,6 +10,7 @@ from ..data import Dataset, choose_vintage, kom_victims, restatements, sources_o
 from ..data.flags import of_ids, value_flags
 from ..data.vintages import RULES, choose_release, each_release
 from . import words
+from .count_derivations import tip_against_kom
 from .domains import OneOf
 from .result import Result, analysis_of
 from .unodc import RELEASES, yearly_counts
@@ -128,7 +129,7 @@ def analyse(data: Dataset, rule: Annotated[str, OneOf(RULES)] = "latest",
                "glotip_equals_kom_on_each_release": equal_each,
                "comparisons": len(pairs), "agree": agree, "widest": widest.label,
                "widest_values": (float(widest.value_tip), float(widest.value_kom)),
-               "restated_differ": list(differs.id)},
+               "restated_differ": list(differs.id), "derivations": tip_against_kom(pairs)},
         figure_ids=tuple(ids),
         sources=sources_of(data.figures, data.sources, ids, data.glotip),
         summary=story.summary,

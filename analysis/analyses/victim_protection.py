@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..data import Dataset, from_source, sources_of, victim_count
 from . import words
+from .count_derivations import protection
 from .domains import CONFIDENCE, SourceWithFigures, YearsOf
 from .result import Result, analysis_of
 from .uncertainty import (
@@ -122,7 +123,8 @@ def analyse(data: Dataset, source: Annotated[str, SourceWithFigures()] = "tip201
         table=table,
         facts={"year": last, "permits_per_100": permits, "reflection_per_100": reflection, "permits_ci": permits_ci,
                "reflection_ci": reflection_ci, "confidence": confidence,
-               "changes": {c["measure"]: {k: v for k, v in c.items() if k != "measure"} for c in changes}},
+               "changes": {c["measure"]: {k: v for k, v in c.items() if k != "measure"} for c in changes},
+               "derivations": protection(data, table, PER, confidence)},
         figure_ids=tuple(dict.fromkeys(ids)),
         sources=sources_of(data.figures, data.sources, ids),
         summary=story.summary,

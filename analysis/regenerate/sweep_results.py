@@ -30,9 +30,14 @@ def _cell(value):
 
 
 def _flatten(facts: dict, prefix: str = "facts.") -> dict:
-    """``{"pooled": {"NOR": [27.1, 30.6]}}`` -> ``{"facts.pooled.NOR": "[27.1, 30.6]"}``."""
+    """``{"pooled": {"NOR": [27.1, 30.6]}}`` -> ``{"facts.pooled.NOR": "[27.1, 30.6]"}``.
+
+    ``derivations`` (how each cell of the chart's table was computed) stay in the run's JSON: they are no fact.
+    """
     flat = {}
     for key, value in facts.items():
+        if key == "derivations" and prefix == "facts.":
+            continue
         if isinstance(value, dict):
             flat.update(_flatten(value, f"{prefix}{key}."))
         else:

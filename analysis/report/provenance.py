@@ -3,8 +3,8 @@
 An id is a row of one of four tables: a figure transcribed from a report
 (``figures.csv``: its passage, quoted verbatim, and where it stands), a
 statement (``statements.csv``, the same), a row of UNODC's GLOTIP workbook
-(``glotip.csv``: the file, sheet and row it was read from, and the value as
-written there) or a line of a World Bank file (``world_bank.csv``). Every id
+(``glotip.csv``: the file, sheet and row it was read from, and its cells under
+the workbook's column names) or a line of a World Bank file (``world_bank.csv``). Every id
 begins with the id of its source, which is how an id that is not in the data
 is told from a word such as ``total`` in an id column.
 """
@@ -15,8 +15,12 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..data import glotip
 from .inputs import read_csv
 
+#: The cells of a GLOTIP row a reader reads, under the workbook's column names, in the workbook's order.
+_GLOTIP_NAMED = [(name, name.lower()) for name in glotip.COLUMNS if name.lower() in glotip.CELLS] + [
+    ("txtVALUE", "value_as_written")]
 #: The tables ids can name, with the file they are in, by kind.
 TABLES = {"figure": "processed/figures.csv", "statement": "processed/statements.csv",
           "glotip": "processed/glotip.csv", "world_bank": "processed/world_bank.csv"}
@@ -42,6 +46,14 @@ def _period(row: dict) -> str:
     return start if start == end else f"{start}-{end}"
 
 
+def glotip_cells(row: dict) -> list[tuple[str, str]]:
+    """A GLOTIP row's cells as the workbook has them, each under its column name ("Dimension", "txtVALUE").
+
+    Its passage: "Norway; ...; Total; Total; Total; Total; 2010; 127" would not say which "Total" is which dimension.
+    """
+    return [(name, row[cell]) for name, cell in _GLOTIP_NAMED]
+
+
 def _card(kind: str, row: dict, source: dict) -> Card:
     """The card of one row of ``kind``."""
     if kind == "figure":
@@ -58,8 +70,7 @@ def _card(kind: str, row: dict, source: dict) -> Card:
                 f"sex {row['sex']}, age {row['age']}")
         locator = f"file {row['file']}, sheet {row['sheet']}, row {row['row']}"
         return Card(row["id"], kind, what, row["value_as_written"], row["source_id"], source, locator,
-                    f"{row['country']}; {row['indicator']}; {row['dimension']}; {row['category']}; {row['sex']}; "
-                    f"{row['age']}; {row['year']}; {row['value_as_written']}", source["url"])
+                    "; ".join(f"{name}: {cell}" for name, cell in glotip_cells(row)), source["url"])
     what = f"{row['iso3']}, {row['year']}: {row['indicator'].replace('_', ' ')} ({row['unit']})"
     return Card(row["id"], kind, what, row["value_as_written"], row["source_id"], source,
                 f"file {source['file']}, line {row['line']}", row["value_as_written"], source["url"])
