@@ -145,9 +145,11 @@ class PublishedChart(pytest.Item):
     """The chart files nbval's run of a notebook wrote are the ones committed in figures/."""
 
     def runtest(self):
-        """Compare the four chart files; one AssertionError naming every file that differs and how."""
+        """Compare every file of the chart; one AssertionError naming every file that differs and how."""
+        from analysis.report.inputs import FORMATS
+
         written, name = Path(os.environ[FIGURES_DIR_ENV]), self.path.stem
-        problems = [problem for ext in ("csv", "json", "svg", "png")
+        problems = [problem for ext in FORMATS
                     if (problem := _differs(written / f"{name}.{ext}", config.FIGURES / f"{name}.{ext}"))]
         if problems:
             raise AssertionError("; ".join(problems) + ": run tip-norway refresh and commit figures/ with the notebook")

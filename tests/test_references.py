@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from analysis import config
+from analysis.report.inputs import FORMATS
 
 #: A path of the package in backticks, up to the closing backtick or the parenthesis of a call.
 DOTTED = re.compile(r"`~?(analysis(?:\.\w+)+)[`(]")
@@ -81,7 +82,7 @@ def test_every_dotted_path_in_backticks_resolves():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_each_notebook_names_the_files_its_chart_writes(path):
-    named = re.findall(r"\*\*Writes\*\* `figures/([\w]+)\.\{([a-z,]+)\}`", _markdown(path))
-    written = sorted(p.suffix[1:] for p in config.FIGURES.glob(f"{path.stem}.*"))
-    assert written == ["csv", "json", "png", "svg"]
+    named = re.findall(r"\*\*Writes\*\* `figures/([\w]+)\.\{([a-z.,]+)\}`", _markdown(path))
+    written = sorted(p.name.removeprefix(f"{path.stem}.") for p in config.FIGURES.glob(f"{path.stem}.*"))
+    assert written == sorted(FORMATS)
     assert [(name, sorted(extensions.split(","))) for name, extensions in named] == [(path.stem, written)]

@@ -24,7 +24,7 @@ from ..steps import StepError, step
 
 #: The files each chart writes beside it, in the order the downloads list them.
 FORMATS = {"csv": "CSV, the data plotted", "json": "JSON, the facts stated", "png": "PNG image",
-           "svg": "SVG image"}
+           "narrow.png": "PNG image for narrow screens", "svg": "SVG image"}
 
 
 class ReportError(Exception):
@@ -99,7 +99,7 @@ def _words(notebook, name: str, notebooks: Path, problems: list[str]) -> tuple[s
 
 
 def _chart_files(name: str, entry: PublishedEntry, figures: Path, problems: list[str]) -> dict[str, Path]:
-    """The four files of ``name``'s chart, by suffix; a problem added for each missing or changed since published."""
+    """The files of ``name``'s chart (:data:`FORMATS`), by suffix; a problem added for each missing or changed."""
     rerun = f"run `tip-norway run --force {name[:2]}`"
     files = {}
     for suffix in FORMATS:

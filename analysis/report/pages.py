@@ -18,9 +18,10 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from .. import config
+from ..data.citation import data_date
 from ..data.flags import FLAG_CODES
-from . import dataset
-from .inputs import FORMATS, Analysis, ReportError, read_csv
+from . import chart_package, dataset, registers, releases, sqlite_charts, words_pages
+from .inputs import FORMATS, Analysis, ReportError
 from .provenance import Provenance
 from .tables import other_figures, read_tables
 
@@ -29,6 +30,8 @@ CITATION = config.ROOT / "CITATION.cff"
 DATA_ZIP = "data/tip-norway-data.zip"
 DATA_SQLITE = "data/tip-norway.sqlite"
 _THUMBNAIL = (480, 300)
+#: How the drawing of a chart made for a narrow screen is named, beside the chart: ``NAME.narrow.png``.
+NARROW = ".narrow.png"
 
 
 #: CommonMark with tables, raw HTML turned off (shown as text): one parser for every page.
@@ -96,8 +99,7 @@ def citation(data_dir: Path, base_url: str) -> Citation:
     """How to cite the site built for ``base_url``: from CITATION.cff, dated by the latest day a source was read."""
     cff = yaml.safe_load(CITATION.read_text(encoding="utf-8"))
     authors = "; ".join(a.get("name") or f"{a['family-names']}, {a['given-names']}" for a in cff["authors"])
-    accessed = [row["date_accessed"] for row in read_csv(Path(data_dir) / "raw" / "sources.csv")]
-    return Citation(cff["title"], authors, cff["version"], max(accessed), base_url)
+    return Citation(cff["title"], authors, cff["version"], data_date(data_dir), base_url)
 
 
 def _thumbnail(png: Path, target: Path) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -111,6 +113,14 @@ def _thumbnail(png: Path, target: Path) -> tuple[tuple[int, int], tuple[int, int
         return full, image.size
 
 
+def _size(png: Path) -> tuple[int, int]:
+    """The width and height of an image, in pixels."""
+    from PIL import Image
+
+    with Image.open(png) as image:
+        return image.size
+
+
 def analysis_pages(analyses: list[Analysis], provenance: Provenance, stage: Path, render) -> None:
     """Each analysis's page, its chart's files and thumbnail, and the index of analyses, rendered into ``stage``.
 
@@ -120,7 +130,7 @@ def analysis_pages(analyses: list[Analysis], provenance: Provenance, stage: Path
     problems: list[str] = []
     pages = []
     for analysis in analyses:
-        tables = read_tables(analysis.name, analysis.files["csv"], provenance, problems)
+        tables = read_tables(analysis.name, analysis.files["csv"], provenance, problems, analysis.facts)
         unknown = [i for i in analysis.facts["figure_ids"] if i not in provenance]
         problems.extend(f"{analysis.name}: {config.display(analysis.files['json'])} names figure id '{i}', which is "
                         "not in the data" for i in unknown)
@@ -138,20 +148,29 @@ def analysis_pages(analyses: list[Analysis], provenance: Provenance, stage: Path
         for path in analysis.files.values():
             shutil.copyfile(path, stage / "figures" / path.name)
         image, thumb = _thumbnail(analysis.files["png"], stage / "thumbs" / f"{analysis.name}.png")
+        narrow = next(({"src": f"figures/{p.name}", "size": _size(p)} for p in analysis.files.values()
+                       if p.name.endswith(NARROW)), None)
         others = [provenance.card(i) for i in other_figures(analysis.facts["figure_ids"], tables)]
-        downloads = [{"href": f"figures/{p.name}", "label": FORMATS[suffix], "format": suffix.upper(),
+        downloads = [{"href": f"figures/{p.name}", "label": FORMATS[suffix], "format": suffix.rsplit(".", 1)[-1].upper(),
                       "size": size(p)} for suffix, p in analysis.files.items()]
         neighbours = {"previous": pages[index - 1][0] if index else None,
                       "next": pages[index + 1][0] if index + 1 < len(pages) else None}
         flagged = any(column.endswith("_flags") for table in tables for column in table.columns)
         render("analysis.html", analysis.page, analysis=analysis, tables=tables, others=others,
-               downloads=downloads, image=image, flag_codes=FLAG_CODES if flagged else {}, **neighbours)
+               downloads=downloads, image=image, narrow=narrow, flag_codes=FLAG_CODES if flagged else {},
+               **neighbours)
         listed.append({"analysis": analysis, "thumb": thumb, "question": analysis.question})
+    chart_package.write(stage / "figures", [stage / "figures" / a.files["csv"].name for a in analyses], CITATION)
     render("index.html", "index.html", listed=listed)
 
 
-def data_pages(data_dir: Path, stage: Path, render, provenance: Provenance) -> None:
-    """The data page with the curated tables and their downloads, the sources page and the quality flags page."""
+def data_pages(data_dir: Path, stage: Path, render, provenance: Provenance, analyses: list[Analysis],
+               cite: Citation) -> None:
+    """The data page with the curated tables and their downloads, the sources, quality, methods, glossary and changes.
+
+    The SQLite download holds the published charts' CSVs too; the sources page links each figure to where the
+    analysis pages show it.
+    """
     (stage / "data").mkdir(exist_ok=True)
     resources = dataset.resources(data_dir)
     for resource in resources:
@@ -159,17 +178,16 @@ def data_pages(data_dir: Path, stage: Path, render, provenance: Provenance) -> N
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(Path(data_dir) / resource["path"], target)
     shutil.copyfile(Path(data_dir) / "datapackage.json", stage / "data" / "datapackage.json")
-    dataset.write_zip(data_dir, stage / DATA_ZIP)
-    counts = dataset.write_sqlite(data_dir, stage / DATA_SQLITE)
-    render("data.html", "data.html", package=dataset.descriptor(data_dir), resources=resources, counts=counts,
+    package = dataset.descriptor(data_dir)
+    counts = dataset.write_sqlite(data_dir, stage / DATA_SQLITE, [a.files["csv"] for a in analyses])
+    dataset.write_zip(data_dir, stage / DATA_ZIP, words_pages.zip_extras(package, counts, cite, CITATION))
+    render("data.html", "data.html", package=package, resources=resources, counts=counts,
+           charts=[(a, sqlite_charts.table_name(a.files["csv"])) for a in analyses],
            zip={"href": DATA_ZIP, "size": size(stage / DATA_ZIP)},
            sqlite={"href": DATA_SQLITE, "size": size(stage / DATA_SQLITE)},
-           sizes={r["path"]: size(stage / "data" / r["path"]) for r in resources})
-    render("sources.html", "sources.html", sources=list(provenance.sources.values()),
-           used=provenance.per_source("figure"))
-    flags_path = Path(data_dir) / "processed" / "glotip_flags.csv"
-    flags = read_csv(flags_path) if flags_path.is_file() else []
-    by_check: dict[str, list] = {}
-    for flag in flags:
-        by_check.setdefault(flag["check"], []).append({**flag, "card": provenance.card(flag["id"])})
-    render("quality.html", "quality.html", by_check=by_check)
+           sizes={r["path"]: size(stage / "data" / r["path"]) for r in resources},
+           refresh=releases.refresh_sentence(), glossary=words_pages.glossary_anchors(package, data_dir))
+    places = registers.shown_at(analyses, provenance)
+    render("sources.html", "sources.html", groups=registers.by_producer(data_dir, provenance, places))
+    render("quality.html", "quality.html", **registers.quality(data_dir))
+    words_pages.render_all(render, package, data_dir, CITATION)

@@ -44,6 +44,7 @@ from . import dataset
 from .inputs import Analysis, read_published
 from .pages import CITATION, DATA_SQLITE, HERE, Citation, analysis_pages, citation, data_pages, environment
 from .provenance import Provenance
+from .words_pages import INPUTS
 
 #: The record of what a build read, kept in the site: an unchanged record means nothing to redo.
 RECORD = SiteRecord.NAME
@@ -55,7 +56,7 @@ def _inputs(analyses: list[Analysis], output: Path, data_dir: Path, base_url: st
     The chart files are not hashed again: :func:`.inputs.read_published` found each equal to the digest the
     published record holds, and the record is hashed here.
     """
-    files = [Path(output) / config.PUBLISHED_RECORD, CITATION, Path(data_dir) / "datapackage.json",
+    files = [Path(output) / config.PUBLISHED_RECORD, CITATION, *INPUTS, Path(data_dir) / "datapackage.json",
              *(Path(data_dir) / r["path"] for r in dataset.resources(data_dir)),
              *(a.executed for a in analyses),
              *sorted(p for p in HERE.rglob("*") if p.is_file() and "__pycache__" not in p.parts)]
@@ -79,7 +80,8 @@ def _write_all(analyses: list[Analysis], data_dir: Path, stage: Path, cite: Cita
     env = environment()
     written: list[str] = []
     nav = [("index.html", "Analyses"), ("data.html", "Data"), ("sources.html", "Sources"),
-           ("quality.html", "Quality flags")]
+           ("quality.html", "Quality flags"), ("methods.html", "Methods"), ("glossary.html", "Glossary"),
+           ("changelog.html", "Changes")]
 
     def render(template: str, page: str, **values) -> None:
         html = env.get_template(template).render(page=page, nav=nav, cite=cite, **values)
@@ -88,7 +90,7 @@ def _write_all(analyses: list[Analysis], data_dir: Path, stage: Path, cite: Cita
 
     provenance = Provenance(data_dir)
     analysis_pages(analyses, provenance, stage, render)
-    data_pages(data_dir, stage, render, provenance)
+    data_pages(data_dir, stage, render, provenance, analyses, cite)
     shutil.copyfile(HERE / "static" / "style.css", stage / "style.css")
     shutil.copyfile(CITATION, stage / "CITATION.cff")
     (stage / ".nojekyll").write_bytes(b"")

@@ -1,11 +1,14 @@
-"""A chart's CSV as the tables of its page: one per panel, each number one click from where it comes from.
+"""A chart's CSV as the tables of its page, for people: one per panel, each number one click from where it comes from.
 
-The CSV is shown as written (no number is formatted again), split by its
-``panel`` column where it has one, with the columns empty in a panel left
-out. A row's ids (in the columns ``id``, ``ids``, ``*_id``, ``*_ids`` and
-``id_*``) are looked up in the curated data; every number of the row links to
-the row's entry in the page's provenance section, which shows the passage of
-each of those ids.
+The CSV is split by its ``panel`` column where it has one, with the columns empty in a panel left out. Each value is
+formatted by its column's kind in the chart-column dictionary (:mod:`.columns`): counts with thousands separators,
+shares as percentages, the two ends of an interval or a range as one value ("23-168"), money in whole kroner,
+"yes"/"no". The columns that carry the finding come first (the dictionary's ``first``; the first column is the row's
+key), and a column that repeats an earlier one value for value is shown once. The ids a row
+names (in the columns ``id``, ``ids``, ``*_id``, ``*_ids`` and ``id_*``) are not shown: they are looked up in the
+curated data, and the row's key and every number of it link to the row's entry in the page's provenance section,
+which shows the passage of each of them. A computed cell carries its derivation (:mod:`.derivations`). The raw CSV
+stays one click away, as the page's download.
 """
 
 from __future__ import annotations
@@ -16,27 +19,38 @@ from decimal import Decimal
 from pathlib import Path
 
 from .. import config
+from . import columns as dictionary
+from .derivations import cells as derived_cells
 from .inputs import read_csv
 from .provenance import Card, Provenance
 
 _ID_COLUMN = re.compile(r"^(ids?|.+_ids?|id_.+)$")
 _NUMBER = re.compile(r"\d")
 _SCIENTIFIC = re.compile(r"^-?\d+(\.\d+)?e[+-]\d+$")
+_LOWER_END = re.compile(r"^The lower end of ")
+#: A column whose longest value has more characters than this is wrapped rather than shown on one line.
+LONG = 40
 
 
 @dataclass(frozen=True)
 class Cell:
-    """One cell: its text as written and where it links (a row's provenance, a source, or nowhere)."""
+    """One cell: its text as the CSV writes it, as a reader reads it, where it links, and how it was computed."""
 
     text: str
     href: str = ""
+    display: str | None = None
+    derivation: dict | None = None
+    column: str = ""
 
     @property
     def shown(self) -> str:
-        """The text as a reader reads it: ``2.5e+06`` in plain digits, ``2500000``; everything else as written.
+        """The text as a reader reads it: the formatted value, else the text as written.
 
-        The CSV writes numbers of more than six digits in scientific notation; the value shown is the same.
+        A column the dictionary does not declare shows a number in scientific notation (``2.5e+06``) in plain digits
+        (``2500000``).
         """
+        if self.display is not None:
+            return self.display
         if _SCIENTIFIC.match(self.text):
             return format(Decimal(self.text), "f")
         return self.text
@@ -53,12 +67,35 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Heading:
+    """A column as a table shows it: its CSV columns, heading, description, unit, and whether it is a number.
+
+    The first CSV column holds its value, or the lower end of its interval (the upper end follows). A column whose
+    text is long (over :data:`LONG` characters) is wrapped.
+    """
+
+    names: list[str]
+    text: str
+    description: str = ""
+    numeric: bool = False
+    long: bool = False
+    unit: str = ""
+
+
+@dataclass(frozen=True)
 class Table:
-    """One panel of a chart's CSV."""
+    """One panel of a chart's CSV: the CSV's columns it has values in, the columns shown, and its rows."""
 
     panel: str
     columns: list[str]
     rows: list[Row]
+    headings: list[Heading] = field(default_factory=list)
+
+    @property
+    def derived(self) -> list[tuple[Row, Heading, Cell]]:
+        """Each computed cell with its row and column, in the order of the table: what the page says below it."""
+        return [(row, heading, cell) for row in self.rows
+                for heading, cell in zip(self.headings, row.cells, strict=True) if cell.derivation]
 
 
 def is_id_column(name: str) -> bool:
@@ -86,39 +123,102 @@ def _row_ids(name: str, csv_path: Path, line: int, row: dict, columns: list[str]
     return list(dict.fromkeys(ids))
 
 
-def _cells(row: dict, columns: list[str], href: str, provenance: Provenance) -> list[Cell]:
-    """One row's cells: a source's id links to the register, an id or a number to the row's cards (``href``)."""
+def _display(chart: dictionary.Chart, column: str, row: dict) -> str | None:
+    """The value of ``column`` in ``row`` as shown: with its upper end, for the lower end of an interval."""
+    declared = chart.columns.get(column)
+    if declared is None:
+        return None
+    if declared.upper:
+        upper = chart.columns.get(declared.upper)
+        high = upper.shown(row[declared.upper]) if upper else row[declared.upper]
+        return dictionary.interval(declared.shown(row[column]), high)
+    return declared.shown(row[column])
+
+
+def _both_ends(description: str) -> str:
+    """The description of an interval's lower end, said of the whole interval (both ends shown as one value).
+
+    "The lower end of the ratio's 95% interval." is "The ratio's 95% interval."
+    """
+    whole = _LOWER_END.sub("", description).replace(" (lower end)", "")
+    return whole[:1].upper() + whole[1:]
+
+
+def _layout(chart: dictionary.Chart, present: list[str], members: list[dict]) -> list[Heading]:
+    """The columns a panel shows, in order: the dictionary's first ones, then the rest in the CSV's order.
+
+    Ids, the upper ends of intervals (shown with their lower end) and the panel are left out, and a column whose every
+    value is shown as an earlier column's is shown once (its heading said in the description of the one kept).
+    """
+    uppers = {c.upper for c in chart.columns.values() if c.upper}
+    shown = [c for c in present if c != "panel" and not is_id_column(c) and c not in uppers
+             and getattr(chart.columns.get(c), "kind", "") not in dictionary.HIDDEN_KINDS]
+    ordered = [c for c in chart.first if c in shown] + [c for c in shown if c not in chart.first]
+    headings: list[Heading] = []
+    seen: dict[tuple, int] = {}
+    for column in ordered:
+        declared = chart.columns.get(column)
+        values = tuple(_display(chart, column, row) or row[column] for row in members)
+        text = declared.heading if declared else column.replace("_", " ")
+        if values in seen:
+            kept = headings[seen[values]]
+            also = f"{kept.description} The same in every row: {text}.".strip()
+            headings[seen[values]] = Heading([*kept.names, column], kept.text, also, kept.numeric, kept.long,
+                                             kept.unit)
+            continue
+        seen[values] = len(headings)
+        numeric = declared is not None and declared.kind in dictionary.NUMBERS
+        long = not numeric and max(map(len, values), default=0) > LONG
+        names = [column, declared.upper] if declared is not None and declared.upper else [column]
+        description = (_both_ends(declared.description) if len(names) == 2 else declared.description) if declared \
+            else ""
+        headings.append(Heading(names, text, description, numeric, long, declared.unit if declared else ""))
+    return headings
+
+
+def _cells(row: dict, index: int, headings: list[Heading], href: str, chart: dictionary.Chart,
+           provenance: Provenance, derived: dict) -> list[Cell]:
+    """One row's cells: a source's id links to the register; the key and each number to the row's cards (``href``)."""
     cells = []
-    for column in columns:
-        value = row[column]
+    for position, heading in enumerate(headings):
+        column = heading.names[0]
+        value, display = row[column], _display(chart, column, row)
+        derivation = derived.get((index, column))
         if column == "source_id" and value in provenance.sources:
-            cells.append(Cell(value, f"sources.html#source-{value}"))
-        elif is_id_column(column) or _NUMBER.search(value):
-            cells.append(Cell(value, href))
+            cells.append(Cell(value, f"sources.html#source-{value}", display, column=column))
+        elif position == 0 or (heading.numeric if column in chart.columns else _NUMBER.search(value)):
+            cells.append(Cell(value, href, display, derivation, column))
         else:
-            cells.append(Cell(value))
+            cells.append(Cell(value, "", display, derivation, column))
     return cells
 
 
-def read_tables(name: str, csv_path: Path, provenance: Provenance, problems: list[str]) -> list[Table]:
-    """The tables of ``name``'s chart; an id not in the data is added to ``problems``, naming its row and column."""
+def read_tables(name: str, csv_path: Path, provenance: Provenance, problems: list[str],
+                facts: dict | None = None) -> list[Table]:
+    """The tables of ``name``'s chart; an id not in the data is added to ``problems``, naming its row and column.
+
+    ``facts`` are the chart's JSON, whose ``derivations`` say how each computed cell was computed.
+    """
     rows = read_csv(csv_path)
-    panels: dict[str, list[tuple[int, dict]]] = {}
-    for number, row in enumerate(rows, start=2):  # the line of the file, after the header
-        panels.setdefault(row.get("panel", ""), []).append((number, row))
+    header = list(rows[0]) if rows else []
+    chart = dictionary.chart(name, header)
+    derived = derived_cells(facts or {}, rows, provenance)
+    panels: dict[str, list[tuple[int, int, dict]]] = {}
+    for index, row in enumerate(rows):
+        panels.setdefault(row.get("panel", ""), []).append((index, index + 2, row))  # its line, after the header
     tables = []
     for panel, members in panels.items():
-        columns = [c for c in (rows[0] if rows else {}) if c != "panel" and any(r[c] for _, r in members)]
+        present = [c for c in header if c != "panel" and any(r[c] for _, _, r in members)]
+        headings = _layout(chart, present, [row for _, _, row in members])
         prefix = f"{panel or 'table'}".replace("_", "-")
         shown = []
-        for index, (line, row) in enumerate(members, start=1):
-            ids = _row_ids(name, csv_path, line, row, columns, provenance, problems)
-            anchor = f"{prefix}-row-{index}"
-            cells = _cells(row, columns, f"#{anchor}" if ids else "", provenance)
-            described = [c for c in columns if row[c] and c != "source_id" and not is_id_column(c)][:2]
-            label = ", ".join(f"{c.replace('_', ' ')} {row[c]}" for c in described)
-            shown.append(Row(anchor, label, cells, [provenance.card(i) for i in ids]))
-        tables.append(Table(panel, columns, shown))
+        for number, (index, line, row) in enumerate(members, start=1):
+            ids = _row_ids(name, csv_path, line, row, present, provenance, problems)
+            anchor = f"{prefix}-row-{number}"
+            cells = _cells(row, index, headings, f"#{anchor}" if ids else "", chart, provenance, derived)
+            described = [f"{h.text} {c.shown}" for h, c in zip(headings, cells, strict=True) if c.text][:2]
+            shown.append(Row(anchor, ", ".join(described), cells, [provenance.card(i) for i in ids]))
+        tables.append(Table(panel, present, shown, headings))
     return tables
 
 

@@ -22,6 +22,7 @@ from tiny_notebooks import KERNEL, RATE, RATE_PARAMS, TINY, cli, latest, write_n
 from analysis import config
 from analysis.regenerate.cli import main
 from analysis.regenerate.manifest import RunRecord, sha256
+from analysis.report.inputs import FORMATS
 
 __all__ = ["KERNEL", "RATE", "RATE_PARAMS", "TINY", "cli", "latest", "write_notebook"]  # what other modules import
 
@@ -66,9 +67,10 @@ def test_runs_with_non_default_parameters(tmp_path):
     assert "data/processed/figures.csv" in manifest["inputs"]
     assert manifest["inputs"]["uv.lock"] == sha256(config.ROOT / "uv.lock")  # the environment's lock
     assert manifest["versions"]["pandas"].startswith("3.")
-    # only the charts of the notebooks run were written
-    # PNG, SVG, CSV, JSON
-    assert sorted(p.name[:3] for p in figures.iterdir()) == ["01_"] * 4 + ["03_"] * 4 + ["04_"] * 4
+    # only the charts of the notebooks run were written, each with every file of a chart
+    assert sorted(p.name for p in figures.iterdir()) == sorted(
+        f"{name}.{kind}" for name in ("01_conviction_gap", "03_funding_per_victim", "04_victim_protection")
+        for kind in FORMATS)
 
 
 # --- published and exploratory runs ------------------------------------------------------

@@ -27,6 +27,41 @@ TARGETS_SHOWN = 4
 WINDOWS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 #: The width by which a page overflows its window.
 JS_OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
+#: The first screen a reader sees of an analysis page, in CSS pixels: a laptop's (the main points and the top of the
+#: chart in it) and a phone's (the main points in it).
+FIRST_SCREENS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+#: How many Tab presses may pass before every skip link of a page's tables has had the focus.
+SKIP_TABS = 200
+#: The layout of a page at the top: the page body's sideways scroll, and where the main points end and the chart
+#: begins (null where the page has none).
+JS_LAYOUT = """() => {
+    const points = document.querySelector(".main-points"), chart = document.querySelector("figure img");
+    return {scroll: document.scrollingElement.scrollWidth - window.innerWidth, height: window.innerHeight,
+            points_bottom: points && points.getBoundingClientRect().bottom + window.scrollY,
+            chart_top: chart && chart.getBoundingClientRect().top + window.scrollY};
+}"""
+#: A long table opened and scrolled down and sideways inside its region: how far its header row and the key cell of
+#: a row in view stand from the region's top and left edges (0 when they stay in view), and how far it scrolled.
+JS_STICKY = """() => {
+    document.querySelector("details.long-table").open = true;
+    const region = document.querySelector(".table-region");
+    region.scrollTop = 400;
+    region.scrollLeft = 300;
+    const box = region.getBoundingClientRect(), head = region.querySelector("thead th").getBoundingClientRect();
+    const key = [...region.querySelectorAll("tbody th")].map(th => th.getBoundingClientRect())
+        .find(r => r.top > head.bottom && r.bottom < box.bottom);
+    return {scrolled: [region.scrollTop, region.scrollLeft], header_top: head.top - box.top,
+            key_left: key ? key.left - box.left : null};
+}"""
+#: The skip links of a page's tables: each one's target.
+JS_SKIPS = "() => [...document.querySelectorAll('.skip-table a')].map(a => a.getAttribute('href'))"
+#: The link address of the element that has the focus, as written (null when it has none).
+JS_HREF = "document.activeElement.getAttribute('href')"
+#: Whether the focus is on the element ``target`` names or after it in the page (after the table it skips).
+JS_FOCUS_AFTER = """(target) => {
+    const e = document.activeElement, t = document.getElementById(target.slice(1));
+    return !!t && (e === t || !!(t.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING));
+}"""
 
 #: What a page shows, read in the page once it has loaded.
 JS_RECORD = """() => {
@@ -128,3 +163,25 @@ def tab_through(page, url: str, wanted: set[str]) -> tuple[list[dict], str, dict
     hash_after_skip = page.evaluate("location.hash")
     page.keyboard.press("Tab")
     return stops, hash_after_skip, page.evaluate(JS_FOCUSED)
+
+
+def skip_tables(page, url: str) -> tuple[list[str], dict[str, bool]]:
+    """What the keyboard does with the skip links of ``url``'s tables.
+
+    Tab from the top until every skip link had the focus (or SKIP_TABS presses); on each, Enter and one more Tab:
+    {its target: whether that Tab went past the table, to or after the target}. Also the page's skip links.
+    """
+    page.goto(url, wait_until="load")
+    wanted = page.evaluate(JS_SKIPS)
+    followed: dict[str, bool] = {}
+    for _ in range(SKIP_TABS):
+        if len(followed) == len(wanted):
+            break
+        page.keyboard.press("Tab")
+        href = page.evaluate(JS_HREF)
+        while href in wanted and href not in followed:  # the Tab after a skip may land on the next table's
+            page.keyboard.press("Enter")
+            page.keyboard.press("Tab")
+            followed[href] = page.evaluate(JS_FOCUS_AFTER, href)
+            href = page.evaluate(JS_HREF)
+    return wanted, followed

@@ -25,6 +25,7 @@ import yaml
 from analysis import config
 from analysis.regenerate.run import run
 from analysis.report import build
+from analysis.report.inputs import FORMATS
 from analysis.report.tables import Cell
 
 NAMES = sorted(p.stem for p in config.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
@@ -63,7 +64,8 @@ def test_the_published_run_is_one_the_runner_finds_up_to_date(run_copy):
 
 def test_the_site_has_an_index_a_page_per_analysis_and_the_data_pages(site):
     pages = sorted(p.name for p in site.glob("*.html"))
-    assert pages == sorted(["index.html", "data.html", "sources.html", "quality.html", *(f"{n}.html" for n in NAMES)])
+    assert pages == sorted(["index.html", "data.html", "sources.html", "quality.html", "methods.html", "glossary.html",
+                            "changelog.html", *(f"{n}.html" for n in NAMES)])
     assert (site / ".nojekyll").is_file() and (site / "CITATION.cff").read_bytes() == (config.ROOT / "CITATION.cff"
                                                                                         ).read_bytes()
     index = _text(site / "index.html")
@@ -85,7 +87,7 @@ def test_each_analysis_page_shows_its_finding_words_parameters_and_downloads(sit
             assert sentence.strip() in page, name
         for parameter in facts["parameters"]:
             assert f"<code>{parameter}</code>" in page, name
-        for suffix in ("csv", "json", "png", "svg"):
+        for suffix in FORMATS:
             assert f'href="figures/{name}.{suffix}" download' in page, name
             assert (site / "figures" / f"{name}.{suffix}").read_bytes() == (
                 published["figures"] / f"{name}.{suffix}").read_bytes()
@@ -128,7 +130,8 @@ def test_the_data_pages_list_every_table_column_source_and_flag(site):
         assert f'id="source-{row["source_id"]}"' in sources and row["url"] in sources
     quality = _text(site / "quality.html")
     for flag in _rows(config.PROCESSED / "glotip_flags.csv"):
-        assert f"<code>{flag['id']}</code>" in quality and flag["reason"] in quality
+        reason = flag["reason"].removeprefix("Found by the check, not yet examined against another source: ")
+        assert f"<code>{flag['id']}</code>" in quality and reason in quality  # the opening words once, above the rows
 
 
 def test_the_dataset_downloads_hold_every_table_as_written(site):
@@ -221,8 +224,8 @@ def test_whole_amounts_are_written_and_shown_in_plain_digits(site, published):
     rows = _rows(published["figures"] / "03_funding_per_victim.csv")
     assert not [row["nok"] for row in rows if "e" in row["nok"]]  # the writer gives whole numbers as integers
     page = _text(site / "03_funding_per_victim.html")
-    for row in rows:
-        assert f">{row['nok']}<" in page
+    for row in rows:  # shown with thousands separators: 2,500,000
+        assert f">{int(row['nok']):,}<" in page
     # a number in scientific notation, should a CSV hold one, is shown in plain digits
     assert Cell("2.5e+06").shown == "2500000" and Cell("12.5").shown == "12.5"
 

@@ -110,6 +110,6 @@ def test_without_a_published_run_the_build_says_to_run_first(tmp_path, capsys):
 def test_the_command_line_builds_then_finds_the_site_up_to_date(run_copy, tmp_path, capsys):
     site = tmp_path / "site"
     assert _report(run_copy, site) == 0
-    assert re.fullmatch(r"built .*site: 16 pages, \d+ files, [\d.]+ MB, in [\d.]+ s\n", capsys.readouterr().err)
+    assert re.fullmatch(r"built .*site: 19 pages, \d+ files, [\d.]+ MB, in [\d.]+ s\n", capsys.readouterr().err)
     assert _report(run_copy, site) == 0
     assert "is up to date" in capsys.readouterr().err

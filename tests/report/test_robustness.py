@@ -150,7 +150,7 @@ def test_a_damaged_site_record_only_makes_the_site_be_built_again(published, sit
     record.write_bytes({"truncated": record.read_bytes()[:100], "a list": b"[]",
                         "not UTF-8": b"\xff\xfe"}[damage])
     assert _report(published, kept) == 0  # the run the session's site was built from, only read
-    assert capsys.readouterr().err.startswith(f"built {kept}: 16 pages")
+    assert capsys.readouterr().err.startswith(f"built {kept}: 19 pages")
     assert _tree(kept) == before  # the same site, its record whole again
     assert _report(published, kept) == 0
     assert capsys.readouterr().err == f"{kept} is up to date: nothing it is built from has changed\n"

@@ -7,10 +7,13 @@ analysis, and the index, data, sources and quality pages), so one headless Chrom
 as in tests/integration/test_jupyterlab.py) visits one page of each template in a desktop window and in a phone's
 (``visits``, module scope) and records what it requests, its console errors, axe-core's violations, whether its
 images, chart and downloads are shown, and a full-page screenshot (into a temporary folder and, when
-$TIP_NORWAY_SCREENSHOTS names a folder, there too). Two more tests drive an analysis page with the keyboard and
-measure the width of every page at both sizes. What the HTML alone shows (links, anchors, headings, downloads, no
-script) is checked without a browser, on every page, in test_site_pages.py and test_site_links.py; the plumbing (the
-windows, the JavaScript read in a page, a visit) is in report_browser.py.
+$TIP_NORWAY_SCREENSHOTS names a folder, there too). Four more tests drive an analysis page with the keyboard (its
+downloads, and the skip link before each table, there and on the page with the longest table), scroll the longest
+table (its header and key column stay in view) and measure every page at both sizes: no sideways scroll of the page
+body, and an analysis page's main points (at a laptop's size, the top of its chart too) in its first screen. What
+the HTML alone shows (links, anchors, headings, downloads, no script) is checked without a browser, on every page, in
+test_site_pages.py and test_site_links.py; the plumbing (the windows, the JavaScript read in a page, a visit) is in
+report_browser.py.
 
 Needs Playwright and axe-playwright-python (the ``test`` extra; axe-core comes bundled, nothing is downloaded) and
 ``apt-get install chromium``; set $TIP_NORWAY_CHROMIUM to use another Chromium. Deselect with
@@ -30,9 +33,14 @@ from urllib.parse import urlsplit
 import browser_helpers as bh
 import pytest
 from report_browser import (
+    ANALYSIS_PAGE,
     BASE_PATH,
+    FIRST_SCREENS,
+    JS_LAYOUT,
     JS_OVERFLOW,
+    JS_STICKY,
     OPTIONAL,
+    SKIP_TABS,
     TABS,
     TIMEOUT_MS,
     WINDOWS,
@@ -40,11 +48,14 @@ from report_browser import (
     page_templates,
     report,
     shot_name,
+    skip_tables,
     tab_through,
     template_of,
     violations,
     visit,
 )
+
+from analysis.report.inputs import FORMATS
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +180,7 @@ def test_the_pages_visited_load_from_the_local_server_alone(server: str, visits:
 @pytest.mark.browser
 def test_the_pages_visited_show_their_images_chart_and_downloads(chosen: dict[str, str],
                                                                   visits: dict[tuple[str, str], dict]) -> None:
-    """In both windows every image loads, and the analysis page shows its chart and its four downloads.
+    """In both windows every image loads, and the analysis page shows its chart and a download of each of its files.
 
     Each download has its format and size shown beside it. What the HTML holds is checked on every page in
     test_site_pages.py; this is what a reader sees of it.
@@ -182,8 +193,8 @@ def test_the_pages_visited_show_their_images_chart_and_downloads(chosen: dict[st
             continue
         if not (record["chart"] and record["chart"]["loaded"] and record["chart"]["visible"]):
             problems.append(f"{name} ({window}): the chart is not shown: {record['chart']}")
-        if len(record["downloads"]) != 4:
-            problems.append(f"{name} ({window}): {len(record['downloads'])} downloads shown, expected 4")
+        if len(record["downloads"]) != len(FORMATS):
+            problems.append(f"{name} ({window}): {len(record['downloads'])} downloads shown, expected {len(FORMATS)}")
         problems += [f"{name} ({window}): the download or its format and size is hidden: {download}"
                      for download in record["downloads"] if not (download["visible"] and download["meta_visible"])]
     assert not problems, report(problems)
@@ -198,7 +209,7 @@ def test_the_keyboard_reaches_every_download(browser, server: str, chosen: dict[
     """
     name = chosen["analysis.html"]
     wanted = {download["url"] for download in visits[(name, "desktop")]["downloads"]}
-    assert len(wanted) == 4, visits[(name, "desktop")]["downloads"]
+    assert len(wanted) == len(FORMATS), visits[(name, "desktop")]["downloads"]
     context = browser.new_context(viewport=WINDOWS["desktop"])
     try:
         page = context.new_page()
@@ -215,11 +226,27 @@ def test_the_keyboard_reaches_every_download(browser, server: str, chosen: dict[
     assert after_skip["in_main"], f"{name}: after the skip link, Tab went to {after_skip}, outside <main>"
 
 
+def _first_screen(name: str, window: str, layout: dict) -> list[str]:
+    """What is wrong with the first screen of page ``name`` (JS_LAYOUT's ``layout``) in ``window``."""
+    problems = []
+    if layout["scroll"] > 0:
+        problems.append(f"{name}: the page body scrolls {layout['scroll']} px sideways ({window})")
+    if ANALYSIS_PAGE.fullmatch(name):
+        if layout["points_bottom"] is None or layout["points_bottom"] > layout["height"]:
+            problems.append(f"{name}: the main points end at {layout['points_bottom']} px, below the first screen "
+                            f"of {layout['height']} px ({window})")
+        if window == "desktop" and not layout["chart_top"] < layout["height"]:
+            problems.append(f"{name}: the chart begins at {layout['chart_top']} px, below the first screen ({window})")
+    return problems
+
+
 @pytest.mark.browser
 def test_every_page_fits_the_window_of_a_laptop_and_of_a_phone(browser, site: Path, server: str) -> None:
     """No page of the site is wider than the window, 1280 or 390 pixels wide: wide tables scroll in their own region.
 
-    Every page, not one per template: how wide a page renders depends on its tables.
+    Every page, not one per template: how wide a page renders depends on its tables. The page body does not scroll
+    sideways (``document.scrollingElement``), and an analysis page shows its main points in the first screen of a
+    phone (390 by 844) and of a laptop (1280 by 800), and at the laptop's the top of its chart too.
     """
     problems = []
     context = browser.new_context(viewport=WINDOWS["desktop"])
@@ -233,9 +260,55 @@ def test_every_page_fits_the_window_of_a_laptop_and_of_a_phone(browser, site: Pa
                 page.set_viewport_size(size)
                 if (overflow := page.evaluate(JS_OVERFLOW)) > 0:
                     problems.append(f"{name}: {overflow} px wider than a {size['width']} px window ({window})")
+                page.set_viewport_size(FIRST_SCREENS[window])
+                problems += _first_screen(name, window, page.evaluate(JS_LAYOUT))
     finally:
         context.close()
     assert not problems, report(problems)
+
+
+@pytest.mark.browser
+def test_the_keyboard_reaches_every_tables_skip_link_and_it_skips_the_table(browser, server: str,
+                                                                            chosen: dict[str, str]) -> None:
+    """On an analysis page and on the one with the longest table, Tab reaches the skip link before every table.
+
+    Enter on it and one more Tab put the focus past the table, at or after the link's target.
+    """
+    problems = []
+    context = browser.new_context(viewport=WINDOWS["phone"])
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        for name in sorted({chosen["analysis.html"], "12_nordic_comparison.html"}):
+            wanted, followed = skip_tables(page, server + name)
+            if not wanted:
+                problems.append(f"{name}: no skip link before its tables")
+            problems += [f"{name}: the skip link to {href} had no focus within {SKIP_TABS} Tab presses"
+                         for href in wanted if href not in followed]
+            problems += [f"{name}: after the skip link to {href}, Tab stayed before its target"
+                         for href, past in followed.items() if not past]
+    finally:
+        context.close()
+    assert not problems, report(problems)
+
+
+@pytest.mark.browser
+def test_a_long_tables_header_and_key_column_stay_in_view_as_it_scrolls(browser, server: str) -> None:
+    """On a phone, the longest table keeps its header row and each row's key cell in view as it scrolls.
+
+    12's table of 80 rows is opened and scrolled down and sideways in its region: the header row stays at the
+    region's top, the key cells at its left edge.
+    """
+    context = browser.new_context(viewport=WINDOWS["phone"])
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(server + "12_nordic_comparison.html", wait_until="load")
+        sticky = page.evaluate(JS_STICKY)
+    finally:
+        context.close()
+    assert sticky["scrolled"] == [400, 300], sticky  # the region did scroll both ways
+    assert abs(sticky["header_top"]) < 1 and sticky["key_left"] is not None and abs(sticky["key_left"]) < 2, sticky
 
 
 @pytest.mark.browser

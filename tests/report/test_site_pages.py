@@ -20,15 +20,20 @@ from pathlib import Path
 
 from report_html import Element, Page
 
+from analysis.report.inputs import FORMATS
+
 #: An analysis page: NN_topic.html.
 ANALYSIS_PAGE = re.compile(r"\d\d_\w+\.html")
 #: The pages besides the analyses.
-OTHER_PAGES = {"index.html", "data.html", "sources.html", "quality.html"}
+OTHER_PAGES = {"index.html", "data.html", "sources.html", "quality.html", "methods.html", "glossary.html",
+               "changelog.html"}
 #: The file types an analysis page offers for download, one link each.
-DOWNLOADS = ("csv", "json", "png", "svg")
+DOWNLOADS = tuple(FORMATS)
 #: A file size as a reader sees it ("833 bytes", "3.2 kB", "1.1 MB"), and the bytes of each unit.
 SIZE = re.compile(r"\b(\d+(?:\.\d+)?) ?(bytes|kB|MB)\b")
 UNIT = {"bytes": 1, "kB": 1000, "MB": 1_000_000}
+#: A chart CSV's column of ids of the curated data: not shown in the tables, the row links to their passages.
+ID_COLUMN = re.compile(r"^(ids?|.+_ids?|id_.+)$")
 
 
 def _report(problems: list[str]) -> str:
@@ -41,14 +46,14 @@ def _finding(figures: Path, page: str) -> str:
     return json.loads((figures / page.replace(".html", ".json")).read_text(encoding="utf-8"))["title"]
 
 
-def test_the_site_has_its_sixteen_pages(parsed: dict[str, Page], published: dict[str, Path]) -> None:
-    """The site has index, data, sources and quality pages and one page per published chart: sixteen in all."""
+def test_the_site_has_its_nineteen_pages(parsed: dict[str, Page], published: dict[str, Path]) -> None:
+    """The site has its seven pages of data and words and one page per published chart: nineteen in all."""
     charts = sorted(path.stem for path in published["figures"].glob("[0-9][0-9]_*.json"))
     assert len(charts) == 12, f"the published run has {len(charts)} charts, expected 12: {charts}"
     analyses = [page for page in parsed if ANALYSIS_PAGE.fullmatch(page)]
     assert set(parsed) - set(analyses) == OTHER_PAGES, sorted(parsed)
     assert [page.removesuffix(".html") for page in analyses] == charts
-    assert len(parsed) == 16, sorted(parsed)
+    assert len(parsed) == 19, sorted(parsed)
 
 
 def test_every_page_has_one_h1_a_language_a_title_and_closes_what_it_opens(parsed: dict[str, Page]) -> None:
@@ -133,10 +138,10 @@ def _check_chart(name: str, page: Page, site: Path, figures: Path) -> list[str]:
         problems.append(f"{name}: the figcaption {caption!r} names no source")
     lists = page.root.find_all("ul", "downloads")
     links = [link.attrs.get("href", "") for ul in lists for link in ul.find_all("a")]
-    if len(lists) != 1 or sorted(link.rsplit(".", 1)[-1] for link in links) != sorted(DOWNLOADS):
+    kinds = [link.removeprefix(f"figures/{stem}.") for link in links]
+    if len(lists) != 1 or sorted(kinds) != sorted(DOWNLOADS):
         return problems + [f"{name}: {len(lists)} download lists with {links}, expected one with {list(DOWNLOADS)}"]
-    for link in links:
-        kind = link.rsplit(".", 1)[-1]
+    for link, kind in zip(links, kinds, strict=True):
         if (site / link).read_bytes() != (figures / f"{stem}.{kind}").read_bytes():
             problems.append(f"{name}: {link} is not the published {stem}.{kind}")
     return problems
@@ -146,8 +151,8 @@ def test_every_analysis_page_shows_its_chart_and_its_downloads(site: Path, parse
                                                                  published: dict[str, Path]) -> None:
     """Each analysis page has one figure: its chart, with the finding as alt text and a caption naming the source.
 
-    The finding is the title in the published figures/NN_name.json. Its download list has four links, CSV, JSON,
-    PNG and SVG, each the published file byte for byte.
+    The finding is the title in the published figures/NN_name.json. Its download list has a link to each file of the
+    chart (:data:`~analysis.report.inputs.FORMATS`), each the published file byte for byte.
     """
     analyses = [name for name in parsed if ANALYSIS_PAGE.fullmatch(name)]
     assert len(analyses) == 12, analyses
@@ -159,7 +164,9 @@ def test_pages_read_without_javascript(parsed: dict[str, Page], published: dict[
     """No page has a script, an event handler or a javascript: address: what a page shows is in its HTML.
 
     In that HTML, the index lists the twelve analyses, each with its linked title, and each analysis page shows its
-    heading, its chart with its finding, and the first row of its chart's CSV in its tables.
+    heading, its chart with its finding, and the first row of its chart's CSV in its tables: each text, code and
+    whole number of it as a reader reads it (a code with spaces, "yes"/"no", thousands separated); ids are behind the
+    links, and the fractions formatted are checked in test_tables_for_people.py.
     """
     problems = []
     for name, page in parsed.items():
@@ -178,8 +185,11 @@ def test_pages_read_without_javascript(parsed: dict[str, Page], published: dict[
         with open(published["figures"] / f"{stem}.csv", newline="", encoding="utf-8") as file:
             first = next(csv.DictReader(file))
         tables = " ".join(table.text() for table in page.root.find_all("table"))
-        shown = {column: value for column, value in first.items() if value and column != "panel"}
-        missing = {column: value for column, value in shown.items() if value not in tables}
+        shown = {column: value for column, value in first.items()
+                 if value and column != "panel" and not ID_COLUMN.match(column) and "." not in value}
+        missing = {column: value for column, value in shown.items()
+                   if {"True": "yes", "False": "no"}.get(value, value.replace("_", " ")) not in tables
+                   and not (value.isdigit() and f"{int(value):,}" in tables)}
         if not shown or missing:
             problems.append(f"{name}: the first row of {stem}.csv is not in its tables: {missing}")
         if [image.attrs.get("alt") for image in page.root.find_all("figure")[0].find_all("img")] != [
