@@ -28,6 +28,9 @@ HIDDEN_KINDS = {"id", "ids"}
 #: The kinds whose values are numbers a reader compares down a column (shown aligned right).
 NUMBERS = {"count", "number", "share", "nok", "usd"}
 _NUMERIC = NUMBERS | {"year"}
+#: Words of a column's name a heading writes in capitals.
+_ACRONYMS = {"nok": "NOK", "usd": "USD", "eur": "EUR", "tip": "TIP", "kom": "KOM", "unodc": "UNODC", "glotip": "GLOTIP",
+             "ci": "CI", "iso3": "ISO3"}
 
 
 @dataclass(frozen=True)
@@ -45,8 +48,11 @@ class Column:
 
     @property
     def heading(self) -> str:
-        """The column's heading in a table: its label, else its name with spaces for underscores."""
-        return self.label or self.name.replace("_", " ")
+        """The column's heading in a table: its label, else its name in words, acronyms in capitals.
+
+        ``nok_per_victim_tip`` is headed "NOK per victim TIP".
+        """
+        return self.label or " ".join(_ACRONYMS.get(word, word) for word in self.name.split("_"))
 
     @property
     def schema_type(self) -> str:

@@ -151,8 +151,8 @@ def analysis_pages(analyses: list[Analysis], provenance: Provenance, stage: Path
         narrow = next(({"src": f"figures/{p.name}", "size": _size(p)} for p in analysis.files.values()
                        if p.name.endswith(NARROW)), None)
         others = [provenance.card(i) for i in other_figures(analysis.facts["figure_ids"], tables)]
-        downloads = [{"href": f"figures/{p.name}", "label": FORMATS[suffix], "format": suffix.rsplit(".", 1)[-1].upper(),
-                      "size": size(p)} for suffix, p in analysis.files.items()]
+        downloads = [{"href": f"figures/{p.name}", "label": FORMATS[suffix], "size": size(p),
+                      "format": suffix.rsplit(".", 1)[-1].upper()} for suffix, p in analysis.files.items()]
         neighbours = {"previous": pages[index - 1][0] if index else None,
                       "next": pages[index + 1][0] if index + 1 < len(pages) else None}
         flagged = any(column.endswith("_flags") for table in tables for column in table.columns)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 
 from .. import config
@@ -91,11 +92,30 @@ class Table:
     rows: list[Row]
     headings: list[Heading] = field(default_factory=list)
 
-    @property
-    def derived(self) -> list[tuple[Row, Heading, Cell]]:
-        """Each computed cell with its row and column, in the order of the table: what the page says below it."""
-        return [(row, heading, cell) for row in self.rows
-                for heading, cell in zip(self.headings, row.cells, strict=True) if cell.derivation]
+    @cached_property
+    def derived(self) -> list[tuple[Row, Heading, Cell, str]]:
+        """Each computed number once, with the row it is first shown in, its column and the rows it names.
+
+        What the page says below the table, in the table's order. A number the CSV repeats in several rows (a year's
+        total beside each of its lines) is worked out once, named by its derivation's row keys ("year 2014") rather
+        than by the first row's label; every cell showing it links there (:meth:`derivation_anchor`).
+        """
+        found, seen = [], set()
+        for row in self.rows:
+            for heading, cell in zip(self.headings, row.cells, strict=True):
+                if cell.derivation is None or (id(cell.derivation), cell.column) in seen:
+                    continue
+                seen.add((id(cell.derivation), cell.column))
+                shared = sum(c.derivation is cell.derivation for r in self.rows for c in r.cells
+                             if c.column == cell.column) > 1
+                keys = [f"{k.replace('_', ' ')} {v}" for k, v in cell.derivation["row"].items() if k != "panel"]
+                found.append((row, heading, cell, ", ".join(keys) if shared else row.label))
+        return found
+
+    def derivation_anchor(self, row: Row, cell: Cell) -> str:
+        """The id of the line below the table that works out ``cell``'s number (shown first in that line's row)."""
+        first = next(r for r, _, c, _ in self.derived if c.derivation is cell.derivation and c.column == cell.column)
+        return f"{first.anchor}-{cell.column}"
 
 
 def is_id_column(name: str) -> bool:

@@ -133,15 +133,26 @@ def test_the_page_of_08_shows_the_derivation_of_its_cell_in_constant_kroner(run_
     rows = _read(run_copy["figures"] / f"{SERIES}.csv")
     computed = derivations.cells(json.loads(chart.read_text(encoding="utf-8")), rows)
     formulas = [p.text() for div in shown for p in div.find_all("p", "derivation-formula")]
-    assert len(formulas) == len(shown) > 30  # the columns the page shows: it leaves out those that repeat another
+    # each number once, however many rows repeat it (a year's total beside each of its lines): 2014 has two lines
+    assert len(formulas) == len(shown) == len({(id(d), column) for (_, column), d in computed.items()
+                                               if column in _shown_columns(page)})
+    links = [a.attrs["href"] for a in page.root.find_all("a", "derived")]
+    ids = {element.attrs["id"] for element in page.root.iter() if "id" in element.attrs}
+    assert len(links) > len(shown) and all(link.startswith("#") and link[1:] in ids for link in links)
     assert set(formulas) == {f"{d['formula']} = {d['worked']} = {d['shown']}" for d in computed.values()}
     assert sum(f.startswith("(n1 + n2) / v × (1 + i2015/100) × (1 + i2016/100) × (1 + i2017/100) × (1 + i2018/100) "
                             "= (2,500,000 + 4,500,000) / 324 × (1 + 2.17113665389527/100)") and f.endswith("23,930.07")
                for f in formulas) >= 2  # each of the two 2014 rows (UNODC's 324 and KOM's 324 give the same)
     register = parse(site / "sources.html", "sources.html")
-    ids = {element.attrs["id"] for element in register.root.iter() if "id" in element.attrs}
+    in_register = {element.attrs["id"] for element in register.root.iter() if "id" in element.attrs}
     inside = {a.attrs["href"] for div in shown for a in div.find_all("a") if not a.attrs["href"].startswith("http")}
-    assert inside and all(link.startswith("sources.html#") and link.partition("#")[2] in ids for link in inside)
+    assert inside and all(link.startswith("sources.html#") and link.partition("#")[2] in in_register
+                          for link in inside)
+
+
+def _shown_columns(page) -> set[str]:
+    """The CSV columns whose cells link to a derivation on ``page`` (a column repeating another is not shown)."""
+    return {a.attrs["href"].split("-row-", 1)[1].split("-", 1)[1] for a in page.root.find_all("a", "derived")}
 
 
 def test_every_kind_of_derivation_has_its_words_on_the_page():
