@@ -18,6 +18,7 @@ from ..data.glotip import COUNTRIES
 from ..data.world_bank import population
 from . import words
 from .domains import CONFIDENCE, Flag, Holds, OneOf, Range, SomeOf
+from .nordic_derivations import country_years as derived_country_years
 from .nordic_funnel import FUNNEL_LEVELS, funnel_limits, funnels, population_grid
 from .nordic_pooling import (
     CONVICTED_PER,
@@ -156,8 +157,7 @@ class Findings:
         table: One row per country-year (:func:`~analysis.analyses.nordic_pooling.country_years`), with where it
             lies in each funnel.
         together: Each country pooled over its years (:func:`~analysis.analyses.nordic_pooling.pooled`).
-        versus: Each country against Norway, with each release's verdict
-            (:func:`~analysis.analyses.nordic_pooling.against_each_release`).
+        versus: Each country against Norway, with each release's verdict (:func:`.nordic_pooling.against_each_release`).
         centre, tally, tally_own: Each measure's funnel target and dispersions, and its tally of years beyond the
             limits by the shared and by each country's own dispersion
             (:func:`~analysis.analyses.nordic_funnel.funnels`).
@@ -224,15 +224,16 @@ def _facts(found: Findings, confidence: float) -> dict:
                                       for name, rows in by_measure.items()},
             "verdict_both_releases": {name: {r.iso3: r.both_releases if isinstance(r.both_releases, str) else None
                                              for r in rows} for name, rows in by_measure.items()},
-            "funnel_target": {name: float(c["target"]) for name, c in centre.items()},
-            "funnel_alpha": {name: float(c["alpha"]) for name, c in centre.items()},
+            "funnel_target": {n: float(c["target"]) for n, c in centre.items()},
+            "funnel_alpha": {n: float(c["alpha"]) for n, c in centre.items()},
             "funnel_alpha_by_country": {name: {k: float(v) for k, v in c["alpha_by_country"].items()}
                                         for name, c in centre.items()},
             "years_beyond_own_limits": {name: {r.iso3: int(r.above + r.below) for r in t.itertuples()}
                                         for name, t in found.tally_own.items()},
             "norway_years_above_funnel": int(norway.above.get("NOR", 0)) if len(norway) else 0,
             "flag_counts": flag_counts(found.table), "years_all_countries_report": found.common_to_all,
-            "years_with_both": {r.iso3: int(r.years) for r in together}, "confidence": confidence}
+            "years_with_both": {r.iso3: int(r.years) for r in together}, "confidence": confidence,
+            "derivations": derived_country_years(found.table, confidence)}
 
 
 def _tables(found: Findings) -> dict[str, pd.DataFrame]:

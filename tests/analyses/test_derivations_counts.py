@@ -1,4 +1,4 @@
-"""The ratios, shares, differences and intervals of 01, 02, 04, 06, 07, 09, 10 and 11: derivations that hold by hand.
+"""The ratios, shares, differences and intervals of 01, 02, 04, 06, 07 and 09-12: derivations that hold by hand.
 
 The counts are read here from ``data/processed/figures.csv`` with the csv module; a ratio or share is recomputed with
 arithmetic, an interval with its textbook formula through scipy's distributions (Clopper-Pearson's beta quantiles
@@ -258,3 +258,49 @@ def test_11_labours_share_each_year_by_hand_a_censored_count_as_its_range(analys
     assert derivations.shown(censored)["worked"] == (
         "upper end of the interval of l / 9, l from 1 to 4 at the level 0.95")
     assert found[("2007 persons convicted", "share_high")]["formula"] == "min(1, l_high / t)"
+
+
+def _bounds(cell: str) -> tuple[int, int]:
+    """A GLOTIP count as published: "<5" is any of 1 to 4."""
+    return (1, 4) if cell == "<5" else (int(float(cell)), int(float(cell)))
+
+
+@pytest.mark.slow
+def test_12_each_country_years_ratio_and_rates_by_hand(analysed):
+    """Victims per person convicted and both rates per inhabitant, from the GLOTIP and World Bank rows by hand.
+
+    The counts come from ``glotip.csv`` and the populations from ``world_bank.csv``, read here; the intervals of the
+    rates are Garwood's over the population (over a "<5", the widest over the values it may take), the ratio's is
+    Clopper-Pearson's mapped to a ratio.
+    """
+    glotip = {row["id"]: row for row in _read(config.PROCESSED / "glotip.csv")}
+    people = {row["id"]: float(row["value"]) for row in _read(config.PROCESSED / "world_bank.csv")}
+    expected = {}
+    for row in _read(config.FIGURES / "12_nordic_comparison.csv"):
+        if not (row["detected_id"] and row["convicted_id"]):
+            continue
+        key = (row["iso3"], row["year"])
+        (v_low, v_high), (c_low, c_high) = (_bounds(glotip[row[f"{name}_id"]]["value_as_written"])
+                                            for name in ("detected", "convicted"))
+        population = people[f"wb-population-{row['iso3']}-{row['year']}"]
+        expected |= {(key, "ratio_low"): v_low / c_high, (key, "ratio_high"): v_high / c_low,
+                     (key, "detected_rate_low"): v_low / population * 1e5,
+                     (key, "detected_rate_high"): v_high / population * 1e5,
+                     (key, "convicted_rate_low"): c_low / population * 1e6,
+                     (key, "convicted_rate_high"): c_high / population * 1e6}
+        for name, low, high, per in (("detected", v_low, v_high, 1e5), ("convicted", c_low, c_high, 1e6)):
+            ends = [_garwood(n) for n in range(low, high + 1)]
+            expected |= {(key, f"{name}_rate_ci_low"): min(e[0] for e in ends) / population * per,
+                         (key, f"{name}_rate_ci_high"): max(e[1] for e in ends) / population * per}
+        ratios = [_ratio(v, c) for v in range(v_low, v_high + 1) for c in range(c_low, c_high + 1)]
+        expected |= {(key, "ratio_ci_low"): min(r[0] for r in ratios),
+                     (key, "ratio_ci_high"): max(r[1] for r in ratios)}
+    found = _check(analysed, "12_nordic_comparison", lambda row: (row["iso3"], row["year"]), expected)
+    norway = found[(("NOR", "2008"), "convicted_rate_low")]
+    assert norway["formula"] == "c_low / p × 1,000,000"
+    assert [i["name"] for i in norway["inputs"]] == ["c_low", "c_high", "p"]
+    population = {"name": "p", "label": "population, Norway, 2008", "value": 4768212.0, "unit": "persons",
+                  "table": "world_bank", "row_id": "wb-population-NOR-2008"}
+    assert {k: norway["inputs"][2][k] for k in population} == population
+    assert {d["method_anchor"] for d in found.values() if d["kind"] == "model"} == {
+        derivation.method_anchor("exact")}

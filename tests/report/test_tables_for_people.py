@@ -17,6 +17,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from report_html import Element, Page
 
 from analysis import config
@@ -134,7 +135,10 @@ def test_a_rate_and_a_range_are_shown_to_their_digits(parsed, published):
     row = next(r for r in shown if r[:2] == ["Norway", "2008"])
     assert row[headings.index("detected per 100,000")] == f"{float(norway['detected_rate_low']):.1f}" == "5.4"
     low, high = float(norway["convicted_rate_low"]), float(norway["convicted_rate_high"])
-    assert row[headings.index("convicted per 100,000")] == f"{low:.2f}-{high:.2f}" == "0.21-0.84"
+    # "<5" convicted of 4,768,212 inhabitants: 1 to 4 per 4.77 million, so 0.21 to 0.84 per million
+    population = float(norway["population"])
+    assert (low, high) == pytest.approx((1 / population * 1e6, 4 / population * 1e6))
+    assert row[headings.index("convicted per million")] == f"{low:.2f}-{high:.2f}" == "0.21-0.84"
     assert row[headings.index("persons convicted")] == norway["convicted"] == "<5"
 
 
