@@ -31,7 +31,9 @@ def schema(csv_path: Path) -> dict:
     A column the dictionary does not declare is a string without a description (a test names every such column).
     """
     header = _header(csv_path)
-    chart = columns.chart(Path(csv_path).stem, header)
+    record = Path(csv_path).with_suffix(".json")  # the facts the chart states, its parameters among them
+    facts = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else {}
+    chart = columns.chart(Path(csv_path).stem, header, (facts.get("parameters") or {}).get("confidence"))
     fields = []
     for name in header:
         declared = chart.columns.get(name)

@@ -83,16 +83,23 @@ def _entries() -> dict:
     return yaml.safe_load(DICTIONARY.read_text(encoding="utf-8"))
 
 
-def chart(name: str, header: list[str]) -> Chart:
+def chart(name: str, header: list[str], level: float | None = None) -> Chart:
     """The dictionary's entries for the columns ``header`` of chart ``name`` (``01_conviction_gap``).
 
     A column is the chart's own entry, else the shared one; one declared in neither is left out (see
-    :meth:`Chart.missing`).
+    :meth:`Chart.missing`). ``{level}`` in a label or description becomes ``level`` as a percentage ("95%"), the
+    level of the intervals of the run the chart comes from; for a chart without one it is left out.
     """
     entries = _entries()
     own = (entries.get("charts") or {}).get(name) or {}
     declared = {**entries.get("shared", {}), **own.get("columns", {})}
-    columns = {column: Column(name=column, **declared[column]) for column in header if column in declared}
+    said = f"{level:.0%} " if level is not None else ""
+
+    def leveled(entry: dict) -> dict:
+        return {key: value.replace("{level} ", said) if key in ("label", "description") else value
+                for key, value in entry.items()}
+
+    columns = {column: Column(name=column, **leveled(declared[column])) for column in header if column in declared}
     return Chart(name, columns, list(own.get("key", [])), list(own.get("first", [])))
 
 

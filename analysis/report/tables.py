@@ -221,7 +221,7 @@ def read_tables(name: str, csv_path: Path, provenance: Provenance, problems: lis
     """
     rows = read_csv(csv_path)
     header = list(rows[0]) if rows else []
-    chart = dictionary.chart(name, header)
+    chart = dictionary.chart(name, header, ((facts or {}).get("parameters") or {}).get("confidence"))
     derived = derived_cells(facts or {}, rows, provenance)
     panels: dict[str, list[tuple[int, int, dict]]] = {}
     for index, row in enumerate(rows):

@@ -86,6 +86,16 @@ def test_a_column_missing_from_the_dictionary_is_named():
     assert chart.columns["victims"].kind == "count" and chart.columns["year"].kind == "year"  # own, shared
 
 
+def test_an_interval_is_headed_with_the_level_its_run_used(parsed, site):
+    """The published charts' runs used 95 %; a run published with 90 % is headed so; nowhere is the placeholder left."""
+    assert [columns.chart("12_nordic_comparison", ["ratio_ci_low"], level).columns["ratio_ci_low"].heading
+            for level in (0.95, 0.9, None)] == ["95% interval", "90% interval", "interval"]
+    shared = columns.chart("11_labor_share_series", ["share_ci_low"], 0.8).columns["share_ci_low"]
+    assert shared.description == "The lower end of the share's 80% Wilson interval."
+    assert not [name for name in parsed if "{level}" in (site / name).read_text(encoding="utf-8")]
+    assert "{level}" not in (site / "figures" / chart_package.NAME).read_text(encoding="utf-8")
+
+
 def test_values_are_formatted_by_kind():
     assert columns.formatted("count", "2500000") == "2,500,000"
     assert columns.formatted("share", "0.5652173913043478") == "57%"
