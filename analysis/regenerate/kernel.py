@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 #: The kernel every notebook runs in: the environment the runner itself runs in.
 KERNEL = "python3"
+#: Seconds to wait for the exit status of a kernel that died before saying "status unknown".
+EXIT_STATUS_WAIT = 10
 
 _live: set[Kernel] = set()
 _live_lock = threading.Lock()
@@ -174,7 +176,9 @@ class Kernel:
         if process is None:
             return None
         with contextlib.suppress(Exception):
-            process.wait(timeout=1)
+            # A forked kernel's status comes from the template once it has reaped it, which on a busy machine can
+            # take longer than nbclient takes to see the kernel gone; it returns as soon as the status is known.
+            process.wait(timeout=EXIT_STATUS_WAIT)
         return process.poll() if getattr(process, "status_known", True) else None
 
     def signal(self, number: int) -> None:

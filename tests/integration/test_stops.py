@@ -126,9 +126,9 @@ def test_a_dead_kernel_and_a_cell_past_its_timeout_end_their_runs_and_the_others
     assert code == 1, err
     assert "Traceback" not in err
     assert ("run 2 (step=2): 01_die: cell 4, counting from 1 ('import os, time'): the kernel died "
-            "while it ran (exit status 1)") in err
+            "while it ran (exit status 1)") in err, err
     assert ("run 3 (step=3): 01_die: cell 4, counting from 1 ('import os, time'): ran "
-            "past the cell timeout of 1 s") in err
+            "past the cell timeout of 1 s") in err, err
     folder = only(die["output"] / "sweeps")
     assert pd.read_csv(folder / "results.csv").status.tolist() == ["ok", "failed", "failed", "ok"]
     manifest = json.loads((folder / "manifest.json").read_text())
