@@ -270,7 +270,7 @@ def test_every_page_fits_the_window_of_a_laptop_and_of_a_phone(browser, site: Pa
 @pytest.mark.browser
 def test_the_keyboard_reaches_every_tables_skip_link_and_it_skips_the_table(browser, server: str,
                                                                             chosen: dict[str, str]) -> None:
-    """On an analysis page and on the one with the longest table, Tab reaches the skip link before every table.
+    """On an analysis page, the one with the longest table, the data and the quality pages, Tab reaches every skip link.
 
     Enter on it and one more Tab put the focus past the table, at or after the link's target.
     """
@@ -279,7 +279,7 @@ def test_the_keyboard_reaches_every_tables_skip_link_and_it_skips_the_table(brow
     try:
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
-        for name in sorted({chosen["analysis.html"], "12_nordic_comparison.html"}):
+        for name in sorted({chosen["analysis.html"], "12_nordic_comparison.html", "data.html", "quality.html"}):
             wanted, followed = skip_tables(page, server + name)
             if not wanted:
                 problems.append(f"{name}: no skip link before its tables")
