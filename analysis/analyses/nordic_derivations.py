@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import derivation as d
 from .nordic_pooling import CONVICTED_PER, VICTIMS_PER
-from .unodc_derivations import COUNT, RATIO
+from .unodc_derivations import COUNT, RATIO, count, ranged
 
 #: The words of each count, its symbol and what a rate of it is per.
 _COUNTS = {"detected": ("v", "victims detected", VICTIMS_PER), "convicted": ("c", "persons convicted", CONVICTED_PER)}
@@ -21,19 +21,8 @@ _COUNTS = {"detected": ("v", "victims detected", VICTIMS_PER), "convicted": ("c"
 
 def _count(row, name: str, label: str) -> tuple[list[dict], str, str]:
     """UNODC's count ``name`` of a row as inputs (its bounds as the table takes them), and its symbols."""
-    symbol = _COUNTS[name][0]
-    low, high, id_ = getattr(row, f"{name}_low"), getattr(row, f"{name}_high"), getattr(row, f"{name}_id")
-    if low == high:
-        return [d.figure(symbol, label, low, "persons", id_)], symbol, symbol
-    written = f"{label}, written {getattr(row, name)!r}"
-    return ([d.figure(f"{symbol}_low", f"{written}: its lowest value", low, "persons", id_),
-             d.figure(f"{symbol}_high", f"{written}: its highest value", high, "persons", id_)],
-            f"{symbol}_low", f"{symbol}_high")
-
-
-def _ranged(base: str, low: str, high: str, symbol: str) -> str:
-    """``base`` with the range of a count written "<5" (lowest and highest symbols differ)."""
-    return base if low == high else f"{base}, {symbol} from {low} to {high}"
+    return count(getattr(row, f"{name}_low"), getattr(row, f"{name}_high"), getattr(row, name),
+                 getattr(row, f"{name}_id"), _COUNTS[name][0], label)
 
 
 def _rates(row, key: dict, counts: dict, level: dict) -> list[dict]:
@@ -53,7 +42,7 @@ def _rates(row, key: dict, counts: dict, level: dict) -> list[dict]:
                           getattr(row, f"{name}_rate_high"), [*inputs, people])]
         found += d.interval(key, (f"{name}_rate_ci_low", f"{name}_rate_ci_high"),
                             (getattr(row, f"{name}_rate_ci_low"), getattr(row, f"{name}_rate_ci_high")), COUNT,
-                            "exact", _ranged(f"{symbol} / p{times}", low, high, symbol), [*inputs, people, level])
+                            "exact", ranged(f"{symbol} / p{times}", (symbol, low, high)), [*inputs, people, level])
     return found
 
 
@@ -68,7 +57,7 @@ def country_years(table: pd.DataFrame, confidence: float) -> list[dict]:
         counts = {name: _count(row, name, f"{words}, {where}") for name, (_, words, _) in _COUNTS.items()}
         (victims, v_low, v_high), (convicted, c_low, c_high) = counts["detected"], counts["convicted"]
         inputs = [*victims, *convicted]
-        of = _ranged(_ranged("v / c", v_low, v_high, "v"), c_low, c_high, "c")
+        of = ranged("v / c", ("v", v_low, v_high), ("c", c_low, c_high))
         found += [d.entry(key, "ratio_low", "arithmetic", f"{v_low} / {c_high}", row.ratio_low, inputs),
                   d.entry(key, "ratio_high", "arithmetic", f"{v_high} / {c_low}", row.ratio_high, inputs),
                   *d.interval(key, ("ratio_ci_low", "ratio_ci_high"), (row.ratio_ci_low, row.ratio_ci_high), RATIO,

@@ -16,18 +16,26 @@ from . import derivation as d
 SHARE = "Wilson interval of a share (over a \"<5\", the union of the intervals of every value it may take)"
 
 
-def _bounds(glotip: pd.DataFrame, id_: str, symbol: str, label: str) -> tuple[list[dict], str, str]:
-    """A GLOTIP count as inputs, and the symbols of its lowest and highest value (the same for a count written)."""
-    row = glotip.loc[id_]
-    if row.count_low == row.count_high:
-        return [d.figure(symbol, label, row.count_low, "persons", id_)], symbol, symbol
-    written = f"{label}, written {row.value_as_written!r}"
-    return ([d.figure(f"{symbol}_low", f"{written}: its lowest value", row.count_low, "persons", id_),
-             d.figure(f"{symbol}_high", f"{written}: its highest value", row.count_high, "persons", id_)],
+def count(low, high, written, id_: str, symbol: str, label: str) -> tuple[list[dict], str, str]:
+    """A GLOTIP count as inputs, and the symbols of its lowest and highest value (the same for a count written).
+
+    A count written "<5" (``written``) enters as two inputs, its lowest and its highest value.
+    """
+    if low == high:
+        return [d.figure(symbol, label, low, "persons", id_)], symbol, symbol
+    said = f"{label}, written {written!r}"
+    return ([d.figure(f"{symbol}_low", f"{said}: its lowest value", low, "persons", id_),
+             d.figure(f"{symbol}_high", f"{said}: its highest value", high, "persons", id_)],
             f"{symbol}_low", f"{symbol}_high")
 
 
-def _ranged(base: str, *counts: tuple[str, str, str]) -> str:
+def _bounds(glotip: pd.DataFrame, id_: str, symbol: str, label: str) -> tuple[list[dict], str, str]:
+    """The GLOTIP row ``id_`` as inputs (:func:`count`)."""
+    row = glotip.loc[id_]
+    return count(row.count_low, row.count_high, row.value_as_written, id_, symbol, label)
+
+
+def ranged(base: str, *counts: tuple[str, str, str]) -> str:
     """``base`` (``l / t``) with the range of each count ``(symbol, lowest, highest)`` written "<5" it holds."""
     return ", ".join([base, *(f"{name} from {low} to {high}" for name, low, high in counts if low != high)])
 
@@ -49,7 +57,7 @@ def yearly_shares(data: Dataset, shares: pd.DataFrame, confidence: float) -> lis
         found += [d.entry(key, "share_low", "arithmetic", low, row.share_low, inputs),
                   d.entry(key, "share_high", "arithmetic", high, row.share_high, inputs)]
         found += d.interval(key, ("share_ci_low", "share_ci_high"), (row.share_ci_low, row.share_ci_high), SHARE,
-                            "exact", _ranged("l / t", ("l", l_low, l_high), ("t", t_low, t_high)), [*inputs, level])
+                            "exact", ranged("l / t", ("l", l_low, l_high), ("t", t_low, t_high)), [*inputs, level])
     return found
 
 
@@ -60,13 +68,8 @@ COUNT = "exact (Garwood) Poisson interval of a count (over a \"<5\", the union)"
 
 def _ends(row, name: str, id_, symbol: str, label: str) -> tuple[list[dict], str, str]:
     """UNODC's count ``name`` of a row of 06's table as inputs (its bounds as the table takes them), and its symbols."""
-    low, high = getattr(row, f"glotip_{name}_low"), getattr(row, f"glotip_{name}_high")
-    if low == high:
-        return [d.figure(symbol, label, low, "persons", id_)], symbol, symbol
-    written = f"{label}, written {getattr(row, f'glotip_{name}')!r}"
-    return ([d.figure(f"{symbol}_low", f"{written}: its lowest value", low, "persons", id_),
-             d.figure(f"{symbol}_high", f"{written}: its highest value", high, "persons", id_)],
-            f"{symbol}_low", f"{symbol}_high")
+    low, high, written = (getattr(row, f"glotip_{name}{end}") for end in ("_low", "_high", ""))
+    return count(low, high, written, id_, symbol, label)
 
 
 def _tip_ratio(data: Dataset, row, level: dict) -> list[dict]:
@@ -89,14 +92,14 @@ def _glotip_ratio(row, level: dict) -> list[dict]:
     detected, v_low, v_high = _ends(row, "detected", row.glotip_detected_id, "v", f"victims detected, {label}")
     convicted, c_low, c_high = _ends(row, "convicted", row.glotip_convicted_id, "c", f"persons convicted, {label}")
     inputs = [*detected, *convicted]
-    of = _ranged("v / c", ("v", v_low, v_high), ("c", c_low, c_high))
+    of = ranged("v / c", ("v", v_low, v_high), ("c", c_low, c_high))
     return [d.entry(key, "glotip_ratio_low", "arithmetic", f"{v_low} / {c_high}", row.glotip_ratio_low, inputs),
             d.entry(key, "glotip_ratio_high", "arithmetic", f"{v_high} / {c_low}", row.glotip_ratio_high, inputs),
             *d.interval(key, ("glotip_ratio_ci_low", "glotip_ratio_ci_high"),
                         (row.glotip_ratio_ci_low, row.glotip_ratio_ci_high), RATIO, "exact", of, [*inputs, level]),
             *d.interval(key, ("glotip_convicted_ci_low", "glotip_convicted_ci_high"),
                         (row.glotip_convicted_ci_low, row.glotip_convicted_ci_high), COUNT, "exact",
-                        _ranged("c", ("c", c_low, c_high)), [*convicted, level])]
+                        ranged("c", ("c", c_low, c_high)), [*convicted, level])]
 
 
 def _three_years(window: list) -> list[dict]:

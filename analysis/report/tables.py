@@ -4,11 +4,11 @@ The CSV is split by its ``panel`` column where it has one, with the columns empt
 formatted by its column's kind in the chart-column dictionary (:mod:`.columns`): counts with thousands separators,
 shares as percentages, the two ends of an interval or a range as one value ("23-168"), money in whole kroner,
 "yes"/"no". The columns that carry the finding come first (the dictionary's ``first``; the first column is the row's
-key), and a column that repeats an earlier one value for value is shown once. The ids a row
-names (in the columns ``id``, ``ids``, ``*_id``, ``*_ids`` and ``id_*``) are not shown: they are looked up in the
-curated data, and the row's key and every number of it link to the row's entry in the page's provenance section,
-which shows the passage of each of them. A computed cell carries its derivation (:mod:`.derivations`). The raw CSV
-stays one click away, as the page's download.
+key), and a column that repeats an earlier one value for value is shown once. The ids a row names (in the columns
+``id``, ``ids``, ``*_id``, ``*_ids`` and ``id_*``) are not shown: they are looked up in the curated data, and the
+row's key and every number of it link to the row's entry in the page's provenance section, which shows the passage
+of each of them. A computed cell carries its derivation (:mod:`.derivations`). The raw CSV stays one click away, as
+the page's download.
 """
 
 from __future__ import annotations
@@ -93,38 +93,37 @@ class Table:
     headings: list[Heading] = field(default_factory=list)
 
     @cached_property
-    def derived(self) -> list[tuple[Row, Heading, Cell, str]]:
-        """Each computed number once, with the row it is first shown in, its column and the rows it names.
+    def _shown_in(self) -> dict[tuple[int, str], list[Row]]:
+        """The rows each computed number is shown in, by (its derivation's identity, its column), in table order."""
+        rows: dict[tuple[int, str], list[Row]] = {}
+        for row, cell in ((r, c) for r in self.rows for c in r.cells if c.derivation is not None):
+            rows.setdefault((id(cell.derivation), cell.column), []).append(row)
+        return rows
 
-        What the page says below the table, in the table's order. A number the CSV repeats in several rows (a year's
-        total beside each of its lines) is worked out once, named by its derivation's row keys ("year 2014") rather
-        than by the first row's label; every cell showing it links there (:meth:`derivation_anchor`).
+    @cached_property
+    def derived(self) -> list[tuple[Row, Heading, Cell, str]]:
+        """Each computed number once, in table order, with the row it is first shown in, its column and what it names.
+
+        A number the CSV repeats in several rows (a year's total beside each of its lines) is named by its row keys
+        ("year 2014"), not the first row's label; every cell showing it links here (:meth:`derivation_anchor`).
         """
-        found, seen = [], set()
+        found = []
         for row in self.rows:
             for heading, cell in zip(self.headings, row.cells, strict=True):
-                if cell.derivation is None or (id(cell.derivation), cell.column) in seen:
-                    continue
-                seen.add((id(cell.derivation), cell.column))
-                shared = sum(c.derivation is cell.derivation for r in self.rows for c in r.cells
-                             if c.column == cell.column) > 1
-                keys = [f"{k.replace('_', ' ')} {v}" for k, v in cell.derivation["row"].items() if k != "panel"]
-                found.append((row, heading, cell, ", ".join(keys) if shared else row.label))
+                shown_in = self._shown_in.get((id(cell.derivation), cell.column))
+                if shown_in and shown_in[0] is row:
+                    keys = [f"{k.replace('_', ' ')} {v}" for k, v in cell.derivation["row"].items() if k != "panel"]
+                    found.append((row, heading, cell, ", ".join(keys) if len(shown_in) > 1 else row.label))
         return found
 
     def derivation_anchor(self, row: Row, cell: Cell) -> str:
         """The id of the line below the table that works out ``cell``'s number (shown first in that line's row)."""
-        first = next(r for r, _, c, _ in self.derived if c.derivation is cell.derivation and c.column == cell.column)
-        return f"{first.anchor}-{cell.column}"
+        return f"{self._shown_in[(id(cell.derivation), cell.column)][0].anchor}-{cell.column}"
 
 
 def is_id_column(name: str) -> bool:
     """Whether a CSV column holds ids of the curated data (``source_id`` names a source, linked to the register)."""
     return name != "source_id" and bool(_ID_COLUMN.match(name))
-
-
-def _ids(value: str) -> list[str]:
-    return [token for token in value.split(";") if token]
 
 
 def _row_ids(name: str, csv_path: Path, line: int, row: dict, columns: list[str], provenance: Provenance,
@@ -134,7 +133,7 @@ def _row_ids(name: str, csv_path: Path, line: int, row: dict, columns: list[str]
     for column in columns:
         if not is_id_column(column):
             continue
-        for token in _ids(row[column]):
+        for token in filter(None, row[column].split(";")):  # "a;b": the ids a cell names
             if token in provenance:
                 ids.append(token)
             elif provenance.looks_like_an_id(token):
