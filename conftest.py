@@ -38,6 +38,14 @@ for _variable, _value in ONE_THREAD.items():
 #: Whether numpy was imported before the variables were set (by a plugin), so that they came too late for this process.
 NUMPY_BEFORE = "numpy" in sys.modules
 
+# Bytecode kept, as Python keeps it by default, even where the environment says not to (PYTHONDONTWRITEBYTECODE, set
+# in some containers): the suite starts dozens of Python processes (xdist's workers, the command line, templates,
+# kernels), and without the cache each compiles the package anew (0.7 CPU-seconds) and each worker rewrites every
+# test module's assertions (3 s). The caches go to the ``__pycache__`` folders that git ignores and the working-tree
+# check leaves out; the test modules are collected after this file, and the processes the suite starts inherit it.
+if os.environ.pop("PYTHONDONTWRITEBYTECODE", None):
+    sys.dont_write_bytecode = False
+
 #: The kernel spec nbval is told to use (pyproject.toml's addopts), written into a JUPYTER_PATH folder of the process.
 KERNEL_NAME = "tip-norway-forked"
 

@@ -12,12 +12,13 @@ The rules, as a reader meets them:
   column of 342 CSS pixels or more, where a text is ``pt x dpi / 72 x 342 / width`` pixels high: at least 9.
 - **Panels.** A chart of several panels stands them one under another in its narrow drawing: as many panels as the
   wide drawing, each wholly below the one before.
-- **Files.** The chart saved by the notebook's save step (:func:`analysis.charts.finish.save_chart`) writes the SVG
+- **Files.** The chart its notebook saved (:func:`analysis.charts.finish.save_chart`, into figures/) has the SVG
   with the chart's title as its ``<title>`` and the narrow drawing as ``NAME.narrow.png``, whose width in pixels
   divided by its dots per inch is the 4 to 4.5 inches above.
 
 A test module of charts takes these checks as it takes those of chart_properties.py, on its own ``drawn`` fixture,
-and a module-scoped fixture ``saved`` made by :func:`saving`, so each chart is drawn once and saved once.
+and a module-scoped fixture ``saved`` made by :func:`saving`, so each chart is drawn once, and its saved files are
+the ones its notebook wrote.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from chart_properties import SLOW, figure
 from PIL import Image
 
 from analysis import analyses, config
-from analysis.charts.finish import ATTRIBUTION, save_chart
+from analysis.charts.finish import ATTRIBUTION
 
 #: The widest a chart is shown on a desktop page, and the narrowest column a phone shows it in, in CSS pixels.
 WIDEST_SHOWN, NARROWEST_SHOWN = 1040, 342
@@ -91,19 +92,18 @@ def test_every_text_is_displayed_large_enough_and_narrow_panels_stand_one_under_
 def saving(keep):
     """A module-scoped fixture ``saved``: ``(name, result, files by name)`` of each notebook ``keep`` accepts.
 
-    Its chart with the published defaults, wide and narrow (drawn once, by :func:`chart_properties.figure`), written
-    by the save step every notebook uses into a temporary folder.
+    Its result with the published defaults, and the files in figures/: what the notebook's save step wrote there,
+    as the suite proves after nbval's run of each notebook (the root conftest.py's ``published charts`` items compare
+    every file that run writes with figures/, byte for byte). Reading them, rather than saving each chart again, keeps
+    the PNG encodings to that one run.
     """
 
     @pytest.fixture(scope="module", params=[
         pytest.param(name, marks=[pytest.mark.slow] if (name, {}) in SLOW else [])
         for name in sorted(analyses.ANALYSES) if keep(name)])
-    def saved(request, data, tmp_path_factory):
+    def saved(request, data):
         name = request.param
-        stated = result(data, name)
-        wide, narrow = figure(data, name, {}), figure(data, name, {}, True)
-        written = save_chart(stated, wide, narrow, tmp_path_factory.mktemp(name))
-        return name, stated, {path.name: path for path in written}
+        return name, result(data, name), {path.name: path for path in config.FIGURES.glob(f"{name}.*")}
 
     return saved
 
