@@ -1,12 +1,11 @@
 """The template process: imports what the notebooks import once, then forks a kernel for each request.
 
 Run as ``python -m analysis.regenerate.forkserver READ_FD WRITE_FD MARKER`` by
-:class:`analysis.regenerate.forking.Template`, never by hand. It imports the
-kernel (ipykernel, IPython, zmq) and the libraries and package modules the
-notebooks import (pandas, matplotlib, seaborn, scipy, statsmodels,
-``analysis.analyses``, ``analysis.charts``), but runs no notebook code and
-changes no plotting state, then answers requests, one JSON line each, on the
-pipe it was given (MARKER only names the runner, for ``ps``):
+:class:`analysis.regenerate.forking.Template`, never by hand. It imports the kernel (ipykernel, IPython, zmq) and the
+libraries and package modules the notebooks import (pandas, matplotlib, seaborn, scipy, statsmodels,
+``analysis.analyses``, ``analysis.charts``; or others that $TIP_NORWAY_TEMPLATE_IMPORTS names), but runs no notebook
+code and changes no plotting state, then answers requests, one JSON line each, on the pipe it was given (MARKER only
+names the runner, for ``ps``):
 
 - ``{"fork": argv, "env": {...}, "cwd": "..."}``: fork a child that becomes the
   kernel ``python -m ipykernel_launcher argv`` would start, in a session of its
@@ -16,15 +15,13 @@ pipe it was given (MARKER only names the runner, for ``ps``):
 - ``{"status": N}``: answers ``{"exit": None}`` while child N runs, then its exit
   status (negative: the signal that ended it), as ``Popen.poll`` gives it.
 
-The child is a new process: its own namespace, sockets and execution count,
-matplotlib's and pandas' defaults, no figure, and numpy's global random state
-seeded afresh (Python's ``random`` reseeds itself after a fork). Only the
+The child is a new process: its own namespace, sockets and execution count, matplotlib's and pandas' defaults, no
+figure, and numpy's global random state seeded afresh (Python's ``random`` reseeds itself after a fork). Only the
 imports are shared, as pages of memory the child copies when it writes them.
 
-The template ends when the pipe is closed (the run or sweep is over): it kills
-the children still running and exits. Every process here asks Linux to kill it
-when its parent dies (``PR_SET_PDEATHSIG``), so a runner killed with ``kill -9``
-leaves neither the template nor a kernel behind.
+The template ends when the pipe is closed (the run or sweep is over): it kills the children still running and exits.
+Every process here asks Linux to kill it when its parent dies (``PR_SET_PDEATHSIG``), so a runner killed with
+``kill -9`` leaves neither the template nor a kernel behind.
 """
 
 from __future__ import annotations
@@ -41,12 +38,15 @@ import sys
 import threading
 import time
 
-#: Imported before any fork: the kernel, and what the notebooks import (the package pulls in the libraries).
-IMPORTS = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython", "IPython.core.completerlib",
-           "IPython.core.debugger", "IPython.core.logger", "IPython.core.oinspect", "IPython.extensions.storemagic",
-           "sqlite3", "tornado.queues", "tornado.platform.asyncio", "zmq",
-           "pandas", "numpy", "matplotlib", "matplotlib.pyplot", "seaborn", "scipy.stats", "statsmodels.api",
-           "analysis.analyses", "analysis.charts")
+#: Imported before any fork: the kernel's modules, then what the notebooks import (the package pulls in the libraries).
+KERNEL_IMPORTS = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython",
+                  "IPython.core.completerlib", "IPython.core.debugger", "IPython.core.logger", "IPython.core.oinspect",
+                  "IPython.extensions.storemagic", "sqlite3", "tornado.queues", "tornado.platform.asyncio", "zmq")
+IMPORTS = (*KERNEL_IMPORTS, "pandas", "numpy", "matplotlib", "matplotlib.pyplot", "seaborn", "scipy.stats",
+           "statsmodels.api", "analysis.analyses", "analysis.charts")
+#: Modules, separated by commas, imported after the kernel's instead of the notebooks' when set and not empty: for
+#: notebooks that import nothing heavy (the tests of stops), whose kernels then fork after a fraction of the imports.
+IMPORTS_ENV = "TIP_NORWAY_TEMPLATE_IMPORTS"
 #: What ipykernel sets before a notebook imports matplotlib; set here first, since matplotlib reads it at import
 #: (the inline backend's module itself is left to the kernel, which imports it with its shell in place).
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
@@ -211,9 +211,9 @@ def serve(read_fd: int, write_fd: int) -> None:
     # debugpy (imported with ipykernel's debugger) warns on stderr, at import, that frozen modules may hide
     # breakpoints; the warning is for someone debugging, and would otherwise be printed into every run's output
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    before = dict(os.environ)
+    before, named = dict(os.environ), os.environ.get(IMPORTS_ENV)
     with _as_in_a_kernel():
-        for module in IMPORTS:
+        for module in (*KERNEL_IMPORTS, *named.split(",")) if named else IMPORTS:
             __import__(module)
     # what the imports themselves put in the environment (debugpy sets PYDEVD_USE_FRAME_EVAL): a kernel started
     # anew sets it when it imports them, so a forked one gets it too, on top of the environment it is given

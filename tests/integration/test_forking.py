@@ -11,7 +11,8 @@ Then the fork's own edges, each with a real template: it forks from one thread o
 written once, a kernel asking for an environment the template cannot give is started anew, and a kernel whose
 template died ends with its status unknown. The forks that need no template of their own are made from the one the
 suite's runs share (tests/kept_template.py), through the runner's own ``started_template``; a template is started
-for a test only when the test gives it another environment or ends it.
+for a test only when the test gives it another environment or ends it, and imports only what its tiny notebooks need
+(``LEAN_TEMPLATE``, $TIP_NORWAY_TEMPLATE_IMPORTS: proved here too).
 """
 
 from __future__ import annotations
@@ -26,12 +27,13 @@ import nbformat
 import psutil
 import pytest
 from kept_template import KeptTemplate
-from tiny_notebooks import write_notebook
+from tiny_notebooks import LEAN_TEMPLATE, write_notebook
 
 import analysis.regenerate.run as run_module
 from analysis.config import FIGURES_DIR_ENV
 from analysis.regenerate.execute import execute
 from analysis.regenerate.forking import ONE_THREAD, Template, available, wait_until_ready
+from analysis.regenerate.forkserver import IMPORTS, IMPORTS_ENV, KERNEL_IMPORTS
 from analysis.regenerate.notebooks import discover
 
 pytestmark = pytest.mark.skipif(not available(), reason="kernels are forked on Linux only")
@@ -173,7 +175,7 @@ def test_numpy_s_global_random_state_is_seeded_afresh_in_each_forked_kernel(prob
 
 @pytest.mark.kernel
 def test_the_template_and_its_kernels_end_with_it(tmp_path):
-    template = Template()
+    template = Template(LEAN_TEMPLATE)
     template.start()
     pid = template.process.pid
     kernel = template.fork(["-f", str(tmp_path / "kernel.json")], dict(os.environ), str(tmp_path))
@@ -228,7 +230,8 @@ def _startup(folder: Path, code: str) -> dict[str, str]:
     """An environment whose interpreter runs ``code`` at start (a ``sitecustomize`` on ``PYTHONPATH``)."""
     folder.mkdir()
     (folder / "sitecustomize.py").write_text(code)
-    return {"PYTHONPATH": os.pathsep.join([str(folder), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    return {"PYTHONPATH": os.pathsep.join([str(folder), *filter(None, [os.environ.get("PYTHONPATH")])]),
+            **LEAN_TEMPLATE}
 
 
 @pytest.mark.kernel
@@ -301,8 +304,28 @@ def test_a_kernel_is_forked_only_when_the_template_has_its_start_time_environmen
 @pytest.mark.kernel
 def test_a_kernel_whose_template_died_ends_with_its_exit_status_unknown(tmp_path):
     nb = _one_notebook(tmp_path, "import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(600)")
-    with Template() as template:
+    with Template(LEAN_TEMPLATE) as template:
         outcome = execute(nb, {}, tmp_path / "run", template=template)
     assert outcome.error == (
         "01_edge: cell 3, counting from 1 ('import os, signal, time'): the kernel died while it ran (status unknown); "
         f"the executed notebook is kept at {tmp_path / 'run' / '01_edge.ipynb'}")
+
+
+#: Printed by a kernel: its parent, and which of the modules a template may import its process holds (the kernel
+#: forked from the lean template shows that a kernel's own start imports none of pandas, matplotlib or the package).
+IMPORTED = f"import json, os, sys\nprint(json.dumps([os.getppid(), sorted(set(sys.modules) & {set(IMPORTS)!r})]))"
+
+
+@pytest.mark.kernel
+def test_a_template_imports_what_the_notebooks_import_unless_the_variable_names_other_modules(tmp_path):
+    nb = _one_notebook(tmp_path, IMPORTED)
+    with run_module.started_template() as published:  # a run's, the variable unset
+        wait_until_ready(published)
+        full = execute(nb, {}, tmp_path / "full", template=published)
+        published_pid = published.process.pid
+        assert IMPORTS_ENV not in published.environment
+    with Template(LEAN_TEMPLATE) as lean:  # the tiny notebooks' template: the variable names numpy alone
+        named = execute(nb, {}, tmp_path / "lean", template=lean)
+        lean_pid = lean.process.pid
+    assert json.loads(_printed_lines(full.executed)[0]) == [published_pid, sorted(IMPORTS)]
+    assert json.loads(_printed_lines(named.executed)[0]) == [lean_pid, sorted({*KERNEL_IMPORTS, "numpy"})]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tiny_notebooks import TINY, write_notebook
+from tiny_notebooks import LEAN_TEMPLATE, TINY, write_notebook
 
 import analysis.regenerate.run as run_module
 import analysis.regenerate.sweep as sweep_module
@@ -296,7 +296,7 @@ def test_a_dead_template_names_no_unwritten_file_and_suggests_fresh_kernels(tmp_
     notebooks = tmp_path / "notebooks"
     tiny(notebooks, "01")
     (tmp_path / "run").mkdir()
-    template = Template()
+    template = Template(LEAN_TEMPLATE)  # what it imported does not matter once it is dead
     template.start()
     try:
         template.process.kill()

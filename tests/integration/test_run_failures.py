@@ -53,35 +53,51 @@ def test_bad_data_stops_the_run_before_any_notebook(folders, capsys, monkeypatch
     assert not (folders["output"] / "runs").exists()
 
 
-@pytest.mark.kernel
-def test_two_runs_at_once_wait_or_refuse(folders):
+@pytest.fixture(scope="module")
+def runs_at_once(tmp_path_factory) -> dict:
+    """Real runs meeting at the lock, one scenario read by the two tests that follow.
+
+    While this process holds the lock of a tiny notebook's output/, a run told not to wait is started, then two
+    publishing runs with different labels, together; the lock is then released. A tiny notebook's kernel started anew
+    costs less than a template and a fork; the lock is what is tested.
+    """
+    root = tmp_path_factory.mktemp("at-once")
+    folders = {name: root / name for name in ("notebooks", "output", "figures")}
+    for folder in folders.values():
+        folder.mkdir()
     write_notebook(folders["notebooks"] / "01_tiny.ipynb", TINY.replace("{NUMBER}", "01"))
-    # a tiny notebook's kernel started anew costs less than a template importing pandas; the lock is what is tested
     command = [sys.executable, "-m", "analysis.regenerate.cli", "run", *cli(folders), "--fresh-kernels"]
     with run_lock(folders["output"], wait=False, timeout=0, say=print):
         refused = subprocess.run([*command, "--no-wait"], capture_output=True, text=True, timeout=120)
-        waiting = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        first_line = waiting.stderr.readline()
-        assert not (folders["figures"] / "01_tiny.csv").exists()
-    out, err = waiting.communicate(timeout=180)
-    assert refused.returncode == 1
-    assert "another run holds" in refused.stderr and "not starting" in refused.stderr
-    assert "waiting up to" in first_line
-    assert waiting.returncode == 0, err
-    assert (folders["figures"] / "01_tiny.csv").read_text() == "tiny"
+        waiting = [subprocess.Popen([*command, "--publish", "-p", "label", label], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True) for label in ("first", "second")]
+        first_lines = [run.stderr.readline() for run in waiting]
+        charts_while_held = list(folders["figures"].iterdir())
+    ended = [run.communicate(timeout=240) for run in waiting]
+    return {"folders": folders, "refused": refused, "first_lines": first_lines, "charts_while_held": charts_while_held,
+            "codes": [run.returncode for run in waiting], "stderr": [err for _, err in ended]}
 
 
 @pytest.mark.kernel
-def test_two_real_runs_started_together_both_finish(folders):
-    write_notebook(folders["notebooks"] / "01_tiny.ipynb", TINY.replace("{NUMBER}", "01"))
-    command = [sys.executable, "-m", "analysis.regenerate.cli", "run", *cli(folders), "--publish", "--fresh-kernels"]
-    runs = [subprocess.Popen([*command, "-p", "label", label], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
-            for label in ("first", "second")]
-    results = [r.communicate(timeout=240) for r in runs]
-    assert [r.returncode for r in runs] == [0, 0], results
-    assert len(list((folders["output"] / "runs").iterdir())) == 2
-    assert (folders["figures"] / "01_tiny.csv").read_text() in {"first", "second"}
+def test_two_runs_at_once_wait_or_refuse(runs_at_once):
+    refused = runs_at_once["refused"]
+    assert refused.returncode == 1
+    assert "another run holds" in refused.stderr and "not starting" in refused.stderr
+    assert all("waiting up to" in line for line in runs_at_once["first_lines"]), runs_at_once["first_lines"]
+    assert runs_at_once["charts_while_held"] == []  # nothing ran while the lock was held
+    assert runs_at_once["codes"] == [0, 0], runs_at_once["stderr"]  # each went on once it had the lock
+
+
+@pytest.mark.kernel
+def test_two_real_runs_started_together_both_finish(runs_at_once):
+    folders = runs_at_once["folders"]
+    assert runs_at_once["codes"] == [0, 0], runs_at_once["stderr"]
+    manifests = [json.loads((run / "manifest.json").read_text()) for run in (folders["output"] / "runs").iterdir()]
+    assert sorted(m["notebooks"][0]["parameters"]["label"] for m in manifests) == ["first", "second"]
+    assert all(m["status"] == "succeeded" and m["published"] for m in manifests)
+    # the lock makes them one after the other, each naming its run when it has the lock: the later one publishes last
+    last = max(manifests, key=lambda m: m["run_id"])
+    assert (folders["figures"] / "01_tiny.csv").read_text() == last["notebooks"][0]["parameters"]["label"]
     assert not list(folders["figures"].parent.glob(".figures.*"))
 
 

@@ -5,7 +5,9 @@ kernels, and waits for it with a limit: a run that hung would fail the test
 at that limit instead of hanging the suite. No test measures how long a stop
 takes; each checks what is left behind. A kernel that ignores the interrupt is
 given a short grace period ($TIP_NORWAY_STOP_GRACE), and a cell a one-second
-timeout, so that no test sits through the product's defaults.
+timeout, so that no test sits through the product's defaults. The notebooks are
+tiny, so the template their kernels fork from imports no more than they need
+(``LEAN_TEMPLATE``): what a stop does to a kernel does not depend on its imports.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 import psutil
 import pytest
-from tiny_notebooks import write_notebook
+from tiny_notebooks import LEAN_TEMPLATE, write_notebook
 
 from analysis import config
 from analysis.regenerate.cli import main
@@ -42,10 +44,11 @@ LIMIT = 180
 SHORT_GRACE = {GRACE_ENV: "0.5"}
 
 
-def command(*args: str, **popen) -> subprocess.Popen:
-    """``tip-norway ARGS`` in a process of its own, as a person or a scheduler starts it."""
+def command(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """``tip-norway ARGS`` in a process of its own, as a person or a scheduler starts it (``env`` added to ours)."""
     return subprocess.Popen([sys.executable, "-m", "analysis.regenerate.cli", *args], cwd=config.ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, **LEAN_TEMPLATE, **(env or {})})
 
 
 def finish(process: subprocess.Popen, limit: float = LIMIT) -> tuple[int, str]:
@@ -189,7 +192,7 @@ def start_slow(tmp_path: Path, *args: str, env: dict[str, str] | None = None) ->
     """
     marks = tmp_path / "marks"
     marks.mkdir()
-    process = command(*args, env={**os.environ, **(env or {}), "MARKS": str(marks)})
+    process = command(*args, env={**(env or {}), "MARKS": str(marks)})
     deadline = time.monotonic() + 120
     while len(list(marks.iterdir())) < 2:
         assert process.poll() is None, process.communicate()
