@@ -1,19 +1,23 @@
 """What each notebook's analysis and drawing load, open and ask of the data is among that notebook's inputs.
 
-One trace of each notebook, shared by the tests here: its analysis runs with its defaults and its chart is shown in
-a process of its own, forked from one that has imported the heavy libraries but not the package (a forked kernel
-has already imported the package, so nothing there would be seen), with the analyses and drawings of the other
-notebooks stubbed (the registries import them only to find them by name). The trace notes
+One trace of each notebook, shared by the tests here: its analysis runs with its defaults and its chart is drawn and
+finished, wide and for narrow screens, in a process of its own, forked from one that has imported the libraries the
+package imports but not the package (a forked kernel has already imported the package, so nothing there would be
+seen), with the analyses and drawings of the other notebooks stubbed (the registries import them only to find them by
+name). The trace notes
 
 - the modules of the package loaded, with the runner's (``analysis/regenerate/run.py``) imported first;
 - every file of the project opened, under an audit hook on ``open`` installed before the package is imported: the
   modules imported (their cached bytecode, taken for their source), the tables and their descriptor read, the words
-  rendered;
+  rendered, the citation and sources the finished chart names;
 - the tables the analysis asks of the data its step loads.
 
-As in a run, the data are validated first, in a process of their own (a run validates every table before any kernel
+As in a run, the data are validated first, here in the test's process (a run validates every table before any kernel
 starts, and its kernels find the verdict kept), so what the hook sees is what the notebook's own work reads. Files
-under ``output/`` (the cache of validation verdicts) and the chart files written are not inputs.
+under ``output/`` (the cache of validation verdicts) are not inputs. The trace ends with the finished drawings
+(:func:`analysis.charts.render`, what ``charts.show`` draws and finishes), not written: writing them to the figures
+folder, rendering PNG and SVG, opens no file of the project (the rendering uses the fonts the finishing laid the text
+out with), and would take a third of the trace's time.
 """
 
 from __future__ import annotations
@@ -33,25 +37,9 @@ from analysis.regenerate.notebooks import discover
 
 TRACE_EACH = """
 import importlib, json, os, sys, traceback, types
-import matplotlib.pyplot, numpy, pandas, pandera, scipy.stats, seaborn, statsmodels.api  # loaded once, forked after
+import jinja2, matplotlib.pyplot, numpy, pandas, python_calamine, scipy.optimize, scipy.stats, seaborn, yaml
+import statsmodels.stats.proportion, statsmodels.stats.rates  # the libraries every notebook imports, imported once
 root = sys.argv[2]
-
-def forked(work, *args):
-    sys.stdout.flush()
-    if os.fork():
-        assert os.wait()[1] == 0, args
-        return
-    try:
-        work(*args)
-    except BaseException:
-        traceback.print_exc()
-        os._exit(1)
-    sys.stdout.flush()
-    os._exit(0)
-
-def validate():  # what a run does before any kernel starts: validate every table, keeping the verdict
-    import analysis
-    analysis.load(glotip=True, world_bank=True)
 
 def hashing_for_the_verdict():
     frame = sys._getframe(2)
@@ -84,14 +72,24 @@ def trace(name, stubbed):
 
     load = result.load
     result.load = lambda **parts: Noting(load(**parts))
-    from analysis.charts import show
-    show(importlib.import_module("analysis.analyses." + name.split("_", 1)[1]).analyse())
+    from analysis.charts import render
+    analysed = importlib.import_module("analysis.analyses." + name.split("_", 1)[1]).analyse()
+    for narrow in (False, True):  # what charts.show draws and finishes before it writes them
+        render(analysed, narrow=narrow)
     loaded = sorted(m.__file__ for n, m in sys.modules.items() if n.split(".")[0] == "analysis" and n not in stubbed)
     print(json.dumps({name: {"loaded": loaded, "opened": sorted(opened), "asked": sorted(asked)}}), flush=True)
 
-forked(validate)
 for name, stubbed in json.loads(sys.argv[1]).items():
-    forked(trace, name, stubbed)
+    sys.stdout.flush()
+    if not os.fork():
+        try:
+            trace(name, stubbed)
+        except BaseException:
+            traceback.print_exc()
+            os._exit(1)
+        sys.stdout.flush()
+        os._exit(0)
+    assert os.wait()[1] == 0, name
 """
 
 
@@ -109,12 +107,15 @@ EVERY = set().union(*OWN.values())
 
 
 @pytest.fixture(scope="module")
-def traced(tmp_path_factory) -> dict[str, dict[str, set[str]]]:
+def traced() -> dict[str, dict[str, set[str]]]:
     """Each notebook's trace: the package's files it ``loaded``, the project's it ``opened``, the tables ``asked``."""
+    import analysis
+
+    analysis.load(glotip=True, world_bank=True)  # validated here, its verdict kept in the folder the children read
     stubbed = {name: [f.removesuffix(".py").replace("/", ".") for f in sorted(EVERY - OWN[name])] for name in NOTEBOOKS}
     # BLAS on one thread, as in the runner's kernels: a pool of threads made before a fork slows the child's
     # optimisers down several times over
-    environment = {**os.environ, **ONE_THREAD, config.FIGURES_DIR_ENV: str(tmp_path_factory.mktemp("traced-figures"))}
+    environment = {**os.environ, **ONE_THREAD}
     done = subprocess.run([sys.executable, "-c", TRACE_EACH, json.dumps(stubbed), str(config.ROOT)],
                           capture_output=True, text=True, cwd=config.ROOT, env=environment)
     assert done.returncode == 0, done.stderr
@@ -133,7 +134,7 @@ def inputs() -> dict[str, set[str]]:
     return {nb.name: set(incremental.inputs(nb, {}, shared)) for nb in discover()}
 
 
-@pytest.mark.kernel  # reads the trace, made in processes of its own
+@pytest.mark.slow  # reads the trace: seconds of analyses and drawings, in processes of its own
 def test_a_notebook_depends_on_every_module_it_runs_and_on_no_other_notebooks_topic(traced, inputs):
     """The static reading of the source found every module a notebook loads, and of the topic modules only its own.
 
@@ -147,7 +148,7 @@ def test_a_notebook_depends_on_every_module_it_runs_and_on_no_other_notebooks_to
         assert EVERY & inputs[name] == OWN[name], name
 
 
-@pytest.mark.kernel  # reads the trace, made in processes of its own
+@pytest.mark.slow  # reads the trace: seconds of analyses and drawings, in processes of its own
 def test_every_project_file_a_notebook_opens_is_among_its_inputs(traced, inputs):
     missing = {}
     for name, trace in traced.items():
@@ -160,7 +161,7 @@ def test_every_project_file_a_notebook_opens_is_among_its_inputs(traced, inputs)
     assert not missing, f"opened by a notebook's analysis or drawing, but not among its inputs: {missing}"
 
 
-@pytest.mark.kernel  # reads the trace, made in processes of its own
+@pytest.mark.slow  # reads the trace: seconds of analyses and drawings, in processes of its own
 def test_each_analysis_uses_only_the_tables_its_step_loads_and_every_part_it_declares(traced):
     from analysis.steps import step
 

@@ -204,7 +204,7 @@ def test_an_edited_cache_entry_does_not_reach_a_published_chart(tmp_path, verdic
     assert "2014,investigations,cases,36,68," in (tmp_path / "figures" / name).read_text(encoding="utf-8")
 
 
-@pytest.mark.kernel
+@pytest.mark.slow  # make and uv in processes of their own, no kernel and no command line of the project's
 def test_make_setup_after_a_pyproject_edit_says_to_run_make_lock(tmp_path):
     """The hint is the project's ``make lock`` (the uv that uv.lock pins), not uv's own ``uv lock``."""
     for name in ("Makefile", "pyproject.toml", "uv.lock"):
