@@ -17,15 +17,17 @@ pytest_plugins = ["working_tree_check", "kernel_coverage"]  # the checkout left 
 
 
 @pytest.fixture(scope="session", autouse=True)
-def one_template_per_worker():
+def one_template_per_worker(pytestconfig):
     """The runs of a test process fork their kernels from one template, replaced if the package's source changes.
 
     A template imports pandas, matplotlib and the package: seconds, more than a run of a tiny notebook takes
-    (see tests/kept_template.py).
+    (see tests/kept_template.py). It is the template the root conftest.py forks nbval's kernels from, so that a
+    worker that runs notebooks and tests of runs starts one.
     """
     from kept_template import kept
 
-    with kept():
+    root = pytestconfig.pluginmanager.get_plugin(str(config.ROOT / "conftest.py"))
+    with kept(launch=root.live_template if root is not None else None):
         yield
 
 

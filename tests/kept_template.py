@@ -36,8 +36,10 @@ def source_digest(package: Path) -> str:
 class KeptTemplate:
     """The template the runs of this process share, and the digest of the package source it imported."""
 
-    def __init__(self, package: Path = PACKAGE) -> None:
+    def __init__(self, package: Path = PACKAGE, launch=None) -> None:
         self.package = package
+        #: Gives a live template, launched anew: by default a template of this process's own (:func:`launched`).
+        self.launch = launch or launched
         self.template: forking.Template | None = None
         self.digest: str | None = None
         self._lock = threading.Lock()
@@ -51,14 +53,19 @@ class KeptTemplate:
         yield self.current(environ)
 
     def current(self, environ: dict[str, str] | None = None) -> forking.Template:
-        """The kept template, launched anew when there is none, the package changed, or it has ended."""
+        """The kept template, launched anew when there is none, the package changed, or it has ended.
+
+        ``environ`` is what :func:`.forking.started_template` takes; the package's runs and sweeps give none, and a
+        kept template starts with the process's environment, so one given is refused rather than left out.
+        """
+        if environ:
+            raise ValueError(f"a kept template starts with the test process's environment, not {environ}")
         with self._lock:
             digest = source_digest(self.package)
             old = self.template
             if old is None or self.digest != digest or old.process is None or old.process.poll() is not None:
                 self.stop()
-                self.template = forking.Template(environ)
-                self.template.launch()
+                self.template = self.launch()
                 self.digest = digest
             return self.template
 
@@ -69,13 +76,23 @@ class KeptTemplate:
         self.template = self.digest = None
 
 
+def launched() -> forking.Template:
+    """A template of this process's, launched (it imports while the run goes on to check the data)."""
+    template = forking.Template()
+    template.launch()
+    return template
+
+
 @contextlib.contextmanager
-def kept(package: Path = PACKAGE):
-    """Within it, the runs and sweeps of this process share one :class:`KeptTemplate`; yields it."""
+def kept(package: Path = PACKAGE, launch=None):
+    """Within it, the runs and sweeps of this process share one :class:`KeptTemplate`; yields it.
+
+    ``launch`` as :class:`KeptTemplate` takes it.
+    """
     import analysis.regenerate.run
     import analysis.regenerate.sweep  # noqa: F401 - the modules that start templates, imported to be given the kept one
 
-    keeper, original = KeptTemplate(package), forking.started_template
+    keeper, original = KeptTemplate(package, launch), forking.started_template
     with pytest.MonkeyPatch.context() as patch:
         for name, module in list(sys.modules.items()):
             if name.startswith("analysis.") and getattr(module, "started_template", None) is original:
