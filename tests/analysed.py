@@ -6,11 +6,16 @@ The ``analysed`` fixture of each of those folders hands out :func:`result`, whic
 of the test process: under pytest-xdist each worker is a process of its own and computes each result at most once.
 
 Each call returns a deep copy of the kept result, so a test that changes a table or a fact changes its own copy only.
+
+What is alive once a result is kept is frozen out of the garbage collector's later passes (``gc.freeze``): the
+analyses adjust families of tests with statsmodels' ``multipletests``, whose Holm method collects garbage on every
+call, and a full pass over a test process's kept results and drawings costs a tenth of a second or more each time.
 """
 
 from __future__ import annotations
 
 import copy
+import gc
 
 from analysis.analyses import ANALYSES, Result
 
@@ -31,4 +36,6 @@ def result(data, name: str, **values) -> Result:
     key = (id(data), name, tuple(sorted((parameter, repr(value)) for parameter, value in values.items())))
     if key not in _KEPT:
         _KEPT[key] = (data, analyse(data, **values))
+        gc.collect()
+        gc.freeze()  # what is kept for the process, left out of later collections (statsmodels' Holm runs one a call)
     return copy.deepcopy(_KEPT[key][1])

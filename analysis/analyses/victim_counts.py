@@ -64,9 +64,12 @@ def victims_per_year(figures: pd.DataFrame, sources: pd.DataFrame, years: list[i
     return pd.DataFrame(rows)
 
 
-def _kom_missing(figures: pd.DataFrame, sources: pd.DataFrame, year: int) -> str:
-    """Why KOM gives no count of victims followed up for ``year``: the reason the data record, or none there."""
-    reason = kom_victims(figures, sources, with_missing=True).missing_reason.get(year)
+def _kom_missing(reasons: pd.Series, year: int) -> str:
+    """Why KOM gives no count of victims followed up for ``year``: the reason the data record, or none there.
+
+    ``reasons`` is the ``missing_reason`` column of :func:`~analysis.data.query.kom_victims` with the missing years.
+    """
+    reason = reasons.get(year)
     return reason if isinstance(reason, str) else NOT_IN_DATA
 
 
@@ -83,6 +86,7 @@ def other_counts(data: Dataset, years: list[int], release: str = RELEASE) -> pd.
     unodc = yearly_counts(chosen, "NOR", "victims_detected", years).set_index("year")
     unodc["flags"], unodc["flag_reasons"] = of_ids(value_flags(data.glotip, data.series_breaks, chosen), list(unodc.id))
     kom = kom_victims(data.figures, data.sources)
+    reasons = None  # why KOM gives no count, by year: read once, at the first year without one
     rows = []
     for year in years:
         found = unodc.loc[year]
@@ -97,7 +101,8 @@ def other_counts(data: Dataset, years: list[int], release: str = RELEASE) -> pd.
             rows.append({"year": year, "count": "kom", "victims": float(found.value), "ids": (found.id,),
                          "definition": found.definition, "missing_reason": None, "flags": "", "flag_reasons": ""})
         else:
+            if reasons is None:
+                reasons = kom_victims(data.figures, data.sources, with_missing=True).missing_reason
             rows.append({"year": year, "count": "kom", "victims": np.nan, "ids": (), "definition": None,
-                         "missing_reason": _kom_missing(data.figures, data.sources, year), "flags": "",
-                         "flag_reasons": ""})
+                         "missing_reason": _kom_missing(reasons, year), "flags": "", "flag_reasons": ""})
     return pd.DataFrame(rows)

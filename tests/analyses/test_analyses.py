@@ -28,23 +28,21 @@ from analysis.analyses import (
 )
 from analysis.data import victim_count
 
-
-@pytest.fixture(scope="module")
-def loaded():
-    return analysis.load(glotip=True)  # 03 sets UNODC's detected victims beside the TIP's count
+# ``data``: the session's curated data (tests/conftest.py), UNODC's counts with them: 03 sets UNODC's detected victims
+# beside the TIP's count.
 
 
 @pytest.fixture(scope="module")
-def data(loaded):
+def narrative(data):
     # the 2015 narrative's own figures; other editions restate some of them
-    return analysis.Dataset(loaded.sources, loaded.metrics, analysis.from_source(loaded.figures, "tip2015"),
-                            loaded.statements)
+    return analysis.Dataset(data.sources, data.metrics, analysis.from_source(data.figures, "tip2015"),
+                            data.statements)
 
 
 # --- 01: the conviction gap ---------------------------------------------------------------
 
-def test_victims_per_conviction_per_year(data):
-    table = conviction_gap.victims_per_conviction(data.figures, "victims_identified_assisted",
+def test_victims_per_conviction_per_year(narrative):
+    table = conviction_gap.victims_per_conviction(narrative.figures, "victims_identified_assisted",
                                                   [2013, 2014]).set_index("year")
     assert table.loc[2014, "convictions"] == 4 + 1
     assert table.loc[2013, "convictions"] == 3 + 2
@@ -53,21 +51,21 @@ def test_victims_per_conviction_per_year(data):
     assert table.loc[2014, "victims_hedge"] == "approximately"
 
 
-def test_victims_per_conviction_with_another_denominator(data):
-    table = conviction_gap.victims_per_conviction(data.figures, "initial_contacts", [2014])
+def test_victims_per_conviction_with_another_denominator(narrative):
+    table = conviction_gap.victims_per_conviction(narrative.figures, "initial_contacts", [2014])
     assert table.victims_per_conviction.tolist() == [pytest.approx(139 / 5)]
 
 
-def test_victims_per_conviction_refuses_unknown_measure_and_missing_year(data):
+def test_victims_per_conviction_refuses_unknown_measure_and_missing_year(narrative):
     with pytest.raises(ValueError,
                        match="unknown victim measure 'victims': expected one of victims_identified_assisted"):
-        conviction_gap.victims_per_conviction(data.figures, "victims", [2014])
+        conviction_gap.victims_per_conviction(narrative.figures, "victims", [2014])
     with pytest.raises(LookupError, match="no count of victims identified and assisted for 2012"):
-        conviction_gap.victims_per_conviction(data.figures, "victims_identified_assisted", [2012])
+        conviction_gap.victims_per_conviction(narrative.figures, "victims_identified_assisted", [2012])
 
 
-def test_cumulative_comparison_flags_the_mismatched_windows(data):
-    table = conviction_gap.cumulative_comparison(data.figures).set_index("measure")
+def test_cumulative_comparison_flags_the_mismatched_windows(narrative):
+    table = conviction_gap.cumulative_comparison(narrative.figures).set_index("measure")
     assert table.loc["potential_victims_assisted", "years"] == 7          # 2007..2013
     assert table.loc["convictions", "years"] == 12                        # 2003..2014
     assert table.loc["potential_victims_assisted", "per_year"] == pytest.approx(2000 / 7)
@@ -86,8 +84,8 @@ DENOMINATORS_01 = {
 
 @pytest.mark.parametrize("denominator", DENOMINATORS_01)
 @pytest.mark.parametrize("years", [[2013, 2014], [2013], [2014]])
-def test_conviction_gap_for_every_documented_parameter(loaded, denominator, years):
-    result = conviction_gap.analyse(loaded, denominator=denominator, years=years)
+def test_conviction_gap_for_every_documented_parameter(data, denominator, years):
+    result = conviction_gap.analyse(data, denominator=denominator, years=years)
     convictions = {2013: 3 + 2, 2014: 4 + 1}
     per_year = result.tables["per_year"].set_index("year").victims_per_conviction
     assert per_year.to_dict() == pytest.approx({y: DENOMINATORS_01[denominator][y] / convictions[y] for y in years})
@@ -99,8 +97,8 @@ def test_conviction_gap_for_every_documented_parameter(loaded, denominator, year
                               if v != conviction_gap.analyse.defaults[k]}
 
 
-def test_conviction_gap_headline(loaded):
-    result = conviction_gap.analyse(loaded)
+def test_conviction_gap_headline(analysed):
+    result = analysed("01_conviction_gap")
     low, high = exact_ratio(270, 5)
     assert (round(low), round(high)) == (23, 168)
     # 2013 against 2014: 5 convictions against 350 victims, 5 against 270: the central exact conditional test of
@@ -142,16 +140,16 @@ def test_conviction_gap_headline(loaded):
     ({"source": "tip2017"}, "years: no data for 2013, 2014; expected years among"),
     ({"colour": "red"}, "unknown parameter 'colour': expected one of source, denominator, years"),
 ])
-def test_conviction_gap_refuses_values_outside_the_data(loaded, values, message):
+def test_conviction_gap_refuses_values_outside_the_data(data, values, message):
     with pytest.raises(ParameterError, match="^01_conviction_gap: ") as info:
-        conviction_gap.analyse(loaded, **values)
+        conviction_gap.analyse(data, **values)
     assert any(message in p for p in info.value.problems), info.value.problems
 
 
 # --- 02: labor against sex ------------------------------------------------------------------
 
-def test_stage_table_shares(data):
-    table = labor_vs_sex_attention.stage_table(data.figures, [2013, 2014], list(labor_vs_sex_attention.STAGES))
+def test_stage_table_shares(narrative):
+    table = labor_vs_sex_attention.stage_table(narrative.figures, [2013, 2014], list(labor_vs_sex_attention.STAGES))
     by = table.set_index(["year", "stage"])
     assert by.loc[(2014, "investigations"), "share_labor"] == pytest.approx(68 / (36 + 68))
     assert by.loc[(2013, "investigations"), "share_labor"] == pytest.approx(39 / (30 + 39))
@@ -162,18 +160,18 @@ def test_stage_table_shares(data):
     assert by.loc[(2014, "prosecutions"), "unit"] == "suspects"
 
 
-def test_attrition(data):
-    stages = labor_vs_sex_attention.stage_table(data.figures, [2014], ["investigations", "convictions"])
+def test_attrition(narrative):
+    stages = labor_vs_sex_attention.stage_table(narrative.figures, [2014], ["investigations", "convictions"])
     table = labor_vs_sex_attention.attrition(stages).set_index("form")
     assert table.loc["sex", "convictions_per_investigation"] == pytest.approx(4 / 36)
     assert table.loc["labor", "convictions_per_investigation"] == pytest.approx(1 / 68)
 
 
-def test_stage_table_refuses_unknown_stage_and_year(data):
+def test_stage_table_refuses_unknown_stage_and_year(narrative):
     with pytest.raises(ValueError, match="unknown stage"):
-        labor_vs_sex_attention.stage_table(data.figures, [2014], ["arrests"])
+        labor_vs_sex_attention.stage_table(narrative.figures, [2014], ["arrests"])
     with pytest.raises(LookupError, match=r"\(2012, 'investigations'\)"):
-        labor_vs_sex_attention.stage_table(data.figures, [2012], ["investigations"])
+        labor_vs_sex_attention.stage_table(narrative.figures, [2012], ["investigations"])
 
 
 #: Labor's share by year and stage, from the narrative's counts (labor, sex).
@@ -185,8 +183,8 @@ LABOR = {(2013, "investigations"): (39, 30), (2014, "investigations"): (68, 36),
 @pytest.mark.parametrize("stages",
                          [["investigations", "prosecutions", "convictions"], ["investigations", "convictions"],
                           ["prosecutions", "convictions"]])
-def test_attention_for_every_documented_parameter(loaded, years, stages):
-    result = labor_vs_sex_attention.analyse(loaded, years=years, stages=stages)
+def test_attention_for_every_documented_parameter(data, years, stages):
+    result = labor_vs_sex_attention.analyse(data, years=years, stages=stages)
     last = max(years)
     first_share = LABOR[(last, stages[0])][0] / sum(LABOR[(last, stages[0])])
     last_share = LABOR[(last, stages[-1])][0] / sum(LABOR[(last, stages[-1])])
@@ -210,8 +208,8 @@ def test_attention_for_every_documented_parameter(loaded, years, stages):
     assert "bulk of resources and attention" in result.summary
 
 
-def test_attention_words_give_the_shares_the_data_still_allow_when_no_difference_is_detected(loaded):
-    result = labor_vs_sex_attention.analyse(loaded)
+def test_attention_words_give_the_shares_the_data_still_allow_when_no_difference_is_detected(analysed):
+    result = analysed("02_labor_vs_sex_attention")
     # 2014: 68 of 104 investigations against 1 of 5 convictions, Fisher's p = 0.06
     p = stats.fisher_exact([[68, 36], [1, 4]]).pvalue
     investigations, convictions = wilson(68, 104), wilson(1, 5)
@@ -222,11 +220,11 @@ def test_attention_words_give_the_shares_the_data_still_allow_when_no_difference
     assert "unreliable by NCHS's standard for proportions" in result.summary  # 1 of 5 convictions: n under 30
 
 
-def test_attention_refuses_unknown_stage_and_year(loaded):
+def test_attention_refuses_unknown_stage_and_year(data):
     with pytest.raises(ParameterError, match="stages must be two or more of investigations, prosecutions, convictions"):
-        labor_vs_sex_attention.analyse(loaded, stages=["arrests", "convictions"])
+        labor_vs_sex_attention.analyse(data, stages=["arrests", "convictions"])
     with pytest.raises(ParameterError, match="years: no data for 2016"):
-        labor_vs_sex_attention.analyse(loaded, years=[2016])
+        labor_vs_sex_attention.analyse(data, years=[2016])
 
 
 # --- 03: funding per victim -----------------------------------------------------------------
@@ -260,11 +258,11 @@ def test_the_2014_inputs_read_here_are_the_report_s():
     assert _unodc_detected(2014) == 324
 
 
-def test_implied_rate_and_funding_per_victim(data):
-    lines = funding_per_victim.lines_for(data.figures, 2014)
+def test_implied_rate_and_funding_per_victim(narrative):
+    lines = funding_per_victim.lines_for(narrative.figures, 2014)
     rate = funding_per_victim.implied_rate(lines)
     assert rate == pytest.approx((2_500_000 + 4_500_000) / (314_000 + 565_000))
-    victims = victim_count(data.figures, "victims_identified_assisted", 2014)
+    victims = victim_count(narrative.figures, "victims_identified_assisted", 2014)
     assert victims.value == 270 and "about 270" in victims.label
     table = funding_per_victim.per_victim(lines, victims.value, "USD", rate).set_index("id")
     assert table.loc["total", "nok_per_victim"] == pytest.approx(7_000_000 / 270)
@@ -274,8 +272,8 @@ def test_implied_rate_and_funding_per_victim(data):
     assert not any("ci" in column.split("_") for column in table.columns)  # no chance interval
 
 
-def test_funding_in_usd_is_the_report_s_own_where_it_gives_one(data):
-    lines = funding_per_victim.lines_for(data.figures, 2014)
+def test_funding_in_usd_is_the_report_s_own_where_it_gives_one(narrative):
+    lines = funding_per_victim.lines_for(narrative.figures, 2014)
     rate = funding_per_victim.implied_rate(lines)
     table = funding_per_victim.per_victim(lines, 270, "USD", rate, as_reported=True).set_index("id")
     assert table.loc["tip2015-funding-ngo-nok", "usd"] == 314_000  # not 2,500,000 / 7.9636 = 313,929
@@ -290,33 +288,33 @@ def test_funding_in_usd_is_the_report_s_own_where_it_gives_one(data):
     assert mixed.usd_basis.tolist() == ["computed", "reported", "sum, partly computed"]
 
 
-def test_funding_with_shelter_denominator_and_one_line(data):
-    lines = funding_per_victim.lines_for(data.figures, 2014, ["tip2015-funding-safe-houses-nok"])
+def test_funding_with_shelter_denominator_and_one_line(narrative):
+    lines = funding_per_victim.lines_for(narrative.figures, 2014, ["tip2015-funding-safe-houses-nok"])
     assert lines.nok.tolist() == [4_500_000]
-    victims = victim_count(data.figures, "shelter_accepted", 2014)
+    victims = victim_count(narrative.figures, "shelter_accepted", 2014)
     assert victims.value == 41 + 1
     table = funding_per_victim.per_victim(lines, victims.value, "EUR", 8.5).set_index("id")
     assert table.loc["total", "eur_per_victim"] == pytest.approx(4_500_000 / 8.5 / 42)
 
 
-def test_funding_refuses_bad_inputs(data):
-    lines = funding_per_victim.lines_for(data.figures, 2014)
+def test_funding_refuses_bad_inputs(narrative):
+    lines = funding_per_victim.lines_for(narrative.figures, 2014)
     with pytest.raises(LookupError, match="unknown funding line"):
-        funding_per_victim.lines_for(data.figures, 2014, ["tip2015-funding-ngo-usd"])
+        funding_per_victim.lines_for(narrative.figures, 2014, ["tip2015-funding-ngo-usd"])
     with pytest.raises(ValueError, match="exchange rate must be positive"):
         funding_per_victim.per_victim(lines, 270, "USD", 0)
     with pytest.raises(ValueError, match="unknown victim measure 'everyone'"):
-        victim_count(data.figures, "everyone", 2014)
+        victim_count(narrative.figures, "everyone", 2014)
 
 
 REPORT_RATE = (2_500_000 + 4_500_000) / (314_000 + 565_000)
 VICTIMS_2014 = {"victims_identified_assisted": 270, "initial_contacts": 139, "shelter_accepted": 41 + 1}
 
 
-def test_funding_per_victim_under_each_count_of_victims(loaded):
+def test_funding_per_victim_under_each_count_of_victims(analysed):
     """The 2014 lines summed from figures.csv, divided by the TIP's 270 and by UNODC's and KOM's 324, side by side."""
     total = sum(NOK_2014.values())
-    result = funding_per_victim.analyse(loaded)
+    result = analysed("03_funding_per_victim")
     tip, unodc, kom = 270, _unodc_detected(2014), float(FIGURES["kom2014-victims-followed-up-2014"]["value"])
     assert result.facts["nok_per_victim_by_count"] == pytest.approx(
         {"tip": total / tip, "unodc_detected": total / unodc, "kom": total / kom})
@@ -343,33 +341,33 @@ def test_funding_per_victim_under_each_count_of_victims(loaded):
     assert {"glotip2025", "kom2014-politi"} <= set(result.sources.source_id)
 
 
-def test_funding_per_victim_has_no_chance_interval_and_takes_no_confidence(loaded):
-    result = funding_per_victim.analyse(loaded)
+def test_funding_per_victim_has_no_chance_interval_and_takes_no_confidence(data, analysed):
+    result = analysed("03_funding_per_victim")
     assert not any(k.endswith("_ci") or k == "confidence" for k in result.facts)
     assert not any("ci" in column.split("_") for column in result.table.columns)
     assert "CI" not in result.title and "CI" not in result.summary
     assert "No interval for chance is given" in result.caveats
     with pytest.raises(ParameterError, match="unknown parameter 'confidence'"):
-        funding_per_victim.analyse(loaded, confidence=0.9)
+        funding_per_victim.analyse(data, confidence=0.9)
 
 
-def test_funding_per_victim_says_which_counts_are_missing(loaded):
+def test_funding_per_victim_says_which_counts_are_missing(data):
     # 2018: the TIP's 77 initial contacts and UNODC's 106, but no KOM count in the data
-    result = funding_per_victim.analyse(loaded, source="tip2019", year=2018, denominator="initial_contacts")
+    result = funding_per_victim.analyse(data, source="tip2019", year=2018, denominator="initial_contacts")
     total = 30_000_000 + 2_900_000 + 5_000_000
     assert result.facts["nok_per_victim_by_count"] == pytest.approx(
         {"tip": total / 77, "unodc_detected": total / _unodc_detected(2018), "kom": None})
     assert "- KOM: no count for 2018 (not in the data)" in result.summary
     # 2017: neither UNODC nor KOM
-    result = funding_per_victim.analyse(loaded, source="tip2019", year=2017, denominator="initial_contacts")
+    result = funding_per_victim.analyse(data, source="tip2019", year=2017, denominator="initial_contacts")
     assert result.title == ("NOK 169,492 (USD 19,492) of the reported funding per initial contact from a victim in "
                             "2017, the only count of victims for 2017")
     assert "- UNODC: no count for 2017 (not reported to UNODC)" in result.summary
     assert "- KOM: no count for 2017 (not reported by the government)" in result.summary
 
 
-def test_funding_per_victim_when_every_count_agrees(loaded):
-    result = funding_per_victim.analyse(loaded, source="tip2017", year=2016)
+def test_funding_per_victim_when_every_count_agrees(data):
+    result = funding_per_victim.analyse(data, source="tip2017", year=2016)
     total = 5_900_000 + 2_250_000 + 3_750_000
     assert result.facts["nok_per_victim_by_count"] == pytest.approx(
         {"tip": total / 262, "unodc_detected": total / 262, "kom": total / 262})
@@ -380,8 +378,8 @@ def test_funding_per_victim_when_every_count_agrees(loaded):
 @pytest.mark.parametrize("denominator", VICTIMS_2014)
 @pytest.mark.parametrize(("currency", "rate"), [("USD", None), ("USD", 10.5), ("EUR", 11.5), ("SEK", 0.95)])
 @pytest.mark.parametrize("lines", [[], ["tip2015-funding-ngo-nok"], ["tip2015-funding-safe-houses-nok"]])
-def test_funding_for_every_documented_parameter(loaded, denominator, currency, rate, lines):
-    result = funding_per_victim.analyse(loaded, denominator=denominator, currency=currency, exchange_rate=rate,
+def test_funding_for_every_documented_parameter(data, denominator, currency, rate, lines):
+    result = funding_per_victim.analyse(data, denominator=denominator, currency=currency, exchange_rate=rate,
                                         funding_lines=lines)
     shown = lines or list(NOK_2014)
     total = sum(NOK_2014[i] for i in shown)
@@ -415,16 +413,16 @@ def test_funding_for_every_documented_parameter(loaded, denominator, currency, r
      "victims_identified_assisted, initial_contacts, shelter_accepted"),
     ({"funding_lines": ["tip2015-funding-ngo-usd"]}, "funding_lines: unknown id(s) tip2015-funding-ngo-usd"),
 ])
-def test_funding_refuses_values_outside_the_data(loaded, values, message):
+def test_funding_refuses_values_outside_the_data(data, values, message):
     with pytest.raises(ParameterError) as info:
-        funding_per_victim.analyse(loaded, **values)
+        funding_per_victim.analyse(data, **values)
     assert any(p.startswith(message) for p in info.value.problems), info.value.problems
 
 
 # --- 04: protection --------------------------------------------------------------------------
 
-def test_protection_per_100_victims(data):
-    table = victim_protection.protection_table(data.figures, [2013, 2014]).set_index(["year", "measure"])
+def test_protection_per_100_victims(narrative):
+    table = victim_protection.protection_table(narrative.figures, [2013, 2014]).set_index(["year", "measure"])
     assert table.loc[(2014, "temporary_residence_permits_granted"), "per_100_victims"] == pytest.approx(100 * 41 / 270)
     assert table.loc[(2013, "reflection_periods_granted"), "per_100_victims"] == pytest.approx(100 * 30 / 350)
     assert table.loc[(2014, "asylum_grants"), "count"] == 11
@@ -434,8 +432,8 @@ def test_protection_per_100_victims(data):
 
 
 @pytest.mark.parametrize("years", [[2013, 2014], [2013], [2014]])
-def test_protection_for_every_documented_parameter(loaded, years):
-    result = victim_protection.analyse(loaded, years=years)
+def test_protection_for_every_documented_parameter(data, years):
+    result = victim_protection.analyse(data, years=years)
     victims = {2013: 350, 2014: 270}[max(years)]
     permits_count, reflection_count = {2013: (38, 30), 2014: (41, 27)}[max(years)]
     permits, reflection = 100 * permits_count / victims, 100 * reflection_count / victims
@@ -452,7 +450,7 @@ def test_protection_for_every_documented_parameter(loaded, years):
     assert ("shelter accepted 2013" in result.summary) == (2013 in years)
     assert (result.facts["changes"] == {}) == (len(years) == 1)
     with pytest.raises(ParameterError, match="years: no data for 2015"):
-        victim_protection.analyse(loaded, years=[*years, 2015])
+        victim_protection.analyse(data, years=[*years, 2015])
 
 
 #: 2013 and 2014 as the narrative gives them: (count, victims identified) per measure; shelter is not given for 2013.
@@ -461,8 +459,8 @@ PROTECTION = {"reflection_periods_granted": ((30, 350), (27, 270)),
               "asylum_grants": ((19, 350), (11, 270))}
 
 
-def test_protection_compares_the_years_as_two_rates(loaded):
-    result = victim_protection.analyse(loaded)
+def test_protection_compares_the_years_as_two_rates(analysed):
+    result = analysed("04_victim_protection")
     changes = result.facts["changes"]
     assert set(changes) == set(PROTECTION)  # shelter has no 2013 count to compare
     for measure, ((count13, victims13), (count14, victims14)) in PROTECTION.items():
@@ -489,16 +487,16 @@ def test_protection_compares_the_years_as_two_rates(loaded):
 
 # --- 05: what the sources name ---------------------------------------------------------------
 
-def test_side_by_side_agreement(data):
-    table = what_the_sources_name.side_by_side(data.statements, ["tip2015", "gcm2017"])
+def test_side_by_side_agreement(narrative):
+    table = what_the_sources_name.side_by_side(narrative.statements, ["tip2015", "gcm2017"])
     both = set(table[table.named_by == "both"].subject)
     assert both == {"destination", "sex trafficking", "forced labor", "forced begging", "construction"}
     assert set(table[table.named_by == "only gcm2017"].subject) == {"agriculture", "irregular migrants"}
     assert "Nigeria" in set(table[table.named_by == "only tip2015"].subject)
 
 
-def test_policy_timeline(data):
-    table = what_the_sources_name.policy_timeline(data.statements, data.sources, ["tip2015", "gcm2017"])
+def test_policy_timeline(narrative):
+    table = what_the_sources_name.policy_timeline(narrative.statements, narrative.sources, ["tip2015", "gcm2017"])
     dated = table[table.dated].set_index("id").year
     assert dated["tip2015-policy-criminalisation"] == 2003
     assert dated["gcm2017-policy-work-crime-strategy"] == 2015
@@ -508,12 +506,12 @@ def test_policy_timeline(data):
 
 
 @pytest.mark.parametrize("sources", [["tip2015", "gcm2017"], ["gcm2017", "tip2015"]])
-def test_sources_named_for_every_documented_parameter(loaded, sources):
-    result = what_the_sources_name.analyse(loaded, sources=sources)
+def test_sources_named_for_every_documented_parameter(data, sources):
+    result = what_the_sources_name.analyse(data, sources=sources)
     assert result.title == "8 policy measures named, 2003-2017; 4 without a stated year"
     assert set(result.facts["named_by_all"]) == {"destination", "sex trafficking", "forced labor", "forced begging",
                                                  "construction"}
     # in the order the timeline names them
     assert list(result.sources.source_id) == sorted(sources, key=["tip2015", "gcm2017"].index)
     with pytest.raises(ParameterError, match="sources must be two or more sources with statements"):
-        what_the_sources_name.analyse(loaded, sources=["tip2015"])
+        what_the_sources_name.analyse(data, sources=["tip2015"])
