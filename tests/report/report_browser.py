@@ -1,4 +1,4 @@
-"""Plumbing for test_site_browser.py: the windows, the JavaScript read in a page, one visit, the keyboard's path.
+"""Plumbing for test_site_browser.py: the windows, the JavaScript read in a page, a tab and its visits, the keyboard.
 
 Nothing here is a test. Chromium is the one tests/browser_helpers.py names and starts with its arguments.
 """
@@ -23,13 +23,12 @@ OPTIONAL = ('id="flag-legend"', 'id="caveats"', 'id="notes"')
 TABS = 80
 #: How many target selectors of an axe violation a failure message shows.
 TARGETS_SHOWN = 4
-#: The windows each page is seen in, in CSS pixels: a laptop's and a phone's.
-WINDOWS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+#: The windows each page is seen in, in CSS pixels: a laptop's and a phone's. Each is also the first screen a reader
+#: sees of an analysis page: at a laptop's the main points and the top of the chart are in it, at a phone's the main
+#: points.
+WINDOWS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 #: The width by which a page overflows its window.
 JS_OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
-#: The first screen a reader sees of an analysis page, in CSS pixels: a laptop's (the main points and the top of the
-#: chart in it) and a phone's (the main points in it).
-FIRST_SCREENS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 #: How many Tab presses may pass before every skip link of a page's tables has had the focus.
 SKIP_TABS = 200
 #: The layout of a page at the top: the page body's sideways scroll, and where the main points end and the chart
@@ -123,28 +122,55 @@ def shot_name(page: str, window: str) -> str:
     return f"{page.removesuffix('.html')}-{window}.png"
 
 
-def visit(context, url: str, shot: Path) -> dict:
-    """Open ``url`` in a new tab, record what it requests and shows, run axe-core and take a full-page screenshot."""
-    from axe_playwright_python.sync_playwright import Axe
+class Tab:
+    """One tab of a browser context in a window of ``size``, reused for every page opened in that window.
 
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    record = {"requests": [], "errors": [], "bad_responses": []}
-    page.on("request", lambda request: record["requests"].append(request.url))
-    page.on("requestfailed", lambda request: record["bad_responses"].append(f"{request.url}: {request.failure}"))
-    page.on("response", lambda response: response.status >= 400
-            and record["bad_responses"].append(f"{response.url}: {response.status}"))
-    page.on("console", lambda message: message.type == "error" and record["errors"].append(message.text))
-    page.on("pageerror", lambda error: record["errors"].append(str(error)))
-    try:
-        response = page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
-        record["status"] = response.status if response else None
-        record.update(page.evaluate(JS_RECORD))
-        record["violations"] = Axe().run(page).response["violations"]
-        page.screenshot(path=str(shot), full_page=True, timeout=TIMEOUT_MS)
-    finally:
-        page.close()
-    return record
+    A tab per page would start a renderer process for each (about a fifth of a CPU-second); the pages share the
+    context's cache either way. What a page requests and logs while :meth:`visit` opens it goes to that visit's
+    record; between visits (a test that drives the tab itself) it goes nowhere.
+    """
+
+    def __init__(self, browser, size: dict[str, int]) -> None:
+        self.context = browser.new_context(viewport=size)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(TIMEOUT_MS)
+        self._record: dict | None = None
+        self.page.on("request", lambda request: self._note("requests", request.url))
+        self.page.on("requestfailed", lambda request: self._note("bad_responses", f"{request.url}: {request.failure}"))
+        self.page.on("response", lambda response: response.status >= 400
+                     and self._note("bad_responses", f"{response.url}: {response.status}"))
+        self.page.on("console", lambda message: message.type == "error" and self._note("errors", message.text))
+        self.page.on("pageerror", lambda error: self._note("errors", str(error)))
+
+    def _note(self, kind: str, line: str) -> None:
+        if self._record is not None:
+            self._record[kind].append(line)
+
+    def visit(self, url: str, shot: Path | None = None, *, axe: bool = False, full_page: bool = False) -> dict:
+        """Open ``url``: what it requests, logs and shows, its width and first screen, axe-core's violations if ``axe``.
+
+        With ``shot``, a screenshot of the first screen goes there (of the whole page if ``full_page``).
+        """
+        from axe_playwright_python.sync_playwright import Axe
+
+        record = self._record = {"requests": [], "errors": [], "bad_responses": []}
+        try:
+            response = self.page.goto(url, wait_until="load")
+            record["status"] = response.status if response else None
+            record.update(self.page.evaluate(JS_RECORD))
+            record["overflow"] = self.page.evaluate(JS_OVERFLOW)
+            record["layout"] = self.page.evaluate(JS_LAYOUT)
+            if axe:
+                record["violations"] = Axe().run(self.page).response["violations"]
+            if shot is not None:
+                self.page.screenshot(path=str(shot), full_page=full_page)
+        finally:
+            self._record = None
+        return record
+
+    def close(self) -> None:
+        """Close the tab's context."""
+        self.context.close()
 
 
 def tab_through(page, url: str, wanted: set[str]) -> tuple[list[dict], str, dict]:

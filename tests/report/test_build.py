@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from few_notebooks import few_notebooks
 
 from analysis import config
 from analysis.regenerate.run import run
@@ -175,20 +176,22 @@ def test_two_builds_give_the_same_bytes_and_an_unchanged_build_writes_nothing(pu
     assert build(output=published["output"], figures=published["figures"], site=again, say=said.append) is False
     assert said == [f"{again} is up to date: nothing it is built from has changed"]
     assert {p: p.stat().st_mtime_ns for p in again.rglob("*")} == stamps
-    # another address for the citations is a change: the pages are written again, with it
-    assert build(output=published["output"], figures=published["figures"], site=again, base_url="https://x.example/tip",
-                 say=lambda line: None)
-    assert "https://x.example/tip/01_conviction_gap.html" in (again / "01_conviction_gap.html").read_text()
 
 
-@pytest.mark.slow
-def test_a_passage_holding_markup_is_shown_as_text(published, tmp_path):
-    data = tmp_path / "data"
-    for path in config.data_files():
-        target = data / path.relative_to(config.DATA)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(path.read_bytes())
-    figures_csv = data / "processed" / "figures.csv"
+@pytest.mark.slow  # builds a site twice
+def test_another_address_for_the_citations_makes_the_pages_be_written_again_with_it(published, tmp_path):
+    """A site of a few notebooks (few_notebooks.py), built without an address and then with one."""
+    places = {"output": published["output"], "figures": published["figures"], "site": tmp_path / "site",
+              "notebooks": few_notebooks(tmp_path / "notebooks")}
+    assert build(**places, say=lambda line: None)
+    assert "https://x.example/tip/" not in (places["site"] / "01_conviction_gap.html").read_text()
+    assert build(**places, base_url="https://x.example/tip", say=lambda line: None)
+    assert "https://x.example/tip/01_conviction_gap.html" in (places["site"] / "01_conviction_gap.html").read_text()
+
+
+def test_a_passage_holding_markup_is_shown_as_text(published, data_copy, tmp_path):
+    """Escaped on 01's page, in a site of a few notebooks (few_notebooks.py); no page of it holds a script."""
+    figures_csv = data_copy / "processed" / "figures.csv"
     rows = _rows(figures_csv)
     hostile = '<script>alert("x")</script> & <b>bold</b>'
     for row in rows:
@@ -199,7 +202,8 @@ def test_a_passage_holding_markup_is_shown_as_text(published, tmp_path):
         writer.writeheader()
         writer.writerows(rows)
     site = tmp_path / "site"
-    build(output=published["output"], figures=published["figures"], data_dir=data, site=site, say=lambda line: None)
+    build(output=published["output"], figures=published["figures"], notebooks=few_notebooks(tmp_path / "notebooks"),
+          data_dir=data_copy, site=site, say=lambda line: None)
     page = (site / "01_conviction_gap.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in page
     assert not any("<script" in p.read_text(encoding="utf-8") for p in site.rglob("*.html"))
