@@ -18,8 +18,12 @@ and every process it started and waited for: workers, kernels, the Jupyter
 server, Chromium. The parts are run with ``-n 0`` (one process), so that the
 CPU figures carry no pytest-xdist start-up; the whole suite is run as CI runs it.
 
-The CPU time is a lower bound: a process nobody waits for is not counted, and
-some of Chromium's helper processes are such. Linux process accounting
+The CPU time of pytest and its children is a lower bound: a process nobody
+waits for is not counted, and some of Chromium's helper processes are such
+(reparented to init, they are reaped by it). So each run also records the CPU
+time the whole machine spent while it ran (``machine_cpu_s``: the busy time in
+``/proc/stat``, every process's), which counts them and, with nothing else
+running, nothing more. Linux process accounting
 (``accton``, Debian's ``acct``) counted about 20 s more for the browser test
 on 2026-11-23 (85 s in all: Chromium 31 s, 12 kernels 40 s, the Jupyter
 server 6 s, Playwright's driver 3.5 s, pytest 4 s).
@@ -58,20 +62,30 @@ TARGETS = {"wall_s": 90, "cpu_s": 180, "fast_wall_s": 25}
 FAST = "`make test-fast` (no kernel, no browser, nothing slow)"
 
 
+def machine_busy() -> float:
+    """CPU-seconds every core of the machine has spent on anything but waiting since boot (``/proc/stat``)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait; the rest (user, nice, system, irq, softirq, steal) is busy
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def timed(args: list[str]) -> dict:
-    """Run pytest with ``args`` from the project root; its wall time, CPU time, and the count pytest prints."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """Run pytest with ``args`` from the project root; its wall time, CPU time, and the count pytest prints.
+
+    ``cpu_s`` is pytest's and its waited-for children's; ``machine_cpu_s`` the whole machine's meanwhile.
+    """
+    before, machine = resource.getrusage(resource.RUSAGE_CHILDREN), machine_busy()
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args], cwd=ROOT,
                           capture_output=True, text=True)
     wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    after, machine = resource.getrusage(resource.RUSAGE_CHILDREN), machine_busy() - machine
     summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-500:]
     if done.returncode != 0:
         sys.exit(f"pytest {' '.join(args)} failed (exit {done.returncode}): {summary}")
     passed = re.search(r"(\d+) passed", summary)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"args": args, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
+    return {"args": args, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "machine_cpu_s": round(machine, 1),
             "passed": int(passed.group(1)) if passed else None}
 
 
