@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from few_notebooks import few_notebooks
 
 from analysis import config
 from analysis.regenerate.run import run
@@ -179,17 +178,17 @@ def test_two_builds_give_the_same_bytes_and_an_unchanged_build_writes_nothing(pu
 
 
 @pytest.mark.slow  # builds a site twice
-def test_another_address_for_the_citations_makes_the_pages_be_written_again_with_it(published, tmp_path):
+def test_another_address_for_the_citations_makes_the_pages_be_written_again_with_it(published, few, tmp_path):
     """A site of a few notebooks (few_notebooks.py), built without an address and then with one."""
     places = {"output": published["output"], "figures": published["figures"], "site": tmp_path / "site",
-              "notebooks": few_notebooks(tmp_path / "notebooks")}
+              "notebooks": few}
     assert build(**places, say=lambda line: None)
     assert "https://x.example/tip/" not in (places["site"] / "01_conviction_gap.html").read_text()
     assert build(**places, base_url="https://x.example/tip", say=lambda line: None)
     assert "https://x.example/tip/01_conviction_gap.html" in (places["site"] / "01_conviction_gap.html").read_text()
 
 
-def test_a_passage_holding_markup_is_shown_as_text(published, data_copy, tmp_path):
+def test_a_passage_holding_markup_is_shown_as_text(published, few, data_copy, tmp_path):
     """Escaped on 01's page, in a site of a few notebooks (few_notebooks.py); no page of it holds a script."""
     figures_csv = data_copy / "processed" / "figures.csv"
     rows = _rows(figures_csv)
@@ -202,7 +201,7 @@ def test_a_passage_holding_markup_is_shown_as_text(published, data_copy, tmp_pat
         writer.writeheader()
         writer.writerows(rows)
     site = tmp_path / "site"
-    build(output=published["output"], figures=published["figures"], notebooks=few_notebooks(tmp_path / "notebooks"),
+    build(output=published["output"], figures=published["figures"], notebooks=few,
           data_dir=data_copy, site=site, say=lambda line: None)
     page = (site / "01_conviction_gap.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in page

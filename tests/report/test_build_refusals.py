@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from few_notebooks import FEW, few_notebooks
+from few_notebooks import FEW
 
 from analysis.regenerate.cli import main
 from analysis.report import ReportError, build
@@ -107,14 +107,14 @@ def test_without_a_published_run_the_build_says_to_run_first(tmp_path, capsys):
     assert not (tmp_path / "site").exists()
 
 
-def test_the_command_line_builds_then_finds_the_site_up_to_date(run_copy, tmp_path, capsys):
+def test_the_command_line_builds_then_finds_the_site_up_to_date(run_copy, few, tmp_path, capsys):
     """A site of a few notebooks (few_notebooks.py): the line says how many pages and files it wrote."""
-    site, few = tmp_path / "site", ["--notebooks-dir", str(few_notebooks(tmp_path / "notebooks"))]
-    assert _report(run_copy, site, *few) == 0
+    site, shown = tmp_path / "site", ["--notebooks-dir", str(few)]
+    assert _report(run_copy, site, *shown) == 0
     files = [p for p in site.rglob("*") if p.is_file()]
     pages = sorted(p.stem for p in files if p.suffix == ".html" and p.parent == site)
     assert [page for page in pages if page in FEW] == list(FEW)
     assert re.fullmatch(rf"built .*site: {len(pages)} pages, {len(files)} files, [\d.]+ MB, in [\d.]+ s\n",
                         capsys.readouterr().err)
-    assert _report(run_copy, site, *few) == 0
+    assert _report(run_copy, site, *shown) == 0
     assert "is up to date" in capsys.readouterr().err

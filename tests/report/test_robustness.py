@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from few_notebooks import FEW, few_notebooks
+from few_notebooks import FEW
 from file_states import immutable, tmpfs
 
 from analysis.regenerate.cli import main
@@ -37,12 +37,6 @@ def _copy_site(site: Path, target: Path) -> Path:
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         (target / name).write_bytes(content)
     return target
-
-
-@pytest.fixture(scope="module")
-def few(tmp_path_factory) -> Path:
-    """The notebooks the sites of this module show (read only)."""
-    return few_notebooks(tmp_path_factory.mktemp("few") / "notebooks")
 
 
 @pytest.fixture(scope="module")
