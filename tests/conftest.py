@@ -26,8 +26,7 @@ def one_template_per_worker(pytestconfig):
     """
     from kept_template import kept
 
-    root = pytestconfig.pluginmanager.get_plugin(str(config.ROOT / "conftest.py"))
-    with kept(launch=root.live_template if root is not None else None):
+    with kept(launch=pytestconfig.pluginmanager.get_plugin(str(config.ROOT / "conftest.py")).live_template):
         yield
 
 
@@ -54,22 +53,34 @@ def raw_files(tmp_path_factory) -> RawFiles:
     return RawFiles(tmp_path_factory.mktemp("raw-files") / "raw")
 
 
+@pytest.fixture(scope="session")
+def tables_read_once():
+    """The process's one reading of each curated table file that passed (tests/tables_read_once.py)."""
+    from tables_read_once import read_once
+
+    from analysis.data import loader
+
+    return read_once(loader.read_table_with_problems)
+
+
 @pytest.fixture
-def data_copy(tmp_path: Path, raw_files: RawFiles, monkeypatch) -> Path:
+def data_copy(tmp_path: Path, raw_files: RawFiles, tables_read_once, monkeypatch) -> Path:
     """data/ in a temporary folder, for a test to break: the descriptor and the processed tables copied, raw/ linked.
 
     Each raw file is a hard link to the process's copy of data/raw/ (:class:`raw_links.RawFiles`), so that most of
-    data/'s bytes are not copied per test, and each GLOTIP workbook is read once per process while unchanged. A test
+    data/'s bytes are not copied per test, and each GLOTIP workbook is read once per process while unchanged; so is each
+    curated table the test leaves as it was (tests/tables_read_once.py), the one it breaks being read every time. A test
     that changes a raw file in place calls :func:`raw_links.own` on it first (:func:`edit_csv` does); adding,
     removing or replacing one needs nothing. The checkout's data/raw/ is never linked; a test that writes through a
     link into the process's copy fails, and the copy is restored.
     """
-    from analysis.data import glotip
+    from analysis.data import glotip, loader
 
     target = tmp_path / "data"
     shutil.copytree(config.DATA, target, ignore=lambda folder, names: ["raw"] if Path(folder) == config.DATA else [])
     raw_files.link_into(target / "raw")
     monkeypatch.setattr(glotip, "_read", raw_files.read_once(glotip._read))
+    monkeypatch.setattr(loader, "read_table_with_problems", tables_read_once)
     yield target
     if written := raw_files.written_through():
         pytest.fail(f"the test changed the raw file(s) {', '.join(written)} of data_copy in place, and so those of "
