@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 from .count_intervals import Bounds
 
@@ -23,6 +23,17 @@ LOG_ALPHA_BOUNDS = (-12.0, 5.0)
 #: (whole counts of at least 0, size > 0, 0 <= prob <= 1). tests/analyses/test_censored_nb.py holds the likelihood
 #: equal, bit for bit, to one computed with the public methods, so that a scipy release that changes them is caught.
 _NB = stats.nbinom
+
+
+#: The most values the censored counts' bounds may span together for :meth:`CountModel.score` to sum over them (a
+#: "<5" spans 4 or 5); beyond, the fit takes its gradient by finite differences.
+_MOST_VALUES_SUMMED = 10_000
+
+
+def _nb_score(y, mean, size):
+    """The derivatives of the NB2 log-probability of ``y`` with respect to log(mean) and to size."""
+    return ((y - mean) * size / (size + mean),
+            special.digamma(y + size) - special.digamma(size) - np.log1p(mean / size) + (mean - y) / (size + mean))
 
 
 class CountModel:
@@ -50,6 +61,14 @@ class CountModel:
         # a censored count's probability is cdf(high) - cdf(low - 1); cdf(-1) is 0 (scipy's _cdf gives NaN there)
         self._highs, self._below = self.high[self.censored], np.maximum(self.low[self.censored] - 1, 0)
         self._from_zero = self.low[self.censored] == 0
+        # the score of a censored count sums over the values its bounds allow: each such value, and its row
+        spans = self.high[self.censored] - self.low[self.censored] + 1
+        self._spanned = np.all(np.isfinite(spans)) and np.sum(spans) <= _MOST_VALUES_SUMMED
+        if self._spanned:
+            self._values = np.concatenate([np.arange(lo, hi + 1) for lo, hi in
+                                           zip(self.low[self.censored], self.high[self.censored], strict=True)]
+                                          + [np.zeros(0)])
+            self._value_row = np.repeat(np.arange(int(self.censored.sum())), spans.astype(int))
 
     def loglike(self, params) -> float:
         """The log-likelihood at ``params``: the coefficients, then one log(alpha) per group."""
@@ -65,6 +84,35 @@ class CountModel:
                 inside = _NB._cdf(self._highs, size[c], prob[c]) - below
                 total += float(np.sum(np.log(np.clip(inside, 1e-300, None))))
         return total
+
+    def score(self, params) -> np.ndarray | None:
+        """The gradient of :meth:`loglike` at ``params``, or None where a censored count's bounds span too many values.
+
+        For an exact count y of mean m and size r = 1/alpha, d/d(log m) = (y - m) r / (r + m) and
+        d/dr = digamma(y + r) - digamma(r) - log(1 + m/r) + (m - y) / (r + m), with d/d(log alpha) = -r d/dr. A
+        censored count's probability is the sum of those of the values between its bounds, so its gradient is theirs
+        weighted by each value's probability.
+        """
+        if not self._spanned:
+            return None
+        params = np.asarray(params, float)
+        mean = np.exp(self.exog @ params[: self.k_exog] + self.offset)
+        size = np.exp(-params[self.k_exog:][self.groups])
+        by_mean, by_size = np.zeros(len(mean)), np.zeros(len(mean))
+        e, c = self.exact, self.censored
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            by_mean[e], by_size[e] = _nb_score(self._counts, mean[e], size[e])
+            if c.any():
+                row = self._value_row
+                m, r = mean[c][row], size[c][row]
+                log_p = _NB._logpmf(self._values, r, r / (r + m))
+                weight = np.exp(log_p - np.maximum.reduceat(log_p, np.r_[0, np.flatnonzero(np.diff(row)) + 1])[row])
+                d_mean, d_size = _nb_score(self._values, m, r)
+                total = np.bincount(row, weight)
+                by_mean[c] = np.bincount(row, weight * d_mean) / total
+                by_size[c] = np.bincount(row, weight * d_size) / total
+        return np.concatenate([self.exog.T @ by_mean,
+                               np.bincount(self.groups, -size * by_size, minlength=self.k_groups)])
 
     def _start(self) -> np.ndarray:
         middle = np.maximum((self.low + self.high) / 2, 0.5)
@@ -89,10 +137,14 @@ class CountModel:
             value = -self.loglike(full(values))
             return value if math.isfinite(value) else 1e300
 
+        def minus_score(values):
+            score = self.score(full(values))[free]
+            return np.where(np.isfinite(score), -score, 0.0)
+
         x0 = np.clip(start[free], [b[0] if b[0] is not None else -np.inf for b in bounds],
                      [b[1] if b[1] is not None else np.inf for b in bounds])
-        found = optimize.minimize(minus, x0, method="L-BFGS-B", bounds=bounds,
-                                  options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-7})
+        found = optimize.minimize(minus, x0, jac=minus_score if self._spanned else None, method="L-BFGS-B",
+                                  bounds=bounds, options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-7})
         return full(found.x), -float(found.fun)
 
     def profile_interval(self, index: int, params: np.ndarray, loglike: float, confidence: float) -> Bounds:

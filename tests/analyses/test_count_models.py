@@ -90,6 +90,20 @@ def test_pooled_rate_with_censored_years_maximises_the_censored_likelihood_writt
     assert (fit.low, fit.high) == pytest.approx((math.exp(low) * 1e6, math.exp(high) * 1e6), rel=2e-3)
 
 
+def test_counts_dispersed_no_more_than_poissons_reach_alphas_bound_and_the_profile_on_a_grid():
+    """Alpha's maximum at its bound, where the likelihood is flat in alpha, and each profile point's still found.
+
+    Most years "<5" and no overdispersion to speak of: Finland's convictions, 2014-2022.
+    """
+    counts = [5, 5, None, 7, None, None, None, None, None]
+    exposure = [5.29e6, 5.31e6, 5.34e6, 5.41e6, 5.44e6, 5.51e6, 5.52e6, 5.53e6, 5.54e6]
+    fit = pooled_rate([(1, 4) if c is None else (c, c) for c in counts], exposure, per=1e6)
+    assert fit.alpha == pytest.approx(math.exp(-12))
+    centre = math.log(fit.rate / 1e6)
+    low, high = profile_by_grid(counts, exposure, np.linspace(centre - 0.8, centre + 0.8, 1601))
+    assert (fit.low, fit.high) == pytest.approx((math.exp(low) * 1e6, math.exp(high) * 1e6), rel=2e-3)
+
+
 @pytest.mark.slow
 def test_rate_ratio_is_the_likelihood_ratio_test_of_two_groups_each_with_its_own_dispersion():
     a = DETECTED
