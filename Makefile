@@ -66,8 +66,8 @@ bench: $(STAMP) ## time regeneration against the papermill CLI and the kernel fl
 test: $(STAMP) ## set up and run the whole test suite
 	$(BIN)/python -m pytest
 
-test-fast: $(STAMP) ## the edit-and-test loop: the tests that start no kernel, no browser and take under a second, in one process
-	$(BIN)/python -m pytest -p no:nbval -o addopts="-ra" -m "not kernel and not browser and not slow" tests
+test-fast: $(STAMP) ## the edit-and-test loop: the tests that start no kernel, no browser and take under a second, one worker a core
+	$(BIN)/python -m pytest -p no:nbval -o addopts="-ra" -n auto --dist loadfile -m "not kernel and not browser and not slow" tests
 
 coverage: $(STAMP) ## the whole suite with coverage of analysis/, its subprocesses and kernels included: the lines missed, failing under 90 %
 	$(BIN)/python -m pytest --cov=analysis --cov-report=term-missing:skip-covered --cov-fail-under=90

@@ -70,5 +70,5 @@ def test_the_parts_before_and_after_are_matched_by_what_they_are_whatever_their_
                        "88.0 s wall, 170.0 s CPU, 1200 tests |"]
     assert rows[3] == ["| nbval (the one execution of each), one process", "41.8 s wall, 41.0 s CPU, 60 tests",
                        "20.0 s wall, 19.5 s CPU, 72 tests |"]
-    assert rows[4] == ["| `make test-fast` (no kernel), one process", "not measured",
+    assert rows[4] == ["| `make test-fast` (no kernel), as `make` runs it", "not measured",
                        "12.0 s wall, 11.9 s CPU, 900 tests |"]

@@ -90,6 +90,7 @@ def test_pooled_rate_with_censored_years_maximises_the_censored_likelihood_writt
     assert (fit.low, fit.high) == pytest.approx((math.exp(low) * 1e6, math.exp(high) * 1e6), rel=2e-3)
 
 
+@pytest.mark.slow
 def test_counts_dispersed_no_more_than_poissons_reach_alphas_bound_and_the_profile_on_a_grid():
     """Alpha's maximum at its bound, where the likelihood is flat in alpha, and each profile point's still found.
 

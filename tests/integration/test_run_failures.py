@@ -39,6 +39,7 @@ def test_notebook_that_raises_leaves_figures_untouched(folders, capsys):
     assert manifest["status"] == "failed" and not manifest["figures_replaced"]
 
 
+@pytest.mark.kernel  # the run launches its template while it checks the data
 def test_bad_data_stops_the_run_before_any_notebook(folders, capsys, monkeypatch, data_copy):
     from data_edits import edit_csv
 

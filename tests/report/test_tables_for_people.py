@@ -227,6 +227,7 @@ def test_the_site_describes_its_chart_csvs_in_a_valid_data_package(site):
 
 # --- a computed cell ----------------------------------------------------------------------------------------------
 
+@pytest.mark.slow  # builds the whole site
 def test_a_computed_cell_links_to_how_it_was_worked_out(data, published, tmp_path, monkeypatch):
     """08's cell "per victim in constant kroner" of 2014 links to its formula and inputs below the table.
 
