@@ -10,19 +10,20 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, special, stats
+import scipy
 
 from .count_intervals import Bounds
 
 #: The bounds of log(alpha) (alpha: the negative binomial's overdispersion).
 LOG_ALPHA_BOUNDS = (-12.0, 5.0)
 
-#: scipy's negative binomial. The likelihood calls its ``_logpmf`` and ``_cdf``, the functions its public ``logpmf``
-#: and ``cdf`` compute with once they have checked and broadcast their arguments: those checks cost about 60
-#: microseconds a call on a dozen values, four fifths of a fit, and the arguments are valid by construction here
-#: (whole counts of at least 0, size > 0, 0 <= prob <= 1). tests/analyses/test_censored_nb.py holds the likelihood
-#: equal, bit for bit, to one computed with the public methods, so that a scipy release that changes them is caught.
-_NB = stats.nbinom
+# The likelihood calls scipy.stats.nbinom's ``_logpmf`` and ``_cdf``, the functions its public ``logpmf`` and ``cdf``
+# compute with once they have checked and broadcast their arguments: those checks cost about 60 microseconds a call on
+# a dozen values, four fifths of a fit, and the arguments are valid by construction here (whole counts of at least 0,
+# size > 0, 0 <= prob <= 1). tests/analyses/test_censored_nb.py holds the likelihood equal, bit for bit, to one
+# computed with the public methods, so that a scipy release that changes them is caught. scipy's submodules are
+# reached as attributes of ``scipy``, which imports each at its first use: a process that only checks parameter
+# values (the runner's) does not pay for them.
 
 
 #: The most values the censored counts' bounds may span together for :meth:`CountModel.score` to sum over them (a
@@ -33,7 +34,8 @@ _MOST_VALUES_SUMMED = 10_000
 def _nb_score(y, mean, size):
     """The derivatives of the NB2 log-probability of ``y`` with respect to log(mean) and to size."""
     return ((y - mean) * size / (size + mean),
-            special.digamma(y + size) - special.digamma(size) - np.log1p(mean / size) + (mean - y) / (size + mean))
+            scipy.special.digamma(y + size) - scipy.special.digamma(size) - np.log1p(mean / size)
+            + (mean - y) / (size + mean))
 
 
 class CountModel:
@@ -78,10 +80,10 @@ class CountModel:
         prob = size / (size + mean)
         e, c = self.exact, self.censored
         with np.errstate(divide="ignore", invalid="ignore"):  # a prob of 0 gives -inf, which the fit steps away from
-            total = float(np.sum(_NB._logpmf(self._counts, size[e], prob[e]))) if e.any() else 0.0
+            total = float(np.sum(scipy.stats.nbinom._logpmf(self._counts, size[e], prob[e]))) if e.any() else 0.0
             if c.any():
-                below = np.where(self._from_zero, 0.0, _NB._cdf(self._below, size[c], prob[c]))
-                inside = _NB._cdf(self._highs, size[c], prob[c]) - below
+                below = np.where(self._from_zero, 0.0, scipy.stats.nbinom._cdf(self._below, size[c], prob[c]))
+                inside = scipy.stats.nbinom._cdf(self._highs, size[c], prob[c]) - below
                 total += float(np.sum(np.log(np.clip(inside, 1e-300, None))))
         return total
 
@@ -105,7 +107,7 @@ class CountModel:
             if c.any():
                 row = self._value_row
                 m, r = mean[c][row], size[c][row]
-                log_p = _NB._logpmf(self._values, r, r / (r + m))
+                log_p = scipy.stats.nbinom._logpmf(self._values, r, r / (r + m))
                 weight = np.exp(log_p - np.maximum.reduceat(log_p, np.r_[0, np.flatnonzero(np.diff(row)) + 1])[row])
                 d_mean, d_size = _nb_score(self._values, m, r)
                 total = np.bincount(row, weight)
@@ -143,7 +145,7 @@ class CountModel:
 
         x0 = np.clip(start[free], [b[0] if b[0] is not None else -np.inf for b in bounds],
                      [b[1] if b[1] is not None else np.inf for b in bounds])
-        found = optimize.minimize(minus, x0, jac=minus_score if self._spanned else None, method="L-BFGS-B",
+        found = scipy.optimize.minimize(minus, x0, jac=minus_score if self._spanned else None, method="L-BFGS-B",
                                   bounds=bounds, options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-7})
         return full(found.x), -float(found.fun)
 
@@ -152,7 +154,7 @@ class CountModel:
 
         Each end is found to 1e-5 on the log scale (a thousandth of a percent of the rate or ratio).
         """
-        limit = stats.chi2.ppf(confidence, 1) / 2
+        limit = scipy.stats.chi2.ppf(confidence, 1) / 2
         best = float(params[index])
         step = self.standard_error(index, params)
         step = 0.5 if not math.isfinite(step) else max(step, 0.05)
@@ -173,7 +175,7 @@ class CountModel:
                     ends.append(sign * math.inf)
                     break
             else:
-                ends.append(optimize.brentq(drop, *sorted((best, far)), xtol=1e-5))
+                ends.append(scipy.optimize.brentq(drop, *sorted((best, far)), xtol=1e-5))
             last["params"] = params
         return float(ends[0]), float(ends[1])
 

@@ -5,15 +5,15 @@ gives the package's whole account of chance): the exact (Garwood) Poisson interv
 conditional interval of a ratio of two counts, the Wilson interval of a share. A count is passed as its bounds
 ``(low, high)`` (``(1, 4)`` for a "<5", ``(nan, nan)`` when not reported), and each interval is the union over every
 value the bounds allow. The helpers that enumerate those values serve :mod:`~analysis.analyses.rate_tests` too.
+
+statsmodels is imported where an interval is computed, not with the module: the runner imports every analysis to
+check the values a run is given, which needs no interval.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-
-from statsmodels.stats.proportion import proportion_confint
-from statsmodels.stats.rates import confint_poisson
 
 from .domains import CONFIDENCE
 
@@ -63,6 +63,8 @@ def count_interval(count: Bounds, confidence: float = 0.95) -> Bounds:
     >>> [round(v, 2) for v in count_interval((5, 5))]
     [1.62, 11.67]
     """
+    from statsmodels.stats.rates import confint_poisson  # statsmodels at first use: see the module's docstring
+
     alpha, values = alpha_of(confidence), count_values(count)
     if values is None:
         return NAN_PAIR
@@ -83,6 +85,8 @@ def rate_interval(count: Bounds, exposure: float, confidence: float = 0.95, per:
 
 def conditional_interval(y1: int, y2: int, alpha: float, scale: float = 1.0) -> Bounds:
     """The Clopper-Pearson interval for p = y1 / (y1 + y2), mapped to the ratio p / (1 - p), times ``scale``."""
+    from statsmodels.stats.proportion import proportion_confint
+
     if y1 + y2 == 0:
         return (0.0, math.inf)
     p_low, p_high = proportion_confint(y1, y1 + y2, alpha=alpha, method="beta")
@@ -110,6 +114,8 @@ def ratio_interval(numerator: Bounds, denominator: Bounds, confidence: float = 0
 
 def share_interval(part: Bounds, whole: Bounds, confidence: float = 0.95) -> Bounds:
     """The Wilson interval of ``part / whole``; over every pair of values the bounds allow with part <= whole."""
+    from statsmodels.stats.proportion import proportion_confint
+
     alpha = alpha_of(confidence)
     parts, wholes = count_values(part), count_values(whole)
     if parts is None or wholes is None:

@@ -36,7 +36,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+import scipy
 
 from .censored_nb import LOG_ALPHA_BOUNDS, CountModel, counted_rows
 from .count_intervals import Bounds
@@ -117,7 +117,7 @@ def rate_ratio(counts1, exposures1, counts2, exposures2, confidence: float = 0.9
     model = CountModel(np.r_[low1, low2], np.r_[high1, high2], exog, np.r_[e1, e2], np.r_[np.zeros(n1), np.ones(n2)])
     params, loglike = model.fit()
     null = model.fit({1: 0.0}, start=params)[1]
-    p_value = float(stats.chi2.sf(max(2 * (loglike - null), 0.0), 1))
+    p_value = float(scipy.stats.chi2.sf(max(2 * (loglike - null), 0.0), 1))
     ci = model.profile_interval(1, params, loglike, confidence) if interval else (math.nan, math.nan)
     return RateRatio(ratio=math.exp(params[1]), low=math.exp(ci[0]), high=math.exp(ci[1]), p_range=(p_value, p_value),
                      confidence=confidence)
@@ -179,8 +179,8 @@ def pooled_share(parts, wholes, confidence: float = 0.95) -> PooledShare | None:
     df = len(rows) - 1
     dispersion = float(fit.scale)
     se = float(fit.bse[0]) * math.sqrt(max(dispersion, 1.0) / dispersion)
-    t = stats.t.ppf(1 - (1 - confidence) / 2, df)
+    t = scipy.stats.t.ppf(1 - (1 - confidence) / 2, df)
     centre = float(fit.params[0])
-    return PooledShare(share=float(special.expit(centre)), low=float(special.expit(centre - t * se)),
-                       high=float(special.expit(centre + t * se)),
+    return PooledShare(share=float(scipy.special.expit(centre)), low=float(scipy.special.expit(centre - t * se)),
+                       high=float(scipy.special.expit(centre + t * se)),
                        dispersion=dispersion, years=len(rows), confidence=confidence)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+import scipy
 
 from .count_models import common_dispersion, pooled_rate
 from .nordic_pooling import CONVICTED_PER, FEWEST_YEARS, VICTIMS_PER, bounds_of
@@ -74,7 +74,7 @@ def funnel_limits(target: float, alpha: float, per: float, populations) -> pd.Da
     """The funnel's limits at each level over ``populations``: what the chart draws."""
     out = pd.DataFrame({"population": populations})
     for level in FUNNEL_LEVELS:
-        z = stats.norm.ppf(1 - (1 - level) / 2)
+        z = scipy.stats.norm.ppf(1 - (1 - level) / 2)
         spread = ((target / per) / out.population + alpha * (target / per) ** 2) ** 0.5 * z * per
         out[f"upper_{level * 1000:g}"] = target + spread
         out[f"lower_{level * 1000:g}"] = (target - spread).clip(lower=0)

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+import scipy
 
 from .count_intervals import NAN_PAIR, Bounds, alpha_of, conditional_interval, count_values, union
 
@@ -76,8 +76,8 @@ def _central_p(y1: int, n: int, p: float) -> float:
     It is the test the Clopper-Pearson interval inverts: p lies outside the interval at level alpha exactly when this
     p-value is below alpha. (scipy's and statsmodels' two-sided exact tests are "minlike", which can disagree with it.)
     """
-    tails = (stats.binomtest(y1, n, p, alternative="less").pvalue,
-             stats.binomtest(y1, n, p, alternative="greater").pvalue)
+    tails = (scipy.stats.binomtest(y1, n, p, alternative="less").pvalue,
+             scipy.stats.binomtest(y1, n, p, alternative="greater").pvalue)
     return float(min(1.0, 2 * min(tails)))
 
 
@@ -168,7 +168,7 @@ def compare_shares(part1: Bounds, whole1: Bounds, part2: Bounds, whole2: Bounds,
             continue
         firsts.append(k1 / n1)
         seconds.append(k2 / n2)
-        p_values.append(float(stats.fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue))
+        p_values.append(float(scipy.stats.fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue))
     if not p_values:
         return ShareComparison(NAN_PAIR, NAN_PAIR, NAN_PAIR, confidence)
     return ShareComparison((min(firsts), max(firsts)), (min(seconds), max(seconds)), (min(p_values), max(p_values)),
@@ -217,7 +217,7 @@ def homogeneity(years, firsts, seconds, confidence: float = 0.95) -> Homogeneity
         table = np.array([values[:k], values[k:]])
         if (table.sum(axis=1) == 0).any() or (table.sum(axis=0) == 0).any():
             continue
-        result = stats.chi2_contingency(table, correction=False)
+        result = scipy.stats.chi2_contingency(table, correction=False)
         statistics.append(float(result.statistic))
         p_values.append(float(result.pvalue))
     return Homogeneity((min(statistics), max(statistics)), k - 1, tuple(r[0] for r in rows),

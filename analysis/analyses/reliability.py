@@ -32,7 +32,7 @@ import functools
 import itertools
 import math
 
-from scipy import stats
+import scipy
 
 from .uncertainty import Bounds
 
@@ -63,7 +63,7 @@ def proportion_unreliable(k: int, n: int) -> bool:
         raise ValueError(f"a proportion needs 0 <= k <= n; got {k} of {n}")
     if n < MIN_SAMPLE:
         return True
-    interval = stats.binomtest(k, n).proportion_ci(confidence_level=LEVEL, method="exact")
+    interval = scipy.stats.binomtest(k, n).proportion_ci(confidence_level=LEVEL, method="exact")
     width = interval.high - interval.low
     if width <= NARROW:
         return False

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+import scipy
 
 from .censored_nb import LOG_ALPHA_BOUNDS, CountModel, counted_rows
 
@@ -81,10 +81,10 @@ def trend(years, counts, confidence: float = 0.95, break_year: int | None = None
     model = CountModel(low, high, np.column_stack(columns))
     params, loglike = model.fit()
     null = model.fit({1: 0.0}, start=params)[1]
-    p_value = float(stats.chi2.sf(max(2 * (loglike - null), 0.0), 1))
+    p_value = float(scipy.stats.chi2.sf(max(2 * (loglike - null), 0.0), 1))
     ci = model.profile_interval(1, params, loglike, confidence)
     se = model.standard_error(1, params)
-    z = stats.norm.ppf(1 - (1 - confidence) / 2) + stats.norm.ppf(POWER)
+    z = scipy.stats.norm.ppf(1 - (1 - confidence) / 2) + scipy.stats.norm.ppf(POWER)
     alpha = math.exp(params[-1])
     poisson = params[-1] <= LOG_ALPHA_BOUNDS[0] + 1e-6
     model_name = ("negative binomial" if not poisson else "negative binomial (dispersion at its Poisson limit)")

@@ -46,6 +46,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import analysis.analyses, analysis.charts, analysis.config  # what a notebook imports
+import scipy.stats, statsmodels.api  # what its analysis imports once it computes (each adds its warning filters)
 def options(node, prefix=""):  # every pandas option, by name
     for name in dir(node):
         value = getattr(node, name)
