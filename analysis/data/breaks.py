@@ -32,7 +32,8 @@ def kom_comparison(glotip: pd.DataFrame, figures: pd.DataFrame, sources: pd.Data
         rows of every release, as written, ", "-joined; each value once) and ``differs``.
     """
     iso3, metric = _KOM_COUNT
-    unodc = glotip[(glotip.iso3 == iso3) & (glotip.metric == metric) & is_total(glotip)]
+    unodc = glotip.loc[(glotip.iso3 == iso3) & (glotip.metric == metric) & is_total(glotip),
+                       ["year", "id", "value_as_written", "count_low", "count_high"]]
     rows = []
     for figure in kom_victims(figures, sources).itertuples():
         counts = unodc[unodc.year == figure.Index]
@@ -61,11 +62,11 @@ def check_breaks(breaks: pd.DataFrame, show: str, glotip: pd.DataFrame, figures:
     known = None if figures is None else set(figures.id)
     comparison = None if figures is None or sources is None else kom_comparison(glotip, figures, sources)
     covered: set[int] = set()
-    countries, metrics = set(glotip.iso3), set(glotip.metric)
+    countries, metrics = set(glotip.iso3.unique()), set(glotip.metric.unique())
     for row in breaks.itertuples():
         line = int(row.Index) + 2
         # a country or metric outside the vocabulary is the schema's to report, not a series without years
-        years = (glotip[(glotip.iso3 == row.iso3) & (glotip.metric == row.metric)].year
+        years = (glotip.year[(glotip.iso3 == row.iso3) & (glotip.metric == row.metric)]
                  if row.iso3 in countries and row.metric in metrics else None)
         found = {"b": _check_break, "d": _check_change}.get(row.code, lambda *_: [])(row, years)
         if not pd.isna(row.reason) and ";" in row.reason:

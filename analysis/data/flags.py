@@ -81,26 +81,26 @@ def _revision_reasons(glotip: pd.DataFrame, chosen: pd.DataFrame) -> dict:
         by_key[tuple(getattr(row, c) for c in GLOTIP_KEY)] = [
             f"the releases write it differently: {row.first_release} writes {row.first_value} (row {row.first_id}), "
             f"{row.latest_release} writes {row.latest_value} (row {row.latest_id})"]
-    keys = zip(*(chosen[c] for c in GLOTIP_KEY), strict=True)
-    return {index: by_key[key] for index, key in zip(chosen.index, keys, strict=True) if key in by_key}
+    keys = zip(*(chosen[c].tolist() for c in GLOTIP_KEY), strict=True)  # lists: a pandas 3 str column iterates slowly
+    return {index: by_key[key] for index, key in zip(chosen.index.tolist(), keys, strict=True) if key in by_key}
 
 
 def _reliability_reasons(glotip: pd.DataFrame, chosen: pd.DataFrame) -> dict:
     """Code u: the chosen rows a quality check flags, and the totals whose parts in the same release it flags."""
     found: dict = {}
-    for index, flag in chosen.flag.items():
+    for index, flag in zip(chosen.index.tolist(), chosen.flag.tolist(), strict=True):
         if not pd.isna(flag):
             named = ", and ".join(CHECKS[name] for name in dict.fromkeys(_CHECK_NAMES.findall(flag)))
             found[index] = [f"a quality check flags this value ({named}, see glotip_flags.csv)"]
     parts: dict[tuple, dict[str, list[str]]] = {}
-    for row in glotip[glotip.flag.notna()].itertuples():
+    for row in glotip.loc[glotip.flag.notna(), ["source_id", "iso3", "metric", "year", "flag", "id"]].itertuples():
         for name in dict.fromkeys(_CHECK_NAMES.findall(row.flag)):
             if name in _PARTS:
                 key = (row.source_id, row.iso3, row.metric, row.year)
                 parts.setdefault(key, {}).setdefault(_PARTS[name], []).append(row.id)
     totals = chosen[is_total(chosen)]
-    keys = zip(totals.source_id, totals.iso3, totals.metric, totals.year, strict=True)
-    for index, key in zip(totals.index, keys, strict=True):
+    keys = zip(*(totals[c].tolist() for c in ("source_id", "iso3", "metric", "year")), strict=True)
+    for index, key in zip(totals.index.tolist(), keys, strict=True):
         for split, ids in parts.get(key, {}).items():
             found.setdefault(index, []).append(f"its parts {split} in the same release add up to more than it "
                                                f"(rows {', '.join(ids)}, see glotip_flags.csv)")

@@ -111,13 +111,13 @@ def last_common_year(glotip: pd.DataFrame) -> int:
 
 def release_differences(glotip: pd.DataFrame) -> pd.DataFrame:
     """Counts the two releases both give and write differently, side by side (the restatements of GLOTIP)."""
-    single = glotip[~glotip.duplicated(["source_id", *GLOTIP_KEY], keep=False)]
+    columns = [*GLOTIP_KEY, "source_id", "value_as_written", "id"]  # taken first: the other columns are not needed
+    single = glotip[columns][~glotip.duplicated(["source_id", *GLOTIP_KEY], keep=False)]
     releases = sorted(single.source_id.unique())
     if len(releases) < 2:
         return pd.DataFrame(columns=[*GLOTIP_KEY, "first_release", "first_value", "first_id", "latest_release",
                                      "latest_value", "latest_id"])
-    first, latest = (single[single.source_id == r][[*GLOTIP_KEY, "source_id", "value_as_written", "id"]]
-                     for r in (releases[0], releases[-1]))
+    first, latest = (single[single.source_id == r] for r in (releases[0], releases[-1]))
     both = first.merge(latest, on=GLOTIP_KEY, suffixes=("_first", "_latest"))
     both = both[both.value_as_written_first != both.value_as_written_latest]
     both = both.rename(columns={"source_id_first": "first_release", "value_as_written_first": "first_value",

@@ -29,11 +29,11 @@ def _rows_missing_or_added(both: pd.DataFrame, show: str, raw: Path, source_id: 
     problems = [Problem(show, None, "id", f"no row {row.id}: expected the row of line {row.line_raw} of "
                                           f"{config.display(raw)} (run make extract: the table "
                                           "is written by script only)")
-                for row in both[both._merge == "right_only"].itertuples()]
+                for row in both.loc[both._merge == "right_only", ["id", "line_raw"]].itertuples()]
     problems += [Problem(show, int(row.table_line), "id",
                          f"expected no such row: {config.display(raw)} gives {source_id} "
                          f"for {', '.join(COUNTRIES)} in {FIRST_YEAR}-{LAST_YEAR} only", row.id)
-                 for row in both[both._merge == "left_only"].itertuples()]
+                 for row in both.loc[both._merge == "left_only", ["id", "table_line"]].itertuples()]
     return problems
 
 
