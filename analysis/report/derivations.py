@@ -54,12 +54,26 @@ def cells(facts: dict, rows: list[dict], provenance: Provenance | None = None) -
     """
     found: dict[tuple[int, str], dict] = {}
     inner = facts.get("facts")
+    by_keys: dict[tuple[str, ...], dict[tuple[str, ...], list[int]]] = {}
     for derivation in (inner if isinstance(inner, dict) else facts).get("derivations") or []:
         ready = shown(derivation, provenance)
-        for index, row in enumerate(rows):
-            if all(str(row.get(key, "")) == _as_text(value) for key, value in derivation["row"].items()):
-                found[(index, derivation["column"])] = ready
+        keys = tuple(derivation["row"])
+        if keys not in by_keys:
+            by_keys[keys] = _rows_by(keys, rows)
+        for index in by_keys[keys].get(tuple(_as_text(value) for value in derivation["row"].values()), []):
+            found[(index, derivation["column"])] = ready
     return _paired(found)
+
+
+def _rows_by(keys: tuple[str, ...], rows: list[dict]) -> dict[tuple[str, ...], list[int]]:
+    """The index of each row, in order, by its values of ``keys`` as text (one group of every row for no key).
+
+    A derivation is matched to its rows by one look-up here rather than by comparing it with every row.
+    """
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for index, row in enumerate(rows):
+        groups.setdefault(tuple(str(row.get(key, "")) for key in keys), []).append(index)
+    return groups
 
 
 def _paired(found: dict[tuple[int, str], dict]) -> dict[tuple[int, str], dict]:

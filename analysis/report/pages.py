@@ -8,6 +8,8 @@ a notebook can become markup. :mod:`.site` decides whether to build and puts the
 
 from __future__ import annotations
 
+import functools
+import io
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,13 +25,16 @@ from ..data.flags import FLAG_CODES
 from . import chart_package, dataset, registers, releases, sqlite_charts, words_pages
 from .inputs import FORMATS, Analysis, ReportError
 from .provenance import Provenance
-from .tables import other_figures, read_tables
+from .tables import Table, other_figures, read_tables
 
 HERE = Path(__file__).parent
 CITATION = config.ROOT / "CITATION.cff"
 DATA_ZIP = "data/tip-norway-data.zip"
 DATA_SQLITE = "data/tip-norway.sqlite"
 _THUMBNAIL = (480, 300)
+#: The thumbnails made in this process, by the bytes of their image; at most :data:`_KEPT`, the oldest dropped first.
+_MADE: dict[bytes, tuple[bytes, tuple[int, int], tuple[int, int]]] = {}
+_KEPT = 32
 #: How the drawing of a chart made for a narrow screen is named, beside the chart: ``NAME.narrow.png``.
 NARROW = ".narrow.png"
 
@@ -66,8 +71,12 @@ def _shown(value) -> str:
     return "none" if value is None else str(value)
 
 
+@functools.cache
 def environment() -> jinja2.Environment:
-    """The templates of ``templates/``, escaping every value, with the filters the pages use."""
+    """The templates of ``templates/``, escaping every value, with the filters the pages use.
+
+    One per process: each template is compiled once, and compiled again only when its file changes (Jinja2 checks).
+    """
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
@@ -103,14 +112,35 @@ def citation(data_dir: Path, base_url: str) -> Citation:
 
 
 def _thumbnail(png: Path, target: Path) -> tuple[tuple[int, int], tuple[int, int]]:
-    """Write ``png``'s thumbnail to ``target``; the sizes of the image and of its thumbnail."""
+    """Write ``png``'s thumbnail to ``target``; the sizes of the image and of its thumbnail.
+
+    A thumbnail is made once per process for each image's bytes (:data:`_MADE`): a chart unchanged since the last
+    build is not shrunk again.
+    """
+    data = png.read_bytes()
+    made = _MADE.get(data)
+    if made is None:
+        if len(_MADE) >= _KEPT:
+            del _MADE[next(iter(_MADE))]  # the oldest
+        made = _MADE[data] = _shrink(png)
+    thumb, full, small = made
+    target.write_bytes(thumb)
+    return full, small
+
+
+def _shrink(png: Path) -> tuple[bytes, tuple[int, int], tuple[int, int]]:
+    """``png``'s thumbnail as the bytes of a PNG file, the size of the image and of its thumbnail.
+
+    The image is opened by its path, so that an error names the file.
+    """
     from PIL import Image
 
     with Image.open(png) as image:
         full = image.size
         image.thumbnail(_THUMBNAIL)
-        image.save(target, format="PNG")
-        return full, image.size
+        thumb = io.BytesIO()
+        image.save(thumb, format="PNG")
+        return thumb.getvalue(), full, image.size
 
 
 def _size(png: Path) -> tuple[int, int]:
@@ -121,8 +151,11 @@ def _size(png: Path) -> tuple[int, int]:
         return image.size
 
 
-def analysis_pages(analyses: list[Analysis], provenance: Provenance, stage: Path, render) -> None:
+def analysis_pages(analyses: list[Analysis], provenance: Provenance, stage: Path,
+                   render) -> list[tuple[Analysis, list[Table]]]:
     """Each analysis's page, its chart's files and thumbnail, and the index of analyses, rendered into ``stage``.
+
+    Returns each analysis with the tables its page shows, for the sources page to link each figure to its row.
 
     Raises:
         ReportError: Naming every figure id not in the data and every chart without provenance, before any page.
@@ -162,15 +195,17 @@ def analysis_pages(analyses: list[Analysis], provenance: Provenance, stage: Path
         listed.append({"analysis": analysis, "thumb": thumb, "question": analysis.question})
     chart_package.write(stage / "figures", [stage / "figures" / a.files["csv"].name for a in analyses], CITATION)
     render("index.html", "index.html", listed=listed)
+    return pages
 
 
-def data_pages(data_dir: Path, stage: Path, render, provenance: Provenance, analyses: list[Analysis],
-               cite: Citation) -> None:
+def data_pages(data_dir: Path, stage: Path, render, provenance: Provenance,
+               shown: list[tuple[Analysis, list[Table]]], cite: Citation) -> None:
     """The data page with the curated tables and their downloads, the sources, quality, methods, glossary and changes.
 
-    The SQLite download holds the published charts' CSVs too; the sources page links each figure to where the
-    analysis pages show it.
+    ``shown`` is what :func:`analysis_pages` returns. The SQLite download holds the published charts' CSVs too; the
+    sources page links each figure to where the analysis pages show it.
     """
+    analyses = [analysis for analysis, _ in shown]
     (stage / "data").mkdir(exist_ok=True)
     resources = dataset.resources(data_dir)
     for resource in resources:
@@ -187,7 +222,7 @@ def data_pages(data_dir: Path, stage: Path, render, provenance: Provenance, anal
            sqlite={"href": DATA_SQLITE, "size": size(stage / DATA_SQLITE)},
            sizes={r["path"]: size(stage / "data" / r["path"]) for r in resources},
            refresh=releases.refresh_sentence(), glossary=words_pages.glossary_anchors(package, data_dir))
-    places = registers.shown_at(analyses, provenance)
+    places = registers.shown_at(shown)
     render("sources.html", "sources.html", groups=registers.by_producer(data_dir, provenance, places))
     render("quality.html", "quality.html", **registers.quality(data_dir))
     words_pages.render_all(render, package, data_dir, CITATION)

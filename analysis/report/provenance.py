@@ -82,6 +82,7 @@ class Provenance:
     def __init__(self, data_dir: Path) -> None:
         self.sources = {row["source_id"]: row for row in read_csv(Path(data_dir) / "raw" / "sources.csv")}
         self._rows: dict[str, tuple[str, dict]] = {}
+        self._cards: dict[str, Card] = {}  # each made once: a page shows an id in several places
         for kind, file in TABLES.items():
             path = Path(data_dir) / file
             if path.is_file():  # GLOTIP and the World Bank are optional inputs of the data package
@@ -96,8 +97,11 @@ class Provenance:
         Raises:
             KeyError: When ``id_`` is not in the data.
         """
-        kind, row = self._rows[id_]
-        return _card(kind, row, self.sources[row["source_id"]])
+        card = self._cards.get(id_)
+        if card is None:
+            kind, row = self._rows[id_]
+            card = self._cards[id_] = _card(kind, row, self.sources[row["source_id"]])
+        return card
 
     def per_source(self, kind: str) -> dict[str, int]:
         """How many rows of ``kind`` (``"figure"``...) each source of the register has."""

@@ -17,19 +17,19 @@ from pathlib import Path
 from ..data.quality import CHECKS
 from .inputs import Analysis, read_csv
 from .provenance import TABLES, Provenance, glotip_cells
-from .tables import other_figures, read_tables
+from .tables import Table, other_figures
 
 #: The curated tables whose rows a source's entry lists: the figures and statements transcribed from it.
 LISTED = ("figures", "statements")
 
-def shown_at(analyses: list[Analysis], provenance: Provenance) -> dict[str, list[str]]:
+def shown_at(shown: list[tuple[Analysis, list[Table]]]) -> dict[str, list[str]]:
     """Each id an analysis page shows, with the links to where it is shown (``01_conviction_gap.html#per-year-row-3``).
 
-    Read the way the analysis pages read their tables, so the anchors are theirs.
+    ``shown`` is each analysis with the tables its page shows (:func:`.pages.analysis_pages`), so the anchors are
+    the page's.
     """
     places: dict[str, list[str]] = {}
-    for analysis in analyses:
-        tables = read_tables(analysis.name, analysis.files["csv"], provenance, [], analysis.facts)
+    for analysis, tables in shown:
         for table in tables:
             for row in table.rows:
                 for card in row.cards:

@@ -89,8 +89,8 @@ def _write_all(analyses: list[Analysis], data_dir: Path, stage: Path, cite: Cita
         written.append(page)
 
     provenance = Provenance(data_dir)
-    analysis_pages(analyses, provenance, stage, render)
-    data_pages(data_dir, stage, render, provenance, analyses, cite)
+    shown = analysis_pages(analyses, provenance, stage, render)
+    data_pages(data_dir, stage, render, provenance, shown, cite)
     shutil.copyfile(HERE / "static" / "style.css", stage / "style.css")
     shutil.copyfile(CITATION, stage / "CITATION.cff")
     (stage / ".nojekyll").write_bytes(b"")

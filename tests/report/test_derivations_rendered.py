@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from analysed import result
+from few_notebooks import few_notebooks
 from report_html import Page, parse
 
 from analysis import config
@@ -116,9 +117,12 @@ def test_a_models_method_links_its_section_of_the_methods_page():
     assert '<p class="derivation-interval">The interval runs from 1.50 to 2.25.</p>' in html
 
 
-@pytest.mark.slow  # builds the site
+@pytest.mark.slow  # builds a site
 def test_the_page_of_08_shows_the_derivation_of_its_cell_in_constant_kroner(run_copy, data, tmp_path):
-    """08's JSON as a run writes it now, recorded as published; the page built from it works each computed cell out."""
+    """08's JSON as a run writes it now, recorded as published; the page built from it works each computed cell out.
+
+    The site shows 08 alone (few_notebooks.py): the page and the sources page are what is read.
+    """
     chart = run_copy["figures"] / f"{SERIES}.json"
     chart.write_text(json.dumps(jsonable(record(result(data, SERIES)), []), indent=1, ensure_ascii=False,
                                 allow_nan=False) + "\n", encoding="utf-8")
@@ -126,8 +130,9 @@ def test_the_page_of_08_shows_the_derivation_of_its_cell_in_constant_kroner(run_
     entry = published.entries[SERIES]
     published.merged({SERIES: replace(entry, outputs={**entry.outputs, chart.name: sha256(chart)})}).write(
         run_copy["output"])
-    site = tmp_path / "site"
-    assert build(output=run_copy["output"], figures=run_copy["figures"], site=site, say=lambda line: None)
+    site, alone = tmp_path / "site", few_notebooks(tmp_path / "notebooks", (SERIES,))
+    assert build(output=run_copy["output"], figures=run_copy["figures"], notebooks=alone, site=site,
+                 say=lambda line: None)
     page = parse(site / f"{SERIES}.html", f"{SERIES}.html")
     shown = page.root.find_all("div", "derivation")
     rows = _read(run_copy["figures"] / f"{SERIES}.csv")
