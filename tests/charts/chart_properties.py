@@ -16,6 +16,7 @@ out a file at a time, can run them beside the others.
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 
@@ -60,12 +61,11 @@ OTHER_VALUES = [
     ("08_series_funding", {"denominator": "kom"}),
 ]
 CASES = [(name, {}) for name in sorted(analyses.ANALYSES)] + OTHER_VALUES
-#: The cases whose analysis and drawing take a second or more (the analysis fits count models over many years):
-#: their checks are marked ``slow``.
+#: The cases whose analysis and drawing take a second or more (the analysis fits count models over many years; the
+#: first of 11's in a process imports statsmodels' whole API, half a second): their checks are marked ``slow``.
 SLOW = [("06_series_conviction_gap", {}), ("06_series_conviction_gap", {"release": "first", "include_flagged": True}),
-        ("06_series_conviction_gap", {"confidence": 0.9}), ("11_labor_share_series", {}),
-        ("11_labor_share_series", {"release": "first", "include_flagged": True}),
-        *((name, values) for name, values in CASES if name == "12_nordic_comparison")]
+        ("06_series_conviction_gap", {"confidence": 0.9}),
+        *((name, values) for name, values in CASES if name in ("11_labor_share_series", "12_nordic_comparison"))]
 #: Notebooks that keep ``confidence`` among their parameters but draw no chance interval: funding per victim is shown
 #: under each count of victims side by side instead, since the victims are not a sample of what the funding buys.
 WITHOUT_INTERVALS = {"03_funding_per_victim", "08_series_funding"}
@@ -79,14 +79,19 @@ _FIGURES: dict[tuple[str, str], plt.Figure] = {}
 def figure(data, name: str, values: dict, narrow: bool = False) -> plt.Figure:
     """The chart of notebook ``name`` with ``values``, drawn the first time it is asked for (then kept open).
 
-    With ``narrow``, its drawing for narrow screens.
+    With ``narrow``, its drawing for narrow screens. The figure is drawn as its canvas draws it, without painting
+    pixels (matplotlib's ``draw_without_rendering``): every artist is placed (ticks made, keys placed, text laid out)
+    as the canvas's draw places it, and no check reads pixels, which are half a drawing's time
+    (``test_a_drawing_without_pixels_places_everything_as_a_real_draw_does`` compares the two).
     """
     key = (name, repr(values), narrow)
     if key not in _FIGURES:
         plt.rcParams["figure.max_open_warning"] = 0  # every chart is kept open on purpose, to be measured
         fig = charts.render(result(data, name, **values), narrow=narrow)
-        fig.canvas.draw()
+        fig.draw_without_rendering()
         _FIGURES[key] = fig
+        gc.collect()
+        gc.freeze()  # kept for the process: left out of later collections, as tests/analysed.py leaves its results
     return _FIGURES[key]
 
 

@@ -11,6 +11,7 @@ import math
 
 import matplotlib.pyplot as plt
 import pytest
+from analysed import result
 from chart_layout import drawn_texts
 from chart_properties import (  # noqa: F401 - the checks, collected here for this module's cases
     FLOOR,
@@ -32,6 +33,7 @@ from chart_screens import (  # noqa: F401 - the checks of screens, collected her
     test_the_chart_names_the_project_the_licence_the_date_and_the_address_under_its_source,
     test_the_svg_has_the_chart_title_and_the_narrow_drawing_is_written_beside_it,
 )
+from matplotlib.legend import Legend
 
 from analysis import analyses, charts, config
 
@@ -59,6 +61,31 @@ def test_the_checks_catch_what_they_look_for():
     xs, _ = data_extent(ax)
     assert ax.get_xlim()[1] > max(xs) + max(SLACK * (max(xs) - min(xs)), FLOOR)
     plt.close(fig)
+
+
+def placement(fig) -> list:
+    """Where everything a check measures stands: each text's box, each panel's box, limits and ticks, each key's box."""
+    renderer = fig.canvas.get_renderer()
+    texts = [(t.get_text(), tuple(t.get_window_extent(renderer).bounds)) for t in drawn_texts(fig)]
+    panels = [(tuple(ax.get_position().bounds), ax.get_xlim(), ax.get_ylim(), tuple(ax.dataLim.bounds),
+               list(ax.get_xticks()), list(ax.get_yticks())) for ax in fig.axes]
+    keys = [tuple(legend.get_window_extent(renderer).bounds) for legend in fig.findobj(Legend)]
+    return [texts, panels, keys]
+
+
+def test_a_drawing_without_pixels_places_everything_as_a_real_draw_does(data):
+    """The checks measure charts drawn without painting pixels (:func:`figure`); a real draw puts all in the same place.
+
+    A chart merely rendered, not drawn, stands elsewhere: the comparison sees what a draw does.
+    """
+    measured = figure(data, FUNDING, {})
+    painted = charts.render(result(data, FUNDING))
+    undrawn = charts.render(result(data, FUNDING))
+    painted.canvas.draw()
+    assert placement(measured) == placement(painted)
+    assert placement(undrawn) != placement(painted)
+    plt.close(painted)
+    plt.close(undrawn)
 
 
 def test_every_notebook_has_a_drawing_and_every_published_chart_exists():
