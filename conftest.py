@@ -205,14 +205,14 @@ def _with_published_charts(items: list) -> list:
 # which would let a unit be finer than a file, groups nothing under pytest 9.2: pytest-xdist issue 1386.)
 
 #: Files sent out first, longest first, as measured in a whole run of the suite (pytest --durations, summed per file:
-#: 6-30 s each): the stops (real signals, each in a command-line process of its own), the report site in Chromium,
-#: the charts, the JupyterLab test, notebook 12's charts, the real runs, the one trace per notebook, the forking
-#: tests, the extracts and checks of the raw workbooks, the GLOTIP analyses, the report's robustness, the recoveries,
-#: the runs at once, the sweeps; the short units follow, so that the workers finish together rather than one waiting
-#: for the other's last long unit.
-FIRST = ["test_stops.py", "test_site_browser.py", "test_charts.py", "test_jupyterlab.py", "test_nordic_comparison.py",
-         "test_runner.py", "test_inputs_opened.py", "test_forking.py", "test_raw_integrity.py",
-         "test_glotip_analyses.py", "test_robustness.py", "test_recovery.py", "test_run_failures.py", "test_sweep.py"]
+#: 5-34 s each): the report site in Chromium, the JupyterLab test, the real runs, the stops (real signals, each in a
+#: command-line process of its own), the charts, the forking tests, the one trace per notebook, the extracts and checks
+#: of the raw workbooks, notebook 12's charts, the runs at once, the report's robustness, the sweeps, the recoveries,
+#: the GLOTIP analyses; the short units follow, so that the workers finish together rather than one waiting for the
+#: other's last long unit.
+FIRST = ["test_site_browser.py", "test_jupyterlab.py", "test_runner.py", "test_stops.py", "test_charts.py",
+         "test_forking.py", "test_inputs_opened.py", "test_raw_integrity.py", "test_nordic_comparison.py",
+         "test_run_failures.py", "test_robustness.py", "test_sweep.py", "test_recovery.py", "test_glotip_analyses.py"]
 
 
 def pytest_collection_modifyitems(config, items):
