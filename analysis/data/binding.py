@@ -217,22 +217,13 @@ def check_quote_binding(figures: pd.DataFrame, show: str, misquoted: set[str] = 
         misquoted: ids of rows whose quote check_quotes found not to stand in its document.
     """
     problems = []
-    for index, row in zip(figures.index.tolist(), figures[_COLUMNS].itertuples(index=False), strict=True):
-        found = _row_faults(row, tuple(map(type, row)), row.id in misquoted)
-        problems += [Problem(show, int(index) + 2, column, message, row.id) for column, message in found]
+    for row in figures[_COLUMNS].itertuples():
+        if pd.isna(row.quote) or row.id in misquoted:
+            found = _unquoted(row)
+        else:
+            numbers = quote_numbers(row.quote)
+            found = _position(row, numbers)
+            if found is None:
+                found = _period(row, numbers)
+        problems += [Problem(show, int(row.Index) + 2, column, message, row.id) for column, message in found]
     return problems
-
-
-@lru_cache(maxsize=4096)
-def _row_faults(row, kinds: tuple[type, ...], misquoted: bool) -> tuple[tuple[str, str], ...]:
-    """What :func:`check_quote_binding` finds in one row, kept by its cells and their types.
-
-    The types (``kinds``) are part of the key: 2014 and 2014.0 are equal but not written alike. A process that
-    validates several copies of the data (the test suite, a notebook that runs the runner) reads each unchanged row
-    once.
-    """
-    if pd.isna(row.quote) or misquoted:
-        return tuple(_unquoted(row))
-    numbers = quote_numbers(row.quote)
-    found = _position(row, numbers)
-    return tuple(_period(row, numbers) if found is None else found)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -204,20 +203,8 @@ def _value(row) -> list[tuple[str, str]]:
     return faults + _hedge(row, positions)
 
 
-@lru_cache(maxsize=4096)
-def _value_faults(row, kinds: tuple[type, ...]) -> tuple[tuple[str, str], ...]:
-    """:func:`_value` of a row, kept by its cells and their types.
-
-    The types (``kinds``) are part of the key: 2014 and 2014.0 are equal but not written alike. A process that
-    validates several copies of the data (the test suite, a notebook that runs the runner) reads each unchanged row
-    once.
-    """
-    return tuple(_value(row))
-
-
 def check_values(figures: pd.DataFrame, show: str) -> list[Problem]:
     """Each value can be read from its quote, with the stated hedge; missing values say why."""
     columns = ["id", "value", "value_as_written", "missing_reason", "quote", "hedge"]
-    rows = zip(figures.index.tolist(), figures[columns].itertuples(index=False), strict=True)
-    return [Problem(show, _line(index), column, message, row.id)
-            for index, row in rows for column, message in _value_faults(row, tuple(map(type, row)))]
+    return [Problem(show, _line(row.Index), column, message, row.id)
+            for row in figures[columns].itertuples() for column, message in _value(row)]

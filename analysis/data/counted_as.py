@@ -38,13 +38,7 @@ def _whole_word(word: str) -> re.Pattern:
 
 def words_in(words: tuple[str, ...], text: str) -> list[str]:
     """The words of ``words`` that stand in ``text`` as whole words, regardless of case."""
-    return list(_words_in(words, text))
-
-
-@lru_cache(maxsize=8192)
-def _words_in(words: tuple[str, ...], text: str) -> tuple[str, ...]:
-    """:func:`words_in`, kept: a validation looks for each codebook's words in each row's words, again at each load."""
-    return tuple(word for word in words if _whole_word(word).search(text))
+    return [word for word in words if _whole_word(word).search(text)]
 
 
 def _clause(quote: str, at: int) -> str:

@@ -45,72 +45,30 @@ _SPLITS = {
 }
 
 
-def _lists(table: pd.DataFrame) -> list[tuple]:
-    """The rows of ``table`` as tuples of Python values (missing cells NaN or NA)."""
-    return list(zip(*(table[c].tolist() for c in table.columns), strict=True))
-
-
-def _complete(key: tuple) -> bool:
-    """Whether a key has no missing part (pandas' groupby leaves such keys out)."""
-    return not any(part is pd.NA or part != part for part in key)  # NaN is the one value unequal to itself
-
-
-def _duplicates(table: pd.DataFrame) -> dict[tuple[str, str], str]:
-    """Rows sharing country, indicator, form, sex, age and year in one release, by key in sorted order."""
-    groups: dict[tuple, list[tuple[str, str]]] = {}
-    for *key, row_id, written in _lists(table[[*_KEY, "form", "sex", "age", "id", "value_as_written"]]):
-        groups.setdefault(tuple(key), []).append((row_id, written))
-    found = {}
-    for key in sorted(k for k, rows in groups.items() if len(rows) > 1 and _complete(k)):
-        rows = groups[key]
-        for row_id, _ in rows:
-            found[(row_id, "duplicate_key")] = f"{len(rows)} rows share this key: {', '.join(w for _, w in rows)}"
-    return found
-
-
-def _totals(table: pd.DataFrame) -> dict[tuple, tuple]:
-    """The total of each key (id, value as written, largest count), where exactly one row gives it."""
-    totals: dict[tuple, list[tuple]] = {}
-    rows = table.loc[(table.form == "unsplit") & (table.sex == "Total") & (table.age == "Total"),
-                     [*_KEY, "id", "value_as_written", "count_high"]]
-    for *key, row_id, written, high in _lists(rows):
-        totals.setdefault(tuple(key), []).append((row_id, written, high))
-    return {key: found[0] for key, found in totals.items() if len(found) == 1 and _complete(key)}
-
-
-def _over(table: pd.DataFrame, check: str, totals: dict[tuple, tuple]) -> dict[tuple[str, str], str]:
-    """The parts of one split whose published counts add up to more than their total can be, in the table's order."""
-    selects, names = _SPLITS[check]
-    parts = _lists(table.loc[selects(table), [*_KEY, "id", names, "value_as_written", "count"]])
-    published: dict[tuple, int] = {}
-    for *key, _, _, _, count in parts:
-        if _complete(key := tuple(key)):
-            published[key] = published.get(key, 0) + (0 if count is pd.NA or count != count else count)
-    over = {key: totals[key] for key, total in published.items()
-            if key in totals and not pd.isna(totals[key][2]) and total > totals[key][2]}
-    listed: dict[tuple, list[str]] = {}
-    for *key, _, name, written, _ in parts:
-        if tuple(key) in over:
-            listed.setdefault(tuple(key), []).append(name + " " + written)
-    found = {}
-    for *key, row_id, _, _, _ in parts:
-        if (key := tuple(key)) in over:
-            total_id, total_written, high = over[key]
-            found[(row_id, check)] = (f"parts add up to at least {published[key]} ({', '.join(listed[key])}), more "
-                                      f"than the total {total_written} (at most {high}; row {total_id})")
-    return found
-
-
 def inconsistencies(table: pd.DataFrame) -> dict[tuple[str, str], str]:
-    """Every (row id, check) the data fail, with a message giving the numbers.
-
-    Worked out over the rows as Python tuples: a load checks every GLOTIP row, and pandas' merges and group-bys cost
-    more than the few thousand rows do.
-    """
-    found = _duplicates(table)
-    totals = _totals(table)
-    for check in _SPLITS:
-        found.update(_over(table, check, totals))
+    """Every (row id, check) the data fail, with a message giving the numbers."""
+    found: dict[tuple[str, str], str] = {}
+    key = [*_KEY, "form", "sex", "age"]
+    repeated = table[table.duplicated(key, keep=False)]
+    for _, group in repeated.groupby(key):
+        for row_id in group.id:
+            found[(row_id, "duplicate_key")] = f"{len(group)} rows share this key: {', '.join(group.value_as_written)}"
+    totals = table[(table.form == "unsplit") & (table.sex == "Total") & (table.age == "Total")]
+    totals = totals[~totals.duplicated(_KEY, keep=False)][[*_KEY, "id", "value_as_written", "count_high"]]
+    totals = totals.rename(columns={"id": "total_id", "value_as_written": "total_written"})
+    for check, (selects, names) in _SPLITS.items():
+        parts = table[selects(table)][[*_KEY, "id", names, "value_as_written", "count"]]
+        published = parts.groupby(_KEY, as_index=False)["count"].sum().rename(columns={"count": "published"})
+        over = published.merge(totals, on=_KEY)
+        over = over[over.published > over.count_high]
+        if over.empty:
+            continue
+        flagged = parts.merge(over, on=_KEY)
+        flagged["part"] = flagged[names] + " " + flagged.value_as_written
+        listed = flagged.groupby(_KEY).part.transform(", ".join)
+        for row, parts_listed in zip(flagged.itertuples(), listed, strict=True):
+            found[(row.id, check)] = (f"parts add up to at least {row.published} ({parts_listed}), more than the total "
+                                      f"{row.total_written} (at most {row.count_high}; row {row.total_id})")
     return dict(sorted(found.items()))
 
 
@@ -118,7 +76,7 @@ def reconcile_flags(table: pd.DataFrame, flags: pd.DataFrame, show_table: str, s
     """An inconsistency without a record, or a record without its inconsistency, is a problem naming the row."""
     found = inconsistencies(table)
     recorded = set(zip(flags.id, flags.check, strict=True))
-    lines = {row_id: int(index) + 2 for index, row_id in zip(table.index.tolist(), table.id.tolist(), strict=True)}
+    lines = {row_id: int(index) + 2 for index, row_id in table.id.items()}
     problems = []
     for (row_id, check), message in found.items():
         if (row_id, check) not in recorded:
