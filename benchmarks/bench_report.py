@@ -3,8 +3,8 @@
 It builds from the project's last published run (``output/published.json``, so
 run ``make run`` first) into temporary folders: three full builds, each the
 first of a process of its own as ``tip-norway report`` is (the build keeps its
-compiled templates and thumbnails for the process; the median is reported, the
-imports left out), then a build over the last of them with nothing changed,
+compiled templates for the process; the median is reported, the imports left
+out), then a build over the last of them with nothing changed,
 which must write nothing. The site's size is the sum of its files, with the share of
 the chart files (copied from ``figures/``) and the data downloads.
 

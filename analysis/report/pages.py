@@ -9,7 +9,6 @@ a notebook can become markup. :mod:`.site` decides whether to build and puts the
 from __future__ import annotations
 
 import functools
-import io
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,9 +31,6 @@ CITATION = config.ROOT / "CITATION.cff"
 DATA_ZIP = "data/tip-norway-data.zip"
 DATA_SQLITE = "data/tip-norway.sqlite"
 _THUMBNAIL = (480, 300)
-#: The thumbnails made in this process, by the bytes of their image; at most :data:`_KEPT`, the oldest dropped first.
-_MADE: dict[bytes, tuple[bytes, tuple[int, int], tuple[int, int]]] = {}
-_KEPT = 32
 #: How the drawing of a chart made for a narrow screen is named, beside the chart: ``NAME.narrow.png``.
 NARROW = ".narrow.png"
 
@@ -112,35 +108,14 @@ def citation(data_dir: Path, base_url: str) -> Citation:
 
 
 def _thumbnail(png: Path, target: Path) -> tuple[tuple[int, int], tuple[int, int]]:
-    """Write ``png``'s thumbnail to ``target``; the sizes of the image and of its thumbnail.
-
-    A thumbnail is made once per process for each image's bytes (:data:`_MADE`): a chart unchanged since the last
-    build is not shrunk again.
-    """
-    data = png.read_bytes()
-    made = _MADE.get(data)
-    if made is None:
-        if len(_MADE) >= _KEPT:
-            del _MADE[next(iter(_MADE))]  # the oldest
-        made = _MADE[data] = _shrink(png)
-    thumb, full, small = made
-    target.write_bytes(thumb)
-    return full, small
-
-
-def _shrink(png: Path) -> tuple[bytes, tuple[int, int], tuple[int, int]]:
-    """``png``'s thumbnail as the bytes of a PNG file, the size of the image and of its thumbnail.
-
-    The image is opened by its path, so that an error names the file.
-    """
+    """Write ``png``'s thumbnail to ``target``; the sizes of the image and of its thumbnail."""
     from PIL import Image
 
     with Image.open(png) as image:
         full = image.size
         image.thumbnail(_THUMBNAIL)
-        thumb = io.BytesIO()
-        image.save(thumb, format="PNG")
-        return thumb.getvalue(), full, image.size
+        image.save(target, format="PNG")
+        return full, image.size
 
 
 def _size(png: Path) -> tuple[int, int]:
