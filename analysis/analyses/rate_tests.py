@@ -200,7 +200,9 @@ def homogeneity(years, firsts, seconds, confidence: float = 0.95) -> Homogeneity
     total splits between them would be the same every year. Chosen before the
     data are looked at: it asks of every year at once what picking the lowest
     and the highest year would ask after seeing them. Years with either count
-    not reported are left out; censored counts are enumerated.
+    not reported are left out; censored counts are enumerated, and a table with a
+    year or a count at 0 in all its cells is left out (its expected counts
+    would be 0), so that where every table is, there is no test.
     """
     alpha_of(confidence)
     rows = [(int(y), count_values(a), count_values(b)) for y, a, b in zip(years, firsts, seconds, strict=True)]
@@ -212,13 +214,17 @@ def homogeneity(years, firsts, seconds, confidence: float = 0.95) -> Homogeneity
     if size > MAX_COMBINATIONS:
         raise ValueError(f"{size:,} combinations of censored values to test; at most {MAX_COMBINATIONS:,} are "
                          "enumerated")
-    statistics, p_values, k = [], [], len(rows)
-    for values in itertools.product(*grids):
-        table = np.array([values[:k], values[k:]])
-        if (table.sum(axis=1) == 0).any() or (table.sum(axis=0) == 0).any():
-            continue
-        result = scipy.stats.chi2_contingency(table, correction=False)
-        statistics.append(float(result.statistic))
-        p_values.append(float(result.pvalue))
+    k = len(rows)
+    tables = np.array(list(itertools.product(*grids))).reshape(-1, 2, k)
+    tables = tables[(tables.sum(axis=2) > 0).all(axis=1) & (tables.sum(axis=1) > 0).all(axis=1)]
+    if not len(tables):  # every value the counts may take leaves a year, or one of the counts, at 0: no test
+        return Homogeneity(NAN_PAIR, k - 1, tuple(r[0] for r in rows), NAN_PAIR, confidence)
+    # chi2_contingency(table, correction=False) for each table, its two steps taken on every table at once: the
+    # expected counts (scipy's expected_freq), then Pearson's statistic and p-value with k - 1 degrees of freedom
+    # (power_divergence with ddof = 2k - 1 - (k - 1), as chi2_contingency calls it), one call for all the tables
+    expected = np.array([scipy.stats.contingency.expected_freq(table) for table in tables])
+    result = scipy.stats.power_divergence(tables.reshape(len(tables), -1), expected.reshape(len(tables), -1),
+                                          ddof=k, axis=1)
+    statistics, p_values = result.statistic.tolist(), result.pvalue.tolist()
     return Homogeneity((min(statistics), max(statistics)), k - 1, tuple(r[0] for r in rows),
                        (min(p_values), max(p_values)), confidence)

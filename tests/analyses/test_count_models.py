@@ -172,6 +172,22 @@ def test_homogeneity_with_a_censored_year_enumerates_its_values_and_can_be_undet
     assert result.verdict == UNDETERMINED
 
 
+def test_homogeneity_leaves_out_tables_with_an_empty_year_and_without_any_gives_no_test():
+    """A year at 0 in both counts empties a column of every table: no test, not a crash.
+
+    A "<5" that may be 0 leaves out only the tables in which it is.
+    """
+    none = homogeneity(range(3), [(0, 0), (3, 3), (4, 4)], [(0, 0), (50, 50), (60, 60)])
+    assert none.verdict is None and all(math.isnan(v) for v in (*none.statistic, *none.p_range))
+    p_values = []
+    for k in range(1, 5):  # k = 0 would leave the first year empty
+        table = np.array([[k, 3, 4], [0, 50, 60]], float)
+        expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
+        p_values.append(stats.chi2.sf(((table - expected) ** 2 / expected).sum(), 2))
+    some = homogeneity(range(3), [(0, 4), (3, 3), (4, 4)], [(0, 0), (50, 50), (60, 60)])
+    assert some.p_range == pytest.approx((min(p_values), max(p_values)), rel=1e-9)
+
+
 def test_holm_by_hand_and_bounds_over_censoring():
     # Sorted 0.01, 0.02, 0.04: adjusted 3 x 0.01, max(0.03, 2 x 0.02), max(0.04, 0.04).
     assert [high for _, high in holm([(0.04, 0.04), (0.01, 0.01), (0.02, 0.02)])] == pytest.approx([0.04, 0.03, 0.04])
