@@ -1,15 +1,17 @@
-"""Write the table of docs/speed.md from what the benchmarks recorded: the one place its figures come from.
+"""Write the tables of docs/speed.md and docs/report.md from what the benchmarks recorded, their one source.
 
-``make bench`` runs the benchmarks, which write ``benchmarks/results.json`` (regeneration, sweeps, kernels, loading)
-and ``benchmarks/suite.json`` (the test suite and its parts), then this script, which replaces what lies between the
-two markers of ``docs/speed.md`` with two tables rendered from those files: the measures against their targets, and
-the suite's parts against ``benchmarks/suite_before.json``, an earlier record of the suite kept for comparison.
+``make bench`` runs the benchmarks, which write ``benchmarks/results.json`` (regeneration, sweeps, kernels, loading),
+``benchmarks/suite.json`` (the test suite and its parts) and ``benchmarks/report.json`` (the report site's build),
+then this script, which replaces what lies between the two markers of ``docs/speed.md`` with two tables rendered from
+the first two: the measures against their targets, and the suite's parts against ``benchmarks/suite_before.json``, an
+earlier record of the suite kept for comparison; and what lies between the markers of ``docs/report.md`` with the
+table of the site's build.
 Each figure is read from them, each target is the one the benchmark recorded beside it, and "missed" is decided here
 by comparing the two, so nothing in the tables is typed by hand. The prose around them (what limits each figure) is
 written by people.
 
-Usage: ``python benchmarks/speed_table.py`` (``--check`` exits 1, naming the difference, if the table in
-docs/speed.md is not the one the records give).
+Usage: ``python benchmarks/speed_table.py`` (``--check`` exits 1, naming the file, if a table in docs/speed.md or
+docs/report.md is not the one the records give).
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SPEED = ROOT / "docs" / "speed.md"
 START = "<!-- speed table: written by `make bench` (benchmarks/speed_table.py) from its records; do not edit -->"
 END = "<!-- end of the speed table -->"
+REPORT = ROOT / "docs" / "report.md"
+REPORT_START = ("<!-- report build table: written by `make bench` (benchmarks/speed_table.py) from "
+                "benchmarks/report.json; do not edit -->")
+REPORT_END = "<!-- end of the report build table -->"
 
 
 @dataclass(frozen=True)
@@ -152,36 +158,56 @@ def render(results: dict, suite: dict) -> str:
     return "\n".join(lines)
 
 
-def replaced(text: str, table: str) -> str:
-    """``text`` with the part between the markers replaced by ``table``.
+def report_table(report: dict) -> str:
+    """The build of the report site as ``benchmarks/bench_report.py`` recorded it: the day, then a table."""
+    return "\n".join([
+        "Measured by `benchmarks/bench_report.py` (in `make bench`; `benchmarks/report.json`),",
+        f"{report['date']}, on the project's 2-core machine (each full build the first of a process of its own, as",
+        "`tip-norway report` is, imports left out):", "",
+        "| measure | value |", "|---|---|",
+        f"| full build of all {report['pages']} pages, with the downloads (median of 3) | "
+        f"{report['full_build_seconds_median_of_3']:.1f} s |",
+        f"| build with nothing changed | {report['unchanged_build_seconds']:.2f} s |",
+        f"| the site | {report['site_mb']:.1f} MB in {report['files']} files: {report['charts_mb']:.1f} MB the chart "
+        f"files, {report['data_downloads_mb']:.1f} MB the data downloads, {report['html_mb']:.1f} MB the pages |"])
+
+
+def replaced(text: str, table: str, start: str = START, end: str = END, path: Path = SPEED) -> str:
+    """``text`` (of ``path``) with the part between the markers ``start`` and ``end`` replaced by ``table``.
 
     Raises:
         ValueError: When ``text`` does not hold the two markers once each, in order.
     """
-    if text.count(START) != 1 or text.count(END) != 1 or text.index(START) > text.index(END):
-        raise ValueError(f"{SPEED.relative_to(ROOT)} must hold the lines {START!r} and {END!r} once each, in order")
-    before, rest = text.split(START)
-    return f"{before}{START}\n{table}\n{END}{rest.split(END, 1)[1]}"
+    if text.count(start) != 1 or text.count(end) != 1 or text.index(start) > text.index(end):
+        raise ValueError(f"{path.relative_to(ROOT)} must hold the lines {start!r} and {end!r} once each, in order")
+    before, rest = text.split(start)
+    return f"{before}{start}\n{table}\n{end}{rest.split(end, 1)[1]}"
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write the table into docs/speed.md, or with ``--check`` say whether it is the one the records give."""
+    """Write the tables into docs/speed.md and docs/report.md, or with ``--check`` say whether they are up to date."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if docs/speed.md's table is not up to date")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a table is not the one the records give")
     args = parser.parse_args(argv)
     records = {name: json.loads((ROOT / "benchmarks" / f"{name}.json").read_text(encoding="utf-8"))
-               for name in ("results", "suite", "suite_before")}
-    text = SPEED.read_text(encoding="utf-8")
-    new = replaced(text, render(records["results"], records["suite"]) + "\n\n"
-                   + compared(records["suite_before"], records["suite"]))
-    if args.check:
-        if new != text:
-            print(f"{SPEED.relative_to(ROOT)}: its table is not the one benchmarks/results.json and suite.json give; "
-                  "run python benchmarks/speed_table.py", file=sys.stderr)
-            return 1
-        return 0
-    SPEED.write_text(new, encoding="utf-8")
-    print(f"wrote the table of {SPEED.relative_to(ROOT)}")
+               for name in ("results", "suite", "suite_before", "report")}
+    tables = {SPEED: (render(records["results"], records["suite"]) + "\n\n"
+                      + compared(records["suite_before"], records["suite"]), START, END),
+              REPORT: (report_table(records["report"]), REPORT_START, REPORT_END)}
+    stale = []
+    for path, (table, start, end) in tables.items():
+        text = path.read_text(encoding="utf-8")
+        new = replaced(text, table, start, end, path)
+        if new == text:
+            continue
+        stale.append(path.relative_to(ROOT))
+        if not args.check:
+            path.write_text(new, encoding="utf-8")
+            print(f"wrote the table of {path.relative_to(ROOT)}")
+    if args.check and stale:
+        print(f"{', '.join(map(str, stale))}: a table is not the one benchmarks/*.json give; run python "
+              "benchmarks/speed_table.py", file=sys.stderr)
+        return 1
     return 0
 
 

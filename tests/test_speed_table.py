@@ -1,4 +1,4 @@
-"""The table of docs/speed.md is rendered from the benchmarks' records (benchmarks/speed_table.py).
+"""The tables of docs/speed.md and docs/report.md are rendered from the benchmarks' records (benchmarks/speed_table.py).
 
 It is the last step of ``make bench``, and says "missed" where a figure passed its target.
 """
@@ -72,3 +72,20 @@ def test_the_parts_before_and_after_are_matched_by_what_they_are_whatever_their_
                        "20.0 s wall, 19.5 s CPU, 72 tests |"]
     assert rows[4] == ["| `make test-fast` (no kernel), as `make` runs it", "not measured",
                        "12.0 s wall, 11.9 s CPU, 900 tests |"]
+
+
+def test_the_report_table_reads_every_figure_of_its_record():
+    record = {"date": "2026-12-08", "machine": "x86_64", "full_build_seconds_median_of_3": 1.26,
+              "unchanged_build_seconds": 0.104, "pages": 19, "files": 109, "site_mb": 13.86, "charts_mb": 7.64,
+              "data_downloads_mb": 2.96, "html_mb": 2.53}
+    lines = speed_table.report_table(record).splitlines()
+    assert lines[1].startswith("2026-12-08, on the project's 2-core machine")
+    assert lines[6:] == ["| full build of all 19 pages, with the downloads (median of 3) | 1.3 s |",
+                         "| build with nothing changed | 0.10 s |",
+                         "| the site | 13.9 MB in 109 files: 7.6 MB the chart files, 3.0 MB the data downloads, "
+                         "2.5 MB the pages |"]
+
+
+def test_the_committed_tables_are_the_ones_the_committed_records_give(capsys):
+    """docs/speed.md and docs/report.md hold what ``make bench`` last recorded (its last step writes them)."""
+    assert speed_table.main(["--check"]) == 0, capsys.readouterr().err
