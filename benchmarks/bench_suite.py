@@ -29,6 +29,12 @@ running, nothing more. Linux process accounting
 on 2026-11-23 (85 s in all: Chromium 31 s, 12 kernels 40 s, the Jupyter
 server 6 s, Playwright's driver 3.5 s, pytest 4 s).
 
+The machine's speed moves from run to run (on 2026-12-08 two runs of the same
+code an hour apart took 137.3 and 159.5 s), so each record also holds the CPU
+time of a fixed piece of pure-Python work timed just before the whole suite
+and just after its last part (``reference_loop_s``): seconds of two records
+compare only where those agree.
+
 Usage: ``python benchmarks/bench_suite.py``. Writes ``benchmarks/suite.json``, from which
 ``benchmarks/speed_table.py`` writes the table of docs/speed.md. Takes about twice the suite's time.
 """
@@ -62,6 +68,14 @@ TARGETS = {"wall_s": 90, "cpu_s": 180, "fast_wall_s": 25}
 FAST = "`make test-fast` (no kernel, no browser, nothing slow)"
 
 
+def reference_loop() -> float:
+    """CPU-seconds this process takes to add up the first 30 million whole numbers: the machine's speed right now."""
+    started, total = time.process_time(), 0
+    for number in range(30_000_000):
+        total += number
+    return round(time.process_time() - started, 2)
+
+
 def machine_busy() -> float:
     """CPU-seconds every core of the machine has spent on anything but waiting since boot (``/proc/stat``)."""
     fields = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -91,10 +105,12 @@ def timed(args: list[str], command: list[str] | None = None) -> dict:
 
 def main() -> None:
     cores = os.cpu_count() or 1
+    speed_before = reference_loop()
     whole = timed([])
     parts = {name: timed(args) for name, args in PARTS.items()}
     parts[FAST] = timed([], FAST_COMMAND)
     results = {
+        "reference_loop_s": [speed_before, reference_loop()],
         "date": date.today().isoformat(),
         "machine": {"python": platform.python_version(), "cores": cores, "platform": platform.platform()},
         "suite": whole,
@@ -112,6 +128,8 @@ def main() -> None:
     for name, part in parts.items():
         how = "as `make` runs it" if name == FAST else "one process"
         print(f"| {name}, {how} | {part['passed']} | {part['wall_s']:.1f} s | {part['cpu_s']:.1f} s |")
+    print(f"\na fixed loop of Python took {results['reference_loop_s'][0]} s before the suite and "
+          f"{results['reference_loop_s'][1]} s after its parts")
     print(f"\nCPU time / {cores} cores = {results['cpu_bound_s']} s, the least wall time this work can take here "
           f"(target: {TARGETS['wall_s']} s)\nwritten to {out.relative_to(ROOT)}")
 
