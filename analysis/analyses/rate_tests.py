@@ -200,9 +200,10 @@ def homogeneity(years, firsts, seconds, confidence: float = 0.95) -> Homogeneity
     total splits between them would be the same every year. Chosen before the
     data are looked at: it asks of every year at once what picking the lowest
     and the highest year would ask after seeing them. Years with either count
-    not reported are left out; censored counts are enumerated, and a table with a
-    year or a count at 0 in all its cells is left out (its expected counts
-    would be 0), so that where every table is, there is no test.
+    not reported are left out; censored counts are enumerated. A combination of
+    values in which a year has both counts at 0, or a count is 0 every year, is
+    left out (its expected counts would be 0); where every one is, there is no
+    test.
     """
     alpha_of(confidence)
     rows = [(int(y), count_values(a), count_values(b)) for y, a, b in zip(years, firsts, seconds, strict=True)]
