@@ -57,7 +57,7 @@ refresh: $(STAMP) ## rerun every notebook and rewrite its committed reference ou
 lab: $(STAMP) ## open JupyterLab on notebooks/ with the project's environment as the python3 kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-bench: $(STAMP) ## time regeneration against the papermill CLI and the kernel floor, the test suite and its parts, and the report build; write docs/speed.md's table
+bench: $(STAMP) ## time regeneration against the papermill CLI and the kernel floor, the test suite and its parts, and the report build; write the tables of docs/speed.md and docs/report.md
 	$(BIN)/python benchmarks/bench_regenerate.py
 	$(BIN)/python benchmarks/bench_suite.py
 	$(BIN)/python benchmarks/bench_report.py
