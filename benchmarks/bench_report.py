@@ -1,17 +1,14 @@
 """Benchmark the report site's build: a full build, a build that finds nothing changed, and the site's size.
 
-It builds from a published run of its own: ``tip-norway run`` of every
-notebook into a temporary output and figures folder (so that neither the
-checkout's ``output/`` nor its absence changes what is measured), then into
-temporary folders: three full builds, each the
-first of a process of its own as ``tip-norway report`` is (the build keeps its
-compiled templates for the process; the median is reported, the imports left
-out), then a build over the last of them with nothing changed,
-which must write nothing. The site's size is the sum of its files, with the share of
-the chart files (copied from ``figures/``) and the data downloads.
+It builds from a published run of its own: ``tip-norway run`` of every notebook into a temporary output and figures
+folder, so that neither the checkout's ``output/`` nor its absence changes what is measured. Then three full builds
+into temporary folders, each the first of a process of its own as ``tip-norway report`` is (the build keeps its
+compiled templates for the process; the median is reported, the imports left out), then a build over the last of
+them with nothing changed, which must write nothing. The site's size is the sum of its files, with the share of the
+chart files (copied from ``figures/``) and the data downloads.
 
-Usage: ``python benchmarks/bench_report.py``. Writes ``benchmarks/report.json``;
-docs/report.md quotes it. Takes the run's time (about 15 s) and a few seconds.
+Usage: ``python benchmarks/bench_report.py``. Writes ``benchmarks/report.json``, from which
+``benchmarks/speed_table.py`` writes the table of docs/report.md. Takes the run's time (about 15 s) and a few seconds.
 """
 
 from __future__ import annotations
