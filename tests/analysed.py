@@ -7,6 +7,12 @@ of the test process: under pytest-xdist each worker is a process of its own and 
 
 Each call returns a deep copy of the kept result, so a test that changes a table or a fact changes its own copy only.
 
+The results of the session's own data (the ``data`` fixture of tests/conftest.py, the committed tables, which
+:func:`share` names) are shared between the session's processes too: the first process to compute one pickles it into
+the folder $TIP_NORWAY_TEST_RESULTS names (made by the session's first process, tests/conftest.py), and every other
+worker reads it from there instead of computing it again (the analyses are deterministic; a pickle is read in a few
+milliseconds, notebook 12's default analysis takes two seconds). Results of any other data are kept in-process only.
+
 What is alive once a result is kept is frozen out of the garbage collector's later passes (``gc.freeze``): the
 analyses adjust families of tests with statsmodels' ``multipletests``, whose Holm method collects garbage on every
 call, and a full pass over a test process's kept results and drawings costs a tenth of a second or more each time.
@@ -16,12 +22,48 @@ from __future__ import annotations
 
 import copy
 import gc
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
 
 from analysis.analyses import ANALYSES, Result
 
 #: The results computed so far, by the data's identity, the notebook and the values given; the data are kept with
 #: them, so that no other object takes their identity while the process lives.
 _KEPT: dict[tuple, tuple[object, Result]] = {}
+#: The variable naming the folder the session's processes share the results of its own data in.
+SHARED_ENV = "TIP_NORWAY_TEST_RESULTS"
+#: The identity of this process's own data (the ``data`` fixture), whose results the processes share.
+_SHARED_DATA: list[int] = []
+
+
+def share(data) -> None:
+    """Make ``data``, the session's own curated data as every process loads them, the data whose results are shared."""
+    _SHARED_DATA[:] = [id(data)]
+
+
+def _shared_file(name: str, values: tuple) -> Path | None:
+    """Where the processes of the session keep the result of ``name`` with ``values``; None outside such a session."""
+    folder = os.environ.get(SHARED_ENV)
+    if not folder:
+        return None
+    return Path(folder) / f"{hashlib.sha256(repr((name, values)).encode()).hexdigest()[:32]}.pickle"
+
+
+def _computed(data, name: str, values: dict, key_values: tuple) -> Result:
+    """The result, read from the session's shared folder when another process computed it, else computed (and kept)."""
+    shared = _shared_file(name, key_values) if _SHARED_DATA == [id(data)] else None
+    if shared is not None and shared.exists():
+        return pickle.loads(shared.read_bytes())
+    found = ANALYSES[name](data, **values)
+    if shared is not None:  # written whole under another name, then renamed: a reader sees all of it or nothing
+        handle, staged = tempfile.mkstemp(dir=shared.parent, suffix=".part")
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump(found, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(staged, shared)
+    return found
 
 
 def result(data, name: str, **values) -> Result:
@@ -35,7 +77,7 @@ def result(data, name: str, **values) -> Result:
               if parameter not in analyse.defaults or value != analyse.defaults[parameter]}
     key = (id(data), name, tuple(sorted((parameter, repr(value)) for parameter, value in values.items())))
     if key not in _KEPT:
-        _KEPT[key] = (data, analyse(data, **values))
+        _KEPT[key] = (data, _computed(data, name, values, key[2]))
         gc.collect()
         gc.freeze()  # what is kept for the process, left out of later collections (statsmodels' Holm runs one a call)
     return copy.deepcopy(_KEPT[key][1])

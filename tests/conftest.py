@@ -5,7 +5,9 @@ The fixtures include a private copy of the data folder that a test may break.
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,27 @@ from raw_links import RawFiles
 from analysis import config
 
 pytest_plugins = ["working_tree_check", "kernel_coverage"]  # the checkout left as found; kernels measured
+
+
+#: The folder of shared results this process made (the session's first process), removed when it ends.
+_made: list[str] = []
+
+
+def pytest_configure(config):
+    """In the session's first process, the folder its processes share analyses' results in (tests/analysed.py).
+
+    xdist's workers start after this and inherit the variable, so they share the folder rather than make their own.
+    """
+    from analysed import SHARED_ENV
+
+    if not os.environ.get(SHARED_ENV):
+        _made.append(tempfile.mkdtemp(prefix="tip-norway-results-"))
+        os.environ[SHARED_ENV] = _made[-1]
+
+
+def pytest_unconfigure(config):
+    for folder in _made:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -42,9 +65,13 @@ def data():
     Shared by the tests of analyses, charts and the GLOTIP and World Bank tables; a test that needs a table to break
     takes :func:`data_copy` instead.
     """
+    from analysed import share
+
     import analysis
 
-    return analysis.load(glotip=True, world_bank=True)
+    loaded = analysis.load(glotip=True, world_bank=True)
+    share(loaded)  # its analyses' results are shared with the session's other processes (tests/analysed.py)
+    return loaded
 
 
 @pytest.fixture(scope="session")

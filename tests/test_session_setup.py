@@ -8,7 +8,9 @@ are sent out first.
 
 from __future__ import annotations
 
+import copy
 import os
+import pickle
 import subprocess
 import sys
 import tempfile
@@ -88,3 +90,28 @@ def test_the_session_runs_blas_on_one_thread_set_before_numpy_was_imported(root)
 
     assert not root.NUMPY_BEFORE, "numpy was imported before conftest.py set one BLAS thread: move what imports it"
     assert {name: os.environ[name] for name in ONE_THREAD} == ONE_THREAD
+
+
+def test_results_of_the_sessions_data_are_shared_between_its_processes_and_no_others(data, monkeypatch, tmp_path):
+    """A result of the ``data`` fixture is shared through the session's folder (tests/analysed.py), other data's not.
+
+    It is written there by the process that computes it and read from there by one that has not; the same values on
+    other data are computed, never read from the folder.
+    """
+    import dataclasses
+
+    import analysed
+
+    assert os.environ[analysed.SHARED_ENV] and os.path.isdir(os.environ[analysed.SHARED_ENV])  # tests/conftest.py's
+    monkeypatch.setenv(analysed.SHARED_ENV, str(tmp_path))
+    monkeypatch.setattr(analysed, "_KEPT", {})
+    computed = analysed.result(data, "01_conviction_gap", years=[2014])
+    [written] = tmp_path.glob("*.pickle")
+    assert list(tmp_path.iterdir()) == [written]  # the staging file was renamed, not left behind
+    # what another process finds in the folder is what it hands out: a result marked here proves it was read
+    written.write_bytes(pickle.dumps(dataclasses.replace(computed, title="read from the shared folder")))
+    monkeypatch.setattr(analysed, "_KEPT", {})  # a process that has computed nothing yet
+    assert analysed.result(data, "01_conviction_gap", years=[2014]).title == "read from the shared folder"
+    other = copy.copy(data)  # the same tables, another object: not the session's data, so computed and not shared
+    assert analysed.result(other, "01_conviction_gap", years=[2014]).title == computed.title
+    assert list(tmp_path.iterdir()) == [written]
