@@ -95,8 +95,10 @@ def timed(args: list[str], command: list[str] | None = None) -> dict:
     wall = time.perf_counter() - started
     after, machine = resource.getrusage(resource.RUSAGE_CHILDREN), machine_busy() - machine
     summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-500:]
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(command or ['pytest', *args])} failed (exit {done.returncode}): {summary}")
+    if done.returncode != 0:  # what failed, as pytest's summary of it (-ra) names it, then the one-line count
+        failures = [line for line in done.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))]
+        sys.exit("\n".join([*failures, f"{' '.join(command or ['pytest', *args])} failed (exit {done.returncode}): "
+                                        f"{summary}"]))
     passed = re.search(r"(\d+) passed", summary)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"args": command or args, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
