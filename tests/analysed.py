@@ -53,7 +53,7 @@ def _shared_file(name: str, values: tuple) -> Path | None:
 
 
 def _computed(data, name: str, values: dict, key_values: tuple) -> Result:
-    """The result, read from the session's shared folder when another process computed it, else computed (and kept)."""
+    """The result: read from the shared folder if another process computed it, else computed and written there."""
     shared = _shared_file(name, key_values) if _SHARED_DATA == [id(data)] else None
     if shared is not None and shared.exists():
         return pickle.loads(shared.read_bytes())
