@@ -7,11 +7,12 @@ of the test process: under pytest-xdist each worker is a process of its own and 
 
 Each call returns a deep copy of the kept result, so a test that changes a table or a fact changes its own copy only.
 
-The results of the session's own data (the ``data`` fixture of tests/conftest.py, the committed tables, which
-:func:`share` names) are shared between the session's processes too: the first process to compute one pickles it into
-the folder $TIP_NORWAY_TEST_RESULTS names (made by the session's first process, tests/conftest.py), and every other
-worker reads it from there instead of computing it again (the analyses are deterministic; a pickle is read in a few
-milliseconds, notebook 12's default analysis takes two seconds). Results of any other data are kept in-process only.
+Under pytest-xdist, the results of the session's own data (the ``data`` fixture of tests/conftest.py, the committed
+tables, which :func:`share` names) are shared between the workers too, as pytest-xdist's documentation shares what a
+session-scoped fixture makes (its how-to, "Making session-scoped fixtures execute only once"): in a folder of the
+temporary folder all workers' own folders are in. The first worker to compute a result pickles it there, and every
+other reads it instead of computing it again (the analyses are deterministic; a pickle is read in a few milliseconds,
+notebook 12's default analysis takes two seconds). Results of any other data are kept in-process only.
 
 What is alive once a result is kept is frozen out of the garbage collector's later passes (``gc.freeze``): the
 analyses adjust families of tests with statsmodels' ``multipletests``, whose Holm method collects garbage on every
@@ -33,28 +34,22 @@ from analysis.analyses import ANALYSES, Result
 #: The results computed so far, by the data's identity, the notebook and the values given; the data are kept with
 #: them, so that no other object takes their identity while the process lives.
 _KEPT: dict[tuple, tuple[object, Result]] = {}
-#: The variable naming the folder the session's processes share the results of its own data in.
-SHARED_ENV = "TIP_NORWAY_TEST_RESULTS"
-#: The identity of this process's own data (the ``data`` fixture), whose results the processes share.
-_SHARED_DATA: list[int] = []
+#: The session's own data (the ``data`` fixture) by identity, and the folder the workers share its results in.
+_SHARED: dict[int, Path] = {}
 
 
-def share(data) -> None:
-    """Make ``data``, the session's own curated data as every process loads them, the data whose results are shared."""
-    _SHARED_DATA[:] = [id(data)]
-
-
-def _shared_file(name: str, values: tuple) -> Path | None:
-    """Where the processes of the session keep the result of ``name`` with ``values``; None outside such a session."""
-    folder = os.environ.get(SHARED_ENV)
-    if not folder:
-        return None
-    return Path(folder) / f"{hashlib.sha256(repr((name, values)).encode()).hexdigest()[:32]}.pickle"
+def share(data, folder: Path) -> None:
+    """Share the results of ``data``, the session's curated data as every worker loads them, in ``folder``."""
+    folder.mkdir(exist_ok=True)
+    _SHARED.clear()
+    _SHARED[id(data)] = folder
 
 
 def _computed(data, name: str, values: dict, key_values: tuple) -> Result:
-    """The result: read from the shared folder if another process computed it, else computed and written there."""
-    shared = _shared_file(name, key_values) if _SHARED_DATA == [id(data)] else None
+    """The result: read from the shared folder if another worker computed it, else computed and written there."""
+    folder = _SHARED.get(id(data))
+    digest = hashlib.sha256(repr((name, key_values)).encode()).hexdigest()[:32]
+    shared = None if folder is None else folder / f"{digest}.pickle"
     if shared is not None and shared.exists():
         return pickle.loads(shared.read_bytes())
     found = ANALYSES[name](data, **values)

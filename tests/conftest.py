@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,27 +15,6 @@ from raw_links import RawFiles
 from analysis import config
 
 pytest_plugins = ["working_tree_check", "kernel_coverage"]  # the checkout left as found; kernels measured
-
-
-#: The folder of shared results this process made (the session's first process), removed when it ends.
-_made: list[str] = []
-
-
-def pytest_configure(config):
-    """In the session's first process, the folder its processes share analyses' results in (tests/analysed.py).
-
-    xdist's workers start after this and inherit the variable, so they share the folder rather than make their own.
-    """
-    from analysed import SHARED_ENV
-
-    if not os.environ.get(SHARED_ENV):
-        _made.append(tempfile.mkdtemp(prefix="tip-norway-results-"))
-        os.environ[SHARED_ENV] = _made[-1]
-
-
-def pytest_unconfigure(config):
-    for folder in _made:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -59,18 +37,20 @@ def one_template_per_worker(pytestconfig):
 
 
 @pytest.fixture(scope="session")
-def data():
+def data(tmp_path_factory):
     """The curated data with UNODC's counts and the World Bank's series, loaded once in each worker.
 
     Shared by the tests of analyses, charts and the GLOTIP and World Bank tables; a test that needs a table to break
-    takes :func:`data_copy` instead.
+    takes :func:`data_copy` instead. Under pytest-xdist, the results of their analyses are shared between the workers
+    (tests/analysed.py), in the temporary folder every worker's own temporary folder is in.
     """
     from analysed import share
 
     import analysis
 
     loaded = analysis.load(glotip=True, world_bank=True)
-    share(loaded)  # its analyses' results are shared with the session's other processes (tests/analysed.py)
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # set in a worker of pytest-xdist
+        share(loaded, tmp_path_factory.getbasetemp().parent / "analysed")
     return loaded
 
 

@@ -92,26 +92,29 @@ def test_the_session_runs_blas_on_one_thread_set_before_numpy_was_imported(root)
     assert {name: os.environ[name] for name in ONE_THREAD} == ONE_THREAD
 
 
-def test_results_of_the_sessions_data_are_shared_between_its_processes_and_no_others(data, monkeypatch, tmp_path):
-    """A result of the ``data`` fixture is shared through the session's folder (tests/analysed.py), other data's not.
+def test_results_of_the_sessions_data_are_shared_between_its_workers_and_no_others(data, monkeypatch, tmp_path):
+    """A result of the ``data`` fixture is shared through a folder (tests/analysed.py), other data's are not.
 
-    It is written there by the process that computes it and read from there by one that has not; the same values on
-    other data are computed, never read from the folder.
+    It is written there by the worker that computes it and read from there by one that has not; the same values on
+    other data are computed, never read from the folder. Under pytest-xdist, the ``data`` fixture shares its results
+    in the folder that holds every worker's temporary folder.
     """
     import dataclasses
 
     import analysed
 
-    assert os.environ[analysed.SHARED_ENV] and os.path.isdir(os.environ[analysed.SHARED_ENV])  # tests/conftest.py's
-    monkeypatch.setenv(analysed.SHARED_ENV, str(tmp_path))
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        assert list(analysed._SHARED.items()) == [(id(data), tmp_path.parents[1] / "analysed")], tmp_path
+    monkeypatch.setattr(analysed, "_SHARED", {})
     monkeypatch.setattr(analysed, "_KEPT", {})
+    analysed.share(data, tmp_path / "shared")
     computed = analysed.result(data, "01_conviction_gap", years=[2014])
-    [written] = tmp_path.glob("*.pickle")
-    assert list(tmp_path.iterdir()) == [written]  # the staging file was renamed, not left behind
-    # what another process finds in the folder is what it hands out: a result marked here proves it was read
+    [written] = (tmp_path / "shared").iterdir()  # the staging file was renamed, not left behind
+    assert written.suffix == ".pickle"
+    # what another worker finds in the folder is what it hands out: a result marked here proves it was read
     written.write_bytes(pickle.dumps(dataclasses.replace(computed, title="read from the shared folder")))
-    monkeypatch.setattr(analysed, "_KEPT", {})  # a process that has computed nothing yet
+    monkeypatch.setattr(analysed, "_KEPT", {})  # a worker that has computed nothing yet
     assert analysed.result(data, "01_conviction_gap", years=[2014]).title == "read from the shared folder"
     other = copy.copy(data)  # the same tables, another object: not the session's data, so computed and not shared
     assert analysed.result(other, "01_conviction_gap", years=[2014]).title == computed.title
-    assert list(tmp_path.iterdir()) == [written]
+    assert list((tmp_path / "shared").iterdir()) == [written]
