@@ -59,11 +59,8 @@ lab: $(STAMP) ## open JupyterLab on notebooks/ with the project's environment as
 
 bench: $(STAMP) ## time regeneration against the papermill CLI and the kernel floor, the test suite and its parts, and the report build; write the tables of docs/speed.md and docs/report.md
 	$(BIN)/python benchmarks/bench_regenerate.py
-	@# the docs' tables from the new record before the suite runs: its test_speed_table holds them to the records
-	$(BIN)/python benchmarks/speed_table.py
 	$(BIN)/python benchmarks/bench_suite.py
 	$(BIN)/python benchmarks/bench_report.py
-	$(BIN)/python benchmarks/speed_table.py
 
 test: $(STAMP) ## set up and run the whole test suite
 	$(BIN)/python -m pytest

@@ -36,7 +36,7 @@ and just after its last part (``reference_loop_s``): seconds of two records
 compare only where those agree.
 
 Usage: ``python benchmarks/bench_suite.py``. Writes ``benchmarks/suite.json``, from which
-``benchmarks/speed_table.py`` writes the table of docs/speed.md. Takes about twice the suite's time.
+``benchmarks/speed_table.py``, called at the end, writes the table of docs/speed.md. Takes about twice the suite's time.
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+
+import speed_table
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The parts of the suite, each as the pytest arguments that select it.
@@ -134,6 +136,7 @@ def main() -> None:
           f"{results['reference_loop_s'][1]} s after its parts")
     print(f"\nCPU time / {cores} cores = {results['cpu_bound_s']} s, the least wall time this work can take here "
           f"(target: {TARGETS['wall_s']} s)\nwritten to {out.relative_to(ROOT)}")
+    speed_table.main([])  # the docs' tables follow the record at once, as test_speed_table holds them to it
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 """Write the tables of docs/speed.md and docs/report.md from what the benchmarks recorded, their one source.
 
 ``make bench`` runs the benchmarks, which write ``benchmarks/results.json`` (regeneration, sweeps, kernels, loading),
-``benchmarks/suite.json`` (the test suite and its parts) and ``benchmarks/report.json`` (the report site's build),
-then this script, which replaces what lies between the two markers of ``docs/speed.md`` with two tables rendered from
-the first two: the measures against their targets, and the suite's parts against ``benchmarks/suite_before.json``, an
-earlier record of the suite kept for comparison; and what lies between the markers of ``docs/report.md`` with the
-table of the site's build.
+``benchmarks/suite.json`` (the test suite and its parts) and ``benchmarks/report.json`` (the report site's
+build); each calls this script as soon as it has written its record (so that the docs never lag a record, even
+while ``make bench`` goes on). It replaces what lies between the two markers of ``docs/speed.md`` with two tables
+rendered from the first two records: the measures against their targets, and the suite's parts against
+``benchmarks/suite_before.json``, an earlier record of the suite kept for comparison; and what lies between the
+markers of ``docs/report.md`` with the table of the site's build.
 Each figure is read from them, each target is the one the benchmark recorded beside it, and "missed" is decided here
 by comparing the two, so nothing in the tables is typed by hand. The prose around them (what limits each figure) is
 written by people.

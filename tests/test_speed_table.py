@@ -1,6 +1,6 @@
 """The tables of docs/speed.md and docs/report.md are rendered from the benchmarks' records (benchmarks/speed_table.py).
 
-It is the last step of ``make bench``, and says "missed" where a figure passed its target.
+Each benchmark calls it once it has written its record; it says "missed" where a figure passed its target.
 """
 
 from __future__ import annotations
